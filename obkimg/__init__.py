@@ -1,0 +1,78 @@
+"""obkimg: parse, build, convert and check BK7231 and BL602 firmware images and flash dumps.
+
+Public API (imports nothing heavy at start-up)::
+
+    import obkimg
+    img = obkimg.open("dump.bin")        # typed model; img.kind, img.chip, img.regions(), img.to_dict()
+    obkimg.detect(data)                  # ranked Detection candidates
+    obkimg.ObkImgError                   # base of every error the library raises
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "__version__",
+    "open",
+    "detect",
+    "ObkImgError",
+    "FormatError",
+    "MagicError",
+    "ChecksumError",
+    "TruncatedError",
+    "DetectionError",
+    "DecryptError",
+    "NotFoundError",
+    "BuildError",
+    "MismatchError",
+    "LimitError",
+    "OutputError",
+    "Problem",
+]
+
+_ERRORS = {n for n in __all__ if n.endswith("Error")} | {"Problem"}
+
+if TYPE_CHECKING:
+    from .errors import (  # noqa: F401
+        BuildError,
+        ChecksumError,
+        DecryptError,
+        DetectionError,
+        FormatError,
+        LimitError,
+        MagicError,
+        MismatchError,
+        NotFoundError,
+        ObkImgError,
+        OutputError,
+        Problem,
+        TruncatedError,
+    )
+    from .formats import Detection
+    from .model import Image
+    from .source import SourceLike
+
+
+def open(source: SourceLike, *, kind: str | None = None) -> Image:  # noqa: A001
+    """Detect what ``source`` is (path, bytes or binary file; .gz and Intel HEX too) and parse it."""
+    from .detect import open_image
+
+    return open_image(source, kind=kind)
+
+
+def detect(source: SourceLike) -> list[Detection]:
+    """Ranked candidates for what ``source`` is, with evidence. Never raises on bad data."""
+    from .detect import detect as _detect
+
+    return _detect(source)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ERRORS:
+        from . import errors
+
+        return getattr(errors, name)
+    raise AttributeError(f"module 'obkimg' has no attribute {name!r}")

@@ -1,0 +1,221 @@
+"""Beken BK7231 code encryption (spec bk7231 §3): an address-dependent XOR keystream.
+
+The key is four 32-bit words ``c0 c1 c2 c3`` (as written by Beken's tools, e.g. the Tuya default
+``510fb093 a3cbeadc 5993a17e c7adeb03``). Each little-endian 32-bit word ``w`` at byte address ``A``
+becomes ``w ^ mask(A)``; encryption and decryption are the same operation. The mask is the full
+three-stage hardware function (pn15, pn16, pn32, plus the c2 constant), valid for *any* key: the two
+peer tools get non-default keys wrong (bk7231tools adds the 17-bit pn16 into the high half,
+ltchiptool divides by zero for selector 0), see spec §3.7.
+
+Also here: the exact output model of Beken's ``encrypt`` v0.3.1 (§3.4), used by every Tuya/OpenBeken
+build, so builders reproduce vendor files byte for byte, and recovery of the original app length
+from such an encrypted image.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ..errors import BuildError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = [
+    "Key",
+    "KEY_TUYA",
+    "KEY_UASCENT",
+    "KEY_ZERO",
+    "parse_key",
+    "key_hex",
+    "mask_words",
+    "mask",
+    "crypt",
+    "is_bypass",
+    "beken_encrypt_v031",
+    "recover_v031_length",
+]
+
+Key = tuple[int, int, int, int]
+
+KEY_TUYA: Key = (0x510FB093, 0xA3CBEADC, 0x5993A17E, 0xC7ADEB03)
+KEY_UASCENT: Key = (0x4862379A, 0x8612784B, 0x85C5E258, 0x75754528)
+KEY_ZERO: Key = (0, 0, 0, 0)
+
+_NAMED = {"tuya": KEY_TUYA, "default": KEY_TUYA, "uascent": KEY_UASCENT, "zero": KEY_ZERO, "none": KEY_ZERO}
+
+
+def parse_key(text: str | bytes | Key) -> Key:
+    """Accept a key as 4 ints, 16 bytes (big-endian words), 32 hex digits (spaces allowed) or a name
+    (``tuya``/``default``, ``uascent``, ``zero``/``none``)."""
+    if isinstance(text, tuple):
+        if len(text) != 4 or not all(isinstance(w, int) and 0 <= w <= 0xFFFFFFFF for w in text):
+            raise BuildError("a key is four 32-bit words", fmt="bk7231-key")
+        return text
+    if isinstance(text, bytes):
+        if len(text) != 16:
+            raise BuildError(f"a key is 16 bytes, got {len(text)}", fmt="bk7231-key")
+        return tuple(int.from_bytes(text[i:i + 4], "big") for i in range(0, 16, 4))  # type: ignore[return-value]
+    named = _NAMED.get(text.strip().lower())
+    if named is not None:
+        return named
+    digits = "".join(text.replace(",", " ").split()).lower().removeprefix("0x")
+    if len(digits) != 32 or any(ch not in "0123456789abcdef" for ch in digits):
+        raise BuildError(f"cannot read key {text!r}: expected 32 hex digits (4 words) or a name "
+                         "(tuya, uascent, zero)", fmt="bk7231-key")
+    return parse_key(bytes.fromhex(digits))
+
+
+def key_hex(key: Key) -> str:
+    return " ".join(f"{w:08x}" for w in key)
+
+
+def is_bypass(key: Key) -> bool:
+    """Keys whose top byte of c3 is 0x00 or 0xFF disable encryption entirely (all-zero key included)."""
+    return (key[3] >> 24) in (0x00, 0xFF)
+
+
+def mask_words(key: Key, addresses: np.ndarray) -> np.ndarray:
+    """The 32-bit keystream for each byte address in ``addresses`` (uint32 array, multiples of 4)."""
+    import numpy as np
+
+    a = addresses.astype(np.uint64)
+    c0, c1, c2, c3 = (int(w) for w in key)
+    if is_bypass(key):
+        return np.zeros(a.shape, dtype=np.uint32)
+    u = np.uint64
+    en15 = not (c3 & 1)
+    en16 = not (c3 >> 1 & 1)
+    en32 = not (c3 >> 2 & 1)
+    en_r = not (c3 >> 3 & 1)
+    s15 = c3 >> 5 & 3
+    b16 = c3 >> 4 & 1
+    s16 = c3 >> 8 & 3
+    s32 = c3 >> 11 & 3
+    result = np.zeros(a.shape, dtype=np.uint64)
+    if en15:
+        hi = a >> u(16)
+        lo = a & u(0xFFFF)
+        if s15 in (2, 3):
+            hi = ((hi & u(0xFF)) << u(8)) | (hi >> u(8))
+        if s15 in (1, 3):
+            lo = ((lo & u(0xFF)) << u(8)) | (lo >> u(8))
+        x = hi ^ lo ^ u(c1 >> 16)
+        pn15 = (((x << u(9)) | (x >> u(7))) & u(0xFFFF)) ^ (u(0x6371) & (((x >> u(5)) & u(0xF)) * u(0x1111)))
+        result ^= pn15 << u(16)
+    if en16:
+        x = ((a >> u(s16)) & u(0x1FFFF)) ^ u(((c1 >> 8) & 0xFF) << 9 | b16 << 8 | (c1 & 0xFF))
+        g = (((x >> u(1)) & u(1)) << u(3)) | (((x >> u(5)) & u(1)) << u(2)) \
+            | (((x >> u(9)) & u(1)) << u(1)) | ((x >> u(13)) & u(1))
+        rot = ((x << u(7)) | (x >> u(10))) & u(0x1FFFF)
+        pn16 = rot ^ (u(0x13659) & ((((x >> u(4)) & u(1)) << u(16)) | (g * u(0x1111))))
+        result ^= pn16 & u(0xFFFF)
+    if en32:
+        sh = 8 * s32
+        x = ((a >> u(sh)) | (a << u(32 - sh))) & u(0xFFFFFFFF) if sh else a
+        x = x ^ u(c0)
+        pn32 = (((x << u(17)) | (x >> u(15))) & u(0xFFFFFFFF)) \
+            ^ (u(0xE519A4F1) & (((x >> u(2)) & u(0xF)) * u(0x11111111)))
+        result ^= pn32 & u(0xFFFFFFFF)
+    if en_r:
+        result ^= u(c2)
+    return (result & u(0xFFFFFFFF)).astype(np.uint32)
+
+
+def mask(key: Key, address: int) -> int:
+    """Keystream word for one address (for tests and documentation)."""
+    import numpy as np
+
+    return int(mask_words(key, np.array([address & ~3], dtype=np.uint64))[0])
+
+
+@lru_cache(maxsize=8)
+def _cached_stream(key: Key, address: int, nwords: int) -> bytes:
+    import numpy as np
+
+    addrs = np.arange(address, address + 4 * nwords, 4, dtype=np.uint64) & np.uint64(0xFFFFFFFF)
+    return mask_words(key, addrs).astype("<u4").tobytes()
+
+
+def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0) -> bytes:
+    """Encrypt = decrypt ``data`` placed at byte ``address`` (a multiple of 4).
+
+    Length-preserving: a partial last word is XORed with the low bytes of its mask word, which is
+    what the hardware does to the bytes that are there.
+    """
+    import numpy as np
+
+    k = parse_key(key) if not isinstance(key, tuple) else key
+    if address % 4:
+        raise BuildError(f"address {address:#x} is not a multiple of 4", fmt="bk7231-cipher")
+    raw = bytes(data)
+    if is_bypass(k) or not raw:
+        return raw
+    nwords = (len(raw) + 3) // 4
+    stream = _cached_stream(k, address, nwords)
+    a = np.frombuffer(raw, dtype=np.uint8)
+    b = np.frombuffer(stream, dtype=np.uint8, count=len(raw))
+    return (a ^ b).tobytes()
+
+
+def _v031_plain(raw: bytes, start: int) -> tuple[bytes, int]:
+    """The plaintext buffer Beken encrypt v0.3.1 encrypts, and W (last full word boundary)."""
+    n = len(raw)
+    out_len = (n + 31) // 32 * 32 + 16
+    fill = bytearray(b"\xff" * (out_len - n))
+    for i in range(n, out_len):
+        j = i - start
+        if 0 <= j < n:
+            fill[i - n] = raw[j]
+    return raw + bytes(fill), n - n % 4
+
+
+def beken_encrypt_v031(raw: bytes | bytearray | memoryview, key: Key | str, start: int = 0x10000) -> bytes:
+    """Byte-exact model of Beken ``encrypt`` v0.3.1 (``encrypt in.bin c0 c1 c2 c3 <start>``).
+
+    Output length is ``align_up(len, 32) + 16``; the fill after the data is a stale copy of the data
+    ``start`` bytes earlier (0xFF where there is none) and everything from the last full word on is
+    encrypted with the address *without* ``start`` (spec bk7231 §3.4).
+    """
+    if start == 0:
+        raise BuildError("encrypt v0.3.1 with start 0 fills with uninitialised memory: not reproducible",
+                         fmt="bk7231-cipher")
+    k = parse_key(key) if not isinstance(key, tuple) else key
+    plain, w = _v031_plain(bytes(raw), start)
+    return crypt(plain[:w], k, start) + crypt(plain[w:], k, w)
+
+
+def recover_v031_length(enc: bytes | bytearray | memoryview, key: Key | str, start: int = 0x10000) -> int | None:
+    """Original ``.bin`` length of an app encrypted by Beken encrypt v0.3.1, or None if the tail does
+    not follow that tool's output model.
+
+    ``enc`` must be exactly the encrypted image (length ``align_up(L, 32) + 16``). Candidates L are
+    the 32 lengths that give this size; the smallest one whose re-encryption reproduces the tail is
+    returned (if the last real byte happens to equal the stale copy, the answer is one byte short:
+    the information is not in the file).
+    """
+    k = parse_key(key) if not isinstance(key, tuple) else key
+    enc = bytes(enc)
+    out_len = len(enc)
+    if out_len < 48 or (out_len - 16) % 32:
+        return None
+    lo = out_len - 16 - 31
+    region_start = (lo - lo % 4) - 4 if lo >= 4 else 0
+    correct = crypt(enc[:out_len], k, start)  # plaintext assuming addresses start+i everywhere
+    for n in range(max(lo, 1), out_len - 16 + 1):
+        w = n - n % 4
+        # plaintext tail bytes [w, n) as the tool saw them, recovered with the tail address rule
+        real_tail = crypt(enc[w:n + (-n % 4)], k, w)[: n - w]
+        head = correct[region_start:w]
+        # rebuild the fill: stale copy of raw[i - start] where i - start < n
+        fill = bytearray(b"\xff" * (out_len - n))
+        for i in range(n, out_len):
+            j = i - start
+            if 0 <= j < n:
+                fill[i - n] = correct[j] if j < w else real_tail[j - w]
+        tail_plain = real_tail + bytes(fill)
+        rebuilt = crypt(head, k, start + region_start) + crypt(tail_plain, k, w)
+        if rebuilt == enc[region_start:]:
+            return n
+    return None

@@ -1,0 +1,70 @@
+"""Bounded decompression: gzip, zlib/deflate and XZ with a hard output limit (no decompression bombs)."""
+
+from __future__ import annotations
+
+from ..errors import FormatError, LimitError, TruncatedError
+
+__all__ = ["DEFAULT_LIMIT", "gunzip", "xz_decompress", "is_gzip", "is_xz"]
+
+#: default output bound where no partition size applies: the largest supported flash (16 MiB)
+DEFAULT_LIMIT = 16 * 1024 * 1024
+
+GZIP_MAGIC = b"\x1f\x8b"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+
+
+def is_gzip(data: bytes | bytearray | memoryview) -> bool:
+    return bytes(data[:2]) == GZIP_MAGIC
+
+
+def is_xz(data: bytes | bytearray | memoryview) -> bool:
+    return bytes(data[:6]) == XZ_MAGIC
+
+
+def gunzip(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "gzip",
+           base: int = 0, allow_trailing: bool = True) -> bytes:
+    """Decompress one gzip member, producing at most ``limit`` bytes.
+
+    Raises LimitError past the limit, TruncatedError when the stream ends early, FormatError when the
+    stream is corrupt (bad CRC, bad deflate data).
+    """
+    import zlib
+
+    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = d.decompress(bytes(data), limit + 1)
+    except zlib.error as e:
+        raise FormatError(f"corrupt gzip stream: {e}", fmt=fmt, offset=base) from e
+    if len(out) > limit:
+        raise LimitError(f"gzip output exceeds the limit of {limit} bytes (decompression bomb?)", fmt=fmt,
+                         offset=base)
+    if not d.eof:
+        raise TruncatedError(fmt, len(data) + 1, len(data), offset=base + len(data),
+                             hint="gzip stream ends before its end marker")
+    if d.unused_data and not allow_trailing:
+        raise FormatError(f"{len(d.unused_data)} bytes after the gzip stream", fmt=fmt,
+                          offset=base + len(data) - len(d.unused_data))
+    return out
+
+
+def xz_decompress(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz",
+                  base: int = 0) -> bytes:
+    """Decompress one XZ stream, producing at most ``limit`` bytes.
+
+    On a truncated stream the error offset is where the compressed input ends.
+    """
+    import lzma
+
+    d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+    raw = bytes(data)
+    try:
+        out = d.decompress(raw, max_length=limit + 1)
+    except lzma.LZMAError as e:
+        raise FormatError(f"corrupt XZ stream: {e}", fmt=fmt, offset=base) from e
+    if len(out) > limit:
+        raise LimitError(f"XZ output exceeds the limit of {limit} bytes (decompression bomb?)", fmt=fmt,
+                         offset=base)
+    if not d.eof:
+        raise TruncatedError(fmt, len(raw) + 1, len(raw), offset=base + len(raw),
+                             hint="XZ stream ends before its footer")
+    return out

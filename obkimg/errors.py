@@ -1,0 +1,190 @@
+"""The one exception tree that leaves obkimg, and the non-fatal ``Problem`` record.
+
+Every error names the format id (``bk7231-qio``, ``bl602-ota``, ...), the field path where one is
+known and the byte offset in the input, so a message reads like::
+
+    bk7231-rbl: bad header CRC-32 in field header.info_crc32 at offset 0x10F9A (expected 0x1234ABCD, found 0x0)
+
+Only subclasses of :class:`ObkImgError` are raised by the library; anything else escaping is a bug.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "ObkImgError",
+    "FormatError",
+    "MagicError",
+    "ChecksumError",
+    "TruncatedError",
+    "DetectionError",
+    "DecryptError",
+    "NotFoundError",
+    "BuildError",
+    "MismatchError",
+    "LimitError",
+    "OutputError",
+    "Problem",
+]
+
+
+class ObkImgError(Exception):
+    """Base of every error obkimg raises on purpose."""
+
+    #: short machine id of the error class, used in JSON error documents
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fmt: str | None = None,
+        offset: int | None = None,
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.fmt = fmt
+        self.offset = offset
+        self.path = path
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        text = f"{self.fmt}: {self.message}" if self.fmt else self.message
+        if self.path:
+            text += f" in field {self.path}"
+        if self.offset is not None:
+            text += f" at offset {self.offset:#x}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": type(self).__name__,
+            "code": self.code,
+            "message": self.render(),
+            "format": self.fmt,
+            "offset": self.offset,
+            "path": self.path,
+        }
+
+
+class FormatError(ObkImgError):
+    """The bytes do not match the declared format."""
+
+    code = "format"
+
+
+class MagicError(FormatError):
+    """A magic number / signature is wrong."""
+
+    code = "magic"
+
+    def __init__(self, fmt: str, expected: bytes | None, found: bytes | None, *, offset: int | None = None,
+                 path: str | None = "magic", hint: str | None = None, message: str | None = None) -> None:
+        self.expected = expected
+        self.found = found
+        text = message or f"bad magic (expected {expected!r}, found {found!r})"
+        super().__init__(text, fmt=fmt, offset=offset, path=path, hint=hint)
+
+
+class ChecksumError(FormatError):
+    """A stored checksum/hash does not match the data."""
+
+    code = "checksum"
+
+    def __init__(self, fmt: str, what: str, expected: int | bytes | str, actual: int | bytes | str, *,
+                 offset: int | None = None, path: str | None = None, hint: str | None = None) -> None:
+        self.expected = expected
+        self.actual = actual
+
+        def show(v: int | bytes | str) -> str:
+            if isinstance(v, int):
+                return f"{v:#x}"
+            if isinstance(v, bytes):
+                return v.hex()
+            return v
+
+        super().__init__(f"bad {what} (stored {show(expected)}, computed {show(actual)})", fmt=fmt,
+                         offset=offset, path=path, hint=hint)
+
+
+class TruncatedError(FormatError):
+    """The input ends before the structure does."""
+
+    code = "truncated"
+
+    def __init__(self, fmt: str, needed: int, available: int, *, offset: int | None = None,
+                 path: str | None = None, hint: str | None = None) -> None:
+        self.needed = needed
+        self.available = available
+        super().__init__(f"truncated: needs {needed} bytes, only {available} available", fmt=fmt,
+                         offset=offset, path=path, hint=hint)
+
+
+class DetectionError(ObkImgError):
+    """Nothing recognised the input (or the caller asked for a kind it is not)."""
+
+    code = "detect"
+
+    def __init__(self, message: str, *, candidates: list[str] | None = None, **kw: Any) -> None:
+        self.candidates = candidates or []
+        super().__init__(message, **kw)
+
+
+class DecryptError(ObkImgError):
+    """Decryption failed: wrong key, or the data is not what was expected."""
+
+    code = "decrypt"
+
+
+class NotFoundError(ObkImgError):
+    """A requested structure (Tuya storage, OBK config, partition, ...) is not in the input."""
+
+    code = "not-found"
+
+
+class BuildError(ObkImgError):
+    """A model cannot be encoded (value out of range, overlapping regions, does not fit...)."""
+
+    code = "build"
+
+
+class MismatchError(ObkImgError):
+    """Parts that must belong together do not (T bootloader with an N app, wrong key, wrong chip)."""
+
+    code = "mismatch"
+
+
+class LimitError(ObkImgError):
+    """A resource bound was hit: input too large, decompression bomb, ..."""
+
+    code = "limit"
+
+
+class OutputError(ObkImgError):
+    """An output cannot be written safely (exists without --force, equals the input, ...)."""
+
+    code = "output"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A non-fatal finding attached to a parsed model (a bad sector, a CRC mismatch in a dump...)."""
+
+    severity: str  # "error" | "warning" | "info"
+    message: str
+    offset: int | None = None
+    fmt: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"severity": self.severity, "message": self.message, "offset": self.offset,
+                "format": self.fmt}
+
+    def __str__(self) -> str:
+        where = f" at {self.offset:#x}" if self.offset is not None else ""
+        return f"{self.severity}: {self.message}{where}"

@@ -1,0 +1,71 @@
+"""Writing outputs safely: one atomic writer for every file obkimg produces.
+
+A temporary file is created in the destination folder, written, fsync'ed and renamed over the
+destination, so a crash, an error or Ctrl-C midway never leaves a half file. Existing files are only
+replaced with ``force=True``; an output equal to one of the inputs is always refused.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+
+from .errors import OutputError
+
+__all__ = ["write_atomic", "check_output"]
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return os.path.abspath(a) == os.path.abspath(b)
+
+
+def check_output(path: str | os.PathLike[str], *, force: bool = False,
+                 inputs: Iterable[str | os.PathLike[str]] = ()) -> str:
+    """Raise OutputError if ``path`` may not be written; return it as a str."""
+    dest = os.fspath(path)
+    for src in inputs:
+        if isinstance(src, (str, os.PathLike)) and os.fspath(src) != "-" and _same_file(dest, os.fspath(src)):
+            raise OutputError(f"refusing to overwrite the input file {dest}", fmt="output")
+    if os.path.isdir(dest):
+        raise OutputError(f"{dest} is a directory", fmt="output")
+    if os.path.lexists(dest) and not force:
+        raise OutputError(f"{dest} exists; use --force to overwrite it", fmt="output")
+    parent = os.path.dirname(os.path.abspath(dest))
+    if not os.path.isdir(parent):
+        raise OutputError(f"folder {parent} does not exist", fmt="output")
+    return dest
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False,
+                 inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
+    dest = check_output(path, force=force, inputs=inputs)
+    payload = data.encode() if isinstance(data, str) else bytes(data)
+    folder = os.path.dirname(os.path.abspath(dest))
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        if not force and os.path.lexists(dest):
+            raise OutputError(f"{dest} appeared while writing; use --force to overwrite it", fmt="output")
+        os.replace(tmp, dest)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dfd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dfd)
+        finally:
+            os.close(dfd)
+    except OSError:
+        pass

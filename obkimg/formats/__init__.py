@@ -1,0 +1,94 @@
+"""One module per on-flash format. Each module provides:
+
+- schema constants (``UPPER_SNAKE`` construct structs) and a typed, frozen-dataclass model with
+  ``parse()`` / ``build()``;
+- ``FORMAT``: a :class:`FormatInfo` (id, name, family, references, limitations) for ``obkimg formats``;
+- ``detect(data: bytes) -> Detection | None``: a cheap probe that never raises;
+- ``load(source: Source) -> Image``: parse a whole input into its model (for :func:`obkimg.open`).
+
+``MODULES`` lists them in probing order. A name whose module does not exist (yet) is skipped, so
+areas can land one at a time.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+from types import ModuleType
+
+__all__ = ["FormatInfo", "Detection", "MODULES", "modules", "module_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class FormatInfo:
+    """What ``obkimg formats`` shows for one format (after unblob's HandlerDoc)."""
+
+    id: str
+    name: str
+    family: str
+    description: str
+    references: tuple[str, ...] = ()
+    limitations: tuple[str, ...] = ()
+    #: other format ids the same module detects/loads (e.g. bk7231-ua next to bk7231-qio)
+    aliases: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "family": self.family, "description": self.description,
+                "references": list(self.references), "limitations": list(self.limitations),
+                "aliases": list(self.aliases)}
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One candidate answer to "what is this file?"."""
+
+    kind: str
+    #: 0..100
+    confidence: int
+    reason: str
+    chip: str | None = None
+    offset: int = 0
+    length: int | None = None
+    #: module that loads it (filled by obkimg.detect)
+    module: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"kind": self.kind, "confidence": self.confidence, "reason": self.reason, "chip": self.chip,
+                "offset": self.offset, "length": self.length}
+
+
+#: probing order: containers with strong magics first, whole dumps, then weak probes
+MODULES = (
+    "bk7231_ug",
+    "bk7231_rbl",
+    "bl602_ota",
+    "bl602_bootheader",
+    "bl602_partitions",
+    "bl602_efuse",
+    "bl602_dtb",
+    "bl602_flash",
+    "bk7231_image",
+    "tuya_kv",
+    "obk_config",
+)
+
+
+def modules() -> list[ModuleType]:
+    """The format modules that exist in this installation, in probing order."""
+    found = []
+    for name in MODULES:
+        full = f"{__name__}.{name}"
+        if importlib.util.find_spec(full) is None:
+            continue
+        found.append(importlib.import_module(full))
+    return found
+
+
+def module_for(kind: str) -> ModuleType | None:
+    """The module whose FORMAT id (or alias) is ``kind``."""
+    for mod in modules():
+        info: FormatInfo = mod.FORMAT
+        if kind == info.id or kind in info.aliases:
+            return mod
+    return None

@@ -1,0 +1,173 @@
+"""Models shared by every format: regions of a dump, secrets, and the ``Image`` base of typed models.
+
+Every typed model that :func:`obkimg.open` can return derives from :class:`Image` and provides
+``kind`` (its format id), ``chip``, ``regions()``, ``problems()`` and ``details()``. From these,
+:meth:`Image.to_dict` builds the document ``obkimg info --json`` prints
+(``schemas/info.v1.schema.json``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Problem
+
+__all__ = ["Secret", "Region", "Image", "mask_secret", "jsonable", "STATES"]
+
+#: region states, in the order the flash map legend shows them
+STATES = ("valid", "bad-crc", "invalid", "erased", "unknown")
+
+
+class Secret(str):
+    """A string holding user data that must not leak into logs: ``repr`` and ``masked`` hide it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    @property
+    def masked(self) -> str:
+        return mask_secret(str(self))
+
+    def reveal(self) -> str:
+        return str(self)
+
+
+def mask_secret(value: str | None) -> str | None:
+    """``'hunter22'`` → ``'h******2'``; short values are fully masked. ``None`` stays ``None``."""
+    if value is None:
+        return None
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[0] + "*" * (len(value) - 2) + value[-1]
+
+
+def jsonable(value: Any, *, show_secrets: bool = True) -> Any:
+    """Convert models, bytes, tuples and secrets to plain JSON types (bytes → lowercase hex)."""
+    if isinstance(value, Secret):
+        return str(value) if show_secrets else value.masked
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v, show_secrets=show_secrets) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [jsonable(v, show_secrets=show_secrets) for v in value]
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict):
+        try:
+            return jsonable(to_dict(show_secrets=show_secrets), show_secrets=show_secrets)
+        except TypeError:
+            return jsonable(to_dict(), show_secrets=show_secrets)
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """One region of a flash dump or image, at a physical offset in the file."""
+
+    name: str
+    offset: int
+    size: int
+    #: what the region holds: bootloader, app, rbl, partition-table, boot-header, firmware, ota,
+    #: rf, config, tuya-kv, easyflash, dtb, data, erased, unknown, ...
+    kind: str
+    #: one of STATES
+    state: str = "unknown"
+    problems: tuple[Problem, ...] = ()
+    #: the parsed child (header fields, container summary...) as a JSON-able dict, where one is found
+    detail: dict[str, Any] | None = None
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+    @property
+    def valid(self) -> bool | None:
+        if self.state == "valid":
+            return True
+        if self.state in ("bad-crc", "invalid"):
+            return False
+        return None
+
+    def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "offset": self.offset,
+            "size": self.size,
+            "kind": self.kind,
+            "state": self.state,
+            "valid": self.valid,
+            "problems": [p.to_dict() for p in self.problems],
+            "detail": jsonable(self.detail, show_secrets=show_secrets) if self.detail is not None else None,
+        }
+
+
+class Image:
+    """Base of every typed model returned by :func:`obkimg.open`.
+
+    Subclasses are frozen dataclasses; they set ``kind`` (format id) and implement ``regions``,
+    ``details`` and, where they have findings, ``problems``. ``chip`` is a family/chip name such as
+    ``BK7231N``, ``BK7231T``, ``BL602`` or ``None`` when unknown.
+    """
+
+    __slots__ = ()
+
+    kind: str = "unknown"
+
+    @property
+    def chip(self) -> str | None:
+        return None
+
+    @property
+    def size(self) -> int:
+        return 0
+
+    def regions(self) -> list[Region]:
+        return []
+
+    def problems(self) -> list[Problem]:
+        return []
+
+    def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """Format-specific fields (JSON-able). Secrets are masked unless ``show_secrets``."""
+        return {}
+
+    def describe(self, *, show_secrets: bool = False) -> list[str]:
+        """Extra human-readable lines for ``obkimg info`` (after the region table)."""
+        return []
+
+    def verify(self) -> list[Problem]:
+        """Every error found by the full set of checks (``obkimg verify``). Empty means all good.
+
+        The default collects error-severity problems of the model and of its regions, plus one
+        problem per region whose state is bad-crc/invalid. Models override it to add costlier checks.
+        """
+        found = [p for p in self.problems() if p.severity == "error"]
+        for r in self.regions():
+            found += [p for p in r.problems if p.severity == "error"]
+            if r.state in ("bad-crc", "invalid") and not any(p.severity == "error" for p in r.problems):
+                found.append(Problem("error", f"region {r.name} is {r.state}", r.offset, self.kind))
+        return found
+
+    @property
+    def ok(self) -> bool:
+        """No error-severity problem anywhere in the cheap checks that ``info`` runs."""
+        if any(p.severity == "error" for p in self.problems()):
+            return False
+        return not any(r.state in ("bad-crc", "invalid") for r in self.regions())
+
+    def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        return {
+            "schema": "obkimg.info/1",
+            "kind": self.kind,
+            "chip": self.chip,
+            "size": self.size,
+            "ok": self.ok,
+            "regions": [r.to_dict(show_secrets=show_secrets) for r in self.regions()],
+            "details": jsonable(self.details(show_secrets=show_secrets), show_secrets=show_secrets),
+            "problems": [p.to_dict() for p in self.problems()],
+        }
