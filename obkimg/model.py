@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import Problem
 
-__all__ = ["Secret", "Region", "Image", "mask_secret", "jsonable", "STATES"]
+__all__ = ["Secret", "Region", "Artifact", "Image", "mask_secret", "jsonable", "STATES"]
 
 #: region states, in the order the flash map legend shows them
 STATES = ("valid", "bad-crc", "invalid", "erased", "unknown")
@@ -106,6 +106,20 @@ class Region:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Artifact:
+    """A file ``obkimg extract`` writes for a model: a decoded container, a decrypted app, a JSON..."""
+
+    #: file name relative to the output folder (no directories)
+    name: str
+    data: bytes
+    #: what it is: app-plain, app-encrypted, bootloader, rbl-payload, firmware, dtb, json, config, ...
+    kind: str
+    #: name of the region it comes from, if any
+    region: str | None = None
+    description: str = ""
+
+
 class Image:
     """Base of every typed model returned by :func:`obkimg.open`.
 
@@ -135,6 +149,13 @@ class Image:
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """Format-specific fields (JSON-able). Secrets are masked unless ``show_secrets``."""
         return {}
+
+    def artifacts(self) -> list[Artifact]:
+        """Decoded contents worth a file of their own (decrypted app, payloads...) for ``obkimg extract``.
+
+        Raw region slices are written by the extract workflow itself; this adds what needs decoding.
+        """
+        return []
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         """Extra human-readable lines for ``obkimg info`` (after the region table)."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
 
-from ._common import emit_json, fmt_size, input_argument, json_option, read_input
+from ._common import emit_json, fmt_size, input_argument, json_option, read_input, write_output
 
 
 def _open(path: str, kind: str | None) -> Any:
@@ -28,12 +29,20 @@ def _detail_line(detail: dict[str, Any] | None) -> str:
     return " ".join(parts)
 
 
-def render_regions(img: Any) -> list[str]:
+def render_map(img: Any, *, colour: bool) -> list[str]:
+    """The flash map: one line per region with offset, size, bar, name, state, and key details."""
+    from ..flashmap import STATE_COLOURS, text_map
+
     lines = []
-    for r in img.regions():
-        lines.append(f"  {r.offset:#08x}  {r.size:#08x}  {fmt_size(r.size):>10}  {r.name:<22} {r.state:<8} "
-                     f"{_detail_line(r.detail)}".rstrip())
-        lines += [f"      {p}" for p in r.problems]
+    for r, line in text_map(img.regions(), img.size):
+        extra = _detail_line(r.detail)
+        text = f"  {line:<86} {extra}".rstrip() if extra else f"  {line}"
+        if colour:
+            text = click.style(text, fg=STATE_COLOURS.get(r.state))
+        lines.append(text)
+        lines += [f"      {p}" for p in r.problems[:8]]
+        if len(r.problems) > 8:
+            lines.append(f"      ... {len(r.problems) - 8} more")
     return lines
 
 
@@ -46,13 +55,21 @@ def _kind_option(f: Any) -> Any:
 @input_argument()
 @_kind_option
 @click.option("--show-secrets", is_flag=True, help="Show Wi-Fi passwords and keys instead of masking them.")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), help="Also write the flash map as an SVG.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --svg file.")
 @json_option
-def info(file: str, kind: str | None, show_secrets: bool, as_json: bool) -> None:
-    """What FILE is: kind, chip, regions with offsets, sizes and validity.
+def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, force: bool,
+         as_json: bool) -> None:
+    """What FILE is: kind, chip, and its flash map (regions with offsets, sizes, validity).
 
     Secrets (Wi-Fi passwords, Tuya keys) are masked unless --show-secrets.
     """
     img = _open(file, kind)
+    if svg_path:
+        from ..flashmap import svg_map
+
+        write_output(svg_path, svg_map(img.regions(), img.size, title=f"{img.kind} {img.chip or ''}".strip()),
+                     force=force, inputs=(file,))
     if as_json:
         emit_json(img.to_dict(show_secrets=show_secrets))
         return
@@ -60,9 +77,9 @@ def info(file: str, kind: str | None, show_secrets: bool, as_json: bool) -> None
     click.echo(f"kind:  {img.kind}")
     click.echo(f"chip:  {img.chip or 'unknown'}")
     click.echo(f"size:  {img.size} bytes ({fmt_size(img.size)})")
-    regions = render_regions(img)
+    regions = render_map(img, colour=sys.stdout.isatty())
     if regions:
-        click.echo("regions:  offset    size           size  name                   state")
+        click.echo("flash map:")
         for line in regions:
             click.echo(line)
     for line in img.describe(show_secrets=show_secrets):
