@@ -16,6 +16,24 @@ def _open(path: str, kind: str | None) -> Any:
     return obkimg.open(read_input(path), kind=kind)
 
 
+def _open_with_configs(path: str, kind: str | None) -> tuple[Any, Any]:
+    from ..configs import find_configs
+    from ..detect import open_image
+    from ..source import load
+
+    src = load(read_input(path))
+    img = open_image(src, kind=kind)
+    return img, find_configs(src.data, img)
+
+
+def _summary_lines(title: str, summary: dict[str, Any] | None) -> list[str]:
+    if not summary:
+        return []
+    parts = [f"{k}={v}" for k, v in summary.items() if v not in (None, "", [], {})
+             and not isinstance(v, (dict, list))]
+    return [f"{title}: " + ", ".join(parts)]
+
+
 def _detail_line(detail: dict[str, Any] | None) -> str:
     if not detail:
         return ""
@@ -64,14 +82,17 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
 
     Secrets (Wi-Fi passwords, Tuya keys) are masked unless --show-secrets.
     """
-    img = _open(file, kind)
+    img, configs = _open_with_configs(file, kind)
     if svg_path:
         from ..flashmap import svg_map
 
         write_output(svg_path, svg_map(img.regions(), img.size, title=f"{img.kind} {img.chip or ''}".strip()),
                      force=force, inputs=(file,))
+    doc = img.to_dict(show_secrets=show_secrets)
+    doc["configs"] = configs.summary(show_secrets=show_secrets)
+    doc["problems"] += [p.to_dict() for p in configs.problems]
     if as_json:
-        emit_json(img.to_dict(show_secrets=show_secrets))
+        emit_json(doc)
         return
     click.echo(f"file:  {file}")
     click.echo(f"kind:  {img.kind}")
@@ -84,7 +105,13 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
             click.echo(line)
     for line in img.describe(show_secrets=show_secrets):
         click.echo(line)
-    for p in img.problems():
+    summ = configs.summary(show_secrets=show_secrets)
+    for line in _summary_lines("tuya storage", summ["tuya"]) + _summary_lines("obk config", summ["obk_config"]):
+        click.echo(line)
+    if (configs.tuya is not None or configs.obk is not None) and not show_secrets:
+        click.echo("(secrets masked; --show-secrets shows them, `obkimg tuya-keys` / `obkimg obk-config show` "
+                   "decode everything)")
+    for p in list(img.problems()) + configs.problems:
         click.echo(f"problem: {p}")
 
 

@@ -1,0 +1,55 @@
+"""``obkimg scan``: every file under a folder, in parallel, with a progress bar on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ._common import STATE, emit_json, json_option
+
+
+@click.command()
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: CPU cores).")
+@click.option("--all-files", is_flag=True, help="Also scan .json/.txt/.md/... files.")
+@click.option("--jsonl", is_flag=True, help="One JSON object per file, as each completes (JSON lines).")
+@json_option
+def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: bool) -> None:
+    """Identify every file under FOLDER: kind, chip, firmware, Tuya keys found, OBK config present."""
+    from ..scan import iter_files
+    from ..scan import scan as run_scan
+
+    paths = iter_files(folder, all_files=all_files)
+    show_bar = sys.stderr.isatty() and not STATE.quiet and not as_json and not jsonl
+    rows = []
+    with click.progressbar(length=len(paths), file=sys.stderr, label="scanning",
+                           hidden=not show_bar) as bar:
+        for row in run_scan(paths, workers=jobs, progress=lambda _r: bar.update(1)):
+            if jsonl:
+                click.echo(json.dumps(row.to_dict()))
+            rows.append(row)
+    rows.sort(key=lambda r: r.path)
+    if jsonl:
+        return
+    if as_json:
+        emit_json({"schema": "obkimg.scan/1", "folder": folder, "count": len(rows),
+                   "files": [r.to_dict() for r in rows]})
+        return
+    for r in rows:
+        if r.error:
+            click.echo(f"{r.path}: ERROR {r.error}")
+            continue
+        extra = []
+        if r.version:
+            extra.append(f"version {r.version}")
+        if r.tuya_keys is not None:
+            extra.append(f"tuya keys: {r.tuya_keys}")
+        if r.obk_config:
+            extra.append("obk config")
+        if r.ok is False:
+            extra.append("PROBLEMS")
+        click.echo(f"{r.path}: {r.kind} {r.chip or '?'} {' '.join(extra)}".rstrip())
+    errors = sum(1 for r in rows if r.error)
+    click.echo(f"{len(rows)} files, {len(rows) - errors} recognised, {errors} not", err=True)

@@ -1,0 +1,70 @@
+"""Find the user's configuration in a dump: the Tuya key-value storage and the OpenBeken config.
+
+Used by ``obkimg info`` (summaries, secrets masked unless asked), ``extract`` and ``scan``. Each finder
+is optional: a dump without Tuya storage simply has ``tuya = None``, and a damaged one reports its
+problem instead of failing the whole command.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import NotFoundError, ObkImgError, Problem
+from .model import Image
+
+__all__ = ["Configs", "find_configs", "CONFIG_KINDS", "wants_configs"]
+
+#: region kinds that may hold a configuration
+CONFIG_KINDS = frozenset({"tuya-kv", "config", "obk-config", "easyflash"})
+#: whole-flash kinds where configs are searched even without a marked region
+_DUMP_KINDS = frozenset({"bk7231-dump", "bl602-dump", "tuya-kv", "obk-config"})
+
+
+@dataclass(slots=True)
+class Configs:
+    tuya: Any = None
+    obk: Any = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        return {
+            "tuya": self.tuya.summary(show_secrets=show_secrets) if self.tuya is not None else None,
+            "obk_config": self.obk.summary(show_secrets=show_secrets) if self.obk is not None else None,
+        }
+
+
+def wants_configs(img: Image) -> bool:
+    return img.kind in _DUMP_KINDS or any(r.kind in CONFIG_KINDS for r in img.regions())
+
+
+def _have(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def find_configs(data: bytes, img: Image | None = None) -> Configs:
+    """Look for Tuya storage and an OpenBeken config in ``data`` (the bytes ``img`` was parsed from)."""
+    found = Configs()
+    chip = img.chip if img is not None else None
+    if img is not None and not wants_configs(img):
+        return found
+    if _have("obkimg.tuya"):
+        from . import tuya
+
+        try:
+            found.tuya = tuya.extract_keys(data, chip=chip)
+        except NotFoundError:
+            pass
+        except ObkImgError as e:
+            found.problems.append(Problem("warning", f"Tuya storage: {e}", e.offset, "tuya-kv"))
+    if _have("obkimg.obk"):
+        from . import obk
+
+        try:
+            found.obk = obk.recover_config(data, chip=chip)
+        except NotFoundError:
+            pass
+        except ObkImgError as e:
+            found.problems.append(Problem("warning", f"OpenBeken config: {e}", e.offset, "obk-config"))
+    return found

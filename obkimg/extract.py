@@ -1,0 +1,113 @@
+"""``obkimg extract``: every region and container of an input as a file, plus ``manifest.json``.
+
+:func:`extract` only computes the files (name, bytes, provenance); :func:`write_extraction` writes them
+into a folder through the atomic writer, manifest last, so an interrupted run never leaves a manifest
+describing files that are not there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .configs import find_configs
+from .detect import open_image
+from .errors import OutputError
+from .model import Artifact, Image, jsonable
+from .source import SourceLike, load
+
+__all__ = ["Extraction", "extract", "write_extraction"]
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._+-]+", "_", name).strip("._") or "region"
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    image: Image
+    files: tuple[Artifact, ...]
+    source_name: str
+    source_sha256: str
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "schema": "obkimg.extract/1",
+            "source": {"name": os.path.basename(self.source_name), "size": self.image.size,
+                       "sha256": self.source_sha256},
+            "kind": self.image.kind,
+            "chip": self.image.chip,
+            "files": [
+                {"name": a.name, "size": len(a.data), "sha256": hashlib.sha256(a.data).hexdigest(),
+                 "kind": a.kind, "region": a.region, "description": a.description}
+                for a in self.files
+            ],
+        }
+
+
+def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True) -> Extraction:
+    """Decode ``source`` and list the files an extraction produces (nothing is written)."""
+    src = load(source)
+    img = open_image(src, kind=kind)
+    files: list[Artifact] = []
+    names: set[str] = set()
+
+    def add(a: Artifact) -> None:
+        name = _safe(a.name)
+        stem, dot, ext = name.rpartition(".")
+        n = 2
+        while name in names:
+            name = f"{stem}_{n}{dot}{ext}" if dot else f"{a.name}_{n}"
+            n += 1
+        names.add(name)
+        files.append(Artifact(name, a.data, a.kind, a.region, a.description))
+
+    if regions:
+        for i, r in enumerate(img.regions()):
+            if r.state == "erased" or r.size == 0 or r.offset >= len(src.data):
+                continue
+            add(Artifact(f"region_{i:02d}_{r.offset:06x}_{r.name}.bin", src.data[r.offset:r.end], "region",
+                         r.name, f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})"))
+    for a in img.artifacts():
+        add(a)
+    configs = find_configs(src.data, img)
+    if configs.tuya is not None:
+        doc = configs.tuya.to_dict(show_secrets=True)
+        add(Artifact("tuya_storage.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
+                     "tuya-kv", "decoded Tuya key-value storage (contains secrets)"))
+    if configs.obk is not None:
+        raw = getattr(configs.obk, "raw", None)
+        if isinstance(raw, (bytes, bytearray)):
+            add(Artifact("obk_config.bin", bytes(raw), "config", "obk-config", "OpenBeken mainConfig_t"))
+        doc = configs.obk.to_dict(show_secrets=True)
+        add(Artifact("obk_config.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
+                     "obk-config", "decoded OpenBeken config (contains secrets)"))
+    return Extraction(img, tuple(files), src.name, hashlib.sha256(src.data).hexdigest())
+
+
+def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, force: bool = False) -> list[str]:
+    """Write every file and then ``manifest.json`` into ``folder`` (created if missing).
+
+    A non-empty existing folder needs ``force``. Returns the written paths.
+    """
+    from .fileio import write_atomic
+
+    folder = os.fspath(folder)
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise OutputError(f"{folder} exists and is not a folder", fmt="output")
+    if os.path.isdir(folder) and os.listdir(folder) and not force:
+        raise OutputError(f"folder {folder} is not empty; use --force to write into it", fmt="output")
+    os.makedirs(folder, exist_ok=True)
+    written = []
+    for a in result.files:
+        path = os.path.join(folder, a.name)
+        write_atomic(path, a.data, force=force)
+        written.append(path)
+    manifest = os.path.join(folder, "manifest.json")
+    write_atomic(manifest, json.dumps(result.manifest(), indent=2) + "\n", force=force)
+    written.append(manifest)
+    return written

@@ -1,0 +1,101 @@
+"""``obkimg scan``: identify every file under a folder, in parallel over the CPU cores.
+
+:func:`scan_file` never raises for bad data: a file obkimg cannot read becomes a row with ``error``.
+:func:`scan` runs it in a process pool and yields rows as they complete, calling ``progress`` after
+each one (the CLI turns that into a progress bar on stderr).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .errors import ObkImgError
+
+__all__ = ["ScanRow", "iter_files", "scan_file", "scan"]
+
+_SKIP_SUFFIXES = (".json", ".txt", ".md", ".py", ".toml", ".svg")
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRow:
+    path: str
+    size: int
+    kind: str | None = None
+    chip: str | None = None
+    version: str | None = None
+    ok: bool | None = None
+    tuya_keys: int | None = None
+    obk_config: bool = False
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def iter_files(folder: str | os.PathLike[str], *, all_files: bool = False) -> list[str]:
+    """Regular files below ``folder``, sorted; notes/metadata (.json, .txt, .md...) skipped unless ``all_files``."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            if f.startswith(".") or (not all_files and f.lower().endswith(_SKIP_SUFFIXES)):
+                continue
+            p = os.path.join(root, f)
+            if os.path.isfile(p) and not os.path.islink(p):
+                out.append(p)
+    return out
+
+
+def _version(details: dict[str, Any]) -> str | None:
+    for key in ("version", "firmware_version", "app_version", "sw_version"):
+        v = details.get(key)
+        if isinstance(v, str) and v:
+            return v
+    return None
+
+
+def scan_file(path: str) -> ScanRow:
+    """Identify one file: kind, chip, firmware version, whether Tuya keys / an OBK config are in it."""
+    from .configs import find_configs
+    from .detect import open_image
+    from .source import load
+
+    try:
+        size = os.path.getsize(path)
+    except OSError as e:
+        return ScanRow(path, 0, error=str(e))
+    try:
+        src = load(path)
+        img = open_image(src)
+        configs = find_configs(src.data, img)
+        tuya = len(configs.tuya.values) if configs.tuya is not None else None
+        return ScanRow(path, size, img.kind, img.chip, _version(img.details()), img.ok, tuya,
+                       configs.obk is not None)
+    except ObkImgError as e:
+        return ScanRow(path, size, error=str(e))
+
+
+def scan(paths: Iterable[str], *, workers: int | None = None,
+         progress: Callable[[ScanRow], None] | None = None) -> Iterator[ScanRow]:
+    """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order."""
+    paths = list(paths)
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(paths) <= 1:
+        for p in paths:
+            row = scan_file(p)
+            if progress:
+                progress(row)
+            yield row
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(scan_file, p) for p in paths]
+        for fut in as_completed(futures):
+            row = fut.result()
+            if progress:
+                progress(row)
+            yield row
