@@ -355,18 +355,608 @@ class RblHeader:
         }
 
 
+
+# ------------------------------------------------------------------------------------------ helpers
+#: first 8 bytes of a plain BK7231 ARM app linked at 0x10000 (B +0x40; LDR PC,[PC,#0x14]), byte 0 varies
+_ARM_VECTOR_TAIL = b"\x00\x00\xea\x14\xf0\x9f\xe5"
+#: the same 8 bytes encrypted with the Tuya default key at 0x10000 (spec §3.2)
+_TUYA_ENC_VECTOR = bytes.fromhex("2f07b59435ff2a9b")
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
+
+
+def looks_like_arm_app(app: bytes | bytearray | memoryview) -> bool:
+    """A plain (decrypted) BK7231 app starts with ``xx 00 00 ea 14 f0 9f e5``."""
+    return bytes(app[1:8]) == _ARM_VECTOR_TAIL
+
+
+def key_class(image: bytes | bytearray | memoryview) -> str:
+    """``tuya`` (default key), ``zero`` (plain vector) or ``unknown`` from the first 8 bytes of an app."""
+    if looks_like_arm_app(image):
+        return "zero"
+    if bytes(image[:8]) == _TUYA_ENC_VECTOR:
+        return "tuya"
+    return "unknown"
+
+
+def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str | None]:
+    """The chip an app names in lower-case build strings (Tuya SDK ``AT bk7231n``, LibreTiny board
+    ``generic-bk7231t-...``), and the string that says so; ``(None, None)`` when absent or ambiguous.
+
+    OpenBeken apps carry the upper-case names of every platform (``OpenBK7231T``/``OpenBK7231N``...),
+    so they name no chip: theirs is only in the file name.
+    """
+    import re
+
+    found: dict[str, str] = {}
+    for m in re.finditer(rb"[\x21-\x7e]{0,40}bk7231([ntu])(?![a-z0-9])[\x21-\x7e]{0,24}", bytes(app)):
+        found.setdefault("BK7231" + m.group(1).decode().upper(), m.group().decode("ascii"))
+    if len(found) != 1:
+        return None, None
+    (chip, text), = found.items()
+    return chip, text
+
+
+def gzip_member(data: bytes | bytearray | memoryview) -> bytes:
+    """One gzip member exactly as CPython 3.11 ``gzip.compress(data, 9, mtime=0)`` writes it (and as
+    the RT-Thread tool does): header ``1f8b 08 00 00000000 02 03``, deflate level 9, CRC-32, ISIZE.
+    Built by hand so the bytes do not depend on the Python version (older ones write OS 0xFF)."""
+    raw = bytes(data)
+    co = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, 8)
+    body = co.compress(raw) + co.flush()
+    return _GZIP_HEADER + body + crc32(raw).to_bytes(4, "little") + (len(raw) & 0xFFFFFFFF).to_bytes(4, "little")
+
+
+def pkcs7_pad(data: bytes, block: int = 16) -> bytes:
+    n = block - len(data) % block
+    return data + bytes([n]) * n
+
+
+def _pkcs7_len(data: bytes, block: int = 16) -> int:
+    """Length of a valid PKCS#7 tail of ``data`` (0 if there is none)."""
+    if not data:
+        return 0
+    n = data[-1]
+    if 1 <= n <= block and len(data) >= n and data[-n:] == bytes([n]) * n:
+        return n
+    return 0
+
+
+def _secret_bytes(value: str | bytes, size: int, what: str, err: type[ObkImgError]) -> bytes:
+    raw = value.encode("ascii", "strict") if isinstance(value, str) else bytes(value)
+    if len(raw) != size:
+        raise err(f"the AES-256-CBC {what} must be {size} bytes (ASCII characters, used as they are), "
+                  f"got {len(raw)}", fmt=FMT, path=what)
+    return raw
+
+
+def _aes_cipher(key: bytes, iv: bytes) -> Any:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    return Cipher(algorithms.AES(key), modes.CBC(iv))
+
+
+# --------------------------------------------------------------------------------------- OTA file
+@dataclass(frozen=True, slots=True)
+class RblFile:
+    """An RBL OTA file (spec §4.2): 96-byte header + ``size_package`` payload bytes (+ anything after).
+
+    ``payload`` = compress(app) → PKCS#7 pad (always with the RT-Thread tool, only with AES with
+    ltchiptool) → AES-256-CBC (optional).
+    """
+
+    header: RblHeader
+    payload: bytes = field(repr=False)
+    #: bytes after the payload (none in vendor files); kept for byte-exact rebuilds
+    trailing: bytes = field(default=b"", repr=False)
+    #: offset of the file inside the input (for error offsets, e.g. 32 inside a UG wrapper)
+    base: int = field(default=0, compare=False)
+
+    @classmethod
+    def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True) -> RblFile:
+        """Parse an OTA file. With ``strict`` the header CRC and the payload CRC-32 are checked."""
+        raw = bytes(data)
+        hdr = RblHeader.parse(raw, base=base, strict=strict)
+        end = RBL_HEADER_SIZE + hdr.size_package
+        if len(raw) < end:
+            raise TruncatedError(FMT, end, len(raw), offset=base + len(raw), path="payload",
+                                 hint=f"header size_package = {hdr.size_package}")
+        f = cls(hdr, raw[RBL_HEADER_SIZE:end], raw[end:], base)
+        if strict:
+            f.check_crc()
+        return f
+
+    def build(self) -> bytes:
+        """The file bytes (header as stored, payload, trailing): identical to the parsed input."""
+        return self.header.build(keep_info_crc=True) + self.payload + self.trailing
+
+    @property
+    def size(self) -> int:
+        return RBL_HEADER_SIZE + len(self.payload) + len(self.trailing)
+
+    @property
+    def computed_crc32(self) -> int:
+        return crc32(self.payload)
+
+    @property
+    def crc_valid(self) -> bool:
+        return self.computed_crc32 == self.header.crc32
+
+    def check_crc(self) -> None:
+        """ChecksumError (path ``crc32``, offset of that field) if the payload CRC-32 does not match."""
+        computed = self.computed_crc32
+        if computed != self.header.crc32:
+            raise ChecksumError(FMT, "payload CRC-32", self.header.crc32, computed,
+                                offset=self.base + FIELDS["crc32"][0], path="crc32",
+                                hint=f"payload {self.base + RBL_HEADER_SIZE:#x}..{self.base + self.size:#x}")
+
+    @property
+    def pkcs7_padded(self) -> bool | None:
+        """Whether the (unencrypted) payload carries PKCS#7 padding (RT-Thread style); None with AES."""
+        if self.header.encryption != "none":
+            return None
+        return len(self.payload) % 16 == 0 and _pkcs7_len(self.payload) > 0 and (
+            self.header.compression != "none" or len(self.payload) > self.header.size_raw)
+
+    def decrypt(self, *, key: str | bytes = DEFAULT_AES_KEY, iv: str | bytes = DEFAULT_AES_IV) -> bytes:
+        """The compressed stream: the payload after AES-256-CBC and PKCS#7 removal (as is without AES)."""
+        enc = self.header.encryption
+        start = self.base + RBL_HEADER_SIZE
+        n = len(self.payload)
+        if enc == "none":
+            return self.payload
+        if enc != "aes256":
+            raise FormatError(f"{enc} encryption is not supported (its key is unknown)", fmt=FMT,
+                              path="algo", offset=self.base + FIELDS["algo"][0])
+        k = _secret_bytes(key, 32, "key", DecryptError)
+        i = _secret_bytes(iv, 16, "iv", DecryptError)
+        if n == 0 or n % 16:
+            raise DecryptError(f"AES-256-CBC payload of {n} bytes is not a whole number of 16-byte blocks",
+                               fmt=FMT, path="payload", offset=start + n - n % 16)
+        dec = _aes_cipher(k, i).decryptor()
+        plain = dec.update(self.payload) + dec.finalize()
+        pad = _pkcs7_len(plain)
+        if not pad:
+            raise DecryptError("bad PKCS#7 padding after AES-256-CBC decryption (wrong key or IV?)", fmt=FMT,
+                               path="payload", offset=start + n - 16)
+        return plain[:-pad]
+
+    def unpack(self, *, limit: int = DEFAULT_LIMIT, key: str | bytes = DEFAULT_AES_KEY,
+               iv: str | bytes = DEFAULT_AES_IV, check: bool = True) -> bytes:
+        """The plain app: decrypt, decompress (bounded by ``limit``) and, with ``check``, verify the
+        payload CRC-32, ``size_raw`` and the FNV-1a ``hash``; each mismatch names its field and offset."""
+        hdr = self.header
+        start = self.base + RBL_HEADER_SIZE
+        if check:
+            self.check_crc()
+        if hdr.size_raw > limit:
+            from ..errors import LimitError
+
+            raise LimitError(f"size_raw {hdr.size_raw} exceeds the output limit of {limit} bytes", fmt=FMT,
+                             path="size_raw", offset=self.base + FIELDS["size_raw"][0])
+        stream = self.decrypt(key=key, iv=iv)
+        comp = hdr.compression
+        if comp == "gzip":
+            if stream[:3] != b"\x1f\x8b\x08":
+                cls: type[ObkImgError] = DecryptError if hdr.encryption != "none" else FormatError
+                raise cls(f"payload does not start with a gzip header (found {stream[:4].hex()}"
+                          f"{', wrong AES key?' if hdr.encryption != 'none' else ''})", fmt=FMT,
+                          path="payload", offset=start)
+            raw = gunzip(stream, limit=limit, fmt=FMT, base=start)
+        elif comp == "none":
+            raw = stream
+            extra = len(raw) - hdr.size_raw
+            if extra > 0 and hdr.encryption == "none" and _pkcs7_len(raw) == extra:
+                raw = raw[: hdr.size_raw]  # RT-Thread tool pads even without AES
+            if len(raw) > limit:
+                from ..errors import LimitError
+
+                raise LimitError(f"payload exceeds the output limit of {limit} bytes", fmt=FMT, offset=start)
+        elif comp in ("quicklz", "fastlz"):
+            raise FormatError(f"{comp} compression is not supported (no sample and no reference decoder, "
+                              "spec Q8); only gzip and none are", fmt=FMT, path="algo",
+                              offset=self.base + FIELDS["algo"][0])
+        else:
+            raise FormatError(f"unknown compression in algo {hdr.algo:#x}", fmt=FMT, path="algo",
+                              offset=self.base + FIELDS["algo"][0])
+        if check:
+            if len(raw) != hdr.size_raw:
+                raise FormatError(f"unpacked app is {len(raw)} bytes, header size_raw says {hdr.size_raw}",
+                                  fmt=FMT, path="size_raw", offset=self.base + FIELDS["size_raw"][0])
+            h = fnv1a32(raw)
+            if h != hdr.hash:
+                raise ChecksumError(FMT, "FNV-1a hash of the unpacked app", hdr.hash, h, path="hash",
+                                    offset=self.base + FIELDS["hash"][0])
+        return raw
+
+    def verify(self, *, limit: int = DEFAULT_LIMIT, key: str | bytes = DEFAULT_AES_KEY,
+               iv: str | bytes = DEFAULT_AES_IV) -> list[Problem]:
+        """Every error of the full check (header CRC, payload CRC-32, decrypt, decompress, size, hash)."""
+        found: list[Problem] = []
+        hdr = self.header
+        if not hdr.header_valid:
+            found.append(Problem("error", f"bad header CRC-32 (stored {hdr.info_crc32:#x}, computed "
+                                 f"{hdr.computed_info_crc32:#x})", self.base + FIELDS["info_crc32"][0], FMT))
+        try:
+            self.check_crc()
+        except ObkImgError as e:
+            found.append(Problem("error", e.message, e.offset, FMT))
+        try:
+            raw = self.unpack(limit=limit, key=key, iv=iv, check=False)
+        except ObkImgError as e:
+            found.append(Problem("error", e.render(), e.offset, FMT))
+            return found
+        if len(raw) != hdr.size_raw:
+            found.append(Problem("error", f"unpacked app is {len(raw)} bytes, header size_raw says "
+                                 f"{hdr.size_raw}", self.base + FIELDS["size_raw"][0], FMT))
+        h = fnv1a32(raw)
+        if h != hdr.hash:
+            found.append(Problem("error", f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, "
+                                 f"computed {h:#x})", self.base + FIELDS["hash"][0], FMT))
+        return found
+
+    @classmethod
+    def pack(cls, app: bytes | bytearray | memoryview, *, name: str = "app", version: str,
+             compression: str = "gzip", encryption: str = "aes256", key: str | bytes = DEFAULT_AES_KEY,
+             iv: str | bytes = DEFAULT_AES_IV, timestamp: int | None = None, style: str = "rtota",
+             sn: str = DEFAULT_SN) -> RblFile:
+        """Build an OTA file from a plain app, byte for byte like the vendor tools.
+
+        ``style="rtota"`` (RT-Thread ``rt_ota_packaging_tool_cli``, used by Tuya/OBK builds) always
+        PKCS#7-pads the payload; ``style="ltchiptool"`` (``ota_package``) pads only with AES. gzip is
+        one level-9 member with mtime 0 (:func:`gzip_member`). ``timestamp`` defaults to now.
+        """
+        if style not in ("rtota", "ltchiptool"):
+            raise BuildError(f"unknown style {style!r} (rtota or ltchiptool)", fmt=FMT)
+        plain = bytes(app)
+        algo = algo_value(compression, encryption)
+        if compression == "gzip":
+            body = gzip_member(plain)
+        elif compression == "none":
+            body = plain
+        else:
+            raise BuildError(f"{compression} compression cannot be built (only gzip and none)", fmt=FMT,
+                             path="algo")
+        if encryption == "aes256":
+            k = _secret_bytes(key, 32, "key", BuildError)
+            i = _secret_bytes(iv, 16, "iv", BuildError)
+            enc = _aes_cipher(k, i).encryptor()
+            body = enc.update(pkcs7_pad(body)) + enc.finalize()
+        elif encryption == "none":
+            if style == "rtota":
+                body = pkcs7_pad(body)
+        else:
+            raise BuildError(f"{encryption} encryption cannot be built (only aes256 and none)", fmt=FMT,
+                             path="algo")
+        if timestamp is None:
+            import time
+
+            timestamp = int(time.time())
+        if not 0 <= timestamp <= 0xFFFFFFFF:
+            raise BuildError(f"timestamp {timestamp} does not fit in 32 bits", fmt=FMT, path="timestamp")
+        hdr = RblHeader.for_payload(body, name=name, version=version, app=plain, algo=algo,
+                                    timestamp=timestamp, sn=sn)
+        return cls(hdr, body)
+
+
+def pack(app: bytes | bytearray | memoryview, **kw: Any) -> bytes:
+    """The bytes of :meth:`RblFile.pack` (same keyword arguments)."""
+    return RblFile.pack(app, **kw).build()
+
+
+def unpack(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT,
+           key: str | bytes = DEFAULT_AES_KEY, iv: str | bytes = DEFAULT_AES_IV) -> bytes:
+    """The plain app of an RBL OTA file, every checksum verified (ObkImgError on any mismatch)."""
+    return RblFile.parse(data).unpack(limit=limit, key=key, iv=iv)
+
+
+# ------------------------------------------------------------------------------ in-flash partition
+@dataclass(frozen=True, slots=True)
+class RblPartition:
+    """A code partition as flashed: CRC-framed image from offset 0, 0xFF fill, and the self-framed RBL
+    trailer in the last 102 bytes (beken_packager, spec §4.3; ltchiptool ``package``).
+
+    The trailer describes the (encrypted) image: ``crc32`` = CRC-32 of the image plus PKCS-style
+    padding up to ``size_package``, ``hash`` = FNV-1a of the image (``size_raw`` bytes).
+    """
+
+    header: RblHeader
+    #: everything before the trailer (physical bytes, CRC-framed image + fill)
+    body: bytes = field(repr=False)
+    base: int = field(default=0, compare=False)
+
+    @classmethod
+    def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True) -> RblPartition:
+        raw = bytes(data)
+        if len(raw) < RBL_FRAMED_SIZE + crcframe.BLOCK:
+            raise TruncatedError(FMT, RBL_FRAMED_SIZE + crcframe.BLOCK, len(raw), offset=base + len(raw),
+                                 path="partition")
+        t = len(raw) - RBL_FRAMED_SIZE
+        hdr = RblHeader.parse_framed(raw[t:], base=base + t, strict=strict)
+        p = cls(hdr, raw[:t], base)
+        if p.image_physical_size > t:
+            raise FormatError(f"size_raw {hdr.size_raw} needs {p.image_physical_size} framed bytes, the "
+                              f"partition has {t} before its trailer", fmt=FMT, path="size_raw",
+                              offset=base + t + _framed_offset(FIELDS["size_raw"][0]))
+        if strict:
+            crcframe.unframe(raw[: p.image_physical_size], strict=True, base=base, fmt=FMT)
+            for err in p.image_errors():
+                raise err
+        return p
+
+    @property
+    def trailer_offset(self) -> int:
+        return len(self.body)
+
+    @property
+    def image_physical_size(self) -> int:
+        return -(-self.header.size_raw // crcframe.DATA) * crcframe.BLOCK
+
+    @property
+    def image(self) -> bytes:
+        """The image the trailer describes (encrypted app / bootloader, CRC bytes removed)."""
+        return crcframe.unframe(self.body[: self.image_physical_size])[: self.header.size_raw]
+
+    def image_errors(self) -> list[ChecksumError]:
+        """CRC-32 (image + PKCS-style padding to size_package) and FNV-1a mismatches, each at the
+        physical offset of its field in the trailer."""
+        hdr = self.header
+        img = self.image
+        where = self.base + self.trailer_offset
+        found = []
+        pad = max(hdr.size_package - hdr.size_raw, 0)
+        c = crc32(img + bytes([pad & 0xFF]) * pad)
+        if c != hdr.crc32:
+            found.append(ChecksumError(FMT, "image CRC-32", hdr.crc32, c, path="crc32",
+                                       offset=where + _framed_offset(FIELDS["crc32"][0])))
+        h = fnv1a32(img)
+        if h != hdr.hash:
+            found.append(ChecksumError(FMT, "image FNV-1a hash", hdr.hash, h, path="hash",
+                                       offset=where + _framed_offset(FIELDS["hash"][0])))
+        return found
+
+    def image_problems(self) -> list[Problem]:
+        return [Problem("error", e.message, e.offset, FMT) for e in self.image_errors()]
+
+    def build(self) -> bytes:
+        return self.body + self.header.build_framed(keep_info_crc=True)
+
+    @classmethod
+    def pack(cls, image: bytes | bytearray | memoryview, *, size: int, name: str = "app",
+             version: str = "1.00", timestamp: int = 0, header: RblHeader | None = None) -> RblPartition:
+        """beken_packager's layout: CRC-frame(image padded with 0xFF to 32) + 0xFF up to ``size - 102``
+        + the framed trailer (``header`` if given, e.g. to keep vendor garbage, else a fresh one)."""
+        img = bytes(image)
+        hdr = header or RblHeader.for_flash_image(img, name=name, version=version, timestamp=timestamp)
+        framed = crcframe.frame(img)
+        fill = size - RBL_FRAMED_SIZE - len(framed)
+        if fill < 0:
+            raise BuildError(f"image of {len(img)} bytes ({len(framed)} framed) does not fit a partition of "
+                             f"{size} bytes with its trailer", fmt=FMT, path="size")
+        return cls(hdr, framed + b"\xff" * fill)
+
+
+# -------------------------------------------------------------------------------------- Image models
+def _state(ok: bool) -> str:
+    return "valid" if ok else "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class RblImage(Image):
+    """``obkimg.open()`` model of an RBL OTA file (kind ``bk7231-rbl``, variant ``ota``)."""
+
+    file: RblFile
+    app: bytes | None = field(default=None, repr=False)
+    unpack_problems: tuple[Problem, ...] = ()
+
+    kind = FMT
+
+    @classmethod
+    def from_file(cls, f: RblFile, *, limit: int = DEFAULT_LIMIT) -> RblImage:
+        try:
+            app: bytes | None = f.unpack(limit=limit, check=False)
+        except ObkImgError as e:
+            sev = "warning" if f.header.compression in ("quicklz", "fastlz") or f.header.encryption == "xor" \
+                else "error"
+            return cls(f, None, (Problem(sev, e.render(), e.offset, FMT),))
+        return cls(f, app, ())
+
+    @property
+    def chip(self) -> str | None:
+        return chip_evidence(self.app)[0] if self.app is not None else None
+
+    @property
+    def size(self) -> int:
+        return self.file.size
+
+    @property
+    def hash_valid(self) -> bool | None:
+        return None if self.app is None else fnv1a32(self.app) == self.file.header.hash
+
+    def problems(self) -> list[Problem]:
+        f, hdr, b = self.file, self.file.header, self.file.base
+        found = []
+        if not hdr.header_valid:
+            found.append(Problem("error", f"bad header CRC-32 (stored {hdr.info_crc32:#x}, computed "
+                                 f"{hdr.computed_info_crc32:#x})", b + FIELDS["info_crc32"][0], FMT))
+        if not f.crc_valid:
+            found.append(Problem("error", f"bad payload CRC-32 (stored {hdr.crc32:#x}, computed "
+                                 f"{f.computed_crc32:#x})", b + FIELDS["crc32"][0], FMT))
+        found += self.unpack_problems
+        if self.app is not None:
+            if len(self.app) != hdr.size_raw:
+                found.append(Problem("error", f"unpacked app is {len(self.app)} bytes, header size_raw says "
+                                     f"{hdr.size_raw}", b + FIELDS["size_raw"][0], FMT))
+            if not self.hash_valid:
+                found.append(Problem("error", f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, "
+                                     f"computed {fnv1a32(self.app):#x})", b + FIELDS["hash"][0], FMT))
+        if f.trailing:
+            found.append(Problem("warning", f"{len(f.trailing)} bytes after the payload", b + f.size -
+                                 len(f.trailing), FMT))
+        return found
+
+    def regions(self) -> list[Region]:
+        f, b = self.file, self.file.base
+        out = [Region("rbl-header", b, RBL_HEADER_SIZE, "rbl", _state(f.header.header_valid),
+                      detail={"name": f.header.name, "version": f.header.version})]
+        payload_ok = f.crc_valid and not any(p.severity == "error" for p in self.unpack_problems)
+        out.append(Region("payload", b + RBL_HEADER_SIZE, len(f.payload), "ota",
+                          "valid" if payload_ok else ("bad-crc" if not f.crc_valid else "invalid"),
+                          detail={"compression": f.header.compression, "encryption": f.header.encryption}))
+        if f.trailing:
+            out.append(Region("trailing", b + RBL_HEADER_SIZE + len(f.payload), len(f.trailing), "unknown"))
+        return out
+
+    def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        f, hdr = self.file, self.file.header
+        chip, evidence = chip_evidence(self.app) if self.app is not None else (None, None)
+        return {
+            "variant": "ota",
+            **hdr.to_dict(),
+            "crc_valid": f.crc_valid,
+            "hash_valid": self.hash_valid,
+            "pkcs7_padded": f.pkcs7_padded,
+            "trailing": len(f.trailing),
+            "unpacked_size": None if self.app is None else len(self.app),
+            "app_plain_arm": None if self.app is None else looks_like_arm_app(self.app),
+            "chip_evidence": evidence,
+            "chip_note": None if chip else "no chip named in the app content (OpenBeken names it only in "
+                                           "the file name)",
+        }
+
+    def describe(self, *, show_secrets: bool = False) -> list[str]:
+        hdr = self.file.header
+        lines = [f"rbl:   name={hdr.name} version={hdr.version} {hdr.compression}+{hdr.encryption} "
+                 f"raw={hdr.size_raw} package={hdr.size_package} timestamp={hdr.timestamp}"]
+        if self.app is not None:
+            chip, evidence = chip_evidence(self.app)
+            lines.append(f"app:   {len(self.app)} bytes, "
+                         f"{'plain ARM app' if looks_like_arm_app(self.app) else 'not a plain ARM app'}"
+                         + (f", names {chip} ({evidence})" if chip else ""))
+        return lines
+
+    def verify(self) -> list[Problem]:
+        return [p for p in self.problems() if p.severity == "error"]
+
+    def artifacts(self) -> list[Any]:
+        from ..model import Artifact
+
+        if self.app is None:
+            return []
+        return [Artifact("app.bin", self.app, "app-plain", "payload", "the plain app unpacked from the RBL")]
+
+
+@dataclass(frozen=True, slots=True)
+class RblPartitionImage(Image):
+    """``obkimg.open()`` model of a CRC-framed partition with its RBL trailer (variant ``flash``)."""
+
+    partition: RblPartition
+    frame_bad: tuple[int, ...] = ()
+
+    kind = FMT
+
+    @classmethod
+    def from_partition(cls, p: RblPartition) -> RblPartitionImage:
+        rep = crcframe.verify(p.body, base=p.base)
+        return cls(p, tuple(rep.bad_offsets))
+
+    @property
+    def size(self) -> int:
+        return len(self.partition.body) + RBL_FRAMED_SIZE
+
+    def problems(self) -> list[Problem]:
+        p = self.partition
+        found = [Problem("error", "bad CRC-16 of 34-byte block", o, FMT) for o in self.frame_bad[:16]]
+        if len(self.frame_bad) > 16:
+            found.append(Problem("error", f"{len(self.frame_bad) - 16} more bad blocks", None, FMT))
+        if not p.header.header_valid:
+            found.append(Problem("error", "bad header CRC-32 of the RBL trailer",
+                                 p.base + p.trailer_offset + _framed_offset(FIELDS["info_crc32"][0]), FMT))
+        return found + p.image_problems()
+
+    def regions(self) -> list[Region]:
+        p, b = self.partition, self.partition.base
+        img_ok = not p.image_problems() and not [o for o in self.frame_bad if o < b + p.image_physical_size]
+        kind = "bootloader" if p.header.name == "bootloader" else "app"
+        out = [Region(p.header.name or "image", b, p.image_physical_size, kind, "valid" if img_ok else "bad-crc",
+                      detail={"size_raw": p.header.size_raw, "key_class": key_class(p.image)})]
+        fill = p.trailer_offset - p.image_physical_size
+        if fill:
+            gap = p.body[p.image_physical_size:]
+            erased = gap.count(0xFF) == len(gap)
+            out.append(Region("fill", b + p.image_physical_size, fill, "erased" if erased else "data",
+                              "erased" if erased else "unknown"))
+        out.append(Region("rbl", b + p.trailer_offset, RBL_FRAMED_SIZE, "rbl", _state(p.header.header_valid),
+                          detail={"name": p.header.name, "version": p.header.version}))
+        return out
+
+    def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        p = self.partition
+        bad = {e.path for e in p.image_errors()}
+        return {
+            "variant": "flash",
+            **p.header.to_dict(),
+            "crc_valid": "crc32" not in bad,
+            "hash_valid": "hash" not in bad,
+            "trailer_offset": p.base + p.trailer_offset,
+            "frames_bad": len(self.frame_bad),
+            "key_class": key_class(p.image),
+        }
+
+    def describe(self, *, show_secrets: bool = False) -> list[str]:
+        h = self.partition.header
+        return [f"rbl:   trailer at {self.partition.trailer_offset:#x}: name={h.name} version={h.version} "
+                f"raw={h.size_raw} package={h.size_package}, key class {key_class(self.partition.image)}"]
+
+
+# ------------------------------------------------------------------------------------ format module
 FORMAT = FormatInfo(
     id=FMT,
-    name="BK7231 RBL container (OTA file / in-flash trailer)",
+    name="BK7231 RBL container (OTA .rbl file / in-flash partition trailer)",
     family="bk7231",
-    description="RT-Thread OTA package: 96-byte RBL header + gzip/AES-256-CBC payload.",
-    references=("shared/specs/bk7231.md §4",),
+    description="RT-Thread OTA package: 96-byte RBL header (CRC-32, FNV-1a, sizes) + gzip / AES-256-CBC "
+                "payload; also a CRC-framed code partition with the RBL trailer in its last 102 bytes.",
+    references=(
+        "shared/specs/bk7231.md §4.1-4.3",
+        "RT-Thread rt_ota_packaging_tool_cli (Tuya BK7231N SDK package_tool/linux)",
+        "libretiny-eu/ltchiptool ltchiptool/soc/bk72xx/util/rbl.py, binary.py",
+        "tuya-cloudcutter/bk7231tools bk7231tools/analysis/rbl.py",
+    ),
+    limitations=(
+        "QuickLZ / FastLZ payloads are recognised but not decoded (no sample, spec Q8)",
+        "XOR-encrypted payloads are recognised but not decrypted",
+        "vendor garbage after NULs in name/version is kept only through the parsed bytes",
+        "the chip is named only when the app says so in a build string (OpenBeken: file name only)",
+    ),
 )
 
 
 def detect(data: bytes) -> Detection | None:
+    """RBL\\0 at offset 0 (OTA file) or a framed RBL trailer at the end of a partition starting with the
+    image it describes. Never raises."""
+    try:
+        if data[:4] == RBL_MAGIC and len(data) >= RBL_HEADER_SIZE:
+            hdr = RblHeader.parse(data, strict=False)
+            whole = len(data) >= RBL_HEADER_SIZE + hdr.size_package
+            conf = 90 if hdr.header_valid and whole else 60
+            return Detection(FMT, conf, f"RBL\\0 header at 0 ({hdr.name} {hdr.version}, {hdr.compression}+"
+                             f"{hdr.encryption}, header CRC {'ok' if hdr.header_valid else 'bad'})",
+                             length=RBL_HEADER_SIZE + hdr.size_package)
+        if len(data) >= RBL_FRAMED_SIZE + crcframe.BLOCK and data[-RBL_FRAMED_SIZE:][:4] == RBL_MAGIC:
+            p = RblPartition.parse(data, strict=False)
+            if p.header.header_valid and not p.image_problems():
+                return Detection(FMT, 45, f"CRC-framed {p.header.name} image from 0 described by the RBL trailer "
+                                 f"at {p.trailer_offset:#x} (in-flash partition)", length=len(data))
+    except ObkImgError:
+        return None
     return None
 
 
 def load(source: Source) -> Image:
-    raise FormatError("not implemented yet", fmt=FMT)
+    """An :class:`RblImage` (OTA file) or :class:`RblPartitionImage` (partition with trailer)."""
+    data = source.data
+    if data[:4] == RBL_MAGIC:
+        return RblImage.from_file(RblFile.parse(data, strict=False))
+    if len(data) >= RBL_FRAMED_SIZE and data[-RBL_FRAMED_SIZE:][:4] == RBL_MAGIC:
+        return RblPartitionImage.from_partition(RblPartition.parse(data, strict=False))
+    raise MagicError(FMT, RBL_MAGIC, data[:4], offset=0, path="magic",
+                     hint="neither an RBL OTA file nor a partition ending with an RBL trailer")
