@@ -747,6 +747,8 @@ class RblImage(Image):
     file: RblFile
     app: bytes | None = field(default=None, repr=False)
     unpack_problems: tuple[Problem, ...] = ()
+    #: FNV-1a of ``app`` (computed once)
+    app_hash: int | None = None
 
     kind = FMT
 
@@ -758,7 +760,7 @@ class RblImage(Image):
             sev = "warning" if f.header.compression in ("quicklz", "fastlz") or f.header.encryption == "xor" \
                 else "error"
             return cls(f, None, (Problem(sev, e.render(), e.offset, FMT),))
-        return cls(f, app, ())
+        return cls(f, app, (), fnv1a32(app))
 
     @property
     def chip(self) -> str | None:
@@ -770,7 +772,7 @@ class RblImage(Image):
 
     @property
     def hash_valid(self) -> bool | None:
-        return None if self.app is None else fnv1a32(self.app) == self.file.header.hash
+        return None if self.app_hash is None else self.app_hash == self.file.header.hash
 
     def problems(self) -> list[Problem]:
         f, hdr, b = self.file, self.file.header, self.file.base
@@ -788,7 +790,7 @@ class RblImage(Image):
                                      f"{hdr.size_raw}", b + FIELDS["size_raw"][0], FMT))
             if not self.hash_valid:
                 found.append(Problem("error", f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, "
-                                     f"computed {fnv1a32(self.app):#x})", b + FIELDS["hash"][0], FMT))
+                                     f"computed {self.app_hash or 0:#x})", b + FIELDS["hash"][0], FMT))
         if f.trailing:
             found.append(Problem("warning", f"{len(f.trailing)} bytes after the payload", b + f.size -
                                  len(f.trailing), FMT))
