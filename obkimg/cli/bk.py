@@ -1,0 +1,30 @@
+"""``obkimg bk crypt``: the Beken BK7231 code cipher (spec bk7231 §3), any key, encrypt = decrypt."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import INT, input_argument, note, output_option, read_input, write_output
+
+
+@click.group()
+def bk() -> None:
+    """BK7231 code encryption (crypt)."""
+
+
+@bk.command("crypt")
+@input_argument()
+@output_option()
+@click.option("--key", default="tuya", show_default=True,
+              help="32 hex digits or 4 words ('510fb093 a3cbeadc 5993a17e c7adeb03'), or tuya, uascent, zero.")
+@click.option("--address", type=INT, default=0x10000, show_default=True,
+              help="Logical address of the first byte: 0x10000 for an app, 0 for a bootloader.")
+def crypt_cmd(file: str, output: str, force: bool, key: str, address: int) -> None:
+    """Encrypt or decrypt FILE (plain, not CRC-framed) for ADDRESS: the same operation both ways."""
+    from ..codecs.bkcipher import crypt, key_hex, parse_key
+    from ..source import read_bytes
+
+    data, _ = read_bytes(read_input(file))
+    k = parse_key(key)
+    write_output(output, crypt(data, k, address), force=force, inputs=(file,))
+    note(f"{len(data)} bytes at {address:#x} with key {key_hex(k)}")

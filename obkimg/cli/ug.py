@@ -1,0 +1,43 @@
+"""``obkimg ug unpack|pack``: Tuya UG wrappers (``*_UG_*.bin``, ``*.ug.bin``, spec bk7231 §4.5)."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import input_argument, output_option, read_input, write_output
+
+
+@click.group()
+def ug() -> None:
+    """Unpack / pack Tuya UG wrappers (*.ug.bin) around RBL OTA files."""
+
+
+@ug.command("unpack")
+@input_argument()
+@output_option(help="Where to write the wrapped .rbl ('-' for stdout).")
+@click.option("--app", "app_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Also write the plain app (decrypted, decompressed, hash checked) here.")
+def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> None:
+    """Check both sums of FILE and write the RBL inside it (and with --app the plain app)."""
+    from ..formats.bk7231_ug import unwrap
+    from ..source import load
+
+    rbl, app = unwrap(load(read_input(file)).data, app=app_path is not None)
+    if app_path is not None and app_path == "-" and output == "-":
+        raise click.UsageError("only one of -o and --app can be '-'")
+    write_output(output, rbl, force=force, inputs=(file,))
+    if app_path is not None and app is not None:
+        write_output(app_path, app, force=force, inputs=(file,))
+
+
+@ug.command("pack")
+@click.argument("rbl", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
+@output_option(help="Where to write the UG file ('-' for stdout).")
+@click.option("--version", "version", required=True, help="Version string (max 12 chars).")
+def pack_cmd(rbl: str, output: str, force: bool, version: str) -> None:
+    """Wrap the RBL OTA file RBL into a Tuya UG file, as Tuya `package` does."""
+    from ..formats.bk7231_ug import wrap
+    from ..source import read_bytes
+
+    data, _ = read_bytes(read_input(rbl))
+    write_output(output, wrap(data, version), force=force, inputs=(rbl,))
