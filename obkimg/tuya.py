@@ -1,0 +1,372 @@
+"""Tuya keys out of a backup: Wi-Fi credentials, cloud keys and the pin map from the KV storage.
+
+The workflow on top of :mod:`obkimg.formats.tuya_kv` (spec ``tuya_obk_config.md`` A8, A9, A12):
+locate the storage in a dump, region read or bare storage (any offset, gzip inputs via
+:func:`obkimg.source.load`), read it, decode every value (JSON, Tuya pseudo-JSON UPK, text, bytes)
+and derive the convenience fields a user wants: SSID / password (base64 when ``wfb64`` is 1),
+uuid, auth key, psk key, device id, local key, secKey, region, MQTT/HTTP hosts, product key,
+firmware key, schema id, module and pin map.
+
+Usage::
+
+    from obkimg.tuya import extract_keys
+    keys = extract_keys("backup.bin")
+    keys.wifi["ssid"], keys.device["local_key"], keys.values["user_param_key"]
+    keys.to_dict()                       # the `obkimg tuya-keys --json` document
+    keys.summary()                       # short, secrets masked (for `obkimg info`)
+
+Secrets (passwords, keys, uuid, device id) are :class:`obkimg.model.Secret` strings: they compare
+equal to plain strings, and ``to_dict(show_secrets=False)`` / ``summary()`` mask them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import NotFoundError, Problem
+from .formats import tuya_kv as kv
+from .model import Secret, jsonable
+from .source import SourceLike, load
+
+__all__ = ["TuyaKeys", "extract_keys", "find_storage", "SECRET_FIELDS"]
+
+FMT = kv.FMT
+
+#: (key, field) pairs whose string values are secrets; field None means the whole value
+SECRET_FIELDS: frozenset[tuple[str, str | None]] = frozenset({
+    ("gw_wsm", "passwd"), ("gw_wsm", "token"),
+    ("gw_bi", "uuid"), ("gw_bi", "auth_key"), ("gw_bi", "psk_key"), ("gw_bi", "ap_passwd"),
+    ("gw_di", "id"),
+    ("gw_ai", "key"), ("gw_ai", "lckey"), ("gw_ai", "psk21_key"),
+    ("passwd", None),
+})
+
+#: ``em_sys_env`` / module-name prefixes -> chip (spec A10; upk2esphome's module prefixes)
+_ENV_CHIPS = {"bk7231n": "BK7231N", "bk7231s_2m": "BK7231T", "bk7231t": "BK7231T", "bk7231s": "BK7231T",
+              "bk7238": "BK7238", "t1": "BK7238", "bk7252": "BK7252"}
+_MODULE_CHIPS = (("CB", "BK7231N"), ("WB", "BK7231T"), ("T1", "BK7238"), ("T34", "BK7231N"))
+
+#: UPK pin keys -> (role, channel group) (BK7231GUIFlashTool TuyaConfig.cs, upk2esphome)
+_PIN_ROLES: tuple[tuple[str, str], ...] = (
+    (r"rl(\d+)_pin", "relay"),
+    (r"rl_on(\d+)_pin", "bridge-relay-on"),
+    (r"rl_off(\d+)_pin", "bridge-relay-off"),
+    (r"bt(\d+)_pin", "button"),
+    (r"k(\d+)pin_pin", "button"),
+    (r"(?:bt_pin|reset_pin)", "button"),
+    (r"total_bt_pin", "button-all"),
+    (r"(?:netled(\d*)_pin|wfst_pin|wfst)", "wifi-led"),
+    (r"status_led_pin", "status-led"),
+    (r"led(\d+)_pin", "led"),
+    (r"r_pin", "pwm-red"),
+    (r"g_pin", "pwm-green"),
+    (r"b_pin", "pwm-blue"),
+    (r"c_pin", "pwm-cold"),
+    (r"w_pin", "pwm-warm"),
+    (r"(?:ele_pin|epin)", "bl0937-cf"),
+    (r"(?:vi_pin|ivpin)", "bl0937-cf1"),
+    (r"(?:sel_pin_pin|ivcpin)", "bl0937-sel"),
+    (r"iicscl", "i2c-scl"),
+    (r"iicsda", "i2c-sda"),
+    (r"(?:irpin|infrr)", "ir-receiver"),
+    (r"infre", "ir-transmitter"),
+    (r"door(\d+)_magt_pin", "door-sensor"),
+    (r"(?:bz_pin_pin|buzzer_io)", "buzzer"),
+    (r"samp_pin", "battery-adc"),
+    (r"samp_sw_pin", "battery-relay"),
+    (r"remote_io", "rf-receiver"),
+    (r"mosi", "spi-mosi"),
+)
+_PIN_RES = tuple((re.compile(p + r"$"), role) for p, role in _PIN_ROLES)
+_CLOUD_REGIONS = {"tuyaeu": "EU", "tuyaus": "US", "tuyacn": "CN", "tuyain": "IN", "tuyaweu": "WEU",
+                  "tuyaeus": "EUS"}
+
+
+@dataclass(frozen=True, slots=True)
+class TuyaKeys:
+    """Everything recovered from one Tuya KV storage."""
+
+    #: every stored key -> decoded value (JSON objects as dicts, ``user_param_key`` as a dict)
+    values: dict[str, Any]
+    #: how each value was decoded: json, upk, text or bytes
+    encodings: dict[str, str]
+    wifi: dict[str, Any]
+    device: dict[str, Any]
+    pins: list[dict[str, Any]]
+    #: the flat pin map (``user_param_key``; the old nested format flattened), None if absent
+    upk: dict[str, Any] | None
+    storage: kv.TuyaStorage
+    problems: tuple[Problem, ...] = ()
+    chip: str | None = None
+    source_name: str = field(default="<bytes>", compare=False)
+
+    @property
+    def offset(self) -> int:
+        """Offset of the key block in the input."""
+        return self.storage.location.key_offset
+
+    def to_dict(self, *, show_secrets: bool = True) -> dict[str, Any]:
+        """The ``obkimg tuya-keys --json`` document (schemas/tuya-keys.v1.schema.json)."""
+        return {
+            "schema": "obkimg.tuya-keys/1",
+            "source": self.source_name,
+            "chip": self.chip,
+            "values": jsonable(self.values, show_secrets=show_secrets),
+            "encodings": dict(self.encodings),
+            "wifi": jsonable(self.wifi, show_secrets=show_secrets),
+            "device": jsonable(self.device, show_secrets=show_secrets),
+            "pins": jsonable(self.pins),
+            "upk": jsonable(self.upk, show_secrets=show_secrets),
+            "storage": self.storage.to_dict(show_secrets=show_secrets),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """Short, flat summary for ``obkimg info`` (secrets masked unless ``show_secrets``)."""
+        loc = self.storage.location
+        return jsonable({
+            "ssid": self.wifi.get("ssid"),
+            "password": self.wifi.get("password"),
+            "device_id": self.device.get("device_id"),
+            "local_key": self.device.get("local_key"),
+            "module": self.device.get("module"),
+            "key_count": len(self.values),
+            "storage_offset": loc.key_offset,
+            "key_variant": loc.key_variant,
+            "errors": sum(1 for p in self.problems if p.severity == "error"),
+        }, show_secrets=show_secrets)
+
+    def describe(self, *, show_secrets: bool = True) -> list[str]:
+        """Human-readable lines (what ``obkimg tuya-keys`` prints)."""
+        d = self.to_dict(show_secrets=show_secrets)
+        st = d["storage"]
+        lines = [f"storage:   key block at {st['key_offset']:#x} ({st['key_variant']}), "
+                 f"{st['live_block_count']} live blocks, {st['swap_copies']} older copies, "
+                 f"{len(self.values)} keys" + (f", protected block at "
+                                              f"{', '.join(hex(o) for o in st['protected_offsets'])}"
+                                              if st["protected_offsets"] else "")]
+        if self.chip:
+            lines.append(f"chip:      {self.chip}")
+        w = d["wifi"]
+        lines.append(f"wifi:      ssid={w['ssid']!r} password={w['password']!r}"
+                     + (" (base64 in storage)" if w.get("base64") else ""))
+        dev = {k: v for k, v in d["device"].items() if v not in (None, "")}
+        if dev:
+            lines.append("device:")
+            width = max(len(k) for k in dev) + 1
+            lines += [f"  {k + ':':<{width}} {v}" for k, v in dev.items()]
+        if self.pins:
+            lines.append("pins:")
+            for p in self.pins:
+                extra = "" if p["channel"] is None else f" channel {p['channel']}"
+                lvl = "" if p["active_level"] is None else f" active {'high' if p['active_level'] else 'low'}"
+                lines.append(f"  P{p['gpio']:<3} {p['role'] or '?':<16} ({p['key']}){extra}{lvl}")
+        lines.append("values:")
+        import json
+
+        for name, value in d["values"].items():
+            text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+            lines.append(f"  {name}: {text}")
+        return lines
+
+
+def find_storage(data: bytes) -> list[kv.StorageLocation]:
+    """Cheap locator (no value decoding): every storage in ``data``, best first. Never raises.
+
+    Each :class:`~obkimg.formats.tuya_kv.StorageLocation` has ``key_offset``, ``start``/``end``,
+    ``key_variant``, ``protected_offsets`` and ``regions()`` (for dump models' flash maps).
+    """
+    return kv.locate(data)
+
+
+def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
+    """Read and decode the Tuya KV storage of ``source`` (path, bytes, file object; .gz too).
+
+    ``chip`` (``BK7231N``...) only breaks ties between several storages and is reported as the
+    chip; without it the chip is guessed from ``em_sys_env`` or the module name.
+    Raises :class:`~obkimg.errors.NotFoundError` when the input holds no storage.
+    """
+    src = load(source)
+    found = kv.locate(src.data)
+    if not found:
+        raise NotFoundError("no Tuya KV storage found (no key block, protected block or key-block search "
+                            "magic)", fmt=FMT, hint="the storage lives near the end of the flash, e.g. "
+                            "0x1EE000 on BK7231T/N")
+    loc = found[0]
+    if chip and len(found) > 1:
+        usual = [f for f in found if chip.upper() in kv.USUAL_KEY_OFFSETS.get(f.key_offset, ())
+                 and len(f.block_offsets) == len(found[0].block_offsets)]
+        loc = usual[0] if usual else loc
+    storage = kv.read_storage(src.data, loc)
+    problems = list(storage.problems)
+    for other in found:
+        if other is not loc and other.block_offsets:
+            problems.append(Problem("info", f"another Tuya storage (key block at {other.key_offset:#x}, "
+                                    f"{len(other.block_offsets)} blocks) was not read", other.key_offset, FMT))
+    values, encodings = _decode_all(storage, problems)
+    upk = _upk(values, problems)
+    wifi = _wifi(values, problems)
+    device = _device(values, upk)
+    pins = _pins(upk)
+    return TuyaKeys(values, encodings, wifi, device, pins, upk, storage, tuple(problems),
+                    chip or _guess_chip(values, upk, loc.key_offset), src.name)
+
+
+def _decode_all(storage: kv.TuyaStorage, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
+    values: dict[str, Any] = {}
+    encodings: dict[str, str] = {}
+    raw = storage.raw_values
+    for pb in storage.protected:
+        for r in pb.records:
+            raw.setdefault(r.name, r.value)
+    for name, data in raw.items():
+        value, enc = kv.decode_value(name, data)
+        if name == "user_param_key" and enc == "text":
+            problems.append(Problem("warning", "user_param_key is neither JSON nor Tuya pseudo-JSON; kept as text",
+                                    None, FMT))
+        values[name] = _mark_secrets(name, value)
+        encodings[name] = enc
+    return values, encodings
+
+
+def _mark_secrets(name: str, value: Any) -> Any:
+    if isinstance(value, str) and (name, None) in SECRET_FIELDS:
+        return Secret(value)
+    if isinstance(value, dict):
+        return {k: Secret(v) if isinstance(v, str) and (name, k) in SECRET_FIELDS else v for k, v in value.items()}
+    return value
+
+
+def _upk(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
+    upk = values.get("user_param_key")
+    if isinstance(upk, dict):
+        return kv.flatten_upk(upk)
+    return None
+
+
+def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        out = base64.b64decode(str(text), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        problems.append(Problem("warning", f"gw_wsm.{what} is not valid base64 although wfb64 is 1; kept as "
+                                "stored", None, FMT))
+        return text
+    return Secret(out) if isinstance(text, Secret) else out
+
+
+def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+    wsm = values.get("gw_wsm")
+    out: dict[str, Any] = {"ssid": None, "password": None, "base64": False, "source": None, "configured": False,
+                           "nc_tp": None, "stat": None, "region": None}
+    if isinstance(wsm, dict):
+        b64 = wsm.get("wfb64") == 1
+        out.update(ssid=_b64(wsm.get("ssid"), "ssid", problems) if b64 else wsm.get("ssid"),
+                   password=_b64(wsm.get("passwd"), "passwd", problems) if b64 else wsm.get("passwd"),
+                   base64=b64, source="gw_wsm", nc_tp=wsm.get("nc_tp"), stat=wsm.get("stat"),
+                   region=wsm.get("region"))
+    elif isinstance(values.get("ssid"), str):
+        # newer TuyaOS keeps the station credentials in their own keys
+        out.update(ssid=values.get("ssid"), password=values.get("passwd"), source="ssid/passwd")
+    if out["password"] is not None and not isinstance(out["password"], Secret):
+        out["password"] = Secret(str(out["password"]))
+    out["configured"] = bool(out["ssid"])
+    return out
+
+
+def _get(values: dict[str, Any], key: str, fld: str) -> Any:
+    v = values.get(key)
+    return v.get(fld) if isinstance(v, dict) else None
+
+
+def _host_region(url: Any) -> str | None:
+    if not isinstance(url, str):
+        return None
+    for host, region in _CLOUD_REGIONS.items():
+        if f".{host}." in f".{url}".lower():
+            return region
+    return None
+
+
+def _device(values: dict[str, Any], upk: dict[str, Any] | None) -> dict[str, Any]:
+    g = _get
+    schema_id = g(values, "gw_di", "s_id")
+    mq = g(values, "gw_ai", "mq_url")
+    return {
+        "uuid": g(values, "gw_bi", "uuid"),
+        "auth_key": g(values, "gw_bi", "auth_key"),
+        "psk_key": g(values, "gw_bi", "psk_key"),
+        "device_id": g(values, "gw_di", "id"),
+        "local_key": g(values, "gw_ai", "lckey"),
+        "sec_key": g(values, "gw_ai", "key"),
+        "product_key": g(values, "gw_di", "pk"),
+        "firmware_key": g(values, "gw_di", "firmk"),
+        "schema_id": schema_id,
+        "schema_stored": isinstance(schema_id, str) and schema_id in values,
+        "firmware_version": g(values, "gw_di", "swv"),
+        "mcu_version": g(values, "gw_di", "dev_swv"),
+        "country_code": g(values, "gw_bi", "country_code"),
+        "region": g(values, "gw_wsm", "region"),
+        "cloud_region": _host_region(mq) or _host_region(g(values, "gw_ai", "h_url")),
+        "mqtt_url": mq,
+        "mqtts_url": g(values, "gw_ai", "mqs_url"),
+        "http_url": g(values, "gw_ai", "h_url"),
+        "https_url": g(values, "gw_ai", "hs_url"),
+        "ap_ssid": g(values, "gw_bi", "ap_ssid"),
+        "module": upk.get("module") if upk else None,
+        "chip_env": values.get("em_sys_env") if isinstance(values.get("em_sys_env"), str) else None,
+        "tuya_mcu_baud": (g(values, "baud_cfg", "baud") or g(values, "uart_adapt_params", "uart_baud")),
+    }
+
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.isdigit():
+        return int(v)
+    return None
+
+
+def _pins(upk: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not upk:
+        return []
+    out = []
+    for k, v in upk.items():
+        gpio = _int(v)
+        if gpio is None:
+            continue
+        role = None
+        channel = None
+        for rx, r in _PIN_RES:
+            m = rx.match(k)
+            if m:
+                role = r
+                if m.groups() and m.group(1):
+                    channel = int(m.group(1))
+                break
+        if role is None and not k.endswith("_pin"):
+            continue
+        lvl_key = k[:-4] + "_lv" if k.endswith("_pin") else k + "_lv"
+        out.append({"key": k, "gpio": gpio, "role": role, "channel": channel,
+                    "active_level": _int(upk.get(lvl_key))})
+    return sorted(out, key=lambda p: (p["gpio"], p["key"]))
+
+
+def _guess_chip(values: dict[str, Any], upk: dict[str, Any] | None, key_offset: int) -> str | None:
+    env = values.get("em_sys_env")
+    if isinstance(env, str) and env.strip().lower() in _ENV_CHIPS:
+        return _ENV_CHIPS[env.strip().lower()]
+    module = upk.get("module") if upk else None
+    if isinstance(module, str):
+        for prefix, chip in _MODULE_CHIPS:
+            if module.upper().startswith(prefix):
+                return chip
+    usual = kv.USUAL_KEY_OFFSETS.get(key_offset, ())
+    return usual[0] if len(usual) == 1 else None
