@@ -387,9 +387,18 @@ def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str 
     """
     import re
 
+    data = bytes(app)
     found: dict[str, str] = {}
-    for m in re.finditer(rb"[\x21-\x7e]{0,40}bk7231([ntu])(?![a-z0-9])[\x21-\x7e]{0,24}", bytes(app)):
-        found.setdefault("BK7231" + m.group(1).decode().upper(), m.group().decode("ascii"))
+    for m in re.finditer(rb"bk7231([ntu])(?![a-z0-9])", data):
+        chip = "BK7231" + m.group(1).decode().upper()
+        if chip in found:
+            continue
+        lo, hi = m.start(), m.end()
+        while lo > max(0, m.start() - 40) and 0x20 <= data[lo - 1] < 0x7F:
+            lo -= 1
+        while hi < min(len(data), m.end() + 24) and 0x20 <= data[hi] < 0x7F:
+            hi += 1
+        found[chip] = data[lo:hi].decode("ascii").strip()
     if len(found) != 1:
         return None, None
     (chip, text), = found.items()
