@@ -273,8 +273,10 @@ def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     elif isinstance(values.get("ssid"), str):
         # newer TuyaOS keeps the station credentials in their own keys
         out.update(ssid=values.get("ssid"), password=values.get("passwd"), source="ssid/passwd")
-    if out["password"] is not None and not isinstance(out["password"], Secret):
-        out["password"] = Secret(str(out["password"]))
+    out["ssid"] = _str(out["ssid"])
+    out["region"] = _str(out["region"])
+    pw = _str(out["password"])
+    out["password"] = None if pw is None else Secret(pw)
     out["configured"] = bool(out["ssid"])
     return out
 
@@ -293,34 +295,48 @@ def _host_region(url: Any) -> str | None:
     return None
 
 
+def _str(v: Any) -> str | None:
+    """A scalar as a string (Secret kept), None for null / objects."""
+    if v is None or isinstance(v, (dict, list, bytes)):
+        return None
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
 def _device(values: dict[str, Any], upk: dict[str, Any] | None) -> dict[str, Any]:
-    g = _get
-    schema_id = g(values, "gw_di", "s_id")
-    mq = g(values, "gw_ai", "mq_url")
+    def g(key: str, fld: str) -> str | None:
+        return _str(_get(values, key, fld))
+
+    schema_id = g("gw_di", "s_id")
+    mq = g("gw_ai", "mq_url")
     return {
-        "uuid": g(values, "gw_bi", "uuid"),
-        "auth_key": g(values, "gw_bi", "auth_key"),
-        "psk_key": g(values, "gw_bi", "psk_key"),
-        "device_id": g(values, "gw_di", "id"),
-        "local_key": g(values, "gw_ai", "lckey"),
-        "sec_key": g(values, "gw_ai", "key"),
-        "product_key": g(values, "gw_di", "pk"),
-        "firmware_key": g(values, "gw_di", "firmk"),
+        "uuid": g("gw_bi", "uuid"),
+        "auth_key": g("gw_bi", "auth_key"),
+        "psk_key": g("gw_bi", "psk_key"),
+        "device_id": g("gw_di", "id"),
+        "local_key": g("gw_ai", "lckey"),
+        "sec_key": g("gw_ai", "key"),
+        "product_key": g("gw_di", "pk"),
+        "firmware_key": g("gw_di", "firmk"),
         "schema_id": schema_id,
         "schema_stored": isinstance(schema_id, str) and schema_id in values,
-        "firmware_version": g(values, "gw_di", "swv"),
-        "mcu_version": g(values, "gw_di", "dev_swv"),
-        "country_code": g(values, "gw_bi", "country_code"),
-        "region": g(values, "gw_wsm", "region"),
-        "cloud_region": _host_region(mq) or _host_region(g(values, "gw_ai", "h_url")),
+        "firmware_version": g("gw_di", "swv"),
+        "mcu_version": g("gw_di", "dev_swv"),
+        "country_code": g("gw_bi", "country_code"),
+        "region": g("gw_wsm", "region"),
+        "cloud_region": _host_region(mq) or _host_region(g("gw_ai", "h_url")),
         "mqtt_url": mq,
-        "mqtts_url": g(values, "gw_ai", "mqs_url"),
-        "http_url": g(values, "gw_ai", "h_url"),
-        "https_url": g(values, "gw_ai", "hs_url"),
-        "ap_ssid": g(values, "gw_bi", "ap_ssid"),
-        "module": upk.get("module") if upk else None,
-        "chip_env": values.get("em_sys_env") if isinstance(values.get("em_sys_env"), str) else None,
-        "tuya_mcu_baud": (g(values, "baud_cfg", "baud") or g(values, "uart_adapt_params", "uart_baud")),
+        "mqtts_url": g("gw_ai", "mqs_url"),
+        "http_url": g("gw_ai", "h_url"),
+        "https_url": g("gw_ai", "hs_url"),
+        "ap_ssid": g("gw_bi", "ap_ssid"),
+        "module": _str(upk.get("module")) if upk else None,
+        "chip_env": _str(values.get("em_sys_env")),
+        "tuya_mcu_baud": _int(_get(values, "baud_cfg", "baud")) or _int(_get(values, "uart_adapt_params",
+                                                                              "uart_baud")),
     }
 
 

@@ -1060,9 +1060,13 @@ class TuyaKVImage(Image):
         return list(self.keys.problems)
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        return {"tuya": self.keys.summary(show_secrets=show_secrets),
-                "keys": sorted(self.keys.values),
-                "key_variant": self.keys.storage.location.key_variant}
+        st = self.keys.storage
+        loc = st.location
+        return {"key_offset": loc.key_offset, "key_variant": loc.key_variant, "data_magic": loc.data_magic,
+                "phase": loc.phase, "protected_offsets": list(loc.protected_offsets),
+                "live_blocks": len(st.live), "older_copies": len(st.blocks) - len(st.live),
+                "bad_blocks": list(st.bad_offsets), "keys": list(self.keys.values),
+                "summary": self.keys.summary(show_secrets=show_secrets)}
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         # the Wi-Fi / key summary is printed by `obkimg info` itself (obkimg.configs); only the layout here
