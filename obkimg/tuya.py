@@ -86,7 +86,7 @@ _CLOUD_REGIONS = {"tuyaeu": "EU", "tuyaus": "US", "tuyacn": "CN", "tuyain": "IN"
                   "tuyaeus": "EUS"}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class TuyaKeys:
     """Everything recovered from one Tuya KV storage."""
 
@@ -103,6 +103,10 @@ class TuyaKeys:
     problems: tuple[Problem, ...] = ()
     chip: str | None = None
     source_name: str = field(default="<bytes>", compare=False)
+
+    def __repr__(self) -> str:  # values hold user secrets (SSIDs, tokens...): never in a repr
+        return (f"TuyaKeys({len(self.values)} keys, key block at {self.storage.location.key_offset:#x}, "
+                f"chip={self.chip!r}, {len(self.problems)} problems)")
 
     @property
     def offset(self) -> int:

@@ -265,8 +265,8 @@ class KeyBlock:
     """The key block: holds the device key K (plaintext model; :meth:`encrypt` gives the sector)."""
 
     offset: int
-    device_key: bytes
-    fill: bytes = b"\xff" * (SECTOR_SIZE - 24)
+    device_key: bytes = field(repr=False)
+    fill: bytes = field(default=b"\xff" * (SECTOR_SIZE - 24), repr=False)
 
     @classmethod
     def parse(cls, plain: bytes, *, offset: int = 0) -> KeyBlock:
@@ -421,10 +421,13 @@ class DataBlock:
         return encrypt(data_key, self.build())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class ProtectedRecord:
     name: str
     value: bytes
+
+    def __repr__(self) -> str:
+        return f"ProtectedRecord({self.name!r}, {len(self.value)} bytes)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,7 +435,7 @@ class ProtectedBlock:
     """The protected block: a master-key sector whose inner area (data key) holds value records."""
 
     offset: int
-    device_key: bytes
+    device_key: bytes = field(repr=False)
     data_length: int
     reserved: int
     records: tuple[ProtectedRecord, ...]
@@ -490,7 +493,7 @@ class StorageLocation:
     """Where one storage is: found cheaply (first cipher block of every sector only)."""
 
     key_offset: int
-    device_key: bytes
+    device_key: bytes = field(repr=False)
     key_variant: str | None           # None: no data block decrypts with any base key
     data_magic: int | None
     block_offsets: tuple[int, ...]    # sectors whose first 16 bytes decrypt to a data magic
@@ -637,7 +640,7 @@ def _locate(data: bytes) -> list[StorageLocation]:
 # reading
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class Entry:
     """One reassembled value: its index, its raw bytes and where they came from."""
 
@@ -648,6 +651,9 @@ class Entry:
     page: int                         # page of the index in that block
     checksum_ok: bool
 
+    def __repr__(self) -> str:  # values hold user secrets: never in a repr
+        return f"Entry({self.name!r}, {len(self.value)} bytes, block {self.index.block_id} page {self.page})"
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "length": len(self.value), "block_id": self.index.block_id,
                 "page": self.page, "block_offset": self.block_offset, "element": self.index.element,
@@ -655,7 +661,7 @@ class Entry:
                 "checksum_ok": self.checksum_ok}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class TuyaStorage:
     """A read storage: live blocks chosen by generation, reassembled raw values, findings."""
 
@@ -667,6 +673,10 @@ class TuyaStorage:
     protected: tuple[ProtectedBlock, ...]
     bad_offsets: tuple[int, ...]               # sectors with a data magic but a bad checksum
     problems: tuple[Problem, ...] = ()
+
+    def __repr__(self) -> str:
+        return (f"TuyaStorage(key block at {self.location.key_offset:#x}, {len(self.blocks)} blocks, "
+                f"{len(self.entries)} values, {len(self.problems)} problems)")
 
     @property
     def raw_values(self) -> dict[str, bytes]:
