@@ -1,0 +1,410 @@
+"""OpenBeken config workflows: recover, extract, edit, compare and write ``mainConfig_t`` in dumps.
+
+Built on :mod:`obkimg.formats.obk_config` (struct, CRC, EasyFlash, locations). Every function takes
+a path, bytes, a file object or a :class:`obkimg.source.Source` and returns bytes or models; nothing
+here prints or writes files (the CLI does).
+
+- :func:`recover_config`: find the config in a dump / region / EasyFlash area / bare file (spec B6).
+- :func:`extract_config`: its bytes (2016 or 3584).
+- :func:`set_config`: edit fields (``key=value``) where the config lives: a bare file, a raw sector
+  in a dump, or a new live EasyFlash entry (BL602), recomputing the CRC.
+- :func:`diff_configs`: field-by-field differences of two configs.
+- :func:`write_config`: put a config into a full dump or an OpenBeken QIO image at the chip's config
+  location ("QIO + config": the QIO padded with 0xFF up to the config sector).
+- :func:`new_from_tuya`: a fresh config from a Tuya backup (Wi-Fi, names, pins from
+  ``user_param_key``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import BuildError, ChecksumError, DetectionError, NotFoundError, ObkImgError, Problem
+from .formats.obk_config import (
+    CHANNELS,
+    FIXED_FIELDS,
+    SECTOR,
+    STRING_FIELDS,
+    ObkConfig,
+    ObkConfigResult,
+    channel_type_number,
+    chip_info,
+    ef_format,
+    ef_put,
+    find_config,
+    find_psm,
+    flag_number,
+    parse_easyflash,
+    role_number,
+)
+from .model import jsonable
+from .source import SourceLike, load
+
+__all__ = [
+    "ObkConfigResult",
+    "recover_config",
+    "extract_config",
+    "parse_assignments",
+    "set_config",
+    "diff_configs",
+    "write_config",
+    "WriteResult",
+    "FIELD_ALIASES",
+]
+
+FMT = "obk-config"
+
+#: friendly names accepted by ``set`` (besides every struct field name)
+FIELD_ALIASES = {
+    "ssid": "wifi_ssid", "password": "wifi_pass", "wifi_password": "wifi_pass", "pass": "wifi_pass",
+    "ssid2": "wifi_ssid2", "password2": "wifi_pass2", "wifi_password2": "wifi_pass2",
+    "mqtt_user": "mqtt_userName", "mqtt_username": "mqtt_userName", "mqtt_password": "mqtt_pass",
+    "mqtt_client_id": "mqtt_clientId", "client_id": "mqtt_clientId",
+    "name": "shortDeviceName", "short_name": "shortDeviceName", "long_name": "longDeviceName",
+    "startup": "initCommandLine", "startup_command": "initCommandLine", "ntp": "ntpServer",
+    "ntp_server": "ntpServer", "web_password": "webPassword", "group": "mqtt_group",
+}
+
+
+def recover_config(source: SourceLike, *, chip: str | None = None) -> ObkConfigResult:
+    """Find and decode the OpenBeken config in ``source``; :class:`NotFoundError` if there is none."""
+    return find_config(load(source).data, chip=chip)
+
+
+def extract_config(source: SourceLike, *, chip: str | None = None) -> tuple[bytes, ObkConfigResult]:
+    """The config's exact bytes (2016 or 3584) and the recovery result."""
+    res = recover_config(source, chip=chip)
+    return res.config.build(), res
+
+
+# --------------------------------------------------------------------------------------------------
+# editing
+
+
+def _field_name(cfg: ObkConfig, key: str) -> str:
+    offsets = cfg.offsets()
+    if key in offsets:
+        return key
+    low = key.lower()
+    if low in FIELD_ALIASES:
+        return FIELD_ALIASES[low]
+    for name in offsets:
+        if name.lower() == low:
+            return name
+    raise BuildError(f"unknown config field {key!r} (see `obkimg obk-config show --json` for names)", fmt=FMT,
+                     path=key)
+
+
+def _int(text: str, what: str) -> int:
+    try:
+        return int(text.strip(), 0)
+    except ValueError:
+        raise BuildError(f"{what}: {text!r} is not an integer", fmt=FMT, path=what) from None
+
+
+def _index(text: str, limit: int, what: str) -> int:
+    n = _int(text.lstrip("Pp"), what)
+    if not 0 <= n < limit:
+        raise BuildError(f"{what}: index {n} out of range 0..{limit - 1}", fmt=FMT, path=what)
+    return n
+
+
+def parse_assignments(cfg: ObkConfig, assignments: list[str] | dict[str, str]) -> dict[str, Any]:
+    """Turn ``key=value`` edits into struct field values for :meth:`ObkConfig.with_values`.
+
+    Keys: any struct field name (``wifi_ssid``, ``mqtt_port``, ``initCommandLine``...) or alias
+    (``ssid``, ``password``, ``mqtt_user``, ``name``, ``startup``...); ``pin.N.role`` /
+    ``pin.N.channel`` / ``pin.N.channel2`` or ``pin.N=Role[:channel[:channel2]]`` (role by name,
+    e.g. ``Relay``, or number); ``channel.N.type`` / ``channel.N.start``; ``flag.N`` or
+    ``flag.NAME`` = 0/1; ``static_ip.ip|netmask|gateway|dns``; ``mac=aa:bb:cc:dd:ee:ff``;
+    ``ledRemap`` / ``led_corr`` as comma-separated lists.
+    """
+    items = list(assignments.items()) if isinstance(assignments, dict) else [_split(a) for a in assignments]
+    out: dict[str, Any] = {}
+    arrays: dict[str, list[Any]] = {}
+
+    def array(name: str) -> list[Any]:
+        if name not in arrays:
+            arrays[name] = list(out.get(name, cfg.get(name)))
+        return arrays[name]
+
+    flags = None
+    for key, value in items:
+        parts = key.split(".")
+        head = parts[0].lower()
+        if head == "pin" and len(parts) in (2, 3):
+            pin = _index(parts[1], cfg.pins, key)
+            attr = parts[2].lower() if len(parts) == 3 else None
+            if attr is None:
+                vals = value.split(":")
+                if len(vals) > 3:
+                    raise BuildError(f"{key}: use Role[:channel[:channel2]]", fmt=FMT, path=key)
+                array("roles")[pin] = role_number(vals[0])
+                if len(vals) > 1:
+                    array("channels")[pin] = _index(vals[1], 256, key)
+                if len(vals) > 2:
+                    array("channels2")[pin] = _index(vals[2], 256, key)
+            elif attr == "role":
+                array("roles")[pin] = role_number(value)
+            elif attr in ("channel", "channel2"):
+                array("channels" if attr == "channel" else "channels2")[pin] = _index(value, 256, key)
+            else:
+                raise BuildError(f"unknown pin attribute {attr!r} (role, channel, channel2)", fmt=FMT, path=key)
+        elif head == "channel" and len(parts) == 3:
+            ch = _index(parts[1], CHANNELS, key)
+            attr = parts[2].lower()
+            if attr == "type":
+                array("channelTypes")[ch] = channel_type_number(value)
+            elif attr in ("start", "start_value"):
+                n = _int(value, key)
+                if not -32768 <= n <= 32767:
+                    raise BuildError(f"{key}: {n} does not fit an int16", fmt=FMT, path=key)
+                array("startChannelValues")[ch] = n
+            else:
+                raise BuildError(f"unknown channel attribute {attr!r} (type, start)", fmt=FMT, path=key)
+        elif head == "flag" and len(parts) == 2:
+            if flags is None:
+                flags = cfg.get("genericFlags") | cfg.get("genericFlags2") << 32
+            bit = flag_number(parts[1])
+            on = value.strip().lower() in ("1", "true", "on", "yes")
+            if not on and value.strip().lower() not in ("0", "false", "off", "no"):
+                raise BuildError(f"{key}: use 0/1", fmt=FMT, path=key)
+            flags = flags | (1 << bit) if on else flags & ~(1 << bit)
+        elif head in ("static_ip", "staticip") and len(parts) == 2:
+            names = ("ip", "netmask", "gateway", "dns")
+            attr = parts[1].lower()
+            if attr not in names:
+                raise BuildError(f"unknown static_ip part {attr!r} ({', '.join(names)})", fmt=FMT, path=key)
+            raw = bytearray(out.get("staticIP", cfg.get("staticIP")))
+            try:
+                packed = ipaddress.IPv4Address(value.strip()).packed if value.strip() else bytes(4)
+            except ValueError:
+                raise BuildError(f"{key}: {value!r} is not an IPv4 address", fmt=FMT, path=key) from None
+            i = names.index(attr) * 4
+            raw[i:i + 4] = packed
+            out["staticIP"] = bytes(raw)
+        else:
+            name = _field_name(cfg, key)
+            out[name] = _convert(cfg, name, value)
+    for name, arr in arrays.items():
+        out[name] = arr
+    if flags is not None:
+        out["genericFlags"] = flags & 0xFFFFFFFF
+        out["genericFlags2"] = flags >> 32
+    return out
+
+
+def _split(assignment: str) -> tuple[str, str]:
+    if "=" not in assignment:
+        raise BuildError(f"{assignment!r}: expected key=value", fmt=FMT)
+    key, value = assignment.split("=", 1)
+    return key.strip(), value
+
+
+def _convert(cfg: ObkConfig, name: str, value: str) -> Any:
+    if name in FIXED_FIELDS:
+        raise BuildError(f"field {name} cannot be set", fmt=FMT, path=name)
+    if name in STRING_FIELDS:
+        return value
+    if name == "mac":
+        try:
+            raw = bytes.fromhex(value.replace(":", "").replace("-", ""))
+        except ValueError:
+            raw = b""
+        if len(raw) != 6:
+            raise BuildError(f"mac: {value!r} is not a MAC address", fmt=FMT, path=name)
+        return raw
+    current = cfg.get(name)
+    if isinstance(current, list):
+        parts = [p for p in value.replace(";", ",").split(",") if p.strip()]
+        if len(parts) != len(current):
+            raise BuildError(f"{name}: needs {len(current)} comma-separated values", fmt=FMT, path=name)
+        if isinstance(current[0], float):
+            try:
+                return [float(p) for p in parts]
+            except ValueError:
+                raise BuildError(f"{name}: not numbers", fmt=FMT, path=name) from None
+        return [_int(p, name) for p in parts]
+    if isinstance(current, bytes):
+        try:
+            return bytes.fromhex(value)
+        except ValueError:
+            raise BuildError(f"{name}: expected {len(current)} bytes as hex", fmt=FMT, path=name) from None
+    return _int(value, name)
+
+
+def _variant_for(res: ObkConfigResult) -> tuple[str, Problem | None]:
+    cfg = res.config
+    if cfg.crc_variant:
+        return cfg.crc_variant, None
+    variant = res.expected_variant or ("unsigned" if res.location.get("mechanism") == "easyflash" else "signed")
+    return variant, Problem("warning", f"the input CRC was invalid; the edited config is signed with the {variant}-char "
+                            "variant", res.location["offset"] + 3, FMT)
+
+
+def set_config(source: SourceLike, assignments: list[str] | dict[str, str], *, chip: str | None = None
+               ) -> tuple[bytes, ObkConfigResult, list[Problem]]:
+    """Edit the config where it lives; returns (the whole new file, the re-read config, notes).
+
+    A bare config keeps any bytes after the struct; a raw config is patched in place in the dump; an
+    EasyFlash config is written as a new live entry (the old copy marked deleted). ``changeCounter``
+    is incremented, as the firmware does on every save.
+    """
+    src = load(source)
+    data = src.data
+    res = find_config(data, chip=chip)
+    values = parse_assignments(res.config, assignments)
+    variant, note = _variant_for(res)
+    notes = [note] if note else []
+    new_cfg = res.config.with_values(values, variant=variant, bump_counter=True)
+    loc = res.location
+    if loc["mechanism"] in ("raw", "bare"):
+        off = loc["offset"]
+        out = data[:off] + new_cfg.build() + data[off + new_cfg.length:]
+    elif loc["mechanism"] == "easyflash":
+        a0, size = loc["area_offset"], loc["area_size"]
+        area = parse_easyflash(data[a0:a0 + size], gran=loc["granularity"], base=a0)
+        new_area, compacted = ef_put(area, loc["key"], new_cfg.build())
+        if compacted:
+            notes.append(Problem("info", "the EasyFlash area had no room for the new entry: it was compacted (live "
+                                 "entries kept, deleted ones dropped) as EasyFlash garbage collection would", a0,
+                                 "easyflash"))
+        out = data[:a0] + new_area.build() + data[a0 + size:]
+    else:  # pragma: no cover
+        raise BuildError(f"cannot edit a config stored as {loc['mechanism']}", fmt=FMT)
+    after = find_config(out, chip=chip)
+    if after.config.build() != new_cfg.build():  # pragma: no cover - a bug guard
+        raise BuildError("the edited config does not read back identically", fmt=FMT, offset=loc["offset"])
+    return out, after, notes
+
+
+# --------------------------------------------------------------------------------------------------
+# diff
+
+
+def _flat(cfg: ObkConfig) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in cfg.values().items():
+        if isinstance(value, list):
+            for i, v in enumerate(value):
+                out[f"{name}[{i}]"] = v
+        else:
+            out[name] = value
+    return out
+
+
+def diff_configs(a: SourceLike, b: SourceLike, *, chip_a: str | None = None, chip_b: str | None = None,
+                 show_secrets: bool = False) -> dict[str, Any]:
+    """Field-by-field differences of two configs (each a bare config or a dump holding one).
+
+    Returns the ``obkimg obk-config diff --json`` document (schemas/obk-config-diff.v1.schema.json).
+    Arrays are compared per element (``roles[6]``); fields only one version has show ``null`` on
+    the other side. Secrets are masked unless ``show_secrets``.
+    """
+    ra, rb = recover_config(a, chip=chip_a), recover_config(b, chip=chip_b)
+    fa, fb = _flat(ra.config), _flat(rb.config)
+    diffs = []
+    for key in list(fa) + [k for k in fb if k not in fa]:
+        va, vb = fa.get(key), fb.get(key)
+        if va != vb:
+            diffs.append({"field": key, "a": va, "b": vb})
+
+    def side(r: ObkConfigResult) -> dict[str, Any]:
+        return {"version": r.config.version, "size": r.config.length, "location": r.location,
+                "crc": {"valid": r.crc_valid, "variant": r.crc_variant}}
+
+    doc = {"schema": "obkimg.obk-config-diff/1", "a": side(ra), "b": side(rb), "identical": not diffs,
+           "differences": diffs}
+    return jsonable(doc, show_secrets=show_secrets)
+
+
+# --------------------------------------------------------------------------------------------------
+# writing a config into a dump / QIO image
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    data: bytes
+    chip: str
+    offset: int
+    mechanism: str
+    notes: tuple[Problem, ...] = ()
+
+
+def _image_chip(data: bytes) -> str | None:
+    try:
+        import obkimg
+
+        return obkimg.open(data).chip
+    except ObkImgError:
+        return None
+
+
+def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str | None = None) -> WriteResult:
+    """Put ``config`` into ``dump`` at the chip's config location; returns the new image.
+
+    Raw platforms (BK7231T/N...): the struct is written at the config sector (0x1E1000 T/U,
+    0x1D1000 N/M) and the rest of that sector is 0xFF; a shorter image (an OpenBeken QIO release) is
+    padded with 0xFF up to it, its own bytes unchanged. BL602: the config becomes the new live
+    ``mY0bcFg`` entry of the PSM EasyFlash area. The chip comes from ``chip`` or from
+    ``obkimg.open(dump).chip``. A config signed with the other CRC variant is re-signed for the chip.
+    """
+    data = load(dump).data
+    cfg = config if isinstance(config, ObkConfig) else recover_config(config).config
+    notes: list[Problem] = []
+    if not cfg.crc_valid:
+        raise ChecksumError(FMT, "Tiny-CRC8", cfg.stored_crc,
+                            f"{cfg.crc_for('signed'):#x}/{cfg.crc_for('unsigned'):#x}", offset=3, path="crc",
+                            hint="the config's CRC is invalid; repair it with `obkimg obk-config set` first")
+    if chip is None:
+        chip = _image_chip(data)
+        if chip is None:
+            raise DetectionError("cannot tell the chip of the image; pass --chip (e.g. BK7231N or BK7231T)",
+                                 fmt=FMT)
+    info = chip_info(chip)
+    chip = chip.upper()
+    if cfg.crc_variant != info.variant:
+        cfg = cfg.signed_with(info.variant)
+        notes.append(Problem("info", f"config re-signed with the {info.variant}-char CRC used on {chip}", 3, FMT))
+    if info.pins != cfg.pins:
+        notes.append(Problem("warning", f"{chip} uses the {info.pins}-pin layout; the config was decoded with the "
+                             f"{cfg.pins}-pin one", None, FMT))
+    if info.mechanism == "raw":
+        off = info.offset
+        assert off is not None
+        end = (off + cfg.length + SECTOR - 1) // SECTOR * SECTOR
+        buf = bytearray(data)
+        if len(buf) < off:
+            notes.append(Problem("info", f"image padded with 0xFF from {len(buf):#x} to the config sector at {off:#x}",
+                                 len(buf), FMT))
+            buf += b"\xff" * (off - len(buf))
+        if len(buf) < end:
+            buf += b"\xff" * (end - len(buf))
+        buf[off:end] = cfg.build() + b"\xff" * (end - off - cfg.length)
+        return WriteResult(bytes(buf), chip, off, "raw", tuple(notes))
+    psm = find_psm(data, table_offsets=info.bfpt) if info.bfpt else None
+    area = (psm[0], psm[1]) if psm else info.area
+    if area is None or area[0] + SECTOR > len(data):
+        raise NotFoundError(f"no EasyFlash area for the config in this {chip} image (partition table / PSM missing)",
+                            fmt=FMT)
+    size = min(area[1], (len(data) - area[0]) // SECTOR * SECTOR)
+    chunk = data[area[0]:area[0] + size]
+    try:
+        ef = parse_easyflash(chunk, base=area[0])
+    except ObkImgError as e:
+        if chunk.count(0xFF) != len(chunk):
+            raise NotFoundError(f"the {chip} EasyFlash area at {area[0]:#x} is neither EasyFlash nor erased ({e})",
+                                fmt=FMT, offset=area[0]) from e
+        ef = ef_format(size, gran=8, base=area[0])
+        notes.append(Problem("info", f"the erased EasyFlash area at {area[0]:#x} was formatted (granularity 8)",
+                             area[0], "easyflash"))
+    new, compacted = ef_put(ef, info.key or "ObkCfg", cfg.build())
+    if compacted:
+        notes.append(Problem("info", "the EasyFlash area was compacted to make room for the config", area[0],
+                             "easyflash"))
+    out = data[:area[0]] + new.build() + data[area[0] + size:]
+    entry = new.lookup(info.key or "ObkCfg")
+    assert entry is not None
+    return WriteResult(out, chip, area[0] + entry.value_offset, "easyflash", tuple(notes))
