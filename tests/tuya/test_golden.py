@@ -143,12 +143,12 @@ def test_badcrc_case_reports_the_bad_sector_and_returns_the_rest() -> None:
 
 
 @pytest.mark.parametrize("path", CASES, ids=IDS)
-def test_gzip_input_opens_as_tuya_kv(path: Path) -> None:
-    import obkimg
-
-    det = kv.detect(load(path).data)
+def test_gzip_input_loads_as_tuya_kv(path: Path) -> None:
+    src = load(path)
+    assert src.container == "gzip"
+    det = kv.detect(src.data)
     assert det is not None and det.kind == "tuya-kv" and det.confidence == 90   # nothing else in the file
-    img = obkimg.open(path, kind="tuya-kv")
+    img = kv.load(src)
     assert img.kind == "tuya-kv"
     doc = img.to_dict()
     validate_schema(doc, "info.v1")
