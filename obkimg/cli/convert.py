@@ -1,0 +1,68 @@
+"""``obkimg convert qio2ua|ua2qio|bin2hex|hex2bin``: BK7231 QIO ⇄ UA, binary ⇄ Intel HEX."""
+
+from __future__ import annotations
+
+import click
+
+from ._common import INT, input_argument, note, output_option, read_input, write_output
+
+
+@click.group()
+def convert() -> None:
+    """QIO <-> UA (BK7231 app for flashing at 0x11000), binary <-> Intel HEX."""
+
+
+@convert.command("qio2ua")
+@input_argument()
+@output_option(help="Where to write the UA image ('-' for stdout).")
+@click.option("--trim/--no-trim", default=False, show_default=True,
+              help="--no-trim: QIO[0x11000:] up to the app trailer (what flashers write). --trim: the "
+                   "CRC-framed app blocks only (ltchiptool 'CRC/UA App').")
+def qio2ua(file: str, output: str, force: bool, trim: bool) -> None:
+    """The UA image of FILE (a QIO image or a flash dump)."""
+    from ..convert import qio_to_ua
+
+    write_output(output, qio_to_ua(read_input(file), trim=trim), force=force, inputs=(file,))
+
+
+@convert.command("ua2qio")
+@input_argument()
+@click.option("--bootloader-from", "boot", required=True,
+              type=click.Path(dir_okay=False, allow_dash=False, exists=True),
+              help="QIO image, flash dump or CRC-framed bootloader of the same chip and code key.")
+@output_option(help="Where to write the QIO image ('-' for stdout).")
+def ua2qio(file: str, boot: str, output: str, force: bool) -> None:
+    """A QIO image from the UA image FILE and the bootloader region of --bootloader-from.
+
+    A bootloader of another chip (T vs N) or code key is refused; --force combines them anyway
+    (and also overwrites an existing output).
+    """
+    from ..convert import ua_to_qio
+
+    write_output(output, ua_to_qio(read_input(file), boot, force=force), force=force, inputs=(file, boot))
+
+
+@convert.command("bin2hex")
+@input_argument()
+@output_option(help="Where to write the Intel HEX text ('-' for stdout).")
+@click.option("--base", type=INT, default=0, show_default=True,
+              help="Load address of the first byte (0x11000 for a UA image, 0 for a QIO).")
+def bin2hex(file: str, output: str, force: bool, base: int) -> None:
+    """Intel HEX text of the binary FILE placed at --base."""
+    from ..convert import bin_to_hex
+
+    write_output(output, bin_to_hex(read_input(file), base), force=force, inputs=(file,))
+
+
+@convert.command("hex2bin")
+@input_argument()
+@output_option(help="Where to write the binary ('-' for stdout).")
+def hex2bin(file: str, output: str, force: bool) -> None:
+    """The binary of the Intel HEX FILE, from its lowest address (gaps filled with 0xFF)."""
+    from ..convert import hex_to_bin
+    from ..source import read_bytes
+
+    text, _ = read_bytes(read_input(file))
+    base, data = hex_to_bin(text)
+    write_output(output, data, force=force, inputs=(file,))
+    note(f"base address {base:#x}")

@@ -1,0 +1,190 @@
+"""BK7231 FAL partition table: the "01PE" entries at the end of the bootloader image (spec bk7231 §5.4).
+
+Purpose: parse and build the RT-Thread FAL (Flash Abstraction Layer) partition table that Beken
+bootloaders carry in plaintext in their last 0xC0 bytes, and find it inside a (CRC-stripped)
+bootloader. It says where the bootloader, app and download partitions are; ``beken_onchip_crc``
+partitions are CRC-framed and addressed logically (physical = logical × 34 / 32).
+
+Source: RT-Thread FAL ``struct fal_partition`` (``magic_word`` 0x45503130, ``name[FAL_DEV_NAME_MAX]``,
+``flash_name[FAL_DEV_NAME_MAX]``, ``offset``, ``len``, ``reserved``) as used by the Beken bootloader;
+libretiny-eu/libretiny bootloader-dump test program; verified on the Tuya SDK bootloaders and
+2 MiB dumps in ``shared/fixtures``.
+
+Entry layout (64 bytes, little endian)::
+
+    off  size  field       notes
+    0x00    4  magic       b"01PE" (u32 0x45503130)
+    0x04   24  name        "bootloader", "app", "download"; NUL padded (garbage after the NUL kept)
+    0x1C   24  flash_name  "beken_onchip_crc" (CRC-framed, logical addresses) or "beken_onchip"
+    0x34    4  offset      partition start (logical for *_crc flashes)
+    0x38    4  length      partition length
+    0x3C    4  reserved    0 in Tuya bootloaders, non-zero in some OpenBeken ones (kept as is)
+
+Observed tables: N Tuya ``bootloader 0x0+0x10000, app 0x10000+0x108700, download 0x12A000+0xA6000``;
+T Tuya ``... download 0x132000+0xA6000``; zero-key N (reversed order) ``download 0x132000+0xAE000, app
+0x10000+0x110000, bootloader 0x0+0x10000``.
+
+Limitations: only contiguous runs of entries are read (a table split by garbage is read up to the
+first non-entry); at most 16 entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from construct import Bytes, Const, Int32ul, Struct
+
+from .._construct import build_with, parse_with
+from ..codecs import crcframe
+from ..errors import BuildError, FormatError, TruncatedError
+
+__all__ = ["FMT", "FAL_MAGIC", "FAL_ENTRY_SIZE", "FAL_ENTRY", "FalEntry", "FalTable", "find_fal"]
+
+FMT = "bk7231-fal"
+FAL_MAGIC = b"01PE"
+FAL_ENTRY_SIZE = 64
+MAX_ENTRIES = 16
+
+FAL_ENTRY = Struct(
+    "magic" / Const(FAL_MAGIC),  # magic_word 0x45503130
+    "name" / Bytes(24),  # name[FAL_DEV_NAME_MAX]
+    "flash_name" / Bytes(24),  # flash_name[FAL_DEV_NAME_MAX]
+    "offset" / Int32ul,
+    "length" / Int32ul,  # len
+    "reserved" / Int32ul,
+)
+
+
+def _cstr(raw: bytes) -> str:
+    return raw.split(b"\0", 1)[0].decode("latin-1")
+
+
+def _field(text: str, old: bytes | None, what: str) -> bytes:
+    try:
+        enc = text.encode("latin-1")
+    except UnicodeEncodeError as e:
+        raise BuildError(f"{what} {text!r} is not latin-1 text", fmt=FMT, path=what) from e
+    if len(enc) > 23 or b"\0" in enc:
+        raise BuildError(f"{what} {text!r} must be at most 23 bytes without NUL", fmt=FMT, path=what)
+    if old is not None and old.split(b"\0", 1)[0] == enc:
+        return old
+    return enc.ljust(24, b"\0")
+
+
+@dataclass(frozen=True, slots=True)
+class FalEntry:
+    """One FAL partition."""
+
+    name: str
+    flash_name: str
+    offset: int
+    length: int
+    reserved: int = 0
+    #: the parsed 64 bytes (garbage after the NULs survives a rebuild)
+    raw: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def crc_framed(self) -> bool:
+        """``beken_onchip_crc``: CRC-framed code partition with logical addresses."""
+        return self.flash_name.endswith("_crc")
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+    @property
+    def physical_offset(self) -> int:
+        return crcframe.logical_to_physical(self.offset) if self.crc_framed else self.offset
+
+    @property
+    def physical_end(self) -> int:
+        return crcframe.logical_to_physical(self.end) if self.crc_framed else self.end
+
+    @classmethod
+    def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0) -> FalEntry:
+        raw = bytes(data[:FAL_ENTRY_SIZE])
+        if len(raw) < FAL_ENTRY_SIZE and raw[:4] == FAL_MAGIC[: len(raw[:4])]:
+            raise TruncatedError(FMT, FAL_ENTRY_SIZE, len(raw), offset=base + len(raw), path="entry")
+        c = parse_with(FAL_ENTRY, FMT, raw, base=base)
+        return cls(_cstr(c.name), _cstr(c.flash_name), c.offset, c.length, c.reserved, raw)
+
+    def build(self) -> bytes:
+        old = self.raw
+        return build_with(FAL_ENTRY, FMT, {
+            "name": _field(self.name, old[4:28] if old else None, "name"),
+            "flash_name": _field(self.flash_name, old[28:52] if old else None, "flash_name"),
+            "offset": self.offset, "length": self.length, "reserved": self.reserved,
+        })
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "flash_name": self.flash_name, "offset": self.offset, "length": self.length,
+                "reserved": self.reserved, "crc_framed": self.crc_framed,
+                "physical_offset": self.physical_offset, "physical_end": self.physical_end}
+
+
+@dataclass(frozen=True, slots=True)
+class FalTable:
+    """A run of consecutive FAL entries."""
+
+    entries: tuple[FalEntry, ...]
+
+    @classmethod
+    def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0) -> FalTable:
+        """Parse consecutive entries from the start of ``data`` (at least one)."""
+        buf = bytes(data)
+        if buf[:4] != FAL_MAGIC:
+            from ..errors import MagicError
+
+            raise MagicError(FMT, FAL_MAGIC, buf[:4], offset=base)
+        entries = []
+        pos = 0
+        while pos + 4 <= len(buf) and buf[pos:pos + 4] == FAL_MAGIC and len(entries) < MAX_ENTRIES:
+            entries.append(FalEntry.parse(buf[pos:pos + FAL_ENTRY_SIZE], base=base + pos))
+            pos += FAL_ENTRY_SIZE
+        return cls(tuple(entries))
+
+    def build(self) -> bytes:
+        if not self.entries:
+            raise BuildError("a FAL table needs at least one entry", fmt=FMT)
+        return b"".join(e.build() for e in self.entries)
+
+    @property
+    def size(self) -> int:
+        return FAL_ENTRY_SIZE * len(self.entries)
+
+    def get(self, name: str) -> FalEntry | None:
+        for e in self.entries:
+            if e.name == name:
+                return e
+        return None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"entries": [e.to_dict() for e in self.entries]}
+
+
+def find_fal(logical: bytes | bytearray | memoryview, *, base: int = 0) -> tuple[int, FalTable] | None:
+    """The last FAL table in a logical (CRC-stripped) bootloader: (offset in ``logical``, table).
+
+    Strings in the bootloader code also contain "01PE" (the format string of the table walker);
+    a candidate counts only when its flash name starts with ``beken`` or it parses with sane sizes.
+    """
+    buf = bytes(logical)
+    pos = buf.rfind(FAL_MAGIC)
+    while pos >= 0:
+        start = pos
+        # walk back over preceding entries of the same run
+        while start >= FAL_ENTRY_SIZE and buf[start - FAL_ENTRY_SIZE:start - FAL_ENTRY_SIZE + 4] == FAL_MAGIC:
+            start -= FAL_ENTRY_SIZE
+        try:
+            table = FalTable.parse(buf[start:], base=base + start)
+        except (FormatError, TruncatedError):
+            table = None
+        if table is not None and all(_sane(e) for e in table.entries):
+            return start, table
+        pos = buf.rfind(FAL_MAGIC, 0, start)
+    return None
+
+
+def _sane(e: FalEntry) -> bool:
+    return (e.flash_name.startswith("beken") and e.name.isprintable() and 0 < e.length <= 0x1000000
+            and e.offset < 0x1000000)

@@ -1,0 +1,252 @@
+"""BK7231 flash layouts and chip identification from bootloader/app evidence (spec bk7231 §5-§7).
+
+Purpose: the facts :mod:`obkimg.formats.bk7231_image` needs to name what a QIO image or a flash dump
+is and where its parts live: the flash layouts of the BK7231 families (physical offsets, i.e. with
+the 32+2-byte CRC framing of the code area counted), the bootloader fingerprint table, the
+"BK7231\\0\\0" marker of N-family bootloaders, the bootloader version string and the key class of an
+encrypted code area (which of the known Beken code keys turns its first words into an ARM vector).
+
+Sources: spec ``bk7231.md`` §5.2 (QIO layout), §5.4 (FAL contents), §6 (2 MiB layouts), §7 (detection
+order); bootloader fingerprints: tuya-cloudcutter/bk7231tools, ``bk7231tools/serial/base/enums.py``
+(CRC-32 of the first 256 physical bytes, 257 for BK7231N); partition addresses:
+openshwprojects/OpenBK7231T_App ``src/hal/hal_ota.h``, ``src/hal/bk7231/hal_flashConfig_bk7231.c``,
+``src/littlefs/our_lfs.h``; RF TLV: openshwprojects/BK7231GUIFlashTool ``Utils/RFPartitionUtil.cs``.
+
+Layouts (physical offsets, 2 MiB flash)::
+
+    name           bootloader RBL  app (phys)             app RBL    download           RF        OBK cfg
+    bk7231n        0x10F9A         0x11000-0x129F70       0x129F0A   0x12A000+0xA6000   0x1D0000  0x1D1000
+    bk7231t        0x10F9A         0x11000-0x129F70       0x129F0A   0x132000+0xA6000   0x1E0000  0x1E1000
+    bk7231t-obk    0x10F9A         0x11000-0x100000       0xFFF9A    0x132000+0xA6000   0x1E0000  0x1E1000
+    bk7231n-beken  0xFE9A          0x11000-0x132000       0x131F9A   0x132000+0xAE000   0x1E0000  0x1E1000
+    bk7231q        0x10F9A         0x11000-0x132000       0x131F9A   0x132000+0xCC000   0x1E0000  0x1E1000
+    bk7231u        0xFE9A          0x11000-0x132000       0x131F9A   0x132000+0xAE000   0x1E0000  0x1E1000
+
+Chip rules (evidence, in order): bootloader fingerprint table; N-family marker "BK7231\\0\\0" at logical
+0x100 or an ``BK7231N_``/``BK7231n`` version string; within the N family the code key decides
+(Tuya default → BK7231N, UASCENT → BL2028N (Uascent modules), all-zero → BK7231M, the OpenBeken M
+build); ``BK7231S_`` version strings are T bootloaders; without a marker a Tuya-key image is a T.
+
+Limitations: BK7231Q/U/BK7252 layouts beyond the QIO files OpenBeken publishes are not verified
+(spec Q9); a zero-key N-family dump may also be a non-Tuya BK7231N or a zero-key BL2028N (the
+evidence cannot tell them apart; the reason text says so).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass
+
+from ..codecs import bkcipher
+from ..codecs.bkcipher import Key
+
+__all__ = [
+    "FlashLayout",
+    "LAYOUTS",
+    "Fingerprint",
+    "FINGERPRINTS",
+    "KNOWN_KEYS",
+    "N_MARKER",
+    "N_MARKER_OFFSET",
+    "BOOT_PARTITION_END",
+    "APP_START",
+    "APP_LOGICAL",
+    "FLASH_2M",
+    "fingerprint",
+    "is_arm_vector",
+    "classify_key",
+    "find_bootloader_version",
+    "family_of_version",
+    "decide_chip",
+    "layout_by_name",
+]
+
+#: physical end of the bootloader partition / physical start of the app (logical 0x10000)
+BOOT_PARTITION_END = 0x11000
+APP_START = 0x11000
+#: the logical address the app is linked and encrypted for
+APP_LOGICAL = 0x10000
+FLASH_2M = 0x200000
+
+#: plaintext marker of N-family bootloaders at logical 0x100 (= physical 0x110), spec §3.5
+N_MARKER = b"BK7231\0\0"
+N_MARKER_OFFSET = 0x100
+
+#: the code keys tried when classifying an encrypted area (besides the all-zero key)
+KNOWN_KEYS: tuple[tuple[str, Key], ...] = (("tuya", bkcipher.KEY_TUYA), ("uascent", bkcipher.KEY_UASCENT))
+
+
+@dataclass(frozen=True, slots=True)
+class FlashLayout:
+    """Where things live on a 2 MiB BK7231 flash (physical offsets)."""
+
+    name: str
+    description: str
+    #: physical offset of the bootloader's in-flash RBL trailer
+    bootloader_rbl: int
+    #: physical end of the app partition (the app RBL trailer ends here, except on bk7231t-obk)
+    app_end: int
+    #: physical offset of the app's RBL trailer
+    app_rbl: int
+    download: tuple[int, int]
+    rf: int
+    obk_config: int
+    #: OpenBeken LittleFS area inside the download partition (start, end), spec §6
+    littlefs: tuple[int, int] | None = None
+    flash_size: int = FLASH_2M
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "description": self.description, "bootloader_rbl": self.bootloader_rbl,
+                "app_end": self.app_end, "app_rbl": self.app_rbl, "download_offset": self.download[0],
+                "download_size": self.download[1], "rf": self.rf, "obk_config": self.obk_config}
+
+
+LAYOUTS: dict[str, FlashLayout] = {
+    lay.name: lay
+    for lay in (
+        FlashLayout("bk7231n", "Tuya/OpenBeken BK7231N (also OpenBeken BK7231M)", 0x10F9A, 0x129F70, 0x129F0A,
+                    (0x12A000, 0xA6000), 0x1D0000, 0x1D1000, (0x12B000, 0x1D0000)),
+        FlashLayout("bk7231t", "Tuya BK7231T", 0x10F9A, 0x129F70, 0x129F0A, (0x132000, 0xA6000), 0x1E0000,
+                    0x1E1000, (0x133000, 0x1B3000)),
+        FlashLayout("bk7231t-obk", "OpenBeken BK7231T (app trailer at 0xFFF9A)", 0x10F9A, 0x100000, 0xFFF9A,
+                    (0x132000, 0xA6000), 0x1E0000, 0x1E1000, (0x133000, 0x1B3000)),
+        FlashLayout("bk7231n-beken", "non-Tuya BK7231N / BL2028N (Beken FAL, app 0x110000)", 0xFE9A, 0x132000,
+                    0x131F9A, (0x132000, 0xAE000), 0x1E0000, 0x1E1000),
+        FlashLayout("bk7231q", "BK7231Q (FAL app 0x110000, download 0xCC000)", 0x10F9A, 0x132000, 0x131F9A,
+                    (0x132000, 0xCC000), 0x1E0000, 0x1E1000),
+        FlashLayout("bk7231u", "BK7231U / BK7252 OpenBeken QIO (beken_freertos_sdk)", 0xFE9A, 0x132000, 0x131F9A,
+                    (0x132000, 0xAE000), 0x1E0000, 0x1E1000),
+    )
+}
+
+
+def layout_by_name(name: str) -> FlashLayout:
+    return LAYOUTS[name]
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A known bootloader: CRC-32 of its first 256 (257 for BK7231N) physical bytes."""
+
+    crc: int
+    length: int
+    chip: str
+    name: str
+    key_class: str
+
+
+#: bk7231tools ``BkBootloaderType`` (CRC over physical bytes, i.e. the encrypted, CRC-framed image)
+FINGERPRINTS: tuple[Fingerprint, ...] = (
+    Fingerprint(0xE14191BA, 257, "BK7231N", "BK7231N 1.0.1", "tuya"),
+    Fingerprint(0xC1ECA871, 256, "BK7231T", "BK7231S 1.0.1", "tuya"),
+    Fingerprint(0x4B31E44D, 256, "BK7231T", "BK7231S 1.0.3", "tuya"),
+    Fingerprint(0xBA54C1B8, 256, "BK7231T", "BK7231S 1.0.5", "tuya"),
+    Fingerprint(0xE5CBC953, 256, "BK7231T", "BK7231S 1.0.6", "tuya"),
+    Fingerprint(0xF0231EF6, 256, "BK7231Q", "BK7231Q", "zero"),
+    Fingerprint(0xFF5A3EAC, 256, "BK7231Q", "BK7231Q (Tuya SDK)", "zero"),
+    Fingerprint(0x2739019F, 256, "BK7231U", "BK7231U 1.0.6", "zero"),
+    Fingerprint(0x39F9B50C, 256, "BK7252", "BK7252 0.1.3", "zero"),
+    Fingerprint(0xE3A27C26, 256, "BK7252", "BK7252 SDK 2M uart1", "zero"),
+    Fingerprint(0xF42F8C32, 256, "BK7238", "BK7238 T1 2.0.0", "zero"),
+    Fingerprint(0x6BEB0924, 256, "BK7238", "BK7238 1.0.14", "zero"),
+)
+
+
+def fingerprint(physical: bytes | memoryview) -> Fingerprint | None:
+    """The known bootloader whose CRC-32 matches the first 256/257 physical bytes, if any."""
+    if len(physical) < 257:
+        return None
+    c256 = zlib.crc32(physical[:256]) & 0xFFFFFFFF
+    c257 = zlib.crc32(physical[:257]) & 0xFFFFFFFF
+    for fp in FINGERPRINTS:
+        if fp.crc == (c257 if fp.length == 257 else c256):
+            return fp
+    return None
+
+
+def is_arm_vector(first8: bytes) -> bool:
+    """An ARM reset vector as Beken images start: ``B <x>`` (cond AL) then ``LDR PC, [PC, #0x14]``."""
+    return len(first8) >= 8 and first8[3] == 0xEA and first8[4:8] == b"\x14\xf0\x9f\xe5"
+
+
+def classify_key(first8: bytes, address: int) -> tuple[str, Key | None]:
+    """Which key makes ``first8`` (stored at logical ``address``) an ARM vector.
+
+    Returns ``("zero", KEY_ZERO)`` for plaintext, ``("tuya"|"uascent", key)`` for a known key, and
+    ``("unknown", None)`` otherwise (an equivalent key could be searched with a known-plaintext
+    attack, see mildsunrise/bk7231_key_calculator; not done here).
+    """
+    head = bytes(first8[:8])
+    if len(head) < 8:
+        return "unknown", None
+    if is_arm_vector(head):
+        return "zero", bkcipher.KEY_ZERO
+    for name, key in KNOWN_KEYS:
+        if is_arm_vector(bkcipher.crypt(head, key, address)):
+            return name, key
+    return "unknown", None
+
+
+_VERSION_RE = re.compile(rb"(BK72\d\d[A-Za-z]?)\x00?(_\d{1,2}\.\d{1,2}\.\d{1,3})")
+
+
+def find_bootloader_version(plain: bytes | memoryview) -> str | None:
+    """The bootloader's version string (``BK7231N_1.0.1``, ``BK7231S_1.0.5``, ``BK7231n_1.0.13``)."""
+    m = _VERSION_RE.search(bytes(plain))
+    if m is None:
+        return None
+    return (m.group(1) + m.group(2)).decode("ascii")
+
+
+def family_of_version(version: str | None) -> str | None:
+    """``N`` / ``T`` / ``U``... from a bootloader version string (``BK7231S`` is the T bootloader)."""
+    if not version:
+        return None
+    head = version.split("_", 1)[0].upper()
+    return {"BK7231N": "N", "BK7231S": "T", "BK7231T": "T", "BK7231U": "U", "BK7231Q": "Q",
+            "BK7252": "7252", "BK7238": "7238"}.get(head)
+
+
+def decide_chip(*, fp: Fingerprint | None, marker: bool, version: str | None, key_class: str | None,
+                fal_download: tuple[int, int] | None, plain_u_layout: bool = False) -> tuple[str | None, str]:
+    """Chip name and the evidence for it (spec §7). ``key_class`` is that of the code (app, else bootloader)."""
+    evidence: list[str] = []
+    vfam = family_of_version(version)
+    if fp is not None:
+        evidence.append(f"bootloader fingerprint {fp.crc:#010x} = {fp.name}")
+        chip = fp.chip
+        if chip == "BK7231N" and key_class == "zero":
+            chip = "BK7231M"
+            evidence.append("zero-key app with an N bootloader: OpenBeken BK7231M build")
+        return chip, "; ".join(evidence)
+    n_family = marker or vfam == "N"
+    if marker:
+        evidence.append('N-family marker "BK7231\\0\\0" at logical 0x100')
+    if version:
+        evidence.append(f"bootloader version {version}")
+    if key_class and key_class != "unknown":
+        evidence.append(f"{key_class} code key")
+    if fal_download is not None:
+        evidence.append(f"FAL download partition {fal_download[0]:#x}+{fal_download[1]:#x}")
+    if n_family:
+        if key_class == "uascent":
+            return "BL2028N", "; ".join(evidence + ["UASCENT key = Uascent BL2028N module"])
+        if key_class == "zero":
+            return "BK7231M", "; ".join(evidence + ["zero key with an N-family bootloader: BK7231M "
+                                                    "(or a non-Tuya BK7231N / zero-key BL2028N)"])
+        return "BK7231N", "; ".join(evidence)
+    if vfam == "T":
+        return "BK7231T", "; ".join(evidence)
+    if vfam in ("U", "Q", "7252", "7238"):
+        return {"U": "BK7231U", "Q": "BK7231Q", "7252": "BK7252", "7238": "BK7238"}[vfam], "; ".join(evidence)
+    if fal_download is not None and fal_download[1] == 0xCC000:
+        return "BK7231Q", "; ".join(evidence + ["FAL download size 0xCC000 (BK7231Q)"])
+    if key_class == "tuya":
+        return "BK7231T", "; ".join(evidence + ["Tuya key without the N marker"])
+    if plain_u_layout:
+        return "BK7231U", "; ".join(evidence + ["plaintext image with the beken_freertos_sdk layout (BK7231U or "
+                                                "BK7252)"])
+    if fal_download is not None and fal_download[0] == 0x132000 and key_class != "zero":
+        return "BK7231T", "; ".join(evidence + ["T layout"])
+    return None, "; ".join(evidence) or "no chip evidence"
