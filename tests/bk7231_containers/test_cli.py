@@ -106,9 +106,11 @@ def test_corrupted_input_exits_1_with_field_and_offset(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["tuya_package_UG_rtota_gzip_aes.bin", "lt_ota_gzip_aes.rbl",
                                   "rtota_app_raw_none.rbl", "lt_app_container_0xC000.bin"])
 def test_info_json_validates(name: str) -> None:
-    doc = json.loads(_run("info", "--json", str(fixture_path("bk7231", name))))
+    kind = "bk7231-ug" if "_UG_" in name else "bk7231-rbl"
+    path = str(fixture_path("bk7231", name))
+    doc = json.loads(_run("info", "--json", "--kind", kind, path))
     validate_schema(doc, "info.v1")
-    assert doc["kind"] in ("bk7231-rbl", "bk7231-ug") and doc["ok"] is True
-    v = json.loads(_run("verify", "--json", str(fixture_path("bk7231", name))))
+    assert doc["kind"] == kind and doc["ok"] is True
+    v = json.loads(_run("verify", "--json", "--kind", kind, path))
     validate_schema(v, "verify.v1")
     assert v["ok"] is True
