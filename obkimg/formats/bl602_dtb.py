@@ -1,0 +1,423 @@
+"""BL602 factory parameters: the flattened device tree in the ``factory`` partition (``ro_params.dtb``).
+
+The SDK reads board data from this DTB at run time (through the partition named "factory"): the
+MAC source order and the MAC addresses, crystal trim, country code, Wi-Fi power tables and offsets.
+The vendor tool compiles it from ``bl_factory_params_<board>_<xtal>.dts``; its output is
+byte-identical to ``dtc -I dts -O dtb``. In a dump it sits at the factory address followed by 0xFF.
+
+Sources: devicetree.org "Devicetree Specification" v0.4 §5 (FDT format); dtc ``flattree.c`` (block
+order, string table reuse); PyPI bflb-iot-tool 1.10 ``chips/bl602/device_tree/*.dts``;
+openshwprojects/OpenBL602 ``hal_board.c`` (which properties the SDK reads). Spec: ``specs/bl602.md``
+§4.2.
+
+FDT layout (big-endian)::
+
+    0x00 magic d00dfeed   0x04 totalsize   0x08 off_dt_struct   0x0C off_dt_strings
+    0x10 off_mem_rsvmap   0x14 version (17) 0x18 last_comp_version (16)   0x1C boot_cpuid_phys
+    0x20 size_dt_strings  0x24 size_dt_struct
+    then the memory reservation map (pairs of u64, terminated by 0/0), the structure block
+    (FDT_BEGIN_NODE 1, FDT_END_NODE 2, FDT_PROP 3 len nameoff value, FDT_NOP 4, FDT_END 9) and the
+    strings block.
+
+Limitations: versions 16/17 only; the DTS source is not compiled; property meaning is decoded for
+the BL602 factory keys listed in :data:`FACTORY_KEYS` only.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from construct import Const, Int32ub, Struct
+
+from .._construct import parse_with
+from ..errors import BuildError, FormatError, MagicError, Problem, TruncatedError
+from ..model import Image, Region, Secret
+from ..source import Source
+from . import Detection, FormatInfo
+
+__all__ = ["FORMAT", "FMT", "FDT_MAGIC", "FDT_HEADER", "FdtNode", "Fdt", "FactoryParams", "DtbImage", "detect",
+           "load"]
+
+FMT = "bl602-dtb"
+CHIP = "BL602"
+FDT_MAGIC = b"\xd0\x0d\xfe\xed"
+FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, FDT_END = 1, 2, 3, 4, 9
+#: deepest nesting accepted (guards against hostile input)
+MAX_DEPTH = 32
+
+FDT_HEADER = Struct(
+    "magic" / Const(FDT_MAGIC),
+    "totalsize" / Int32ub,
+    "off_dt_struct" / Int32ub,
+    "off_dt_strings" / Int32ub,
+    "off_mem_rsvmap" / Int32ub,
+    "version" / Int32ub,
+    "last_comp_version" / Int32ub,
+    "boot_cpuid_phys" / Int32ub,
+    "size_dt_strings" / Int32ub,
+    "size_dt_struct" / Int32ub,
+)
+HEADER_SIZE = 40
+
+#: property paths the SDK reads, with how to show them
+FACTORY_KEYS = {
+    "/wifi/mac/mode": "str", "/wifi/mac/sta_mac_addr": "mac", "/wifi/mac/ap_mac_addr": "mac",
+    "/wifi/region/country_code": "u32", "/wifi/brd_rf/xtal_mode": "str", "/wifi/brd_rf/xtal": "cells",
+    "/wifi/brd_rf/pwr_mode": "str", "/wifi/brd_rf/pwr_table": "cells", "/wifi/brd_rf/pwr_table_11b": "cells",
+    "/wifi/brd_rf/pwr_table_11g": "cells", "/wifi/brd_rf/pwr_table_11n": "cells",
+    "/wifi/brd_rf/pwr_offset": "cells", "/wifi/sta/ssid": "str", "/wifi/sta/pwd": "secret",
+    "/wifi/sta/auto_connect_enable": "u32", "/wifi/ap/ssid": "str", "/wifi/ap/pwd": "secret",
+    "/bluetooth/brd_rf/pwr_table_ble": "cells",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FdtNode:
+    """A node: its name, properties (in order, raw values) and children."""
+
+    name: str
+    props: tuple[tuple[str, bytes], ...] = ()
+    children: tuple[FdtNode, ...] = ()
+
+    def child(self, name: str) -> FdtNode | None:
+        for c in self.children:
+            if c.name == name:
+                return c
+        return None
+
+    def prop(self, name: str) -> bytes | None:
+        for k, v in self.props:
+            if k == name:
+                return v
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Fdt:
+    """A flattened device tree. ``build()`` lays it out as dtc does (header, reserve map, structure,
+    strings with reuse of any existing suffix), which reproduces dtc output byte for byte."""
+
+    root: FdtNode
+    reserved: tuple[tuple[int, int], ...] = ()
+    version: int = 17
+    last_comp_version: int = 16
+    boot_cpuid_phys: int = 0
+
+    @classmethod
+    def parse(cls, data: bytes, *, base: int = 0) -> Fdt:
+        data = bytes(data)
+        if len(data) < HEADER_SIZE:
+            if data[:4] != FDT_MAGIC[:len(data)]:
+                raise MagicError(FMT, FDT_MAGIC, data[:4], offset=base)
+            raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base + len(data), path="header")
+        h = parse_with(FDT_HEADER, FMT, data[:HEADER_SIZE], base=base)
+        if h.version < 16 or h.last_comp_version > 17:
+            raise FormatError(f"unsupported FDT version {h.version} (last compatible {h.last_comp_version})",
+                              fmt=FMT, offset=base + 0x14, path="version")
+        if h.totalsize > len(data):
+            raise TruncatedError(FMT, h.totalsize, len(data), offset=base + len(data), path="totalsize")
+        for name, off, size in (("struct", h.off_dt_struct, h.size_dt_struct),
+                                ("strings", h.off_dt_strings, h.size_dt_strings)):
+            if off + size > h.totalsize:
+                raise FormatError(f"{name} block {off:#x}+{size:#x} exceeds totalsize {h.totalsize:#x}", fmt=FMT,
+                                  offset=base + 8, path=f"off_dt_{name}")
+        strings = data[h.off_dt_strings:h.off_dt_strings + h.size_dt_strings]
+        reserved = []
+        pos = h.off_mem_rsvmap
+        while True:
+            if pos + 16 > h.totalsize:
+                raise TruncatedError(FMT, pos + 16, h.totalsize, offset=base + pos, path="mem_rsvmap")
+            addr, size = struct.unpack_from(">QQ", data, pos)
+            pos += 16
+            if addr == 0 and size == 0:
+                break
+            reserved.append((addr, size))
+        block = data[h.off_dt_struct:h.off_dt_struct + h.size_dt_struct]
+        root, _ = _parse_node(block, 0, strings, base + h.off_dt_struct, 0, top=True)
+        return cls(root, tuple(reserved), h.version, h.last_comp_version, h.boot_cpuid_phys)
+
+    def build(self) -> bytes:
+        strings = bytearray()
+        offsets: dict[str, int] = {}
+
+        def name_off(name: str) -> int:
+            if name in offsets:
+                return offsets[name]
+            raw = name.encode() + b"\0"
+            i = bytes(strings).find(raw)
+            if i < 0:
+                i = len(strings)
+                strings.extend(raw)
+            offsets[name] = i
+            return i
+
+        struct_block = bytearray()
+
+        def emit(node: FdtNode) -> None:
+            nm = node.name.encode() + b"\0"
+            struct_block.extend(struct.pack(">I", FDT_BEGIN_NODE) + nm + bytes(-len(nm) % 4))
+            for k, v in node.props:
+                struct_block.extend(struct.pack(">III", FDT_PROP, len(v), name_off(k)) + v + bytes(-len(v) % 4))
+            for c in node.children:
+                emit(c)
+            struct_block.extend(struct.pack(">I", FDT_END_NODE))
+
+        emit(self.root)
+        struct_block.extend(struct.pack(">I", FDT_END))
+        rsv = b"".join(struct.pack(">QQ", a, s) for a, s in self.reserved) + bytes(16)
+        off_rsv = HEADER_SIZE
+        off_struct = off_rsv + len(rsv)
+        off_strings = off_struct + len(struct_block)
+        total = off_strings + len(strings)
+        head = struct.pack(">4s9I", FDT_MAGIC, total, off_struct, off_strings, off_rsv, self.version,
+                           self.last_comp_version, self.boot_cpuid_phys, len(strings), len(struct_block))
+        return head + rsv + bytes(struct_block) + bytes(strings)
+
+    def get(self, path: str) -> bytes | None:
+        """Raw value of the property at ``/node/.../prop``."""
+        parts = [p for p in path.split("/") if p]
+        node: FdtNode | None = self.root
+        for p in parts[:-1]:
+            node = node.child(p) if node is not None else None
+        return node.prop(parts[-1]) if node is not None and parts else None
+
+    def walk(self) -> list[tuple[str, bytes]]:
+        out: list[tuple[str, bytes]] = []
+
+        def rec(node: FdtNode, path: str) -> None:
+            for k, v in node.props:
+                out.append((f"{path}/{k}", v))
+            for c in node.children:
+                rec(c, f"{path}/{c.name}")
+
+        rec(self.root, "")
+        return out
+
+
+def _cstr(block: bytes, pos: int, base: int) -> tuple[str, int]:
+    end = block.find(b"\0", pos)
+    if end < 0:
+        raise FormatError("unterminated node name", fmt=FMT, offset=base + pos)
+    return block[pos:end].decode("latin-1"), end + 1
+
+
+def _parse_node(block: bytes, pos: int, strings: bytes, base: int, depth: int, *,
+                top: bool = False) -> tuple[FdtNode, int]:
+    if depth > MAX_DEPTH:
+        raise FormatError("device tree nested too deeply", fmt=FMT, offset=base + pos)
+
+    def token(p: int) -> tuple[int, int]:
+        while True:
+            if p + 4 > len(block):
+                raise TruncatedError(FMT, p + 4, len(block), offset=base + p, path="dt_struct")
+            t = struct.unpack_from(">I", block, p)[0]
+            if t != FDT_NOP:
+                return t, p + 4
+            p += 4
+
+    t, pos = token(pos)
+    if t != FDT_BEGIN_NODE:
+        raise FormatError(f"expected FDT_BEGIN_NODE, found token {t}", fmt=FMT, offset=base + pos - 4)
+    name, pos = _cstr(block, pos, base)
+    pos += -pos % 4
+    props: list[tuple[str, bytes]] = []
+    children: list[FdtNode] = []
+    while True:
+        t, nxt = token(pos)
+        if t == FDT_PROP:
+            if nxt + 8 > len(block):
+                raise TruncatedError(FMT, nxt + 8, len(block), offset=base + nxt, path="dt_struct")
+            ln, nameoff = struct.unpack_from(">II", block, nxt)
+            if nxt + 8 + ln > len(block) or nameoff >= len(strings):
+                raise FormatError("property runs past its block", fmt=FMT, offset=base + nxt)
+            end = strings.find(b"\0", nameoff)
+            pname = strings[nameoff:end if end >= 0 else len(strings)].decode("latin-1")
+            props.append((pname, block[nxt + 8:nxt + 8 + ln]))
+            pos = nxt + 8 + ln
+            pos += -pos % 4
+        elif t == FDT_BEGIN_NODE:
+            child, pos = _parse_node(block, pos, strings, base, depth + 1)
+            children.append(child)
+        elif t == FDT_END_NODE:
+            pos = nxt
+            break
+        else:
+            raise FormatError(f"unexpected token {t} in node {name!r}", fmt=FMT, offset=base + pos)
+    if top:
+        t, nxt = token(pos)
+        if t != FDT_END:
+            raise FormatError(f"expected FDT_END, found token {t}", fmt=FMT, offset=base + pos)
+        pos = nxt
+    return FdtNode(name, tuple(props), tuple(children)), pos
+
+
+def _show(kind: str, raw: bytes) -> Any:
+    if kind in ("str", "secret"):
+        text = raw.rstrip(b"\0").decode("utf-8", "replace")
+        return Secret(text) if kind == "secret" else text
+    if kind == "mac":
+        return ":".join(f"{b:02X}" for b in raw) if len(raw) == 6 else raw.hex()
+    cells = [v[0] for v in struct.iter_unpack(">I", raw[:len(raw) // 4 * 4])]
+    if kind == "u32":
+        return cells[0] if len(cells) == 1 else cells
+    return cells
+
+
+@dataclass(frozen=True, slots=True)
+class FactoryParams:
+    """The factory values the SDK reads, decoded (None where absent)."""
+
+    values: dict[str, Any]
+
+    @classmethod
+    def from_fdt(cls, fdt: Fdt) -> FactoryParams:
+        vals: dict[str, Any] = {}
+        for path, kind in FACTORY_KEYS.items():
+            raw = fdt.get(path)
+            if raw is not None:
+                vals[path] = _show(kind, raw)
+        return cls(vals)
+
+    def to_dict(self) -> dict[str, Any]:
+        v = self.values
+        return {
+            "mac_mode": v.get("/wifi/mac/mode"),
+            "sta_mac": v.get("/wifi/mac/sta_mac_addr"),
+            "ap_mac": v.get("/wifi/mac/ap_mac_addr"),
+            "country_code": v.get("/wifi/region/country_code"),
+            "xtal_mode": v.get("/wifi/brd_rf/xtal_mode"),
+            "xtal": v.get("/wifi/brd_rf/xtal"),
+            "pwr_mode": v.get("/wifi/brd_rf/pwr_mode"),
+            "pwr_table": v.get("/wifi/brd_rf/pwr_table"),
+            "pwr_table_11b": v.get("/wifi/brd_rf/pwr_table_11b"),
+            "pwr_table_11g": v.get("/wifi/brd_rf/pwr_table_11g"),
+            "pwr_table_11n": v.get("/wifi/brd_rf/pwr_table_11n"),
+            "pwr_offset": v.get("/wifi/brd_rf/pwr_offset"),
+            "ble_pwr_table": v.get("/bluetooth/brd_rf/pwr_table_ble"),
+            "sta_ssid": v.get("/wifi/sta/ssid"),
+            "sta_pwd": v.get("/wifi/sta/pwd"),
+            "ap_ssid": v.get("/wifi/ap/ssid"),
+            "ap_pwd": v.get("/wifi/ap/pwd"),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DtbImage(Image):
+    """A factory DTB file or region: the tree plus whatever follows it (0xFF padding in a partition)."""
+
+    kind: ClassVar[str] = FMT
+
+    fdt: Fdt
+    data: bytes = field(repr=False)
+    totalsize: int = 0
+    base: int = 0
+
+    @classmethod
+    def parse(cls, data: bytes, *, base: int = 0) -> DtbImage:
+        data = bytes(data)
+        fdt = Fdt.parse(data, base=base)
+        total = struct.unpack_from(">I", data, 4)[0]
+        return cls(fdt, data, total, base)
+
+    @property
+    def canonical(self) -> bool:
+        """The stored tree is laid out exactly as dtc would (so :meth:`build` reproduces it)."""
+        return self.fdt.build() == self.data[:self.totalsize]
+
+    def build(self) -> bytes:
+        """The tree laid out again, followed by the original trailing bytes."""
+        raw = self.fdt.build()
+        if len(raw) > self.totalsize and len(self.data) > self.totalsize:
+            raise BuildError("rebuilt tree is larger than the stored one and would overwrite the padding",
+                             fmt=FMT)
+        return raw + self.data[self.totalsize:] if self.canonical else self.data
+
+    @property
+    def params(self) -> FactoryParams:
+        return FactoryParams.from_fdt(self.fdt)
+
+    @property
+    def chip(self) -> str | None:
+        return CHIP if self.fdt.root.child("wifi") is not None else None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def problems(self) -> list[Problem]:
+        out = []
+        tail = self.data[self.totalsize:]
+        if tail.strip(b"\xff"):
+            out.append(Problem("warning", f"{len(tail)} bytes after the tree are not 0xFF padding",
+                               self.base + self.totalsize, FMT))
+        if self.fdt.root.child("wifi") is None:
+            out.append(Problem("warning", "no /wifi node: not a BL602 factory parameter tree", self.base, FMT))
+        return out
+
+    def regions(self) -> list[Region]:
+        out = [Region("factory dtb", self.base, self.totalsize, "dtb", "valid", (),
+                      {"sta_mac": self.params.to_dict()["sta_mac"]})]
+        if len(self.data) > self.totalsize:
+            tail = self.data[self.totalsize:]
+            out.append(Region("padding", self.base + self.totalsize, len(tail), "padding",
+                              "erased" if not tail.strip(b"\xff") else "unknown"))
+        return out
+
+    def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        return {"totalsize": self.totalsize, "version": self.fdt.version, "canonical": self.canonical,
+                "nodes": sum(1 for _ in _iter_nodes(self.fdt.root)), "properties": len(self.fdt.walk()),
+                "factory": self.params.to_dict()}
+
+    def describe(self, *, show_secrets: bool = False) -> list[str]:
+        f = self.params.to_dict()
+        return [f"MAC mode {f['mac_mode']!r}, STA MAC {f['sta_mac']}, AP MAC {f['ap_mac']}, country "
+                f"{f['country_code']}, xtal {f['xtal']}, pwr_offset {f['pwr_offset']}"]
+
+    def artifacts(self) -> list[Any]:
+        from ..model import Artifact
+
+        return [Artifact("ro_params.dtb", self.data[:self.totalsize], "dtb", "factory dtb",
+                         "factory parameters (flattened device tree; `dtc -I dtb` decompiles it)")]
+
+
+def _iter_nodes(node: FdtNode) -> list[FdtNode]:
+    out = [node]
+    for c in node.children:
+        out += _iter_nodes(c)
+    return out
+
+
+FORMAT = FormatInfo(
+    id=FMT,
+    name="BL602 factory DTB",
+    family="bl602",
+    description="flattened device tree of the 'factory' partition (ro_params.dtb): MAC mode and addresses, "
+                "xtal trim, country code, power tables",
+    references=("devicetree.org Devicetree Specification v0.4, section 5",
+                "PyPI bflb-iot-tool 1.10: chips/bl602/device_tree/bl_factory_params_IoTKitA_40M.dts",
+                "specs/bl602.md section 4.2"),
+    limitations=("the DTS source is not compiled", "only FDT versions 16/17"),
+    aliases=("bl602-factory", "bl602-ro-params"),
+)
+
+
+def detect(data: bytes) -> Detection | None:
+    try:
+        if data[:4] != FDT_MAGIC or len(data) < HEADER_SIZE:
+            return None
+        total, _, off_str, _, _, _, _, size_str, _ = struct.unpack_from(">9I", data, 4)
+        if total > len(data) or off_str + size_str > total:
+            return Detection(FMT, 30, "FDT magic, inconsistent header", None, 0, len(data))
+        names = bytes(data[off_str:off_str + size_str])
+        if b"sta_mac_addr" in names or b"pwr_table" in names or b"xtal_mode" in names:
+            return Detection(FMT, 85, "flattened device tree with BL602 factory keys (sta_mac_addr, pwr_table)",
+                             CHIP, 0, total)
+        return Detection(FMT, 30, "flattened device tree (no BL602 factory keys)", None, 0, total)
+    except (IndexError, struct.error):
+        return None
+
+
+def load(source: Source) -> Image:
+    return DtbImage.parse(source.data)

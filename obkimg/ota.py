@@ -1,0 +1,392 @@
+"""BL602 OTA workflows: pack a firmware into ``.xz.ota`` / ``.ota``, unpack one, check it against a device.
+
+Inputs are bytes (files are the CLI's job). What each function accepts:
+
+- :func:`pack`: a bare OpenBL602 ``.bin`` (a boot header is added, bflb-iot-tool style, or taken from a
+  ``template`` header such as the FW header of the device's dump), a ``FW_OTA.bin`` / ``whole_img.bin``,
+  a whole FW partition (trailing 0xFF is dropped) or a whole flash dump (its running firmware).
+- :func:`unpack`: a ``.ota`` / ``.xz.ota``, a bare ``FW_OTA.bin.xz``.
+- :func:`check` and ``against=``: a flash dump, a ``partition.bin`` (one or both copies) or the vendor
+  TOML; the FW entry (type 0) gives the slot sizes.
+
+Size rules (spec §3.4/§3.5): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
+that is not running (slot 1 unless the dump shows slot 1 active), so the payload must fit that slot; boot2
+unpacks an XZ payload into the other slot (slot 0), so the unpacked FW_OTA.bin must fit there. These are
+the vendor tool's "OTA XZ file len = ..., Partition len = 557056" check and OpenBeken's "Too large bin" /
+unpacked_len checks. A BK7231 file given here is refused with a plain "this is a BK7231N QIO image, not
+BL602 firmware".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
+from .errors import FormatError, LimitError, MismatchError, NotFoundError, Problem
+from .formats.bl602_bootheader import MAGIC as BFNP
+from .formats.bl602_bootheader import BootHeader, BootImage, foreign_error, fw_ota_bin, looks_like_bl602_code
+from .formats.bl602_ota import (
+    DEFAULT_HW_VERSION,
+    DEFAULT_SW_VERSION,
+    OTA_HEADER_SIZE,
+    OTA_MAGIC,
+    OtaHeader,
+    OtaImage,
+    XzImage,
+    xz_compress,
+    xz_info,
+)
+from .formats.bl602_partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
+
+__all__ = ["FirmwareInput", "TableSource", "OtaCheck", "PackResult", "Unpacked", "firmware_from", "table_from",
+           "pack", "unpack", "check"]
+
+FMT = "bl602-ota"
+
+
+def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
+    err = foreign_error(data, fmt=FMT, what=what)
+    if err is not None:
+        raise err
+
+
+def _is_dump(data: bytes) -> bool:
+    return len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a:a + 4] == PT_MAGIC for a in TABLE_ADDRESSES)
+
+
+# --------------------------------------------------------------------------------------------------
+# inputs
+
+
+@dataclass(frozen=True, slots=True)
+class FirmwareInput:
+    """A firmware turned into FW_OTA.bin, and how it was read."""
+
+    fw_ota: bytes = field(repr=False)
+    #: bare | fw_ota | partition | dump
+    source: str
+    note: str = ""
+
+
+def firmware_from(data: bytes, *, template: BootHeader | None = None) -> FirmwareInput:
+    """``FW_OTA.bin`` (boot header + 0xFF to 4 KiB + image) for any accepted firmware input."""
+    data = bytes(data)
+    if not data:
+        raise FormatError("empty firmware input", fmt=FMT, offset=0)
+    if data[:16] == OTA_MAGIC or data[:6] == XZ_MAGIC:
+        raise FormatError("the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0)
+    if _is_dump(data):
+        from .formats.bl602_flash import FlashDump
+
+        dump = FlashDump.parse(data)
+        fw = dump.running_firmware()
+        return FirmwareInput(fw, "dump", f"running firmware of the dump (FW slot {dump.fw_active_slot})")
+    if data[:4] == BFNP:
+        img = BootImage.parse(data, role="firmware")
+        if img.role != "firmware":
+            raise MismatchError(f"this BL602 image is a {img.role}, not a firmware for the FW partition", fmt=FMT,
+                                offset=0)
+        if img.truncated:
+            raise FormatError(f"the image is truncated: header says {img.header.img_len} bytes at "
+                              f"{img.code_offset:#x}", fmt=FMT, offset=len(data))
+        fw = img.fw_ota_bin()
+        src = "fw_ota" if len(fw) == len(data) else "partition"
+        note = "" if src == "fw_ota" else f"dropped {len(data) - len(fw)} trailing bytes ({img.trailer()})"
+        return FirmwareInput(fw, src, note)
+    note = ""
+    if looks_like_bl602_code(data) is None:
+        _refuse_foreign(data)
+        note = "not recognised as BL602 code (no RISC-V entry / SDK strings); packed as a bare image anyway"
+    return FirmwareInput(fw_ota_bin(data, template=template), "bare", note)
+
+
+@dataclass(frozen=True, slots=True)
+class TableSource:
+    """The partition table to check against, where it came from, and the running FW slot if known."""
+
+    table: PartitionTable
+    #: dump | table | toml
+    source: str
+    description: str
+    active_slot: int | None = None
+    copies: tuple[TableCopy, ...] = ()
+    active_copy: int | None = None
+
+    @property
+    def layout(self) -> str:
+        return self.table.layout
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``obkimg partitions show --json`` document."""
+        try:
+            fw = self.table.firmware
+            fw_doc: dict[str, Any] | None = {"name": fw.name, "active_slot": fw.active_slot,
+                                             "slots": [{"slot": s, "address": a, "size": n} for s, a, n in fw.slots()]}
+        except NotFoundError:
+            fw_doc = None
+        return {
+            "schema": "obkimg.partitions/1",
+            "source": self.source,
+            "description": self.description,
+            "layout": self.layout,
+            "copies": [c.to_dict() for c in self.copies],
+            "active_copy": self.active_copy,
+            "firmware": fw_doc,
+            "table": self.table.to_dict(),
+        }
+
+
+def table_from(data: bytes) -> TableSource:
+    """The active partition table of a dump, a table file (one or two copies) or vendor TOML."""
+    data = bytes(data)
+    if data[:4] == PT_MAGIC:
+        region = TableRegion.parse(data)
+        t = region.table
+        act = region.active
+        where = "" if act is None else f", active copy {act}"
+        return TableSource(t, "table", f"partition table file ({len(region.copies)} cop"
+                           f"{'ies' if len(region.copies) > 1 else 'y'}{where})",
+                           t.firmware.active_slot if _has_fw(t) else None, region.copies, act)
+    if _is_dump(data):
+        from .formats.bl602_flash import FlashDump
+
+        dump = FlashDump.parse(data)
+        t = dump.table
+        act = dump.active_copy
+        where = (f"active copy {act} at {dump.copies[act].offset:#x}" if act is not None
+                 else "no valid copy, using a damaged one")
+        return TableSource(t, "dump", f"flash dump ({where})", dump.fw_active_slot, dump.copies, act)
+    text = _as_text(data)
+    if text is not None and ("[[pt_entry]]" in text or "[pt_table]" in text):
+        from .formats.bl602_partitions import table_from_toml
+
+        t, _addrs = table_from_toml(text)
+        return TableSource(t, "toml", "vendor partition TOML", t.firmware.active_slot if _has_fw(t) else None)
+    _refuse_foreign(data, "a BL602 dump or partition table")
+    raise FormatError("not a BL602 flash dump, partition table (BFPT) or partition TOML", fmt="bl602-partitions",
+                      offset=0)
+
+
+def _has_fw(t: PartitionTable) -> bool:
+    return any(e.type == 0 for e in t.entries)
+
+
+def _as_text(data: bytes) -> str | None:
+    if len(data) > 1 << 20 or b"\0" in data[:4096]:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# check
+
+
+@dataclass(frozen=True, slots=True)
+class OtaCheck:
+    """Whether an OTA fits a device's FW partition, with every size involved."""
+
+    ok: bool
+    compression: str
+    stream_size: int
+    unpacked_size: int | None
+    target_slot: int
+    target_size: int
+    run_slot: int
+    run_size: int
+    layout: str
+    table_source: str
+    sw_version: str | None = None
+    hw_version: str | None = None
+    problems: tuple[Problem, ...] = ()
+    fw_partition: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": "obkimg.ota-check/1",
+            "ok": self.ok,
+            "compression": self.compression,
+            "stream_size": self.stream_size,
+            "unpacked_size": self.unpacked_size,
+            "target_slot": self.target_slot,
+            "target_size": self.target_size,
+            "run_slot": self.run_slot,
+            "run_size": self.run_size,
+            "layout": self.layout,
+            "table_source": self.table_source,
+            "sw_version": self.sw_version,
+            "hw_version": self.hw_version,
+            "fw_partition": self.fw_partition,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def lines(self) -> list[str]:
+        what = "XZ stream" if self.compression == "xz" else "raw FW_OTA.bin"
+        out = [f"partition layout: {self.layout} ({self.table_source})",
+               f"{what}: {self.stream_size} bytes; FW slot {self.target_slot} (where the device writes it): "
+               f"{self.target_size} bytes",
+               f"unpacked FW_OTA.bin: {self.unpacked_size if self.unpacked_size is not None else '?'} bytes; "
+               f"FW slot {self.run_slot} (where it runs): {self.run_size} bytes"]
+        out += [str(p) for p in self.problems]
+        out.append("OK: the OTA fits this device" if self.ok else "FAIL: the OTA does not fit this device")
+        return out
+
+
+def _sizes_check(compression: str, stream: int, unpacked: int | None, ts: TableSource,
+                 extra: list[Problem], *, unpacked_len: int | None = None) -> OtaCheck:
+    fw = ts.table.firmware
+    running = ts.active_slot if ts.active_slot is not None else fw.active_slot
+    # the device writes the payload into the slot that is not running; boot2 unpacks an XZ payload back
+    # into the running slot's address, a RAW payload runs where it was written
+    target = 1 - running
+    run_slot = running if compression == "xz" else target
+    target_size, run_size = fw.size[target], fw.size[run_slot]
+    probs = list(extra)
+    what = "XZ stream" if compression == "xz" else "raw FW_OTA.bin"
+    if not fw.size[1]:
+        probs.append(Problem("error", "the FW partition has no second slot (size1 = 0): this layout cannot take "
+                             "OTA updates", None, FMT))
+    elif stream > target_size:
+        probs.append(Problem("error", f"{what} is {stream} bytes, larger than FW slot {target} ({target_size} "
+                             f"bytes, {stream - target_size} too many)", None, FMT))
+    if unpacked is not None and unpacked > run_size:
+        probs.append(Problem("error", f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {run_slot} "
+                             f"({run_size} bytes, {unpacked - run_size} too many)", None, FMT))
+    if unpacked_len is not None and unpacked_len > fw.size[running] and unpacked_len != unpacked:
+        probs.append(Problem("error", f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
+                             f"({fw.size[running]} bytes): OpenBeken refuses the upload", 96, FMT))
+    ok = not any(p.severity == "error" for p in probs)
+    return OtaCheck(ok, compression, stream, unpacked, target, target_size, run_slot, run_size, ts.layout,
+                    ts.description, problems=tuple(probs),
+                    fw_partition={"name": fw.name, "address": list(fw.address), "size": list(fw.size),
+                                  "active_index": fw.active_index})
+
+
+def check(ota: bytes, against: bytes | TableSource) -> OtaCheck:
+    """Check an ``.xz.ota`` / ``.ota`` (or bare ``.xz``) against a dump / table / TOML.
+
+    Truncated or corrupt OTA files raise (TruncatedError names the offset where the stream ends);
+    a file that is fine but does not fit gives ``ok = False`` with the sizes.
+    """
+    ota = bytes(ota)
+    ts = against if isinstance(against, TableSource) else table_from(against)
+    fw = ts.table.firmware
+    limit = max(fw.size) or DEFAULT_LIMIT
+    extra: list[Problem] = []
+    if ota[:16] == OTA_MAGIC:
+        hdr = OtaHeader.parse(ota)
+        payload = ota[OTA_HEADER_SIZE:]
+        if hdr.compression == "xz" and len(payload) >= hdr.length:
+            info = xz_info(payload[:hdr.length], fmt=FMT, base=OTA_HEADER_SIZE)
+            if info.uncompressed_size > limit:
+                return _with_versions(_sizes_check("xz", hdr.length, info.uncompressed_size, ts, extra), hdr)
+        img = OtaImage.parse(ota, strict=True, limit=limit)
+        extra += [p for p in img.problems() if p.severity != "info"]
+        unpacked = len(img.firmware) if img.firmware is not None else None
+        res = _sizes_check(img.header.compression, img.header.length, unpacked, ts, extra,
+                           unpacked_len=img.header.unpacked_len)
+        return _with_versions(res, img.header)
+    if ota[:6] == XZ_MAGIC:
+        info = xz_info(ota, fmt=FMT)
+        if info.uncompressed_size > limit:
+            return _sizes_check("xz", len(ota), info.uncompressed_size, ts, extra)
+        x = XzImage.parse(ota, strict=True, limit=limit)
+        extra += [p for p in x.problems() if p.severity != "info"]
+        return _sizes_check("xz", len(x.data) - (32 if x.hash_trailer else 0),
+                            len(x.firmware) if x.firmware is not None else None, ts, extra)
+    _refuse_foreign(ota, "a BL602 OTA file")
+    raise FormatError("not a BL602 OTA file (BL60X_OTA_Ver1.0) or XZ stream", fmt=FMT, offset=0)
+
+
+def _with_versions(res: OtaCheck, hdr: OtaHeader) -> OtaCheck:
+    from dataclasses import replace
+
+    return replace(res, sw_version=hdr.sw_version, hw_version=hdr.hw_version)
+
+
+# --------------------------------------------------------------------------------------------------
+# pack / unpack
+
+
+@dataclass(frozen=True, slots=True)
+class PackResult:
+    """A packed OTA file and what went into it."""
+
+    ota: bytes = field(repr=False)
+    fw_ota: bytes = field(repr=False)
+    payload: bytes = field(repr=False)
+    compression: str
+    input: FirmwareInput
+    check: OtaCheck | None = None
+
+
+def pack(firmware: bytes, *, raw: bool = False, hw_version: str = DEFAULT_HW_VERSION,
+         sw_version: str = DEFAULT_SW_VERSION, unpacked_len: bool = False, against: bytes | None = None,
+         template: BootHeader | None = None) -> PackResult:
+    """Pack ``firmware`` into an OTA file, byte-identical to bflb-iot-tool for the same input.
+
+    ``raw`` makes a ``.ota`` (payload = FW_OTA.bin) instead of ``.xz.ota``. ``unpacked_len`` writes
+    OpenBeken's u32 length of FW_OTA.bin at offset 96. With ``against`` (dump / table / TOML) the size
+    check runs first and a payload that does not fit raises LimitError with the sizes.
+    """
+    ts = table_from(against) if against is not None else None
+    fin = firmware_from(firmware, template=template)
+    fw = fin.fw_ota
+    if ts is not None:
+        fwp = ts.table.firmware
+        if len(fw) > max(fwp.size):
+            res = _sizes_check("raw" if raw else "xz", len(fw), len(fw), ts, [])
+            raise LimitError(_limit_message(res), fmt=FMT)
+    payload = fw if raw else xz_compress(fw)
+    hdr = OtaHeader.for_payload(payload, compression="raw" if raw else "xz", hw_version=hw_version,
+                                sw_version=sw_version, unpacked_len=len(fw) if unpacked_len else None)
+    res = None
+    if ts is not None:
+        res = _with_versions(_sizes_check(hdr.compression, len(payload), len(fw), ts, []), hdr)
+        if not res.ok:
+            raise LimitError(_limit_message(res), fmt=FMT)
+    return PackResult(hdr.build() + payload, fw, payload, hdr.compression, fin, res)
+
+
+def _limit_message(res: OtaCheck) -> str:
+    errs = "; ".join(p.message for p in res.problems if p.severity == "error")
+    return f"{errs} (layout {res.layout}, {res.table_source})"
+
+
+@dataclass(frozen=True, slots=True)
+class Unpacked:
+    """The FW_OTA.bin inside an OTA file, and its parts."""
+
+    fw_ota: bytes = field(repr=False)
+    boot: BootImage = field(repr=False)
+    header: OtaHeader | None
+    compression: str
+
+    @property
+    def image(self) -> bytes:
+        """The bare image (img_len bytes after the 4 KiB header area; includes the tool's padding)."""
+        return self.boot.image
+
+
+def unpack(data: bytes, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
+    """Unpack an ``.xz.ota`` / ``.ota`` / bare ``FW_OTA.bin.xz`` to FW_OTA.bin (decompression bounded by
+    ``limit``, by default 16 MB). Truncated or corrupt input raises."""
+    data = bytes(data)
+    if data[:16] == OTA_MAGIC:
+        img = OtaImage.parse(data, strict=True, limit=limit)
+        assert img.firmware is not None and img.inner is not None
+        return Unpacked(img.firmware, img.inner, img.header, img.header.compression)
+    if data[:6] == XZ_MAGIC:
+        x = XzImage.parse(data, strict=True, limit=limit)
+        if x.firmware is None or x.inner is None:
+            raise FormatError("the XZ stream does not hold a BL602 FW_OTA.bin", fmt=FMT, offset=0)
+        return Unpacked(x.firmware, x.inner, None, "xz")
+    if data[:4] == BFNP:
+        boot = BootImage.parse(data, role="firmware")
+        return Unpacked(boot.fw_ota_bin(), boot, None, "none")
+    _refuse_foreign(data, "a BL602 OTA file")
+    raise FormatError("not a BL602 OTA file (BL60X_OTA_Ver1.0), XZ stream or FW_OTA.bin", fmt=FMT, offset=0)
+
