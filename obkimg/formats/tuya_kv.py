@@ -922,7 +922,7 @@ def decode_value(name: str, raw: bytes) -> tuple[Any, str]:
         return stripped, "bytes"
     try:
         return json.loads(text, parse_constant=_reject_constant), "json"
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     if name == "user_param_key":
         try:
@@ -947,7 +947,7 @@ def parse_upk(text: str) -> dict[str, Any]:
     s = s.replace(",}", "}").replace("{,", "{")
     try:
         obj = json.loads(s)
-    except ValueError as e:
+    except (ValueError, RecursionError) as e:
         raise FormatError(f"user_param_key is not Tuya pseudo-JSON: {e}", fmt=FMT, path="user_param_key") from e
     if not isinstance(obj, dict):
         raise FormatError("user_param_key is not an object", fmt=FMT, path="user_param_key")
