@@ -51,23 +51,20 @@ if TYPE_CHECKING:
         Problem,
         TruncatedError,
     )
-    from .formats import Detection
     from .model import Image
     from .source import SourceLike
 
 
+# Imported eagerly (it is light: no construct, numpy or cryptography) so that the submodule
+# ``obkimg.detect`` is loaded now and the package attribute ``detect`` stays the function below:
+# a later ``import obkimg.detect`` does not rebind an already-loaded submodule.
+from .detect import detect  # noqa: E402
+from .detect import open_image as _open_image  # noqa: E402
+
+
 def open(source: SourceLike, *, kind: str | None = None) -> Image:  # noqa: A001
     """Detect what ``source`` is (path, bytes or binary file; .gz and Intel HEX too) and parse it."""
-    from .detect import open_image
-
-    return open_image(source, kind=kind)
-
-
-def detect(source: SourceLike) -> list[Detection]:
-    """Ranked candidates for what ``source`` is, with evidence. Never raises on bad data."""
-    from .detect import detect as _detect
-
-    return _detect(source)
+    return _open_image(source, kind=kind)
 
 
 def __getattr__(name: str) -> Any:

@@ -30,26 +30,36 @@ __all__ = [
 DATA = 32
 BLOCK = 34
 
-_TABLE = None
+_TABLE16 = None
 
 
-def _table() -> np.ndarray:
-    global _TABLE
-    if _TABLE is None:
+def _table16() -> np.ndarray:
+    """65536-entry table: the register after shifting a 16-bit value through 16 zero bits.
+
+    Because the register is exactly 16 bits wide, feeding the big-endian 16-bit word ``w`` to register
+    ``c`` gives ``T16[c ^ w]``: 16 table steps per 32-byte block instead of 32.
+    """
+    global _TABLE16
+    if _TABLE16 is None:
         import numpy as np
 
-        _TABLE = np.array(CRC16_CMS_TABLE, dtype=np.uint16)
-    return _TABLE
+        t8 = np.array(CRC16_CMS_TABLE, dtype=np.uint16)
+        v = np.arange(65536, dtype=np.uint32)
+        c1 = ((v << 8) & 0xFFFF) ^ t8[v >> 8]
+        _TABLE16 = (((c1 << 8) & 0xFFFF) ^ t8[c1 >> 8]).astype(np.uint16)
+    return _TABLE16
 
 
 def block_crcs(data_blocks: np.ndarray) -> np.ndarray:
     """CRC-16/CMS of each row of an ``(n, 32)`` uint8 array, as uint16."""
     import numpy as np
 
-    table = _table()
+    table = _table16()
+    words = data_blocks.view(">u2").astype(np.uint16) if data_blocks.flags.c_contiguous else \
+        np.ascontiguousarray(data_blocks).view(">u2").astype(np.uint16)
     crc = np.full(data_blocks.shape[0], 0xFFFF, dtype=np.uint16)
-    for j in range(data_blocks.shape[1]):
-        crc = (crc << np.uint16(8)) ^ table[(crc >> np.uint16(8)) ^ data_blocks[:, j]]
+    for j in range(words.shape[1]):
+        crc = table[crc ^ words[:, j]]
     return crc
 
 

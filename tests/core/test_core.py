@@ -119,3 +119,14 @@ def test_import_is_light() -> None:
            "if m in sys.modules]; print(bad)"
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "[]"
+
+
+def test_detect_stays_callable_after_open(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import importlib
+
+    p = tmp_path / "g.bin"
+    p.write_bytes(b"\x00garbage" * 4)
+    with pytest.raises(obkimg.DetectionError):
+        obkimg.open(p)
+    importlib.import_module("obkimg.detect")
+    assert callable(obkimg.detect) and obkimg.detect(p) == []
