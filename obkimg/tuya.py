@@ -15,7 +15,7 @@ Usage::
     keys.to_dict()                       # the `obkimg tuya-keys --json` document
     keys.summary()                       # short, secrets masked (for `obkimg info`)
 
-Secrets (passwords, keys, uuid, device id) are :class:`obkimg.model.Secret` strings: they compare
+Secrets (SSID, passwords, keys, uuid, device id) are :class:`obkimg.model.Secret` strings: they compare
 equal to plain strings, and ``to_dict(show_secrets=False)`` / ``summary()`` mask them.
 """
 
@@ -38,11 +38,11 @@ FMT = kv.FMT
 
 #: (key, field) pairs whose string values are secrets; field None means the whole value
 SECRET_FIELDS: frozenset[tuple[str, str | None]] = frozenset({
-    ("gw_wsm", "passwd"), ("gw_wsm", "token"),
+    ("gw_wsm", "ssid"), ("gw_wsm", "passwd"), ("gw_wsm", "token"),
     ("gw_bi", "uuid"), ("gw_bi", "auth_key"), ("gw_bi", "psk_key"), ("gw_bi", "ap_passwd"),
     ("gw_di", "id"),
     ("gw_ai", "key"), ("gw_ai", "lckey"), ("gw_ai", "psk21_key"),
-    ("passwd", None),
+    ("ssid", None), ("passwd", None),
 })
 
 #: ``em_sys_env`` / module-name prefixes -> chip (spec A10; upk2esphome's module prefixes)
@@ -277,10 +277,12 @@ def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     elif isinstance(values.get("ssid"), str):
         # newer TuyaOS keeps the station credentials in their own keys
         out.update(ssid=values.get("ssid"), password=values.get("passwd"), source="ssid/passwd")
-    out["ssid"] = _str(out["ssid"])
-    out["region"] = _str(out["region"])
+    # the SSID is personal data too: masked wherever secrets are
+    ssid = _str(out["ssid"])
     pw = _str(out["password"])
+    out["ssid"] = None if ssid is None else Secret(ssid)
     out["password"] = None if pw is None else Secret(pw)
+    out["region"] = _str(out["region"])
     out["configured"] = bool(out["ssid"])
     return out
 

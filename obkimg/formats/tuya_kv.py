@@ -801,8 +801,8 @@ def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataB
                                         f"{other.generation}; kept the one at {winner.offset:#x}", other.offset, FMT))
             else:
                 problems.append(Problem("info", f"older copy of block {bid} (generation {other.generation}) "
-                                        f"superseded by generation {winner.generation} at {winner.offset:#x}",
-                                        other.offset, FMT))
+                                        f"superseded by the copy at {winner.offset:#x} (generation "
+                                        f"{winner.generation})", other.offset, FMT))
     return live
 
 
