@@ -160,3 +160,47 @@ def write(dump: str, config: str, chip: str | None, output: str, force: bool) ->
         note(f"{p.severity}: {p.message}")
     note(f"{res.chip}: config written ({res.mechanism}) at {res.offset:#x}")
     write_output(output, res.data, force=force, inputs=(dump, config))
+
+
+@obk_config.command("new")
+@click.option("--from-tuya", "from_tuya", required=True, type=click.Path(dir_okay=False, allow_dash=True,
+              exists=True), metavar="DUMP", help="Tuya backup (full dump or storage region) to migrate.")
+@_chip_option
+@click.option("--name", metavar="NAME", help="Short device name (default obk<8 hex> from the device's uuid).")
+@output_option(required=False, help="Where to write the new config ('-' for stdout).")
+@json_option
+def new(from_tuya: str, chip: str | None, name: str | None, output: str | None, force: bool, as_json: bool) -> None:
+    """A new OpenBeken config from a Tuya backup: Wi-Fi, names, pins and TuyaMCU baud.
+
+    Only certain pin mappings are applied; uncertain ones are listed with a suggested role (apply them
+    with `obkimg obk-config set CFG pin.N=Role:channel`), unknown UPK keys are listed.
+    """
+    from ..obk import new_from_tuya
+
+    if output is None and not as_json:
+        raise click.UsageError("give -o FILE for the config and/or --json for the mapping")
+    res = new_from_tuya(read_input(from_tuya), chip=chip, name=name)
+    doc = res.to_dict()
+    if as_json:
+        emit_json(doc)
+    else:
+        click.echo(f"{res.chip}: OpenBeken config v{res.config.version}, CRC {res.config.stored_crc:#04x} "
+                   f"({res.config.crc_variant} char)")
+        click.echo(f"wifi:      ssid {doc['wifi']['ssid']!r} password {doc['wifi']['password']!r}")
+        click.echo(f"names:     {doc['names']['short_name']!r} / {doc['names']['long_name']!r}")
+        for p in doc["pins"]:
+            lvl = "" if p["level"] is None else f" ({p['level_key']}={p['level']})"
+            click.echo(f"pin P{p['gpio']:<3}   {p['role_name']:<24} channel {p['channel']:<3} <- {p['key']}{lvl}")
+        for p in doc["uncertain"]:
+            sug = f"; suggestion: {p['suggestion']}" if p["suggestion"] else ""
+            click.echo(f"UNCERTAIN {p['key']} (GPIO {p['gpio']}): {p['reason']}{sug}")
+        for c in doc["conflicts"]:
+            click.echo(f"CONFLICT  {c['key']}: GPIO {c['gpio']} already used by {c['taken_by']}")
+        if doc["unknown"]:
+            click.echo(f"unknown keys (not mapped): {', '.join(doc['unknown'])}")
+        if doc["startup_command"]:
+            click.echo(f"startup:   {doc['startup_command']!r}")
+        for n in doc["notes"]:
+            click.echo(f"note: {n}")
+    if output is not None:
+        write_output(output, res.config.build(), force=force, inputs=(from_tuya,))

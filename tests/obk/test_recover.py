@@ -148,6 +148,11 @@ def test_real_qio_plus_config(qio: str, chip: str, offset: int) -> None:
 
     path = real_path(*qio.split("/"))
     out = write_config(path, obk_fixture(SECTOR_FIXTURE), chip=chip)
+    qio_bytes = path.read_bytes()
+    assert out.data[:len(qio_bytes)] == qio_bytes, "QIO bytes unchanged"
+    assert out.data[len(qio_bytes):offset] == b"\xff" * (offset - len(qio_bytes))
+    assert len(out.data) == offset + 0x1000 and out.data[offset + 3584:] == b"\xff" * 512
     res = recover_config(out.data)
     assert res.location["offset"] == offset and res.crc_variant == "signed"
+    assert res.config.build() == obk_fixture(SECTOR_FIXTURE)[:3584]
     assert recover_config(out.data, chip=chip).problems == ()
