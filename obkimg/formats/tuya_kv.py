@@ -506,7 +506,11 @@ class StorageLocation:
 
     @property
     def start(self) -> int:
-        return min((self.key_offset, *self.protected_offsets))
+        """The key block, or the protected block right before it (other protected copies, such as
+        0x1CF000 on some BK7231N firmwares, are separate regions)."""
+        if self.key_offset - SECTOR_SIZE in self.protected_offsets:
+            return self.key_offset - SECTOR_SIZE
+        return self.key_offset
 
     @property
     def end(self) -> int:
@@ -1018,7 +1022,7 @@ FORMAT = FormatInfo(
     description="Encrypted key-value storage of stock Tuya firmware (Wi-Fi, uuid/auth key, local key, "
                 "pin map): a full dump, a region read or a bare storage, at any offset.",
     references=(
-        "specs/tuya_obk_config.md Part A",
+        "shared/specs/tuya_obk_config.md Part A",
         "tuya-cloudcutter/bk7231tools bk7231tools/analysis/kvstorage.py",
         "openshwprojects/BK7231GUIFlashTool BK7231Flasher/Utils/TuyaConfig.cs",
     ),
@@ -1098,7 +1102,7 @@ def detect(data: bytes) -> Detection | None:
         loc = found[0]
         if not loc.block_offsets:
             return None
-        outside = data[:loc.start] + data[loc.end:]
+        outside = data[:min((loc.start, *loc.protected_offsets))] + data[loc.end:]
         alone = outside.count(0xFF) == len(outside)
         small = len(data) <= 0x40000
         conf = 90 if (alone or small) else 30

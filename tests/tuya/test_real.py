@@ -185,6 +185,12 @@ def test_protected_blocks_and_their_copies_equal_kv() -> None:
     assert len(with_prot) == 17 and all(name.startswith("bk7231n/") for name in with_prot)
     assert all(0x1ED000 in offs for offs in with_prot.values())
     assert sum(1 for offs in with_prot.values() if 0x1CF000 in offs) == 5
+    # the far copy is its own region; the storage starts at the protected block next to the key block
+    name = next(n for n, offs in with_prot.items() if 0x1CF000 in offs)
+    (loc,) = find_storage(load(REAL / name).data)
+    assert (loc.start, loc.end) == (0x1ED000, 0x200000)
+    assert [(r.name, r.offset) for r in loc.regions()][:2] == [("tuya-protected", 0x1CF000),
+                                                               ("tuya-protected", 0x1ED000)]
     reserved = {pb.reserved for path in DUMPS for pb in extract_keys(path).storage.protected}
     assert 0xFFFFFFFF in reserved and len(reserved) > 1
 
