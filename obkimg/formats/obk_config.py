@@ -1284,9 +1284,9 @@ def find_config(data: bytes, *, chip: str | None = None) -> ObkConfigResult:
     every platform, a BL602 partition table, EasyFlash areas and every sector starting with "CFG".
     A CRC-valid config wins over an invalid one; among equals, the more specific location.
     """
-    info = chip_info(chip) if chip else None
     chip = chip.upper() if chip else None
-    cands = _candidates(data, chip, info)
+    info = CHIPS.get(chip) if chip else None
+    cands = _candidates(data, chip if info else None, info)
     if not cands:
         where = f" at {info.offset:#x}" if info and info.offset is not None else ""
         raise NotFoundError(f"no OpenBeken config found{where} ({len(data)} bytes searched)", fmt=FMT,
@@ -1302,6 +1302,9 @@ def find_config(data: bytes, *, chip: str | None = None) -> ObkConfigResult:
     ordered = sorted(by_off.values(), key=lambda k: (not k.config.crc_valid, k.rank, k.location["offset"]))
     best = ordered[0]
     problems = list(best.problems)
+    if chip and info is None:
+        problems.append(Problem("info", f"no OpenBeken config location is known for chip {chip}; every candidate "
+                                "location was searched", None, FMT))
     cfg = best.config
     loc = best.location
     exp = _expected_variant(best.chip, loc)

@@ -44,6 +44,9 @@ def test_erased_config_sector_is_not_found() -> None:
         recover_config(b"", chip="BK7231T")
     with pytest.raises(NotFoundError):
         recover_config(b"\xff" * 100, chip="NoSuchChip")
+    # an unknown chip name does not hide a config: every candidate is searched
+    res = recover_config(dump_with(obk_fixture(SECTOR_FIXTURE), 0x1D1000), chip="BK7231X")
+    assert res.location["offset"] == 0x1D1000 and any("BK7231X" in p.message for p in res.problems)
 
 
 def test_sector_scan_finds_an_unusual_offset() -> None:
@@ -156,3 +159,6 @@ def test_real_qio_plus_config(qio: str, chip: str, offset: int) -> None:
     assert res.location["offset"] == offset and res.crc_variant == "signed"
     assert res.config.build() == obk_fixture(SECTOR_FIXTURE)[:3584]
     assert recover_config(out.data, chip=chip).problems == ()
+    # without --chip the chip comes from the image itself (obkimg.open(...).chip)
+    auto = write_config(path, obk_fixture(SECTOR_FIXTURE))
+    assert auto.chip == chip and auto.data == out.data
