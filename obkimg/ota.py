@@ -40,7 +40,7 @@ from .formats.bl602_ota import (
 from .formats.bl602_partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
 
 __all__ = ["FirmwareInput", "TableSource", "OtaCheck", "PackResult", "Unpacked", "firmware_from", "table_from",
-           "pack", "unpack", "check"]
+           "template_from", "pack", "unpack", "check"]
 
 FMT = "bl602-ota"
 
@@ -99,6 +99,19 @@ def firmware_from(data: bytes, *, template: BootHeader | None = None) -> Firmwar
         _refuse_foreign(data)
         note = "not recognised as BL602 code (no RISC-V entry / SDK strings); packed as a bare image anyway"
     return FirmwareInput(fw_ota_bin(data, template=template), "bare", note)
+
+
+def template_from(data: bytes) -> BootHeader:
+    """A boot header to copy flash/clock config and boot_cfg from: the running FW header of a dump, or the
+    header at the start of a FW_OTA.bin / whole_img / bootinfo.bin."""
+    data = bytes(data)
+    if _is_dump(data):
+        fw = firmware_from(data).fw_ota
+        return BootHeader.parse(fw)
+    if data[:4] == BFNP:
+        return BootHeader.parse(data)
+    _refuse_foreign(data, "a BL602 boot header")
+    raise FormatError("no BL602 boot header (BFNP) to use as a template", fmt=FMT, offset=0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,9 @@ __all__ = [
     "boot2_image",
     "looks_like_bl602_code",
     "foreign_error",
+    "find_headers",
+    "header_report",
+    "rebuild_headers",
     "detect",
     "load",
 ]
@@ -287,9 +290,9 @@ class BootHeader:
     def parse(cls, data: bytes, *, base: int = 0, strict: bool = False) -> BootHeader:
         """Parse the first 176 bytes of ``data``. ``strict`` raises ChecksumError on any bad CRC
         (the 0xDEADBEEF placeholder with crc_ignore set is accepted)."""
+        if bytes(data[:4]) not in (b"BFNP", b"BFAP", b"BFNP"[:len(data)]):
+            raise MagicError(FMT, MAGIC, bytes(data[:4]), offset=base)
         if len(data) < HEADER_SIZE:
-            if bytes(data[:4]) not in (b"BFNP", b"BFAP"):
-                raise MagicError(FMT, MAGIC, bytes(data[:4]), offset=base)
             raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base + len(data), path="header")
         c = parse_with(BOOT_HEADER, FMT, bytes(data[:HEADER_SIZE]), base=base)
         b = c.boot_cfg
@@ -908,6 +911,83 @@ def boot2_image(code: bytes) -> bytes:
         return code
     code = code + bytes(-len(code) % 16)
     return boot2_header(code).build() + b"\xff" * (BOOT2_CODE_OFFSET - HEADER_SIZE) + code
+
+
+# --------------------------------------------------------------------------------------------------
+# every header of a file (for `obkimg bl602 header show|rebuild`)
+
+
+def _header_spans(data: bytes) -> list[tuple[int, int, str | None]]:
+    """(offset, end, role) of every boot header: at 0, and in FW/mfg slots of a flash dump."""
+    spans: list[tuple[int, int, str | None]] = []
+    from .bl602_partitions import TABLE_ADDRESSES, read_copies, select_active
+
+    is_dump = len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a:a + 4] == b"BFPT" for a in TABLE_ADDRESSES)
+    if data[:4] in (MAGIC, b"BFAP"):
+        spans.append((0, TABLE_ADDRESSES[0] if is_dump else len(data), "boot2" if is_dump else None))
+    if is_dump:
+        copies = read_copies(data)
+        act = select_active(copies)
+        table = copies[act].table if act is not None else next((c.table for c in copies if c.table), None)
+        for e in table.entries if table is not None else ():
+            for _slot, addr, size in e.slots():
+                if addr and data[addr:addr + 4] == MAGIC:
+                    spans.append((addr, min(addr + size, len(data)), "firmware"))
+    return spans
+
+
+def find_headers(data: bytes, *, offset: int | None = None) -> list[BootImage]:
+    """Every boot header in ``data`` (one at ``offset`` if given): a header file, an image, or each header
+    of a flash dump (boot2 and the FW/mfg slots)."""
+    data = bytes(data)
+    if offset is not None:
+        if data[offset:offset + 4] not in (MAGIC, b"BFAP"):
+            raise MagicError(FMT, MAGIC, data[offset:offset + 4], offset=offset)
+        spans = [s for s in _header_spans(data) if s[0] == offset] or [(offset, len(data), None)]
+    else:
+        spans = _header_spans(data)
+    if not spans:
+        err = foreign_error(data, fmt=FMT)
+        if err is not None:
+            raise err
+        hint = ("a bare image without a header: `obkimg ota pack` adds one" if looks_like_bl602_code(data)
+                else "no BFNP boot header at 0 (nor in the FW slots of a flash dump)")
+        raise MagicError(FMT, MAGIC, data[:4], offset=0, hint=hint)
+    return [BootImage.parse(data[a:b], base=a, role=role) for a, b, role in spans]
+
+
+def header_report(data: bytes, *, offset: int | None = None) -> dict[str, Any]:
+    """The ``obkimg bl602 header show --json`` document (schema obkimg.bl602-header/1)."""
+    out = []
+    for img in find_headers(data, offset=offset):
+        d = img.details()
+        d["offset"] = img.base
+        d["code_offset"] = img.base + img.code_offset if img.code_offset is not None else None
+        d["problems"] = [p.to_dict() for p in img.problems()]
+        out.append(d)
+    return {"schema": "obkimg.bl602-header/1", "size": len(data), "headers": out}
+
+
+def rebuild_headers(data: bytes, *, offset: int | None = None,
+                    fill_ignored: bool = False) -> tuple[bytes, list[str]]:
+    """``data`` with the header(s) rebuilt (img_len, hash and CRCs recomputed; 0xDEADBEEF placeholders
+    of ignored fields kept unless ``fill_ignored``). Returns the bytes and one line per change."""
+    out = bytearray(data)
+    changes = []
+    for img in find_headers(data, offset=offset):
+        new = img.rebuilt(fill_ignored=fill_ignored)[:HEADER_SIZE]
+        old = bytes(out[img.base:img.base + HEADER_SIZE])
+        if new != old:
+            a, b = BootHeader.parse(old), BootHeader.parse(new)
+            diffs = [name for name, x, y in (("img_len", a.img_len, b.img_len), ("hash", a.hash, b.hash),
+                                             ("flash_cfg CRC", a.flash_crc, b.flash_crc),
+                                             ("clk_cfg CRC", a.clk_crc, b.clk_crc), ("header CRC", a.crc, b.crc))
+                     if x != y]
+            changes.append(f"header at {img.base:#x}: updated {', '.join(diffs)}")
+        else:
+            changes.append(f"header at {img.base:#x}: already consistent")
+        out[img.base:img.base + HEADER_SIZE] = new
+    return bytes(out), changes
 
 
 # --------------------------------------------------------------------------------------------------
