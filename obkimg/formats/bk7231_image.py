@@ -553,6 +553,39 @@ class Bk7231Image(Image):
                 lines.append(f"{label}: {v['summary']}")
         return lines
 
+    # --------------------------------------------------------------------------------- build
+    def flash(self) -> bytes:
+        """The input in flash order (a rotated dump rotated back; otherwise the input itself)."""
+        return self.data[-self.rotation:] + self.data[:-self.rotation] if self.rotation else self.data
+
+    def build(self) -> bytes:
+        """The file rebuilt from the parsed parts: code images re-framed (CRC-16 recomputed), FAL table
+        and RBL trailers re-encoded from their models, everything else copied. Equals the input for
+        every intact image; bad CRC blocks come out repaired."""
+        if self.kind == FMT_APP and self.app is not None:
+            return self.app.image
+        out = bytearray(self.flash())
+        for part in (self.bootloader, self.app):
+            if part is None:
+                continue
+            image = bytearray(part.image)
+            if part is self.bootloader and self.boot is not None and self.boot.fal is not None \
+                    and self.boot.fal_offset is not None:
+                off = self.boot.fal_offset
+                image[off:off + self.boot.fal.size] = self.boot.fal.build()
+            if not part.framed:
+                out[part.offset:part.offset + len(image)] = image
+                continue
+            framed = crcframe.frame(bytes(image))[:part.size]
+            out[part.offset:part.offset + len(framed)] = framed
+            t = part.trailer
+            if t is not None and t.header is not None:
+                raw = crcframe.frame(t.header.build(keep_info_crc=True))
+                end = min(len(out), t.offset + RBL_FRAMED_SIZE)
+                out[t.offset:end] = raw[:end - t.offset]
+        flash = bytes(out)
+        return flash[self.rotation:] + flash[:self.rotation] if self.rotation else flash
+
     # --------------------------------------------------------------------------------- verify
     def verify(self) -> list[Problem]:
         found = Image.verify(self)
@@ -679,8 +712,10 @@ def _trailer_region(t: Trailer, part: CodePart | None, fmt: str, name: str, tota
         state = "invalid" if state == "valid" else state
     if part is None and t.header is not None and state == "valid":
         state = "unknown"
-    detail = _trailer_dict(t, part.payload_crc_ok if part else None) or {}
-    detail = {k: v for k, v in detail.items() if k not in ("offset", "frame_ok", "error")}
+    full = _trailer_dict(t, part.payload_crc_ok if part else None) or {}
+    first = ("name", "version", "size_raw", "payload_crc_ok")
+    detail = {k: full[k] for k in first if k in full}
+    detail.update({k: v for k, v in full.items() if k not in first and k not in ("offset", "frame_ok", "error")})
     return Region(name, t.offset, min(RBL_FRAMED_SIZE, total - t.offset), "rbl", state, tuple(probs), detail)
 
 
@@ -876,7 +911,7 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         problems.append(Problem("warning", f"bootloader key ({boot.key_class}) and app key ({app.key_class}) "
                                 "differ", APP_START, kind))
     return _mk(kind, data, chip, reason, layout, key_class, boot, binfo, app, rotation, regions,
-                       tuple(problems), extra)
+               tuple(problems), extra)
 
 
 def _rotate(r: Region, rot: int, n: int) -> Region:
@@ -1054,7 +1089,7 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
                 layout = lay
                 break
     return _mk(FMT_UA, data, chip, reason, layout, app.key_class, None, None, app, 0, m.regions(),
-                       tuple(problems), {"app_identity": ident})
+               tuple(problems), {"app_identity": ident})
 
 
 def _layout_fits_chip(lay: FlashLayout, chip: str) -> bool:
@@ -1133,20 +1168,19 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
     m.fill_gaps(0, len(data))
     key_class = part.key_class if (framed or part.key_class != "zero") else "plain"
     return _mk(FMT_BOOTLOADER, data, chip, reason, None, key_class, part, info, None, 0, m.regions(),
-                       (), {"app_identity": None})
+               (), {"app_identity": None})
 
 
 def _analyze_app(data: bytes) -> Bk7231Image:
     part = _code_from_raw(data, "app", APP_LOGICAL)
     ident = app_identity(part.plain()) if part.key is not None else None
     chip, reason = _app_chip(part.key_class if part.key_class != "zero" else "plain", ident, None)
-    if chip is None and part.key_class == "zero" and ident and ident.get("chip_family") == "N":
-        chip = "BK7231N"
     reg = _code_region(part, FMT_APP, "app", {"key_class": part.key_class, "decrypt_ok": part.decrypt_ok,
                                               **({"identity": ident["text"]} if ident else {})})
     problems: list[Problem] = []
-    return _mk(FMT_APP, data, chip, reason, None, part.key_class, None, None, part, 0, (reg,),
-                       tuple(problems), {"app_identity": ident})
+    key_class = "plain" if part.key_class == "zero" else part.key_class
+    return _mk(FMT_APP, data, chip, reason, None, key_class, None, None, part, 0, (reg,),
+               tuple(problems), {"app_identity": ident})
 
 
 # ------------------------------------------------------------------------------------ detection
@@ -1315,6 +1349,9 @@ def split_qio(data: bytes | bytearray | memoryview) -> QioParts:
     """
     raw = bytes(data)
     img = analyze(raw, kind=FMT_QIO)
+    if img.app is None and len(raw) <= APP_START + BLOCK:
+        raise TruncatedError(FMT_QIO, APP_START + BLOCK, len(raw), offset=len(raw), path="app",
+                             hint="the file ends before the app at 0x11000")
     if img.bootloader is None or img.app is None:
         raise FormatError("not a QIO image: bootloader and app needed", fmt=FMT_QIO, offset=APP_START)
     at = img.app.trailer
