@@ -12,6 +12,7 @@ present, the real BL602 dump read back after flashing OpenBL602 and a real Tuya 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -62,25 +63,47 @@ def main() -> None:
     erased = b"\xff" * 0x200000
     rows: list[tuple[str, float]] = []
     payload = sector[4:3584]
-    rows.append(("Tiny-CRC8 3580 B, table (signed)", median_ms(lambda: oc.tiny_crc8(payload, signed=True), runs)))
+    rows.append(
+        ("Tiny-CRC8 3580 B, table (signed)", median_ms(lambda: oc.tiny_crc8(payload, signed=True), runs))
+    )
     rows.append(("Tiny-CRC8 3580 B, bitwise baseline", median_ms(lambda: bitwise_crc(payload, True), runs)))
-    rows.append(("recover 2 MiB dump, chip BK7231N", median_ms(lambda: obk.recover_config(dump, chip="BK7231N"), runs)))
-    rows.append(("recover 2 MiB dump, chip unknown (full scan)", median_ms(lambda: obk.recover_config(dump), runs)))
+    rows.append(
+        (
+            "recover 2 MiB dump, chip BK7231N",
+            median_ms(lambda: obk.recover_config(dump, chip="BK7231N"), runs),
+        )
+    )
+    rows.append(
+        ("recover 2 MiB dump, chip unknown (full scan)", median_ms(lambda: obk.recover_config(dump), runs))
+    )
     rows.append(("scan erased 2 MiB (not found)", median_ms(lambda: _not_found(erased), runs)))
     res = obk.recover_config(dump)
     rows.append(("decode to_dict()", median_ms(lambda: res.to_dict(), runs)))
-    rows.append(("set 3 fields in the 2 MiB dump", median_ms(
-        lambda: obk.set_config(dump, ["ssid=x", "pin.8=Relay:2", "mqtt_port=1884"], chip="BK7231N"), runs)))
+    rows.append(
+        (
+            "set 3 fields in the 2 MiB dump",
+            median_ms(
+                lambda: obk.set_config(dump, ["ssid=x", "pin.8=Relay:2", "mqtt_port=1884"], chip="BK7231N"),
+                runs,
+            ),
+        )
+    )
     ef = (SHARED / "obk" / "obk_cfg_v5_bl602_easyflash_gran8.bin").read_bytes()
-    rows.append(("set in BL602 EasyFlash area (compaction)", median_ms(lambda: obk.set_config(ef, ["ssid=x"]), runs)))
+    rows.append(
+        ("set in BL602 EasyFlash area (compaction)", median_ms(lambda: obk.set_config(ef, ["ssid=x"]), runs))
+    )
     bl = SHARED / "real" / "bl602" / "full_binary_with_app_OpenBL602_1.18.57.bin"
     if bl.exists():
         data = bl.read_bytes()
-        rows.append(("recover real BL602 2 MiB (BFPT -> PSM)", median_ms(lambda: obk.recover_config(data), runs)))
+        rows.append(
+            ("recover real BL602 2 MiB (BFPT -> PSM)", median_ms(lambda: obk.recover_config(data), runs))
+        )
     tuya = SHARED / "real" / "bk7231n" / "Tuya_Generic_TYWB_4CH-RF_Smart_Switch.bin"
     if tuya.exists():
         tdata = tuya.read_bytes()
-        rows.append(("new --from-tuya, real BK7231N 2 MiB", median_ms(lambda: obk.new_from_tuya(tdata), runs)))
+        rows.append(
+            ("new --from-tuya, real BK7231N 2 MiB", median_ms(lambda: obk.new_from_tuya(tdata), runs))
+        )
     width = max(len(r[0]) for r in rows)
     print(f"obkimg OpenBeken config benchmarks (median of {runs} runs)")
     for name, ms in rows:
@@ -89,10 +112,8 @@ def main() -> None:
 
 
 def _not_found(data: bytes) -> None:
-    try:
+    with contextlib.suppress(NotFoundError):
         obk.recover_config(data)
-    except NotFoundError:
-        pass
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ __all__ = [
 
 FMT = "obk-config"
 
+# fmt: off
 #: friendly names accepted by ``set`` (besides every struct field name)
 FIELD_ALIASES = {
     "ssid": "wifi_ssid", "password": "wifi_pass", "wifi_password": "wifi_pass", "pass": "wifi_pass",
@@ -66,6 +67,7 @@ FIELD_ALIASES = {
     "startup": "initCommandLine", "startup_command": "initCommandLine", "ntp": "ntpServer",
     "ntp_server": "ntpServer", "web_password": "webPassword", "group": "mqtt_group",
 }
+# fmt: on
 
 
 def recover_config(source: SourceLike, *, chip: str | None = None) -> ObkConfigResult:
@@ -93,8 +95,9 @@ def _field_name(cfg: ObkConfig, key: str) -> str:
     for name in offsets:
         if name.lower() == low:
             return name
-    raise BuildError(f"unknown config field {key!r} (see `obkimg obk-config show --json` for names)", fmt=FMT,
-                     path=key)
+    raise BuildError(
+        f"unknown config field {key!r} (see `obkimg obk-config show --json` for names)", fmt=FMT, path=key
+    )
 
 
 def _int(text: str, what: str) -> int:
@@ -151,7 +154,9 @@ def parse_assignments(cfg: ObkConfig, assignments: list[str] | dict[str, str]) -
             elif attr in ("channel", "channel2"):
                 array("channels" if attr == "channel" else "channels2")[pin] = _index(value, 256, key)
             else:
-                raise BuildError(f"unknown pin attribute {attr!r} (role, channel, channel2)", fmt=FMT, path=key)
+                raise BuildError(
+                    f"unknown pin attribute {attr!r} (role, channel, channel2)", fmt=FMT, path=key
+                )
         elif head == "channel" and len(parts) == 3:
             ch = _index(parts[1], CHANNELS, key)
             attr = parts[2].lower()
@@ -183,7 +188,7 @@ def parse_assignments(cfg: ObkConfig, assignments: list[str] | dict[str, str]) -
             except ValueError:
                 raise BuildError(f"{key}: {value!r} is not an IPv4 address", fmt=FMT, path=key) from None
             i = names.index(attr) * 4
-            raw[i:i + 4] = packed
+            raw[i : i + 4] = packed
             out["staticIP"] = bytes(raw)
         else:
             name = _field_name(cfg, key)
@@ -239,13 +244,20 @@ def _variant_for(res: ObkConfigResult) -> tuple[str, Problem | None]:
     cfg = res.config
     if cfg.crc_variant:
         return cfg.crc_variant, None
-    variant = res.expected_variant or ("unsigned" if res.location.get("mechanism") == "easyflash" else "signed")
-    return variant, Problem("warning", f"the input CRC was invalid; the edited config is signed with the {variant}-char "
-                            "variant", res.location["offset"] + 3, FMT)
+    variant = res.expected_variant or (
+        "unsigned" if res.location.get("mechanism") == "easyflash" else "signed"
+    )
+    return variant, Problem(
+        "warning",
+        f"the input CRC was invalid; the edited config is signed with the {variant}-char variant",
+        res.location["offset"] + 3,
+        FMT,
+    )
 
 
-def set_config(source: SourceLike, assignments: list[str] | dict[str, str], *, chip: str | None = None
-               ) -> tuple[bytes, ObkConfigResult, list[Problem]]:
+def set_config(
+    source: SourceLike, assignments: list[str] | dict[str, str], *, chip: str | None = None
+) -> tuple[bytes, ObkConfigResult, list[Problem]]:
     """Edit the config where it lives; returns (the whole new file, the re-read config, notes).
 
     A bare config keeps any bytes after the struct; a raw config is patched in place in the dump; an
@@ -262,16 +274,22 @@ def set_config(source: SourceLike, assignments: list[str] | dict[str, str], *, c
     loc = res.location
     if loc["mechanism"] in ("raw", "bare"):
         off = loc["offset"]
-        out = data[:off] + new_cfg.build() + data[off + new_cfg.length:]
+        out = data[:off] + new_cfg.build() + data[off + new_cfg.length :]
     elif loc["mechanism"] == "easyflash":
         a0, size = loc["area_offset"], loc["area_size"]
-        area = parse_easyflash(data[a0:a0 + size], gran=loc["granularity"], base=a0)
+        area = parse_easyflash(data[a0 : a0 + size], gran=loc["granularity"], base=a0)
         new_area, compacted = ef_put(area, loc["key"], new_cfg.build())
         if compacted:
-            notes.append(Problem("info", "the EasyFlash area had no room for the new entry: it was compacted (live "
-                                 "entries kept, deleted ones dropped) as EasyFlash garbage collection would", a0,
-                                 "easyflash"))
-        out = data[:a0] + new_area.build() + data[a0 + size:]
+            notes.append(
+                Problem(
+                    "info",
+                    "the EasyFlash area had no room for the new entry: it was compacted (live "
+                    "entries kept, deleted ones dropped) as EasyFlash garbage collection would",
+                    a0,
+                    "easyflash",
+                )
+            )
+        out = data[:a0] + new_area.build() + data[a0 + size :]
     else:  # pragma: no cover
         raise BuildError(f"cannot edit a config stored as {loc['mechanism']}", fmt=FMT)
     after = find_config(out, chip=chip)
@@ -295,8 +313,14 @@ def _flat(cfg: ObkConfig) -> dict[str, Any]:
     return out
 
 
-def diff_configs(a: SourceLike, b: SourceLike, *, chip_a: str | None = None, chip_b: str | None = None,
-                 show_secrets: bool = False) -> dict[str, Any]:
+def diff_configs(
+    a: SourceLike,
+    b: SourceLike,
+    *,
+    chip_a: str | None = None,
+    chip_b: str | None = None,
+    show_secrets: bool = False,
+) -> dict[str, Any]:
     """Field-by-field differences of two configs (each a bare config or a dump holding one).
 
     Returns the ``obkimg obk-config diff --json`` document (schemas/obk-config-diff.v1.schema.json).
@@ -312,11 +336,20 @@ def diff_configs(a: SourceLike, b: SourceLike, *, chip_a: str | None = None, chi
             diffs.append({"field": key, "a": va, "b": vb})
 
     def side(r: ObkConfigResult) -> dict[str, Any]:
-        return {"version": r.config.version, "size": r.config.length, "location": r.location,
-                "crc": {"valid": r.crc_valid, "variant": r.crc_variant}}
+        return {
+            "version": r.config.version,
+            "size": r.config.length,
+            "location": r.location,
+            "crc": {"valid": r.crc_valid, "variant": r.crc_variant},
+        }
 
-    doc = {"schema": "obkimg.obk-config-diff/1", "a": side(ra), "b": side(rb), "identical": not diffs,
-           "differences": diffs}
+    doc = {
+        "schema": "obkimg.obk-config-diff/1",
+        "a": side(ra),
+        "b": side(rb),
+        "identical": not diffs,
+        "differences": diffs,
+    }
     return jsonable(doc, show_secrets=show_secrets)
 
 
@@ -355,30 +388,51 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
     cfg = config if isinstance(config, ObkConfig) else recover_config(config).config
     notes: list[Problem] = []
     if not cfg.crc_valid:
-        raise ChecksumError(FMT, "Tiny-CRC8", cfg.stored_crc,
-                            f"{cfg.crc_for('signed'):#x}/{cfg.crc_for('unsigned'):#x}", offset=3, path="crc",
-                            hint="the config's CRC is invalid; repair it with `obkimg obk-config set` first")
+        raise ChecksumError(
+            FMT,
+            "Tiny-CRC8",
+            cfg.stored_crc,
+            f"{cfg.crc_for('signed'):#x}/{cfg.crc_for('unsigned'):#x}",
+            offset=3,
+            path="crc",
+            hint="the config's CRC is invalid; repair it with `obkimg obk-config set` first",
+        )
     if chip is None:
         chip = _image_chip(data)
         if chip is None:
-            raise DetectionError("cannot tell the chip of the image; pass --chip (e.g. BK7231N or BK7231T)",
-                                 fmt=FMT)
+            raise DetectionError(
+                "cannot tell the chip of the image; pass --chip (e.g. BK7231N or BK7231T)", fmt=FMT
+            )
     info = chip_info(chip)
     chip = chip.upper()
     if cfg.crc_variant != info.variant:
         cfg = cfg.signed_with(info.variant)
-        notes.append(Problem("info", f"config re-signed with the {info.variant}-char CRC used on {chip}", 3, FMT))
+        notes.append(
+            Problem("info", f"config re-signed with the {info.variant}-char CRC used on {chip}", 3, FMT)
+        )
     if info.pins != cfg.pins:
-        notes.append(Problem("warning", f"{chip} uses the {info.pins}-pin layout; the config was decoded with the "
-                             f"{cfg.pins}-pin one", None, FMT))
+        notes.append(
+            Problem(
+                "warning",
+                f"{chip} uses the {info.pins}-pin layout; the config was decoded with the {cfg.pins}-pin one",
+                None,
+                FMT,
+            )
+        )
     if info.mechanism == "raw":
         off = info.offset
         assert off is not None
         end = (off + cfg.length + SECTOR - 1) // SECTOR * SECTOR
         buf = bytearray(data)
         if len(buf) < off:
-            notes.append(Problem("info", f"image padded with 0xFF from {len(buf):#x} to the config sector at {off:#x}",
-                                 len(buf), FMT))
+            notes.append(
+                Problem(
+                    "info",
+                    f"image padded with 0xFF from {len(buf):#x} to the config sector at {off:#x}",
+                    len(buf),
+                    FMT,
+                )
+            )
             buf += b"\xff" * (off - len(buf))
         if len(buf) < end:
             buf += b"\xff" * (end - len(buf))
@@ -387,24 +441,37 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
     psm = find_psm(data, table_offsets=info.bfpt) if info.bfpt else None
     area = (psm[0], psm[1]) if psm else info.area
     if area is None or area[0] + SECTOR > len(data):
-        raise NotFoundError(f"no EasyFlash area for the config in this {chip} image (partition table / PSM missing)",
-                            fmt=FMT)
+        raise NotFoundError(
+            f"no EasyFlash area for the config in this {chip} image (partition table / PSM missing)", fmt=FMT
+        )
     size = min(area[1], (len(data) - area[0]) // SECTOR * SECTOR)
-    chunk = data[area[0]:area[0] + size]
+    chunk = data[area[0] : area[0] + size]
     try:
         ef = parse_easyflash(chunk, base=area[0])
     except ObkImgError as e:
         if chunk.count(0xFF) != len(chunk):
-            raise NotFoundError(f"the {chip} EasyFlash area at {area[0]:#x} is neither EasyFlash nor erased ({e})",
-                                fmt=FMT, offset=area[0]) from e
+            raise NotFoundError(
+                f"the {chip} EasyFlash area at {area[0]:#x} is neither EasyFlash nor erased ({e})",
+                fmt=FMT,
+                offset=area[0],
+            ) from e
         ef = ef_format(size, gran=8, base=area[0])
-        notes.append(Problem("info", f"the erased EasyFlash area at {area[0]:#x} was formatted (granularity 8)",
-                             area[0], "easyflash"))
+        notes.append(
+            Problem(
+                "info",
+                f"the erased EasyFlash area at {area[0]:#x} was formatted (granularity 8)",
+                area[0],
+                "easyflash",
+            )
+        )
     new, compacted = ef_put(ef, info.key or "ObkCfg", cfg.build())
     if compacted:
-        notes.append(Problem("info", "the EasyFlash area was compacted to make room for the config", area[0],
-                             "easyflash"))
-    out = data[:area[0]] + new.build() + data[area[0] + size:]
+        notes.append(
+            Problem(
+                "info", "the EasyFlash area was compacted to make room for the config", area[0], "easyflash"
+            )
+        )
+    out = data[: area[0]] + new.build() + data[area[0] + size :]
     entry = new.lookup(info.key or "ObkCfg")
     assert entry is not None
     return WriteResult(out, chip, area[0] + entry.value_offset, "easyflash", tuple(notes))
@@ -414,9 +481,14 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
 # Tuya -> OpenBeken migration
 
 #: value of ``dmod`` (Tuya light driver type) -> the OBK (DAT, CLK) roles of its I2C-like pins
-DMOD_ROLES: dict[int, tuple[str, str]] = {2: ("SM2135_DAT", "SM2135_CLK"), 3: ("SM2135_DAT", "SM2135_CLK"),
-                                          4: ("SM2135_DAT", "SM2135_CLK"), 5: ("BP1658CJ_DAT", "BP1658CJ_CLK"),
-                                          6: ("BP5758D_DAT", "BP5758D_CLK"), 7: ("SM2235_DAT", "SM2235_CLK")}
+DMOD_ROLES: dict[int, tuple[str, str]] = {
+    2: ("SM2135_DAT", "SM2135_CLK"),
+    3: ("SM2135_DAT", "SM2135_CLK"),
+    4: ("SM2135_DAT", "SM2135_CLK"),
+    5: ("BP1658CJ_DAT", "BP1658CJ_CLK"),
+    6: ("BP5758D_DAT", "BP5758D_CLK"),
+    7: ("SM2235_DAT", "SM2235_CLK"),
+}
 #: PWM colour keys -> OBK channel (OBK orders PWM channels R, G, B, C, W; the numbers follow the
 #: common 1..5 template convention, the order is what the LED driver uses)
 PWM_CHANNELS = {"r": 1, "g": 2, "b": 3, "c": 4, "w": 5}
@@ -443,19 +515,24 @@ class PinRule:
     requires: str | None = None  # "pwm-driver" (dmod 0/absent), "bl0937" (chip_type 0/1/absent)
 
 
+# fmt: off
 #: the certain mapping rules, in priority order (a GPIO taken by an earlier rule is a conflict later)
 PIN_RULES: tuple[PinRule, ...] = (
     PinRule(r"rl(?P<n>\d+)_pin", "relay", "Relay", "Relay_n", "rl{n}_lv", "n"),
     PinRule(r"bt(?P<n>\d+)_pin", "button", "Button_n", "Button", "bt{n}_lv", "n"),
-    PinRule(r"total_bt_pin", "toggle-all button", "Button_ToggleAll_n", "Button_ToggleAll", "total_bt_lv", 0),
+    PinRule(r"total_bt_pin", "toggle-all button", "Button_ToggleAll_n", "Button_ToggleAll", "total_bt_lv",
+            0),
     PinRule(r"led(?P<n>\d+)_pin", "LED", "LED", "LED_n", "led{n}_lv", "n"),
     PinRule(r"netled(?P<n>\d*)_pin", "Wi-Fi LED", "LED_WIFI", "LED_WIFI_n", "netled{n}_lv", 0),
     PinRule(r"wfst(?:_pin)?", "Wi-Fi LED", "LED_WIFI", "LED_WIFI_n", "wfst_lv", 0),
-    PinRule(r"(?P<x>[rgbcw])_pin", "PWM light channel", "PWM", "PWM_n", "{x}_lv", "pwm", requires="pwm-driver"),
+    PinRule(r"(?P<x>[rgbcw])_pin", "PWM light channel", "PWM", "PWM_n", "{x}_lv", "pwm",
+            requires="pwm-driver"),
     PinRule(r"(?:sel_pin_pin|sel_pin|ivcpin)", "BL0937/HLW8012 SEL", "BL0937_SEL", None, "sel_pin_lv", 0,
             suggest_low="BL0937_SEL_n", requires="bl0937"),
-    PinRule(r"(?:ele_pin|epin)", "BL0937/HLW8012 CF", "BL0937_CF", "BL0937_CF", None, 0, requires="bl0937"),
-    PinRule(r"(?:vi_pin|ivpin)", "BL0937/HLW8012 CF1", "BL0937_CF1", "BL0937_CF1", None, 0, requires="bl0937"),
+    PinRule(r"(?:ele_pin|epin)", "BL0937/HLW8012 CF", "BL0937_CF", "BL0937_CF", None, 0,
+            requires="bl0937"),
+    PinRule(r"(?:vi_pin|ivpin)", "BL0937/HLW8012 CF1", "BL0937_CF1", "BL0937_CF1", None, 0,
+            requires="bl0937"),
     PinRule(r"(?:infrr|irpin|ir)", "IR receiver", "IRRecv", "IRRecv", None, 0),
     PinRule(r"infre", "IR transmitter", "IRSend", "IRSend", None, 0),
 )
@@ -464,11 +541,12 @@ PIN_RULES: tuple[PinRule, ...] = (
 UNCERTAIN_PINS: tuple[tuple[str, str, str | None], ...] = (
     (r"rl_on\d+_pin|rl_off\d+_pin", "bistable (latching) relay coil pin: OBK has no latching-relay role; "
      "BridgeForward/BridgeReverse or a script may fit", None),
-    (r"reset_pin", "Tuya pairing/reset button: usually the same GPIO as a bt*_pin; no OBK equivalent", "Button"),
-    (r"key_pin|k\d+pin_pin", "key of a key-controlled light: its function (k*sfunc/k*lfunc) has no direct OBK "
-     "equivalent", "Button"),
-    (r"door\d+_magt_pin", "door magnet sensor: the right OBK role depends on the hardware (pull-up, deep sleep)",
-     "DigitalInput"),
+    (r"reset_pin", "Tuya pairing/reset button: usually the same GPIO as a bt*_pin; no OBK equivalent",
+     "Button"),
+    (r"key_pin|k\d+pin_pin", "key of a key-controlled light: its function (k*sfunc/k*lfunc) has no "
+     "direct OBK equivalent", "Button"),
+    (r"door\d+_magt_pin", "door magnet sensor: the right OBK role depends on the hardware (pull-up, "
+     "deep sleep)", "DigitalInput"),
     (r"remote_io", "RF remote receiver (OBK RCRecv, from the GUI's role list only)", "RCRecv"),
     (r"samp_pin", "battery ADC", "BAT_ADC"),
     (r"samp_sw_pin", "battery measurement switch", "BAT_Relay"),
@@ -483,24 +561,28 @@ UNCERTAIN_PINS: tuple[tuple[str, str, str | None], ...] = (
 #: known setting keys (not pins): listed as "not mapped", never as unknown
 _SETTING_KEYS = frozenset({
     "crc", "module", "category", "jsonver", "jv", "net_trig", "net_type", "netled_reuse", "reset_t", "wfct",
-    "cmod", "dmod", "cwtype", "onoffmode", "pmemory", "defcolor", "defbright", "deftemp", "cwmaxp", "brightmin",
-    "brightmax", "colormin", "colormax", "cwmin", "cwmax", "colormaxp", "colorpfun", "brightstep", "bristep",
-    "hsvstep", "rgbt", "title20", "pwmhz", "campere", "wampere", "iicr", "iicg", "iicb", "iicc", "iicw", "iicccur",
-    "iicwcur", "dccur", "dwcur", "drgbcur", "ehccur", "ehwcur", "cjccur", "cjwcur", "2235ccur", "2235wcur",
-    "2335ccur", "kp58wcur", "kp58ccur", "bt_type", "rl_type", "rl1_dr_type", "rl_drvtime", "ele_fun_en",
-    "chip_type", "lose_vol", "over_cur", "over_vol", "sample_resistor", "resistor", "vol_def", "work_voltage",
-    "irfunc", "irnightt", "irstep", "wgmod", "swgmod", "scgmod", "wfcfg", "remdmode", "rstnum", "rstcor", "rstbr",
-    "rsttemp", "remdtime", "wfptime", "cagt", "prodagain", "rstmode", "pairt", "wt", "ch_num", "total_stat",
-    "ffc_select", "zero_select", "netn_led", "nety_led", "notdisturb", "buzzer_pwm", "ismusic", "keyfunc",
-    "keyglobefunc", "keylt", "keynumber", "keyccfg1", "keyccfg2", "gmr", "gmg", "gmb", "gmkr", "gmkg", "gmkb",
-    "gmwr", "gmwg", "gmwb", "pirmod", "pirfreq", "pirlduty", "pirmduty", "pirhduty", "pirrange", "pirwarn", "day",
-    "dusk", "evenfall", "evening", "night", "inch_dp", "init_conf", "rand_dpid", "cyc_dpid", "led_dp",
-    "backlit_dp", "backlit_select", "series_ctrl", "mutex", "on_off_cnt", "onoff_clear_t", "onoff_rst_m",
-    "onoff_rst_type", "onoff_type", "onoff_n", "onofftime", "remote_add_dp", "remote_list_dp", "remote_select",
-    "leaderr", "starterr", "0err", "1err", "customcode", "colororder", "ble_pair_time", "knum", "ktime",
+    "cmod", "dmod", "cwtype", "onoffmode", "pmemory", "defcolor", "defbright", "deftemp", "cwmaxp",
+    "brightmin", "brightmax", "colormin", "colormax", "cwmin", "cwmax", "colormaxp", "colorpfun",
+    "brightstep", "bristep", "hsvstep", "rgbt", "title20", "pwmhz", "campere", "wampere", "iicr", "iicg",
+    "iicb", "iicc", "iicw", "iicccur", "iicwcur", "dccur", "dwcur", "drgbcur", "ehccur", "ehwcur", "cjccur",
+    "cjwcur", "2235ccur", "2235wcur", "2335ccur", "kp58wcur", "kp58ccur", "bt_type", "rl_type",
+    "rl1_dr_type", "rl_drvtime", "ele_fun_en", "chip_type", "lose_vol", "over_cur", "over_vol",
+    "sample_resistor", "resistor", "vol_def", "work_voltage", "irfunc", "irnightt", "irstep", "wgmod",
+    "swgmod", "scgmod", "wfcfg", "remdmode", "rstnum", "rstcor", "rstbr", "rsttemp", "remdtime", "wfptime",
+    "cagt", "prodagain", "rstmode", "pairt", "wt", "ch_num", "total_stat", "ffc_select", "zero_select",
+    "netn_led", "nety_led", "notdisturb", "buzzer_pwm", "ismusic", "keyfunc", "keyglobefunc", "keylt",
+    "keynumber", "keyccfg1", "keyccfg2", "gmr", "gmg", "gmb", "gmkr", "gmkg", "gmkb", "gmwr", "gmwg",
+    "gmwb", "pirmod", "pirfreq", "pirlduty", "pirmduty", "pirhduty", "pirrange", "pirwarn", "day", "dusk",
+    "evenfall", "evening", "night", "inch_dp", "init_conf", "rand_dpid", "cyc_dpid", "led_dp", "backlit_dp",
+    "backlit_select", "series_ctrl", "mutex", "on_off_cnt", "onoff_clear_t", "onoff_rst_m",
+    "onoff_rst_type", "onoff_type", "onoff_n", "onofftime", "remote_add_dp", "remote_list_dp",
+    "remote_select", "leaderr", "starterr", "0err", "1err", "customcode", "colororder", "ble_pair_time",
+    "knum", "ktime",
 })
-_SETTING_PATTERNS = (r".*_lv", r".*_type", r"ch_(?:cd)?dpid\d+", r"ch_flag\d+", r"ch\d+_stat", r"irk\d+(?:fun|val)",
-                     r"k\d+[dls]func", r"k\d+[ls]dir", r"cdtime\d+", r"count\d+", r"alarm.*", r"cntdown\d+")
+_SETTING_PATTERNS = (r".*_lv", r".*_type", r"ch_(?:cd)?dpid\d+", r"ch_flag\d+", r"ch\d+_stat",
+                     r"irk\d+(?:fun|val)", r"k\d+[dls]func", r"k\d+[ls]dir", r"cdtime\d+", r"count\d+",
+                     r"alarm.*", r"cntdown\d+")
+# fmt: on
 
 
 def _level(upk: dict[str, Any], key: str | None) -> int | None:
@@ -555,8 +637,13 @@ def map_upk(upk: dict[str, Any], *, pins: int = 32) -> dict[str, Any]:
                 consumed.add(level_key)
             consumed.add(key)
             gpio = _gpio(value)
-            entry: dict[str, Any] = {"key": key, "gpio": gpio, "what": rule.what, "level_key": level_key,
-                                     "level": _level(upk, level_key)}
+            entry: dict[str, Any] = {
+                "key": key,
+                "gpio": gpio,
+                "what": rule.what,
+                "level_key": level_key,
+                "level": _level(upk, level_key),
+            }
             reason, suggestion = None, None
             if gpio is None:
                 reason = f"value {value!r} is not a GPIO number"
@@ -597,15 +684,36 @@ def map_upk(upk: dict[str, Any], *, pins: int = 32) -> dict[str, Any]:
             gpio = _gpio(upk[key])
             consumed.add(key)
             if gpio is None or not 0 <= gpio < pins or gpio in taken:
-                uncertain.append({"key": key, "gpio": gpio, "what": "LED driver pin", "level_key": None,
-                                  "level": None, "reason": "not a free GPIO of the layout", "suggestion": role})
+                uncertain.append(
+                    {
+                        "key": key,
+                        "gpio": gpio,
+                        "what": "LED driver pin",
+                        "level_key": None,
+                        "level": None,
+                        "reason": "not a free GPIO of the layout",
+                        "suggestion": role,
+                    }
+                )
                 continue
             taken[gpio] = key
-            mapped.append({"key": key, "gpio": gpio, "what": f"LED driver (dmod {dmod})", "level_key": None,
-                           "level": None, "role": role_number(role), "role_name": f"IOR_{role}", "channel": 0})
+            mapped.append(
+                {
+                    "key": key,
+                    "gpio": gpio,
+                    "what": f"LED driver (dmod {dmod})",
+                    "level_key": None,
+                    "level": None,
+                    "role": role_number(role),
+                    "role_name": f"IOR_{role}",
+                    "channel": 0,
+                }
+            )
         if any(k in upk for k in ("iicr", "iicg", "iicb", "iicc", "iicw")):
-            notes.append("the LED driver's colour order (iicr/iicg/iicb/iicc/iicw) is not converted; check the "
-                         "colours on the device and remap them in OpenBeken")
+            notes.append(
+                "the LED driver's colour order (iicr/iicg/iicb/iicc/iicw) is not converted; check the "
+                "colours on the device and remap them in OpenBeken"
+            )
     # other pin-like keys
     for key, value in upk.items():
         if key in consumed:
@@ -614,9 +722,17 @@ def map_upk(upk: dict[str, Any], *, pins: int = 32) -> dict[str, Any]:
             if re.fullmatch(pattern, key):
                 consumed.add(key)
                 lvl_key = (key[:-4] if key.endswith("_pin") else key) + "_lv"
-                uncertain.append({"key": key, "gpio": _gpio(value), "what": "pin", "level_key": lvl_key
-                                  if lvl_key in upk else None, "level": _level(upk, lvl_key), "reason": reason,
-                                  "suggestion": suggestion})
+                uncertain.append(
+                    {
+                        "key": key,
+                        "gpio": _gpio(value),
+                        "what": "pin",
+                        "level_key": lvl_key if lvl_key in upk else None,
+                        "level": _level(upk, lvl_key),
+                        "reason": reason,
+                        "suggestion": suggestion,
+                    }
+                )
                 break
     not_mapped, unknown = [], []
     for key in upk:
@@ -625,15 +741,32 @@ def map_upk(upk: dict[str, Any], *, pins: int = 32) -> dict[str, Any]:
         if key.lower() in _SETTING_KEYS or any(re.fullmatch(p, key) for p in _SETTING_PATTERNS):
             not_mapped.append(key)
         elif key.endswith("_pin") or key.endswith("pin") or key.endswith("_io"):
-            uncertain.append({"key": key, "gpio": _gpio(upk[key]), "what": "pin", "level_key": None, "level": None,
-                              "reason": "pin key without a known OpenBeken equivalent", "suggestion": None})
+            uncertain.append(
+                {
+                    "key": key,
+                    "gpio": _gpio(upk[key]),
+                    "what": "pin",
+                    "level_key": None,
+                    "level": None,
+                    "reason": "pin key without a known OpenBeken equivalent",
+                    "suggestion": None,
+                }
+            )
         else:
             unknown.append(key)
     if "pwmhz" in upk and any(p["role_name"] in ("IOR_PWM", "IOR_PWM_n") for p in mapped):
-        notes.append(f"Tuya PWM frequency pwmhz={upk['pwmhz']} is not applied (OpenBeken uses its own default)")
+        notes.append(
+            f"Tuya PWM frequency pwmhz={upk['pwmhz']} is not applied (OpenBeken uses its own default)"
+        )
     mapped.sort(key=lambda p: p["gpio"])
-    return {"pins": mapped, "uncertain": uncertain, "not_mapped": sorted(not_mapped), "unknown": sorted(unknown),
-            "conflicts": conflicts, "notes": notes}
+    return {
+        "pins": mapped,
+        "uncertain": uncertain,
+        "not_mapped": sorted(not_mapped),
+        "unknown": sorted(unknown),
+        "conflicts": conflicts,
+        "notes": notes,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -648,8 +781,13 @@ class NewConfigResult:
     def to_dict(self, *, show_secrets: bool = True) -> dict[str, Any]:
         """The ``obkimg obk-config new --json`` document (schemas/obk-config-new.v1.schema.json)."""
         cfg = self.config
-        doc = {"schema": "obkimg.obk-config-new/1", "chip": self.chip, "version": cfg.version, "size": cfg.length,
-               "crc": {"stored": cfg.stored_crc, "valid": cfg.crc_valid, "variant": cfg.crc_variant}}
+        doc = {
+            "schema": "obkimg.obk-config-new/1",
+            "chip": self.chip,
+            "version": cfg.version,
+            "size": cfg.length,
+            "crc": {"stored": cfg.stored_crc, "valid": cfg.crc_valid, "variant": cfg.crc_variant},
+        }
         doc.update(self.mapping)
         doc["problems"] = [p.to_dict() for p in self.problems]
         return jsonable(doc, show_secrets=show_secrets)
@@ -678,16 +816,26 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
     keys = extract_keys(dump, chip=chip)
     chip = (chip or keys.chip or "").upper()
     if not chip:
-        raise DetectionError("cannot tell the chip from the Tuya storage; pass --chip (e.g. BK7231N)", fmt=FMT)
+        raise DetectionError(
+            "cannot tell the chip from the Tuya storage; pass --chip (e.g. BK7231N)", fmt=FMT
+        )
     info = chip_info(chip)
     problems = [p for p in keys.problems if p.severity == "error"]
     upk = keys.upk
     if isinstance(upk, dict):
         mapping = map_upk(upk, pins=info.pins)
     else:
-        mapping = {"pins": [], "uncertain": [], "not_mapped": [], "unknown": [], "conflicts": [],
-                   "notes": ["no user_param_key in the storage: pins are not configured (older firmwares keep the "
-                             "pin map inside the application)"]}
+        mapping = {
+            "pins": [],
+            "uncertain": [],
+            "not_mapped": [],
+            "unknown": [],
+            "conflicts": [],
+            "notes": [
+                "no user_param_key in the storage: pins are not configured (older firmwares keep the "
+                "pin map inside the application)"
+            ],
+        }
     short, long = _names(keys, chip)
     if name:
         short = name
@@ -700,7 +848,9 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
         values["wifi_ssid"] = str(ssid)
         values["wifi_pass"] = str(password or "")
     else:
-        mapping["notes"].append("no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point")
+        mapping["notes"].append(
+            "no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point"
+        )
     roles, chans = [0] * info.pins, [0] * info.pins
     for p in mapping["pins"]:
         roles[p["gpio"]] = p["role"]
@@ -710,13 +860,20 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
     startup = ""
     if baud:
         startup = f"backlog startDriver TuyaMCU; tuyaMcu_setBaudRate {int(baud)}"
-        mapping["notes"].append("TuyaMCU datapoint -> channel links (linkTuyaMCUOutputToChannel) are not generated: "
-                                "they depend on the product's schema")
+        mapping["notes"].append(
+            "TuyaMCU datapoint -> channel links (linkTuyaMCUOutputToChannel) are not generated: "
+            "they depend on the product's schema"
+        )
     values["initCommandLine"] = startup
     cfg = default_config(pins=info.pins, variant=info.variant).with_values(values, variant=info.variant)
     # the config must read back exactly
     back = ObkConfig.parse(cfg.build(), pins=info.pins, strict=True)
-    mapping = {"wifi": {"ssid": ssid, "password": password, "source": keys.wifi.get("source")},
-               "names": {"short_name": short, "long_name": long}, "startup_command": startup,
-               "tuya_mcu_baud": baud, "module": keys.device.get("module"), **mapping}
+    mapping = {
+        "wifi": {"ssid": ssid, "password": password, "source": keys.wifi.get("source")},
+        "names": {"short_name": short, "long_name": long},
+        "startup_command": startup,
+        "tuya_mcu_baud": baud,
+        "module": keys.device.get("module"),
+        **mapping,
+    }
     return NewConfigResult(back, chip, mapping, tuple(problems))

@@ -10,8 +10,11 @@ from ._common import emit_json, input_argument, json_option, note, output_option
 
 
 def _chip_option(f: Any) -> Any:
-    return click.option("--chip", metavar="CHIP", help="Chip the dump comes from (BK7231N, BK7231T, BL602...): "
-                        "look at its config location first.")(f)
+    return click.option(
+        "--chip",
+        metavar="CHIP",
+        help="Chip the dump comes from (BK7231N, BK7231T, BL602...): look at its config location first.",
+    )(f)
 
 
 @click.group("obk-config")
@@ -23,19 +26,25 @@ def _render(doc: dict[str, Any]) -> list[str]:
     crc = doc["crc"]
     loc = doc["location"]
     state = f"ok ({crc['variant']} char)" if crc["valid"] else "BAD"
-    lines = [f"OpenBeken config v{doc['version']} ({doc['size']} bytes, {doc['layout']['pins']}-pin layout), "
-             f"CRC {crc['stored']:#04x} {state}"]
+    lines = [
+        f"OpenBeken config v{doc['version']} ({doc['size']} bytes, {doc['layout']['pins']}-pin layout), "
+        f"CRC {crc['stored']:#04x} {state}"
+    ]
     where = f"{loc['mechanism']} at {loc['offset']:#x}"
     if loc["mechanism"] == "easyflash":
-        where += f" (key {loc['key']}, entry {loc['entry_offset']:#x}, area {loc['area_offset']:#x}+{loc['area_size']:#x}" \
-                 f", granularity {loc['granularity']})"
+        where += (
+            f" (key {loc['key']}, entry {loc['entry_offset']:#x}, "
+            f"area {loc['area_offset']:#x}+{loc['area_size']:#x}, granularity {loc['granularity']})"
+        )
     lines.append(f"location:  {where}")
     w, m, d = doc["wifi"], doc["mqtt"], doc["device"]
     lines.append(f"wifi:      ssid {w['ssid']!r} password {w['password']!r}")
     if w.get("ssid2"):
         lines.append(f"wifi 2:    ssid {w['ssid2']!r} password {w['password2']!r}")
-    lines.append(f"mqtt:      {m['host']}:{m['port']} user {m['user']!r} password {m['password']!r} "
-                 f"client {m['client_id']!r} group {m['group']!r}")
+    lines.append(
+        f"mqtt:      {m['host']}:{m['port']} user {m['user']!r} password {m['password']!r} "
+        f"client {m['client_id']!r} group {m['group']!r}"
+    )
     lines.append(f"names:     {d['short_name']!r} / {d['long_name']!r}  mac {d['mac']}")
     if d.get("web_password"):
         lines.append(f"web pass:  {d['web_password']!r}")
@@ -114,8 +123,10 @@ def set_cmd(file: str, assignments: tuple[str, ...], chip: str | None, output: s
     out, res, notes = set_config(read_input(file), list(assignments), chip=chip)
     for p in notes:
         note(f"{p.severity}: {p.message}")
-    note(f"config v{res.config.version} updated ({res.location['mechanism']} at {res.location['offset']:#x}, "
-         f"CRC {res.config.stored_crc:#04x} {res.crc_variant})")
+    note(
+        f"config v{res.config.version} updated ({res.location['mechanism']} at {res.location['offset']:#x}, "
+        f"CRC {res.config.stored_crc:#04x} {res.crc_variant})"
+    )
     write_output(output, out, force=force, inputs=(file,))
 
 
@@ -163,13 +174,21 @@ def write(dump: str, config: str, chip: str | None, output: str, force: bool) ->
 
 
 @obk_config.command("new")
-@click.option("--from-tuya", "from_tuya", required=True, type=click.Path(dir_okay=False, allow_dash=True,
-              exists=True), metavar="DUMP", help="Tuya backup (full dump or storage region) to migrate.")
+@click.option(
+    "--from-tuya",
+    "from_tuya",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=True, exists=True),
+    metavar="DUMP",
+    help="Tuya backup (full dump or storage region) to migrate.",
+)
 @_chip_option
 @click.option("--name", metavar="NAME", help="Short device name (default obk<8 hex> from the device's uuid).")
 @output_option(required=False, help="Where to write the new config ('-' for stdout).")
 @json_option
-def new(from_tuya: str, chip: str | None, name: str | None, output: str | None, force: bool, as_json: bool) -> None:
+def new(
+    from_tuya: str, chip: str | None, name: str | None, output: str | None, force: bool, as_json: bool
+) -> None:
     """A new OpenBeken config from a Tuya backup: Wi-Fi, names, pins and TuyaMCU baud.
 
     Only certain pin mappings are applied; uncertain ones are listed with a suggested role (apply them
@@ -184,13 +203,17 @@ def new(from_tuya: str, chip: str | None, name: str | None, output: str | None, 
     if as_json:
         emit_json(doc)
     else:
-        click.echo(f"{res.chip}: OpenBeken config v{res.config.version}, CRC {res.config.stored_crc:#04x} "
-                   f"({res.config.crc_variant} char)")
+        click.echo(
+            f"{res.chip}: OpenBeken config v{res.config.version}, CRC {res.config.stored_crc:#04x} "
+            f"({res.config.crc_variant} char)"
+        )
         click.echo(f"wifi:      ssid {doc['wifi']['ssid']!r} password {doc['wifi']['password']!r}")
         click.echo(f"names:     {doc['names']['short_name']!r} / {doc['names']['long_name']!r}")
         for p in doc["pins"]:
             lvl = "" if p["level"] is None else f" ({p['level_key']}={p['level']})"
-            click.echo(f"pin P{p['gpio']:<3}   {p['role_name']:<24} channel {p['channel']:<3} <- {p['key']}{lvl}")
+            click.echo(
+                f"pin P{p['gpio']:<3}   {p['role_name']:<24} channel {p['channel']:<3} <- {p['key']}{lvl}"
+            )
         for p in doc["uncertain"]:
             sug = f"; suggestion: {p['suggestion']}" if p["suggestion"] else ""
             click.echo(f"UNCERTAIN {p['key']} (GPIO {p['gpio']}): {p['reason']}{sug}")

@@ -89,7 +89,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import construct as c
 
 from .._construct import parse_with
-from ..errors import BuildError, ChecksumError, FormatError, MagicError, NotFoundError, Problem, TruncatedError
+from ..errors import (
+    BuildError,
+    ChecksumError,
+    FormatError,
+    MagicError,
+    NotFoundError,
+    Problem,
+    TruncatedError,
+)
 from ..model import Image, Region, Secret, jsonable, mask_secret
 from . import Detection, FormatInfo
 
@@ -144,6 +152,7 @@ CHANNELS = 64
 # --------------------------------------------------------------------------------------------------
 # enums (new_pins.h order; numbers are what is stored in flash)
 
+# fmt: off
 #: ``ioRole_e``: index = stored role number. 0..78 from new_pins.h, 79..88 from the GUI's OBKRoles.cs.
 ROLE_NAMES: tuple[str, ...] = tuple("IOR_" + n for n in (
     "None", "Relay", "Relay_n", "Button", "Button_n", "LED", "LED_n", "PWM", "LED_WIFI", "LED_WIFI_n",
@@ -193,6 +202,7 @@ FLAG_NAMES: dict[int, str] = dict(enumerate((
     "TUYAMCU_STORE_ALL_DATA", "POWER_INVERT_AC", "HTTP_NO_ONOFF_WORDS", "MQTT_NEVER_ADD_GET_SUFFIX",
     "WIFI_ENHANCED_FAST_CONNECT",
 )))
+# fmt: on
 
 
 def role_name(role: int) -> str:
@@ -213,7 +223,7 @@ def _lookup(value: str | int, names: tuple[str, ...] | list[str], prefix: str, w
         pass
     want = text.lower()
     for i, n in enumerate(names):
-        if want in (n.lower(), n[len(prefix):].lower()):
+        if want in (n.lower(), n[len(prefix) :].lower()):
             return i
     raise BuildError(f"unknown {what} {value!r}", fmt=FMT)
 
@@ -260,7 +270,10 @@ def _crc_step(crc: int, b: int, signed: bool) -> int:
 def _tables(signed: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
     t = _TABLES.get(signed)
     if t is None:
-        t = (tuple(_crc_step(s, 0, signed) for s in range(256)), tuple(_crc_step(0, b, signed) for b in range(256)))
+        t = (
+            tuple(_crc_step(s, 0, signed) for s in range(256)),
+            tuple(_crc_step(0, b, signed) for b in range(256)),
+        )
         _TABLES[signed] = t
     return t
 
@@ -300,38 +313,74 @@ def _field_list(pins: int, length: int) -> list[tuple[str, c.Construct]]:
         raise BuildError(f"unknown pin layout {pins} (use 32, 48, 50 or 64)", fmt=FMT)
     s = c.Bytes
     f: list[tuple[str, c.Construct]] = [
-        ("ident", s(3)), ("crc", c.Int8ul), ("version", c.Int32sl), ("genericFlags", c.Int32ul),
-        ("genericFlags2", c.Int32ul), ("changeCounter", c.Int16ul), ("otaCounter", c.Int16ul),
-        ("wifi_ssid", s(64)), ("wifi_pass", s(64)), ("mqtt_host", s(256)), ("mqtt_clientId", s(64)),
-        ("mqtt_userName", s(64)), ("mqtt_pass", s(128)), ("mqtt_port", c.Int32sl), ("webappRoot", s(64)),
-        ("mac", s(6)), ("shortDeviceName", s(32)), ("longDeviceName", s(64)),
-        ("roles", c.Array(pins, c.Int8ul)), ("channels", c.Array(pins, c.Int8ul)),
-        ("channels2", c.Array(pins, c.Int8ul)), ("channelTypes", c.Array(CHANNELS, c.Int8ul)),
-        ("startChannelValues", c.Array(CHANNELS, c.Int16sl)), ("log2lfs", c.Int8ul), ("unused_fill", c.Int8ul),
+        ("ident", s(3)),
+        ("crc", c.Int8ul),
+        ("version", c.Int32sl),
+        ("genericFlags", c.Int32ul),
+        ("genericFlags2", c.Int32ul),
+        ("changeCounter", c.Int16ul),
+        ("otaCounter", c.Int16ul),
+        ("wifi_ssid", s(64)),
+        ("wifi_pass", s(64)),
+        ("mqtt_host", s(256)),
+        ("mqtt_clientId", s(64)),
+        ("mqtt_userName", s(64)),
+        ("mqtt_pass", s(128)),
+        ("mqtt_port", c.Int32sl),
+        ("webappRoot", s(64)),
+        ("mac", s(6)),
+        ("shortDeviceName", s(32)),
+        ("longDeviceName", s(64)),
+        ("roles", c.Array(pins, c.Int8ul)),
+        ("channels", c.Array(pins, c.Int8ul)),
+        ("channels2", c.Array(pins, c.Int8ul)),
+        ("channelTypes", c.Array(CHANNELS, c.Int8ul)),
+        ("startChannelValues", c.Array(CHANNELS, c.Int16sl)),
+        ("log2lfs", c.Int8ul),
+        ("unused_fill", c.Int8ul),
     ]
     if pins == 50:
         f.append(("pad_esp", s(2)))
     f += [
-        ("dgr_sendFlags", c.Int32sl), ("dgr_recvFlags", c.Int32sl), ("dgr_name", s(16)), ("ntpServer", s(32)),
-        ("cal", s(32)), ("buttonShortPress", c.Int8ul), ("buttonLongPress", c.Int8ul),
-        ("buttonHoldRepeat", c.Int8ul), ("unused_fill1", c.Int8ul), ("LFS_Size", c.Int32ul),
-        ("loggerFlags", c.Int32ul), ("unusedSectorAB", s(_UNUSED_AB[pins])), ("staticIP", s(16)),
+        ("dgr_sendFlags", c.Int32sl),
+        ("dgr_recvFlags", c.Int32sl),
+        ("dgr_name", s(16)),
+        ("ntpServer", s(32)),
+        ("cal", s(32)),
+        ("buttonShortPress", c.Int8ul),
+        ("buttonLongPress", c.Int8ul),
+        ("buttonHoldRepeat", c.Int8ul),
+        ("unused_fill1", c.Int8ul),
+        ("LFS_Size", c.Int32ul),
+        ("loggerFlags", c.Int32ul),
+        ("unusedSectorAB", s(_UNUSED_AB[pins])),
+        ("staticIP", s(16)),
         ("ledRemap", c.Array(5, c.Int8ul)),
     ]
     if pins == 64:
         f.append(("pad_remap", s(2)))
     f += [
-        ("led_corr", c.Array(6, c.Float32l)), ("mqtt_group", s(64)), ("unused_bytefill", s(3)),
-        ("timeRequiredToMarkBootSuccessfull", c.Int8ul), ("ping_interval", c.Int32sl),
-        ("ping_seconds", c.Int32sl), ("ping_host", s(64)),
+        ("led_corr", c.Array(6, c.Float32l)),
+        ("mqtt_group", s(64)),
+        ("unused_bytefill", s(3)),
+        ("timeRequiredToMarkBootSuccessfull", c.Int8ul),
+        ("ping_interval", c.Int32sl),
+        ("ping_seconds", c.Int32sl),
+        ("ping_host", s(64)),
     ]
     if length == SIZE_V3:
         f.append(("initCommandLine", s(512)))
     else:
         f += [
-            ("initCommandLine", s(1568)), ("wifi_ssid2", s(64)), ("wifi_pass2", s(68)), ("webPassword", s(33)),
-            ("mqtt_use_tls", c.Int8ul), ("mqtt_verify_tls_cert", c.Int8ul), ("mqtt_cert_file", s(20)),
-            ("disable_web_server", c.Int8ul), ("unused_tail", s(324)),
+            ("initCommandLine", s(1568)),
+            ("wifi_ssid2", s(64)),
+            ("wifi_pass2", s(68)),
+            ("webPassword", s(33)),
+            ("mqtt_use_tls", c.Int8ul),
+            ("mqtt_verify_tls_cert", c.Int8ul),
+            ("mqtt_cert_file", s(20)),
+            ("disable_web_server", c.Int8ul),
+            ("unused_tail", s(324)),
         ]
     return f
 
@@ -366,11 +415,28 @@ def field_offsets(pins: int = 32, length: int = SIZE_V4) -> dict[str, tuple[int,
 
 
 #: string fields (decoded up to the first NUL)
-STRING_FIELDS = frozenset({
-    "wifi_ssid", "wifi_pass", "mqtt_host", "mqtt_clientId", "mqtt_userName", "mqtt_pass", "webappRoot",
-    "shortDeviceName", "longDeviceName", "dgr_name", "ntpServer", "mqtt_group", "ping_host", "initCommandLine",
-    "wifi_ssid2", "wifi_pass2", "webPassword", "mqtt_cert_file",
-})
+STRING_FIELDS = frozenset(
+    {
+        "wifi_ssid",
+        "wifi_pass",
+        "mqtt_host",
+        "mqtt_clientId",
+        "mqtt_userName",
+        "mqtt_pass",
+        "webappRoot",
+        "shortDeviceName",
+        "longDeviceName",
+        "dgr_name",
+        "ntpServer",
+        "mqtt_group",
+        "ping_host",
+        "initCommandLine",
+        "wifi_ssid2",
+        "wifi_pass2",
+        "webPassword",
+        "mqtt_cert_file",
+    }
+)
 #: fields holding secrets
 SECRET_FIELDS = frozenset({"wifi_pass", "wifi_pass2", "mqtt_pass", "webPassword"})
 #: fields that may not be edited (they define the struct or are derived)
@@ -401,8 +467,9 @@ class ObkConfig:
     pins: int = 32
 
     @classmethod
-    def parse(cls, data: bytes | bytearray | memoryview, *, pins: int = 32, base: int = 0,
-              strict: bool = False) -> ObkConfig:
+    def parse(
+        cls, data: bytes | bytearray | memoryview, *, pins: int = 32, base: int = 0, strict: bool = False
+    ) -> ObkConfig:
         """Parse a config starting at ``data[0]`` (extra bytes after the struct are ignored).
 
         ``strict`` raises :class:`ChecksumError` unless one CRC variant matches.
@@ -411,23 +478,44 @@ class ObkConfig:
         if len(data) < 8:
             raise TruncatedError(FMT, 8, len(data), offset=base, path="version")
         if data[:3] != IDENT:
-            raise MagicError(FMT, IDENT, data[:3], offset=base, path="ident",
-                             hint="not an OpenBeken config: it must start with 'CFG'")
+            raise MagicError(
+                FMT,
+                IDENT,
+                data[:3],
+                offset=base,
+                path="ident",
+                hint="not an OpenBeken config: it must start with 'CFG'",
+            )
         version = struct.unpack_from("<i", data, 4)[0]
         if not 1 <= version <= MAX_PLAUSIBLE_VERSION:
-            raise FormatError(f"implausible config version {version} (expected 1..{MAX_PLAUSIBLE_VERSION})",
-                              fmt=FMT, offset=base + 4, path="version")
+            raise FormatError(
+                f"implausible config version {version} (expected 1..{MAX_PLAUSIBLE_VERSION})",
+                fmt=FMT,
+                offset=base + 4,
+                path="version",
+            )
         length = struct_length(version)
         if len(data) < length:
-            raise TruncatedError(FMT, length, len(data), offset=base + len(data), path="initCommandLine",
-                                 hint=f"version {version} configs are {length} bytes")
+            raise TruncatedError(
+                FMT,
+                length,
+                len(data),
+                offset=base + len(data),
+                path="initCommandLine",
+                hint=f"version {version} configs are {length} bytes",
+            )
         if pins not in LAYOUT_GROUPS:
             raise FormatError(f"unknown pin layout {pins}", fmt=FMT, offset=base)
         cfg = cls(data[:length], pins)
         if strict and cfg.crc_variant is None:
-            raise ChecksumError(FMT, "Tiny-CRC8", cfg.stored_crc,
-                                f"{cfg.crc_for('signed'):#x} (signed) / {cfg.crc_for('unsigned'):#x} (unsigned)",
-                                offset=base + 3, path="crc")
+            raise ChecksumError(
+                FMT,
+                "Tiny-CRC8",
+                cfg.stored_crc,
+                f"{cfg.crc_for('signed'):#x} (signed) / {cfg.crc_for('unsigned'):#x} (unsigned)",
+                offset=base + 3,
+                path="crc",
+            )
         return cfg
 
     # -- basic facts ---------------------------------------------------------------------------
@@ -454,7 +542,7 @@ class ObkConfig:
 
     @property
     def crc_variant(self) -> str | None:
-        """"signed" or "unsigned" when that variant matches the stored byte (signed tried first)."""
+        """ "signed" or "unsigned" when that variant matches the stored byte (signed tried first)."""
         if self.version == 1:
             return None
         for v in ("signed", "unsigned"):
@@ -471,14 +559,35 @@ class ObkConfig:
         out: list[Problem] = []
         v = self.version
         if v == 1:
-            out.append(Problem("warning", "version 1 config: its checksum (XOR of per-field CRC8s) is not "
-                               "verified; current firmware resets it", 3, FMT))
+            out.append(
+                Problem(
+                    "warning",
+                    "version 1 config: its checksum (XOR of per-field CRC8s) is not "
+                    "verified; current firmware resets it",
+                    3,
+                    FMT,
+                )
+            )
         elif v == 2:
-            out.append(Problem("warning", "version 2 config: its CRC covers 2016 bytes (the GUI's rule) but "
-                               "current firmware checks 3584 bytes and will reset it", 3, FMT))
+            out.append(
+                Problem(
+                    "warning",
+                    "version 2 config: its CRC covers 2016 bytes (the GUI's rule) but "
+                    "current firmware checks 3584 bytes and will reset it",
+                    3,
+                    FMT,
+                )
+            )
         elif v > CURRENT_VERSION:
-            out.append(Problem("warning", f"config version {v} is newer than the newest known ({CURRENT_VERSION}); "
-                               "decoded with the version 5 layout", 4, FMT))
+            out.append(
+                Problem(
+                    "warning",
+                    f"config version {v} is newer than the newest known ({CURRENT_VERSION}); "
+                    "decoded with the version 5 layout",
+                    4,
+                    FMT,
+                )
+            )
         return out
 
     # -- fields --------------------------------------------------------------------------------
@@ -494,8 +603,10 @@ class ObkConfig:
         try:
             off, con = self.offsets()[name]
         except KeyError:
-            raise FormatError(f"no field {name!r} in a version {self.version} config", fmt=FMT, path=name) from None
-        value = con.parse(self.raw[off:off + con.sizeof()])
+            raise FormatError(
+                f"no field {name!r} in a version {self.version} config", fmt=FMT, path=name
+            ) from None
+        value = con.parse(self.raw[off : off + con.sizeof()])
         if name in STRING_FIELDS:
             return _cstr(value)
         if isinstance(value, c.ListContainer):
@@ -513,8 +624,15 @@ class ObkConfig:
         out = []
         for pin in range(self.pins):
             if roles[pin] or ch[pin] or ch2[pin]:
-                out.append({"pin": pin, "role": roles[pin], "role_name": role_name(roles[pin]),
-                            "channel": ch[pin], "channel2": ch2[pin]})
+                out.append(
+                    {
+                        "pin": pin,
+                        "role": roles[pin],
+                        "role_name": role_name(roles[pin]),
+                        "channel": ch[pin],
+                        "channel2": ch2[pin],
+                    }
+                )
         return out
 
     def channel_table(self) -> list[dict[str, Any]]:
@@ -523,8 +641,14 @@ class ObkConfig:
         out = []
         for ch in range(CHANNELS):
             if types[ch] or starts[ch]:
-                out.append({"channel": ch, "type": types[ch], "type_name": channel_type_name(types[ch]),
-                            "start_value": starts[ch]})
+                out.append(
+                    {
+                        "channel": ch,
+                        "type": types[ch],
+                        "type_name": channel_type_name(types[ch]),
+                        "start_value": starts[ch],
+                    }
+                )
         return out
 
     def decode(self) -> dict[str, Any]:
@@ -542,41 +666,79 @@ class ObkConfig:
         corr = g("led_corr")
         flags = self.flags()
         return {
-            "wifi": {"ssid": g("wifi_ssid"), "password": Secret(g("wifi_pass")),
-                     "ssid2": opt("wifi_ssid2"), "password2": opt("wifi_pass2", True)},
-            "mqtt": {"host": g("mqtt_host"), "port": g("mqtt_port"), "client_id": g("mqtt_clientId"),
-                     "user": g("mqtt_userName"), "password": Secret(g("mqtt_pass")), "group": g("mqtt_group"),
-                     "use_tls": opt("mqtt_use_tls"), "verify_tls_cert": opt("mqtt_verify_tls_cert"),
-                     "cert_file": opt("mqtt_cert_file")},
-            "device": {"short_name": g("shortDeviceName"), "long_name": g("longDeviceName"),
-                       "mac": ":".join(f"{b:02x}" for b in g("mac")), "change_counter": g("changeCounter"),
-                       "ota_counter": g("otaCounter"), "webapp_root": g("webappRoot"),
-                       "web_password": opt("webPassword", True), "disable_web_server": opt("disable_web_server"),
-                       "boot_success_seconds": g("timeRequiredToMarkBootSuccessfull")},
+            "wifi": {
+                "ssid": g("wifi_ssid"),
+                "password": Secret(g("wifi_pass")),
+                "ssid2": opt("wifi_ssid2"),
+                "password2": opt("wifi_pass2", True),
+            },
+            "mqtt": {
+                "host": g("mqtt_host"),
+                "port": g("mqtt_port"),
+                "client_id": g("mqtt_clientId"),
+                "user": g("mqtt_userName"),
+                "password": Secret(g("mqtt_pass")),
+                "group": g("mqtt_group"),
+                "use_tls": opt("mqtt_use_tls"),
+                "verify_tls_cert": opt("mqtt_verify_tls_cert"),
+                "cert_file": opt("mqtt_cert_file"),
+            },
+            "device": {
+                "short_name": g("shortDeviceName"),
+                "long_name": g("longDeviceName"),
+                "mac": ":".join(f"{b:02x}" for b in g("mac")),
+                "change_counter": g("changeCounter"),
+                "ota_counter": g("otaCounter"),
+                "webapp_root": g("webappRoot"),
+                "web_password": opt("webPassword", True),
+                "disable_web_server": opt("disable_web_server"),
+                "boot_success_seconds": g("timeRequiredToMarkBootSuccessfull"),
+            },
             "pins": self.pin_table(),
             "channels": self.channel_table(),
-            "flags": {"value": f"{g('genericFlags') | g('genericFlags2') << 32:#018x}",
-                      "set": [{"bit": b, "name": FLAG_NAMES.get(b, f"FLAG_{b}")} for b in flags]},
+            "flags": {
+                "value": f"{g('genericFlags') | g('genericFlags2') << 32:#018x}",
+                "set": [{"bit": b, "name": FLAG_NAMES.get(b, f"FLAG_{b}")} for b in flags],
+            },
             "logger_flags": g("loggerFlags"),
-            "buttons": {"short_press": g("buttonShortPress"), "long_press": g("buttonLongPress"),
-                        "hold_repeat": g("buttonHoldRepeat"), "unit_seconds": 0.1},
+            "buttons": {
+                "short_press": g("buttonShortPress"),
+                "long_press": g("buttonLongPress"),
+                "hold_repeat": g("buttonHoldRepeat"),
+                "unit_seconds": 0.1,
+            },
             "startup_command": g("initCommandLine"),
             "ntp_server": g("ntpServer"),
-            "static_ip": None if not any(static) else {
-                "ip": _ip(static[0:4]), "netmask": _ip(static[4:8]), "gateway": _ip(static[8:12]),
-                "dns": _ip(static[12:16])},
-            "led": {"remap": g("ledRemap"),
-                    "correction": {"rgb_cal": [round(x, 6) for x in corr[:3]], "gamma": round(corr[3], 6),
-                                   "rgb_min": round(corr[4], 6), "cw_min": round(corr[5], 6)}},
+            "static_ip": None
+            if not any(static)
+            else {
+                "ip": _ip(static[0:4]),
+                "netmask": _ip(static[4:8]),
+                "gateway": _ip(static[8:12]),
+                "dns": _ip(static[12:16]),
+            },
+            "led": {
+                "remap": g("ledRemap"),
+                "correction": {
+                    "rgb_cal": [round(x, 6) for x in corr[:3]],
+                    "gamma": round(corr[3], 6),
+                    "rgb_min": round(corr[4], 6),
+                    "cw_min": round(corr[5], 6),
+                },
+            },
             "ping": {"host": g("ping_host"), "interval": g("ping_interval"), "seconds": g("ping_seconds")},
-            "dgr": {"name": g("dgr_name"), "send_flags": g("dgr_sendFlags"), "recv_flags": g("dgr_recvFlags")},
+            "dgr": {
+                "name": g("dgr_name"),
+                "send_flags": g("dgr_sendFlags"),
+                "recv_flags": g("dgr_recvFlags"),
+            },
             "lfs_size": g("LFS_Size"),
         }
 
     def values(self) -> dict[str, Any]:
         """Every field flattened to ``name -> value`` (arrays as lists, raw byte fields as hex)."""
         out: dict[str, Any] = {}
-        for name, (off, con) in self.offsets().items():
+        for name, (_off, _con) in self.offsets().items():
             if name in ("crc",):
                 continue
             v = self.get(name)
@@ -588,8 +750,9 @@ class ObkConfig:
         return out
 
     # -- editing -------------------------------------------------------------------------------
-    def with_values(self, values: dict[str, Any], *, variant: str | None = None, bump_counter: bool = False
-                    ) -> ObkConfig:
+    def with_values(
+        self, values: dict[str, Any], *, variant: str | None = None, bump_counter: bool = False
+    ) -> ObkConfig:
         """A copy with ``values`` (field name -> Python value) written and the CRC recomputed.
 
         ``variant`` is the CRC char signedness to sign with (default: the one that matches now,
@@ -604,7 +767,7 @@ class ObkConfig:
                 raise BuildError(f"no field {name!r} in a version {self.version} config", fmt=FMT, path=name)
             off, con = offsets[name]
             size = con.sizeof()
-            buf[off:off + size] = _encode_field(name, con, size, value)
+            buf[off : off + size] = _encode_field(name, con, size, value)
         if bump_counter:
             off = offsets["changeCounter"][0]
             struct.pack_into("<H", buf, off, (struct.unpack_from("<H", buf, off)[0] + 1) & 0xFFFF)
@@ -651,18 +814,23 @@ def default_config(*, pins: int = 32, variant: str = "signed") -> ObkConfig:
     Names, MQTT client id and Wi-Fi are left empty for the caller to fill in.
     """
     base = ObkConfig(IDENT + b"\0" + struct.pack("<i", CURRENT_VERSION) + bytes(SIZE_V4 - 8), pins)
-    return base.with_values({
-        "genericFlags": 1 << 10,  # OBK_FLAG_MQTT_BROADCASTSELFSTATEONCONNECT, the firmware default
-        "mqtt_port": 1883,
-        "mqtt_userName": "homeassistant",
-        "webappRoot": "https://openbekeniot.github.io/webapp/",
-        "ntpServer": "217.147.223.78",
-        "buttonShortPress": 3, "buttonLongPress": 10, "buttonHoldRepeat": 5,
-        "ledRemap": [0, 1, 2, 3, 4],
-        "led_corr": [1.0, 1.0, 1.0, 2.2, 0.1, 0.1],
-        "timeRequiredToMarkBootSuccessfull": 5,
-        "ping_host": "192.168.0.1",
-    }, variant=variant)
+    return base.with_values(
+        {
+            "genericFlags": 1 << 10,  # OBK_FLAG_MQTT_BROADCASTSELFSTATEONCONNECT, the firmware default
+            "mqtt_port": 1883,
+            "mqtt_userName": "homeassistant",
+            "webappRoot": "https://openbekeniot.github.io/webapp/",
+            "ntpServer": "217.147.223.78",
+            "buttonShortPress": 3,
+            "buttonLongPress": 10,
+            "buttonHoldRepeat": 5,
+            "ledRemap": [0, 1, 2, 3, 4],
+            "led_corr": [1.0, 1.0, 1.0, 2.2, 0.1, 0.1],
+            "timeRequiredToMarkBootSuccessfull": 5,
+            "ping_host": "192.168.0.1",
+        },
+        variant=variant,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -777,7 +945,7 @@ class EfArea:
     base: int = 0
 
     def value(self, entry: EfEntry) -> bytes:
-        return self.data[entry.value_offset:entry.value_offset + entry.value_len]
+        return self.data[entry.value_offset : entry.value_offset + entry.value_len]
 
     def lookup(self, name: str) -> EfEntry | None:
         """The live entry, the way ``ef_get_env_blob`` finds it: first WRITE entry with a good CRC."""
@@ -795,20 +963,27 @@ class EfArea:
 
 def _detect_gran(data: bytes, off: int) -> tuple[int, bool] | None:
     for gran, moff in ((8, 8), (1, 4), (32, 24)):
-        if data[off + moff:off + moff + 4] in EF_SECTOR_MAGICS:
+        if data[off + moff : off + moff + 4] in EF_SECTOR_MAGICS:
             kv = True
             if gran == 32:
                 # ECR6600/TR6260 variant: no KV40 in entries
                 geo = _EfGeometry(32)
                 first = off + geo.sec_header
-                kv = data[first + geo.env_magic_off:first + geo.env_magic_off + 4] == KV_MAGIC or \
-                    data[first:first + 4] == b"\xff\xff\xff\xff"
+                kv = (
+                    data[first + geo.env_magic_off : first + geo.env_magic_off + 4] == KV_MAGIC
+                    or data[first : first + 4] == b"\xff\xff\xff\xff"
+                )
             return gran, kv
     return None
 
 
-def parse_easyflash(data: bytes | bytearray | memoryview, *, gran: int | None = None, base: int = 0,
-                    kv_magic: bool | None = None) -> EfArea:
+def parse_easyflash(
+    data: bytes | bytearray | memoryview,
+    *,
+    gran: int | None = None,
+    base: int = 0,
+    kv_magic: bool | None = None,
+) -> EfArea:
     """Parse an EasyFlash v4 ENV area (whole sectors). ``gran`` is detected from the first sector."""
     data = bytes(data)
     if len(data) < SECTOR:
@@ -816,8 +991,14 @@ def parse_easyflash(data: bytes | bytearray | memoryview, *, gran: int | None = 
     if gran is None:
         found = _detect_gran(data, 0)
         if found is None:
-            raise MagicError("easyflash", b"EF40", None, offset=base, path="sector.magic",
-                             hint="no EasyFlash sector header")
+            raise MagicError(
+                "easyflash",
+                b"EF40",
+                None,
+                offset=base,
+                path="sector.magic",
+                hint="no EasyFlash sector header",
+            )
         gran, kv = found
         if kv_magic is None:
             kv_magic = kv
@@ -826,13 +1007,13 @@ def parse_easyflash(data: bytes | bytearray | memoryview, *, gran: int | None = 
     geo = _EfGeometry(gran, True if kv_magic is None else kv_magic)
     sectors, entries = [], []
     for soff in range(0, len(data) - SECTOR + 1, SECTOR):
-        if data[soff + geo.sec_magic_off:soff + geo.sec_magic_off + 4] not in EF_SECTOR_MAGICS:
+        if data[soff + geo.sec_magic_off : soff + geo.sec_magic_off + 4] not in EF_SECTOR_MAGICS:
             continue
-        store = _status(data[soff:soff + geo.sec_table], gran, 4)
-        dirty = _status(data[soff + geo.sec_table:soff + 2 * geo.sec_table], gran, 4)
+        store = _status(data[soff : soff + geo.sec_table], gran, 4)
+        dirty = _status(data[soff + geo.sec_table : soff + 2 * geo.sec_table], gran, 4)
         pos, end = soff + geo.sec_header, soff + SECTOR
         while pos + geo.env_header <= end:
-            if geo.kv_magic and data[pos + geo.env_magic_off:pos + geo.env_magic_off + 4] != KV_MAGIC:
+            if geo.kv_magic and data[pos + geo.env_magic_off : pos + geo.env_magic_off + 4] != KV_MAGIC:
                 break
             length, crc = struct.unpack_from("<II", data, pos + geo.env_len_off)
             if length == 0xFFFFFFFF and not geo.kv_magic:
@@ -843,10 +1024,19 @@ def parse_easyflash(data: bytes | bytearray | memoryview, *, gran: int | None = 
             value_off = name_off + geo.align(name_len)
             if length < geo.env_header or pos + length > end or value_off + value_len > pos + length:
                 break
-            crc_ok = zlib.crc32(data[pos + geo.env_len_off + 8:pos + length]) & 0xFFFFFFFF == crc
-            status = _status(data[pos:pos + geo.env_table], gran, 6)
-            entries.append(EfEntry(pos, status, data[name_off:name_off + name_len].decode("latin-1"),
-                                   length, value_off, value_len, crc_ok))
+            crc_ok = zlib.crc32(data[pos + geo.env_len_off + 8 : pos + length]) & 0xFFFFFFFF == crc
+            status = _status(data[pos : pos + geo.env_table], gran, 6)
+            entries.append(
+                EfEntry(
+                    pos,
+                    status,
+                    data[name_off : name_off + name_len].decode("latin-1"),
+                    length,
+                    value_off,
+                    value_len,
+                    crc_ok,
+                )
+            )
             pos += length
         sectors.append(EfSector(soff, store, dirty, pos))
     if not sectors:
@@ -884,29 +1074,39 @@ def ef_set(area: EfArea, name: str, value: bytes) -> EfArea:
     if target is None and len(empties) > 1:
         target = empties[0]
     if target is None:
-        raise BuildError(f"no room for a {length}-byte entry in the EasyFlash area (garbage collection is not "
-                         "implemented; erase the area or free space on the device)", fmt="easyflash",
-                         offset=area.base)
-    if any(b != 0xFF for b in buf[target.free:target.free + length]):
-        raise BuildError("free space of the EasyFlash sector is not erased", fmt="easyflash",
-                         offset=area.base + target.free)
+        raise BuildError(
+            f"no room for a {length}-byte entry in the EasyFlash area (garbage collection is not "
+            "implemented; erase the area or free space on the device)",
+            fmt="easyflash",
+            offset=area.base,
+        )
+    if any(b != 0xFF for b in buf[target.free : target.free + length]):
+        raise BuildError(
+            "free space of the EasyFlash sector is not erased",
+            fmt="easyflash",
+            offset=area.base + target.free,
+        )
     old = area.lookup(name)
-    buf[target.free:target.free + length] = entry
+    buf[target.free : target.free + length] = entry
     if target.store <= 1:
-        buf[target.offset:target.offset + geo.sec_table] = _status_table(2, area.gran, 4)
+        buf[target.offset : target.offset + geo.sec_table] = _status_table(2, area.gran, 4)
     if old is not None:
-        buf[old.offset:old.offset + geo.env_table] = _status_table(4, area.gran, 6)
+        buf[old.offset : old.offset + geo.env_table] = _status_table(4, area.gran, 6)
         sec = old.offset // SECTOR * SECTOR
         sec_info = next(s for s in area.sectors if s.offset == sec)
         if sec_info.dirty < 2:
-            buf[sec + geo.sec_table:sec + 2 * geo.sec_table] = _status_table(2, area.gran, 4)
+            buf[sec + geo.sec_table : sec + 2 * geo.sec_table] = _status_table(2, area.gran, 4)
     return parse_easyflash(bytes(buf), gran=area.gran, base=area.base, kv_magic=area.kv_magic)
 
 
-def ef_format(size: int, *, gran: int = 8, kv_magic: bool = True, magic: bytes = b"EF40", base: int = 0) -> EfArea:
+def ef_format(
+    size: int, *, gran: int = 8, kv_magic: bool = True, magic: bytes = b"EF40", base: int = 0
+) -> EfArea:
     """A freshly formatted, empty EasyFlash area of ``size`` bytes (every sector EMPTY, not dirty)."""
     if size < 2 * SECTOR or size % SECTOR:
-        raise BuildError(f"an EasyFlash area needs at least 2 whole sectors, not {size:#x} bytes", fmt="easyflash")
+        raise BuildError(
+            f"an EasyFlash area needs at least 2 whole sectors, not {size:#x} bytes", fmt="easyflash"
+        )
     if gran not in (1, 8, 32):
         raise BuildError(f"unsupported EasyFlash granularity {gran}", fmt="easyflash")
     geo = _EfGeometry(gran, kv_magic)
@@ -929,9 +1129,9 @@ def ef_compact(area: EfArea, *, drop: tuple[str, ...] = ()) -> EfArea:
     for e in area.entries:
         if e.status == 2 and e.crc_ok and e.name not in seen and e.name not in drop:
             seen.add(e.name)
-            live.append(area.data[e.offset:e.offset + e.length])
+            live.append(area.data[e.offset : e.offset + e.length])
     first = area.sectors[0].offset
-    magic = area.data[first + geo.sec_magic_off:first + geo.sec_magic_off + 4]
+    magic = area.data[first + geo.sec_magic_off : first + geo.sec_magic_off + 4]
     buf = bytearray(ef_format(len(area.data), gran=area.gran, kv_magic=area.kv_magic, magic=magic).data)
     sectors = list(range(0, len(buf), SECTOR))
     idx, pos = 0, geo.sec_header
@@ -939,12 +1139,13 @@ def ef_compact(area: EfArea, *, drop: tuple[str, ...] = ()) -> EfArea:
         while pos + len(raw) > sectors[idx] + SECTOR:
             idx += 1
             if idx >= len(sectors) - 1:  # keep one empty sector, as EasyFlash does
-                raise BuildError("the live EasyFlash entries do not fit in the area", fmt="easyflash",
-                                 offset=area.base)
+                raise BuildError(
+                    "the live EasyFlash entries do not fit in the area", fmt="easyflash", offset=area.base
+                )
             pos = sectors[idx] + geo.sec_header
-        buf[pos:pos + len(raw)] = raw
+        buf[pos : pos + len(raw)] = raw
         pos += len(raw)
-        buf[sectors[idx]:sectors[idx] + geo.sec_table] = _status_table(2, area.gran, 4)
+        buf[sectors[idx] : sectors[idx] + geo.sec_table] = _status_table(2, area.gran, 4)
     return parse_easyflash(bytes(buf), gran=area.gran, base=area.base, kv_magic=area.kv_magic)
 
 
@@ -967,27 +1168,35 @@ def ef_put(area: EfArea, name: str, value: bytes) -> tuple[EfArea, bool]:
 
 def _bfpt_entries(data: bytes, off: int) -> tuple[int, list[tuple[str, int, int, int]]] | None:
     """(age, [(name, active_index, address0, max_len0)]) of a valid BFPT copy at ``off``, else None."""
-    if data[off:off + 4] != b"BFPT" or off + 16 > len(data):
+    if data[off : off + 4] != b"BFPT" or off + 16 > len(data):
         return None
     count = struct.unpack_from("<H", data, off + 6)[0]
     age = struct.unpack_from("<I", data, off + 8)[0]
     end = off + 16 + 36 * count
     if count > 16 or end + 4 > len(data):
         return None
-    if zlib.crc32(data[off:off + 12]) & 0xFFFFFFFF != struct.unpack_from("<I", data, off + 12)[0]:
+    if zlib.crc32(data[off : off + 12]) & 0xFFFFFFFF != struct.unpack_from("<I", data, off + 12)[0]:
         return None
-    if zlib.crc32(data[off + 16:end]) & 0xFFFFFFFF != struct.unpack_from("<I", data, end)[0]:
+    if zlib.crc32(data[off + 16 : end]) & 0xFFFFFFFF != struct.unpack_from("<I", data, end)[0]:
         return None
     out = []
     for i in range(count):
         e = off + 16 + 36 * i
-        name = data[e + 3:e + 12].split(b"\0", 1)[0].decode("latin-1")
-        out.append((name, data[e + 2], struct.unpack_from("<I", data, e + 12)[0],
-                    struct.unpack_from("<I", data, e + 20)[0]))
+        name = data[e + 3 : e + 12].split(b"\0", 1)[0].decode("latin-1")
+        out.append(
+            (
+                name,
+                data[e + 2],
+                struct.unpack_from("<I", data, e + 12)[0],
+                struct.unpack_from("<I", data, e + 20)[0],
+            )
+        )
     return age, out
 
 
-def find_psm(data: bytes, *, table_offsets: tuple[int, ...] = (0xE000, 0xF000)) -> tuple[int, int, int] | None:
+def find_psm(
+    data: bytes, *, table_offsets: tuple[int, ...] = (0xE000, 0xF000)
+) -> tuple[int, int, int] | None:
     """(address, size, table_offset) of the ``PSM`` partition from the active BFPT copy, else None.
 
     Uses :mod:`obkimg.formats.bl602_partitions` when it exists; otherwise the minimal reader here.
@@ -1039,10 +1248,17 @@ class ChipInfo:
     bfpt: tuple[int, ...] = ()  # easyflash: where the BFPT copies are
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mechanism": self.mechanism, "crc_variant": self.variant, "pins": self.pins, "offset": self.offset,
-                "key": self.key, "area": list(self.area) if self.area else None}
+        return {
+            "mechanism": self.mechanism,
+            "crc_variant": self.variant,
+            "pins": self.pins,
+            "offset": self.offset,
+            "key": self.key,
+            "area": list(self.area) if self.area else None,
+        }
 
 
+# fmt: off
 _BK_T = ChipInfo("raw", "signed", offset=0x1E1000)
 _BK_N = ChipInfo("raw", "signed", offset=0x1D1000)
 CHIPS: dict[str, ChipInfo] = {
@@ -1071,14 +1287,17 @@ CHIPS: dict[str, ChipInfo] = {
 #: raw candidates tried when the chip is unknown (B6 step 2): offset -> chips it belongs to
 RAW_CANDIDATES = ((0x1D1000, "BK7231N"), (0x1E1000, "BK7231T"), (0xF0000, "W600"), (0x1F0303, "W800"),
                   (0x1FF000, "LN882H"))
+# fmt: on
 
 
 def chip_info(chip: str) -> ChipInfo:
     """The storage facts of ``chip`` (case-insensitive); :class:`NotFoundError` when unknown."""
     info = CHIPS.get(chip.upper())
     if info is None:
-        raise NotFoundError(f"no OpenBeken config location known for chip {chip!r} (known: "
-                            f"{', '.join(sorted(CHIPS))})", fmt=FMT)
+        raise NotFoundError(
+            f"no OpenBeken config location known for chip {chip!r} (known: {', '.join(sorted(CHIPS))})",
+            fmt=FMT,
+        )
     return info
 
 
@@ -1114,9 +1333,15 @@ class ObkConfigResult:
             "size": cfg.length,
             "layout": {"pins": cfg.pins, "group": LAYOUT_GROUPS[cfg.pins]},
             "chip": self.chip,
-            "crc": {"stored": cfg.stored_crc, "valid": cfg.crc_valid, "variant": cfg.crc_variant,
-                    "expected_variant": self.expected_variant, "signed": cfg.crc_for("signed"),
-                    "unsigned": cfg.crc_for("unsigned"), "range": [start, end]},
+            "crc": {
+                "stored": cfg.stored_crc,
+                "valid": cfg.crc_valid,
+                "variant": cfg.crc_variant,
+                "expected_variant": self.expected_variant,
+                "signed": cfg.crc_for("signed"),
+                "unsigned": cfg.crc_for("unsigned"),
+                "range": [start, end],
+            },
             "location": dict(self.location),
         }
         doc.update(cfg.decode())
@@ -1143,7 +1368,7 @@ class ObkConfigResult:
 
 
 def _plausible_cfg(data: bytes, off: int) -> bool:
-    if data[off:off + 3] != IDENT or off + 8 > len(data):
+    if data[off : off + 3] != IDENT or off + 8 > len(data):
         return False
     v = struct.unpack_from("<i", data, off + 4)[0]
     return 1 <= v <= MAX_PLAUSIBLE_VERSION
@@ -1158,25 +1383,34 @@ class _Candidate:
     chip: str | None = None
 
 
-def _raw_candidate(data: bytes, off: int, pins: int, rank: int, mechanism: str = "raw",
-                   chip: str | None = None) -> _Candidate | None:
+def _raw_candidate(
+    data: bytes, off: int, pins: int, rank: int, mechanism: str = "raw", chip: str | None = None
+) -> _Candidate | None:
     if not _plausible_cfg(data, off):
         return None
     try:
-        cfg = ObkConfig.parse(data[off:off + SIZE_V4], pins=pins, base=off)
+        cfg = ObkConfig.parse(data[off : off + SIZE_V4], pins=pins, base=off)
     except FormatError:
         return None
     loc = {"mechanism": mechanism, "offset": off, "length": cfg.length}
     return _Candidate(cfg, loc, rank, chip=chip)
 
 
-def _ef_candidates(data: bytes, area_off: int, area_size: int, keys: tuple[str, ...], pins: int, rank: int,
-                   partition: str | None, chip: str | None) -> list[_Candidate]:
+def _ef_candidates(
+    data: bytes,
+    area_off: int,
+    area_size: int,
+    keys: tuple[str, ...],
+    pins: int,
+    rank: int,
+    partition: str | None,
+    chip: str | None,
+) -> list[_Candidate]:
     area_size = min(area_size, (len(data) - area_off) // SECTOR * SECTOR)
     if area_size < SECTOR:
         return []
     try:
-        area = parse_easyflash(data[area_off:area_off + area_size], base=area_off)
+        area = parse_easyflash(data[area_off : area_off + area_size], base=area_off)
     except FormatError:
         return []
     out = []
@@ -1187,20 +1421,40 @@ def _ef_candidates(data: bytes, area_off: int, area_size: int, keys: tuple[str, 
         probs = []
         stale = [e for e in area.copies(key) if e is not entry]
         if stale:
-            probs.append(Problem("info", f"{len(stale)} other cop{'y' if len(stale) == 1 else 'ies'} of {key} "
-                                 f"skipped ({', '.join(f'{e.status_name} at {area_off + e.offset:#x}' for e in stale)})",
-                                 area_off + stale[0].offset, "easyflash"))
+            probs.append(
+                Problem(
+                    "info",
+                    f"{len(stale)} other cop{'y' if len(stale) == 1 else 'ies'} of {key} "
+                    f"skipped ({', '.join(f'{e.status_name} at {area_off + e.offset:#x}' for e in stale)})",
+                    area_off + stale[0].offset,
+                    "easyflash",
+                )
+            )
         value = area.value(entry)
         try:
             cfg = ObkConfig.parse(value, pins=pins, base=area_off + entry.value_offset)
         except FormatError as e:
-            probs.append(Problem("warning", f"EasyFlash entry {key} is not an OpenBeken config: {e}",
-                                 area_off + entry.offset, FMT))
+            probs.append(
+                Problem(
+                    "warning",
+                    f"EasyFlash entry {key} is not an OpenBeken config: {e}",
+                    area_off + entry.offset,
+                    FMT,
+                )
+            )
             continue
-        loc = {"mechanism": "easyflash", "offset": area_off + entry.value_offset, "length": cfg.length,
-               "key": key, "entry_offset": area_off + entry.offset, "entry_status": entry.status_name,
-               "area_offset": area_off, "area_size": area_size, "granularity": area.gran,
-               "partition": partition}
+        loc = {
+            "mechanism": "easyflash",
+            "offset": area_off + entry.value_offset,
+            "length": cfg.length,
+            "key": key,
+            "entry_offset": area_off + entry.offset,
+            "entry_status": entry.status_name,
+            "area_offset": area_off,
+            "area_size": area_size,
+            "granularity": area.gran,
+            "partition": partition,
+        }
         out.append(_Candidate(cfg, loc, rank, probs, chip))
     return out
 
@@ -1239,7 +1493,9 @@ def _candidates(data: bytes, chip: str | None, info: ChipInfo | None) -> list[_C
             if area is None and info.area:
                 area = (info.area[0], info.area[1], None)
             if area:
-                found += _ef_candidates(data, area[0], area[1], (info.key or "ObkCfg",), pins, 0, area[2], chip)
+                found += _ef_candidates(
+                    data, area[0], area[1], (info.key or "ObkCfg",), pins, 0, area[2], chip
+                )
     # 2. a bare config file
     if _plausible_cfg(data, 0) and n < 0x10000:
         cand = _raw_candidate(data, 0, pins, 1, mechanism="bare", chip=chip)
@@ -1249,8 +1505,9 @@ def _candidates(data: bytes, chip: str | None, info: ChipInfo | None) -> list[_C
     if n >= 0x2000:
         for off, owner in RAW_CANDIDATES:
             if off + 8 <= n:
-                cand = _raw_candidate(data, off, CHIPS[owner].pins if info is None else pins, 2,
-                                      chip=chip or owner)
+                cand = _raw_candidate(
+                    data, off, CHIPS[owner].pins if info is None else pins, 2, chip=chip or owner
+                )
                 if cand:
                     found.append(cand)
     # 4. a BL602 partition table -> PSM
@@ -1262,7 +1519,7 @@ def _candidates(data: bytes, chip: str | None, info: ChipInfo | None) -> list[_C
         found += _ef_candidates(data, aoff, asize, ("mY0bcFg", "ObkCfg"), pins, 4, None, chip)
     # 6. every sector starting with CFG
     for off in range(0, n - 7, SECTOR):
-        if data[off:off + 3] == IDENT:
+        if data[off : off + 3] == IDENT:
             cand = _raw_candidate(data, off, pins, 5, chip=chip)
             if cand:
                 found.append(cand)
@@ -1289,10 +1546,16 @@ def find_config(data: bytes, *, chip: str | None = None) -> ObkConfigResult:
     cands = _candidates(data, chip if info else None, info)
     if not cands:
         where = f" at {info.offset:#x}" if info and info.offset is not None else ""
-        raise NotFoundError(f"no OpenBeken config found{where} ({len(data)} bytes searched)", fmt=FMT,
-                            hint="the config sector may be erased (0xFF)" if info and info.offset is not None
-                            and info.offset < len(data) and data[info.offset:info.offset + 3] == b"\xff\xff\xff"
-                            else None)
+        raise NotFoundError(
+            f"no OpenBeken config found{where} ({len(data)} bytes searched)",
+            fmt=FMT,
+            hint="the config sector may be erased (0xFF)"
+            if info
+            and info.offset is not None
+            and info.offset < len(data)
+            and data[info.offset : info.offset + 3] == b"\xff\xff\xff"
+            else None,
+        )
     # dedupe by offset, keep the best rank
     by_off: dict[int, _Candidate] = {}
     for cand in cands:
@@ -1303,29 +1566,63 @@ def find_config(data: bytes, *, chip: str | None = None) -> ObkConfigResult:
     best = ordered[0]
     problems = list(best.problems)
     if chip and info is None:
-        problems.append(Problem("info", f"no OpenBeken config location is known for chip {chip}; every candidate "
-                                "location was searched", None, FMT))
+        problems.append(
+            Problem(
+                "info",
+                f"no OpenBeken config location is known for chip {chip}; every candidate "
+                "location was searched",
+                None,
+                FMT,
+            )
+        )
     cfg = best.config
     loc = best.location
     exp = _expected_variant(best.chip, loc)
     if info is not None and best.rank != 0:
-        problems.append(Problem("warning", f"no config at the {chip} location; found one at {loc['offset']:#x} "
-                                f"({loc['mechanism']})", loc["offset"], FMT))
+        problems.append(
+            Problem(
+                "warning",
+                f"no config at the {chip} location; found one at {loc['offset']:#x} ({loc['mechanism']})",
+                loc["offset"],
+                FMT,
+            )
+        )
     if not cfg.crc_valid:
         start, end = cfg.crc_range
         if cfg.version != 1:
-            problems.append(Problem("error", f"bad Tiny-CRC8 over bytes {start}..{end - 1}: stored {cfg.stored_crc:#04x}, "
-                                    f"signed {cfg.crc_for('signed'):#04x}, unsigned {cfg.crc_for('unsigned'):#04x}; "
-                                    "the firmware would reset this config", loc["offset"] + 3, FMT))
+            problems.append(
+                Problem(
+                    "error",
+                    f"bad Tiny-CRC8 over bytes {start}..{end - 1}: stored {cfg.stored_crc:#04x}, "
+                    f"signed {cfg.crc_for('signed'):#04x}, unsigned {cfg.crc_for('unsigned'):#04x}; "
+                    "the firmware would reset this config",
+                    loc["offset"] + 3,
+                    FMT,
+                )
+            )
     elif exp and cfg.crc_variant != exp:
-        problems.append(Problem("warning", f"CRC matches the {cfg.crc_variant}-char variant but this platform uses "
-                                f"{exp} char", loc["offset"] + 3, FMT))
-    problems += [dataclasses.replace(p, offset=(p.offset or 0) + loc["offset"]) for p in cfg.firmware_problems()]
+        problems.append(
+            Problem(
+                "warning",
+                f"CRC matches the {cfg.crc_variant}-char variant but this platform uses {exp} char",
+                loc["offset"] + 3,
+                FMT,
+            )
+        )
+    problems += [
+        dataclasses.replace(p, offset=(p.offset or 0) + loc["offset"]) for p in cfg.firmware_problems()
+    ]
     for other in ordered[1:]:
         if other.config.crc_valid:
-            problems.append(Problem("info", f"another OpenBeken config at {other.location['offset']:#x} "
-                                    f"({other.location['mechanism']}, version {other.config.version})",
-                                    other.location["offset"], FMT))
+            problems.append(
+                Problem(
+                    "info",
+                    f"another OpenBeken config at {other.location['offset']:#x} "
+                    f"({other.location['mechanism']}, version {other.config.version})",
+                    other.location["offset"],
+                    FMT,
+                )
+            )
     return ObkConfigResult(cfg, loc, tuple(problems), best.chip, exp)
 
 
@@ -1336,8 +1633,8 @@ FORMAT = FormatInfo(
     id=FMT,
     name="OpenBeken configuration (mainConfig_t)",
     family="openbeken",
-    description="OpenBeken's settings struct (v1-v5, 2016/3584 bytes, Tiny-CRC8 signed or unsigned) as a bare "
-                "file or inside an EasyFlash v4 area (BL602 'mY0bcFg', others 'ObkCfg').",
+    description="OpenBeken's settings struct (v1-v5, 2016/3584 bytes, Tiny-CRC8 signed or unsigned) as a "
+    "bare file or inside an EasyFlash v4 area (BL602 'mY0bcFg', others 'ObkCfg').",
     references=(
         "openshwprojects/OpenBK7231T_App src/new_pins.h, src/new_cfg.c, src/tiny_crc8.c",
         "armink/EasyFlash easyflash/src/ef_env.c (v4 ENV format)",
@@ -1375,11 +1672,27 @@ class ObkConfigImage(Image):
         state = "valid" if cfg.crc_valid else "bad-crc"
         out = []
         if loc["mechanism"] == "easyflash":
-            out.append(Region("easyflash", loc["area_offset"], loc["area_size"], "easyflash", "valid",
-                              detail={"granularity": loc["granularity"], "key": loc["key"]}))
-        out.append(Region("obk-config", loc["offset"], cfg.length, "config", state,
-                          tuple(p for p in self.result.problems if p.severity == "error"),
-                          {"version": cfg.version, "crc_variant": cfg.crc_variant}))
+            out.append(
+                Region(
+                    "easyflash",
+                    loc["area_offset"],
+                    loc["area_size"],
+                    "easyflash",
+                    "valid",
+                    detail={"granularity": loc["granularity"], "key": loc["key"]},
+                )
+            )
+        out.append(
+            Region(
+                "obk-config",
+                loc["offset"],
+                cfg.length,
+                "config",
+                state,
+                tuple(p for p in self.result.problems if p.severity == "error"),
+                {"version": cfg.version, "crc_variant": cfg.crc_variant},
+            )
+        )
         return out
 
     def problems(self) -> list[Problem]:
@@ -1393,8 +1706,12 @@ class ObkConfigImage(Image):
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         s = self.result.summary(show_secrets=show_secrets)
-        lines = [f"OpenBeken config v{s['version']}, CRC {'ok (' + str(s['crc_variant']) + ' char)' if s['crc_valid'] else 'BAD'}",
-                 f"  Wi-Fi: {s['ssid']!r} / {s['password']!r}", f"  names: {s['short_name']!r} / {s['long_name']!r}"]
+        crc = f"ok ({s['crc_variant']} char)" if s["crc_valid"] else "BAD"
+        lines = [
+            f"OpenBeken config v{s['version']}, CRC {crc}",
+            f"  Wi-Fi: {s['ssid']!r} / {s['password']!r}",
+            f"  names: {s['short_name']!r} / {s['long_name']!r}",
+        ]
         if s["pins"]:
             lines.append("  pins: " + ", ".join(s["pins"]))
         return lines
@@ -1406,10 +1723,21 @@ def detect(data: bytes) -> Detection | None:
         if _plausible_cfg(data, 0) and len(data) < 0x10000:
             v = struct.unpack_from("<i", data, 4)[0]
             ok = len(data) >= struct_length(v)
-            return Detection(FMT, 90 if ok else 40, f"'CFG' ident and config version {v}"
-                             + ("" if ok else " (truncated)"), offset=0, length=struct_length(v))
-        if len(data) <= 0x40000 and _detect_gran(data, 0) is not None and (b"mY0bcFg" in data or b"ObkCfg" in data):
-            return Detection(FMT, 60, "EasyFlash area with an OpenBeken config key", offset=0, length=len(data))
+            return Detection(
+                FMT,
+                90 if ok else 40,
+                f"'CFG' ident and config version {v}" + ("" if ok else " (truncated)"),
+                offset=0,
+                length=struct_length(v),
+            )
+        if (
+            len(data) <= 0x40000
+            and _detect_gran(data, 0) is not None
+            and (b"mY0bcFg" in data or b"ObkCfg" in data)
+        ):
+            return Detection(
+                FMT, 60, "EasyFlash area with an OpenBeken config key", offset=0, length=len(data)
+            )
     except Exception:  # noqa: BLE001 - detect never raises
         return None
     return None

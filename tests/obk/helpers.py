@@ -34,5 +34,5 @@ def sha(data: bytes) -> str:
 def dump_with(config: bytes, offset: int, size: int = 0x200000) -> bytes:
     """A synthetic erased flash image with ``config`` at ``offset``."""
     buf = bytearray(b"\xff" * size)
-    buf[offset:offset + len(config)] = config
+    buf[offset : offset + len(config)] = config
     return bytes(buf)

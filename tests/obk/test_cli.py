@@ -25,8 +25,15 @@ def test_show_json_and_text(tmp_path: Path) -> None:
     assert r.exit_code == 0
     doc = json.loads(r.stdout)
     validate_schema(doc, "obk-config.v1")
-    assert doc["crc"] == {"stored": 5, "valid": True, "variant": "signed", "expected_variant": None, "signed": 5,
-                          "unsigned": 166, "range": [4, 3584]}
+    assert doc["crc"] == {
+        "stored": 5,
+        "valid": True,
+        "variant": "signed",
+        "expected_variant": None,
+        "signed": 5,
+        "unsigned": 166,
+        "range": [4, 3584],
+    }
     assert doc["wifi"]["password"] == "correct horse battery", "show is the command whose job it is"
     red = json.loads(_run("obk-config", "show", str(f), "--json", "--redact").stdout)
     assert red["wifi"]["password"] != "correct horse battery" and red["mqtt"]["password"] != "synthMqttPass"
@@ -53,17 +60,26 @@ def test_extract_set_diff_write(tmp_path: Path) -> None:
     cfg = tmp_path / "cfg.bin"
     r = _run("obk-config", "extract", str(dump), "--chip", "BK7231N", "-o", str(cfg))
     assert r.exit_code == 0 and cfg.read_bytes() == obk_fixture(SECTOR_FIXTURE)[:3584]
-    assert _run("obk-config", "extract", str(dump), "-o", str(cfg)).exit_code == 1, "no overwrite without --force"
+    assert _run("obk-config", "extract", str(dump), "-o", str(cfg)).exit_code == 1, (
+        "no overwrite without --force"
+    )
     new = tmp_path / "new.bin"
     r = _run("obk-config", "set", str(cfg), "ssid=CliNet", "pin.10=LED_n:1", "-o", str(new))
     assert r.exit_code == 0, r.output
     shown = json.loads(_run("obk-config", "show", str(new), "--json").stdout)
-    assert shown["wifi"]["ssid"] == "CliNet" and {"pin": 10, "role": 6, "role_name": "IOR_LED_n", "channel": 1,
-                                                  "channel2": 0} in shown["pins"]
+    assert (
+        shown["wifi"]["ssid"] == "CliNet"
+        and {"pin": 10, "role": 6, "role_name": "IOR_LED_n", "channel": 1, "channel2": 0} in shown["pins"]
+    )
     d = _run("obk-config", "diff", str(cfg), str(new), "--json")
     doc = json.loads(d.stdout)
     validate_schema(doc, "obk-config-diff.v1")
-    assert {x["field"] for x in doc["differences"]} == {"wifi_ssid", "roles[10]", "channels[10]", "changeCounter"}
+    assert {x["field"] for x in doc["differences"]} == {
+        "wifi_ssid",
+        "roles[10]",
+        "channels[10]",
+        "changeCounter",
+    }
     assert "wifi_ssid: 'SynthNet-2G' -> 'CliNet'" in _run("obk-config", "diff", str(cfg), str(new)).stdout
     assert _run("obk-config", "diff", str(cfg), str(cfg)).stdout.strip() == "identical"
     out = tmp_path / "qio.bin"
@@ -72,7 +88,9 @@ def test_extract_set_diff_write(tmp_path: Path) -> None:
     r = _run("obk-config", "write", str(qio), str(new), "--chip", "BK7231T", "-o", str(out))
     assert r.exit_code == 0
     data = out.read_bytes()
-    assert data[:0x1000] == b"\x55" * 0x1000 and oc.ObkConfig.parse(data[0x1E1000:]).get("wifi_ssid") == "CliNet"
+    assert (
+        data[:0x1000] == b"\x55" * 0x1000 and oc.ObkConfig.parse(data[0x1E1000:]).get("wifi_ssid") == "CliNet"
+    )
     r = _run("obk-config", "set", str(cfg), "bogus=1", "-o", str(tmp_path / "x.bin"))
     assert r.exit_code == 1 and not (tmp_path / "x.bin").exists()
 

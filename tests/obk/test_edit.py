@@ -10,11 +10,28 @@ from obkimg.obk import diff_configs, parse_assignments, recover_config, set_conf
 from tests.conftest import validate_schema
 from tests.obk.helpers import EF_FIXTURE, SECTOR_FIXTURE, V3_FIXTURE, dump_with, obk_fixture
 
-EDITS = ["ssid=HomeNet", "password=s3cret-pass", "mqtt_host=10.0.0.2", "mqtt_port=8883", "name=plug1",
-         "long_name=Kitchen Plug", "startup=backlog startDriver NTP", "pin.8=Relay_n:2", "pin.9.role=Button_n",
-         "pin.9.channel=2", "pin.9.channel2=3", "channel.2.type=Toggle", "channel.2.start=1", "flag.10=0",
-         "flag.LED_SMOOTH_TRANSITIONS=1", "static_ip.ip=192.168.1.50", "static_ip.netmask=255.255.255.0",
-         "mac=02:11:22:33:44:55", "web_password=admin1", "ledRemap=4,3,2,1,0"]
+EDITS = [
+    "ssid=HomeNet",
+    "password=s3cret-pass",
+    "mqtt_host=10.0.0.2",
+    "mqtt_port=8883",
+    "name=plug1",
+    "long_name=Kitchen Plug",
+    "startup=backlog startDriver NTP",
+    "pin.8=Relay_n:2",
+    "pin.9.role=Button_n",
+    "pin.9.channel=2",
+    "pin.9.channel2=3",
+    "channel.2.type=Toggle",
+    "channel.2.start=1",
+    "flag.10=0",
+    "flag.LED_SMOOTH_TRANSITIONS=1",
+    "static_ip.ip=192.168.1.50",
+    "static_ip.netmask=255.255.255.0",
+    "mac=02:11:22:33:44:55",
+    "web_password=admin1",
+    "ledRemap=4,3,2,1,0",
+]
 
 
 def _check_edited(res: oc.ObkConfigResult) -> None:
@@ -30,8 +47,12 @@ def _check_edited(res: oc.ObkConfigResult) -> None:
     chans = {c["channel"]: (c["type_name"], c["start_value"]) for c in doc["channels"]}
     assert chans[2] == ("ChType_Toggle", 1) and chans[1] == ("ChType_Toggle", -1)
     assert [f["bit"] for f in doc["flags"]["set"]] == [18]
-    assert doc["static_ip"] == {"ip": "192.168.1.50", "netmask": "255.255.255.0", "gateway": "0.0.0.0",
-                                "dns": "0.0.0.0"}
+    assert doc["static_ip"] == {
+        "ip": "192.168.1.50",
+        "netmask": "255.255.255.0",
+        "gateway": "0.0.0.0",
+        "dns": "0.0.0.0",
+    }
     assert doc["led"]["remap"] == [4, 3, 2, 1, 0]
     assert res.crc_valid
     validate_schema(doc, "obk-config.v1")
@@ -48,8 +69,20 @@ def test_set_bare_config_roundtrip() -> None:
     diff = diff_configs(data, out, show_secrets=True)
     validate_schema(diff, "obk-config-diff.v1")
     fields = {d["field"] for d in diff["differences"]}
-    assert {"wifi_ssid", "wifi_pass", "mqtt_port", "roles[8]", "channels2[9]", "channelTypes[2]",
-            "startChannelValues[2]", "genericFlags", "staticIP", "mac", "webPassword", "changeCounter"} <= fields
+    assert {
+        "wifi_ssid",
+        "wifi_pass",
+        "mqtt_port",
+        "roles[8]",
+        "channels2[9]",
+        "channelTypes[2]",
+        "startChannelValues[2]",
+        "genericFlags",
+        "staticIP",
+        "mac",
+        "webPassword",
+        "changeCounter",
+    } <= fields
     assert "roles[6]" not in fields and "ntpServer" not in fields
     assert diff_configs(data, data)["identical"] is True
     masked = diff_configs(data, out)
@@ -88,7 +121,7 @@ def test_set_v3_and_limits() -> None:
 def test_set_raw_sector_in_dump_touches_only_the_struct() -> None:
     dump = dump_with(obk_fixture(SECTOR_FIXTURE), 0x1D1000)
     out, res, _ = set_config(dump, EDITS, chip="BK7231N")
-    assert out[:0x1D1000] == dump[:0x1D1000] and out[0x1D1000 + 3584:] == dump[0x1D1000 + 3584:]
+    assert out[:0x1D1000] == dump[:0x1D1000] and out[0x1D1000 + 3584 :] == dump[0x1D1000 + 3584 :]
     assert res.location["offset"] == 0x1D1000
     _check_edited(res)
 
@@ -114,7 +147,7 @@ def test_set_easyflash_writes_new_live_entry() -> None:
     # a second edit again produces exactly one live copy
     out2, res2, _ = set_config(out, ["ssid=Second"])
     area2 = oc.parse_easyflash(out2)
-    assert [e.name for e in area2.entries if e.status == 2] .count("mY0bcFg") == 1
+    assert [e.name for e in area2.entries if e.status == 2].count("mY0bcFg") == 1
     assert res2.config.get("wifi_ssid") == "Second" and res2.config.get("changeCounter") == 5
 
 
@@ -137,7 +170,10 @@ def test_easyflash_writer_all_granularities(gran: int) -> None:
     res = recover_config(b"\xff" * 0x1000 + a2.build())
     assert res.config.get("wifi_ssid") == "v2" and res.location["granularity"] == gran
     compact = oc.ef_compact(a2)
-    assert [(e.name, e.status_name) for e in compact.entries] == [("nv_version", "write"), ("mY0bcFg", "write")]
+    assert [(e.name, e.status_name) for e in compact.entries] == [
+        ("nv_version", "write"),
+        ("mY0bcFg", "write"),
+    ]
     assert compact.sectors[-1].store == 1
 
 
@@ -160,9 +196,9 @@ def test_write_qio_plus_config_synthetic() -> None:
     for chip, off in (("BK7231N", 0x1D1000), ("BK7231T", 0x1E1000)):
         res = write_config(qio, cfg, chip=chip)
         out = res.data
-        assert out[:len(qio)] == qio, "QIO bytes unchanged"
-        assert out[len(qio):off] == b"\xff" * (off - len(qio))
-        assert out[off:off + 3584] == cfg[:3584] and out[off + 3584:off + 4096] == b"\xff" * 512
+        assert out[: len(qio)] == qio, "QIO bytes unchanged"
+        assert out[len(qio) : off] == b"\xff" * (off - len(qio))
+        assert out[off : off + 3584] == cfg[:3584] and out[off + 3584 : off + 4096] == b"\xff" * 512
         assert len(out) == off + 0x1000 and res.offset == off and res.mechanism == "raw"
         assert recover_config(out, chip=chip).location["offset"] == off
     with pytest.raises(DetectionError):
@@ -195,8 +231,8 @@ def test_write_bl602_into_partitioned_image() -> None:
     hdr = b"BFPT" + struct.pack("<HHI", 0, 2, 0)
     table = hdr + struct.pack("<I", zlib.crc32(hdr)) + ents + struct.pack("<I", zlib.crc32(ents))
     img = bytearray(b"\xff" * 0x200000)
-    img[0xE000:0xE000 + len(table)] = table
-    img[0xF000:0xF000 + len(table)] = table
+    img[0xE000 : 0xE000 + len(table)] = table
+    img[0xF000 : 0xF000 + len(table)] = table
     cfg = obk_fixture(SECTOR_FIXTURE)
     res = write_config(bytes(img), cfg, chip="BL602")
     assert res.mechanism == "easyflash" and any("formatted" in n.message for n in res.notes)

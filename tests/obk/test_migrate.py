@@ -14,6 +14,7 @@ from obkimg.formats import obk_config as oc
 from obkimg.obk import PIN_RULES, map_upk, new_from_tuya, recover_config
 from tests.conftest import real_files, real_path, validate_schema
 
+# fmt: off
 # role numbers: spec B1 (0..9) and new_pins.h order for the rest
 SPEC_ROLES = {"Relay": 1, "Relay_n": 2, "Button": 3, "Button_n": 4, "LED": 5, "LED_n": 6, "PWM": 7,
               "LED_WIFI": 8, "LED_WIFI_n": 9, "Button_ToggleAll": 10, "Button_ToggleAll_n": 11,
@@ -54,6 +55,7 @@ CASES = [
     ({"rl_on1_pin": 6, "rl_off1_pin": 7, "reset_pin": 8, "door1_magt_pin": 9, "k2pin_pin": 10},
      {}, ["rl_on1_pin", "rl_off1_pin", "reset_pin", "door1_magt_pin", "k2pin_pin"]),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("upk, pins, uncertain", CASES)
@@ -85,7 +87,7 @@ def test_conflicts_unknown_and_suggestions() -> None:
 def _upk_dumps() -> list[Path]:
     out = []
     for p in real_files("*.bin*"):
-        if "bk7231" not in p.parent.name and "other" != p.parent.name:
+        if "bk7231" not in p.parent.name and p.parent.name != "other":
             continue
         try:
             from obkimg.tuya import extract_keys
@@ -127,8 +129,10 @@ def test_every_real_dump_with_upk() -> None:
                 if m and rule.level:
                     lv = rule.level.format(n=m.groupdict().get("n") or "", x=m.groupdict().get("x", ""))
                     if keys.upk.get(lv) == 1 or (keys.upk.get(lv) == 0 and rule.low):
-                        assert key in mapped | conflicts or any(u["key"] == key for u in doc["uncertain"]), \
-                            (p.name, key)
+                        assert key in mapped | conflicts or any(u["key"] == key for u in doc["uncertain"]), (
+                            p.name,
+                            key,
+                        )
                 if m:
                     break
         # Wi-Fi copied when present (compared, never printed)
@@ -142,7 +146,11 @@ def test_real_known_devices() -> None:
     doc = new_from_tuya(p).to_dict(show_secrets=False)
     pins = {m["key"]: (m["gpio"], m["role_name"], m["channel"]) for m in doc["pins"]}
     assert pins["rl1_pin"] == (24, "IOR_Relay", 1) and pins["bt4_pin"] == (11, "IOR_Button", 4)
-    assert pins["netled1_pin"] == (22, "IOR_LED_WIFI_n", 0) and pins["total_bt_pin"] == (7, "IOR_Button_ToggleAll", 0)
+    assert pins["netled1_pin"] == (22, "IOR_LED_WIFI_n", 0) and pins["total_bt_pin"] == (
+        7,
+        "IOR_Button_ToggleAll",
+        0,
+    )
     assert [u["key"] for u in doc["uncertain"]] == ["remote_io"]
     tuyamcu = new_from_tuya(real_path("bk7231n", "BK7231N_Tuya_ATORCH_AT4P_EnergyMeter_TuyaMCU_2.1.17.bin"))
     assert tuyamcu.config.get("initCommandLine") == "backlog startDriver TuyaMCU; tuyaMcu_setBaudRate 115200"
@@ -152,8 +160,9 @@ def test_real_known_devices() -> None:
 def test_new_cli(tmp_path: Path) -> None:
     p = real_path("bk7231t", "BK7231T_TuyaConfig_PC44HA.bin")
     out = tmp_path / "cfg.bin"
-    r = CliRunner().invoke(cli, ["obk-config", "new", "--from-tuya", str(p), "-o", str(out), "--json",
-                                 "--name", "plug"])
+    r = CliRunner().invoke(
+        cli, ["obk-config", "new", "--from-tuya", str(p), "-o", str(out), "--json", "--name", "plug"]
+    )
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     validate_schema(doc, "obk-config-new.v1")
@@ -161,7 +170,8 @@ def test_new_cli(tmp_path: Path) -> None:
     cfg = oc.ObkConfig.parse(out.read_bytes(), strict=True)
     assert cfg.get("shortDeviceName") == "plug" and cfg.crc_variant == "signed"
     assert [u["key"] for u in doc["uncertain"]] == ["sel_pin_pin"]
-    txt = CliRunner().invoke(cli, ["obk-config", "new", "--from-tuya", str(p), "--chip", "BK7231T",
-                                   "-o", str(tmp_path / "b.bin")])
+    txt = CliRunner().invoke(
+        cli, ["obk-config", "new", "--from-tuya", str(p), "--chip", "BK7231T", "-o", str(tmp_path / "b.bin")]
+    )
     assert txt.exit_code == 0 and "UNCERTAIN sel_pin_pin" in txt.stdout
     assert CliRunner().invoke(cli, ["obk-config", "new", "--from-tuya", str(p)]).exit_code == 2

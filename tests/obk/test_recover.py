@@ -14,8 +14,10 @@ from tests.conftest import REAL, real_files, real_path, validate_schema
 from tests.obk.helpers import EF_FIXTURE, SECTOR_FIXTURE, dump_with, obk_fixture, read_any
 
 
-@pytest.mark.parametrize("chip, offset", [("BK7231N", 0x1D1000), ("BK7231M", 0x1D1000), ("BK7231T", 0x1E1000),
-                                          ("BK7231U", 0x1E1000)])
+@pytest.mark.parametrize(
+    "chip, offset",
+    [("BK7231N", 0x1D1000), ("BK7231M", 0x1D1000), ("BK7231T", 0x1E1000), ("BK7231U", 0x1E1000)],
+)
 def test_raw_location_per_chip(chip: str, offset: int) -> None:
     dump = dump_with(obk_fixture(SECTOR_FIXTURE), offset)
     res = recover_config(dump, chip=chip.lower())
@@ -60,8 +62,8 @@ def test_valid_beats_invalid_and_others_are_reported() -> None:
     bad = bytearray(good)
     bad[0x100] ^= 1
     buf = bytearray(dump_with(bytes(bad), 0x1D1000))
-    buf[0x1E1000:0x1E1000 + 4096] = good
-    buf[0x150000:0x150000 + 4096] = good
+    buf[0x1E1000 : 0x1E1000 + 4096] = good
+    buf[0x150000 : 0x150000 + 4096] = good
     res = recover_config(bytes(buf))
     assert res.location["offset"] == 0x1E1000 and res.crc_valid
     assert any(p.offset == 0x150000 and "another" in p.message for p in res.problems)
@@ -111,6 +113,7 @@ def test_summary_masks_by_default() -> None:
 
 # ---- real files --------------------------------------------------------------------------------
 
+
 def _metadata() -> dict[str, dict]:
     if not (REAL / "metadata.json").exists():
         pytest.skip("real fixtures absent")
@@ -119,17 +122,24 @@ def _metadata() -> dict[str, dict]:
 
 def test_real_bl602_dump_after_openbeken() -> None:
     path = real_path("bl602", "full_binary_with_app_OpenBL602_1.18.57.bin")
-    assert "after flashing OpenBL602" in _metadata()["bl602/full_binary_with_app_OpenBL602_1.18.57.bin"]["notes"]
+    assert (
+        "after flashing OpenBL602" in _metadata()["bl602/full_binary_with_app_OpenBL602_1.18.57.bin"]["notes"]
+    )
     for chip in (None, "BL602"):
         res = recover_config(path, chip=chip)
         loc = res.location
-        assert (loc["mechanism"], loc["key"], loc["partition"], loc["area_offset"], loc["area_size"]) == \
-            ("easyflash", "mY0bcFg", "PSM", 0x1E9000, 0x8000)
+        assert (loc["mechanism"], loc["key"], loc["partition"], loc["area_offset"], loc["area_size"]) == (
+            "easyflash",
+            "mY0bcFg",
+            "PSM",
+            0x1E9000,
+            0x8000,
+        )
         assert res.config.version == 5 and res.crc_variant == "unsigned" and res.chip == "BL602"
         assert res.config.get("longDeviceName").startswith("OpenBL602_")
         assert not [p for p in res.problems if p.severity != "info"]
         validate_schema(res.to_dict(show_secrets=False), "obk-config.v1")
-    assert res.config.build() == path.read_bytes()[loc["offset"]:loc["offset"] + 3584]
+    assert res.config.build() == path.read_bytes()[loc["offset"] : loc["offset"] + 3584]
 
 
 def test_real_files_without_openbeken_config() -> None:
@@ -144,17 +154,22 @@ def test_real_files_without_openbeken_config() -> None:
             recover_config(read_any(p))
 
 
-@pytest.mark.parametrize("qio, chip, offset", [("bk7231n/OpenBK7231N_QIO_1.18.300.bin", "BK7231N", 0x1D1000),
-                                               ("bk7231t/OpenBK7231T_QIO_1.18.300.bin", "BK7231T", 0x1E1000)])
+@pytest.mark.parametrize(
+    "qio, chip, offset",
+    [
+        ("bk7231n/OpenBK7231N_QIO_1.18.300.bin", "BK7231N", 0x1D1000),
+        ("bk7231t/OpenBK7231T_QIO_1.18.300.bin", "BK7231T", 0x1E1000),
+    ],
+)
 def test_real_qio_plus_config(qio: str, chip: str, offset: int) -> None:
     from obkimg.obk import write_config
 
     path = real_path(*qio.split("/"))
     out = write_config(path, obk_fixture(SECTOR_FIXTURE), chip=chip)
     qio_bytes = path.read_bytes()
-    assert out.data[:len(qio_bytes)] == qio_bytes, "QIO bytes unchanged"
-    assert out.data[len(qio_bytes):offset] == b"\xff" * (offset - len(qio_bytes))
-    assert len(out.data) == offset + 0x1000 and out.data[offset + 3584:] == b"\xff" * 512
+    assert out.data[: len(qio_bytes)] == qio_bytes, "QIO bytes unchanged"
+    assert out.data[len(qio_bytes) : offset] == b"\xff" * (offset - len(qio_bytes))
+    assert len(out.data) == offset + 0x1000 and out.data[offset + 3584 :] == b"\xff" * 512
     res = recover_config(out.data)
     assert res.location["offset"] == offset and res.crc_variant == "signed"
     assert res.config.build() == obk_fixture(SECTOR_FIXTURE)[:3584]

@@ -20,29 +20,52 @@ def _check_common(res: oc.ObkConfigResult, long_name: str, *, v5: bool) -> None:
     assert cfg.get("genericFlags") == int(exp["genericFlags"], 16)
     assert cfg.get("genericFlags2") == exp["genericFlags2"]
     g = cfg.get
-    simple = ["changeCounter", "otaCounter", "wifi_ssid", "wifi_pass", "mqtt_host", "mqtt_port", "mqtt_clientId",
-              "mqtt_userName", "mqtt_pass", "webappRoot", "shortDeviceName", "ntpServer", "mqtt_group",
-              "timeRequiredToMarkBootSuccessfull", "ping_host", "initCommandLine"]
+    simple = [
+        "changeCounter",
+        "otaCounter",
+        "wifi_ssid",
+        "wifi_pass",
+        "mqtt_host",
+        "mqtt_port",
+        "mqtt_clientId",
+        "mqtt_userName",
+        "mqtt_pass",
+        "webappRoot",
+        "shortDeviceName",
+        "ntpServer",
+        "mqtt_group",
+        "timeRequiredToMarkBootSuccessfull",
+        "ping_host",
+        "initCommandLine",
+    ]
     assert {k: g(k) for k in simple} == {k: exp[k] for k in simple}, "mismatch"
     assert g("longDeviceName") == long_name
     assert ":".join(f"{b:02x}" for b in g("mac")) == exp["mac"]
-    pins = {str(p["pin"]): {"role": p["role"], "role_name": p["role_name"], "channel": p["channel"]}
-            for p in cfg.pin_table()}
+    pins = {
+        str(p["pin"]): {"role": p["role"], "role_name": p["role_name"], "channel": p["channel"]}
+        for p in cfg.pin_table()
+    }
     assert pins == exp["pins"]
-    assert {str(c["channel"]): c["type"] for c in cfg.channel_table() if c["type"]} == \
-        {k: v for k, v in exp["channelTypes"].items()}
-    assert {str(c["channel"]): c["start_value"] for c in cfg.channel_table() if c["start_value"]} == \
-        exp["startChannelValues"]
-    assert [g("buttonShortPress"), g("buttonLongPress"), g("buttonHoldRepeat")] == \
-        exp["buttonShortPress/LongPress/HoldRepeat"]
+    assert {str(c["channel"]): c["type"] for c in cfg.channel_table() if c["type"]} == {
+        k: v for k, v in exp["channelTypes"].items()
+    }
+    assert {str(c["channel"]): c["start_value"] for c in cfg.channel_table() if c["start_value"]} == exp[
+        "startChannelValues"
+    ]
+    assert [g("buttonShortPress"), g("buttonLongPress"), g("buttonHoldRepeat")] == exp[
+        "buttonShortPress/LongPress/HoldRepeat"
+    ]
     assert g("ledRemap") == exp["ledRemap"]
     assert g("led_corr") == pytest.approx(exp["led_corr"], rel=1e-6)
     doc = res.to_dict()
     assert doc["flags"]["set"] == [{"bit": 10, "name": "MQTT_BROADCASTSELFSTATEONCONNECT"}]
     if v5:
         v5x = exp["v5_only"]
-        assert (g("wifi_ssid2"), g("wifi_pass2"), g("webPassword")) == \
-            (v5x["wifi_ssid2"], v5x["wifi_pass2"], v5x["webPassword"])
+        assert (g("wifi_ssid2"), g("wifi_pass2"), g("webPassword")) == (
+            v5x["wifi_ssid2"],
+            v5x["wifi_pass2"],
+            v5x["webPassword"],
+        )
     else:
         assert doc["wifi"]["ssid2"] is None and "wifi_ssid2" not in cfg.offsets()
     validate_schema(doc, "obk-config.v1")
@@ -66,7 +89,11 @@ def test_v3_vector() -> None:
     data = obk_fixture(V3_FIXTURE)
     exp = expected()[V3_FIXTURE]
     res = recover_config(data)
-    assert (res.config.version, res.config.length, res.config.stored_crc) == (3, exp["struct_len"], exp["crc_byte"])
+    assert (res.config.version, res.config.length, res.config.stored_crc) == (
+        3,
+        exp["struct_len"],
+        exp["crc_byte"],
+    )
     assert res.crc_variant == "signed" and res.config.crc_range == (4, 2016)
     _check_common(res, expected()["fields_common"]["longDeviceName"]["bk7231 files"], v5=False)
     assert res.config.build() == data
@@ -82,8 +109,12 @@ def test_bl602_easyflash_vector() -> None:
     assert res.crc_variant == "unsigned" and res.expected_variant == "unsigned"
     assert cfg.crc_for("signed") == exp["crc_if_signed"]
     loc = res.location
-    assert (loc["mechanism"], loc["key"], loc["granularity"], loc["entry_status"]) == \
-        ("easyflash", "mY0bcFg", 8, "write")
+    assert (loc["mechanism"], loc["key"], loc["granularity"], loc["entry_status"]) == (
+        "easyflash",
+        "mY0bcFg",
+        8,
+        "write",
+    )
     assert loc["entry_offset"] >= 0x1000, "the live copy is in sector 1"
     # the deleted older copy in sector 0 is reported, not used
     assert any("deleted" in p.message for p in res.problems)
@@ -94,7 +125,10 @@ def test_easyflash_area_details() -> None:
     area = oc.parse_easyflash(obk_fixture(EF_FIXTURE))
     assert area.gran == 8 and [s.offset for s in area.sectors] == [0, 0x1000]
     assert [(e.name, e.status_name, e.crc_ok) for e in area.entries] == [
-        ("mY0bcFg", "deleted", True), ("nv_version", "write", True), ("mY0bcFg", "write", True)]
+        ("mY0bcFg", "deleted", True),
+        ("nv_version", "write", True),
+        ("mY0bcFg", "write", True),
+    ]
     old = oc.ObkConfig.parse(area.value(area.entries[0]))
     assert old.get("wifi_ssid") == "OldNet" and old.get("changeCounter") == 2
     assert old.get("longDeviceName") == "OpenBL602_Old"
@@ -108,13 +142,14 @@ def test_roundtrip_every_vector_byte_exact() -> None:
     for name in (SECTOR_FIXTURE, V3_FIXTURE):
         data = obk_fixture(name)
         cfg = oc.ObkConfig.parse(data)
-        assert cfg.build() == data[:cfg.length]
+        assert cfg.build() == data[: cfg.length]
         assert oc.ObkConfig.parse(cfg.build()).build() == cfg.build()
         # rebuilding every field from its parsed value gives the same bytes
         assert cfg.with_values({}, variant=cfg.crc_variant).build() == cfg.build()
 
 
 # ---- corrupted copies fail cleanly -------------------------------------------------------------
+
 
 def test_flipped_byte_is_a_crc_error() -> None:
     data = bytearray(obk_fixture(SECTOR_FIXTURE))
@@ -172,8 +207,10 @@ def test_easyflash_corrupted_entry_is_not_live() -> None:
         recover_config(bytes(data))
 
 
-@pytest.mark.parametrize("version, length, crc_len", [(1, 2016, 2016), (2, 2016, 2016), (3, 2016, 2016),
-                                                      (4, 3584, 3584), (5, 3584, 3584), (7, 3584, 3584)])
+@pytest.mark.parametrize(
+    "version, length, crc_len",
+    [(1, 2016, 2016), (2, 2016, 2016), (3, 2016, 2016), (4, 3584, 3584), (5, 3584, 3584), (7, 3584, 3584)],
+)
 def test_version_lengths(version: int, length: int, crc_len: int) -> None:
     data = obk_fixture(SECTOR_FIXTURE)
     raw = data[:4] + struct.pack("<i", version) + data[8:3584]
