@@ -91,8 +91,8 @@ def median_ms(fn: Callable[[], object], runs: int) -> float:
 def peer_times(paths: list[str], runs: int) -> dict[str, dict]:
     if not PEER_PYTHON.exists():
         return {}
-    r = subprocess.run([str(PEER_PYTHON), "-c", PEER_SCRIPT, str(runs), *paths], capture_output=True, text=True,
-                       timeout=600, check=False)
+    r = subprocess.run([str(PEER_PYTHON), "-c", PEER_SCRIPT, str(runs), *paths], capture_output=True,
+                       text=True, timeout=600, check=False)
     if r.returncode != 0:
         print(f"peer failed: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return {}
@@ -113,14 +113,15 @@ def main() -> int:
     print(f"Tuya KV extraction, median of {args.runs} runs, bytes in memory (target <= {TARGET_MS:.0f} ms)")
     peer = {} if args.no_peer else peer_times(paths, args.runs)
     worst = 0.0
-    header = f"{'dump':<58} {'size':>8} {'keys':>5} {'locate':>8} {'full':>8}   {'bk7231tools':>11} {'keys':>5} {'ratio':>6}"
+    header = (f"{'dump':<58} {'size':>8} {'keys':>5} {'locate':>8} {'full':>8}   {'bk7231tools':>11} "
+              f"{'keys':>5} {'ratio':>6}")
     print(header)
     print("-" * len(header))
     for path in paths:
         data = load(path).data
         keys = extract_keys(data)                      # warm-up: lazy imports, schema compilation
-        t_locate = median_ms(lambda: tuya_kv.locate(data), args.runs)
-        t_full = median_ms(lambda: extract_keys(data), args.runs)
+        t_locate = median_ms(lambda data=data: tuya_kv.locate(data), args.runs)
+        t_full = median_ms(lambda data=data: extract_keys(data), args.runs)
         worst = max(worst, t_full)
         p = peer.get(path, {})
         if "median_ms" in p:
@@ -131,8 +132,8 @@ def main() -> int:
             peer_txt = f"{'(not run)':>24}"
         print(f"{Path(path).name[:58]:<58} {len(data) // 1024:>6}Ki {len(keys.values):>5} {t_locate:6.2f}ms "
               f"{t_full:6.2f}ms   {peer_txt}")
-    first = subprocess.run([sys.executable, "-c", FIRST_CALL, str(ROOT), paths[0]], capture_output=True, text=True,
-                           check=False)
+    first = subprocess.run([sys.executable, "-c", FIRST_CALL, str(ROOT), paths[0]], capture_output=True,
+                           text=True, check=False)
     if first.returncode == 0:
         print(f"first call in a fresh interpreter (imports + compile included): {float(first.stdout):.1f} ms")
     print(f"worst full extraction: {worst:.2f} ms -> {'OK' if worst <= TARGET_MS else 'OVER TARGET'}")

@@ -210,7 +210,8 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     for other in found:
         if other is not loc and other.block_offsets:
             problems.append(Problem("info", f"another Tuya storage (key block at {other.key_offset:#x}, "
-                                    f"{len(other.block_offsets)} blocks) was not read", other.key_offset, FMT))
+                                    f"{len(other.block_offsets)} blocks) was not read", other.key_offset,
+                                    FMT))
     values, encodings = _decode_all(storage, problems)
     upk = _upk(values, problems)
     wifi = _wifi(values, problems)
@@ -230,8 +231,8 @@ def _decode_all(storage: kv.TuyaStorage, problems: list[Problem]) -> tuple[dict[
     for name, data in raw.items():
         value, enc = kv.decode_value(name, data)
         if name == "user_param_key" and enc == "text":
-            problems.append(Problem("warning", "user_param_key is neither JSON nor Tuya pseudo-JSON; kept as text",
-                                    None, FMT))
+            problems.append(Problem("warning", "user_param_key is neither JSON nor Tuya pseudo-JSON; kept "
+                                    "as text", None, FMT))
         values[name] = _mark_secrets(name, value)
         encodings[name] = enc
     return values, encodings
@@ -241,7 +242,8 @@ def _mark_secrets(name: str, value: Any) -> Any:
     if isinstance(value, str) and (name, None) in SECRET_FIELDS:
         return Secret(value)
     if isinstance(value, dict):
-        return {k: Secret(v) if isinstance(v, str) and (name, k) in SECRET_FIELDS else v for k, v in value.items()}
+        return {k: Secret(v) if isinstance(v, str) and (name, k) in SECRET_FIELDS else v
+                for k, v in value.items()}
     return value
 
 
@@ -266,8 +268,8 @@ def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
 
 def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     wsm = values.get("gw_wsm")
-    out: dict[str, Any] = {"ssid": None, "password": None, "base64": False, "source": None, "configured": False,
-                           "nc_tp": None, "stat": None, "region": None}
+    out: dict[str, Any] = {"ssid": None, "password": None, "base64": False, "source": None,
+                           "configured": False, "nc_tp": None, "stat": None, "region": None}
     if isinstance(wsm, dict):
         b64 = wsm.get("wfb64") == 1
         out.update(ssid=_b64(wsm.get("ssid"), "ssid", problems) if b64 else wsm.get("ssid"),

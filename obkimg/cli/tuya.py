@@ -9,9 +9,10 @@ from ._common import emit_json, input_argument, json_option, read_input
 
 @click.command("tuya-keys")
 @input_argument()
-@click.option("--chip", metavar="CHIP", help="Chip of the dump (BK7231N, BK7231T, BK7238...): breaks ties between "
-              "several storages; otherwise guessed.")
-@click.option("--redact", is_flag=True, help="Mask passwords and keys (shown by default: that is this command's job).")
+@click.option("--chip", metavar="CHIP", help="Chip of the dump (BK7231N, BK7231T, BK7238...): breaks ties "
+              "between several storages; otherwise guessed.")
+@click.option("--redact", is_flag=True,
+              help="Mask passwords and keys (shown by default: that is this command's job).")
 @json_option
 def tuya_keys(file: str, chip: str | None, redact: bool, as_json: bool) -> None:
     """Decrypt the Tuya KV storage of FILE and show every key.

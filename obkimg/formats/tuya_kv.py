@@ -334,9 +334,11 @@ class IndexEntry:
                 count //= 4
             else:
                 raise FormatError(f"index page does not fit 128 bytes (name_len {name_len}, "
-                                  f"part_count {count})", fmt=FMT, offset=offset + 11, path="index.part_count")
+                                  f"part_count {count})", fmt=FMT, offset=offset + 11,
+                                  path="index.part_count")
         if name_len == 0:
-            raise FormatError("index page has an empty name", fmt=FMT, offset=offset + 17, path="index.name_len")
+            raise FormatError("index page has an empty name", fmt=FMT, offset=offset + 17,
+                              path="index.name_len")
         fixed = page[:11] + count.to_bytes(2, "little") + page[13:]
         c_ = parse_with(_schema("INDEX_PAGE"), FMT, fixed, base=offset)
         used = 18 + name_len + 4 * count
@@ -524,7 +526,8 @@ class StorageLocation:
 
     def regions(self) -> list[Region]:
         """Regions for a dump model: protected block(s), key block, data area."""
-        out = [Region("tuya-protected", off, SECTOR_SIZE, "tuya-kv", "valid") for off in self.protected_offsets]
+        out = [Region("tuya-protected", off, SECTOR_SIZE, "tuya-kv", "valid")
+               for off in self.protected_offsets]
         if not self.key_from_protected:
             out.append(Region("tuya-kv-key", self.key_offset, SECTOR_SIZE, "tuya-kv", "valid",
                               detail={"key_variant": self.key_variant}))
@@ -626,7 +629,8 @@ def _locate(data: bytes) -> list[StorageLocation]:
                      if ph[16 * i:16 * i + 4] in _DATA_MAGIC_BYTES]
             if found:
                 magics = [m for _, m in found]
-                best = (len(found), name, _u32(max(set(magics), key=magics.count)), tuple(o for o, _ in found))
+                magic = _u32(max(set(magics), key=magics.count))
+                best = (len(found), name, magic, tuple(o for o, _ in found))
                 break
         p_offs = tuple(o for o, s in prot if s[8:24] == k)
         probs = list(problems)
@@ -695,8 +699,8 @@ class TuyaStorage:
         rows = [{"offset": b.offset, "block_id": b.block_id, "generation": b.generation,
                  "state": "live" if b.offset in live else "superseded", "index_pages": len(b.index_pages)}
                 for b in self.blocks]
-        rows += [{"offset": o, "block_id": None, "generation": None, "state": "bad-checksum", "index_pages": 0}
-                 for o in self.bad_offsets]
+        rows += [{"offset": o, "block_id": None, "generation": None, "state": "bad-checksum",
+                  "index_pages": 0} for o in self.bad_offsets]
         return sorted(rows, key=lambda r: r["offset"])
 
     def to_dict(self, *, show_secrets: bool = True) -> dict[str, Any]:
@@ -759,8 +763,8 @@ def read_storage(data: bytes, location: StorageLocation | None = None) -> TuyaSt
             except ObkImgError as e:
                 bad.append(off)
                 bid = int.from_bytes(s[8:10], "little")
-                problems.append(Problem("warning", f"data block (id {bid}, generation {_u32(s, 10)}) skipped: "
-                                        f"{e.message}", off, FMT))
+                problems.append(Problem("warning", f"data block (id {bid}, generation {_u32(s, 10)}) "
+                                        f"skipped: {e.message}", off, FMT))
     _report_area(data, location, blocks, bad, problems)
     live = _choose_live(blocks, problems)
     entries = _walk(live, problems)
@@ -785,8 +789,8 @@ def _report_area(data: bytes, loc: StorageLocation, blocks: list[DataBlock], bad
         if sector.count(0xFF) == len(sector):
             problems.append(Problem("info", "erased sector in the KV data area", off, FMT))
         else:
-            problems.append(Problem("warning", "sector in the KV data area is not a data block of this storage",
-                                    off, FMT))
+            problems.append(Problem("warning", "sector in the KV data area is not a data block of this "
+                                    "storage", off, FMT))
 
 
 def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataBlock]:
@@ -802,7 +806,8 @@ def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataB
         for other in copies[1:]:
             if other.generation == winner.generation:
                 problems.append(Problem("warning", f"two copies of block {bid} with the same generation "
-                                        f"{other.generation}; kept the one at {winner.offset:#x}", other.offset, FMT))
+                                        f"{other.generation}; kept the one at {winner.offset:#x}",
+                                        other.offset, FMT))
             else:
                 problems.append(Problem("info", f"older copy of block {bid} (generation {other.generation}) "
                                         f"superseded by the copy at {winner.offset:#x} (generation "
@@ -817,8 +822,8 @@ def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
     for b in live:
         index_pages = set(b.index_pages)
         if b.bitmap and b.bitmap[0] & 1:
-            problems.append(Problem("warning", f"block {b.block_id}: bitmap marks the header page as an index",
-                                    b.offset, FMT))
+            problems.append(Problem("warning", f"block {b.block_id}: bitmap marks the header page as an "
+                                    "index", b.offset, FMT))
         for p in sorted(index_pages):
             where = b.offset + p * PAGE_SIZE
             try:
@@ -829,15 +834,16 @@ def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
                 continue
             name = idx.name
             if idx.block_id != b.block_id or idx.page_id != p:
-                problems.append(Problem("error", f"index {name!r}: stored block/page {idx.block_id}/{idx.page_id} "
-                                        f"but found in block {b.block_id} page {p}", where, FMT))
+                problems.append(Problem("error", f"index {name!r}: stored block/page "
+                                        f"{idx.block_id}/{idx.page_id} but found in block {b.block_id} "
+                                        f"page {p}", where, FMT))
             value = _assemble(name, idx, blocks, where, problems)
             if value is None:
                 continue
             ok = sum32(value) == idx.checksum
             if not ok:
-                problems.append(Problem("error", f"value {name!r}: sum32 {sum32(value):#x} does not match the "
-                                        f"index ({idx.checksum:#x})", where, FMT))
+                problems.append(Problem("error", f"value {name!r}: sum32 {sum32(value):#x} does not match "
+                                        f"the index ({idx.checksum:#x})", where, FMT))
             entry = Entry(name, value, idx, b.offset, p, ok)
             prev = found.get(name)
             if prev is None:
@@ -846,8 +852,9 @@ def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
             keep = prev if prev.checksum_ok or not ok else entry
             found[name] = keep
             problems.append(Problem("warning", f"duplicate index for {name!r} in live blocks (block "
-                                    f"{prev.index.block_id} page {prev.page} and block {b.block_id} page {p}); "
-                                    f"kept block {keep.index.block_id} page {keep.page}", where, FMT))
+                                    f"{prev.index.block_id} page {prev.page} and block {b.block_id} "
+                                    f"page {p}); kept block {keep.index.block_id} page {keep.page}",
+                                    where, FMT))
     return list(found.values())
 
 
@@ -857,12 +864,13 @@ def _assemble(name: str, idx: IndexEntry, blocks: dict[int, DataBlock], where: i
     for part in idx.parts:
         blk = blocks.get(part.block_id)
         if blk is None:
-            problems.append(Problem("error", f"value {name!r}: part in block {part.block_id}, which has no valid "
-                                    "copy; value dropped", where, FMT))
+            problems.append(Problem("error", f"value {name!r}: part in block {part.block_id}, which has "
+                                    "no valid copy; value dropped", where, FMT))
             return None
         if not 1 <= part.first_page <= part.last_page < PAGES:
-            problems.append(Problem("error", f"value {name!r}: bad page range {part.first_page}..{part.last_page}"
-                                    f" in block {part.block_id}; value dropped", where, FMT))
+            problems.append(Problem("error", f"value {name!r}: bad page range "
+                                    f"{part.first_page}..{part.last_page} in block {part.block_id}; "
+                                    "value dropped", where, FMT))
             return None
         pages = range(part.first_page, part.last_page + 1)
         if any(p in blk.index_pages for p in pages):
@@ -946,13 +954,14 @@ def parse_upk(text: str) -> dict[str, Any]:
     Every run of characters other than ``{}[]:,`` is quoted, decimal integers without a leading
     zero are unquoted again, and ``,}`` becomes ``}``; the result must be a JSON object.
     """
-    s = _UPK_TOKEN.sub(lambda m: '"' + m.group(0).replace("\\", "\\\\").replace('"', '\\"') + '"', text.strip())
+    s = _UPK_TOKEN.sub(lambda m: json.dumps(m.group(0)), text.strip())
     s = _UPK_INT.sub(r"\1", s)
     s = s.replace(",}", "}").replace("{,", "{")
     try:
         obj = json.loads(s)
     except (ValueError, RecursionError) as e:
-        raise FormatError(f"user_param_key is not Tuya pseudo-JSON: {e}", fmt=FMT, path="user_param_key") from e
+        raise FormatError(f"user_param_key is not Tuya pseudo-JSON: {e}", fmt=FMT,
+                          path="user_param_key") from e
     if not isinstance(obj, dict):
         raise FormatError("user_param_key is not an object", fmt=FMT, path="user_param_key")
     return obj

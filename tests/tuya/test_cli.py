@@ -26,7 +26,8 @@ def test_json_document(tmp_path: Path) -> None:
     doc = json.loads(out)
     validate_schema(doc, "tuya-keys.v1")
     assert doc["wifi"]["ssid"] == "SynthNet-2G" and doc["wifi"]["password"] == "correct horse battery"
-    assert doc["device"]["local_key"] == "LocalKeySynth001" and doc["values"]["user_param_key"]["rl1_pin"] == 6
+    assert doc["device"]["local_key"] == "LocalKeySynth001"
+    assert doc["values"]["user_param_key"]["rl1_pin"] == 6
     st = doc["storage"]
     assert (st["key_offset"], st["protected_offsets"], st["key_variant"], st["block_count"]) == (
         0x1EE000, [0x1ED000], "8710+common", 15)

@@ -1,4 +1,4 @@
-"""Corrupted, truncated and random inputs fail cleanly: an ObkImgError or problems, never another exception."""
+"""Corrupted, truncated and random inputs fail cleanly: an ObkImgError or problems, never anything else."""
 
 from __future__ import annotations
 

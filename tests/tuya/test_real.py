@@ -83,7 +83,8 @@ def peer() -> dict[str, dict]:
     return json.loads(r.stdout)
 
 
-def _bk7231tools_view(data: bytes, loc: kv.StorageLocation) -> tuple[dict[str, bytes], dict[int, kv.DataBlock]]:
+def _bk7231tools_view(data: bytes,
+                      loc: kv.StorageLocation) -> tuple[dict[str, bytes], dict[int, kv.DataBlock]]:
     """What bk7231tools 2.1.2 reads (spec A11), rebuilt on our models: the 32 KiB from the key
     block, blocks in physical order with the first copy of each id winning (no generations), the
     first index of each name, and a value cut short where a part's block is outside the window."""
@@ -153,7 +154,8 @@ def test_every_sector_rebuilds_byte_for_byte(path: Path) -> None:
     (loc, *_) = find_storage(data)
     st = kv.read_storage(data, loc)
     base = dict(kv.BASE_KEYS)[loc.key_variant]
-    key_block = kv.KeyBlock.decrypt(data[loc.key_offset:loc.key_offset + kv.SECTOR_SIZE], offset=loc.key_offset)
+    sector = data[loc.key_offset:loc.key_offset + kv.SECTOR_SIZE]
+    key_block = kv.KeyBlock.decrypt(sector, offset=loc.key_offset)
     assert key_block.encrypt() == data[loc.key_offset:loc.key_offset + kv.SECTOR_SIZE]
     assert key_block.device_key == loc.device_key
     dkey = loc.data_key

@@ -37,7 +37,8 @@ def test_build_parse_round_trip_of_models() -> None:
     plain = b.build()
     assert len(plain) == kv.SECTOR_SIZE and sum32(plain[8:]) == int.from_bytes(plain[4:8], "little")
     again = kv.DataBlock.parse(plain, offset=0x5000)
-    assert again.build() == plain and again.index_pages == [1] and (again.block_id, again.generation) == (3, 9)
+    assert again.build() == plain and again.index_pages == [1]
+    assert (again.block_id, again.generation) == (3, 9)
     idx = kv.IndexEntry.parse(again.page(1))
     assert (idx.name, idx.length, idx.parts) == ("n", 1, (kv.Part(3, 2, 2),)) and idx.build() == again.page(1)
     kb = kv.KeyBlock(0, DEVICE_KEY)
@@ -85,7 +86,8 @@ def test_duplicate_names_bad_checksum_and_id_mismatch_are_reported() -> None:
     pages1 = {1: index_page("dup", b'"other"', 1, 1, [(1, 2, 2)]), 2: b'"other"'}
     keys = extract_keys(storage([block(0, 1, pages0, set(range(1, 8))), block(1, 1, pages1, {1})]))
     msgs = {p.message.split(":")[0]: p for p in keys.problems}
-    assert keys.values["dup"] == "ok" and "duplicate index for 'dup'" in " ".join(p.message for p in keys.problems)
+    assert keys.values["dup"] == "ok"
+    assert "duplicate index for 'dup'" in " ".join(p.message for p in keys.problems)
     assert keys.values["moved"] == "ok" and any("stored block/page 0/7" in p.message for p in keys.problems)
     assert keys.values["badsum"] == "ok"
     assert not next(e for e in keys.storage.entries if e.name == "badsum").checksum_ok
@@ -109,7 +111,8 @@ def test_swap_copy_with_higher_generation_wins_wherever_it_is() -> None:
 
 @pytest.mark.parametrize("variant", [name for name, _ in kv.BASE_KEYS])
 def test_every_base_key_variant_is_found(variant: str) -> None:
-    data = storage([block(0, 1, {1: index_page("x", b"1", 0, 1, [(0, 2, 2)]), 2: b"1"}, {1})], variant=variant)
+    blk = block(0, 1, {1: index_page("x", b"1", 0, 1, [(0, 2, 2)]), 2: b"1"}, {1})
+    data = storage([blk], variant=variant)
     keys = extract_keys(data)
     assert keys.storage.location.key_variant == variant and keys.values == {"x": 1}
 
@@ -123,7 +126,8 @@ def test_tuyaos3_magic() -> None:
 def test_protected_block_differences_and_extra_records() -> None:
     pages = {1: index_page("gw_bi", b'{"a":1}', 0, 1, [(0, 2, 2)]), 2: b'{"a":1}'}
     prot = kv.ProtectedBlock(0, DEVICE_KEY, 2 * 36 + 7 + 7, 0xFFFFFFFF,
-                             (kv.ProtectedRecord("gw_bi", b'{"a":2}'), kv.ProtectedRecord("gw_wsm", b'{"b":3}')))
+                             (kv.ProtectedRecord("gw_bi", b'{"a":2}'),
+                              kv.ProtectedRecord("gw_wsm", b'{"b":3}')))
     keys = extract_keys(storage([block(0, 1, pages, {1})], protected=prot))
     assert keys.storage.location.protected_offsets == (0,)
     assert keys.values == {"gw_bi": {"a": 1}, "gw_wsm": {"b": 3}}       # KV preferred; missing taken

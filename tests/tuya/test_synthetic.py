@@ -39,7 +39,7 @@ def region() -> bytes:
 
 def test_constants_match_the_readme(expected: dict) -> None:
     cr = expected["crypto"]
-    assert kv.MASTER_KEY == cr["master_key_ascii"].encode()
+    assert cr["master_key_ascii"].encode() == kv.MASTER_KEY
     assert kv.encrypt(kv.MASTER_KEY, b"\xff" * 16) == kv.SEARCH_MAGIC == bytes.fromhex(cr["search_magic_hex"])
     dk = kv.derive_data_key(bytes.fromhex(cr["device_key_hex"]), b"8710_2M")
     assert dk.hex() == cr["data_key_hex"]
@@ -64,9 +64,11 @@ def test_values_and_decoded_fields(which: str, request: pytest.FixtureRequest, e
     for e in st.entries:
         want = expected["keys"][e.name]
         assert e.value == want["value_utf8"].encode("latin-1")
-        assert (len(e.value), sum32(e.value), e.index.element) == (want["length"], want["sum32"], want["element"])
+        assert (len(e.value), sum32(e.value)) == (want["length"], want["sum32"])
+        assert e.index.element == want["element"]
         assert (e.index.block_id, e.page) == (want["index_block"], want["index_page"])
-        assert [[p.block_id, p.first_page, p.last_page] for p in e.index.parts] == want["parts_block_first_last"]
+        parts = [[p.block_id, p.first_page, p.last_page] for p in e.index.parts]
+        assert parts == want["parts_block_first_last"]
         assert e.checksum_ok
     d = expected["decoded"]
     assert keys.wifi["ssid"] == d["wifi_ssid"] and keys.wifi["password"] == d["wifi_password"]
@@ -78,8 +80,8 @@ def test_values_and_decoded_fields(which: str, request: pytest.FixtureRequest, e
         assert dev[ours] == d[theirs], ours
     assert dev["cloud_region"] == "EU" and dev["module"] == "CB2S" and dev["chip_env"] == "bk7231n"
     assert keys.values["user_param_key"] == {"Jsonver": "1.1.0", "bt1_lv": 0, "bt1_pin": 7, "crc": 42,
-                                             "module": "CB2S", "netled1_lv": 0, "netled1_pin": 26, "rl1_lv": 1,
-                                             "rl1_pin": 6}
+                                             "module": "CB2S", "netled1_lv": 0, "netled1_pin": 26,
+                                             "rl1_lv": 1, "rl1_pin": 6}
     assert keys.encodings["user_param_key"] == "upk"
     assert keys.values["wf_start_md"] == 3 and keys.values["em_sys_env"] == "bk7231n"
     assert keys.chip == "BK7231N"
@@ -97,7 +99,8 @@ def test_live_blocks_by_generation_and_stale_swap_copy(image: bytes, expected: d
         assert live[int(bid)].offset == int(want["flash_offset"], 16)
     stale = expected["stale_swap_copy"]
     old = [b for b in st.blocks if b not in st.live]
-    assert [(b.offset, b.block_id, b.generation) for b in old] == [(0x1FD000, stale["block_id"], stale["generation"])]
+    assert [(b.offset, b.block_id, b.generation) for b in old] == [
+        (0x1FD000, stale["block_id"], stale["generation"])]
     assert any(p.offset == 0x1FD000 and "superseded" in p.message for p in extract_keys(image).problems)
     # the erased swap sectors are reported, not fatal
     erased = {p.offset for p in extract_keys(image).problems if "erased" in p.message}
@@ -130,7 +133,8 @@ def test_find_storage_regions(image: bytes) -> None:
     (loc,) = find_storage(image)
     # the last two swap sectors are erased: the storage ends after the last block
     assert (loc.key_offset, loc.start, loc.end, loc.phase) == (0x1EE000, 0x1ED000, 0x1FE000, 0)
-    assert len(loc.block_offsets) == 15 and loc.key_variant == "8710+common" and loc.data_magic == kv.DATA_MAGIC
+    assert len(loc.block_offsets) == 15 and loc.key_variant == "8710+common"
+    assert loc.data_magic == kv.DATA_MAGIC
     names = [(r.name, r.offset, r.size) for r in loc.regions()]
     assert names == [("tuya-protected", 0x1ED000, 0x1000), ("tuya-kv-key", 0x1EE000, 0x1000),
                      ("tuya-kv-data", 0x1EF000, 0xF000)]
