@@ -80,9 +80,8 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
         add(Artifact("tuya_storage.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
                      "tuya-kv", "decoded Tuya key-value storage (contains secrets)"))
     if configs.obk is not None:
-        raw = getattr(configs.obk, "raw", None)
-        if isinstance(raw, (bytes, bytearray)):
-            add(Artifact("obk_config.bin", bytes(raw), "config", "obk-config", "OpenBeken mainConfig_t"))
+        add(Artifact("obk_config.bin", configs.obk.config.build(), "config", "obk-config",
+                     f"OpenBeken mainConfig_t v{configs.obk.config.version} (bare config file)"))
         doc = configs.obk.to_dict(show_secrets=True)
         add(Artifact("obk_config.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
                      "obk-config", "decoded OpenBeken config (contains secrets)"))

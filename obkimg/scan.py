@@ -50,10 +50,19 @@ def iter_files(folder: str | os.PathLike[str], *, all_files: bool = False) -> li
 
 
 def _version(details: dict[str, Any]) -> str | None:
+    """The firmware version a model reports (top level, or its app's identity / RBL / OTA header)."""
+    app = details.get("app")
+    if isinstance(app, dict):
+        ident = app.get("identity")
+        if isinstance(ident, dict) and ident.get("text"):
+            return str(ident["text"])
     for key in ("version", "firmware_version", "app_version", "sw_version"):
         v = details.get(key)
         if isinstance(v, str) and v:
             return v
+    header = details.get("header")
+    if isinstance(header, dict) and isinstance(header.get("sw_version"), str):
+        return header["sw_version"]
     return None
 
 
