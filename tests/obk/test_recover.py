@@ -95,9 +95,9 @@ def test_bare_config_opens_as_obk_config_image() -> None:
     assert [r.kind for r in img.regions()] == ["config"]
     ef = obkimg.open(obk_fixture(EF_FIXTURE))
     assert ef.kind == "obk-config" and [r.kind for r in ef.regions()] == ["easyflash", "config"]
-    # note: use the format module's probe; `obkimg.detect` is shadowed by the obkimg.detect submodule
     truncated = oc.detect(b"CFG\0" + (5).to_bytes(4, "little") + bytes(100))
     assert truncated is not None and truncated.confidence < 90
+    assert obkimg.detect(obk_fixture(SECTOR_FIXTURE))[0].kind == "obk-config"
     assert oc.detect(obk_fixture(SECTOR_FIXTURE)).confidence == 90
     assert oc.detect(b"garbage") is None and oc.detect(b"") is None
 
