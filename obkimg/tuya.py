@@ -132,7 +132,7 @@ class TuyaKeys:
     def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """Short, flat summary for ``obkimg info`` (secrets masked unless ``show_secrets``)."""
         loc = self.storage.location
-        return jsonable({
+        doc: dict[str, Any] = jsonable({
             "ssid": self.wifi.get("ssid"),
             "password": self.wifi.get("password"),
             "device_id": self.device.get("device_id"),
@@ -143,6 +143,7 @@ class TuyaKeys:
             "key_variant": loc.key_variant,
             "errors": sum(1 for p in self.problems if p.severity == "error"),
         }, show_secrets=show_secrets)
+        return doc
 
     def describe(self, *, show_secrets: bool = True) -> list[str]:
         """Human-readable lines (what ``obkimg tuya-keys`` prints)."""

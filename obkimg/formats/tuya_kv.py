@@ -226,7 +226,7 @@ def decrypt(key: bytes, data: bytes) -> bytes:
     if len(data) % 16:
         raise FormatError(f"AES-ECB input of {len(data)} bytes is not a multiple of 16", fmt=FMT)
     d = _cipher(key).decryptor()
-    return d.update(data) + d.finalize()
+    return bytes(d.update(data) + d.finalize())
 
 
 def encrypt(key: bytes, data: bytes) -> bytes:
@@ -234,7 +234,7 @@ def encrypt(key: bytes, data: bytes) -> bytes:
     if len(data) % 16:
         raise FormatError(f"AES-ECB input of {len(data)} bytes is not a multiple of 16", fmt=FMT)
     e = _cipher(key).encryptor()
-    return e.update(data) + e.finalize()
+    return bytes(e.update(data) + e.finalize())
 
 
 def derive_data_key(device_key: bytes, base: bytes) -> bytes:
@@ -696,9 +696,10 @@ class TuyaStorage:
 
     def block_states(self) -> list[dict[str, Any]]:
         live = {b.offset for b in self.live}
-        rows = [{"offset": b.offset, "block_id": b.block_id, "generation": b.generation,
-                 "state": "live" if b.offset in live else "superseded", "index_pages": len(b.index_pages)}
-                for b in self.blocks]
+        rows: list[dict[str, Any]] = [
+            {"offset": b.offset, "block_id": b.block_id, "generation": b.generation,
+             "state": "live" if b.offset in live else "superseded", "index_pages": len(b.index_pages)}
+            for b in self.blocks]
         rows += [{"offset": o, "block_id": None, "generation": None, "state": "bad-checksum",
                   "index_pages": 0} for o in self.bad_offsets]
         return sorted(rows, key=lambda r: r["offset"])
@@ -708,7 +709,7 @@ class TuyaStorage:
 
         loc = self.location
         live_ids = {b.block_id for b in self.live}
-        return jsonable({
+        doc: dict[str, Any] = jsonable({
             "key_offset": loc.key_offset,
             "key_from_protected": loc.key_from_protected,
             "device_key": Secret(loc.device_key.hex()),
@@ -730,6 +731,7 @@ class TuyaStorage:
                            "records": [r.name for r in p.records]} for p in self.protected],
             "usual_for": list(USUAL_KEY_OFFSETS.get(loc.key_offset, ())),
         }, show_secrets=show_secrets)
+        return doc
 
 
 def read_storage(data: bytes, location: StorageLocation | None = None) -> TuyaStorage:
