@@ -1321,7 +1321,9 @@ def decrypt_app(src: bytes | bytearray | memoryview | Bk7231Image, *, key: Key |
     if trim:
         n = bkcipher.recover_v031_length(img.app.image, k, APP_LOGICAL) if img.app.image_size % DATA == 16 else None
         if n is not None:
-            plain = plain[:n]
+            # encrypt v0.3.1 encrypted the partial last word with the address *without* 0x10000 (§3.4)
+            w = n - n % 4
+            plain = plain[:w] + bkcipher.crypt(img.app.image[w:w + 4], k, w)[:n - w]
     return plain
 
 
