@@ -84,7 +84,7 @@ import dataclasses
 import struct
 import zlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import construct as c
 
@@ -1485,7 +1485,7 @@ def _candidates(data: bytes, chip: str | None, info: ChipInfo | None) -> list[_C
             if cand:
                 found.append(cand)
         elif info.mechanism == "easyflash":
-            area = None
+            area: tuple[int, int, str | None] | None = None
             if info.bfpt:
                 psm = find_psm(data, table_offsets=info.bfpt)
                 if psm:
@@ -1656,7 +1656,7 @@ class ObkConfigImage(Image):
 
     result: ObkConfigResult
     data_size: int
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     @property
     def chip(self) -> str | None:
