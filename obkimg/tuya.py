@@ -32,7 +32,7 @@ from .formats import tuya_kv as kv
 from .model import Secret, jsonable
 from .source import SourceLike, load
 
-__all__ = ["TuyaKeys", "extract_keys", "find_storage", "SECRET_FIELDS"]
+__all__ = ["TuyaKeys", "Fields", "extract_keys", "find_storage", "SECRET_FIELDS"]
 
 FMT = kv.FMT
 
@@ -86,6 +86,21 @@ _CLOUD_REGIONS = {"tuyaeu": "EU", "tuyaus": "US", "tuyacn": "CN", "tuyain": "IN"
                   "tuyaeus": "EUS"}
 
 
+class Fields(dict):  # type: ignore[type-arg]
+    """A dict whose keys also read as attributes: ``keys.wifi["ssid"]`` or ``keys.wifi.ssid``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __repr__(self) -> str:  # may hold secrets
+        return f"Fields({', '.join(self)})"
+
+
 @dataclass(frozen=True, slots=True, repr=False)
 class TuyaKeys:
     """Everything recovered from one Tuya KV storage."""
@@ -94,8 +109,11 @@ class TuyaKeys:
     values: dict[str, Any]
     #: how each value was decoded: json, upk, text or bytes
     encodings: dict[str, str]
-    wifi: dict[str, Any]
-    device: dict[str, Any]
+    #: ssid, password (base64-decoded), base64, source, configured, nc_tp, stat, region
+    wifi: Fields
+    #: uuid, auth_key, psk_key, device_id, local_key, sec_key, product_key, firmware_key, schema_id, ...
+    device: Fields
+    #: one entry per GPIO of the pin map: key, gpio, role, channel, active_level
     pins: list[dict[str, Any]]
     #: the flat pin map (``user_param_key``; the old nested format flattened), None if absent
     upk: dict[str, Any] | None
@@ -218,7 +236,7 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     wifi = _wifi(values, problems)
     device = _device(values, upk)
     pins = _pins(upk)
-    return TuyaKeys(values, encodings, wifi, device, pins, upk, storage, tuple(problems),
+    return TuyaKeys(values, encodings, Fields(wifi), Fields(device), pins, upk, storage, tuple(problems),
                     chip or _guess_chip(values, upk, loc.key_offset), src.name)
 
 

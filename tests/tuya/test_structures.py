@@ -32,6 +32,25 @@ def test_value_spanning_three_blocks() -> None:
     assert not [p for p in keys.problems if p.severity != "info"]
 
 
+def test_empty_value_without_parts() -> None:
+    """part_count 0 is an empty value (BK7231GUIFlashTool accepts it too)."""
+    empty = kv.IndexEntry(0, 0, 0, 1, 0, b"none\x00", ()).build()
+    keys = extract_keys(storage([block(0, 1, {1: empty}, {1})]))
+    assert keys.storage.raw_values == {"none": b""} and keys.values == {"none": ""}
+    assert keys.storage.entries[0].checksum_ok
+
+
+def test_part_count_as_byte_count() -> None:
+    """The GUI also accepts part_count as a byte count (multiple of 4) when the record count cannot fit."""
+    name = b"n" * 99 + b"\x00"
+    page = kv.IndexEntry(sum32(b"v"), 1, 0, 1, 0, name, (kv.Part(0, 2, 2),), part_count=4).build()
+    assert page[11:13] == b"\x04\x00"
+    idx = kv.IndexEntry.parse(page)
+    assert idx.parts == (kv.Part(0, 2, 2),) and idx.part_count == 4 and idx.build() == page
+    keys = extract_keys(storage([block(0, 1, {1: page, 2: b"v"}, {1})]))
+    assert keys.storage.raw_values == {"n" * 99: b"v"}
+
+
 def test_build_parse_round_trip_of_models() -> None:
     b = block(3, 9, {1: index_page("n", b"v", 3, 1, [(3, 2, 2)]), 2: b"v"}, {1})
     plain = b.build()

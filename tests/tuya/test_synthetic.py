@@ -73,6 +73,7 @@ def test_values_and_decoded_fields(which: str, request: pytest.FixtureRequest, e
     d = expected["decoded"]
     assert keys.wifi["ssid"] == d["wifi_ssid"] and keys.wifi["password"] == d["wifi_password"]
     assert keys.wifi["base64"] is True and keys.wifi["source"] == "gw_wsm"
+    assert keys.wifi.ssid == d["wifi_ssid"] and keys.device.local_key == d["local_key"]   # attributes too
     dev = keys.device
     for ours, theirs in (("uuid", "uuid"), ("auth_key", "auth_key"), ("psk_key", "psk_key"),
                          ("device_id", "device_id"), ("local_key", "local_key"), ("sec_key", "sec_key"),
