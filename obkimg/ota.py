@@ -83,7 +83,7 @@ def firmware_from(data: bytes, *, template: BootHeader | None = None) -> Firmwar
         fw = dump.running_firmware()
         return FirmwareInput(fw, "dump", f"running firmware of the dump (FW slot {dump.fw_active_slot})")
     if data[:4] == BFNP:
-        img = BootImage.parse(data, role="firmware")
+        img = BootImage.parse(data)
         if img.role != "firmware":
             raise MismatchError(f"this BL602 image is a {img.role}, not a firmware for the FW partition", fmt=FMT,
                                 offset=0)
