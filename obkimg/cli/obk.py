@@ -184,10 +184,17 @@ def write(dump: str, config: str, chip: str | None, output: str, force: bool) ->
 )
 @_chip_option
 @click.option("--name", metavar="NAME", help="Short device name (default obk<8 hex> from the device's uuid).")
+@click.option("--show-secrets", is_flag=True, help="Print the Wi-Fi password instead of masking it.")
 @output_option(required=False, help="Where to write the new config ('-' for stdout).")
 @json_option
 def new(
-    from_tuya: str, chip: str | None, name: str | None, output: str | None, force: bool, as_json: bool
+    from_tuya: str,
+    chip: str | None,
+    name: str | None,
+    show_secrets: bool,
+    output: str | None,
+    force: bool,
+    as_json: bool,
 ) -> None:
     """A new OpenBeken config from a Tuya backup: Wi-Fi, names, pins and TuyaMCU baud.
 
@@ -199,7 +206,7 @@ def new(
     if output is None and not as_json:
         raise click.UsageError("give -o FILE for the config and/or --json for the mapping")
     res = new_from_tuya(read_input(from_tuya), chip=chip, name=name)
-    doc = res.to_dict()
+    doc = res.to_dict(show_secrets=show_secrets)
     if as_json:
         emit_json(doc)
     else:

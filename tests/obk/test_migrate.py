@@ -175,3 +175,28 @@ def test_new_cli(tmp_path: Path) -> None:
     )
     assert txt.exit_code == 0 and "UNCERTAIN sel_pin_pin" in txt.stdout
     assert CliRunner().invoke(cli, ["obk-config", "new", "--from-tuya", str(p)]).exit_code == 2
+
+
+def test_synthetic_tuya_image_wifi_and_upk(tmp_path: Path) -> None:
+    """The synthetic Tuya vector: Wi-Fi copied from gw_wsm (base64), pins from its UPK; masked output."""
+    from tests.conftest import fixture_path
+
+    src = fixture_path("tuya", "tuya_bk7231n_2MB.bin.gz")
+    exp = json.loads(fixture_path("tuya", "expected.json").read_text())["decoded"]
+    out = tmp_path / "cfg.bin"
+    r = CliRunner().invoke(cli, ["obk-config", "new", "--from-tuya", str(src), "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    validate_schema(doc, "obk-config-new.v1")
+    assert doc["wifi"]["password"] != exp["wifi_password"], "masked by default"
+    cfg = oc.ObkConfig.parse(out.read_bytes(), strict=True)
+    assert (cfg.get("wifi_ssid"), cfg.get("wifi_pass")) == (exp["wifi_ssid"], exp["wifi_password"])
+    assert cfg.crc_variant == "signed" and doc["chip"] == "BK7231N"
+    pins = {p["gpio"]: (p["role_name"], p["channel"]) for p in doc["pins"]}
+    assert pins == {6: ("IOR_Relay", 1), 7: ("IOR_Button", 1), 26: ("IOR_LED_WIFI_n", 0)}
+    assert doc["uncertain"] == [] and doc["unknown"] == []
+    shown = CliRunner().invoke(
+        cli, ["obk-config", "new", "--from-tuya", str(src), "--json", "--show-secrets"]
+    )
+    wifi = json.loads(shown.stdout)["wifi"]
+    assert (wifi["ssid"], wifi["password"]) == (exp["wifi_ssid"], exp["wifi_password"])
