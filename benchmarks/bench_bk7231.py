@@ -107,7 +107,8 @@ def main() -> None:
         q = (_synth.qio(), "<synthetic QIO>")
     qio, qname = q
     ms = median_ms(lambda: qio_to_ua(qio), args.runs, setup=bkcipher._cached_stream.cache_clear)
-    ms_trim = median_ms(lambda: qio_to_ua(qio, trim=True), args.runs, setup=bkcipher._cached_stream.cache_clear)
+    ms_trim = median_ms(lambda: qio_to_ua(qio, trim=True), args.runs,
+                        setup=bkcipher._cached_stream.cache_clear)
     print(f"QIO -> UA ({Path(qname).name}, {len(qio)} bytes): {ms:7.1f} ms   trimmed: {ms_trim:7.1f} ms")
 
     if args.no_peer or not PEER_TOOL.exists():
@@ -126,7 +127,8 @@ def main() -> None:
             return
         print(f"peer bk7231tools dissect_dump (subprocess): {peer:7.1f} ms")
         if ours is not None:
-            print(f"obkimg info --json (subprocess):             {ours:7.1f} ms   ratio peer/ours {peer / ours:5.1f}x")
+            print(f"obkimg info --json (subprocess):             {ours:7.1f} ms   "
+                  f"ratio peer/ours {peer / ours:5.1f}x")
         print(f"in-process open+to_dict (cold) vs peer:      ratio peer/ours {peer / cold:5.1f}x")
 
 

@@ -139,7 +139,8 @@ def ua_to_qio(ua: Input, bootloader_from: Input, *, force: bool = False) -> byte
         at = 0x129F0A
     framed = crcframe.frame(image)
     if APP_START + len(framed) > at:
-        raise BuildError(f"the app does not fit before the app trailer at {at:#x}", fmt=bki.FMT_QIO, path="app")
+        raise BuildError(f"the app does not fit before the app trailer at {at:#x}", fmt=bki.FMT_QIO,
+                         path="app")
     out = bytearray(b"\xff" * (at + RBL_FRAMED_SIZE))
     out[:BOOT_PARTITION_END] = region
     out[APP_START:APP_START + len(framed)] = framed

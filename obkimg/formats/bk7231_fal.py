@@ -117,7 +117,8 @@ class FalEntry:
         })
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "flash_name": self.flash_name, "offset": self.offset, "length": self.length,
+        return {"name": self.name, "flash_name": self.flash_name, "offset": self.offset,
+                "length": self.length,
                 "reserved": self.reserved, "crc_framed": self.crc_framed,
                 "physical_offset": self.physical_offset, "physical_end": self.physical_end}
 

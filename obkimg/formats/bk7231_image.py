@@ -180,7 +180,8 @@ def app_identity(plain: bytes | bytearray | memoryview) -> dict[str, str] | None
     m = _OBK_RE.search(data)
     if m is not None:
         platform = m.group(1).decode()
-        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N", "OPENBL2028N": "N"}.get(platform.upper())
+        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N",
+               "OPENBL2028N": "N"}.get(platform.upper())
         out = {"firmware": "OpenBeken", "platform": platform, "version": m.group(2).decode(),
                "text": m.group(0).decode()}
         if fam:
@@ -293,7 +294,8 @@ def _code_from_framed(data: bytes, name: str, start: int, limit: int, address: i
     img_len: int | None = None
     if trailer is not None and trailer.header is not None:
         h = trailer.header
-        if 0 < h.size_raw <= h.size_package and start + _framed_size(h.size_raw) <= min(trailer.offset, limit):
+        if 0 < h.size_raw <= h.size_package and start + _framed_size(h.size_raw) <= min(trailer.offset,
+                                                                                        limit):
             img_len = h.size_raw
     if img_len is None:
         # the last non-empty 34-byte block before the trailer / end of the partition
@@ -384,7 +386,8 @@ def encrypt_bootloader(plain: bytes | bytearray | memoryview, key: Key | str = b
     fal = find_fal(img)
     if style == "t":
         if fal is None:
-            raise BuildError("T-style bootloader encryption needs the FAL table at the end", fmt=FMT_BOOTLOADER)
+            raise BuildError("T-style bootloader encryption needs the FAL table at the end",
+                             fmt=FMT_BOOTLOADER)
         off, _ = fal
         body = img[:off] + b"\xff" * (-off % DATA)
         return bkcipher.crypt(body, k, 0) + b"\xff" * 16 + img[off:]
@@ -535,7 +538,8 @@ class Bk7231Image(Image):
             lines.append(f"layout: {self.layout.name} ({self.layout.description})")
         if self.rotation:
             lines.append(f"rotated dump: file offset 0 is flash {self.rotation:#x} (read with wrap-around)")
-        lines.append(f"code key: {self.key_class}" + (f" ({bkcipher.key_hex(self._key)})" if self._key else ""))
+        key = f" ({bkcipher.key_hex(self._key)})" if self._key else ""
+        lines.append(f"code key: {self.key_class}{key}")
         if self.chip_reason:
             lines.append(f"chip evidence: {self.chip_reason}")
         if self.boot is not None and self.boot.version:
@@ -596,7 +600,8 @@ class Bk7231Image(Image):
             if len(part.image) >= h.size_raw:
                 got = fnv1a32(part.image[:h.size_raw])
                 if got != h.hash:
-                    found.append(Problem("error", f"{part.name} RBL: FNV-1a hash mismatch (stored {h.hash:#010x}, "
+                    found.append(Problem("error",
+                                         f"{part.name} RBL: FNV-1a hash mismatch (stored {h.hash:#010x}, "
                                          f"computed {got:#010x})", part.trailer.offset, self.kind))
         return found
 
@@ -611,7 +616,8 @@ class Bk7231Image(Image):
                                     "bootloader", "bootloader decrypted (marker and FAL kept)"))
         if self.app is not None:
             a = self.app
-            out.append(Artifact("app_image.bin", a.image, "app-encrypted" if a.key_class != "zero" else "app-plain",
+            out.append(Artifact("app_image.bin", a.image,
+                                "app-encrypted" if a.key_class != "zero" else "app-plain",
                                 "app", "app image as stored (CRC stripped)"))
             if a.key is not None and not bkcipher.is_bypass(a.key):
                 out.append(Artifact("app_plain.bin", decrypt_app(self), "app-plain", "app",
@@ -690,8 +696,9 @@ def _code_region(part: CodePart, fmt: str, region_name: str, detail: dict[str, A
         if part.frame.bad_offsets:
             state = "bad-crc"
         if part.frame.trailing:
+            at = part.offset + part.size - part.frame.trailing
             probs.append(Problem("error", f"{region_name}: file ends inside a 34-byte block "
-                                 f"({part.frame.trailing} bytes)", part.offset + part.size - part.frame.trailing, fmt))
+                                 f"({part.frame.trailing} bytes)", at, fmt))
             state = "invalid" if state == "valid" else state
         detail = {**detail, "crc_blocks": part.frame.blocks, "crc_empty_blocks": part.frame.empty}
     if part.key is None:
@@ -715,7 +722,8 @@ def _trailer_region(t: Trailer, part: CodePart | None, fmt: str, name: str, tota
     full = _trailer_dict(t, part.payload_crc_ok if part else None) or {}
     first = ("name", "version", "size_raw", "payload_crc_ok")
     detail = {k: full[k] for k in first if k in full}
-    detail.update({k: v for k, v in full.items() if k not in first and k not in ("offset", "frame_ok", "error")})
+    detail.update({k: v for k, v in full.items() if k not in first and k not in ("offset", "frame_ok",
+                                                                                 "error")})
     return Region(name, t.offset, min(RBL_FRAMED_SIZE, total - t.offset), "rbl", state, tuple(probs), detail)
 
 
@@ -740,7 +748,8 @@ def _rotation(data: bytes) -> int:
     return BOOT_PARTITION_END
 
 
-def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | None, size: int) -> FlashLayout | None:
+def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | None,
+                  size: int) -> FlashLayout | None:
     fal_dl = info.fal_download if info else None
     fal_app = info.fal.get("app") if info and info.fal else None
     if fal_dl is not None:
@@ -868,7 +877,6 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         m.add(Region("fal", lo, hi - lo, "partition-table", "valid",
                      detail={"entries": len(binfo.fal.entries), **{e.name: f"{e.offset:#x}+{e.length:#x}"
                                                                   for e in binfo.fal.entries}}), nested=True)
-    boot_end = min(n, BOOT_PARTITION_END)
     if n < BOOT_PARTITION_END:
         problems.append(Problem("error", f"file ends at {n:#x}, inside the bootloader partition", n, kind))
     # app
@@ -900,8 +908,9 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         _data_regions(flash, layout, binfo, m, extra, kind)
     m.fill_gaps(0, n)
     if rotation:
-        problems.insert(0, Problem("info", f"dump is rotated: file offset 0 is flash {rotation:#x} (read from "
-                                   f"{rotation:#x} with wrap-around); region offsets are file offsets", 0, kind))
+        problems.insert(0, Problem("info", f"dump is rotated: file offset 0 is flash {rotation:#x} (read "
+                                   f"from {rotation:#x} with wrap-around); region offsets are file offsets",
+                                   0, kind))
     regions = m.regions()
     if rotation:
         regions = tuple(sorted((_rotate(r, rotation, n) for r in regions), key=lambda r: (r.offset, -r.size)))
@@ -986,9 +995,11 @@ def _download_region(flash: bytes, a: int, b: int, layout: FlashLayout, m: _Map,
             if not hdr.header_valid:
                 probs.append(Problem("error", "download RBL: bad header CRC-32", a + 0x5C, fmt))
             if not crc_ok:
-                probs.append(Problem("error", "download RBL: payload CRC-32 mismatch or payload truncated", a, fmt))
+                probs.append(Problem("error", "download RBL: payload CRC-32 mismatch or payload truncated",
+                                     a, fmt))
             info.update({"ota": hdr.to_dict(), "payload_crc_ok": crc_ok,
-                         "summary": f"OTA image {hdr.name} {hdr.version!r} ({hdr.compression}+{hdr.encryption}, "
+                         "summary": f"OTA image {hdr.name} {hdr.version!r} "
+                                    f"({hdr.compression}+{hdr.encryption}, "
                                     f"{hdr.size_package} bytes) at {a:#x}"})
             extra["download"] = info
             m.add(Region("download", a, min(end, b) - a, "download", state, tuple(probs),
@@ -1008,7 +1019,8 @@ def _download_region(flash: bytes, a: int, b: int, layout: FlashLayout, m: _Map,
         extra["littlefs"] = {"offset": lfs, "size": lfs_end - lfs,
                              "summary": f"LittleFS superblock at {lfs:#x}"}
         if lfs > a:
-            m.add(Region("download", a, lfs - a, "download", "erased" if _erased(flash, a, lfs) else "unknown"))
+            m.add(Region("download", a, lfs - a, "download", "erased" if _erased(flash, a,
+                                                                                 lfs) else "unknown"))
         m.add(Region("littlefs", lfs, lfs_end - lfs, "littlefs", "unknown", detail={"superblock": lfs}))
         info["summary"] = f"no OTA image; OpenBeken LittleFS at {lfs:#x}"
         extra["download"] = info
@@ -1094,7 +1106,9 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
 
 def _layout_fits_chip(lay: FlashLayout, chip: str) -> bool:
     fam = _family(chip)
-    return lay.name.startswith("bk7231n") if fam == "N" else lay.name.startswith("bk7231t") if fam == "T" else True
+    if fam == "N":
+        return lay.name.startswith("bk7231n")
+    return lay.name.startswith("bk7231t") if fam == "T" else True
 
 
 def _family(chip: str | None) -> str | None:
@@ -1105,7 +1119,8 @@ def _family(chip: str | None) -> str | None:
     return chip
 
 
-def _app_chip(key_class: str, ident: dict[str, str] | None, trailer_flash: int | None) -> tuple[str | None, str]:
+def _app_chip(key_class: str, ident: dict[str, str] | None, trailer_flash: int | None) -> tuple[str | None,
+                                                                                                str]:
     """Chip of a bare app / UA from its build strings, key and trailer position."""
     ev = []
     fam = ident.get("chip_family") if ident else None
@@ -1150,7 +1165,8 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
         reason += f"; N-family bootloader for {part.key_class}-key parts ({chip} and others)"
         chip = "BK7231N"
     if chip is None and info.fal_download is not None and info.fal_download[0] == 0x132000:
-        chip, reason = "BK7231T", (reason + "; " if reason else "") + "FAL download at 0x132000 without N marker"
+        chip = "BK7231T"
+        reason = (reason + "; " if reason else "") + "FAL download at 0x132000 without N marker"
     m = _Map(data, FMT_BOOTLOADER)
     bdetail = {"key_class": part.key_class, "marker": info.marker, "version": info.version,
                "fingerprint": info.fingerprint.name if info.fingerprint else None}
@@ -1190,7 +1206,8 @@ def _probe(data: bytes) -> list[Detection]:
         return []
     out: list[Detection] = []
     if _rotation(data):
-        return [Detection(FMT_DUMP, 92, f"{n:#x}-byte flash dump read from 0x11000 with wrap-around: CRC-framed "
+        return [Detection(FMT_DUMP, 92,
+                          f"{n:#x}-byte flash dump read from 0x11000 with wrap-around: CRC-framed "
                           f"app at 0, bootloader at {n - BOOT_PARTITION_END:#x}", None, 0, n),
                 Detection(FMT_UA, 30, "CRC-framed app at 0 (but the end of the file holds the bootloader)",
                           None, 0, n)]
@@ -1208,12 +1225,14 @@ def _probe(data: bytes) -> list[Detection]:
             why = (f"fingerprint {fp.name}" if fp else f"{boot_class}-key ARM vector at 0") + \
                   (", N marker at 0x110" if data[0x110:0x118] == N_MARKER else "")
             if n <= BOOT_PARTITION_END:
-                return [Detection(FMT_BOOTLOADER, 85, f"CRC-framed bootloader ({why})", fp.chip if fp else None,
+                return [Detection(FMT_BOOTLOADER, 85, f"CRC-framed bootloader ({why})",
+                                  fp.chip if fp else None,
                                   0, n)]
             has_app = _frames_ok(data, APP_START, min(8, (n - APP_START) // BLOCK))
             app_note = "CRC-framed app at 0x11000" if has_app else "no app at 0x11000"
             if n >= min(QIO_CONFIG_SIZES):
-                return [Detection(FMT_DUMP, 93, f"{n:#x}-byte flash dump: CRC-framed bootloader at 0 ({why}), "
+                return [Detection(FMT_DUMP, 93,
+                                  f"{n:#x}-byte flash dump: CRC-framed bootloader at 0 ({why}), "
                                   f"{app_note}", fp.chip if fp else None, 0, n),
                         Detection(FMT_QIO, 40, "starts like a QIO image but extends past the app partition",
                                   None, 0, n)]
@@ -1222,7 +1241,8 @@ def _probe(data: bytes) -> list[Detection]:
                 return [Detection(FMT_QIO, 93, f"QIO image: CRC-framed bootloader at 0 ({why}), {app_note}"
                                   + (", app RBL trailer at the end" if tail else ""), fp.chip if fp else None,
                                   0, n)]
-            return [Detection(FMT_QIO, 80, f"QIO-like image of {n:#x} bytes: CRC-framed bootloader at 0 ({why}), "
+            return [Detection(FMT_QIO, 80,
+                              f"QIO-like image of {n:#x} bytes: CRC-framed bootloader at 0 ({why}), "
                               f"{app_note}", fp.chip if fp else None, 0, n),
                     Detection(FMT_DUMP, 70, "partial flash dump (bootloader at 0)", None, 0, n)]
         if app_class != "unknown":
@@ -1240,13 +1260,16 @@ def _probe(data: bytes) -> list[Detection]:
             ev = ", ".join(x for x in ("FAL table" if fal else "", "N marker at 0x100" if marker else "",
                                        f"version {version}" if version else "") if x)
             return [Detection(FMT_BOOTLOADER, 82, f"plain bootloader: ARM vector at 0, {ev}", None, 0, n)]
-        out.append(Detection(FMT_APP, 50, "plain ARM binary (Beken vector B/LDR PC at 0), no framing", None, 0, n))
+        out.append(Detection(FMT_APP, 50, "plain ARM binary (Beken vector B/LDR PC at 0), no framing", None,
+                             0, n))
         return out
     if boot_class != "unknown" and n <= 0x11000:
-        return [Detection(FMT_BOOTLOADER, 82, f"encrypted bootloader: {boot_class}-key ARM vector at address 0",
+        return [Detection(FMT_BOOTLOADER, 82,
+                          f"encrypted bootloader: {boot_class}-key ARM vector at address 0",
                           None, 0, n)]
     if app_class != "unknown":
-        return [Detection(FMT_APP, 78, f"encrypted app: {app_class}-key ARM vector at address 0x10000", None, 0, n)]
+        return [Detection(FMT_APP, 78, f"encrypted app: {app_class}-key ARM vector at address 0x10000",
+                          None, 0, n)]
     return []
 
 
@@ -1265,7 +1288,8 @@ def analyze(data: bytes | bytearray | memoryview, *, kind: str | None = None) ->
     if kind is None:
         found = _probe(raw)
         if not found:
-            raise FormatError("not a BK7231 image: no CRC-framed bootloader or app, no ARM vector for a known key",
+            raise FormatError("not a BK7231 image: no CRC-framed bootloader or app, no ARM vector for a "
+                              "known key",
                               fmt=FMT_QIO, offset=0)
         kind = found[0].kind
     if kind in (FMT_QIO, FMT_DUMP):
@@ -1292,7 +1316,8 @@ def app_image(src: bytes | bytearray | memoryview | Bk7231Image) -> bytes:
     """The app image as stored (CRC stripped, still encrypted): the ``_enc.bin`` of the build."""
     img = _image_of(src)
     if img.app is None:
-        raise NotFoundError("no app in this image", fmt=img.kind, offset=APP_START if img.kind != FMT_UA else 0)
+        raise NotFoundError("no app in this image", fmt=img.kind,
+                            offset=APP_START if img.kind != FMT_UA else 0)
     return img.app.image
 
 
@@ -1317,9 +1342,11 @@ def decrypt_app(src: bytes | bytearray | memoryview | Bk7231Image, *, key: Key |
                            "UASCENT or zero key; pass key=", fmt=img.kind, offset=img.app.offset)
     plain = bkcipher.crypt(img.app.image, k, APP_LOGICAL)
     if not is_arm_vector(plain[:8]):
-        raise DecryptError("the key does not decrypt the app to an ARM vector", fmt=img.kind, offset=img.app.offset)
+        raise DecryptError("the key does not decrypt the app to an ARM vector", fmt=img.kind,
+                           offset=img.app.offset)
     if trim:
-        n = bkcipher.recover_v031_length(img.app.image, k, APP_LOGICAL) if img.app.image_size % DATA == 16 else None
+        n = bkcipher.recover_v031_length(img.app.image, k,
+                                         APP_LOGICAL) if img.app.image_size % DATA == 16 else None
         if n is not None:
             # encrypt v0.3.1 encrypted the partial last word with the address *without* 0x10000 (§3.4)
             w = n - n % 4
@@ -1401,7 +1428,8 @@ def _framed_header(h: RblHeader) -> bytes:
     return crcframe.frame(raw)
 
 
-def build_qio_from_app(app_plain: bytes | bytearray | memoryview, bootloader: bytes | bytearray | memoryview, *,
+def build_qio_from_app(app_plain: bytes | bytearray | memoryview,
+                       bootloader: bytes | bytearray | memoryview, *,
                        key: Key | str = bkcipher.KEY_TUYA, version: str = "1.00", layout: str = "bk7231n",
                        timestamp: int = 0, bootloader_version: str = "1.00") -> bytes:
     """Build a QIO image the way the Tuya/OpenBeken build does (spec §5.1):
@@ -1428,7 +1456,8 @@ def build_qio_from_app(app_plain: bytes | bytearray | memoryview, bootloader: by
     else:
         app_enc = bkcipher.beken_encrypt_v031(app, k, APP_LOGICAL)
     parts = QioParts(
-        boot, RblHeader.for_flash_image(boot, name="bootloader", version=bootloader_version, timestamp=timestamp),
+        boot, RblHeader.for_flash_image(boot, name="bootloader", version=bootloader_version,
+                                        timestamp=timestamp),
         app_enc, RblHeader.for_flash_image(app_enc, name="app", version=version, timestamp=timestamp),
         lay.bootloader_rbl, lay.app_rbl)
     return build_qio(parts)
@@ -1438,7 +1467,8 @@ def bootloader_region(src: bytes | bytearray | memoryview | Bk7231Image) -> tupl
     """The first 0x11000 physical bytes (bootloader partition) of a QIO, dump or framed bootloader,
     padded with 0xFF, and the analysed source (for its chip and key)."""
     img = _image_of(src)
-    if img.kind not in (FMT_QIO, FMT_DUMP, FMT_BOOTLOADER) or img.bootloader is None or not img.bootloader.framed:
+    if img.kind not in (FMT_QIO, FMT_DUMP,
+                        FMT_BOOTLOADER) or img.bootloader is None or not img.bootloader.framed:
         raise MismatchError(f"a {img.kind} has no bootloader region to take: give a QIO image, a flash dump "
                             "or a CRC-framed bootloader", fmt=img.kind)
     data = img.data
@@ -1453,7 +1483,8 @@ FORMAT = FormatInfo(
     name="BK7231 QIO image / UA image / flash dump / bootloader / app",
     family="bk7231",
     description="Beken BK7231 (T/N/M/BL2028N/Q/U/BK7252) code images: QIO full images, UA app images, "
-                "2 MiB and other flash dumps (also rotated by 0x11000), bootloaders (plain, _enc, CRC-framed) "
+                "2 MiB and other flash dumps (also rotated by 0x11000), bootloaders (plain, _enc, "
+                "CRC-framed) "
                 "and bare apps; bootloader/app CRC framing, RBL trailers, FAL table, key class, layout, "
                 "download partition, RF TLV (MAC), OpenBeken config and Tuya KV locations.",
     references=(

@@ -115,7 +115,8 @@ LAYOUTS: dict[str, FlashLayout] = {
                     0x131F9A, (0x132000, 0xAE000), 0x1E0000, 0x1E1000),
         FlashLayout("bk7231q", "BK7231Q (FAL app 0x110000, download 0xCC000)", 0x10F9A, 0x132000, 0x131F9A,
                     (0x132000, 0xCC000), 0x1E0000, 0x1E1000),
-        FlashLayout("bk7231u", "BK7231U / BK7252 OpenBeken QIO (beken_freertos_sdk)", 0xFE9A, 0x132000, 0x131F9A,
+        FlashLayout("bk7231u", "BK7231U / BK7252 OpenBeken QIO (beken_freertos_sdk)", 0xFE9A, 0x132000,
+                    0x131F9A,
                     (0x132000, 0xAE000), 0x1E0000, 0x1E1000),
     )
 }
@@ -210,7 +211,9 @@ def family_of_version(version: str | None) -> str | None:
 
 def decide_chip(*, fp: Fingerprint | None, marker: bool, version: str | None, key_class: str | None,
                 fal_download: tuple[int, int] | None, plain_u_layout: bool = False) -> tuple[str | None, str]:
-    """Chip name and the evidence for it (spec §7). ``key_class`` is that of the code (app, else bootloader)."""
+    """Chip name and the evidence for it (spec §7).
+
+    ``key_class`` is that of the code (the app, else the bootloader)."""
     evidence: list[str] = []
     vfam = family_of_version(version)
     if fp is not None:
@@ -245,7 +248,8 @@ def decide_chip(*, fp: Fingerprint | None, marker: bool, version: str | None, ke
     if key_class == "tuya":
         return "BK7231T", "; ".join(evidence + ["Tuya key without the N marker"])
     if plain_u_layout:
-        return "BK7231U", "; ".join(evidence + ["plaintext image with the beken_freertos_sdk layout (BK7231U or "
+        return "BK7231U", "; ".join(evidence + ["plaintext image with the beken_freertos_sdk layout "
+                                                "(BK7231U or "
                                                 "BK7252)"])
     if fal_download is not None and fal_download[0] == 0x132000 and key_class != "zero":
         return "BK7231T", "; ".join(evidence + ["T layout"])

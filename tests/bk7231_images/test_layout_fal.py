@@ -1,4 +1,7 @@
-"""FAL table, fingerprints, key classes, chip rules, bootloader encryption vectors (spec bk7231 §3.5, §5.4, §7)."""
+"""FAL table, fingerprints, key classes, chip rules, bootloader encryption vectors.
+
+Spec bk7231 §3.5 (bootloader encryption exceptions), §5.4 (FAL), §7 (detection).
+"""
 
 from __future__ import annotations
 
@@ -50,7 +53,8 @@ def test_fal_found_in_bootloaders(parts: tuple[str, str], offset: int, download:
 
 def test_fal_keeps_garbage_and_reserved() -> None:
     raw = b"01PE" + b"app\0junk".ljust(24, b"\0") + b"beken_onchip_crc".ljust(24, b"\0") + \
-        (0x10000).to_bytes(4, "little") + (0x110000).to_bytes(4, "little") + (0xE48592C9).to_bytes(4, "little")
+        (0x10000).to_bytes(4, "little") + (0x110000).to_bytes(4, "little") + (0xE48592C9).to_bytes(4,
+                                                                                                   "little")
     e = FalEntry.parse(raw)
     assert (e.name, e.reserved) == ("app", 0xE48592C9)
     assert e.build() == raw
@@ -78,7 +82,7 @@ def test_fal_zero_key_order_reversed() -> None:
     off, table = find_fal(crcframe.unframe(data))
     assert [(e.name, e.offset, e.length) for e in table.entries] == [
         ("download", 0x132000, 0xAE000), ("app", 0x10000, 0x110000), ("bootloader", 0x0, 0x10000)]
-    assert FAL_ENTRY_SIZE * 3 == table.size
+    assert table.size == FAL_ENTRY_SIZE * 3
 
 
 # ------------------------------------------------------------------------------------ bootloader crypto
@@ -106,9 +110,11 @@ def test_t_enc_layout() -> None:
 
 
 def test_real_sdk_bootloaders_equal_fixtures() -> None:
-    for name, fx in (("TuyaSDK_bk7231n_bootloader.bin", N_PLAIN), ("TuyaSDK_bk7231n_bootloader_enc.bin", N_ENC)):
+    for name, fx in (("TuyaSDK_bk7231n_bootloader.bin", N_PLAIN), ("TuyaSDK_bk7231n_bootloader_enc.bin",
+                                                                   N_ENC)):
         assert real_path("bk7231n", name).read_bytes() == read(*fx), "mismatch"
-    for name, fx in (("TuyaSDK_bk7231t_bootloader.bin", T_PLAIN), ("TuyaSDK_bk7231t_bootloader_enc.bin", T_ENC)):
+    for name, fx in (("TuyaSDK_bk7231t_bootloader.bin", T_PLAIN), ("TuyaSDK_bk7231t_bootloader_enc.bin",
+                                                                   T_ENC)):
         assert real_path("bk7231t", name).read_bytes() == read(*fx), "mismatch"
 
 

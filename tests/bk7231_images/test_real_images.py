@@ -187,7 +187,7 @@ def test_dump_regions() -> None:
     # top-level regions tile the file without overlap
     top = sorted((r for r in img.regions() if r.name not in ("fal",)), key=lambda r: r.offset)
     assert top[0].offset == 0 and top[-1].end == img.size
-    assert all(a.end == b.offset for a, b in zip(top, top[1:]))
+    assert all(a.end == b.offset for a, b in zip(top, top[1:], strict=False))
 
 
 def test_rotated_dump() -> None:
@@ -204,7 +204,8 @@ def test_rotated_dump() -> None:
 
 def test_no_app_trailer_dump() -> None:
     """TuyaOS 3.3 dump: app written after an OTA without an in-flash trailer; still fully valid."""
-    img = bi.analyze(real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin").read_bytes())
+    img = bi.analyze(real_path("bk7231n",
+                               "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin").read_bytes())
     assert img.app.trailer is None and img.ok and img.app.decrypt_ok
     assert any("no app RBL trailer" in p.message for p in img.problems())
 
