@@ -40,6 +40,16 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False,
     return dest
 
 
+def _mode_for(dest: str) -> int:
+    """Permissions of the replaced file, else what open() would give a new file (0o666 minus umask)."""
+    try:
+        return os.stat(dest).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False,
                  inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
@@ -48,6 +58,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool
     folder = os.path.dirname(os.path.abspath(dest))
     fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".", suffix=".part", dir=folder)
     try:
+        os.fchmod(fd, _mode_for(dest))
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()

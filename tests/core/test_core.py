@@ -130,3 +130,16 @@ def test_detect_stays_callable_after_open(tmp_path) -> None:  # type: ignore[no-
         obkimg.open(p)
     importlib.import_module("obkimg.detect")
     assert callable(obkimg.detect) and obkimg.detect(p) == []
+
+
+def test_atomic_writer_uses_normal_permissions(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "perm.bin"
+    old = os.umask(0o022)
+    try:
+        write_atomic(out, b"1")
+    finally:
+        os.umask(old)
+    assert out.stat().st_mode & 0o777 == 0o644
+    out.chmod(0o600)
+    write_atomic(out, b"2", force=True)
+    assert out.stat().st_mode & 0o777 == 0o600
