@@ -137,7 +137,7 @@ class FalTable:
             from ..errors import MagicError
 
             raise MagicError(FMT, FAL_MAGIC, buf[:4], offset=base)
-        entries = []
+        entries: list[FalEntry] = []
         pos = 0
         while pos + 4 <= len(buf) and buf[pos:pos + 4] == FAL_MAGIC and len(entries) < MAX_ENTRIES:
             entries.append(FalEntry.parse(buf[pos:pos + FAL_ENTRY_SIZE], base=base + pos))

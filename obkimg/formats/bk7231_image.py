@@ -476,7 +476,8 @@ class Bk7231Image(Image):
             if self.app is not None and self.app.key is not None and self.app.image_size % DATA == 16:
                 length = bkcipher.recover_v031_length(self.app.image, self.app.key, APP_LOGICAL)
             self.extra["original_length"] = length
-        return self.extra["original_length"]
+        value: int | None = self.extra["original_length"]
+        return value
 
     # --------------------------------------------------------------------------------- details
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -625,8 +626,12 @@ class Bk7231Image(Image):
         return out
 
 
-def _mk(kind: str, *args: Any) -> Bk7231Image:
-    return Bk7231Image(*args, kind=kind)
+def _mk(kind: str, data: bytes, chip: str | None, reason: str, layout: FlashLayout | None, key_class: str,
+        bootloader: CodePart | None, boot: BootInfo | None, app: CodePart | None, rotation: int,
+        regions: tuple[Region, ...], problems: tuple[Problem, ...], extra: dict[str, Any]) -> Bk7231Image:
+    return Bk7231Image(data=data, chip_name=chip, chip_reason=reason, layout=layout, key_class=key_class,
+                       bootloader=bootloader, boot=boot, app=app, rotation=rotation, region_list=regions,
+                       problem_list=problems, extra=extra, kind=kind)
 
 
 def _trailer_dict(t: Trailer | None, crc_ok: bool | None) -> dict[str, Any] | None:
