@@ -51,7 +51,16 @@ import construct as c
 
 from .._construct import build_with, parse_with
 from ..codecs.checksums import sum32
-from ..errors import ChecksumError, FormatError, MagicError, NotFoundError, ObkImgError, Problem
+from ..errors import (
+    BuildError,
+    ChecksumError,
+    FormatError,
+    MagicError,
+    NotFoundError,
+    ObkImgError,
+    Problem,
+    TruncatedError,
+)
 from ..model import Image, Region
 from . import Detection, FormatInfo
 
@@ -357,8 +366,6 @@ class IndexEntry:
         fill = self.fill if len(head) + len(self.fill) == PAGE_SIZE else b"\xff" * (PAGE_SIZE - len(head))
         out = head + fill
         if len(out) != PAGE_SIZE:
-            from ..errors import BuildError
-
             raise BuildError(f"index page for {self.name!r} needs {len(head)} bytes, more than {PAGE_SIZE}",
                              fmt=FMT, path="index")
         return out
@@ -388,8 +395,6 @@ class DataBlock:
     @classmethod
     def parse(cls, plain: bytes, *, offset: int = 0) -> DataBlock:
         if len(plain) < SECTOR_SIZE:
-            from ..errors import TruncatedError
-
             raise TruncatedError(FMT, SECTOR_SIZE, len(plain), offset=offset, path="data_block")
         h = parse_with(_schema("DATA_BLOCK_HEADER"), FMT, plain[:PAGE_SIZE], base=offset)
         if h.magic not in DATA_MAGICS:
@@ -413,8 +418,6 @@ class DataBlock:
             b"\xff" * (PAGE_SIZE - len(head))
         body = head[8:] + fill + b"".join(self.pages)
         if len(body) != SECTOR_SIZE - 8:
-            from ..errors import BuildError
-
             raise BuildError(f"data block {self.block_id} is {len(body) + 8} bytes, not {SECTOR_SIZE}",
                              fmt=FMT, path="data_block")
         return head[:4] + sum32(body).to_bytes(4, "little") + body
@@ -425,8 +428,12 @@ class DataBlock:
 
 @dataclass(frozen=True, slots=True, repr=False)
 class ProtectedRecord:
+    """One record of the protected block: ``u32 len, char[32] name, value``."""
+
     name: str
     value: bytes
+    #: the 32 stored name bytes (NUL padding as found), kept for byte-exact builds
+    name_raw: bytes = field(default=b"", compare=False)
 
     def __repr__(self) -> str:
         return f"ProtectedRecord({self.name!r}, {len(self.value)} bytes)"
@@ -460,20 +467,19 @@ class ProtectedBlock:
         while pos < h.data_length:
             r = parse_with(_schema("PROTECTED_RECORD"), FMT, inner[pos:h.data_length], base=offset + 32 + pos)
             name = bytes(r.name).split(b"\x00", 1)[0].decode("latin-1")
-            records.append(ProtectedRecord(name, bytes(r.value)))
+            records.append(ProtectedRecord(name, bytes(r.value), bytes(r.name)))
             pos += 36 + r.length
         return cls(offset, bytes(h.device_key), h.data_length, h.reserved, tuple(records), inner[pos:])
 
     def build(self, base: bytes = BASE_KEYS[0][1]) -> bytes:
         """The plaintext after the outer layer (inner area encrypted with the data key)."""
         inner = b"".join(build_with(_schema("PROTECTED_RECORD"), FMT, {
-            "length": len(r.value), "name": r.name.encode("latin-1").ljust(32, b"\x00"), "value": r.value})
+            "length": len(r.value), "value": r.value,
+            "name": r.name_raw if len(r.name_raw) == 32 else r.name.encode("latin-1").ljust(32, b"\x00")})
             for r in self.records)
         inner += self.inner_tail if len(inner) + len(self.inner_tail) == SECTOR_SIZE - 32 else \
             b"\xff" * (SECTOR_SIZE - 32 - len(inner))
         if len(inner) != SECTOR_SIZE - 32:
-            from ..errors import BuildError
-
             raise BuildError("protected records do not fit one sector", fmt=FMT, path="protected")
         cipher = encrypt(derive_data_key(self.device_key, base), inner)
         head = build_with(_schema("PROTECTED_HEADER"), FMT, {
