@@ -35,6 +35,13 @@ Data block plaintext (data key ``D[i] = base[i&3] + "HHRRQbyemofrtytf"[i] + K[i]
 Protected block: master-key outer layer (magic, sum32 of bytes 8..4095 *after* the outer layer,
 key, data_length, reserved), inner data-key layer from +32: records ``u32 len, char[32] name, value``.
 
+Seen in the real dumps beyond the spec: 16 block ids (0..15) in any order over all 17 sectors, with
+no fixed swap area, on newer BK7231N firmwares (TuyaOS 3.x) and on BK7252U (whose area spans 24
+sectors); the physical position is never the block id. Also a second protected copy at 0x1CF000 on five
+BK7231N firmwares, protected ``reserved`` words other than 0xFFFFFFFF, and protected records other
+than gw_bi / gw_wsm (``rcs.active``, ``kv.ccode.avtive``). Every sector is therefore searched, not a
+fixed 0x12000 window, and each protected copy is cross-checked against the KV values.
+
 Limitations: the 0x135726AB generation of the format is read with the same layout (the BK7238
 golden case confirms it); a storage whose key block *and* protected block are both lost cannot
 be decrypted; the app-image UPK search of bk7231tools is out of scope.
