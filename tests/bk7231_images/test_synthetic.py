@@ -193,3 +193,17 @@ def test_demo_is_a_valid_n_qio() -> None:
 def test_frame_helpers_agree() -> None:
     q = _synth.qio()
     assert crcframe.verify(q[:0x2000]).ok
+
+
+@pytest.mark.parametrize("size,cfg", [(0x1D2000, 0x1D1000)])
+def test_obk_qio_plus_config_is_a_dump(size: int, cfg: int) -> None:
+    """OpenBeken "QIO + config": the QIO padded with 0xFF up to the config sector plus that sector."""
+    q = bytearray(_synth.qio())
+    d = q + b"\xff" * (size - len(q))
+    d[cfg:cfg + 8] = b"CFG\x11" + (5).to_bytes(4, "little")
+    img = obkimg.open(bytes(d))
+    assert img.kind == "bk7231-dump" and img.chip == "BK7231N" and img.ok
+    regs = {r.name: r for r in img.regions()}
+    assert regs["obk-config"].offset == cfg and regs["obk-config"].end == size
+    assert regs["download"].state == "erased"
+    assert qio_to_ua(bytes(d)) == bytes(q[0x11000:])
