@@ -123,9 +123,11 @@ def test_superset_of_bk7231tools_with_equal_values(path: Path, peer: dict[str, d
     live = {b.block_id: b for b in st.live}
     for name, their_digest in theirs["keys"].items():
         # our rebuild of bk7231tools' reading gives exactly its bytes...
-        assert digest(view[name]) == their_digest, f"bk7231tools view of {name} not reproduced"
+        view_d = digest(view[name])
+        assert view_d == their_digest, f"bk7231tools view of {name} not reproduced"
         e = ours[name]
-        if digest(e.value) == their_digest:
+        ours_d = digest(e.value)
+        if ours_d == their_digest:
             continue
         # ...and where it differs from ours, bk7231tools is the one that is wrong: it read a block
         # copy older than the live one (it ignores generations), or a part lies beyond its window.
@@ -212,7 +214,8 @@ def test_region_read_pc44ha() -> None:
         pytest.skip("region read not present")
     keys = extract_keys(path)
     assert keys.storage.location.key_offset == 0 and len(keys.storage.blocks) == 17
-    assert keys.chip == "BK7231T" and isinstance(keys.values.get("user_param_key"), dict)
+    upk_is_dict = isinstance(keys.values.get("user_param_key"), dict)
+    assert keys.chip == "BK7231T" and upk_is_dict
     assert kv.detect(load(path).data).confidence == 90
 
 
