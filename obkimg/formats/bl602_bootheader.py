@@ -721,6 +721,14 @@ class BootImage(Image):
     def problems(self) -> list[Problem]:
         return self.header_problems() + self.image_problems()
 
+    def verify(self) -> list[Problem]:
+        """Strict: an unfilled template CRC (0 or 0xDEADBEEF without crc_ignore) is a mismatch too."""
+        found = Image.verify(self)
+        if self.header.crc_state == "unfilled":
+            found.append(Problem("error", f"header CRC32 {self.header.crc:#010x} is not filled in (computed "
+                                 f"{self.header.computed_crc:#010x})", self.base + 172, FMT))
+        return found
+
     def regions(self) -> list[Region]:
         hp = self.header_problems()
         bad = any(p.severity == "error" for p in hp)

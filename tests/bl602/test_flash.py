@@ -136,3 +136,18 @@ def test_detection_ranks_the_dump_above_its_boot_header() -> None:
     assert found[0].kind == "bl602-dump" and found[0].chip == "BL602"
     assert bf.detect(b"\xff" * 0x20000) is None
     assert bf.load(Source(fx("small", "whole_flash_data.bin"))).kind == "bl602-dump"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.binary(max_size=300), st.binary(max_size=300))
+def test_garbage_dump_raises_nothing(t0: bytes, fw: bytes) -> None:
+    data = bytearray(b"\xff" * 0x20000)
+    data[0xE000:0xE000 + 4 + len(t0)] = b"BFPT" + t0
+    data[0x10000:0x10000 + 4 + len(fw)] = b"BFNP" + fw
+    d = bf.FlashDump.parse(bytes(data))
+    json.dumps(jsonable(d.to_dict()))
+    d.artifacts()

@@ -95,3 +95,22 @@ def test_real_file_identified(path: Path) -> None:
     build = getattr(img, "build", None)
     if callable(build):
         assert build() == path.read_bytes(), "mismatch"
+
+
+def _foreign_files() -> list[Path]:
+    if not REAL.exists():
+        return []
+    return sorted(p for p in REAL.rglob("*") if p.is_file() and "bl602" not in p.parts
+                  and not p.name.endswith((".json", ".txt", ".md")))
+
+
+@pytest.mark.parametrize("path", _foreign_files(), ids=lambda p: p.name)
+def test_no_bl602_claim_on_other_chips(path: Path) -> None:
+    """The BL602 probes stay quiet on every real BK7231 / other file."""
+    from obkimg.formats import bl602_bootheader, bl602_dtb, bl602_efuse, bl602_flash, bl602_ota, bl602_partitions
+    from obkimg.source import load
+
+    data = load(path).data
+    for mod in (bl602_bootheader, bl602_partitions, bl602_ota, bl602_efuse, bl602_dtb, bl602_flash):
+        hit = mod.detect(data)
+        assert hit is None or hit.confidence <= 30, (path.name, mod.__name__)
