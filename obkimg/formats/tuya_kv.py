@@ -76,6 +76,7 @@ if TYPE_CHECKING:
     from ..tuya import TuyaKeys
 
 __all__ = [
+    "build_storage",
     "FMT",
     "FORMAT",
     "MASTER_KEY",
@@ -431,6 +432,44 @@ class DataBlock:
 
     def encrypt(self, data_key: bytes) -> bytes:
         return encrypt(data_key, self.build())
+
+
+def build_storage(values: dict[str, bytes], *, device_key: bytes, variant: str = "8710+common",
+                  element: int = 0x410000) -> bytes:
+    """A fresh, encrypted KV area (key block + data blocks) holding ``values``, as a device writes it.
+
+    Each value gets one index page followed by its value pages, in the same block (a new block is
+    started when a value does not fit the current one). Names are stored NUL-terminated. This is the
+    builder behind tests and the synthetic demo dump; it writes no swap copies or protected block.
+    """
+    if variant not in dict(BASE_KEYS):
+        raise BuildError(f"unknown key variant {variant!r}", fmt=FMT, path="variant")
+    data_key = derive_data_key(device_key, dict(BASE_KEYS)[variant])
+    blocks: list[tuple[dict[int, bytes], set[int]]] = [({}, set())]
+    next_page = 1
+    for name, value in values.items():
+        npages = 1 + -(-len(value) // PAGE_SIZE)
+        if npages > PAGES - 1:
+            raise BuildError(f"value {name!r} ({len(value)} bytes) does not fit one block", fmt=FMT, path=name)
+        if next_page + npages > PAGES:
+            blocks.append(({}, set()))
+            next_page = 1
+        pages, index = blocks[-1]
+        block_id = len(blocks) - 1
+        first = next_page + 1
+        last = next_page + npages - 1 if len(value) else first
+        pages[next_page] = IndexEntry(sum32(value), len(value), block_id, next_page, element,
+                                      name.encode() + b"\x00", (Part(block_id, first, last),)).build()
+        index.add(next_page)
+        for i in range(0, len(value), PAGE_SIZE):
+            pages[first + i // PAGE_SIZE] = value[i:i + PAGE_SIZE].ljust(PAGE_SIZE, b"\xff")
+        next_page += npages
+    out = KeyBlock(0, device_key).encrypt()
+    for block_id, (pages, index) in enumerate(blocks):
+        bitmap = sum(1 << p for p in index).to_bytes(4, "little")
+        raw = tuple(pages.get(p, b"\xff" * PAGE_SIZE) for p in range(1, PAGES))
+        out += DataBlock(0, block_id, 1, bitmap, raw, b"\xff" * (PAGE_SIZE - 19)).encrypt(data_key)
+    return out
 
 
 @dataclass(frozen=True, slots=True, repr=False)
