@@ -89,6 +89,7 @@ __all__ = [
     "boot2_image",
     "looks_like_bl602_code",
     "foreign_error",
+    "unique_problems",
     "find_headers",
     "header_report",
     "rebuild_headers",
@@ -527,6 +528,15 @@ def _all_ff(data: bytes) -> bool:
     return not data.strip(b"\xff")
 
 
+def unique_problems(found: list[Problem]) -> list[Problem]:
+    """``found`` without repeats (a model problem is usually also attached to its region)."""
+    out: list[Problem] = []
+    for p in found:
+        if not any((q.severity, q.message, q.offset) == (p.severity, p.message, p.offset) for q in out):
+            out.append(p)
+    return out
+
+
 #: strings that mark boot2 code (vendor blsp_boot2 / boot2_isp / boot2_iap builds)
 BOOT2_MARKERS = (b"BLSP_Boot2", b"BLSP Boot2", b"BLSP boot2", b"Boot2 start", b"Boot2 fail", b"Boot2 ISP",
                  b"BLFBVERF")
@@ -723,7 +733,7 @@ class BootImage(Image):
 
     def verify(self) -> list[Problem]:
         """Strict: an unfilled template CRC (0 or 0xDEADBEEF without crc_ignore) is a mismatch too."""
-        found = Image.verify(self)
+        found = unique_problems(Image.verify(self))
         if self.header.crc_state == "unfilled":
             found.append(Problem("error", f"header CRC32 {self.header.crc:#010x} is not filled in (computed "
                                  f"{self.header.computed_crc:#010x})", self.base + 172, FMT))

@@ -40,7 +40,7 @@ from ..errors import FormatError, Problem, TruncatedError
 from ..model import Image, Region, Secret
 from ..source import Source
 from . import Detection, FormatInfo
-from .bl602_bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES
+from .bl602_bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES, unique_problems
 
 __all__ = ["FORMAT", "FMT", "EFUSE", "EFUSE_SIZE", "SECURE_SAVE_SIZE", "Efuse", "EfuseImage", "mac_zero_count",
            "detect", "load"]
@@ -203,6 +203,9 @@ class EfuseImage(Image):
     @property
     def size(self) -> int:
         return len(self.data)
+
+    def verify(self) -> list[Problem]:
+        return unique_problems(Image.verify(self))
 
     def problems(self) -> list[Problem]:
         out = []

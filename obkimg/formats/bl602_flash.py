@@ -36,7 +36,7 @@ from ..model import Artifact, Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import MAGIC as BFNP
-from .bl602_bootheader import BootImage, boot2_image, fw_ota_bin
+from .bl602_bootheader import BootImage, boot2_image, fw_ota_bin, unique_problems
 from .bl602_dtb import FDT_MAGIC, DtbImage
 from .bl602_ota import XzImage
 from .bl602_partitions import (
@@ -278,6 +278,9 @@ class FlashDump(Image):
 
     def build(self) -> bytes:
         return self.data
+
+    def verify(self) -> list[Problem]:
+        return unique_problems(Image.verify(self))
 
     def problems(self) -> list[Problem]:
         out = list(self.found)

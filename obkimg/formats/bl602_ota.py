@@ -43,7 +43,7 @@ from ..model import Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import MAGIC as BFNP
-from .bl602_bootheader import BootImage, foreign_error
+from .bl602_bootheader import BootImage, foreign_error, unique_problems
 
 __all__ = [
     "FORMAT",
@@ -303,6 +303,11 @@ def xz_info(data: bytes, *, fmt: str = FMT_XZ, base: int = 0) -> XzInfo:
         raise FormatError(f"malformed XZ stream: {e}", fmt=fmt, offset=base, path="xz") from None
 
 
+def _msg(e: ObkImgError) -> str:
+    """An error as a Problem message (the offset is carried by the Problem)."""
+    return e.message + (f" in field {e.path}" if e.path else "") + (f" ({e.hint})" if e.hint else "")
+
+
 def _crc(data: bytes) -> int:
     from ..codecs.checksums import crc32
 
@@ -366,7 +371,9 @@ class OtaImage(Image):
                                       f"{where} at offset {len(data):#x}")
             if strict:
                 raise err
-            probs.append(Problem("error", err.render().split(": ", 1)[1], len(data), FMT))
+            probs.append(Problem("error", f"payload truncated: header says {hdr.length} bytes after the 512-byte "
+                                 f"header, the file has {len(payload)}; {where} at offset {len(data):#x}",
+                                 len(data), FMT))
         elif len(data) > OTA_HEADER_SIZE + hdr.length:
             probs.append(Problem("warning", f"{len(data) - OTA_HEADER_SIZE - hdr.length} bytes after the payload",
                                  OTA_HEADER_SIZE + hdr.length, FMT))
@@ -383,7 +390,7 @@ class OtaImage(Image):
             except ObkImgError as e:
                 if strict:
                     raise
-                probs.append(Problem("error", e.render().split(": ", 1)[1], e.offset, FMT))
+                probs.append(Problem("error", _msg(e), e.offset, FMT))
             if xz is not None:
                 if not xz.boot2_compatible:
                     probs.append(Problem("error", f"boot2 cannot decompress this XZ stream (filters "
@@ -394,7 +401,7 @@ class OtaImage(Image):
                 except ObkImgError as e:
                     if strict:
                         raise
-                    probs.append(Problem("error", e.render().split(": ", 1)[1], e.offset, FMT))
+                    probs.append(Problem("error", _msg(e), e.offset, FMT))
         elif hdr.compression == "raw" and len(payload) == hdr.length:
             fw = payload
         if fw is not None:
@@ -424,6 +431,9 @@ class OtaImage(Image):
 
     def problems(self) -> list[Problem]:
         return list(self.found)
+
+    def verify(self) -> list[Problem]:
+        return unique_problems(Image.verify(self))
 
     def regions(self) -> list[Region]:
         hstate = "valid"
@@ -506,7 +516,7 @@ class XzImage(Image):
         except ObkImgError as e:
             if strict:
                 raise
-            probs.append(Problem("error", e.render().split(": ", 1)[1], e.offset, FMT_XZ))
+            probs.append(Problem("error", _msg(e), e.offset, FMT_XZ))
         if xz is not None:
             if not xz.boot2_compatible:
                 probs.append(Problem("error", "boot2 cannot decompress this XZ stream (needs LZMA2 only, "
@@ -516,7 +526,7 @@ class XzImage(Image):
             except ObkImgError as e:
                 if strict:
                     raise
-                probs.append(Problem("error", e.render().split(": ", 1)[1], e.offset, FMT_XZ))
+                probs.append(Problem("error", _msg(e), e.offset, FMT_XZ))
         if fw is not None:
             inner, p = _inner(fw, FMT_XZ)
             probs += p
@@ -532,6 +542,9 @@ class XzImage(Image):
 
     def problems(self) -> list[Problem]:
         return list(self.found)
+
+    def verify(self) -> list[Problem]:
+        return unique_problems(Image.verify(self))
 
     def regions(self) -> list[Region]:
         n = len(self.data) - (32 if self.hash_trailer else 0)

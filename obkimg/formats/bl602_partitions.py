@@ -46,6 +46,7 @@ from ..errors import BuildError, ChecksumError, FormatError, MagicError, NotFoun
 from ..model import Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
+from .bl602_bootheader import unique_problems
 
 __all__ = [
     "FORMAT",
@@ -659,6 +660,9 @@ class TableRegion(Image):
     @property
     def size(self) -> int:
         return len(self.data)
+
+    def verify(self) -> list[Problem]:
+        return unique_problems(Image.verify(self))
 
     def problems(self) -> list[Problem]:
         out = [p for c in self.copies for p in c.problems if p.severity != "info"]

@@ -263,3 +263,9 @@ def test_garbage_ota_raises_only_obkimg_errors(data: bytes) -> None:
 
 def test_ota_header_struct_size() -> None:
     assert bo.OTA_HEADER.sizeof() == 512 and struct.calcsize("<16s4sI8s16s16s32s416s") == 512
+
+
+def test_verify_reports_each_problem_once() -> None:
+    img = bo.load(Source(real("OpenBL602_1.17.551_OTA.bin.xz.ota_cutted")))
+    found = img.verify()
+    assert len(found) == 1 and found[0].offset == 0x64000 and "XZ stream ends at offset 0x64000" in found[0].message
