@@ -1170,7 +1170,7 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
         chip, reason = decide_chip(fp=info.fingerprint, marker=info.marker, version=info.version,
                                    key_class=None, fal_download=info.fal_download)
         parts = "BK7231M / non-Tuya BK7231N / BL2028N" if part.key_class == "zero" else "BL2028N (Uascent)"
-        reason += f"; {part.key_class}-key build: used on {parts} parts, which a bootloader alone does not tell apart"
+        reason += f"; {part.key_class}-key build: used on {parts} parts (a bootloader alone cannot tell)"
     if chip is None and info.fal_download is not None and info.fal_download[0] == 0x132000:
         chip = "BK7231T"
         reason = (reason + "; " if reason else "") + "FAL download at 0x132000 without N marker"
