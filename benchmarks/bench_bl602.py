@@ -3,7 +3,8 @@
 Run as ``python benchmarks/bench_bl602.py [runs]``. Prints the median of N runs for
 
 - ``obkimg.ota.pack`` (boot header + FW_OTA.bin + XZ + OTA header, what ``obkimg ota pack`` does),
-- bare ``lzma.compress`` of the same FW_OTA.bin with bflb-iot-tool's settings (CRC32, LZMA2, 32 KiB dictionary),
+- bare ``lzma.compress`` of the same FW_OTA.bin with bflb-iot-tool's settings (CRC32, LZMA2, 32 KiB
+  dictionary),
 - the same for ``obkimg.ota.unpack`` / ``obkimg.open`` of the result (for reference),
 - bflb-iot-tool's OTA step (``BflbIotTool.bl60x_mfg_ota_xz_gen``, run by /tmp/peers/bin/python or the
   interpreter named by $BFLB_PYTHON) in the same run, when that tool is installed; its output is also
@@ -37,7 +38,7 @@ PEER_PY = os.environ.get("BFLB_PYTHON", "/tmp/peers/bin/python")
 
 
 def synthetic_firmware(size: int = SIZE) -> bytes:
-    """Deterministic pseudo-firmware, about half compressible (random-looking blocks, repeated words, strings)."""
+    """Deterministic pseudo-firmware, about half compressible (random blocks, repeated words, strings)."""
     out = bytearray()
     seed = b"obkimg-bl602-bench"
     i = 0
@@ -85,8 +86,9 @@ def peer(fw_ota: bytes, runs: int) -> tuple[float, bytes] | None:
     try:
         with open(os.path.join(folder, "FW_OTA.bin"), "wb") as f:
             f.write(fw_ota)
-        p = subprocess.run([PEER_PY, "-c", PEER_SCRIPT, folder, str(runs)], capture_output=True, text=True,
-                           timeout=600)
+        p = subprocess.run(
+            [PEER_PY, "-c", PEER_SCRIPT, folder, str(runs)], capture_output=True, text=True, timeout=600
+        )
         if p.returncode != 0:
             print(f"bflb-iot-tool not usable: {p.stderr.strip().splitlines()[-1:]}")
             return None
@@ -102,8 +104,10 @@ def main() -> None:
     fw = synthetic_firmware()
     fw_ota = fw_ota_bin(fw)
     packed = ota.pack(fw)
-    print(f"firmware {len(fw)} bytes -> FW_OTA.bin {len(fw_ota)} bytes -> xz {len(packed.payload)} bytes "
-          f"({100 * len(packed.payload) / len(fw_ota):.1f} %), .xz.ota {len(packed.ota)} bytes; runs={runs}")
+    print(
+        f"firmware {len(fw)} bytes -> FW_OTA.bin {len(fw_ota)} bytes -> xz {len(packed.payload)} bytes "
+        f"({100 * len(packed.payload) / len(fw_ota):.1f} %), .xz.ota {len(packed.ota)} bytes; runs={runs}"
+    )
     bare = lambda: lzma.compress(fw_ota, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32, filters=FILTERS)  # noqa: E731
     assert bare() == packed.payload
     # interleave the two measurements (alternating which goes first) so machine noise hits both alike
@@ -116,11 +120,13 @@ def main() -> None:
             t_pack.append(median_time(lambda: ota.pack(fw), 1))
             t_bare.append(median_time(bare, 1))
     mp, mb = statistics.median(t_pack), statistics.median(t_bare)
-    paired = statistics.median(a / b for a, b in zip(t_pack, t_bare))
+    paired = statistics.median(a / b for a, b in zip(t_pack, t_bare, strict=True))
     print(f"obkimg ota.pack           median {mp * 1000:8.1f} ms  (min {min(t_pack) * 1000:.1f})")
     print(f"bare lzma.compress        median {mb * 1000:8.1f} ms  (min {min(t_bare) * 1000:.1f})")
-    print(f"ratio pack / bare lzma    {mp / mb:8.3f}x medians, {paired:.3f}x median of paired runs, "
-          f"{min(t_pack) / min(t_bare):.3f}x minima   (target <= 1.10x)")
+    print(
+        f"ratio pack / bare lzma    {mp / mb:8.3f}x medians, {paired:.3f}x median of paired runs, "
+        f"{min(t_pack) / min(t_bare):.3f}x minima   (target <= 1.10x)"
+    )
     # what pack adds around the compressor (header, hashes, input checks), measured without compressing
     real_xz = ota.xz_compress
     ota.xz_compress = lambda data: packed.payload  # type: ignore[assignment]
@@ -128,8 +134,10 @@ def main() -> None:
         overhead = median_time(lambda: ota.pack(fw), max(runs, 20))
     finally:
         ota.xz_compress = real_xz  # type: ignore[assignment]
-    print(f"pack overhead w/o XZ      median {overhead * 1000:8.2f} ms  -> (bare + overhead) / bare = "
-          f"{(mb + overhead) / mb:.3f}x")
+    print(
+        f"pack overhead w/o XZ      median {overhead * 1000:8.2f} ms  -> (bare + overhead) / bare = "
+        f"{(mb + overhead) / mb:.3f}x"
+    )
     mu = median_time(lambda: ota.unpack(packed.ota), runs)
     print(f"obkimg ota.unpack         median {mu * 1000:8.1f} ms")
     res = peer(fw_ota, runs)

@@ -39,8 +39,19 @@ from .formats.bl602_ota import (
 )
 from .formats.bl602_partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
 
-__all__ = ["FirmwareInput", "TableSource", "OtaCheck", "PackResult", "Unpacked", "firmware_from", "table_from",
-           "template_from", "pack", "unpack", "check"]
+__all__ = [
+    "FirmwareInput",
+    "TableSource",
+    "OtaCheck",
+    "PackResult",
+    "Unpacked",
+    "firmware_from",
+    "table_from",
+    "template_from",
+    "pack",
+    "unpack",
+    "check",
+]
 
 FMT = "bl602-ota"
 
@@ -52,7 +63,7 @@ def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
 
 
 def _is_dump(data: bytes) -> bool:
-    return len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a:a + 4] == PT_MAGIC for a in TABLE_ADDRESSES)
+    return len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == PT_MAGIC for a in TABLE_ADDRESSES)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -75,7 +86,9 @@ def firmware_from(data: bytes, *, template: BootHeader | None = None) -> Firmwar
     if not data:
         raise FormatError("empty firmware input", fmt=FMT, offset=0)
     if data[:16] == OTA_MAGIC or data[:6] == XZ_MAGIC:
-        raise FormatError("the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0)
+        raise FormatError(
+            "the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0
+        )
     if _is_dump(data):
         from .formats.bl602_flash import FlashDump
 
@@ -85,11 +98,15 @@ def firmware_from(data: bytes, *, template: BootHeader | None = None) -> Firmwar
     if data[:4] == BFNP:
         img = BootImage.parse(data)
         if img.role != "firmware":
-            raise MismatchError(f"this BL602 image is a {img.role}, not a firmware for the FW partition", fmt=FMT,
-                                offset=0)
+            raise MismatchError(
+                f"this BL602 image is a {img.role}, not a firmware for the FW partition", fmt=FMT, offset=0
+            )
         if img.truncated:
-            raise FormatError(f"the image is truncated: header says {img.header.img_len} bytes at "
-                              f"{img.code_offset:#x}", fmt=FMT, offset=len(data))
+            raise FormatError(
+                f"the image is truncated: header says {img.header.img_len} bytes at {img.code_offset:#x}",
+                fmt=FMT,
+                offset=len(data),
+            )
         fw = img.fw_ota_bin()
         src = "fw_ota" if len(fw) == len(data) else "partition"
         note = "" if src == "fw_ota" else f"dropped {len(data) - len(fw)} trailing bytes ({img.trailer()})"
@@ -134,8 +151,11 @@ class TableSource:
         """The ``obkimg partitions show --json`` document."""
         try:
             fw = self.table.firmware
-            fw_doc: dict[str, Any] | None = {"name": fw.name, "active_slot": fw.active_slot,
-                                             "slots": [{"slot": s, "address": a, "size": n} for s, a, n in fw.slots()]}
+            fw_doc: dict[str, Any] | None = {
+                "name": fw.name,
+                "active_slot": fw.active_slot,
+                "slots": [{"slot": s, "address": a, "size": n} for s, a, n in fw.slots()],
+            }
         except NotFoundError:
             fw_doc = None
         return {
@@ -158,17 +178,26 @@ def table_from(data: bytes) -> TableSource:
         t = region.table
         act = region.active
         where = "" if act is None else f", active copy {act}"
-        return TableSource(t, "table", f"partition table file ({len(region.copies)} cop"
-                           f"{'ies' if len(region.copies) > 1 else 'y'}{where})",
-                           t.firmware.active_slot if _has_fw(t) else None, region.copies, act)
+        return TableSource(
+            t,
+            "table",
+            f"partition table file ({len(region.copies)} cop"
+            f"{'ies' if len(region.copies) > 1 else 'y'}{where})",
+            t.firmware.active_slot if _has_fw(t) else None,
+            region.copies,
+            act,
+        )
     if _is_dump(data):
         from .formats.bl602_flash import FlashDump
 
         dump = FlashDump.parse(data)
         t = dump.table
         act = dump.active_copy
-        where = (f"active copy {act} at {dump.copies[act].offset:#x}" if act is not None
-                 else "no valid copy, using a damaged one")
+        where = (
+            f"active copy {act} at {dump.copies[act].offset:#x}"
+            if act is not None
+            else "no valid copy, using a damaged one"
+        )
         return TableSource(t, "dump", f"flash dump ({where})", dump.fw_active_slot, dump.copies, act)
     text = _as_text(data)
     if text is not None and ("[[pt_entry]]" in text or "[pt_table]" in text):
@@ -177,8 +206,9 @@ def table_from(data: bytes) -> TableSource:
         t, _addrs = table_from_toml(text)
         return TableSource(t, "toml", "vendor partition TOML", t.firmware.active_slot if _has_fw(t) else None)
     _refuse_foreign(data, "a BL602 dump or partition table")
-    raise FormatError("not a BL602 flash dump, partition table (BFPT) or partition TOML", fmt="bl602-partitions",
-                      offset=0)
+    raise FormatError(
+        "not a BL602 flash dump, partition table (BFPT) or partition TOML", fmt="bl602-partitions", offset=0
+    )
 
 
 def _has_fw(t: PartitionTable) -> bool:
@@ -238,18 +268,27 @@ class OtaCheck:
 
     def lines(self) -> list[str]:
         what = "XZ stream" if self.compression == "xz" else "raw FW_OTA.bin"
-        out = [f"partition layout: {self.layout} ({self.table_source})",
-               f"{what}: {self.stream_size} bytes; FW slot {self.target_slot} (where the device writes it): "
-               f"{self.target_size} bytes",
-               f"unpacked FW_OTA.bin: {self.unpacked_size if self.unpacked_size is not None else '?'} bytes; "
-               f"FW slot {self.run_slot} (where it runs): {self.run_size} bytes"]
+        out = [
+            f"partition layout: {self.layout} ({self.table_source})",
+            f"{what}: {self.stream_size} bytes; FW slot {self.target_slot} (where the device writes it): "
+            f"{self.target_size} bytes",
+            f"unpacked FW_OTA.bin: {self.unpacked_size if self.unpacked_size is not None else '?'} bytes; "
+            f"FW slot {self.run_slot} (where it runs): {self.run_size} bytes",
+        ]
         out += [str(p) for p in self.problems]
         out.append("OK: the OTA fits this device" if self.ok else "FAIL: the OTA does not fit this device")
         return out
 
 
-def _sizes_check(compression: str, stream: int, unpacked: int | None, ts: TableSource,
-                 extra: list[Problem], *, unpacked_len: int | None = None) -> OtaCheck:
+def _sizes_check(
+    compression: str,
+    stream: int,
+    unpacked: int | None,
+    ts: TableSource,
+    extra: list[Problem],
+    *,
+    unpacked_len: int | None = None,
+) -> OtaCheck:
     fw = ts.table.firmware
     running = ts.active_slot if ts.active_slot is not None else fw.active_slot
     # the device writes the payload into the slot that is not running; boot2 unpacks an XZ payload back
@@ -260,22 +299,64 @@ def _sizes_check(compression: str, stream: int, unpacked: int | None, ts: TableS
     probs = list(extra)
     what = "XZ stream" if compression == "xz" else "raw FW_OTA.bin"
     if not fw.size[1]:
-        probs.append(Problem("error", "the FW partition has no second slot (size1 = 0): this layout cannot take "
-                             "OTA updates", None, FMT))
+        probs.append(
+            Problem(
+                "error",
+                "the FW partition has no second slot (size1 = 0): this layout cannot take OTA updates",
+                None,
+                FMT,
+            )
+        )
     elif stream > target_size:
-        probs.append(Problem("error", f"{what} is {stream} bytes, larger than FW slot {target} ({target_size} "
-                             f"bytes, {stream - target_size} too many)", None, FMT))
+        probs.append(
+            Problem(
+                "error",
+                f"{what} is {stream} bytes, larger than FW slot {target} ({target_size} "
+                f"bytes, {stream - target_size} too many)",
+                None,
+                FMT,
+            )
+        )
     if unpacked is not None and unpacked > run_size:
-        probs.append(Problem("error", f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {run_slot} "
-                             f"({run_size} bytes, {unpacked - run_size} too many)", None, FMT))
+        probs.append(
+            Problem(
+                "error",
+                f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {run_slot} "
+                f"({run_size} bytes, {unpacked - run_size} too many)",
+                None,
+                FMT,
+            )
+        )
     if unpacked_len is not None and unpacked_len > fw.size[running] and unpacked_len != unpacked:
-        probs.append(Problem("error", f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
-                             f"({fw.size[running]} bytes): OpenBeken refuses the upload", 96, FMT))
+        probs.append(
+            Problem(
+                "error",
+                f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
+                f"({fw.size[running]} bytes): OpenBeken refuses the upload",
+                96,
+                FMT,
+            )
+        )
     ok = not any(p.severity == "error" for p in probs)
-    return OtaCheck(ok, compression, stream, unpacked, target, target_size, run_slot, run_size, ts.layout,
-                    ts.description, problems=tuple(probs),
-                    fw_partition={"name": fw.name, "address": list(fw.address), "size": list(fw.size),
-                                  "active_index": fw.active_index})
+    return OtaCheck(
+        ok,
+        compression,
+        stream,
+        unpacked,
+        target,
+        target_size,
+        run_slot,
+        run_size,
+        ts.layout,
+        ts.description,
+        problems=tuple(probs),
+        fw_partition={
+            "name": fw.name,
+            "address": list(fw.address),
+            "size": list(fw.size),
+            "active_index": fw.active_index,
+        },
+    )
 
 
 def check(ota: bytes, against: bytes | TableSource) -> OtaCheck:
@@ -293,14 +374,20 @@ def check(ota: bytes, against: bytes | TableSource) -> OtaCheck:
         hdr = OtaHeader.parse(ota)
         payload = ota[OTA_HEADER_SIZE:]
         if hdr.compression == "xz" and len(payload) >= hdr.length:
-            info = xz_info(payload[:hdr.length], fmt=FMT, base=OTA_HEADER_SIZE)
+            info = xz_info(payload[: hdr.length], fmt=FMT, base=OTA_HEADER_SIZE)
             if info.uncompressed_size > limit:
                 return _with_versions(_sizes_check("xz", hdr.length, info.uncompressed_size, ts, extra), hdr)
         img = OtaImage.parse(ota, strict=True, limit=limit)
         extra += [p for p in img.problems() if p.severity != "info"]
         unpacked = len(img.firmware) if img.firmware is not None else None
-        res = _sizes_check(img.header.compression, img.header.length, unpacked, ts, extra,
-                           unpacked_len=img.header.unpacked_len)
+        res = _sizes_check(
+            img.header.compression,
+            img.header.length,
+            unpacked,
+            ts,
+            extra,
+            unpacked_len=img.header.unpacked_len,
+        )
         return _with_versions(res, img.header)
     if ota[:6] == XZ_MAGIC:
         info = xz_info(ota, fmt=FMT)
@@ -308,8 +395,13 @@ def check(ota: bytes, against: bytes | TableSource) -> OtaCheck:
             return _sizes_check("xz", len(ota), info.uncompressed_size, ts, extra)
         x = XzImage.parse(ota, strict=True, limit=limit)
         extra += [p for p in x.problems() if p.severity != "info"]
-        return _sizes_check("xz", len(x.data) - (32 if x.hash_trailer else 0),
-                            len(x.firmware) if x.firmware is not None else None, ts, extra)
+        return _sizes_check(
+            "xz",
+            len(x.data) - (32 if x.hash_trailer else 0),
+            len(x.firmware) if x.firmware is not None else None,
+            ts,
+            extra,
+        )
     _refuse_foreign(ota, "a BL602 OTA file")
     raise FormatError("not a BL602 OTA file (BL60X_OTA_Ver1.0) or XZ stream", fmt=FMT, offset=0)
 
@@ -336,9 +428,16 @@ class PackResult:
     check: OtaCheck | None = None
 
 
-def pack(firmware: bytes, *, raw: bool = False, hw_version: str = DEFAULT_HW_VERSION,
-         sw_version: str = DEFAULT_SW_VERSION, unpacked_len: bool = False, against: bytes | None = None,
-         template: BootHeader | None = None) -> PackResult:
+def pack(
+    firmware: bytes,
+    *,
+    raw: bool = False,
+    hw_version: str = DEFAULT_HW_VERSION,
+    sw_version: str = DEFAULT_SW_VERSION,
+    unpacked_len: bool = False,
+    against: bytes | None = None,
+    template: BootHeader | None = None,
+) -> PackResult:
     """Pack ``firmware`` into an OTA file, byte-identical to bflb-iot-tool for the same input.
 
     ``raw`` makes a ``.ota`` (payload = FW_OTA.bin) instead of ``.xz.ota``. ``unpacked_len`` writes
@@ -354,8 +453,13 @@ def pack(firmware: bytes, *, raw: bool = False, hw_version: str = DEFAULT_HW_VER
             res = _sizes_check("raw" if raw else "xz", len(fw), len(fw), ts, [])
             raise LimitError(_limit_message(res), fmt=FMT)
     payload = fw if raw else xz_compress(fw)
-    hdr = OtaHeader.for_payload(payload, compression="raw" if raw else "xz", hw_version=hw_version,
-                                sw_version=sw_version, unpacked_len=len(fw) if unpacked_len else None)
+    hdr = OtaHeader.for_payload(
+        payload,
+        compression="raw" if raw else "xz",
+        hw_version=hw_version,
+        sw_version=sw_version,
+        unpacked_len=len(fw) if unpacked_len else None,
+    )
     res = None
     if ts is not None:
         res = _with_versions(_sizes_check(hdr.compression, len(payload), len(fw), ts, []), hdr)
@@ -402,4 +506,3 @@ def unpack(data: bytes, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
         return Unpacked(boot.fw_ota_bin(), boot, None, "none")
     _refuse_foreign(data, "a BL602 OTA file")
     raise FormatError("not a BL602 OTA file (BL60X_OTA_Ver1.0), XZ stream or FW_OTA.bin", fmt=FMT, offset=0)
-

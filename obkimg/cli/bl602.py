@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from ._common import INT, emit_json, input_argument, json_option, note, output_option, read_input, write_output
+from ._common import (
+    INT,
+    emit_json,
+    input_argument,
+    json_option,
+    note,
+    output_option,
+    read_input,
+    write_output,
+)
 
 
 def _data(path: str) -> bytes:
@@ -39,16 +48,26 @@ def header_show(file: str, offset: int | None, as_json: bool) -> None:
         hd = h["header"]
         bc = hd["boot_cfg"]
         click.echo(f"header at {h['offset']:#08x}: {h['role']}")
-        click.echo(f"  boot_cfg {bc['word']:#010x} (sign {bc['sign']}, encrypt {bc['encrypt']}, crc_ignore "
-                   f"{int(bc['crc_ignore'])}, hash_ignore {int(bc['hash_ignore'])}, no_segment {int(bc['no_segment'])})")
-        click.echo(f"  img_len {hd['img_len']}  img_start {hd['img_start']:#x}  entry {hd['boot_entry']:#x}  "
-                   f"code at {h['code_offset']:#x}" if h["code_offset"] is not None else
-                   f"  img_len {hd['img_len']}  img_start {hd['img_start']:#x}  (header only)")
-        click.echo(f"  clock: xtal {hd['clock']['xtal']}, pll {hd['clock']['pll']}, flash clk "
-                   f"{hd['clock']['flash_clk']}/{hd['clock']['flash_clk_div']}; flash io_mode "
-                   f"{hd['flash_cfg']['io_mode']:#04x} mfg_id {hd['flash_cfg']['mfg_id']:#04x}")
-        click.echo(f"  CRCs: flash_cfg {'ok' if hd['flash_cfg']['crc_ok'] else 'BAD'}, clk_cfg "
-                   f"{'ok' if hd['clock']['crc_ok'] else 'BAD'}, header {hd['crc_state']}; hash {h['hash_state']}")
+        click.echo(
+            f"  boot_cfg {bc['word']:#010x} (sign {bc['sign']}, encrypt {bc['encrypt']}, crc_ignore "
+            f"{int(bc['crc_ignore'])}, hash_ignore {int(bc['hash_ignore'])}, "
+            f"no_segment {int(bc['no_segment'])})"
+        )
+        click.echo(
+            f"  img_len {hd['img_len']}  img_start {hd['img_start']:#x}  entry {hd['boot_entry']:#x}  "
+            f"code at {h['code_offset']:#x}"
+            if h["code_offset"] is not None
+            else f"  img_len {hd['img_len']}  img_start {hd['img_start']:#x}  (header only)"
+        )
+        click.echo(
+            f"  clock: xtal {hd['clock']['xtal']}, pll {hd['clock']['pll']}, flash clk "
+            f"{hd['clock']['flash_clk']}/{hd['clock']['flash_clk_div']}; flash io_mode "
+            f"{hd['flash_cfg']['io_mode']:#04x} mfg_id {hd['flash_cfg']['mfg_id']:#04x}"
+        )
+        click.echo(
+            f"  CRCs: flash_cfg {'ok' if hd['flash_cfg']['crc_ok'] else 'BAD'}, clk_cfg "
+            f"{'ok' if hd['clock']['crc_ok'] else 'BAD'}, header {hd['crc_state']}; hash {h['hash_state']}"
+        )
         click.echo(f"  hash {hd['hash']}")
         for p in h["problems"]:
             click.echo(f"  {p['severity']}: {p['message']}")
@@ -58,8 +77,11 @@ def header_show(file: str, offset: int | None, as_json: bool) -> None:
 @input_argument()
 @output_option()
 @click.option("--offset", type=INT, default=None, help="Only the header at this offset.")
-@click.option("--fill-ignored", is_flag=True,
-              help="Also compute hash/CRC where the ignore bits keep the 0xDEADBEEF placeholder.")
+@click.option(
+    "--fill-ignored",
+    is_flag=True,
+    help="Also compute hash/CRC where the ignore bits keep the 0xDEADBEEF placeholder.",
+)
 def header_rebuild(file: str, output: str, force: bool, offset: int | None, fill_ignored: bool) -> None:
     """Recompute img_len, hash and the three CRCs of FILE's boot header(s)."""
     from ..formats.bl602_bootheader import rebuild_headers
@@ -71,21 +93,39 @@ def header_rebuild(file: str, output: str, force: bool, offset: int | None, fill
 
 
 @bl602.command("build-flash")
-@click.option("--pt", "table", required=True, type=click.Path(dir_okay=False, exists=True),
-              help="Partition TOML or partition.bin.")
-@click.option("--boot2", type=click.Path(dir_okay=False, exists=True), help="boot2 code or whole_img_boot2.bin.")
+@click.option(
+    "--pt",
+    "table",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Partition TOML or partition.bin.",
+)
+@click.option(
+    "--boot2", type=click.Path(dir_okay=False, exists=True), help="boot2 code or whole_img_boot2.bin."
+)
 @click.option("--firmware", type=click.Path(dir_okay=False, exists=True), help="Bare image or FW_OTA.bin.")
 @click.option("--dtb", type=click.Path(dir_okay=False, exists=True), help="Factory DTB (ro_params.dtb).")
 @click.option("--size", type=INT, default=None, help="Pad with 0xFF to this size (e.g. 2M).")
 @output_option()
-def build_flash(table: str, boot2: str | None, firmware: str | None, dtb: str | None, size: int | None,
-                output: str, force: bool) -> None:
+def build_flash(
+    table: str,
+    boot2: str | None,
+    firmware: str | None,
+    dtb: str | None,
+    size: int | None,
+    output: str,
+    force: bool,
+) -> None:
     """Build a whole flash image (like bflb-iot-tool's whole_flash_data.bin) from its parts."""
     from ..formats.bl602_flash import build_flash as build
 
     tbl = _data(table)
-    out = build(table=tbl.decode("utf-8", "replace") if tbl[:4] != b"BFPT" else tbl,
-                boot2=_data(boot2) if boot2 else None, firmware=_data(firmware) if firmware else None,
-                dtb=_data(dtb) if dtb else None, size=size)
+    out = build(
+        table=tbl.decode("utf-8", "replace") if tbl[:4] != b"BFPT" else tbl,
+        boot2=_data(boot2) if boot2 else None,
+        firmware=_data(firmware) if firmware else None,
+        dtb=_data(dtb) if dtb else None,
+        size=size,
+    )
     inputs = tuple(p for p in (table, boot2, firmware, dtb) if p)
     write_output(output, out, force=force, inputs=inputs)

@@ -34,12 +34,18 @@ def show(file: str, as_json: bool) -> None:
     for i, c in enumerate(ts.copies):
         state = "valid" if c.valid else "erased" if c.erased else "INVALID"
         age = c.table.age if c.table else "-"
-        click.echo(f"copy {i} at {c.offset:#07x}: {state}, age {age}{'  (active)' if i == ts.active_copy else ''}")
-    click.echo(f"{'name':<8} {'type':>4} {'address0':>10} {'size0':>9} {'address1':>10} {'size1':>9} "
-               f"{'active':>6} {'len':>8} {'age':>4}")
+        click.echo(
+            f"copy {i} at {c.offset:#07x}: {state}, age {age}{'  (active)' if i == ts.active_copy else ''}"
+        )
+    click.echo(
+        f"{'name':<8} {'type':>4} {'address0':>10} {'size0':>9} {'address1':>10} {'size1':>9} "
+        f"{'active':>6} {'len':>8} {'age':>4}"
+    )
     for e in ts.table.entries:
-        click.echo(f"{e.name:<8} {e.type:>4} {e.address[0]:#010x} {e.size[0]:#9x} {e.address[1]:#010x} "
-                   f"{e.size[1]:#9x} {e.active_index:>6} {e.length:#8x} {e.age:>4}")
+        click.echo(
+            f"{e.name:<8} {e.type:>4} {e.address[0]:#010x} {e.size[0]:#9x} {e.address[1]:#010x} "
+            f"{e.size[1]:#9x} {e.active_index:>6} {e.length:#8x} {e.age:>4}"
+        )
 
 
 @partitions.command()
@@ -53,7 +59,7 @@ def build(toml: str, output: str, force: bool, sector: bool) -> None:
     table, _addrs = table_from_toml(_data(toml))
     raw = table.build()
     if sector:
-        raw = (raw.ljust(0x1000, b"\xff") * 2)
+        raw = raw.ljust(0x1000, b"\xff") * 2
     write_output(output, raw, force=force, inputs=(toml,))
 
 
@@ -66,5 +72,9 @@ def export(file: str, output: str, force: bool) -> None:
     from ..ota import table_from
 
     ts = table_from(_data(file))
-    write_output(output, table_to_toml(ts.table, comment=f"exported by obkimg from {file}: {ts.description}"),
-                 force=force, inputs=(file,))
+    write_output(
+        output,
+        table_to_toml(ts.table, comment=f"exported by obkimg from {file}: {ts.description}"),
+        force=force,
+        inputs=(file,),
+    )

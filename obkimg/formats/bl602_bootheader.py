@@ -52,8 +52,16 @@ from construct import (
 
 from .._construct import build_with, parse_with
 from ..codecs.checksums import crc32
-from ..errors import BuildError, ChecksumError, FormatError, MagicError, MismatchError, ObkImgError, Problem
-from ..errors import TruncatedError
+from ..errors import (
+    BuildError,
+    ChecksumError,
+    FormatError,
+    MagicError,
+    MismatchError,
+    ObkImgError,
+    Problem,
+    TruncatedError,
+)
 from ..model import Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
@@ -112,11 +120,11 @@ FW_CODE_OFFSET = 0x1000
 BOOT2_CODE_OFFSET = 0x2000
 
 #: bytes 12..95 written by bflb-iot-tool 1.10 for the generic flash (mfg_id 0xFF), CRC 0x5726629E
-GENERIC_FLASH_CFG = bytes.fromhex(
+GENERIC_FLASH_CFG = bytes.fromhex(  # fromhex skips the spaces
     "11000101 6699ff03 9f009f00 04ff0001 c72052d8 06023200 0b010b01 3b01bb00 6b01eb02 eb020250"
     "00010001 01000201 0201ab01 05350000 01010000 38ffffff 77030240 770302f0 2c01b004 b0040500 e8801400"
-    .replace(" ", "")
 )
+assert len(GENERIC_FLASH_CFG) == 84
 
 XTAL_TYPES = {0: "none", 1: "24M", 2: "32M", 3: "38.4M", 4: "40M", 5: "26M", 6: "RC32M"}
 PLL_CLKS = {0: "RC32M", 1: "XTAL", 2: "PLL48M", 3: "PLL120M", 4: "PLL160M", 5: "PLL192M"}
@@ -146,21 +154,23 @@ CLK_CFG = Struct(
 )
 
 #: little-endian u32, fields listed from bit 31 down
-BOOT_CFG = ByteSwapped(BitStruct(
-    "rsvd19" / BitsInteger(13),
-    "halt_cpu1" / Flag * "bootCfg.haltCPU1",
-    "hash_ignore" / Flag * "bootCfg.hashIgnore",
-    "crc_ignore" / Flag * "bootCfg.crcIgnore",
-    "cache_way_disable" / BitsInteger(4) * "bootCfg.cacheWayDisable",
-    "aes_region_lock" / Flag * "bootCfg.aesRegionLock",
-    "notload_in_bootrom" / Flag * "bootCfg.notLoadInBootrom",
-    "cache_enable" / Flag * "bootCfg.cacheEnable",
-    "no_segment" / Flag * "bootCfg.noSegment",
-    "rsvd6" / BitsInteger(2),
-    "key_sel" / BitsInteger(2) * "bootCfg.keySel",
-    "encrypt_type" / BitsInteger(2) * "bootCfg.encryptType",
-    "sign" / BitsInteger(2) * "bootCfg.sign",
-))
+BOOT_CFG = ByteSwapped(
+    BitStruct(
+        "rsvd19" / BitsInteger(13),
+        "halt_cpu1" / Flag * "bootCfg.haltCPU1",
+        "hash_ignore" / Flag * "bootCfg.hashIgnore",
+        "crc_ignore" / Flag * "bootCfg.crcIgnore",
+        "cache_way_disable" / BitsInteger(4) * "bootCfg.cacheWayDisable",
+        "aes_region_lock" / Flag * "bootCfg.aesRegionLock",
+        "notload_in_bootrom" / Flag * "bootCfg.notLoadInBootrom",
+        "cache_enable" / Flag * "bootCfg.cacheEnable",
+        "no_segment" / Flag * "bootCfg.noSegment",
+        "rsvd6" / BitsInteger(2),
+        "key_sel" / BitsInteger(2) * "bootCfg.keySel",
+        "encrypt_type" / BitsInteger(2) * "bootCfg.encryptType",
+        "sign" / BitsInteger(2) * "bootCfg.sign",
+    )
+)
 
 BOOT_HEADER = Struct(
     "magic" / OneOf(Bytes(4), [b"BFNP", b"BFAP"]) * "magicCode",
@@ -206,14 +216,32 @@ class ClockConfig:
     rsvd: bytes = b"\0\0"
 
     def payload(self) -> bytes:
-        return bytes([self.xtal_type, self.pll_clk, self.hclk_div, self.bclk_div, self.flash_clk_type,
-                      self.flash_clk_div]) + self.rsvd
+        return (
+            bytes(
+                [
+                    self.xtal_type,
+                    self.pll_clk,
+                    self.hclk_div,
+                    self.bclk_div,
+                    self.flash_clk_type,
+                    self.flash_clk_div,
+                ]
+            )
+            + self.rsvd
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"xtal_type": self.xtal_type, "xtal": XTAL_TYPES.get(self.xtal_type, "unknown"),
-                "pll_clk": self.pll_clk, "pll": PLL_CLKS.get(self.pll_clk, "unknown"),
-                "hclk_div": self.hclk_div, "bclk_div": self.bclk_div, "flash_clk_type": self.flash_clk_type,
-                "flash_clk": FLASH_CLKS.get(self.flash_clk_type, "unknown"), "flash_clk_div": self.flash_clk_div}
+        return {
+            "xtal_type": self.xtal_type,
+            "xtal": XTAL_TYPES.get(self.xtal_type, "unknown"),
+            "pll_clk": self.pll_clk,
+            "pll": PLL_CLKS.get(self.pll_clk, "unknown"),
+            "hclk_div": self.hclk_div,
+            "bclk_div": self.bclk_div,
+            "flash_clk_type": self.flash_clk_type,
+            "flash_clk": FLASH_CLKS.get(self.flash_clk_type, "unknown"),
+            "flash_clk_div": self.flash_clk_div,
+        }
 
 
 #: clock block of bflb-iot-tool builds with a 40 MHz crystal: 04 04 00 01 03 01 00 00
@@ -240,26 +268,55 @@ class BootCfg:
 
     @property
     def word(self) -> int:
-        return (self.sign | self.encrypt_type << 2 | self.key_sel << 4 | self.rsvd6 << 6
-                | int(self.no_segment) << 8 | int(self.cache_enable) << 9 | int(self.notload_in_bootrom) << 10
-                | int(self.aes_region_lock) << 11 | self.cache_way_disable << 12 | int(self.crc_ignore) << 16
-                | int(self.hash_ignore) << 17 | int(self.halt_cpu1) << 18 | self.rsvd19 << 19)
+        return (
+            self.sign
+            | self.encrypt_type << 2
+            | self.key_sel << 4
+            | self.rsvd6 << 6
+            | int(self.no_segment) << 8
+            | int(self.cache_enable) << 9
+            | int(self.notload_in_bootrom) << 10
+            | int(self.aes_region_lock) << 11
+            | self.cache_way_disable << 12
+            | int(self.crc_ignore) << 16
+            | int(self.hash_ignore) << 17
+            | int(self.halt_cpu1) << 18
+            | self.rsvd19 << 19
+        )
 
     @classmethod
     def from_word(cls, word: int) -> BootCfg:
-        return cls(sign=word & 3, encrypt_type=word >> 2 & 3, key_sel=word >> 4 & 3, rsvd6=word >> 6 & 3,
-                   no_segment=bool(word >> 8 & 1), cache_enable=bool(word >> 9 & 1),
-                   notload_in_bootrom=bool(word >> 10 & 1), aes_region_lock=bool(word >> 11 & 1),
-                   cache_way_disable=word >> 12 & 15, crc_ignore=bool(word >> 16 & 1),
-                   hash_ignore=bool(word >> 17 & 1), halt_cpu1=bool(word >> 18 & 1), rsvd19=word >> 19)
+        return cls(
+            sign=word & 3,
+            encrypt_type=word >> 2 & 3,
+            key_sel=word >> 4 & 3,
+            rsvd6=word >> 6 & 3,
+            no_segment=bool(word >> 8 & 1),
+            cache_enable=bool(word >> 9 & 1),
+            notload_in_bootrom=bool(word >> 10 & 1),
+            aes_region_lock=bool(word >> 11 & 1),
+            cache_way_disable=word >> 12 & 15,
+            crc_ignore=bool(word >> 16 & 1),
+            hash_ignore=bool(word >> 17 & 1),
+            halt_cpu1=bool(word >> 18 & 1),
+            rsvd19=word >> 19,
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"word": self.word, "sign": SIGN_TYPES.get(self.sign, str(self.sign)),
-                "encrypt": ENCRYPT_TYPES[self.encrypt_type], "key_sel": self.key_sel,
-                "no_segment": self.no_segment, "cache_enable": self.cache_enable,
-                "notload_in_bootrom": self.notload_in_bootrom, "aes_region_lock": self.aes_region_lock,
-                "cache_way_disable": self.cache_way_disable, "crc_ignore": self.crc_ignore,
-                "hash_ignore": self.hash_ignore, "halt_cpu1": self.halt_cpu1}
+        return {
+            "word": self.word,
+            "sign": SIGN_TYPES.get(self.sign, str(self.sign)),
+            "encrypt": ENCRYPT_TYPES[self.encrypt_type],
+            "key_sel": self.key_sel,
+            "no_segment": self.no_segment,
+            "cache_enable": self.cache_enable,
+            "notload_in_bootrom": self.notload_in_bootrom,
+            "aes_region_lock": self.aes_region_lock,
+            "cache_way_disable": self.cache_way_disable,
+            "crc_ignore": self.crc_ignore,
+            "hash_ignore": self.hash_ignore,
+            "halt_cpu1": self.halt_cpu1,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,7 +348,7 @@ class BootHeader:
     def parse(cls, data: bytes, *, base: int = 0, strict: bool = False) -> BootHeader:
         """Parse the first 176 bytes of ``data``. ``strict`` raises ChecksumError on any bad CRC
         (the 0xDEADBEEF placeholder with crc_ignore set is accepted)."""
-        if bytes(data[:4]) not in (b"BFNP", b"BFAP", b"BFNP"[:len(data)]):
+        if bytes(data[:4]) not in (b"BFNP", b"BFAP", b"BFNP"[: len(data)]):
             raise MagicError(FMT, MAGIC, bytes(data[:4]), offset=base)
         if len(data) < HEADER_SIZE:
             raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base + len(data), path="header")
@@ -299,16 +356,42 @@ class BootHeader:
         b = c.boot_cfg
         hdr = cls(
             flash_cfg=c.flash.cfg,
-            clock=ClockConfig(c.clk.xtal_type, c.clk.pll_clk, c.clk.hclk_div, c.clk.bclk_div,
-                              c.clk.flash_clk_type, c.clk.flash_clk_div, c.clk.rsvd),
-            boot_cfg=BootCfg(sign=b.sign, encrypt_type=b.encrypt_type, key_sel=b.key_sel, rsvd6=b.rsvd6,
-                             no_segment=b.no_segment, cache_enable=b.cache_enable,
-                             notload_in_bootrom=b.notload_in_bootrom, aes_region_lock=b.aes_region_lock,
-                             cache_way_disable=b.cache_way_disable, crc_ignore=b.crc_ignore,
-                             hash_ignore=b.hash_ignore, halt_cpu1=b.halt_cpu1, rsvd19=b.rsvd19),
-            img_len=c.img_len, img_start=c.img_start, hash=c.hash, boot_entry=c.boot_entry,
-            revision=c.revision, magic=c.magic, flash_magic=c.flash.magic, clk_magic=c.clk.magic,
-            rsvd=(c.rsvd1, c.rsvd2), flash_crc=c.flash.crc32, clk_crc=c.clk.crc32, crc=c.crc32,
+            clock=ClockConfig(
+                c.clk.xtal_type,
+                c.clk.pll_clk,
+                c.clk.hclk_div,
+                c.clk.bclk_div,
+                c.clk.flash_clk_type,
+                c.clk.flash_clk_div,
+                c.clk.rsvd,
+            ),
+            boot_cfg=BootCfg(
+                sign=b.sign,
+                encrypt_type=b.encrypt_type,
+                key_sel=b.key_sel,
+                rsvd6=b.rsvd6,
+                no_segment=b.no_segment,
+                cache_enable=b.cache_enable,
+                notload_in_bootrom=b.notload_in_bootrom,
+                aes_region_lock=b.aes_region_lock,
+                cache_way_disable=b.cache_way_disable,
+                crc_ignore=b.crc_ignore,
+                hash_ignore=b.hash_ignore,
+                halt_cpu1=b.halt_cpu1,
+                rsvd19=b.rsvd19,
+            ),
+            img_len=c.img_len,
+            img_start=c.img_start,
+            hash=c.hash,
+            boot_entry=c.boot_entry,
+            revision=c.revision,
+            magic=c.magic,
+            flash_magic=c.flash.magic,
+            clk_magic=c.clk.magic,
+            rsvd=(c.rsvd1, c.rsvd2),
+            flash_crc=c.flash.crc32,
+            clk_crc=c.clk.crc32,
+            crc=c.crc32,
         )
         if strict:
             for p in hdr.check(base=base):
@@ -319,21 +402,46 @@ class BootHeader:
     def _container(self) -> dict[str, Any]:
         b = self.boot_cfg
         return {
-            "magic": self.magic, "revision": self.revision,
-            "flash": {"magic": self.flash_magic, "cfg": self.flash_cfg,
-                      "crc32": self.computed_flash_crc if self.flash_crc is None else self.flash_crc},
-            "clk": {"magic": self.clk_magic, "xtal_type": self.clock.xtal_type, "pll_clk": self.clock.pll_clk,
-                    "hclk_div": self.clock.hclk_div, "bclk_div": self.clock.bclk_div,
-                    "flash_clk_type": self.clock.flash_clk_type, "flash_clk_div": self.clock.flash_clk_div,
-                    "rsvd": self.clock.rsvd,
-                    "crc32": self.computed_clk_crc if self.clk_crc is None else self.clk_crc},
-            "boot_cfg": {"rsvd19": b.rsvd19, "halt_cpu1": b.halt_cpu1, "hash_ignore": b.hash_ignore,
-                         "crc_ignore": b.crc_ignore, "cache_way_disable": b.cache_way_disable,
-                         "aes_region_lock": b.aes_region_lock, "notload_in_bootrom": b.notload_in_bootrom,
-                         "cache_enable": b.cache_enable, "no_segment": b.no_segment, "rsvd6": b.rsvd6,
-                         "key_sel": b.key_sel, "encrypt_type": b.encrypt_type, "sign": b.sign},
-            "img_len": self.img_len, "boot_entry": self.boot_entry, "img_start": self.img_start,
-            "hash": self.hash, "rsvd1": self.rsvd[0], "rsvd2": self.rsvd[1], "crc32": 0,
+            "magic": self.magic,
+            "revision": self.revision,
+            "flash": {
+                "magic": self.flash_magic,
+                "cfg": self.flash_cfg,
+                "crc32": self.computed_flash_crc if self.flash_crc is None else self.flash_crc,
+            },
+            "clk": {
+                "magic": self.clk_magic,
+                "xtal_type": self.clock.xtal_type,
+                "pll_clk": self.clock.pll_clk,
+                "hclk_div": self.clock.hclk_div,
+                "bclk_div": self.clock.bclk_div,
+                "flash_clk_type": self.clock.flash_clk_type,
+                "flash_clk_div": self.clock.flash_clk_div,
+                "rsvd": self.clock.rsvd,
+                "crc32": self.computed_clk_crc if self.clk_crc is None else self.clk_crc,
+            },
+            "boot_cfg": {
+                "rsvd19": b.rsvd19,
+                "halt_cpu1": b.halt_cpu1,
+                "hash_ignore": b.hash_ignore,
+                "crc_ignore": b.crc_ignore,
+                "cache_way_disable": b.cache_way_disable,
+                "aes_region_lock": b.aes_region_lock,
+                "notload_in_bootrom": b.notload_in_bootrom,
+                "cache_enable": b.cache_enable,
+                "no_segment": b.no_segment,
+                "rsvd6": b.rsvd6,
+                "key_sel": b.key_sel,
+                "encrypt_type": b.encrypt_type,
+                "sign": b.sign,
+            },
+            "img_len": self.img_len,
+            "boot_entry": self.boot_entry,
+            "img_start": self.img_start,
+            "hash": self.hash,
+            "rsvd1": self.rsvd[0],
+            "rsvd2": self.rsvd[1],
+            "crc32": 0,
         }
 
     def build(self) -> bytes:
@@ -379,7 +487,9 @@ class BootHeader:
     @property
     def segmented(self) -> bool:
         """A RAM image (loaded by the ROM over UART): segments after the header, not a flat flash image."""
-        return not self.boot_cfg.no_segment or (0x20000000 <= self.img_start < 0x50000000 and self.img_len < 64)
+        return not self.boot_cfg.no_segment or (
+            0x20000000 <= self.img_start < 0x50000000 and self.img_len < 64
+        )
 
     @property
     def extension_size(self) -> int:
@@ -394,36 +504,70 @@ class BootHeader:
         """Problems of the header alone (magic words and the three CRCs)."""
         out: list[Problem] = []
         if self.flash_crc is not None and self.flash_crc != self.computed_flash_crc:
-            out.append(Problem("error", f"bad flash_cfg CRC32 (stored {self.flash_crc:#010x}, computed "
-                               f"{self.computed_flash_crc:#010x})", base + 96, FMT))
+            out.append(
+                Problem(
+                    "error",
+                    f"bad flash_cfg CRC32 (stored {self.flash_crc:#010x}, computed "
+                    f"{self.computed_flash_crc:#010x})",
+                    base + 96,
+                    FMT,
+                )
+            )
         if self.clk_crc is not None and self.clk_crc != self.computed_clk_crc:
-            out.append(Problem("error", f"bad clk_cfg CRC32 (stored {self.clk_crc:#010x}, computed "
-                               f"{self.computed_clk_crc:#010x})", base + 112, FMT))
+            out.append(
+                Problem(
+                    "error",
+                    f"bad clk_cfg CRC32 (stored {self.clk_crc:#010x}, computed "
+                    f"{self.computed_clk_crc:#010x})",
+                    base + 112,
+                    FMT,
+                )
+            )
         state = self.crc_state
         if state == "bad":
-            out.append(Problem("error", f"bad header CRC32 (stored {self.crc:#010x}, computed "
-                               f"{self.computed_crc:#010x})", base + 172, FMT))
+            out.append(
+                Problem(
+                    "error",
+                    f"bad header CRC32 (stored {self.crc:#010x}, computed {self.computed_crc:#010x})",
+                    base + 172,
+                    FMT,
+                )
+            )
         elif state == "unfilled":
-            out.append(Problem("warning", f"header CRC32 is the placeholder {self.crc:#x} without crc_ignore: an "
-                               "unfilled template (a flasher fills in CRC and hash); boot2 rejects it as is",
-                               base + 172, FMT))
+            out.append(
+                Problem(
+                    "warning",
+                    f"header CRC32 is the placeholder {self.crc:#x} without crc_ignore: an "
+                    "unfilled template (a flasher fills in CRC and hash); boot2 rejects it as is",
+                    base + 172,
+                    FMT,
+                )
+            )
         if self.boot_cfg.crc_ignore and state == "ignored":
             out.append(Problem("info", "header CRC ignored (crc_ignore=1, 0xDEADBEEF)", base + 172, FMT))
         if self.boot_cfg.notload_in_bootrom:
-            out.append(Problem("warning", "notload_in_bootrom is set: boot2 refuses this image", base + 116, FMT))
+            out.append(
+                Problem("warning", "notload_in_bootrom is set: boot2 refuses this image", base + 116, FMT)
+            )
         return out
 
-    def with_checksums(self, image: bytes | None = None, *, fill_ignored: bool = False,
-                       iv_block: bytes = b"") -> BootHeader:
+    def with_checksums(
+        self, image: bytes | None = None, *, fill_ignored: bool = False, iv_block: bytes = b""
+    ) -> BootHeader:
         """A copy with the CRCs (and, given the image, img_len and hash) recomputed.
 
         Fields marked ignored that hold the 0xDEADBEEF placeholder keep it, unless ``fill_ignored``.
         """
         h = self
         if image is not None:
-            keep_hash = self.boot_cfg.hash_ignore and self.hash[:4] == HASH_PLACEHOLDER[:4] and not fill_ignored
-            h = replace(h, img_len=len(image),
-                        hash=self.hash if keep_hash else hashlib.sha256(iv_block + image).digest())
+            keep_hash = (
+                self.boot_cfg.hash_ignore and self.hash[:4] == HASH_PLACEHOLDER[:4] and not fill_ignored
+            )
+            h = replace(
+                h,
+                img_len=len(image),
+                hash=self.hash if keep_hash else hashlib.sha256(iv_block + image).digest(),
+            )
         keep_crc = self.boot_cfg.crc_ignore and self.crc == DEADBEEF and not fill_ignored
         h = replace(h, flash_crc=None, clk_crc=None, crc=None)
         h = replace(h, flash_crc=h.computed_flash_crc, clk_crc=h.computed_clk_crc)
@@ -433,11 +577,19 @@ class BootHeader:
         return {
             "magic": self.magic.decode("latin-1"),
             "revision": self.revision,
-            "flash_cfg": {"magic": self.flash_magic.decode("latin-1").strip("\0"),
-                          "io_mode": self.flash_cfg[0], "mfg_id": self.flash_cfg[13],
-                          "crc32": self.flash_crc, "crc_ok": self.flash_crc in (None, self.computed_flash_crc)},
-            "clock": {**self.clock.to_dict(), "magic": self.clk_magic.decode("latin-1").strip("\0"),
-                      "crc32": self.clk_crc, "crc_ok": self.clk_crc in (None, self.computed_clk_crc)},
+            "flash_cfg": {
+                "magic": self.flash_magic.decode("latin-1").strip("\0"),
+                "io_mode": self.flash_cfg[0],
+                "mfg_id": self.flash_cfg[13],
+                "crc32": self.flash_crc,
+                "crc_ok": self.flash_crc in (None, self.computed_flash_crc),
+            },
+            "clock": {
+                **self.clock.to_dict(),
+                "magic": self.clk_magic.decode("latin-1").strip("\0"),
+                "crc32": self.clk_crc,
+                "crc_ok": self.clk_crc in (None, self.computed_clk_crc),
+            },
             "boot_cfg": self.boot_cfg.to_dict(),
             "img_len": self.img_len,
             "boot_entry": self.boot_entry,
@@ -482,24 +634,27 @@ class Extension:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"public_key": self.public_key.hex() if self.public_key else None,
-                "public_key_sha256": hashlib.sha256(self.public_key).hexdigest() if self.public_key else None,
-                "signature": self.signature.hex() if self.signature else None,
-                "aes_iv": self.iv.hex() if self.iv else None, "size": self.size}
+        return {
+            "public_key": self.public_key.hex() if self.public_key else None,
+            "public_key_sha256": hashlib.sha256(self.public_key).hexdigest() if self.public_key else None,
+            "signature": self.signature.hex() if self.signature else None,
+            "aes_iv": self.iv.hex() if self.iv else None,
+            "size": self.size,
+        }
 
     @classmethod
     def parse(cls, data: bytes, header: BootHeader, *, base: int = 0) -> Extension:
         off = HEADER_SIZE
         kw: dict[str, Any] = {}
         if header.boot_cfg.sign:
-            pk = parse_with(SIGN_PUBKEY, FMT, data[off:off + 68], base=base + off)
+            pk = parse_with(SIGN_PUBKEY, FMT, data[off : off + 68], base=base + off)
             kw.update(public_key=pk.x + pk.y, public_key_crc=pk.crc32)
             off += 68
-            sig = parse_with(SIGNATURE, FMT, data[off:off + 4 + 128 + 4], base=base + off)
+            sig = parse_with(SIGNATURE, FMT, data[off : off + 4 + 128 + 4], base=base + off)
             kw.update(signature=sig.sig, signature_crc=sig.crc32)
             off += 8 + sig.sig_len
         if header.boot_cfg.encrypt_type:
-            iv = parse_with(AES_IV, FMT, data[off:off + 20], base=base + off)
+            iv = parse_with(AES_IV, FMT, data[off : off + 20], base=base + off)
             kw.update(iv=iv.iv, iv_crc=iv.crc32)
             off += 20
         return cls(size=off - HEADER_SIZE, **kw)
@@ -520,8 +675,12 @@ class Segment:
         return crc32(struct.pack("<III", self.dest_addr, self.length, self.rsvd)) == self.crc
 
     def to_dict(self) -> dict[str, Any]:
-        return {"offset": self.offset, "dest_addr": self.dest_addr, "length": self.length,
-                "header_crc_ok": self.header_ok}
+        return {
+            "offset": self.offset,
+            "dest_addr": self.dest_addr,
+            "length": self.length,
+            "header_crc_ok": self.header_ok,
+        }
 
 
 def _all_ff(data: bytes) -> bool:
@@ -538,11 +697,27 @@ def unique_problems(found: list[Problem]) -> list[Problem]:
 
 
 #: strings that mark boot2 code (vendor blsp_boot2 / boot2_isp / boot2_iap builds)
-BOOT2_MARKERS = (b"BLSP_Boot2", b"BLSP Boot2", b"BLSP boot2", b"Boot2 start", b"Boot2 fail", b"Boot2 ISP",
-                 b"BLFBVERF")
+BOOT2_MARKERS = (
+    b"BLSP_Boot2",
+    b"BLSP Boot2",
+    b"BLSP boot2",
+    b"Boot2 start",
+    b"Boot2 fail",
+    b"Boot2 ISP",
+    b"BLFBVERF",
+)
 #: strings found in BL602 application / loader code of the SDK
-BL602_MARKERS = (b"bl602", b"BL602", b"BL60X", b"BLSP", b"bflb", b"BFLB", b"Bouffalo", b"bl_iot_sdk",
-                 b"Boot2")
+BL602_MARKERS = (
+    b"bl602",
+    b"BL602",
+    b"BL60X",
+    b"BLSP",
+    b"bflb",
+    b"BFLB",
+    b"Bouffalo",
+    b"bl_iot_sdk",
+    b"Boot2",
+)
 
 
 def _is_boot2_code(code: bytes) -> bool:
@@ -598,7 +773,9 @@ class BootImage(Image):
             try:
                 ext = Extension.parse(data, hdr, base=base)
             except ObkImgError as e:
-                extra.append(Problem("error", f"signed/encrypted extension unreadable: {e.message}", e.offset, FMT))
+                extra.append(
+                    Problem("error", f"signed/encrypted extension unreadable: {e.message}", e.offset, FMT)
+                )
         body_start = HEADER_SIZE + (ext.size if ext else 0)
         segments: tuple[Segment, ...] = ()
         if hdr.segmented:
@@ -609,9 +786,9 @@ class BootImage(Image):
                     if len(data) > body_start:
                         extra.append(Problem("error", f"segment {i} header truncated", base + len(data), FMT))
                     break
-                a, n, r, c = struct.unpack_from("<IIII", data, off)
-                segs.append(Segment(off, a, n, r, c))
-                off += 16 + n
+                sh = parse_with(SEGMENT_HEADER, FMT, data[off:off + 16], base=base + off)
+                segs.append(Segment(off, sh.dest_addr, sh.len, sh.rsvd, sh.crc32))
+                off += 16 + sh.len
             segments = tuple(segs)
             code: int | None = body_start if len(data) > body_start else None
             found_role = "ram-image" if code is not None else "header"
@@ -636,8 +813,8 @@ class BootImage(Image):
         if self.code_offset is None:
             return b""
         if self.segmented_image:
-            return self.data[self.code_offset:]
-        return self.data[self.code_offset:self.code_offset + self.header.img_len]
+            return self.data[self.code_offset :]
+        return self.data[self.code_offset : self.code_offset + self.header.img_len]
 
     @property
     def end(self) -> int:
@@ -663,10 +840,10 @@ class BootImage(Image):
 
     def trailer(self) -> str | None:
         """What follows the image: sha256 (a .hash / _withhash file), padding-ff, data, or None."""
-        rest = self.data[self.end:]
+        rest = self.data[self.end :]
         if not rest or self.code_offset is None:
             return None
-        if len(rest) == 32 and hashlib.sha256(self.data[:self.end]).digest() == rest:
+        if len(rest) == 32 and hashlib.sha256(self.data[: self.end]).digest() == rest:
             return "sha256"
         if _all_ff(rest):
             return "padding-ff"
@@ -674,7 +851,7 @@ class BootImage(Image):
 
     def fw_ota_bin(self) -> bytes:
         """Header + padding + image, as FW_OTA.bin / whole_img.bin (no trailer)."""
-        return self.data[:self.end]
+        return self.data[: self.end]
 
     def rebuilt(self, *, fill_ignored: bool = False) -> bytes:
         """The same bytes with img_len, hash and every CRC recomputed (placeholders kept)."""
@@ -686,8 +863,9 @@ class BootImage(Image):
                 hdr = replace(hdr, img_len=self.header.img_len).with_checksums(fill_ignored=fill_ignored)
         else:
             end = min(self.code_offset + self.header.img_len, len(self.data))
-            hdr = self.header.with_checksums(self.data[self.code_offset:end], fill_ignored=fill_ignored,
-                                             iv_block=iv)
+            hdr = self.header.with_checksums(
+                self.data[self.code_offset : end], fill_ignored=fill_ignored, iv_block=iv
+            )
         return hdr.build() + self.data[HEADER_SIZE:]
 
     def build(self) -> bytes:
@@ -712,20 +890,40 @@ class BootImage(Image):
         found: list[Problem] = []
         state = self.hash_state()
         if state == "bad":
-            found.append(Problem("error", "image SHA-256 does not match the header hash", self.base + 132, FMT))
+            found.append(
+                Problem("error", "image SHA-256 does not match the header hash", self.base + 132, FMT)
+            )
         elif state == "truncated":
-            found.append(Problem("error", f"image truncated: header says {self.header.img_len} bytes at "
-                                 f"{self.code_offset:#x}, file ends at {len(self.data):#x}",
-                                 self.base + len(self.data), FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"image truncated: header says {self.header.img_len} bytes at "
+                    f"{self.code_offset:#x}, file ends at {len(self.data):#x}",
+                    self.base + len(self.data),
+                    FMT,
+                )
+            )
         for s in self.segments:
             if not s.header_ok:
-                found.append(Problem("error", f"bad segment header CRC32 (dest {s.dest_addr:#x})",
-                                     self.base + s.offset + 12, FMT))
+                found.append(
+                    Problem(
+                        "error",
+                        f"bad segment header CRC32 (dest {s.dest_addr:#x})",
+                        self.base + s.offset + 12,
+                        FMT,
+                    )
+                )
             elif s.offset + 16 + s.length > len(self.data):
                 found.append(Problem("error", "segment data truncated", self.base + len(self.data), FMT))
-            elif crc32(self.data[s.offset + 16:s.offset + 16 + s.length]) != s.rsvd:
-                found.append(Problem("info", "segment rsvd word is not the CRC32 of its data",
-                                     self.base + s.offset + 8, FMT))
+            elif crc32(self.data[s.offset + 16 : s.offset + 16 + s.length]) != s.rsvd:
+                found.append(
+                    Problem(
+                        "info",
+                        "segment rsvd word is not the CRC32 of its data",
+                        self.base + s.offset + 8,
+                        FMT,
+                    )
+                )
         return found
 
     def problems(self) -> list[Problem]:
@@ -735,38 +933,89 @@ class BootImage(Image):
         """Strict: an unfilled template CRC (0 or 0xDEADBEEF without crc_ignore) is a mismatch too."""
         found = unique_problems(Image.verify(self))
         if self.header.crc_state == "unfilled":
-            found.append(Problem("error", f"header CRC32 {self.header.crc:#010x} is not filled in (computed "
-                                 f"{self.header.computed_crc:#010x})", self.base + 172, FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"header CRC32 {self.header.crc:#010x} is not filled in (computed "
+                    f"{self.header.computed_crc:#010x})",
+                    self.base + 172,
+                    FMT,
+                )
+            )
         return found
 
     def regions(self) -> list[Region]:
         hp = self.header_problems()
         bad = any(p.severity == "error" for p in hp)
         hdr_state = "bad-crc" if bad else ("unknown" if self.header.crc_state == "unfilled" else "valid")
-        regions = [Region("boot header", self.base, HEADER_SIZE, "boot-header", hdr_state, tuple(hp),
-                          {"crc_state": self.header.crc_state, "img_len": self.header.img_len,
-                           "img_start": self.header.img_start})]
+        regions = [
+            Region(
+                "boot header",
+                self.base,
+                HEADER_SIZE,
+                "boot-header",
+                hdr_state,
+                tuple(hp),
+                {
+                    "crc_state": self.header.crc_state,
+                    "img_len": self.header.img_len,
+                    "img_start": self.header.img_start,
+                },
+            )
+        ]
         if self.extension is not None:
-            regions.append(Region("signature/iv", self.base + HEADER_SIZE, self.extension.size, "boot-header",
-                                  "valid" if not self.extension.problems(self.base) else "bad-crc"))
+            regions.append(
+                Region(
+                    "signature/iv",
+                    self.base + HEADER_SIZE,
+                    self.extension.size,
+                    "boot-header",
+                    "valid" if not self.extension.problems(self.base) else "bad-crc",
+                )
+            )
         if self.code_offset is None:
             return regions
         pad_start = HEADER_SIZE + (self.extension.size if self.extension else 0)
         if self.code_offset > pad_start:
-            regions.append(Region("padding", self.base + pad_start, self.code_offset - pad_start, "padding",
-                                  "erased" if _all_ff(self.data[pad_start:self.code_offset]) else "unknown"))
-        state = {"valid": "valid", "bad": "bad-crc", "ignored": "unknown", "truncated": "invalid",
-                 "unchecked": "unknown"}[self.hash_state()]
+            regions.append(
+                Region(
+                    "padding",
+                    self.base + pad_start,
+                    self.code_offset - pad_start,
+                    "padding",
+                    "erased" if _all_ff(self.data[pad_start : self.code_offset]) else "unknown",
+                )
+            )
+        state = {
+            "valid": "valid",
+            "bad": "bad-crc",
+            "ignored": "unknown",
+            "truncated": "invalid",
+            "unchecked": "unknown",
+        }[self.hash_state()]
         kind = {"boot2": "bootloader", "ram-image": "loader"}.get(self.role, "app")
-        regions.append(Region(self.role, self.base + self.code_offset,
-                              min(self.image_length, len(self.data) - self.code_offset), kind, state,
-                              tuple(self.image_problems()), {"hash": self.hash_state()}))
+        regions.append(
+            Region(
+                self.role,
+                self.base + self.code_offset,
+                min(self.image_length, len(self.data) - self.code_offset),
+                kind,
+                state,
+                tuple(self.image_problems()),
+                {"hash": self.hash_state()},
+            )
+        )
         trailer = self.trailer()
         if trailer:
-            regions.append(Region(f"trailer ({trailer})", self.base + self.end, len(self.data) - self.end,
-                                  "padding" if trailer == "padding-ff" else "data",
-                                  "erased" if trailer == "padding-ff" else "valid" if trailer == "sha256"
-                                  else "unknown"))
+            regions.append(
+                Region(
+                    f"trailer ({trailer})",
+                    self.base + self.end,
+                    len(self.data) - self.end,
+                    "padding" if trailer == "padding-ff" else "data",
+                    "erased" if trailer == "padding-ff" else "valid" if trailer == "sha256" else "unknown",
+                )
+            )
         return regions
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -783,11 +1032,16 @@ class BootImage(Image):
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         h = self.header
-        lines = [f"role: {self.role}; boot_cfg {h.boot_cfg.word:#010x}; img_len {h.img_len}; img_start "
-                 f"{h.img_start:#x}; code at {self.code_offset:#x}" if self.code_offset is not None
-                 else f"role: {self.role}; boot_cfg {h.boot_cfg.word:#010x}; img_len {h.img_len}"]
-        lines.append(f"header CRC: {h.crc_state}; image hash: {self.hash_state()}; xtal "
-                     f"{XTAL_TYPES.get(h.clock.xtal_type, '?')}, pll {PLL_CLKS.get(h.clock.pll_clk, '?')}")
+        lines = [
+            f"role: {self.role}; boot_cfg {h.boot_cfg.word:#010x}; img_len {h.img_len}; img_start "
+            f"{h.img_start:#x}; code at {self.code_offset:#x}"
+            if self.code_offset is not None
+            else f"role: {self.role}; boot_cfg {h.boot_cfg.word:#010x}; img_len {h.img_len}"
+        ]
+        lines.append(
+            f"header CRC: {h.crc_state}; image hash: {self.hash_state()}; xtal "
+            f"{XTAL_TYPES.get(h.clock.xtal_type, '?')}, pll {PLL_CLKS.get(h.clock.pll_clk, '?')}"
+        )
         return lines
 
     def artifacts(self) -> list[Any]:
@@ -795,8 +1049,15 @@ class BootImage(Image):
 
         if self.code_offset is None or self.segmented_image:
             return []
-        return [Artifact(f"{self.role}_image.bin", self.image, "firmware", self.role,
-                         "code covered by the header hash (img_len bytes)")]
+        return [
+            Artifact(
+                f"{self.role}_image.bin",
+                self.image,
+                "firmware",
+                self.role,
+                "code covered by the header hash (img_len bytes)",
+            )
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -833,19 +1094,28 @@ class BareFirmware(Image):
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        return {"role": self.role, "length": len(self.data), "trailing_sha256": self.trailing_sha256,
-                "padded_length": len(prepare_image(self.data)), "evidence": self.reason}
+        return {
+            "role": self.role,
+            "length": len(self.data),
+            "trailing_sha256": self.trailing_sha256,
+            "padded_length": len(prepare_image(self.data)),
+            "evidence": self.reason,
+        }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
-        return [f"bare BL602 {self.role} code (no boot header): {self.reason}",
-                "`obkimg ota pack` adds a boot header; boot2 expects it at the partition start, code at +0x1000"]
+        return [
+            f"bare BL602 {self.role} code (no boot header): {self.reason}",
+            "`obkimg ota pack` adds a boot header; boot2 expects it at the partition start, code at +0x1000",
+        ]
 
 
 # --------------------------------------------------------------------------------------------------
 # builders
 
 
-def _locate_code(hdr: BootHeader, data: bytes, ext: Extension | None, role: str | None) -> tuple[int | None, str]:
+def _locate_code(
+    hdr: BootHeader, data: bytes, ext: Extension | None, role: str | None
+) -> tuple[int | None, str]:
     body_start = HEADER_SIZE + (ext.size if ext else 0)
     n = hdr.img_len
     if len(data) <= body_start or _all_ff(data[body_start:]):
@@ -858,15 +1128,20 @@ def _locate_code(hdr: BootHeader, data: bytes, ext: Extension | None, role: str 
     iv = ext.iv_block() if ext else b""
     if not hdr.hash_ignored:
         for off in order:
-            if off + n <= len(data) and hashlib.sha256(iv + data[off:off + n]).digest() == hdr.hash:
-                return off, _role_for(off, data[off:off + n])
+            if off + n <= len(data) and hashlib.sha256(iv + data[off : off + n]).digest() == hdr.hash:
+                return off, _role_for(off, data[off : off + n])
     if role in ("boot2", "firmware"):
         off = BOOT2_CODE_OFFSET if role == "boot2" else FW_CODE_OFFSET
         return off, role
     # no matching hash: code at 0x2000 when img_start says so and 0x1000..0x2000 is erased
-    if (hdr.img_start == BOOT2_CODE_OFFSET and len(data) > BOOT2_CODE_OFFSET
-            and _all_ff(data[FW_CODE_OFFSET:BOOT2_CODE_OFFSET])):
-        return BOOT2_CODE_OFFSET, _role_for(BOOT2_CODE_OFFSET, data[BOOT2_CODE_OFFSET:BOOT2_CODE_OFFSET + n])
+    if (
+        hdr.img_start == BOOT2_CODE_OFFSET
+        and len(data) > BOOT2_CODE_OFFSET
+        and _all_ff(data[FW_CODE_OFFSET:BOOT2_CODE_OFFSET])
+    ):
+        return BOOT2_CODE_OFFSET, _role_for(
+            BOOT2_CODE_OFFSET, data[BOOT2_CODE_OFFSET : BOOT2_CODE_OFFSET + n]
+        )
     if len(data) > FW_CODE_OFFSET:
         return FW_CODE_OFFSET, "firmware"
     return None, "header"
@@ -886,7 +1161,9 @@ def prepare_image(image: bytes) -> bytes:
     return image + bytes(-len(image) % 16)
 
 
-def fw_header(image: bytes, *, template: BootHeader | None = None, img_start: int | None = None) -> BootHeader:
+def fw_header(
+    image: bytes, *, template: BootHeader | None = None, img_start: int | None = None
+) -> BootHeader:
     """The FW boot header for an already prepared image (see :func:`prepare_image`).
 
     Without ``template`` it is exactly what bflb-iot-tool 1.10 writes (generic flash config, 40 MHz
@@ -895,7 +1172,9 @@ def fw_header(image: bytes, *, template: BootHeader | None = None, img_start: in
     """
     base = template if template is not None else BootHeader(boot_cfg=BootCfg.from_word(0x3300))
     if base.boot_cfg.sign or base.boot_cfg.encrypt_type:
-        raise BuildError("cannot build a signed or encrypted header (no keys); use an unsigned template", fmt=FMT)
+        raise BuildError(
+            "cannot build a signed or encrypted header (no keys); use an unsigned template", fmt=FMT
+        )
     if img_start is not None:
         base = replace(base, img_start=img_start)
     if template is None:
@@ -905,8 +1184,13 @@ def fw_header(image: bytes, *, template: BootHeader | None = None, img_start: in
 
 def boot2_header(code: bytes) -> BootHeader:
     """The boot2 header bflb-iot-tool 1.10 writes: crc/hash ignored (0xDEADBEEF), img_start 0x2000."""
-    hdr = BootHeader(boot_cfg=BootCfg.from_word(0x33300), img_start=BOOT2_CODE_OFFSET, img_len=len(code),
-                     hash=HASH_PLACEHOLDER, crc=DEADBEEF)
+    hdr = BootHeader(
+        boot_cfg=BootCfg.from_word(0x33300),
+        img_start=BOOT2_CODE_OFFSET,
+        img_len=len(code),
+        hash=HASH_PLACEHOLDER,
+        crc=DEADBEEF,
+    )
     return hdr.with_checksums(code)
 
 
@@ -940,7 +1224,7 @@ def _header_spans(data: bytes) -> list[tuple[int, int, str | None]]:
     spans: list[tuple[int, int, str | None]] = []
     from .bl602_partitions import TABLE_ADDRESSES, read_copies, select_active
 
-    is_dump = len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a:a + 4] == b"BFPT" for a in TABLE_ADDRESSES)
+    is_dump = len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == b"BFPT" for a in TABLE_ADDRESSES)
     if data[:4] in (MAGIC, b"BFAP"):
         spans.append((0, TABLE_ADDRESSES[0] if is_dump else len(data), "boot2" if is_dump else None))
     if is_dump:
@@ -949,7 +1233,7 @@ def _header_spans(data: bytes) -> list[tuple[int, int, str | None]]:
         table = copies[act].table if act is not None else next((c.table for c in copies if c.table), None)
         for e in table.entries if table is not None else ():
             for _slot, addr, size in e.slots():
-                if addr and data[addr:addr + 4] == MAGIC:
+                if addr and data[addr : addr + 4] == MAGIC:
                     spans.append((addr, min(addr + size, len(data)), "firmware"))
     return spans
 
@@ -959,8 +1243,8 @@ def find_headers(data: bytes, *, offset: int | None = None) -> list[BootImage]:
     of a flash dump (boot2 and the FW/mfg slots)."""
     data = bytes(data)
     if offset is not None:
-        if data[offset:offset + 4] not in (MAGIC, b"BFAP"):
-            raise MagicError(FMT, MAGIC, data[offset:offset + 4], offset=offset)
+        if data[offset : offset + 4] not in (MAGIC, b"BFAP"):
+            raise MagicError(FMT, MAGIC, data[offset : offset + 4], offset=offset)
         spans = [s for s in _header_spans(data) if s[0] == offset] or [(offset, len(data), None)]
     else:
         spans = _header_spans(data)
@@ -968,8 +1252,11 @@ def find_headers(data: bytes, *, offset: int | None = None) -> list[BootImage]:
         err = foreign_error(data, fmt=FMT)
         if err is not None:
             raise err
-        hint = ("a bare image without a header: `obkimg ota pack` adds one" if looks_like_bl602_code(data)
-                else "no BFNP boot header at 0 (nor in the FW slots of a flash dump)")
+        hint = (
+            "a bare image without a header: `obkimg ota pack` adds one"
+            if looks_like_bl602_code(data)
+            else "no BFNP boot header at 0 (nor in the FW slots of a flash dump)"
+        )
         raise MagicError(FMT, MAGIC, data[:4], offset=0, hint=hint)
     return [BootImage.parse(data[a:b], base=a, role=role) for a, b, role in spans]
 
@@ -986,25 +1273,33 @@ def header_report(data: bytes, *, offset: int | None = None) -> dict[str, Any]:
     return {"schema": "obkimg.bl602-header/1", "size": len(data), "headers": out}
 
 
-def rebuild_headers(data: bytes, *, offset: int | None = None,
-                    fill_ignored: bool = False) -> tuple[bytes, list[str]]:
+def rebuild_headers(
+    data: bytes, *, offset: int | None = None, fill_ignored: bool = False
+) -> tuple[bytes, list[str]]:
     """``data`` with the header(s) rebuilt (img_len, hash and CRCs recomputed; 0xDEADBEEF placeholders
     of ignored fields kept unless ``fill_ignored``). Returns the bytes and one line per change."""
     out = bytearray(data)
     changes = []
     for img in find_headers(data, offset=offset):
         new = img.rebuilt(fill_ignored=fill_ignored)[:HEADER_SIZE]
-        old = bytes(out[img.base:img.base + HEADER_SIZE])
+        old = bytes(out[img.base : img.base + HEADER_SIZE])
         if new != old:
             a, b = BootHeader.parse(old), BootHeader.parse(new)
-            diffs = [name for name, x, y in (("img_len", a.img_len, b.img_len), ("hash", a.hash, b.hash),
-                                             ("flash_cfg CRC", a.flash_crc, b.flash_crc),
-                                             ("clk_cfg CRC", a.clk_crc, b.clk_crc), ("header CRC", a.crc, b.crc))
-                     if x != y]
+            diffs = [
+                name
+                for name, x, y in (
+                    ("img_len", a.img_len, b.img_len),
+                    ("hash", a.hash, b.hash),
+                    ("flash_cfg CRC", a.flash_crc, b.flash_crc),
+                    ("clk_cfg CRC", a.clk_crc, b.clk_crc),
+                    ("header CRC", a.crc, b.crc),
+                )
+                if x != y
+            ]
             changes.append(f"header at {img.base:#x}: updated {', '.join(diffs)}")
         else:
             changes.append(f"header at {img.base:#x}: already consistent")
-        out[img.base:img.base + HEADER_SIZE] = new
+        out[img.base : img.base + HEADER_SIZE] = new
     return bytes(out), changes
 
 
@@ -1013,8 +1308,15 @@ def rebuild_headers(data: bytes, *, offset: int | None = None,
 
 
 #: how a foreign kind is named in the error (a BK full-flash dump is the QIO layout)
-_BK_LABELS = {"bk7231-qio": "QIO", "bk7231-dump": "QIO", "bk7231-ua": "UA", "bk7231-rbl": "RBL",
-              "bk7231-ug": "Tuya UG", "bk7231-bootloader": "bootloader", "bk7231-app": "app"}
+_BK_LABELS = {
+    "bk7231-qio": "QIO",
+    "bk7231-dump": "QIO",
+    "bk7231-ua": "UA",
+    "bk7231-rbl": "RBL",
+    "bk7231-ug": "Tuya UG",
+    "bk7231-bootloader": "bootloader",
+    "bk7231-app": "app",
+}
 
 
 def foreign_error(data: bytes, *, fmt: str = FMT, what: str = "BL602 firmware") -> ObkImgError | None:
@@ -1036,8 +1338,12 @@ def foreign_error(data: bytes, *, fmt: str = FMT, what: str = "BL602 firmware") 
             continue
         if (chip and not chip.startswith("BL")) or d.kind.startswith("bk"):
             label = _BK_LABELS.get(d.kind, d.kind.replace("-", " "))
-            return MismatchError(f"this is a {d.chip or 'BK7231'} {label} image, not {what}", fmt=fmt,
-                                 offset=d.offset, hint=f"detected as {d.kind}: {d.reason}")
+            return MismatchError(
+                f"this is a {d.chip or 'BK7231'} {label} image, not {what}",
+                fmt=fmt,
+                offset=d.offset,
+                hint=f"detected as {d.kind}: {d.reason}",
+            )
     return None
 
 
@@ -1049,8 +1355,8 @@ FORMAT = FormatInfo(
     name="BL602 boot header + image",
     family="bl602",
     description="176-byte 'BFNP' boot header (flash/clock config, boot_cfg, img_len, SHA-256, CRCs) alone "
-                "or followed by its image: boot2, FW_OTA.bin / whole_img.bin, MCU-flow and RAM (eflash "
-                "loader) images; bl602-firmware is bare BL602 code without a header",
+    "or followed by its image: boot2, FW_OTA.bin / whole_img.bin, MCU-flow and RAM (eflash "
+    "loader) images; bl602-firmware is bare BL602 code without a header",
     references=(
         "PyPI bflb-iot-tool 1.10: libs/bl602/bootheader_cfg_keys.py, libs/bl602/img_create_do.py",
         "pine64/bl_iot_sdk: customer_app/bl602_boot2/bl602_boot2/blsp_boot_parser.c, blsp_media_boot.c",
@@ -1072,10 +1378,13 @@ def detect(data: bytes) -> Detection | None:
             fc_ok = crc32(data[12:96]) == struct.unpack_from("<I", data, 96)[0]
             pc_ok = crc32(data[104:112]) == struct.unpack_from("<I", data, 112)[0]
             if data[8:12] not in (b"FCFG", bytes(4)) or not (fc_ok or pc_ok):
-                return Detection(FMT, 40, "BFNP magic but flash/clock config CRCs do not match", CHIP, 0,
-                                 HEADER_SIZE)
+                return Detection(
+                    FMT, 40, "BFNP magic but flash/clock config CRCs do not match", CHIP, 0, HEADER_SIZE
+                )
             what = "header only" if len(data) <= 0x1000 and _all_ff(data[HEADER_SIZE:]) else "header + image"
-            return Detection(FMT, 85, f"BFNP boot header with valid FCFG/PCFG CRCs ({what})", CHIP, 0, len(data))
+            return Detection(
+                FMT, 85, f"BFNP boot header with valid FCFG/PCFG CRCs ({what})", CHIP, 0, len(data)
+            )
         why = looks_like_bl602_code(data)
         if why:
             return Detection(FMT_BARE, 45, why, CHIP, 0, len(data))
@@ -1094,6 +1403,8 @@ def load(source: Source) -> Image:
         if err is not None:
             raise err
         if len(data) >= 4:
-            raise MagicError(FMT, MAGIC, data[:4], offset=0, hint="not a BL602 boot header, nor bare BL602 code")
+            raise MagicError(
+                FMT, MAGIC, data[:4], offset=0, hint="not a BL602 boot header, nor bare BL602 code"
+            )
         raise FormatError("empty or tiny input", fmt=FMT, offset=0)
     return BareFirmware(data, why)

@@ -37,8 +37,18 @@ from ..model import Image, Region, Secret
 from ..source import Source
 from . import Detection, FormatInfo
 
-__all__ = ["FORMAT", "FMT", "FDT_MAGIC", "FDT_HEADER", "FdtNode", "Fdt", "FactoryParams", "DtbImage", "detect",
-           "load"]
+__all__ = [
+    "FORMAT",
+    "FMT",
+    "FDT_MAGIC",
+    "FDT_HEADER",
+    "FdtNode",
+    "Fdt",
+    "FactoryParams",
+    "DtbImage",
+    "detect",
+    "load",
+]
 
 FMT = "bl602-dtb"
 CHIP = "BL602"
@@ -63,12 +73,23 @@ HEADER_SIZE = 40
 
 #: property paths the SDK reads, with how to show them
 FACTORY_KEYS = {
-    "/wifi/mac/mode": "str", "/wifi/mac/sta_mac_addr": "mac", "/wifi/mac/ap_mac_addr": "mac",
-    "/wifi/region/country_code": "u32", "/wifi/brd_rf/xtal_mode": "str", "/wifi/brd_rf/xtal": "cells",
-    "/wifi/brd_rf/pwr_mode": "str", "/wifi/brd_rf/pwr_table": "cells", "/wifi/brd_rf/pwr_table_11b": "cells",
-    "/wifi/brd_rf/pwr_table_11g": "cells", "/wifi/brd_rf/pwr_table_11n": "cells",
-    "/wifi/brd_rf/pwr_offset": "cells", "/wifi/sta/ssid": "str", "/wifi/sta/pwd": "secret",
-    "/wifi/sta/auto_connect_enable": "u32", "/wifi/ap/ssid": "str", "/wifi/ap/pwd": "secret",
+    "/wifi/mac/mode": "str",
+    "/wifi/mac/sta_mac_addr": "mac",
+    "/wifi/mac/ap_mac_addr": "mac",
+    "/wifi/region/country_code": "u32",
+    "/wifi/brd_rf/xtal_mode": "str",
+    "/wifi/brd_rf/xtal": "cells",
+    "/wifi/brd_rf/pwr_mode": "str",
+    "/wifi/brd_rf/pwr_table": "cells",
+    "/wifi/brd_rf/pwr_table_11b": "cells",
+    "/wifi/brd_rf/pwr_table_11g": "cells",
+    "/wifi/brd_rf/pwr_table_11n": "cells",
+    "/wifi/brd_rf/pwr_offset": "cells",
+    "/wifi/sta/ssid": "str",
+    "/wifi/sta/pwd": "secret",
+    "/wifi/sta/auto_connect_enable": "u32",
+    "/wifi/ap/ssid": "str",
+    "/wifi/ap/pwd": "secret",
     "/bluetooth/brd_rf/pwr_table_ble": "cells",
 }
 
@@ -109,21 +130,31 @@ class Fdt:
     def parse(cls, data: bytes, *, base: int = 0) -> Fdt:
         data = bytes(data)
         if len(data) < HEADER_SIZE:
-            if data[:4] != FDT_MAGIC[:len(data)]:
+            if data[:4] != FDT_MAGIC[: len(data)]:
                 raise MagicError(FMT, FDT_MAGIC, data[:4], offset=base)
             raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base + len(data), path="header")
         h = parse_with(FDT_HEADER, FMT, data[:HEADER_SIZE], base=base)
         if h.version < 16 or h.last_comp_version > 17:
-            raise FormatError(f"unsupported FDT version {h.version} (last compatible {h.last_comp_version})",
-                              fmt=FMT, offset=base + 0x14, path="version")
+            raise FormatError(
+                f"unsupported FDT version {h.version} (last compatible {h.last_comp_version})",
+                fmt=FMT,
+                offset=base + 0x14,
+                path="version",
+            )
         if h.totalsize > len(data):
             raise TruncatedError(FMT, h.totalsize, len(data), offset=base + len(data), path="totalsize")
-        for name, off, size in (("struct", h.off_dt_struct, h.size_dt_struct),
-                                ("strings", h.off_dt_strings, h.size_dt_strings)):
+        for name, off, size in (
+            ("struct", h.off_dt_struct, h.size_dt_struct),
+            ("strings", h.off_dt_strings, h.size_dt_strings),
+        ):
             if off + size > h.totalsize:
-                raise FormatError(f"{name} block {off:#x}+{size:#x} exceeds totalsize {h.totalsize:#x}", fmt=FMT,
-                                  offset=base + 8, path=f"off_dt_{name}")
-        strings = data[h.off_dt_strings:h.off_dt_strings + h.size_dt_strings]
+                raise FormatError(
+                    f"{name} block {off:#x}+{size:#x} exceeds totalsize {h.totalsize:#x}",
+                    fmt=FMT,
+                    offset=base + 8,
+                    path=f"off_dt_{name}",
+                )
+        strings = data[h.off_dt_strings : h.off_dt_strings + h.size_dt_strings]
         reserved = []
         pos = h.off_mem_rsvmap
         while True:
@@ -134,7 +165,7 @@ class Fdt:
             if addr == 0 and size == 0:
                 break
             reserved.append((addr, size))
-        block = data[h.off_dt_struct:h.off_dt_struct + h.size_dt_struct]
+        block = data[h.off_dt_struct : h.off_dt_struct + h.size_dt_struct]
         root, _ = _parse_node(block, 0, strings, base + h.off_dt_struct, 0, top=True)
         return cls(root, tuple(reserved), h.version, h.last_comp_version, h.boot_cpuid_phys)
 
@@ -159,7 +190,9 @@ class Fdt:
             nm = node.name.encode() + b"\0"
             struct_block.extend(struct.pack(">I", FDT_BEGIN_NODE) + nm + bytes(-len(nm) % 4))
             for k, v in node.props:
-                struct_block.extend(struct.pack(">III", FDT_PROP, len(v), name_off(k)) + v + bytes(-len(v) % 4))
+                struct_block.extend(
+                    struct.pack(">III", FDT_PROP, len(v), name_off(k)) + v + bytes(-len(v) % 4)
+                )
             for c in node.children:
                 emit(c)
             struct_block.extend(struct.pack(">I", FDT_END_NODE))
@@ -171,8 +204,19 @@ class Fdt:
         off_struct = off_rsv + len(rsv)
         off_strings = off_struct + len(struct_block)
         total = off_strings + len(strings)
-        head = struct.pack(">4s9I", FDT_MAGIC, total, off_struct, off_strings, off_rsv, self.version,
-                           self.last_comp_version, self.boot_cpuid_phys, len(strings), len(struct_block))
+        head = struct.pack(
+            ">4s9I",
+            FDT_MAGIC,
+            total,
+            off_struct,
+            off_strings,
+            off_rsv,
+            self.version,
+            self.last_comp_version,
+            self.boot_cpuid_phys,
+            len(strings),
+            len(struct_block),
+        )
         return head + rsv + bytes(struct_block) + bytes(strings)
 
     def get(self, path: str) -> bytes | None:
@@ -203,8 +247,9 @@ def _cstr(block: bytes, pos: int, base: int) -> tuple[str, int]:
     return block[pos:end].decode("latin-1"), end + 1
 
 
-def _parse_node(block: bytes, pos: int, strings: bytes, base: int, depth: int, *,
-                top: bool = False) -> tuple[FdtNode, int]:
+def _parse_node(
+    block: bytes, pos: int, strings: bytes, base: int, depth: int, *, top: bool = False
+) -> tuple[FdtNode, int]:
     if depth > MAX_DEPTH:
         raise FormatError("device tree nested too deeply", fmt=FMT, offset=base + pos)
 
@@ -233,8 +278,8 @@ def _parse_node(block: bytes, pos: int, strings: bytes, base: int, depth: int, *
             if nxt + 8 + ln > len(block) or nameoff >= len(strings):
                 raise FormatError("property runs past its block", fmt=FMT, offset=base + nxt)
             end = strings.find(b"\0", nameoff)
-            pname = strings[nameoff:end if end >= 0 else len(strings)].decode("latin-1")
-            props.append((pname, block[nxt + 8:nxt + 8 + ln]))
+            pname = strings[nameoff : end if end >= 0 else len(strings)].decode("latin-1")
+            props.append((pname, block[nxt + 8 : nxt + 8 + ln]))
             pos = nxt + 8 + ln
             pos += -pos % 4
         elif t == FDT_BEGIN_NODE:
@@ -259,7 +304,7 @@ def _show(kind: str, raw: bytes) -> Any:
         return Secret(text) if kind == "secret" else text
     if kind == "mac":
         return ":".join(f"{b:02X}" for b in raw) if len(raw) == 6 else raw.hex()
-    cells = [v[0] for v in struct.iter_unpack(">I", raw[:len(raw) // 4 * 4])]
+    cells = [v[0] for v in struct.iter_unpack(">I", raw[: len(raw) // 4 * 4])]
     if kind == "u32":
         return cells[0] if len(cells) == 1 else cells
     return cells
@@ -324,15 +369,16 @@ class DtbImage(Image):
     @property
     def canonical(self) -> bool:
         """The stored tree is laid out exactly as dtc would (so :meth:`build` reproduces it)."""
-        return self.fdt.build() == self.data[:self.totalsize]
+        return self.fdt.build() == self.data[: self.totalsize]
 
     def build(self) -> bytes:
         """The tree laid out again, followed by the original trailing bytes."""
         raw = self.fdt.build()
         if len(raw) > self.totalsize and len(self.data) > self.totalsize:
-            raise BuildError("rebuilt tree is larger than the stored one and would overwrite the padding",
-                             fmt=FMT)
-        return raw + self.data[self.totalsize:] if self.canonical else self.data
+            raise BuildError(
+                "rebuilt tree is larger than the stored one and would overwrite the padding", fmt=FMT
+            )
+        return raw + self.data[self.totalsize :] if self.canonical else self.data
 
     @property
     def params(self) -> FactoryParams:
@@ -348,38 +394,76 @@ class DtbImage(Image):
 
     def problems(self) -> list[Problem]:
         out = []
-        tail = self.data[self.totalsize:]
+        tail = self.data[self.totalsize :]
         if tail.strip(b"\xff"):
-            out.append(Problem("warning", f"{len(tail)} bytes after the tree are not 0xFF padding",
-                               self.base + self.totalsize, FMT))
+            out.append(
+                Problem(
+                    "warning",
+                    f"{len(tail)} bytes after the tree are not 0xFF padding",
+                    self.base + self.totalsize,
+                    FMT,
+                )
+            )
         if self.fdt.root.child("wifi") is None:
-            out.append(Problem("warning", "no /wifi node: not a BL602 factory parameter tree", self.base, FMT))
+            out.append(
+                Problem("warning", "no /wifi node: not a BL602 factory parameter tree", self.base, FMT)
+            )
         return out
 
     def regions(self) -> list[Region]:
-        out = [Region("factory dtb", self.base, self.totalsize, "dtb", "valid", (),
-                      {"sta_mac": self.params.to_dict()["sta_mac"]})]
+        out = [
+            Region(
+                "factory dtb",
+                self.base,
+                self.totalsize,
+                "dtb",
+                "valid",
+                (),
+                {"sta_mac": self.params.to_dict()["sta_mac"]},
+            )
+        ]
         if len(self.data) > self.totalsize:
-            tail = self.data[self.totalsize:]
-            out.append(Region("padding", self.base + self.totalsize, len(tail), "padding",
-                              "erased" if not tail.strip(b"\xff") else "unknown"))
+            tail = self.data[self.totalsize :]
+            out.append(
+                Region(
+                    "padding",
+                    self.base + self.totalsize,
+                    len(tail),
+                    "padding",
+                    "erased" if not tail.strip(b"\xff") else "unknown",
+                )
+            )
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        return {"totalsize": self.totalsize, "version": self.fdt.version, "canonical": self.canonical,
-                "nodes": sum(1 for _ in _iter_nodes(self.fdt.root)), "properties": len(self.fdt.walk()),
-                "factory": self.params.to_dict()}
+        return {
+            "totalsize": self.totalsize,
+            "version": self.fdt.version,
+            "canonical": self.canonical,
+            "nodes": sum(1 for _ in _iter_nodes(self.fdt.root)),
+            "properties": len(self.fdt.walk()),
+            "factory": self.params.to_dict(),
+        }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         f = self.params.to_dict()
-        return [f"MAC mode {f['mac_mode']!r}, STA MAC {f['sta_mac']}, AP MAC {f['ap_mac']}, country "
-                f"{f['country_code']}, xtal {f['xtal']}, pwr_offset {f['pwr_offset']}"]
+        return [
+            f"MAC mode {f['mac_mode']!r}, STA MAC {f['sta_mac']}, AP MAC {f['ap_mac']}, country "
+            f"{f['country_code']}, xtal {f['xtal']}, pwr_offset {f['pwr_offset']}"
+        ]
 
     def artifacts(self) -> list[Any]:
         from ..model import Artifact
 
-        return [Artifact("ro_params.dtb", self.data[:self.totalsize], "dtb", "factory dtb",
-                         "factory parameters (flattened device tree; `dtc -I dtb` decompiles it)")]
+        return [
+            Artifact(
+                "ro_params.dtb",
+                self.data[: self.totalsize],
+                "dtb",
+                "factory dtb",
+                "factory parameters (flattened device tree; `dtc -I dtb` decompiles it)",
+            )
+        ]
 
 
 def _iter_nodes(node: FdtNode) -> list[FdtNode]:
@@ -394,10 +478,12 @@ FORMAT = FormatInfo(
     name="BL602 factory DTB",
     family="bl602",
     description="flattened device tree of the 'factory' partition (ro_params.dtb): MAC mode and addresses, "
-                "xtal trim, country code, power tables",
-    references=("devicetree.org Devicetree Specification v0.4, section 5",
-                "PyPI bflb-iot-tool 1.10: chips/bl602/device_tree/bl_factory_params_IoTKitA_40M.dts",
-                "specs/bl602.md section 4.2"),
+    "xtal trim, country code, power tables",
+    references=(
+        "devicetree.org Devicetree Specification v0.4, section 5",
+        "PyPI bflb-iot-tool 1.10: chips/bl602/device_tree/bl_factory_params_IoTKitA_40M.dts",
+        "specs/bl602.md section 4.2",
+    ),
     limitations=("the DTS source is not compiled", "only FDT versions 16/17"),
     aliases=("bl602-factory", "bl602-ro-params"),
 )
@@ -410,10 +496,16 @@ def detect(data: bytes) -> Detection | None:
         total, _, off_str, _, _, _, _, size_str, _ = struct.unpack_from(">9I", data, 4)
         if total > len(data) or off_str + size_str > total:
             return Detection(FMT, 30, "FDT magic, inconsistent header", None, 0, len(data))
-        names = bytes(data[off_str:off_str + size_str])
+        names = bytes(data[off_str : off_str + size_str])
         if b"sta_mac_addr" in names or b"pwr_table" in names or b"xtal_mode" in names:
-            return Detection(FMT, 85, "flattened device tree with BL602 factory keys (sta_mac_addr, pwr_table)",
-                             CHIP, 0, total)
+            return Detection(
+                FMT,
+                85,
+                "flattened device tree with BL602 factory keys (sta_mac_addr, pwr_table)",
+                CHIP,
+                0,
+                total,
+            )
         return Detection(FMT, 30, "flattened device tree (no BL602 factory keys)", None, 0, total)
     except (IndexError, struct.error):
         return None

@@ -42,8 +42,18 @@ from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES, unique_problems
 
-__all__ = ["FORMAT", "FMT", "EFUSE", "EFUSE_SIZE", "SECURE_SAVE_SIZE", "Efuse", "EfuseImage", "mac_zero_count",
-           "detect", "load"]
+__all__ = [
+    "FORMAT",
+    "FMT",
+    "EFUSE",
+    "EFUSE_SIZE",
+    "SECURE_SAVE_SIZE",
+    "Efuse",
+    "EfuseImage",
+    "mac_zero_count",
+    "detect",
+    "load",
+]
 
 FMT = "bl602-efuse"
 CHIP = "BL602"
@@ -62,22 +72,73 @@ EFUSE = Struct(
 )
 assert EFUSE.sizeof() == EFUSE_SIZE
 
-CFG_BITS = {"sf_aes_mode": (0, 2), "sboot_sign_mode": (2, 2), "sboot_en": (4, 2), "cpu_enc_en": (7, 1),
-            "trim_enable": (12, 1), "sw_usage_1": (13, 1), "sdu_dis": (14, 1), "ble_dis": (15, 1),
-            "wifi_dis": (16, 1), "0_key_enc_en": (17, 1), "sf_dis": (19, 1), "cpu_rst_dbg_dis": (21, 1),
-            "se_dbg_dis": (22, 1), "efuse_dbg_dis": (23, 1), "dbg_jtag_dis": (26, 2), "dbg_mode": (28, 4)}
-SW_USAGE_BITS = {"bootrom_protect": (0, 1), "uart_log_disable": (1, 1), "sdio_pin_init": (2, 1),
-                 "disable_cci_coexist": (3, 1), "xtal_type": (4, 3), "pll_clk": (7, 3), "hclk_div": (10, 1),
-                 "bclk_div": (11, 1), "flash_clk_type": (12, 3), "flash_clk_div": (15, 1), "flash_cfg": (16, 2),
-                 "flash_pwr_delay": (18, 2), "tz_boot": (20, 1), "encrypted_tz_boot": (21, 1),
-                 "hbn_check_sign": (22, 1), "keep_dbg_port_closed": (23, 1), "mediaboot_disable": (24, 1),
-                 "uartboot_disable": (25, 1), "sdioboot_disable": (26, 1), "hbn_jump_disable": (27, 1),
-                 "jtag_switch": (28, 1), "jtag_init": (29, 1), "qfn40": (30, 1), "debug_log_reopen": (31, 1)}
-WR_LOCKS = {"key_slot_4_l": 13, "key_slot_5_l": 14, "boot_mode": 15, "dbg_pwd": 16, "sw_usage_0": 17,
-            "wifi_mac": 18, "key_slot_0": 19, "key_slot_1": 20, "key_slot_2": 21, "key_slot_3": 22,
-            "key_slot_4_h": 23, "key_slot_5_h": 24}
-RD_LOCKS = {"dbg_pwd": 25, "key_slot_0": 26, "key_slot_1": 27, "key_slot_2": 28, "key_slot_3": 29,
-            "key_slot_4": 30, "key_slot_5": 31}
+CFG_BITS = {
+    "sf_aes_mode": (0, 2),
+    "sboot_sign_mode": (2, 2),
+    "sboot_en": (4, 2),
+    "cpu_enc_en": (7, 1),
+    "trim_enable": (12, 1),
+    "sw_usage_1": (13, 1),
+    "sdu_dis": (14, 1),
+    "ble_dis": (15, 1),
+    "wifi_dis": (16, 1),
+    "0_key_enc_en": (17, 1),
+    "sf_dis": (19, 1),
+    "cpu_rst_dbg_dis": (21, 1),
+    "se_dbg_dis": (22, 1),
+    "efuse_dbg_dis": (23, 1),
+    "dbg_jtag_dis": (26, 2),
+    "dbg_mode": (28, 4),
+}
+SW_USAGE_BITS = {
+    "bootrom_protect": (0, 1),
+    "uart_log_disable": (1, 1),
+    "sdio_pin_init": (2, 1),
+    "disable_cci_coexist": (3, 1),
+    "xtal_type": (4, 3),
+    "pll_clk": (7, 3),
+    "hclk_div": (10, 1),
+    "bclk_div": (11, 1),
+    "flash_clk_type": (12, 3),
+    "flash_clk_div": (15, 1),
+    "flash_cfg": (16, 2),
+    "flash_pwr_delay": (18, 2),
+    "tz_boot": (20, 1),
+    "encrypted_tz_boot": (21, 1),
+    "hbn_check_sign": (22, 1),
+    "keep_dbg_port_closed": (23, 1),
+    "mediaboot_disable": (24, 1),
+    "uartboot_disable": (25, 1),
+    "sdioboot_disable": (26, 1),
+    "hbn_jump_disable": (27, 1),
+    "jtag_switch": (28, 1),
+    "jtag_init": (29, 1),
+    "qfn40": (30, 1),
+    "debug_log_reopen": (31, 1),
+}
+WR_LOCKS = {
+    "key_slot_4_l": 13,
+    "key_slot_5_l": 14,
+    "boot_mode": 15,
+    "dbg_pwd": 16,
+    "sw_usage_0": 17,
+    "wifi_mac": 18,
+    "key_slot_0": 19,
+    "key_slot_1": 20,
+    "key_slot_2": 21,
+    "key_slot_3": 22,
+    "key_slot_4_h": 23,
+    "key_slot_5_h": 24,
+}
+RD_LOCKS = {
+    "dbg_pwd": 25,
+    "key_slot_0": 26,
+    "key_slot_1": 27,
+    "key_slot_2": 28,
+    "key_slot_3": 29,
+    "key_slot_4": 30,
+    "key_slot_5": 31,
+}
 
 
 def _bits(word: int, table: dict[str, tuple[int, int]]) -> dict[str, int]:
@@ -135,21 +196,28 @@ class Efuse:
         return mac_zero_count(self.raw[0x14:0x1A]) == self.raw[0x1A] & 0x3F
 
     def key_slot_used(self, i: int) -> bool:
-        return any(self.raw[0x1C + 16 * i:0x2C + 16 * i])
+        return any(self.raw[0x1C + 16 * i : 0x2C + 16 * i])
 
     @property
     def locks(self) -> dict[str, list[str]]:
         w = self.word(0x7C)
-        return {"write": [k for k, b in WR_LOCKS.items() if w >> b & 1],
-                "read": [k for k, b in RD_LOCKS.items() if w >> b & 1]}
+        return {
+            "write": [k for k, b in WR_LOCKS.items() if w >> b & 1],
+            "read": [k for k, b in RD_LOCKS.items() if w >> b & 1],
+        }
 
     def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
         sw = self.sw_usage
         slots = []
         for i in range(6):
-            key = self.raw[0x1C + 16 * i:0x2C + 16 * i]
-            slots.append({"slot": i, "used": self.key_slot_used(i),
-                          "value": Secret(key.hex()) if self.key_slot_used(i) else None})
+            key = self.raw[0x1C + 16 * i : 0x2C + 16 * i]
+            slots.append(
+                {
+                    "slot": i,
+                    "used": self.key_slot_used(i),
+                    "value": Secret(key.hex()) if self.key_slot_used(i) else None,
+                }
+            )
         return {
             "cfg_word": self.word(0),
             "cfg": self.cfg,
@@ -190,7 +258,9 @@ class EfuseImage(Image):
         if len(data) != EFUSE_SIZE:
             if len(data) < EFUSE_SIZE:
                 raise TruncatedError(FMT, EFUSE_SIZE, len(data), offset=len(data))
-            raise FormatError(f"an efuse image is {EFUSE_SIZE} bytes, not {len(data)}", fmt=FMT, offset=EFUSE_SIZE)
+            raise FormatError(
+                f"an efuse image is {EFUSE_SIZE} bytes, not {len(data)}", fmt=FMT, offset=EFUSE_SIZE
+            )
         return cls(data, Efuse.parse(data))
 
     def build(self) -> bytes:
@@ -210,26 +280,50 @@ class EfuseImage(Image):
     def problems(self) -> list[Problem]:
         out = []
         if self.efuse is None:
-            out.append(Problem("info", "security_save efuse file: the 128 bytes are AES-encrypted with a tool key "
-                               "(not decrypted)", 4096, FMT))
+            out.append(
+                Problem(
+                    "info",
+                    "security_save efuse file: the 128 bytes are AES-encrypted with a tool key "
+                    "(not decrypted)",
+                    4096,
+                    FMT,
+                )
+            )
         elif self.efuse.mac_check_ok is False:
-            out.append(Problem("error", f"MAC zero-bit count {self.efuse.raw[0x1A] & 0x3F} does not match the "
-                               f"MAC ({mac_zero_count(self.efuse.raw[0x14:0x1A])})", 0x1A, FMT))
+            out.append(
+                Problem(
+                    "error",
+                    f"MAC zero-bit count {self.efuse.raw[0x1A] & 0x3F} does not match the "
+                    f"MAC ({mac_zero_count(self.efuse.raw[0x14:0x1A])})",
+                    0x1A,
+                    FMT,
+                )
+            )
         elif self.efuse.mac is None:
             out.append(Problem("info", "MAC slot 0 is empty (unprogrammed efuse or a template)", 0x14, FMT))
         return out
 
     def regions(self) -> list[Region]:
         if self.efuse is None:
-            return [Region("crc32", 0, 4, "data", "unknown"), Region("zero", 4, 4092, "padding", "unknown"),
-                    Region("efuse (encrypted)", 4096, 128, "efuse", "unknown")]
+            return [
+                Region("crc32", 0, 4, "data", "unknown"),
+                Region("zero", 4, 4092, "padding", "unknown"),
+                Region("efuse (encrypted)", 4096, 128, "efuse", "unknown"),
+            ]
         e = self.efuse
         mac_state = {True: "valid", False: "bad-crc", None: "erased"}[e.mac_check_ok]
-        return [Region("cfg", 0, 0x14, "efuse", "unknown"),
-                Region("wifi mac", 0x14, 8, "mac", mac_state, tuple(self.problems()), {"mac": e.mac}),
-                Region("key slots", 0x1C, 96, "keys",
-                       "unknown" if any(e.key_slot_used(i) for i in range(6)) else "erased"),
-                Region("locks", 0x7C, 4, "efuse", "unknown")]
+        return [
+            Region("cfg", 0, 0x14, "efuse", "unknown"),
+            Region("wifi mac", 0x14, 8, "mac", mac_state, tuple(self.problems()), {"mac": e.mac}),
+            Region(
+                "key slots",
+                0x1C,
+                96,
+                "keys",
+                "unknown" if any(e.key_slot_used(i) for i in range(6)) else "erased",
+            ),
+            Region("locks", 0x7C, 4, "efuse", "unknown"),
+        ]
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         if self.efuse is None:
@@ -241,9 +335,11 @@ class EfuseImage(Image):
             return ["efuse security_save file (encrypted)"]
         e = self.efuse
         used = [str(i) for i in range(6) if e.key_slot_used(i)]
-        return [f"MAC {e.mac or '(empty)'} (zero-bit check {e.mac_check_ok}); xtal "
-                f"{XTAL_TYPES.get(e.sw_usage['xtal_type'], '?')}; secure boot {bool(e.cfg['sboot_en'])}; "
-                f"key slots used: {', '.join(used) or 'none'}"]
+        return [
+            f"MAC {e.mac or '(empty)'} (zero-bit check {e.mac_check_ok}); xtal "
+            f"{XTAL_TYPES.get(e.sw_usage['xtal_type'], '?')}; secure boot {bool(e.cfg['sboot_en'])}; "
+            f"key slots used: {', '.join(used) or 'none'}"
+        ]
 
 
 FORMAT = FormatInfo(
@@ -251,9 +347,11 @@ FORMAT = FormatInfo(
     name="BL602 efuse image",
     family="bl602",
     description="128-byte efuse image: security config, Wi-Fi MAC with zero-bit check, key slots, locks",
-    references=("PyPI bflb-iot-tool 1.10: libs/bl602/efuse_cfg_keys.py",
-                "openshwprojects/OpenBL602: bl602_ef_ctrl.c (EF_Ctrl_Read_MAC_Address)",
-                "specs/bl602.md section 4.3"),
+    references=(
+        "PyPI bflb-iot-tool 1.10: libs/bl602/efuse_cfg_keys.py",
+        "openshwprojects/OpenBL602: bl602_ef_ctrl.c (EF_Ctrl_Read_MAC_Address)",
+        "specs/bl602.md section 4.3",
+    ),
     limitations=("detected by size only (128 bytes): weak", "security_save files are not decrypted"),
     aliases=("bl602-efusedata",),
 )
@@ -264,8 +362,9 @@ def detect(data: bytes) -> Detection | None:
         if len(data) == EFUSE_SIZE:
             e = Efuse(bytes(data))
             if e.mac_check_ok:
-                return Detection(FMT, 55, f"128 bytes with a valid efuse MAC zero-bit check ({e.mac})", CHIP, 0,
-                                 EFUSE_SIZE)
+                return Detection(
+                    FMT, 55, f"128 bytes with a valid efuse MAC zero-bit check ({e.mac})", CHIP, 0, EFUSE_SIZE
+                )
             if not e.mac_programmed and not data[0x7C:].strip(b"\0\xff") or not any(data):
                 return Detection(FMT, 25, "128 bytes, empty MAC slot (efuse image size)", CHIP, 0, EFUSE_SIZE)
             return Detection(FMT, 15, "128 bytes (efuse image size), MAC check fails", CHIP, 0, EFUSE_SIZE)

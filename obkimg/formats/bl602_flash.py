@@ -84,8 +84,16 @@ class SlotContent:
         return f"{self.partition} slot {self.slot}" if self.partition == "FW" or self.slot else self.partition
 
     def to_dict(self) -> dict[str, Any]:
-        return {"partition": self.partition, "slot": self.slot, "address": self.address, "size": self.size,
-                "content": self.content, "state": self.state, "active": self.active, **self.detail}
+        return {
+            "partition": self.partition,
+            "slot": self.slot,
+            "address": self.address,
+            "size": self.size,
+            "content": self.content,
+            "state": self.state,
+            "active": self.active,
+            **self.detail,
+        }
 
 
 def _xz_stream_end(data: bytes, limit: int) -> int | None:
@@ -101,13 +109,20 @@ def _xz_stream_end(data: bytes, limit: int) -> int | None:
     return len(data) - len(d.unused_data)
 
 
-def _analyse_slot(data: bytes, part: Partition, slot: int, addr: int, size: int, *, active: bool,
-                  other_size: int) -> SlotContent:
-    chunk = data[addr:addr + size]
+def _analyse_slot(
+    data: bytes, part: Partition, slot: int, addr: int, size: int, *, active: bool, other_size: int
+) -> SlotContent:
+    chunk = data[addr : addr + size]
     args = (part.name, slot, addr, size)
     if not chunk:
-        return SlotContent(*args, "missing", "unknown", active,
-                           {"note": f"beyond the end of the file ({len(data):#x})"}, kind=part.kind)
+        return SlotContent(
+            *args,
+            "missing",
+            "unknown",
+            active,
+            {"note": f"beyond the end of the file ({len(data):#x})"},
+            kind=part.kind,
+        )
     short = len(chunk) < size
     note = {"present": len(chunk)} if short else {}
     if _all_ff(chunk):
@@ -117,15 +132,34 @@ def _analyse_slot(data: bytes, part: Partition, slot: int, addr: int, size: int,
         try:
             img = BootImage.parse(chunk, base=addr, role="firmware")
         except ObkImgError as e:
-            return SlotContent(*args, "firmware", "invalid", active, note,
-                               (Problem("error", e.message, e.offset, FMT),), kind="app")
+            return SlotContent(
+                *args,
+                "firmware",
+                "invalid",
+                active,
+                note,
+                (Problem("error", e.message, e.offset, FMT),),
+                kind="app",
+            )
         probs = tuple(p for p in img.problems() if p.severity != "info")
         hs = img.hash_state()
-        state = ("bad-crc" if any(p.severity == "error" for p in probs) and hs != "truncated" else
-                 "invalid" if hs == "truncated" else "valid" if hs == "valid" else "unknown")
-        detail = {**note, "img_len": img.header.img_len, "img_start": img.header.img_start,
-                  "hash_state": hs, "crc_state": img.header.crc_state,
-                  "boot_cfg": img.header.boot_cfg.word}
+        state = (
+            "bad-crc"
+            if any(p.severity == "error" for p in probs) and hs != "truncated"
+            else "invalid"
+            if hs == "truncated"
+            else "valid"
+            if hs == "valid"
+            else "unknown"
+        )
+        detail = {
+            **note,
+            "img_len": img.header.img_len,
+            "img_start": img.header.img_start,
+            "hash_state": hs,
+            "crc_state": img.header.crc_state,
+            "boot_cfg": img.header.boot_cfg.word,
+        }
         if img.image_length and img.code_offset is not None:
             detail["fw_ota_len"] = img.code_offset + img.image_length
         return SlotContent(*args, "firmware", state, active, detail, probs, kind="app")
@@ -133,31 +167,68 @@ def _analyse_slot(data: bytes, part: Partition, slot: int, addr: int, size: int,
         limit = other_size or DEFAULT_LIMIT
         end = _xz_stream_end(chunk, limit)
         if end is None:
-            return SlotContent(*args, "xz-ota", "invalid", active, {**note, "pending": active},
-                               (Problem("error", f"XZ stream in {part.name} slot {slot} does not decompress "
-                                        f"within {limit} bytes (corrupt, truncated or too large)", addr, FMT),),
-                               kind="ota")
+            return SlotContent(
+                *args,
+                "xz-ota",
+                "invalid",
+                active,
+                {**note, "pending": active},
+                (
+                    Problem(
+                        "error",
+                        f"XZ stream in {part.name} slot {slot} does not decompress "
+                        f"within {limit} bytes (corrupt, truncated or too large)",
+                        addr,
+                        FMT,
+                    ),
+                ),
+                kind="ota",
+            )
         x = XzImage.parse(chunk[:end], strict=False, limit=limit, base=addr)
         probs = tuple(replace_fmt(p) for p in x.problems() if p.severity != "info")
-        detail = {**note, "pending": active, "stream_len": end,
-                  "unpacked_size": len(x.firmware) if x.firmware is not None else None,
-                  "fits_other_slot": (len(x.firmware) <= other_size) if x.firmware is not None and other_size
-                  else None}
+        detail = {
+            **note,
+            "pending": active,
+            "stream_len": end,
+            "unpacked_size": len(x.firmware) if x.firmware is not None else None,
+            "fits_other_slot": (len(x.firmware) <= other_size)
+            if x.firmware is not None and other_size
+            else None,
+        }
         state = "invalid" if any(p.severity == "error" for p in probs) else "valid"
         return SlotContent(*args, "xz-ota", state, active, detail, probs, kind="ota")
     if kind == "dtb" and chunk[:4] == FDT_MAGIC:
         try:
             dtb = DtbImage.parse(chunk, base=addr)
         except ObkImgError as e:
-            return SlotContent(*args, "dtb", "invalid", active, note, (Problem("error", e.message, e.offset, FMT),),
-                               kind="dtb")
-        return SlotContent(*args, "dtb", "valid", active,
-                           {**note, "totalsize": dtb.totalsize, "sta_mac": dtb.params.to_dict()["sta_mac"]},
-                           tuple(dtb.problems()), kind="dtb")
+            return SlotContent(
+                *args,
+                "dtb",
+                "invalid",
+                active,
+                note,
+                (Problem("error", e.message, e.offset, FMT),),
+                kind="dtb",
+            )
+        return SlotContent(
+            *args,
+            "dtb",
+            "valid",
+            active,
+            {**note, "totalsize": dtb.totalsize, "sta_mac": dtb.params.to_dict()["sta_mac"]},
+            tuple(dtb.problems()),
+            kind="dtb",
+        )
     if kind == "easyflash":
         magic = b"EF4" in chunk[:16]
-        return SlotContent(*args, "easyflash", "valid" if magic else "unknown", active,
-                           {**note, "easyflash_magic": magic}, kind="easyflash")
+        return SlotContent(
+            *args,
+            "easyflash",
+            "valid" if magic else "unknown",
+            active,
+            {**note, "easyflash_magic": magic},
+            kind="easyflash",
+        )
     return SlotContent(*args, "data", "unknown", active, note, kind=kind if kind != "firmware" else "data")
 
 
@@ -197,22 +268,49 @@ class FlashDump(Image):
         table = cls._table(copies, active)
         slots: list[SlotContent] = []
         if table is None:
-            problems.append(Problem("error", "no readable partition table at "
-                                    + " / ".join(f"{a:#x}" for a in table_addresses), table_addresses[0], FMT))
+            problems.append(
+                Problem(
+                    "error",
+                    "no readable partition table at " + " / ".join(f"{a:#x}" for a in table_addresses),
+                    table_addresses[0],
+                    FMT,
+                )
+            )
         else:
             if active is None:
-                problems.append(Problem("error", "no valid partition table copy; partitions taken from a damaged "
-                                        "copy", table_addresses[0], FMT))
+                problems.append(
+                    Problem(
+                        "error",
+                        "no valid partition table copy; partitions taken from a damaged copy",
+                        table_addresses[0],
+                        FMT,
+                    )
+                )
             for part in table.entries:
                 used = part.slots()
                 for slot, addr, size in used:
                     other = [s for s in used if s[0] != slot]
-                    slots.append(_analyse_slot(data, part, slot, addr, size,
-                                               active=len(used) > 1 and slot == part.active_slot,
-                                               other_size=other[0][2] if other else 0))
+                    slots.append(
+                        _analyse_slot(
+                            data,
+                            part,
+                            slot,
+                            addr,
+                            size,
+                            active=len(used) > 1 and slot == part.active_slot,
+                            other_size=other[0][2] if other else 0,
+                        )
+                    )
             if len(data) not in FLASH_SIZES:
-                problems.append(Problem("info", f"{len(data):#x} bytes is not a whole flash size (a tool image "
-                                        "such as whole_flash_data.bin ends after its last part)", len(data), FMT))
+                problems.append(
+                    Problem(
+                        "info",
+                        f"{len(data):#x} bytes is not a whole flash size (a tool image "
+                        "such as whole_flash_data.bin ends after its last part)",
+                        len(data),
+                        FMT,
+                    )
+                )
         return cls(data, boot2, b2prob, copies, active, tuple(slots), tuple(problems))
 
     @staticmethod
@@ -229,7 +327,9 @@ class FlashDump(Image):
     def table(self) -> PartitionTable:
         t = self._table(self.copies, self.active_copy)
         if t is None:
-            raise NotFoundError("no readable partition table in this dump", fmt=FMT, offset=TABLE_ADDRESSES[0])
+            raise NotFoundError(
+                "no readable partition table in this dump", fmt=FMT, offset=TABLE_ADDRESSES[0]
+            )
         return t
 
     @property
@@ -257,13 +357,13 @@ class FlashDump(Image):
         act = fw.active_slot
         s = self.slot("FW", act) if any(x.partition == "FW" and x.slot == act for x in self.slots) else None
         if s is not None and s.content == "xz-ota":
-            chunk = self.data[s.address:s.address + s.detail["stream_len"]]
+            chunk = self.data[s.address : s.address + s.detail["stream_len"]]
             x = XzImage.parse(chunk, limit=fw.size[1 - act] or DEFAULT_LIMIT, base=s.address)
             assert x.firmware is not None
             return x.firmware
         for cand in ([s] if s is not None else []) + [x for x in self.slots if x.partition == "FW"]:
             if cand.content == "firmware":
-                img = BootImage.parse(self.data[cand.address:cand.address + cand.size], role="firmware")
+                img = BootImage.parse(self.data[cand.address : cand.address + cand.size], role="firmware")
                 return img.fw_ota_bin()
         raise NotFoundError("no firmware in the FW partition", fmt=FMT, offset=fw.address[0])
 
@@ -292,33 +392,69 @@ class FlashDump(Image):
         size = min(BOOT2_AREA, len(self.data))
         if self.boot2 is None:
             state = "erased" if _all_ff(self.data[:size]) else "invalid"
-            return Region("boot2", 0, size, "bootloader", state,
-                          (self.boot2_problem,) if self.boot2_problem else ())
+            return Region(
+                "boot2", 0, size, "bootloader", state, (self.boot2_problem,) if self.boot2_problem else ()
+            )
         b = self.boot2
         probs = tuple(p for p in b.problems() if p.severity != "info")
         hs = b.hash_state()
-        state = ("bad-crc" if any(p.severity == "error" for p in probs) else "valid" if hs == "valid"
-                 else "unknown")
-        return Region("boot2", 0, size, "bootloader", state, probs,
-                      {"role": b.role, "img_len": b.header.img_len, "hash_state": hs,
-                       "crc_state": b.header.crc_state})
+        state = (
+            "bad-crc"
+            if any(p.severity == "error" for p in probs)
+            else "valid"
+            if hs == "valid"
+            else "unknown"
+        )
+        return Region(
+            "boot2",
+            0,
+            size,
+            "bootloader",
+            state,
+            probs,
+            {"role": b.role, "img_len": b.header.img_len, "hash_state": hs, "crc_state": b.header.crc_state},
+        )
 
     def regions(self) -> list[Region]:
         out = [self._boot2_region()]
         for i, c in enumerate(self.copies):
             if c.offset >= len(self.data):
                 continue
-            state = ("valid" if c.valid else "erased" if c.erased else "bad-crc" if c.table is not None
-                     else "invalid")
-            out.append(Region(f"partition table {i}", c.offset, min(0x1000, len(self.data) - c.offset),
-                              "partition-table", state, tuple(p for p in c.problems if p.severity != "info"),
-                              {"age": c.table.age if c.table else None, "active": i == self.active_copy}))
+            state = (
+                "valid"
+                if c.valid
+                else "erased"
+                if c.erased
+                else "bad-crc"
+                if c.table is not None
+                else "invalid"
+            )
+            out.append(
+                Region(
+                    f"partition table {i}",
+                    c.offset,
+                    min(0x1000, len(self.data) - c.offset),
+                    "partition-table",
+                    state,
+                    tuple(p for p in c.problems if p.severity != "info"),
+                    {"age": c.table.age if c.table else None, "active": i == self.active_copy},
+                )
+            )
         for s in self.slots:
             if s.content == "missing":
                 continue
             size = min(s.size, len(self.data) - s.address)
-            out.append(Region(s.name, s.address, size, s.kind, s.state, s.problems,
-                              {"content": s.content, "active": s.active, **s.detail}))
+            out.append(
+                Region(
+                    s.name,
+                    s.address,
+                    size,
+                    s.kind,
+                    s.state,
+                    s.problems,
+                    {"content": s.content, "active": s.active, **s.detail},
+                )
+            )
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -328,20 +464,41 @@ class FlashDump(Image):
         factory = None
         for s in self.slots:
             if s.content == "dtb" and s.state == "valid":
-                dtb = DtbImage.parse(self.data[s.address:s.address + s.size], base=s.address)
+                dtb = DtbImage.parse(self.data[s.address : s.address + s.size], base=s.address)
                 factory = dtb.params.to_dict()
                 break
         return {
             "flash_size": len(self.data),
             "layout": self.layout,
-            "boot2": ({"role": self.boot2.role, "header": self.boot2.header.to_dict(),
-                       "hash_state": self.boot2.hash_state(), "code_offset": self.boot2.code_offset}
-                      if self.boot2 else None),
+            "boot2": (
+                {
+                    "role": self.boot2.role,
+                    "header": self.boot2.header.to_dict(),
+                    "hash_state": self.boot2.hash_state(),
+                    "code_offset": self.boot2.code_offset,
+                }
+                if self.boot2
+                else None
+            ),
             "partition_tables": [c.to_dict() for c in self.copies],
             "active_copy": self.active_copy,
-            "partitions": [{"name": e.name, "type": e.type, "address0": e.address[0], "size0": e.size[0],
-                            "address1": e.address[1], "size1": e.size[1], "len": e.length, "age": e.age,
-                            "active_index": e.active_index, "device": e.device} for e in t.entries] if t else [],
+            "partitions": [
+                {
+                    "name": e.name,
+                    "type": e.type,
+                    "address0": e.address[0],
+                    "size0": e.size[0],
+                    "address1": e.address[1],
+                    "size1": e.size[1],
+                    "len": e.length,
+                    "age": e.age,
+                    "active_index": e.active_index,
+                    "device": e.device,
+                }
+                for e in t.entries
+            ]
+            if t
+            else [],
             "active_slot": self.fw_active_slot,
             "firmware_slots": fw_slots,
             "pending_ota": pending,
@@ -349,45 +506,100 @@ class FlashDump(Image):
         }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
-        lines = [f"layout: {self.layout}; active table copy: {self.active_copy}; FW active slot: "
-                 f"{self.fw_active_slot}"]
+        lines = [
+            f"layout: {self.layout}; active table copy: {self.active_copy}; FW active slot: "
+            f"{self.fw_active_slot}"
+        ]
         for s in self.slots:
             if s.content == "xz-ota":
-                lines.append(f"pending XZ OTA in FW slot {s.slot} ({s.detail.get('stream_len')} bytes, unpacks to "
-                             f"{s.detail.get('unpacked_size')})")
+                lines.append(
+                    f"pending XZ OTA in FW slot {s.slot} ({s.detail.get('stream_len')} bytes, unpacks to "
+                    f"{s.detail.get('unpacked_size')})"
+                )
         return lines
 
     def artifacts(self) -> list[Artifact]:
         out: list[Artifact] = []
         if self.boot2 is not None:
-            out.append(Artifact("whole_img_boot2.bin", self.boot2.fw_ota_bin(), "bootloader", "boot2",
-                                "boot2 header + code"))
+            out.append(
+                Artifact(
+                    "whole_img_boot2.bin",
+                    self.boot2.fw_ota_bin(),
+                    "bootloader",
+                    "boot2",
+                    "boot2 header + code",
+                )
+            )
         t = self._table(self.copies, self.active_copy)
         if t is not None:
-            out.append(Artifact("partition.bin", t.build(), "partition-table", "partition table",
-                                "the active partition table"))
-            out.append(Artifact("partition_cfg.toml", table_to_toml(t).encode(), "config", "partition table",
-                                "the active partition table as vendor TOML"))
+            out.append(
+                Artifact(
+                    "partition.bin",
+                    t.build(),
+                    "partition-table",
+                    "partition table",
+                    "the active partition table",
+                )
+            )
+            out.append(
+                Artifact(
+                    "partition_cfg.toml",
+                    table_to_toml(t).encode(),
+                    "config",
+                    "partition table",
+                    "the active partition table as vendor TOML",
+                )
+            )
         for s in self.slots:
-            chunk = self.data[s.address:s.address + s.size]
+            chunk = self.data[s.address : s.address + s.size]
             try:
                 if s.content == "firmware":
                     img = BootImage.parse(chunk, role="firmware")
-                    out.append(Artifact(f"FW_OTA_{s.partition}{s.slot}.bin", img.fw_ota_bin(), "firmware", s.name,
-                                        "boot header + code, as FW_OTA.bin"))
+                    out.append(
+                        Artifact(
+                            f"FW_OTA_{s.partition}{s.slot}.bin",
+                            img.fw_ota_bin(),
+                            "firmware",
+                            s.name,
+                            "boot header + code, as FW_OTA.bin",
+                        )
+                    )
                     if img.code_offset is not None:
-                        out.append(Artifact(f"{s.partition}{s.slot}_bare.bin", img.image, "app-plain", s.name,
-                                            "the image alone (img_len bytes)"))
+                        out.append(
+                            Artifact(
+                                f"{s.partition}{s.slot}_bare.bin",
+                                img.image,
+                                "app-plain",
+                                s.name,
+                                "the image alone (img_len bytes)",
+                            )
+                        )
                 elif s.content == "xz-ota" and s.detail.get("stream_len"):
-                    x = XzImage.parse(chunk[:s.detail["stream_len"]], strict=False)
-                    out.append(Artifact(f"FW_OTA_{s.partition}{s.slot}.bin.xz", chunk[:s.detail["stream_len"]], "xz",
-                                        s.name, "pending XZ OTA stream"))
+                    x = XzImage.parse(chunk[: s.detail["stream_len"]], strict=False)
+                    out.append(
+                        Artifact(
+                            f"FW_OTA_{s.partition}{s.slot}.bin.xz",
+                            chunk[: s.detail["stream_len"]],
+                            "xz",
+                            s.name,
+                            "pending XZ OTA stream",
+                        )
+                    )
                     if x.firmware is not None:
-                        out.append(Artifact(f"FW_OTA_{s.partition}{s.slot}_unpacked.bin", x.firmware, "firmware",
-                                            s.name, "the pending OTA, decompressed (FW_OTA.bin)"))
+                        out.append(
+                            Artifact(
+                                f"FW_OTA_{s.partition}{s.slot}_unpacked.bin",
+                                x.firmware,
+                                "firmware",
+                                s.name,
+                                "the pending OTA, decompressed (FW_OTA.bin)",
+                            )
+                        )
                 elif s.content == "dtb" and s.state == "valid":
                     dtb = DtbImage.parse(chunk)
-                    out.append(Artifact("ro_params.dtb", chunk[:dtb.totalsize], "dtb", s.name, "factory DTB"))
+                    out.append(
+                        Artifact("ro_params.dtb", chunk[: dtb.totalsize], "dtb", s.name, "factory DTB")
+                    )
             except ObkImgError:
                 continue
         return out
@@ -397,9 +609,16 @@ class FlashDump(Image):
 # building
 
 
-def build_flash(*, table: PartitionTable | str | bytes, boot2: bytes | None = None, firmware: bytes | None = None,
-                dtb: bytes | None = None, partitions: dict[str, bytes] | None = None, size: int | None = None,
-                table_addresses: tuple[int, int] = TABLE_ADDRESSES) -> bytes:
+def build_flash(
+    *,
+    table: PartitionTable | str | bytes,
+    boot2: bytes | None = None,
+    firmware: bytes | None = None,
+    dtb: bytes | None = None,
+    partitions: dict[str, bytes] | None = None,
+    size: int | None = None,
+    table_addresses: tuple[int, int] = TABLE_ADDRESSES,
+) -> bytes:
     """A whole flash image like ``bflb-iot-tool --build`` writes (``whole_flash_data.bin``).
 
     ``table`` is a :class:`PartitionTable`, a ``partition.bin`` or vendor TOML text; ``boot2`` raw boot2
@@ -429,8 +648,9 @@ def build_flash(*, table: PartitionTable | str | bytes, boot2: bytes | None = No
     end = 0
     for name, addr, blob, room in parts:
         if len(blob) > room:
-            raise BuildError(f"{name} is {len(blob)} bytes, its space at {addr:#x} is {room} bytes", fmt=FMT,
-                             path=name)
+            raise BuildError(
+                f"{name} is {len(blob)} bytes, its space at {addr:#x} is {room} bytes", fmt=FMT, path=name
+            )
         end = max(end, addr + len(blob))
     if size is not None:
         if size < end:
@@ -443,7 +663,7 @@ def build_flash(*, table: PartitionTable | str | bytes, boot2: bytes | None = No
             if addr < b and a < addr + len(blob) and not (name == other == "partition table"):
                 raise BuildError(f"{name} at {addr:#x} overlaps {other}", fmt=FMT, path=name)
         taken.append((addr, addr + len(blob), name))
-        out[addr:addr + len(blob)] = blob
+        out[addr : addr + len(blob)] = blob
     return bytes(out)
 
 
@@ -455,12 +675,16 @@ FORMAT = FormatInfo(
     name="BL602 whole flash",
     family="bl602",
     description="1/2/4 MB BL602 flash dump or whole_flash_data.bin: boot2, both partition tables, FW slots "
-                "(with a pending XZ OTA), mfg/media/PSM/KEY/DATA, factory DTB",
-    references=("PyPI bflb-iot-tool 1.10: core/bflb_iot_tool.py",
-                "pine64/bl_iot_sdk: customer_app/bl602_boot2/bl602_boot2/blsp_boot_decompress.c",
-                "specs/bl602.md sections 2.3, 4.1, 5.1"),
-    limitations=("PSM/KEY/DATA contents are located, not decoded here",
-                 "BL702/BL616 layouts (tables at 0x1000/0x2000, bigger headers) are not handled"),
+    "(with a pending XZ OTA), mfg/media/PSM/KEY/DATA, factory DTB",
+    references=(
+        "PyPI bflb-iot-tool 1.10: core/bflb_iot_tool.py",
+        "pine64/bl_iot_sdk: customer_app/bl602_boot2/bl602_boot2/blsp_boot_decompress.c",
+        "specs/bl602.md sections 2.3, 4.1, 5.1",
+    ),
+    limitations=(
+        "PSM/KEY/DATA contents are located, not decoded here",
+        "BL702/BL616 layouts (tables at 0x1000/0x2000, bigger headers) are not handled",
+    ),
     aliases=("bl602-flash", "bl602-whole-flash", "bl602-whole-img"),
 )
 
@@ -471,17 +695,20 @@ def detect(data: bytes) -> Detection | None:
             return None
         hits = []
         for a in TABLE_ADDRESSES:
-            if data[a:a + 4] == b"BFPT":
+            if data[a : a + 4] == b"BFPT":
                 hits.append(a)
         if not hits:
             return None
         from ..codecs.checksums import crc32
 
-        ok = [a for a in hits if crc32(data[a:a + 12]) == int.from_bytes(data[a + 12:a + 16], "little")]
+        ok = [a for a in hits if crc32(data[a : a + 12]) == int.from_bytes(data[a + 12 : a + 16], "little")]
         boot = data[:4] == BFNP
         conf = 95 if ok and boot else 90 if ok else 50
-        why = (f"BFPT partition table at {', '.join(f'{a:#x}' for a in hits)}"
-               + (" (valid CRC)" if ok else " (bad CRC)") + ("; boot2 header at 0" if boot else "; no boot2"))
+        why = (
+            f"BFPT partition table at {', '.join(f'{a:#x}' for a in hits)}"
+            + (" (valid CRC)" if ok else " (bad CRC)")
+            + ("; boot2 header at 0" if boot else "; no boot2")
+        )
         return Detection(FMT, conf, why, CHIP, 0, len(data))
     except (IndexError, ValueError):
         return None

@@ -119,17 +119,24 @@ class OtaHeader:
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0) -> OtaHeader:
-        if bytes(data[:16]) != OTA_MAGIC[:len(data)] or not data:
+        if bytes(data[:16]) != OTA_MAGIC[: len(data)] or not data:
             raise MagicError(FMT, OTA_MAGIC, bytes(data[:16]), offset=base)
         if len(data) < OTA_HEADER_SIZE:
             raise TruncatedError(FMT, OTA_HEADER_SIZE, len(data), offset=base + len(data), path="header")
         c = parse_with(OTA_HEADER, FMT, data[:OTA_HEADER_SIZE], base=base)
         if c.type not in TYPES:
-            raise FormatError(f"unknown payload type {c.type!r} (expected 'XZ  ' or 'RAW ')", fmt=FMT,
-                              offset=base + 16, path="type")
+            raise FormatError(
+                f"unknown payload type {c.type!r} (expected 'XZ  ' or 'RAW ')",
+                fmt=FMT,
+                offset=base + 16,
+                path="type",
+            )
         hw, sw = _version(c.hw_version), _version(c.sw_version)
         raw = None
-        if (c.hw_version, c.sw_version) != (hw.encode("latin-1").ljust(16, b"\0"), sw.encode("latin-1").ljust(16, b"\0")):
+        if (c.hw_version, c.sw_version) != (
+            hw.encode("latin-1").ljust(16, b"\0"),
+            sw.encode("latin-1").ljust(16, b"\0"),
+        ):
             raw = (bytes(c.hw_version), bytes(c.sw_version))
         return cls(TYPES[c.type], c.length, c.sha256, hw, sw, c.tail, c.pad, raw)
 
@@ -139,15 +146,35 @@ class OtaHeader:
             raise BuildError(f"compression must be xz or raw, not {self.compression!r}", fmt=FMT, path="type")
         if len(self.tail) != 416 or len(self.pad) != 8 or len(self.sha256) != 32:
             raise BuildError("tail must be 416 bytes, pad 8, sha256 32", fmt=FMT)
-        hw, sw = self.raw_versions or (_version_bytes(self.hw_version, "hw_version"),
-                                       _version_bytes(self.sw_version, "sw_version"))
-        return build_with(OTA_HEADER, FMT, {"type": typ, "length": self.length, "pad": self.pad, "hw_version": hw,
-                                            "sw_version": sw, "sha256": self.sha256, "tail": self.tail})
+        hw, sw = self.raw_versions or (
+            _version_bytes(self.hw_version, "hw_version"),
+            _version_bytes(self.sw_version, "sw_version"),
+        )
+        return build_with(
+            OTA_HEADER,
+            FMT,
+            {
+                "type": typ,
+                "length": self.length,
+                "pad": self.pad,
+                "hw_version": hw,
+                "sw_version": sw,
+                "sha256": self.sha256,
+                "tail": self.tail,
+            },
+        )
 
     @classmethod
-    def for_payload(cls, payload: bytes, *, compression: str = "xz", hw_version: str = DEFAULT_HW_VERSION,
-                    sw_version: str = DEFAULT_SW_VERSION, unpacked_len: int | None = None,
-                    pubkey_hash: bytes | None = None) -> OtaHeader:
+    def for_payload(
+        cls,
+        payload: bytes,
+        *,
+        compression: str = "xz",
+        hw_version: str = DEFAULT_HW_VERSION,
+        sw_version: str = DEFAULT_SW_VERSION,
+        unpacked_len: int | None = None,
+        pubkey_hash: bytes | None = None,
+    ) -> OtaHeader:
         """The header bflb-iot-tool writes for ``payload`` (plus OpenBeken's optional unpacked_len)."""
         if unpacked_len is not None and pubkey_hash is not None:
             raise BuildError("unpacked_len and the public-key hash share offset 96; give one", fmt=FMT)
@@ -175,16 +202,31 @@ class OtaHeader:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        tail_state = ("erased" if not self.tail.strip(b"\xff") else "unpacked_len" if self.unpacked_len is not None
-                      else "pubkey_hash" if self.pubkey_hash is not None else "data")
-        return {"compression": self.compression, "length": self.length, "hw_version": self.hw_version,
-                "sw_version": self.sw_version, "sha256": self.sha256.hex(), "unpacked_len": self.unpacked_len,
-                "pubkey_hash": self.pubkey_hash.hex() if self.pubkey_hash else None, "tail": tail_state,
-                "pad_ok": self.pad == OTA_PAD}
+        tail_state = (
+            "erased"
+            if not self.tail.strip(b"\xff")
+            else "unpacked_len"
+            if self.unpacked_len is not None
+            else "pubkey_hash"
+            if self.pubkey_hash is not None
+            else "data"
+        )
+        return {
+            "compression": self.compression,
+            "length": self.length,
+            "hw_version": self.hw_version,
+            "sw_version": self.sw_version,
+            "sha256": self.sha256.hex(),
+            "unpacked_len": self.unpacked_len,
+            "pubkey_hash": self.pubkey_hash.hex() if self.pubkey_hash else None,
+            "tail": tail_state,
+            "pad_ok": self.pad == OTA_PAD,
+        }
 
 
 # --------------------------------------------------------------------------------------------------
 # XZ stream facts (without decompressing)
+
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
@@ -200,8 +242,18 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
 
 
 CHECKS = {0: "none", 1: "crc32", 4: "crc64", 10: "sha256"}
-FILTER_NAMES = {0x21: "lzma2", 0x03: "delta", 0x04: "x86", 0x05: "powerpc", 0x06: "ia64", 0x07: "arm",
-                0x08: "armthumb", 0x09: "sparc", 0x0A: "arm64", 0x0B: "riscv"}
+FILTER_NAMES = {
+    0x21: "lzma2",
+    0x03: "delta",
+    0x04: "x86",
+    0x05: "powerpc",
+    0x06: "ia64",
+    0x07: "arm",
+    0x08: "armthumb",
+    0x09: "sparc",
+    0x0A: "arm64",
+    0x0B: "riscv",
+}
 
 
 def _lzma2_dict(prop: int) -> int:
@@ -227,19 +279,31 @@ class XzInfo:
     @property
     def boot2_compatible(self) -> bool:
         """Decodable by boot2's xz-embedded: LZMA2 only, dictionary <= 32 KiB, CRC32/none check."""
-        return (self.filters == ("lzma2",) and self.dict_size is not None and self.dict_size <= BOOT2_DICT_LIMIT
-                and self.check in ("crc32", "none"))
+        return (
+            self.filters == ("lzma2",)
+            and self.dict_size is not None
+            and self.dict_size <= BOOT2_DICT_LIMIT
+            and self.check in ("crc32", "none")
+        )
 
     @property
     def vendor_settings(self) -> bool:
         """Exactly what bflb-iot-tool writes: one block, LZMA2 with 32 KiB dictionary, CRC32."""
-        return self.boot2_compatible and self.check == "crc32" and self.dict_size == 32768 and self.blocks == 1
+        return (
+            self.boot2_compatible and self.check == "crc32" and self.dict_size == 32768 and self.blocks == 1
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "filters": list(self.filters), "dict_size": self.dict_size,
-                "blocks": self.blocks, "uncompressed_size": self.uncompressed_size,
-                "stream_size": self.stream_size, "boot2_compatible": self.boot2_compatible,
-                "vendor_settings": self.vendor_settings}
+        return {
+            "check": self.check,
+            "filters": list(self.filters),
+            "dict_size": self.dict_size,
+            "blocks": self.blocks,
+            "uncompressed_size": self.uncompressed_size,
+            "stream_size": self.stream_size,
+            "boot2_compatible": self.boot2_compatible,
+            "vendor_settings": self.vendor_settings,
+        }
 
 
 def xz_info(data: bytes, *, fmt: str = FMT_XZ, base: int = 0) -> XzInfo:
@@ -255,8 +319,14 @@ def xz_info(data: bytes, *, fmt: str = FMT_XZ, base: int = 0) -> XzInfo:
             raise TruncatedError(fmt, 12, len(data), offset=base + len(data), path="xz.stream_header")
         flags = data[6:8]
         if struct.unpack_from("<I", data, 8)[0] != _crc(flags):
-            raise ChecksumError(fmt, "XZ stream header CRC32", struct.unpack_from("<I", data, 8)[0], _crc(flags),
-                                offset=base + 8, path="xz.stream_header")
+            raise ChecksumError(
+                fmt,
+                "XZ stream header CRC32",
+                struct.unpack_from("<I", data, 8)[0],
+                _crc(flags),
+                offset=base + 8,
+                path="xz.stream_header",
+            )
         check = CHECKS.get(flags[1], f"id{flags[1]}")
         pos = 12
         if len(data) < pos + 1:
@@ -275,23 +345,34 @@ def xz_info(data: bytes, *, fmt: str = FMT_XZ, base: int = 0) -> XzInfo:
         for _ in range((bflags & 3) + 1):
             fid, q = _varint(data, q)
             psize, q = _varint(data, q)
-            props = data[q:q + psize]
+            props = data[q : q + psize]
             q += psize
             filters.append(FILTER_NAMES.get(fid, f"{fid:#x}"))
             if fid == 0x21 and props:
                 dict_size = _lzma2_dict(props[0])
         if q > pos + hsize:
-            raise FormatError("XZ block header overflows its size", fmt=fmt, offset=base + pos,
-                              path="xz.block_header")
+            raise FormatError(
+                "XZ block header overflows its size", fmt=fmt, offset=base + pos, path="xz.block_header"
+            )
         # stream footer and index
         if data[-2:] != b"YZ" or len(data) < 12 + hsize + 12:
-            raise TruncatedError(fmt, len(data) + 1, len(data), offset=base + len(data), path="xz.stream_footer",
-                                 hint="the XZ stream ends before its footer ('YZ')")
+            raise TruncatedError(
+                fmt,
+                len(data) + 1,
+                len(data),
+                offset=base + len(data),
+                path="xz.stream_footer",
+                hint="the XZ stream ends before its footer ('YZ')",
+            )
         backward = (struct.unpack_from("<I", data, len(data) - 8)[0] + 1) * 4
         idx = len(data) - 12 - backward
         if idx < 12 or data[idx] != 0:
-            raise FormatError("XZ index not found where the footer says", fmt=fmt, offset=base + max(idx, 0),
-                              path="xz.index")
+            raise FormatError(
+                "XZ index not found where the footer says",
+                fmt=fmt,
+                offset=base + max(idx, 0),
+                path="xz.index",
+            )
         count, r = _varint(data, idx + 1)
         total = 0
         for _ in range(min(count, 1 << 16)):
@@ -319,20 +400,33 @@ def xz_compress(data: bytes) -> bytes:
     preset-6 defaults otherwise."""
     import lzma
 
-    return lzma.compress(data, format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC32,
-                         filters=[{"id": lzma.FILTER_LZMA2, "dict_size": 32768}])
+    return lzma.compress(
+        data,
+        format=lzma.FORMAT_XZ,
+        check=lzma.CHECK_CRC32,
+        filters=[{"id": lzma.FILTER_LZMA2, "dict_size": 32768}],
+    )
 
 
 def _inner(fw: bytes, base_fmt: str) -> tuple[BootImage | None, list[Problem]]:
     if fw[:4] != BFNP:
-        return None, [Problem("error", f"unpacked payload does not start with a BFNP boot header "
-                              f"({fw[:4].hex()})", None, base_fmt)]
+        return None, [
+            Problem(
+                "error",
+                f"unpacked payload does not start with a BFNP boot header ({fw[:4].hex()})",
+                None,
+                base_fmt,
+            )
+        ]
     try:
         img = BootImage.parse(fw, role="firmware")
     except ObkImgError as e:
         return None, [Problem("error", f"unpacked boot header: {e.message}", None, base_fmt)]
-    probs = [replace(p, offset=None, message=f"FW_OTA.bin: {p.message}") for p in img.problems()
-             if p.severity != "info"]
+    probs = [
+        replace(p, offset=None, message=f"FW_OTA.bin: {p.message}")
+        for p in img.problems()
+        if p.severity != "info"
+    ]
     return img, probs
 
 
@@ -360,27 +454,53 @@ class OtaImage(Image):
         SHA-256 or a payload that does not unpack; otherwise those become problems."""
         data = bytes(data)
         hdr = OtaHeader.parse(data)
-        payload = data[OTA_HEADER_SIZE:OTA_HEADER_SIZE + hdr.length]
+        payload = data[OTA_HEADER_SIZE : OTA_HEADER_SIZE + hdr.length]
         probs: list[Problem] = []
         if hdr.pad != OTA_PAD:
-            probs.append(Problem("warning", f"bytes 24..31 are {hdr.pad.hex()}, not 0102030405060708", 24, FMT))
+            probs.append(
+                Problem("warning", f"bytes 24..31 are {hdr.pad.hex()}, not 0102030405060708", 24, FMT)
+            )
         if len(payload) < hdr.length:
             where = "the XZ stream ends" if hdr.compression == "xz" else "the payload ends"
-            err = TruncatedError(FMT, OTA_HEADER_SIZE + hdr.length, len(data), offset=len(data), path="payload",
-                                 hint=f"header says {hdr.length} payload bytes, file has {len(payload)}; "
-                                      f"{where} at offset {len(data):#x}")
+            err = TruncatedError(
+                FMT,
+                OTA_HEADER_SIZE + hdr.length,
+                len(data),
+                offset=len(data),
+                path="payload",
+                hint=f"header says {hdr.length} payload bytes, file has {len(payload)}; "
+                f"{where} at offset {len(data):#x}",
+            )
             if strict:
                 raise err
-            probs.append(Problem("error", f"payload truncated: header says {hdr.length} bytes after the 512-byte "
-                                 f"header, the file has {len(payload)}; {where} at offset {len(data):#x}",
-                                 len(data), FMT))
+            probs.append(
+                Problem(
+                    "error",
+                    f"payload truncated: header says {hdr.length} bytes after the 512-byte "
+                    f"header, the file has {len(payload)}; {where} at offset {len(data):#x}",
+                    len(data),
+                    FMT,
+                )
+            )
         elif len(data) > OTA_HEADER_SIZE + hdr.length:
-            probs.append(Problem("warning", f"{len(data) - OTA_HEADER_SIZE - hdr.length} bytes after the payload",
-                                 OTA_HEADER_SIZE + hdr.length, FMT))
+            probs.append(
+                Problem(
+                    "warning",
+                    f"{len(data) - OTA_HEADER_SIZE - hdr.length} bytes after the payload",
+                    OTA_HEADER_SIZE + hdr.length,
+                    FMT,
+                )
+            )
         if len(payload) == hdr.length and hashlib.sha256(payload).digest() != hdr.sha256:
             if strict:
-                raise ChecksumError(FMT, "payload SHA-256", hdr.sha256, hashlib.sha256(payload).digest(),
-                                    offset=64, path="sha256")
+                raise ChecksumError(
+                    FMT,
+                    "payload SHA-256",
+                    hdr.sha256,
+                    hashlib.sha256(payload).digest(),
+                    offset=64,
+                    path="sha256",
+                )
             probs.append(Problem("error", "payload SHA-256 does not match the header", 64, FMT))
         xz = fw = None
         inner = None
@@ -393,9 +513,16 @@ class OtaImage(Image):
                 probs.append(Problem("error", _msg(e), e.offset, FMT))
             if xz is not None:
                 if not xz.boot2_compatible:
-                    probs.append(Problem("error", f"boot2 cannot decompress this XZ stream (filters "
-                                         f"{'+'.join(xz.filters)}, dictionary {xz.dict_size}, check {xz.check}; "
-                                         "needs LZMA2 only, <= 32 KiB, CRC32)", OTA_HEADER_SIZE, FMT))
+                    probs.append(
+                        Problem(
+                            "error",
+                            f"boot2 cannot decompress this XZ stream (filters "
+                            f"{'+'.join(xz.filters)}, dictionary {xz.dict_size}, check {xz.check}; "
+                            "needs LZMA2 only, <= 32 KiB, CRC32)",
+                            OTA_HEADER_SIZE,
+                            FMT,
+                        )
+                    )
                 try:
                     fw = xz_decompress(payload, limit=limit, fmt=FMT, base=OTA_HEADER_SIZE)
                 except ObkImgError as e:
@@ -408,8 +535,14 @@ class OtaImage(Image):
             inner, p = _inner(fw, FMT)
             probs += p
             if hdr.unpacked_len is not None and hdr.unpacked_len != len(fw):
-                probs.append(Problem("error", f"unpacked_len {hdr.unpacked_len} at 96 differs from the unpacked "
-                                     f"size {len(fw)}", 96, FMT))
+                probs.append(
+                    Problem(
+                        "error",
+                        f"unpacked_len {hdr.unpacked_len} at 96 differs from the unpacked size {len(fw)}",
+                        96,
+                        FMT,
+                    )
+                )
             if strict and inner is None:
                 raise FormatError(p[0].message, fmt=FMT, offset=OTA_HEADER_SIZE, path="payload")
         return cls(hdr, payload, data, xz, fw, inner, tuple(probs))
@@ -445,10 +578,18 @@ class OtaImage(Image):
             pstate = "bad-crc"
         elif errs:
             pstate = "invalid"
-        return [Region("ota header", 0, OTA_HEADER_SIZE, "ota-header", hstate, (), self.header.to_dict()),
-                Region(f"payload ({self.header.compression})", OTA_HEADER_SIZE, len(self.payload),
-                       "xz" if self.header.compression == "xz" else "firmware", pstate, tuple(errs),
-                       {"length": self.header.length, "present": len(self.payload)})]
+        return [
+            Region("ota header", 0, OTA_HEADER_SIZE, "ota-header", hstate, (), self.header.to_dict()),
+            Region(
+                f"payload ({self.header.compression})",
+                OTA_HEADER_SIZE,
+                len(self.payload),
+                "xz" if self.header.compression == "xz" else "firmware",
+                pstate,
+                tuple(errs),
+                {"length": self.header.length, "present": len(self.payload)},
+            ),
+        ]
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -463,13 +604,17 @@ class OtaImage(Image):
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         h = self.header
-        lines = [f"OTA {h.compression.upper()}: payload {h.length} bytes ({len(self.payload)} present), hw "
-                 f"{h.hw_version!r}, sw {h.sw_version!r}"]
+        lines = [
+            f"OTA {h.compression.upper()}: payload {h.length} bytes ({len(self.payload)} present), hw "
+            f"{h.hw_version!r}, sw {h.sw_version!r}"
+        ]
         if h.unpacked_len is not None:
             lines.append(f"OpenBeken unpacked_len: {h.unpacked_len}")
         if self.xz:
-            lines.append(f"XZ: check {self.xz.check}, {self.xz.blocks} block(s), {'+'.join(self.xz.filters)} "
-                         f"dict {self.xz.dict_size}, unpacks to {self.xz.uncompressed_size} bytes")
+            lines.append(
+                f"XZ: check {self.xz.check}, {self.xz.blocks} block(s), {'+'.join(self.xz.filters)} "
+                f"dict {self.xz.dict_size}, unpacks to {self.xz.uncompressed_size} bytes"
+            )
         if self.inner is not None:
             lines += [f"FW_OTA.bin: {line}" for line in self.inner.describe()]
         return lines
@@ -479,11 +624,25 @@ class OtaImage(Image):
 
         out = []
         if self.firmware is not None:
-            out.append(Artifact("FW_OTA.bin", self.firmware, "firmware", "payload",
-                                "boot header + 0xFF to 4 KiB + image (what goes to the FW partition)"))
+            out.append(
+                Artifact(
+                    "FW_OTA.bin",
+                    self.firmware,
+                    "firmware",
+                    "payload",
+                    "boot header + 0xFF to 4 KiB + image (what goes to the FW partition)",
+                )
+            )
         if self.inner is not None and self.inner.code_offset is not None:
-            out.append(Artifact("firmware_bare.bin", self.inner.image, "app-plain", "payload",
-                                "the image without its boot header (img_len bytes, padded)"))
+            out.append(
+                Artifact(
+                    "firmware_bare.bin",
+                    self.inner.image,
+                    "app-plain",
+                    "payload",
+                    "the image without its boot header (img_len bytes, padded)",
+                )
+            )
         return out
 
 
@@ -519,8 +678,15 @@ class XzImage(Image):
             probs.append(Problem("error", _msg(e), e.offset, FMT_XZ))
         if xz is not None:
             if not xz.boot2_compatible:
-                probs.append(Problem("error", "boot2 cannot decompress this XZ stream (needs LZMA2 only, "
-                                     "dictionary <= 32 KiB, CRC32)", base, FMT_XZ))
+                probs.append(
+                    Problem(
+                        "error",
+                        "boot2 cannot decompress this XZ stream (needs LZMA2 only, "
+                        "dictionary <= 32 KiB, CRC32)",
+                        base,
+                        FMT_XZ,
+                    )
+                )
             try:
                 fw = xz_decompress(stream, limit=limit, fmt=FMT_XZ, base=base)
             except ObkImgError as e:
@@ -549,23 +715,37 @@ class XzImage(Image):
     def regions(self) -> list[Region]:
         n = len(self.data) - (32 if self.hash_trailer else 0)
         errs = tuple(p for p in self.found if p.severity == "error")
-        out = [Region("xz stream", 0, n, "xz", "invalid" if errs else "valid", errs,
-                      self.xz.to_dict() if self.xz else None)]
+        out = [
+            Region(
+                "xz stream",
+                0,
+                n,
+                "xz",
+                "invalid" if errs else "valid",
+                errs,
+                self.xz.to_dict() if self.xz else None,
+            )
+        ]
         if self.hash_trailer:
             out.append(Region("sha256", n, 32, "data", "valid"))
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        return {"xz": self.xz.to_dict() if self.xz else None, "hash_trailer": self.hash_trailer,
-                "unpacked_size": len(self.firmware) if self.firmware is not None else None,
-                "firmware": self.inner.details() if self.inner is not None else None}
+        return {
+            "xz": self.xz.to_dict() if self.xz else None,
+            "hash_trailer": self.hash_trailer,
+            "unpacked_size": len(self.firmware) if self.firmware is not None else None,
+            "firmware": self.inner.details() if self.inner is not None else None,
+        }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         if self.xz is None:
             return []
-        return [f"XZ: check {self.xz.check}, {self.xz.blocks} block(s), {'+'.join(self.xz.filters)} dict "
-                f"{self.xz.dict_size}, unpacks to {self.xz.uncompressed_size} bytes"
-                + (" (+ SHA-256 trailer)" if self.hash_trailer else "")]
+        return [
+            f"XZ: check {self.xz.check}, {self.xz.blocks} block(s), {'+'.join(self.xz.filters)} dict "
+            f"{self.xz.dict_size}, unpacks to {self.xz.uncompressed_size} bytes"
+            + (" (+ SHA-256 trailer)" if self.hash_trailer else "")
+        ]
 
     def artifacts(self) -> list[Any]:
         from ..model import Artifact
@@ -580,15 +760,17 @@ FORMAT = FormatInfo(
     name="BL602 OTA container",
     family="bl602",
     description="'BL60X_OTA_Ver1.0' 512-byte header + XZ or RAW FW_OTA.bin (OpenBeken *_OTA.bin.xz.ota); "
-                "bl602-xz is a bare FW_OTA.bin.xz stream",
+    "bl602-xz is a bare FW_OTA.bin.xz stream",
     references=(
         "PyPI bflb-iot-tool 1.10: core/bflb_iot_tool.py (bl60x_mfg_ota_header, bl60x_mfg_ota_xz_gen)",
         "openshwprojects/OpenBL602: components/sys/blota/bl_sys_ota_cli.c",
         "openshwprojects/OpenBK7231T_App: src/hal/bl602/hal_ota_bl602.c",
         "specs/bl602.md section 3",
     ),
-    limitations=("byte-exact XZ needs the same liblzma encoder (checked with 5.4)",
-                 "public-key hashes are reported, not verified"),
+    limitations=(
+        "byte-exact XZ needs the same liblzma encoder (checked with 5.4)",
+        "public-key hashes are reported, not verified",
+    ),
     aliases=("bl602-ota-xz", FMT_XZ, "bl602-ota-raw"),
 )
 
@@ -600,8 +782,9 @@ def detect(data: bytes) -> Detection | None:
             n = struct.unpack_from("<I", data, 20)[0] if len(data) >= 24 else 0
             have = max(len(data) - OTA_HEADER_SIZE, 0)
             note = "" if have >= n else f", payload truncated ({have} of {n} bytes)"
-            return Detection(FMT, 95, f"BL60X_OTA_Ver1.0 header, {typ.upper()} payload{note}", CHIP, 0,
-                             OTA_HEADER_SIZE + n)
+            return Detection(
+                FMT, 95, f"BL60X_OTA_Ver1.0 header, {typ.upper()} payload{note}", CHIP, 0, OTA_HEADER_SIZE + n
+            )
         if data[:6] == XZ_MAGIC:
             import lzma
 
@@ -611,8 +794,14 @@ def detect(data: bytes) -> Detection | None:
             except lzma.LZMAError:
                 return None
             if head == BFNP:
-                return Detection(FMT_XZ, 75, "XZ stream whose content starts with a BFNP boot header "
-                                 "(FW_OTA.bin.xz)", CHIP, 0, len(data))
+                return Detection(
+                    FMT_XZ,
+                    75,
+                    "XZ stream whose content starts with a BFNP boot header (FW_OTA.bin.xz)",
+                    CHIP,
+                    0,
+                    len(data),
+                )
     except (IndexError, struct.error):
         return None
     return None
@@ -627,4 +816,6 @@ def load(source: Source) -> Image:
     err = foreign_error(data, fmt=FMT, what="a BL602 OTA file")
     if err is not None:
         raise err
-    raise MagicError(FMT, OTA_MAGIC, bytes(data[:16]), offset=0, hint="not a BL602 OTA container or XZ stream")
+    raise MagicError(
+        FMT, OTA_MAGIC, bytes(data[:16]), offset=0, hint="not a BL602 OTA container or XZ stream"
+    )

@@ -42,7 +42,15 @@ from construct import Array, Bytes, Const, Int8ul, Int16ul, Int32ul, Struct, thi
 
 from .._construct import build_with, parse_with
 from ..codecs.checksums import crc32
-from ..errors import BuildError, ChecksumError, FormatError, MagicError, NotFoundError, Problem, TruncatedError
+from ..errors import (
+    BuildError,
+    ChecksumError,
+    FormatError,
+    MagicError,
+    NotFoundError,
+    Problem,
+    TruncatedError,
+)
 from ..model import Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
@@ -107,8 +115,16 @@ PT_TABLE = Struct(
     "entries_crc32" / Int32ul * "CRC32 of the entries",
 )
 
-PARTITION_KINDS = {"FW": "firmware", "mfg": "firmware", "media": "data", "PSM": "easyflash", "KEY": "data",
-                   "DATA": "data", "factory": "dtb", "rf_para": "rf"}
+PARTITION_KINDS = {
+    "FW": "firmware",
+    "mfg": "firmware",
+    "media": "data",
+    "PSM": "easyflash",
+    "KEY": "data",
+    "DATA": "data",
+    "factory": "dtb",
+    "rf_para": "rf",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,8 +184,16 @@ class Partition:
         return raw.ljust(9, b"\0")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type, "device": self.device, "active_index": self.active_index,
-                "address": list(self.address), "size": list(self.size), "len": self.length, "age": self.age}
+        return {
+            "name": self.name,
+            "type": self.type,
+            "device": self.device,
+            "active_index": self.active_index,
+            "address": list(self.address),
+            "size": list(self.size),
+            "len": self.length,
+            "age": self.age,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,15 +215,30 @@ class PartitionTable:
 
     def build(self) -> bytes:
         if len(self.entries) > MAX_ENTRIES:
-            raise BuildError(f"{len(self.entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT,
-                             path="entries")
-        head = build_with(PT_HEADER, FMT, {"version": self.version, "count": len(self.entries), "age": self.age,
-                                           "crc32": 0})
+            raise BuildError(
+                f"{len(self.entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT, path="entries"
+            )
+        head = build_with(
+            PT_HEADER, FMT, {"version": self.version, "count": len(self.entries), "age": self.age, "crc32": 0}
+        )
         head = head[:12] + struct.pack("<I", crc32(head[:12]))
-        ents = b"".join(build_with(PT_ENTRY, FMT, {
-            "type": e.type, "device": e.device, "active_index": e.active_index, "name": e.name_bytes(),
-            "address": list(e.address), "max_len": list(e.size), "len": e.length, "age": e.age})
-            for e in self.entries)
+        ents = b"".join(
+            build_with(
+                PT_ENTRY,
+                FMT,
+                {
+                    "type": e.type,
+                    "device": e.device,
+                    "active_index": e.active_index,
+                    "name": e.name_bytes(),
+                    "address": list(e.address),
+                    "max_len": list(e.size),
+                    "len": e.length,
+                    "age": e.age,
+                },
+            )
+            for e in self.entries
+        )
         return head + ents + struct.pack("<I", crc32(ents))
 
     def find(self, name: str) -> Partition:
@@ -207,8 +246,9 @@ class PartitionTable:
         for e in self.entries:
             if e.name.lower() == name.lower():
                 return e
-        raise NotFoundError(f"no partition named {name!r} (have {', '.join(e.name for e in self.entries)})",
-                            fmt=FMT)
+        raise NotFoundError(
+            f"no partition named {name!r} (have {', '.join(e.name for e in self.entries)})", fmt=FMT
+        )
 
     def get(self, name: str) -> Partition | None:
         try:
@@ -229,8 +269,12 @@ class PartitionTable:
         return layout_name(self)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "age": self.age, "count": len(self.entries),
-                "entries": [e.to_dict() for e in self.entries]}
+        return {
+            "version": self.version,
+            "age": self.age,
+            "count": len(self.entries),
+            "entries": [e.to_dict() for e in self.entries],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,46 +314,89 @@ class TableCopy:
         if not hdr_ok:
             msg = f"bad header CRC32 (stored {head.crc32:#010x}, computed {crc32(data[:12]):#010x})"
             if strict:
-                raise ChecksumError(FMT, "header CRC32", head.crc32, crc32(data[:12]), offset=base + 12,
-                                    path="header.crc32")
+                raise ChecksumError(
+                    FMT, "header CRC32", head.crc32, crc32(data[:12]), offset=base + 12, path="header.crc32"
+                )
             problems.append(Problem("error", msg, base + 12, FMT))
         if head.count > MAX_ENTRIES:
             if strict or not hdr_ok:
-                raise FormatError(f"entry count {head.count} exceeds {MAX_ENTRIES}", fmt=FMT, offset=base + 6,
-                                  path="header.count")
-            problems.append(Problem("error", f"entry count {head.count} exceeds {MAX_ENTRIES}", base + 6, FMT))
+                raise FormatError(
+                    f"entry count {head.count} exceeds {MAX_ENTRIES}",
+                    fmt=FMT,
+                    offset=base + 6,
+                    path="header.count",
+                )
+            problems.append(
+                Problem("error", f"entry count {head.count} exceeds {MAX_ENTRIES}", base + 6, FMT)
+            )
             return cls(base, None, tuple(problems), hdr_ok, False)
         end = 16 + 36 * head.count
         if len(data) < end + 4:
             raise TruncatedError(FMT, end + 4, len(data), offset=base + len(data), path="entries")
-        c = parse_with(PT_TABLE, FMT, data[:end + 4], base=base)
+        c = parse_with(PT_TABLE, FMT, data[: end + 4], base=base)
         ents_ok = crc32(data[16:end]) == c.entries_crc32
         if not ents_ok:
             if strict:
-                raise ChecksumError(FMT, "entries CRC32", c.entries_crc32, crc32(data[16:end]), offset=base + end,
-                                    path="entries_crc32")
-            problems.append(Problem("error", f"bad entries CRC32 (stored {c.entries_crc32:#010x}, computed "
-                                    f"{crc32(data[16:end]):#010x})", base + end, FMT))
+                raise ChecksumError(
+                    FMT,
+                    "entries CRC32",
+                    c.entries_crc32,
+                    crc32(data[16:end]),
+                    offset=base + end,
+                    path="entries_crc32",
+                )
+            problems.append(
+                Problem(
+                    "error",
+                    f"bad entries CRC32 (stored {c.entries_crc32:#010x}, computed "
+                    f"{crc32(data[16:end]):#010x})",
+                    base + end,
+                    FMT,
+                )
+            )
         parts = []
         for e in c.entries:
             name = e.name.split(b"\0", 1)[0].decode("latin-1")
             raw = None if e.name == name.encode("latin-1").ljust(9, b"\0") else bytes(e.name)
-            parts.append(Partition(name, e.type, (e.address[0], e.address[1]), (e.max_len[0], e.max_len[1]),
-                                   e.len, e.age, e.active_index, e.device, raw))
-        tail = data[end + 4:DEVICE_COPY_SIZE]
+            parts.append(
+                Partition(
+                    name,
+                    e.type,
+                    (e.address[0], e.address[1]),
+                    (e.max_len[0], e.max_len[1]),
+                    e.len,
+                    e.age,
+                    e.active_index,
+                    e.device,
+                    raw,
+                )
+            )
+        tail = data[end + 4 : DEVICE_COPY_SIZE]
         tail_state = "erased" if not tail.strip(b"\xff") else "data"
         if tail_state == "data":
-            problems.append(Problem("info", "bytes after the table (up to 596) are not 0xFF: a device-written "
-                                    "copy carries stale RAM there", base + end + 4, FMT))
+            problems.append(
+                Problem(
+                    "info",
+                    "bytes after the table (up to 596) are not 0xFF: a device-written "
+                    "copy carries stale RAM there",
+                    base + end + 4,
+                    FMT,
+                )
+            )
         table = PartitionTable(tuple(parts), c.header.version, c.header.age)
         return cls(base, table, tuple(problems), hdr_ok, ents_ok, tail_state)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"offset": self.offset, "valid": self.valid, "erased": self.erased,
-                "age": self.table.age if self.table else None,
-                "count": len(self.table.entries) if self.table else None,
-                "header_crc_ok": self.header_crc_ok, "entries_crc_ok": self.entries_crc_ok,
-                "problems": [p.to_dict() for p in self.problems]}
+        return {
+            "offset": self.offset,
+            "valid": self.valid,
+            "erased": self.erased,
+            "age": self.table.age if self.table else None,
+            "count": len(self.table.entries) if self.table else None,
+            "header_crc_ok": self.header_crc_ok,
+            "entries_crc_ok": self.entries_crc_ok,
+            "problems": [p.to_dict() for p in self.problems],
+        }
 
 
 def select_active(copies: list[TableCopy] | tuple[TableCopy, ...]) -> int | None:
@@ -329,7 +416,7 @@ def read_copies(data: bytes, offsets: tuple[int, ...] = TABLE_ADDRESSES) -> list
     """Both copies of a flash dump (each parsed leniently; errors become problems)."""
     out = []
     for off in offsets:
-        chunk = data[off:off + 0x1000]
+        chunk = data[off : off + 0x1000]
         if not chunk:
             out.append(TableCopy(off, None, (Problem("error", "beyond the end of the file", off, FMT),)))
             continue
@@ -343,29 +430,52 @@ def read_copies(data: bytes, offsets: tuple[int, ...] = TABLE_ADDRESSES) -> list
 # --------------------------------------------------------------------------------------------------
 # known layouts
 
+
 def _layout(*rows: tuple[str, int, int, int, int, int]) -> tuple[tuple[str, int, int, int, int, int], ...]:
     return rows
 
 
 #: 2 MB layouts seen in the wild: (name, type, address0, size0, address1, size1) per entry
 KNOWN_LAYOUTS: dict[str, tuple[tuple[str, int, int, int, int, int], ...]] = {
-    "bflb-iot-tool-2M": _layout(("FW", 0, 0x10000, 0xD8000, 0xE8000, 0x88000), ("mfg", 2, 0x170000, 0x32000, 0, 0),
-                                ("media", 3, 0x1A2000, 0x47000, 0, 0), ("PSM", 4, 0x1E9000, 0x8000, 0, 0),
-                                ("KEY", 5, 0x1F1000, 0x2000, 0, 0), ("DATA", 6, 0x1F3000, 0x5000, 0, 0),
-                                ("factory", 7, 0x1F8000, 0x7000, 0, 0)),
-    "bl_iot_sdk-2M": _layout(("FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000), ("mfg", 1, 0x160000, 0x10000, 0, 0),
-                             ("media", 2, 0x170000, 0x79000, 0, 0), ("PSM", 3, 0x1E9000, 0x8000, 0, 0),
-                             ("KEY", 4, 0x1F1000, 0x2000, 0, 0), ("DATA", 5, 0x1F3000, 0x5000, 0, 0),
-                             ("factory", 6, 0x1F8000, 0x8000, 0, 0)),
-    "openbl602-2M": _layout(("FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000), ("mfg", 2, 0x160000, 0x32000, 0, 0),
-                            ("media", 3, 0x192000, 0x57000, 0, 0), ("PSM", 4, 0x1E9000, 0x8000, 0, 0),
-                            ("KEY", 5, 0x1F1000, 0x2000, 0, 0), ("DATA", 6, 0x1F3000, 0x5000, 0, 0),
-                            ("factory", 7, 0x1F8000, 0x7000, 0, 0)),
-    "bk7231guiflashtool-2M": _layout(("FW", 0, 0x10000, 0x100000, 0x110000, 0x92000),
-                                     ("media", 3, 0x1A2000, 0x47000, 0, 0), ("PSM", 4, 0x1E9000, 0x13000, 0, 0),
-                                     ("factory", 7, 0x1FC000, 0x4000, 0, 0)),
-    "bflb-iot-tool-1M": _layout(("FW", 0, 0x10000, 0xE7000, 0, 0), ("media", 3, 0xF7000, 0x2000, 0, 0),
-                                ("PSM", 4, 0xF9000, 0x2000, 0, 0), ("factory", 7, 0xFB000, 0x4000, 0, 0)),
+    "bflb-iot-tool-2M": _layout(
+        ("FW", 0, 0x10000, 0xD8000, 0xE8000, 0x88000),
+        ("mfg", 2, 0x170000, 0x32000, 0, 0),
+        ("media", 3, 0x1A2000, 0x47000, 0, 0),
+        ("PSM", 4, 0x1E9000, 0x8000, 0, 0),
+        ("KEY", 5, 0x1F1000, 0x2000, 0, 0),
+        ("DATA", 6, 0x1F3000, 0x5000, 0, 0),
+        ("factory", 7, 0x1F8000, 0x7000, 0, 0),
+    ),
+    "bl_iot_sdk-2M": _layout(
+        ("FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000),
+        ("mfg", 1, 0x160000, 0x10000, 0, 0),
+        ("media", 2, 0x170000, 0x79000, 0, 0),
+        ("PSM", 3, 0x1E9000, 0x8000, 0, 0),
+        ("KEY", 4, 0x1F1000, 0x2000, 0, 0),
+        ("DATA", 5, 0x1F3000, 0x5000, 0, 0),
+        ("factory", 6, 0x1F8000, 0x8000, 0, 0),
+    ),
+    "openbl602-2M": _layout(
+        ("FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000),
+        ("mfg", 2, 0x160000, 0x32000, 0, 0),
+        ("media", 3, 0x192000, 0x57000, 0, 0),
+        ("PSM", 4, 0x1E9000, 0x8000, 0, 0),
+        ("KEY", 5, 0x1F1000, 0x2000, 0, 0),
+        ("DATA", 6, 0x1F3000, 0x5000, 0, 0),
+        ("factory", 7, 0x1F8000, 0x7000, 0, 0),
+    ),
+    "bk7231guiflashtool-2M": _layout(
+        ("FW", 0, 0x10000, 0x100000, 0x110000, 0x92000),
+        ("media", 3, 0x1A2000, 0x47000, 0, 0),
+        ("PSM", 4, 0x1E9000, 0x13000, 0, 0),
+        ("factory", 7, 0x1FC000, 0x4000, 0, 0),
+    ),
+    "bflb-iot-tool-1M": _layout(
+        ("FW", 0, 0x10000, 0xE7000, 0, 0),
+        ("media", 3, 0xF7000, 0x2000, 0, 0),
+        ("PSM", 4, 0xF9000, 0x2000, 0, 0),
+        ("factory", 7, 0xFB000, 0x4000, 0, 0),
+    ),
 }
 
 
@@ -447,7 +557,7 @@ def _value(text: str) -> Any:
                     raise ValueError("bad escape")
                 nxt = body[i + 1]
                 if nxt == "u":
-                    out.append(chr(int(body[i + 2:i + 6], 16)))
+                    out.append(chr(int(body[i + 2 : i + 6], 16)))
                     i += 6
                     continue
                 if nxt not in _ESCAPES:
@@ -558,10 +668,15 @@ def table_from_toml(text: str | bytes) -> tuple[PartitionTable, tuple[int, int]]
             if not isinstance(name, str):
                 raise FormatError("name must be a string", fmt=FMT, path=f"{where}.name")
             if len(name.encode()) >= 8:
-                raise BuildError(f"partition name {name!r} is too long (bflb-iot-tool refuses 8 or more "
-                                 "characters)", fmt=FMT, path=f"{where}.name")
-            nums = {k: e.get(k, 0) for k in ("type", "address0", "address1", "size0", "size1", "len",
-                                             "activeindex", "age")}
+                raise BuildError(
+                    f"partition name {name!r} is too long (bflb-iot-tool refuses 8 or more characters)",
+                    fmt=FMT,
+                    path=f"{where}.name",
+                )
+            nums = {
+                k: e.get(k, 0)
+                for k in ("type", "address0", "address1", "size0", "size1", "len", "activeindex", "age")
+            }
             for k, v in nums.items():
                 if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 0xFFFFFFFF:
                     raise FormatError(f"{k} must be an unsigned integer", fmt=FMT, path=f"{where}.{k}")
@@ -571,31 +686,53 @@ def table_from_toml(text: str | bytes) -> tuple[PartitionTable, tuple[int, int]]
             raise FormatError(f"missing key {k}", fmt=FMT, path=where) from None
         if nums["type"] > 255 or nums["activeindex"] > 255:
             raise BuildError("type and activeindex are bytes", fmt=FMT, path=where)
-        parts.append(Partition(name, nums["type"], (nums["address0"], nums["address1"]),
-                               (nums["size0"], nums["size1"]), nums["len"], nums["age"], nums["activeindex"], 0))
+        parts.append(
+            Partition(
+                name,
+                nums["type"],
+                (nums["address0"], nums["address1"]),
+                (nums["size0"], nums["size1"]),
+                nums["len"],
+                nums["age"],
+                nums["activeindex"],
+                0,
+            )
+        )
     addrs = (int(pt.get("address0", TABLE_ADDRESSES[0])), int(pt.get("address1", TABLE_ADDRESSES[1])))
     return PartitionTable(tuple(parts)), addrs
 
 
-def table_to_toml(table: PartitionTable, *, addresses: tuple[int, int] = TABLE_ADDRESSES,
-                  comment: str | None = None) -> str:
+def table_to_toml(
+    table: PartitionTable, *, addresses: tuple[int, int] = TABLE_ADDRESSES, comment: str | None = None
+) -> str:
     """The vendor TOML for ``table`` (reads back to the same binary with :func:`table_from_toml`)."""
     out = []
     if comment:
         out += [f"# {line}" for line in comment.splitlines()] + [""]
-    out += ["[pt_table]", "#partition table is 4K in size", f"address0 = {addresses[0]:#X}".replace("0X", "0x"),
-            f"address1 = {addresses[1]:#X}".replace("0X", "0x")]
+    out += [
+        "[pt_table]",
+        "#partition table is 4K in size",
+        f"address0 = {addresses[0]:#X}".replace("0X", "0x"),
+        f"address1 = {addresses[1]:#X}".replace("0X", "0x"),
+    ]
     if table.version or table.age:
-        out.append(f"# stored table header: version {table.version}, age {table.age} (not settable from TOML)")
+        out.append(
+            f"# stored table header: version {table.version}, age {table.age} (not settable from TOML)"
+        )
     for e in table.entries:
         if e.raw_name is not None:
             out.append(f"# raw name bytes: {e.raw_name.hex()}")
         out += ["", "[[pt_entry]]", f"type = {e.type}", f'name = "{e.name}"', f"device = {e.device}"]
         if e.active_index:
             out.append(f"activeindex = {e.active_index}")
-        out += [f"address0 = {_hex(e.address[0])}", f"size0 = {_hex(e.size[0])}",
-                f"address1 = {_hex(e.address[1])}", f"size1 = {_hex(e.size[1])}",
-                "# compressed image must set len,normal image can left it to 0", f"len = {_hex(e.length)}"]
+        out += [
+            f"address0 = {_hex(e.address[0])}",
+            f"size0 = {_hex(e.size[0])}",
+            f"address1 = {_hex(e.address[1])}",
+            f"size1 = {_hex(e.size[1])}",
+            "# compressed image must set len,normal image can left it to 0",
+            f"len = {_hex(e.length)}",
+        ]
         if e.age:
             out.append(f"age = {e.age}")
     return "\n".join(out) + "\n"
@@ -650,7 +787,7 @@ class TableRegion(Image):
         for c in self.copies:
             if c.table is not None:
                 raw = c.table.build()
-                out[c.offset:c.offset + len(raw)] = raw
+                out[c.offset : c.offset + len(raw)] = raw
         return bytes(out)
 
     @property
@@ -677,22 +814,37 @@ class TableRegion(Image):
         for i, c in enumerate(self.copies):
             size = c.table.size if c.table is not None else min(len(self.data) - c.offset, 0x1000)
             state = "valid" if c.valid else ("erased" if c.erased else "bad-crc" if c.table else "invalid")
-            out.append(Region(f"partition table {i}", c.offset, size, "partition-table", state, c.problems,
-                              {"age": c.table.age if c.table else None, "active": i == self.active}))
+            out.append(
+                Region(
+                    f"partition table {i}",
+                    c.offset,
+                    size,
+                    "partition-table",
+                    state,
+                    c.problems,
+                    {"age": c.table.age if c.table else None, "active": i == self.active},
+                )
+            )
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         t = self.table
-        return {"copies": [c.to_dict() for c in self.copies], "active_copy": self.active,
-                "layout": t.layout, "table": t.to_dict()}
+        return {
+            "copies": [c.to_dict() for c in self.copies],
+            "active_copy": self.active,
+            "layout": t.layout,
+            "table": t.to_dict(),
+        }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         t = self.table
         lines = [f"layout: {t.layout}; active copy: {self.active}"]
         for e in t.entries:
-            lines.append(f"  {e.name:<8} type {e.type:<2} {e.address[0]:#08x}+{e.size[0]:#x}"
-                         + (f" / {e.address[1]:#08x}+{e.size[1]:#x}" if e.size[1] else "")
-                         + (f" active {e.active_index}" if e.active_index else ""))
+            lines.append(
+                f"  {e.name:<8} type {e.type:<2} {e.address[0]:#08x}+{e.size[0]:#x}"
+                + (f" / {e.address[1]:#08x}+{e.size[1]:#x}" if e.size[1] else "")
+                + (f" active {e.active_index}" if e.active_index else "")
+            )
         return lines
 
 
@@ -701,14 +853,17 @@ FORMAT = FormatInfo(
     name="BL602 partition table",
     family="bl602",
     description="'BFPT' partition table (16 + 36*n + 4 bytes; two copies at 0xE000/0xF000 in flash), "
-                "built from / exported to the vendor partition_cfg TOML",
+    "built from / exported to the vendor partition_cfg TOML",
     references=(
         "PyPI bflb-iot-tool 1.10: libs/bflb_pt_creater.py, chips/bl602/partition/partition_cfg_2M.toml",
-        "openshwprojects/OpenBL602: components/platform/soc/bl602/bl602_std/bl602_std/Common/partition/partition.h",
+        "openshwprojects/OpenBL602: components/platform/soc/bl602/bl602_std/bl602_std/Common/partition/"
+        "partition.h",
         "specs/bl602.md section 2",
     ),
-    limitations=("partition types other than 0 (FW) are not fixed; partitions are identified by name",
-                 "TOML reader covers the vendor subset only"),
+    limitations=(
+        "partition types other than 0 (FW) are not fixed; partitions are identified by name",
+        "TOML reader covers the vendor subset only",
+    ),
     aliases=("bl602-pt", "bl602-partition-table"),
 )
 
@@ -721,8 +876,14 @@ def detect(data: bytes) -> Detection | None:
             return Detection(FMT, 40, "BFPT magic, bad header CRC", CHIP, 0, len(data))
         n = struct.unpack_from("<H", data, 6)[0]
         copies = 2 if len(data) >= 0x1010 and data[0x1000:0x1004] == PT_MAGIC else 1
-        return Detection(FMT, 90, f"BFPT partition table, {n} entries, valid header CRC"
-                         + (", two copies" if copies == 2 else ""), CHIP, 0, 16 + 36 * n + 4)
+        return Detection(
+            FMT,
+            90,
+            f"BFPT partition table, {n} entries, valid header CRC" + (", two copies" if copies == 2 else ""),
+            CHIP,
+            0,
+            16 + 36 * n + 4,
+        )
     except (IndexError, struct.error):
         return None
 

@@ -29,7 +29,7 @@ def with_table_copy(dump: bytes, offset: int, *, age: int, fw_active: int, fw_le
     out = bytearray(dump)
     n = struct.unpack_from("<H", out, offset + 6)[0]
     struct.pack_into("<I", out, offset + 8, age)
-    struct.pack_into("<I", out, offset + 12, crc32(out[offset:offset + 12]))
+    struct.pack_into("<I", out, offset + 12, crc32(out[offset : offset + 12]))
     for i in range(n):
         e = offset + 16 + 36 * i
         if out[e] == 0:
@@ -37,5 +37,5 @@ def with_table_copy(dump: bytes, offset: int, *, age: int, fw_active: int, fw_le
             struct.pack_into("<I", out, e + 28, fw_len)
             struct.pack_into("<I", out, e + 32, age)
     end = offset + 16 + 36 * n
-    struct.pack_into("<I", out, end, crc32(out[offset + 16:end]))
+    struct.pack_into("<I", out, end, crc32(out[offset + 16 : end]))
     return bytes(out)

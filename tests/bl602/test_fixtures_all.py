@@ -32,10 +32,20 @@ def _check(rel: str) -> None:
         assert img.firmware == fw and ota.pack(fw, raw=img.header.compression == "raw").ota == data
     elif name.endswith((".xz", ".xz.hash")):
         x = bo.XzImage.parse(data)
-        assert x.firmware == fx("small", "FW_OTA.bin") and bo.xz_compress(x.firmware) + (
-            hashlib.sha256(data[:-32]).digest() if x.hash_trailer else b"") == data
-    elif name in ("FW_OTA.bin", "FW_OTA.bin.hash", "whole_img.bin", "whole_img_boot2.bin", "bootinfo.bin",
-                  "bootinfo_boot2.bin", "whole_img_mcu.bin"):
+        assert (
+            x.firmware == fx("small", "FW_OTA.bin")
+            and bo.xz_compress(x.firmware) + (hashlib.sha256(data[:-32]).digest() if x.hash_trailer else b"")
+            == data
+        )
+    elif name in (
+        "FW_OTA.bin",
+        "FW_OTA.bin.hash",
+        "whole_img.bin",
+        "whole_img_boot2.bin",
+        "bootinfo.bin",
+        "bootinfo_boot2.bin",
+        "whole_img_mcu.bin",
+    ):
         img = bh.BootImage.parse(data)
         assert img.build() == data and img.rebuilt() == data
     elif name == "img.bin":

@@ -25,13 +25,23 @@ def test_real_device_dump() -> None:
     data = real("full_binary_with_app_OpenBL602_1.18.57.bin")
     d = bf.FlashDump.parse(data)
     assert d.layout == "openbl602-2M" and d.active_copy == 0 and d.fw_active_slot == 0 and d.ok
-    assert _states(d) == {"boot2": "valid", "partition table 0": "valid", "partition table 1": "valid",
-                          "FW slot 0": "valid", "FW slot 1": "erased", "mfg": "erased", "media": "erased",
-                          "PSM": "valid", "KEY": "erased", "DATA": "erased", "factory": "valid"}
+    assert _states(d) == {
+        "boot2": "valid",
+        "partition table 0": "valid",
+        "partition table 1": "valid",
+        "FW slot 0": "valid",
+        "FW slot 1": "erased",
+        "mfg": "erased",
+        "media": "erased",
+        "PSM": "valid",
+        "KEY": "erased",
+        "DATA": "erased",
+        "factory": "valid",
+    }
     kinds = {r.name: r.kind for r in d.regions()}
     assert kinds["PSM"] == "easyflash" and kinds["factory"] == "dtb" and kinds["FW slot 0"] == "app"
     fw = d.running_firmware()
-    assert fw[0x1000:0x1000 + 787860] == real("OpenBL602_1.18.57.bin"), "mismatch"
+    assert fw[0x1000 : 0x1000 + 787860] == real("OpenBL602_1.18.57.bin"), "mismatch"
     assert not d.problems()
 
 
@@ -42,8 +52,14 @@ def test_info_json_of_a_dump_lists_partitions_and_validity() -> None:
     det = doc["details"]
     assert det["active_slot"] == 0 and det["active_copy"] == 0 and det["layout"] == "openbl602-2M"
     fw = det["partitions"][0]
-    assert (fw["name"], fw["type"], fw["address0"], fw["size0"], fw["address1"], fw["size1"]) == \
-        ("FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000)
+    assert (fw["name"], fw["type"], fw["address0"], fw["size0"], fw["address1"], fw["size1"]) == (
+        "FW",
+        0,
+        0x10000,
+        0xC8000,
+        0xD8000,
+        0x88000,
+    )
     assert [r["valid"] for r in doc["regions"] if r["name"] == "FW slot 0"] == [True]
     assert det["factory"]["sta_mac"] == "C8:43:57:82:73:40" and det["pending_ota"] is None
 
@@ -54,9 +70,13 @@ def real_path_str(name: str) -> str:
     return str(real_path("bl602", name))
 
 
-@pytest.mark.parametrize("name,layout,fw0", [("OpenBL602SDK_whole_flash_data_492db3f.bin", "openbl602-2M", "erased"),
-                                             ("bflb-iot-tool_img_create_iot_whole_flash_data.bin", "bflb-iot-tool-2M",
-                                              "valid")])
+@pytest.mark.parametrize(
+    "name,layout,fw0",
+    [
+        ("OpenBL602SDK_whole_flash_data_492db3f.bin", "openbl602-2M", "erased"),
+        ("bflb-iot-tool_img_create_iot_whole_flash_data.bin", "bflb-iot-tool-2M", "valid"),
+    ],
+)
 def test_tool_images(name: str, layout: str, fw0: str) -> None:
     d = bf.FlashDump.parse(real(name))
     assert d.layout == layout and _states(d)["FW slot 0"] == fw0
@@ -65,14 +85,22 @@ def test_tool_images(name: str, layout: str, fw0: str) -> None:
 
 
 def test_build_whole_flash_data_byte_identical() -> None:
-    parts = dict(table=fx("inputs", "partition_cfg_2M.toml").decode(), boot2=fx("inputs", "boot2_isp_release.bin"),
-                 firmware=fx("inputs", "fw_small.bin"), dtb=fx("small", "ro_params.dtb"))
+    parts = dict(
+        table=fx("inputs", "partition_cfg_2M.toml").decode(),
+        boot2=fx("inputs", "boot2_isp_release.bin"),
+        firmware=fx("inputs", "fw_small.bin"),
+        dtb=fx("small", "ro_params.dtb"),
+    )
     expect = fx("small", "whole_flash_data.bin")
     assert bf.build_flash(**parts) == expect  # type: ignore[arg-type]
     padded = bf.build_flash(**parts, size=0x200000)  # type: ignore[arg-type]
     assert padded == expect + b"\xff" * (0x200000 - len(expect))
-    same = bf.build_flash(table=fx("small", "partition.bin"), boot2=fx("small", "whole_img_boot2.bin"),
-                          firmware=fx("small", "FW_OTA.bin"), dtb=fx("small", "ro_params.dtb"))
+    same = bf.build_flash(
+        table=fx("small", "partition.bin"),
+        boot2=fx("small", "whole_img_boot2.bin"),
+        firmware=fx("small", "FW_OTA.bin"),
+        dtb=fx("small", "ro_params.dtb"),
+    )
     assert same == expect
     d = bf.FlashDump.parse(padded)
     assert d.ok and d.running_firmware() == fx("small", "FW_OTA.bin") and d.layout == "bflb-iot-tool-2M"
@@ -91,7 +119,7 @@ def test_build_errors() -> None:
 def _pending_ota_dump() -> bytes:
     base = bytearray(fx("small", "whole_flash_data.bin").ljust(0x200000, b"\xff"))
     stream = xz_compress(fx("small", "FW_OTA.bin"))
-    base[0xE8000:0xE8000 + len(stream)] = stream
+    base[0xE8000 : 0xE8000 + len(stream)] = stream
     return with_table_copy(bytes(base), 0xF000, age=1, fw_active=1, fw_len=len(stream) + 512)
 
 
@@ -146,8 +174,8 @@ from hypothesis import strategies as st  # noqa: E402
 @given(st.binary(max_size=300), st.binary(max_size=300))
 def test_garbage_dump_raises_nothing(t0: bytes, fw: bytes) -> None:
     data = bytearray(b"\xff" * 0x20000)
-    data[0xE000:0xE000 + 4 + len(t0)] = b"BFPT" + t0
-    data[0x10000:0x10000 + 4 + len(fw)] = b"BFNP" + fw
+    data[0xE000 : 0xE000 + 4 + len(t0)] = b"BFPT" + t0
+    data[0x10000 : 0x10000 + 4 + len(fw)] = b"BFNP" + fw
     d = bf.FlashDump.parse(bytes(data))
     json.dumps(jsonable(d.to_dict()))
     d.artifacts()

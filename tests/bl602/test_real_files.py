@@ -73,7 +73,9 @@ def _real_bl602() -> list[Path]:
     folder = REAL / "bl602"
     if not folder.exists():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.endswith((".json", ".txt", ".md")))
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and not p.name.endswith((".json", ".txt", ".md"))
+    )
 
 
 def test_expected_table_covers_every_real_file() -> None:
@@ -100,14 +102,24 @@ def test_real_file_identified(path: Path) -> None:
 def _foreign_files() -> list[Path]:
     if not REAL.exists():
         return []
-    return sorted(p for p in REAL.rglob("*") if p.is_file() and "bl602" not in p.parts
-                  and not p.name.endswith((".json", ".txt", ".md")))
+    return sorted(
+        p
+        for p in REAL.rglob("*")
+        if p.is_file() and "bl602" not in p.parts and not p.name.endswith((".json", ".txt", ".md"))
+    )
 
 
 @pytest.mark.parametrize("path", _foreign_files(), ids=lambda p: p.name)
 def test_no_bl602_claim_on_other_chips(path: Path) -> None:
     """The BL602 probes stay quiet on every real BK7231 / other file."""
-    from obkimg.formats import bl602_bootheader, bl602_dtb, bl602_efuse, bl602_flash, bl602_ota, bl602_partitions
+    from obkimg.formats import (
+        bl602_bootheader,
+        bl602_dtb,
+        bl602_efuse,
+        bl602_flash,
+        bl602_ota,
+        bl602_partitions,
+    )
     from obkimg.source import load
 
     data = load(path).data
