@@ -450,8 +450,8 @@ def pack(
     if ts is not None:
         fwp = ts.table.firmware
         if len(fw) > max(fwp.size):
-            res = _sizes_check("raw" if raw else "xz", len(fw), len(fw), ts, [])
-            raise LimitError(_limit_message(res), fmt=FMT)
+            early = _sizes_check("raw" if raw else "xz", len(fw), len(fw), ts, [])
+            raise LimitError(_limit_message(early), fmt=FMT)
     payload = fw if raw else xz_compress(fw)
     hdr = OtaHeader.for_payload(
         payload,
@@ -460,7 +460,7 @@ def pack(
         sw_version=sw_version,
         unpacked_len=len(fw) if unpacked_len else None,
     )
-    res = None
+    res: OtaCheck | None = None
     if ts is not None:
         res = _with_versions(_sizes_check(hdr.compression, len(payload), len(fw), ts, []), hdr)
         if not res.ok:

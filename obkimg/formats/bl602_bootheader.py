@@ -35,7 +35,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any
 
 from construct import (
     BitsInteger,
@@ -749,7 +749,7 @@ def looks_like_bl602_code(data: bytes) -> str | None:
 class BootImage(Image):
     """A boot header alone or followed by its image (boot2, FW_OTA.bin, whole_img, RAM image)."""
 
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     header: BootHeader
     data: bytes = field(repr=False)
@@ -786,7 +786,7 @@ class BootImage(Image):
                     if len(data) > body_start:
                         extra.append(Problem("error", f"segment {i} header truncated", base + len(data), FMT))
                     break
-                sh = parse_with(SEGMENT_HEADER, FMT, data[off:off + 16], base=base + off)
+                sh = parse_with(SEGMENT_HEADER, FMT, data[off : off + 16], base=base + off)
                 segs.append(Segment(off, sh.dest_addr, sh.len, sh.rsvd, sh.crc32))
                 off += 16 + sh.len
             segments = tuple(segs)
@@ -1064,7 +1064,7 @@ class BootImage(Image):
 class BareFirmware(Image):
     """BL602 code without a boot header: an OpenBL602 ``.bin`` (what goes at FW + 0x1000), raw boot2."""
 
-    kind: ClassVar[str] = FMT_BARE
+    kind = FMT_BARE
 
     data: bytes = field(repr=False)
     reason: str = ""

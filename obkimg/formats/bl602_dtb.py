@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from construct import Const, Int32ub, Struct
 
@@ -352,7 +352,7 @@ class FactoryParams:
 class DtbImage(Image):
     """A factory DTB file or region: the tree plus whatever follows it (0xFF padding in a partition)."""
 
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     fdt: Fdt
     data: bytes = field(repr=False)

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from construct import Array, Bytes, Int32ul, Struct
 
@@ -243,7 +243,7 @@ class Efuse:
 class EfuseImage(Image):
     """An efuse file: the plain 128 bytes, or the 4224-byte security_save file (not decrypted)."""
 
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     data: bytes = field(repr=False)
     efuse: Efuse | None = None

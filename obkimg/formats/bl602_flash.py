@@ -28,7 +28,7 @@ is decoded by the OpenBeken/Tuya config modules); BL702/BL616 layouts are not ha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
 from ..errors import BuildError, NotFoundError, ObkImgError, Problem
@@ -240,7 +240,7 @@ def replace_fmt(p: Problem) -> Problem:
 class FlashDump(Image):
     """A dissected BL602 flash image."""
 
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     data: bytes = field(repr=False)
     boot2: BootImage | None

@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar
+from typing import Any
 
 from construct import Bytes, Const, Int32ul, Struct
 
@@ -438,7 +438,7 @@ def _inner(fw: bytes, base_fmt: str) -> tuple[BootImage | None, list[Problem]]:
 class OtaImage(Image):
     """A ``.ota`` / ``.xz.ota`` file: header, payload and (when it unpacks) the FW_OTA.bin inside."""
 
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     header: OtaHeader
     payload: bytes = field(repr=False)
@@ -650,7 +650,7 @@ class OtaImage(Image):
 class XzImage(Image):
     """A bare ``FW_OTA.bin.xz`` stream (also the pending payload of an XZ OTA in FW slot 1)."""
 
-    kind: ClassVar[str] = FMT_XZ
+    kind = FMT_XZ
 
     data: bytes = field(repr=False)
     xz: XzInfo | None = None

@@ -36,7 +36,7 @@ import re
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from construct import Array, Bytes, Const, Int8ul, Int16ul, Int32ul, Struct, this
 
@@ -211,7 +211,10 @@ class PartitionTable:
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0, strict: bool = True) -> PartitionTable:
         """Parse a table at the start of ``data``; ``strict`` raises ChecksumError on a bad CRC."""
-        return TableCopy.parse(data, base=base, strict=strict).table
+        copy = TableCopy.parse(data, base=base, strict=strict)
+        if copy.table is None:
+            raise FormatError("no readable partition table", fmt=FMT, offset=base)
+        return copy.table
 
     def build(self) -> bytes:
         if len(self.entries) > MAX_ENTRIES:
@@ -661,10 +664,10 @@ def table_from_toml(text: str | bytes) -> tuple[PartitionTable, tuple[int, int]]
     if not isinstance(entries, list) or not entries:
         raise FormatError("no [[pt_entry]] tables in the TOML", fmt=FMT, path="pt_entry")
     parts = []
-    for i, e in enumerate(entries):
+    for i, item in enumerate(entries):
         where = f"pt_entry[{i}]"
         try:
-            name = e["name"]
+            name = item["name"]
             if not isinstance(name, str):
                 raise FormatError("name must be a string", fmt=FMT, path=f"{where}.name")
             if len(name.encode()) >= 8:
@@ -674,13 +677,13 @@ def table_from_toml(text: str | bytes) -> tuple[PartitionTable, tuple[int, int]]
                     path=f"{where}.name",
                 )
             nums = {
-                k: e.get(k, 0)
+                k: item.get(k, 0)
                 for k in ("type", "address0", "address1", "size0", "size1", "len", "activeindex", "age")
             }
             for k, v in nums.items():
                 if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 0xFFFFFFFF:
                     raise FormatError(f"{k} must be an unsigned integer", fmt=FMT, path=f"{where}.{k}")
-            if "type" not in e:
+            if "type" not in item:
                 raise KeyError("type")
         except KeyError as k:
             raise FormatError(f"missing key {k}", fmt=FMT, path=where) from None
@@ -750,7 +753,7 @@ def _hex(v: int) -> str:
 class TableRegion(Image):
     """A partition-table file: one table (272 bytes), one 4 KiB sector or both copies (8 KiB)."""
 
-    kind: ClassVar[str] = FMT
+    kind = FMT
 
     data: bytes = field(repr=False)
     copies: tuple[TableCopy, ...] = ()
