@@ -8,13 +8,13 @@ problem instead of failing the whole command.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import NotFoundError, ObkImgError, Problem
-from .model import Image
+from .model import Image, Region
 
-__all__ = ["Configs", "find_configs", "CONFIG_KINDS", "wants_configs"]
+__all__ = ["Configs", "find_configs", "refine_regions", "CONFIG_KINDS", "wants_configs"]
 
 #: region kinds that may hold a configuration
 CONFIG_KINDS = frozenset({"tuya-kv", "config", "obk-config", "easyflash"})
@@ -33,6 +33,23 @@ class Configs:
             "tuya": self.tuya.summary(show_secrets=show_secrets) if self.tuya is not None else None,
             "obk_config": self.obk.summary(show_secrets=show_secrets) if self.obk is not None else None,
         }
+
+
+def refine_regions(regions: list[Region], configs: Configs) -> list[Region]:
+    """Regions with the state of config areas decided by their decoders: the OBK config region is
+    valid/invalid by its CRC, the Tuya storage region valid when it decoded without errors."""
+    out = []
+    for r in regions:
+        state = None
+        if r.kind in ("obk-config", "config") and configs.obk is not None:
+            loc = configs.obk.location.get("offset")
+            if loc is None or r.offset <= loc < r.end:
+                state = "valid" if configs.obk.crc_valid else "invalid"
+        elif r.kind == "tuya-kv" and configs.tuya is not None:
+            errors = [p for p in configs.tuya.problems if p.severity == "error"]
+            state = "invalid" if errors else "valid"
+        out.append(replace(r, state=state) if state and r.state == "unknown" else r)
+    return out
 
 
 def wants_configs(img: Image) -> bool:

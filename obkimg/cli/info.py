@@ -29,8 +29,8 @@ def _open_with_configs(path: str, kind: str | None) -> tuple[Any, Any]:
 def _summary_lines(title: str, summary: dict[str, Any] | None) -> list[str]:
     if not summary:
         return []
-    parts = [f"{k}={v}" for k, v in summary.items() if v not in (None, "", [], {})
-             and not isinstance(v, (dict, list))]
+    parts = [f"{k}={v:#x}" if k.endswith("offset") and isinstance(v, int) else f"{k}={v}"
+             for k, v in summary.items() if v not in (None, "", [], {}) and not isinstance(v, (dict, list))]
     return [f"{title}: " + ", ".join(parts)]
 
 
@@ -47,12 +47,12 @@ def _detail_line(detail: dict[str, Any] | None) -> str:
     return " ".join(parts)
 
 
-def render_map(img: Any, *, colour: bool) -> list[str]:
+def render_map(img: Any, regions: list[Any], *, colour: bool) -> list[str]:
     """The flash map: one line per region with offset, size, bar, name, state, and key details."""
     from ..flashmap import STATE_COLOURS, text_map
 
     lines = []
-    for r, line in text_map(img.regions(), img.size):
+    for r, line in text_map(regions, img.size):
         extra = _detail_line(r.detail)
         text = f"  {line:<86} {extra}".rstrip() if extra else f"  {line}"
         if colour:
@@ -82,13 +82,17 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
 
     Secrets (Wi-Fi passwords, Tuya keys) are masked unless --show-secrets.
     """
+    from ..configs import refine_regions
+
     img, configs = _open_with_configs(file, kind)
+    regions = refine_regions(img.regions(), configs)
     if svg_path:
         from ..flashmap import svg_map
 
-        write_output(svg_path, svg_map(img.regions(), img.size, title=f"{img.kind} {img.chip or ''}".strip()),
+        write_output(svg_path, svg_map(regions, img.size, title=f"{img.kind} {img.chip or ''}".strip()),
                      force=force, inputs=(file,))
     doc = img.to_dict(show_secrets=show_secrets)
+    doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]
     doc["configs"] = configs.summary(show_secrets=show_secrets)
     doc["problems"] += [p.to_dict() for p in configs.problems]
     if as_json:
@@ -98,10 +102,10 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     click.echo(f"kind:  {img.kind}")
     click.echo(f"chip:  {img.chip or 'unknown'}")
     click.echo(f"size:  {img.size} bytes ({fmt_size(img.size)})")
-    regions = render_map(img, colour=sys.stdout.isatty())
-    if regions:
+    map_lines = render_map(img, regions, colour=sys.stdout.isatty())
+    if map_lines:
         click.echo("flash map:")
-        for line in regions:
+        for line in map_lines:
             click.echo(line)
     for line in img.describe(show_secrets=show_secrets):
         click.echo(line)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..errors import FormatError, LimitError, TruncatedError
 
-__all__ = ["DEFAULT_LIMIT", "gunzip", "xz_decompress", "is_gzip", "is_xz"]
+__all__ = ["DEFAULT_LIMIT", "gunzip", "gzip_member", "xz_decompress", "is_gzip", "is_xz"]
 
 #: default output bound where no partition size applies: the largest supported flash (16 MiB)
 DEFAULT_LIMIT = 16 * 1024 * 1024
@@ -19,6 +19,22 @@ def is_gzip(data: bytes | bytearray | memoryview) -> bool:
 
 def is_xz(data: bytes | bytearray | memoryview) -> bool:
     return bytes(data[:6]) == XZ_MAGIC
+
+
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
+
+
+def gzip_member(data: bytes | bytearray | memoryview) -> bytes:
+    """One gzip member exactly as CPython 3.11 ``gzip.compress(data, 9, mtime=0)`` writes it (and as
+    the RT-Thread OTA tool does): header ``1f8b 08 00 00000000 02 03``, deflate level 9, CRC-32, ISIZE.
+    Built by hand so the bytes do not depend on the Python version (older ones write OS 0xFF)."""
+    import zlib
+
+    raw = bytes(data)
+    co = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, 8)
+    body = co.compress(raw) + co.flush()
+    return (_GZIP_HEADER + body + (zlib.crc32(raw) & 0xFFFFFFFF).to_bytes(4, "little")
+            + (len(raw) & 0xFFFFFFFF).to_bytes(4, "little"))
 
 
 def gunzip(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "gzip",

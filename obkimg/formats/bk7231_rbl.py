@@ -44,7 +44,6 @@ IV default to the ASCII strings every Tuya/OpenBeken build uses; other keys can 
 from __future__ import annotations
 
 import dataclasses
-import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +52,7 @@ from construct import Bytes, Const, Int32ul, Struct
 from .._construct import build_with, parse_with
 from ..codecs import crcframe
 from ..codecs.checksums import crc32, fnv1a32
-from ..codecs.compress import DEFAULT_LIMIT, gunzip
+from ..codecs.compress import DEFAULT_LIMIT, gunzip, gzip_member
 from ..errors import (
     BuildError,
     ChecksumError,
@@ -361,7 +360,6 @@ class RblHeader:
 _ARM_VECTOR_TAIL = b"\x00\x00\xea\x14\xf0\x9f\xe5"
 #: the same 8 bytes encrypted with the Tuya default key at 0x10000 (spec §3.2)
 _TUYA_ENC_VECTOR = bytes.fromhex("2f07b59435ff2a9b")
-_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\x03"
 
 
 def looks_like_arm_app(app: bytes | bytearray | memoryview) -> bool:
@@ -403,16 +401,6 @@ def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str 
         return None, None
     (chip, text), = found.items()
     return chip, text
-
-
-def gzip_member(data: bytes | bytearray | memoryview) -> bytes:
-    """One gzip member exactly as CPython 3.11 ``gzip.compress(data, 9, mtime=0)`` writes it (and as
-    the RT-Thread tool does): header ``1f8b 08 00 00000000 02 03``, deflate level 9, CRC-32, ISIZE.
-    Built by hand so the bytes do not depend on the Python version (older ones write OS 0xFF)."""
-    raw = bytes(data)
-    co = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, 8)
-    body = co.compress(raw) + co.flush()
-    return _GZIP_HEADER + body + crc32(raw).to_bytes(4, "little") + (len(raw) & 0xFFFFFFFF).to_bytes(4, "little")
 
 
 def pkcs7_pad(data: bytes, block: int = 16) -> bytes:

@@ -1358,7 +1358,7 @@ class ObkConfigResult:
             "crc_valid": cfg.crc_valid,
             "crc_variant": cfg.crc_variant,
             "location": dict(self.location),
-            "ssid": d["wifi"]["ssid"],
+            "ssid": d["wifi"]["ssid"] if show_secrets else mask_secret(d["wifi"]["ssid"]),
             "password": pw if show_secrets else mask_secret(pw),
             "mqtt_host": d["mqtt"]["host"],
             "short_name": d["device"]["short_name"],

@@ -105,8 +105,9 @@ def test_bare_config_opens_as_obk_config_image() -> None:
 def test_summary_masks_by_default() -> None:
     res = recover_config(obk_fixture(SECTOR_FIXTURE))
     s = res.summary()
-    assert s["password"] != "correct horse battery" and s["ssid"] == "SynthNet-2G"
+    assert s["password"] != "correct horse battery" and s["ssid"] == "S*********G"  # SSIDs masked, as in tuya
     assert res.summary(show_secrets=True)["password"] == "correct horse battery"
+    assert res.summary(show_secrets=True)["ssid"] == "SynthNet-2G"
     assert s["pins"] == ["P6=Relay/1", "P7=Button/1", "P26=LED_WIFI_n/0"]
     assert res.to_dict(show_secrets=False)["mqtt"]["password"] != "synthMqttPass"
 

@@ -1,0 +1,17 @@
+"""Give me back my Wi-Fi password, Tuya keys and pin map from a backup of a stock Tuya device.
+
+Usage: python examples/02_wifi_credentials.py DUMP      (prints secrets: they are yours)
+"""
+
+import sys
+
+from obkimg import tuya
+
+keys = tuya.extract_keys(sys.argv[1])  # NotFoundError when there is no Tuya storage
+print("Wi-Fi SSID:    ", keys.wifi.get("ssid"))
+print("Wi-Fi password:", keys.wifi.get("password"))
+print("device id:     ", keys.device.get("device_id"))
+print("local key:     ", keys.device.get("local_key"))
+for pin in keys.pins:  # from user_param_key
+    print(f"  GPIO{pin['gpio']:<3} {pin['role']:<10} channel {pin['channel']} active {pin['active_level']}")
+print(f"{len(keys.values)} keys at {keys.storage.location.key_offset:#x}; problems: {len(keys.problems)}")
