@@ -45,7 +45,6 @@ unknown code key are mapped but their app cannot be decrypted.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -74,6 +73,7 @@ from .bk7231_layout import (
     N_MARKER_OFFSET,
     Fingerprint,
     FlashLayout,
+    app_identity,
     classify_key,
     decide_chip,
     find_bootloader_version,
@@ -168,34 +168,6 @@ def _frames_ok(data: bytes, off: int, blocks: int = 8) -> bool:
     return rep.valid == blocks
 
 
-# ------------------------------------------------------------------------------------ app strings
-_OBK_RE = re.compile(rb"(OpenBK72\d\d[A-Z]?|OpenBL2028N)[ _](\d{1,3}\.\d{1,3}\.\d{1,4})")
-_TUYA_RE = re.compile(rb"FOR ([\x21-\x7e]{1,48}) AT (bk72\d\d[a-z]?)\b")
-
-
-def app_identity(plain: bytes | bytearray | memoryview) -> dict[str, str] | None:
-    """What a plain app says it is: OpenBeken build string (``OpenBK7231N 1.18.300``) or the Tuya SDK
-    banner (``FOR ty_iot_sdk AT bk7231n``). Returns ``firmware``, ``version``, ``chip_family`` (N/T)."""
-    data = bytes(plain)
-    m = _OBK_RE.search(data)
-    if m is not None:
-        platform = m.group(1).decode()
-        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N",
-               "OPENBL2028N": "N"}.get(platform.upper())
-        out = {"firmware": "OpenBeken", "platform": platform, "version": m.group(2).decode(),
-               "text": m.group(0).decode()}
-        if fam:
-            out["chip_family"] = fam
-        return out
-    m = _TUYA_RE.search(data)
-    if m is not None:
-        chip = m.group(2).decode()
-        fam = {"bk7231n": "N", "bk7231t": "T", "bk7231s": "T", "bk7231u": "U"}.get(chip)
-        out = {"firmware": "Tuya", "platform": chip, "sdk": m.group(1).decode(), "text": m.group(0).decode()}
-        if fam:
-            out["chip_family"] = fam
-        return out
-    return None
 
 
 # ------------------------------------------------------------------------------------ trailers

@@ -254,3 +254,33 @@ def decide_chip(*, fp: Fingerprint | None, marker: bool, version: str | None, ke
     if fal_download is not None and fal_download[0] == 0x132000 and key_class != "zero":
         return "BK7231T", "; ".join(evidence + ["T layout"])
     return None, "; ".join(evidence) or "no chip evidence"
+
+
+# ------------------------------------------------------------------------------------ app strings
+_OBK_RE = re.compile(rb"(OpenBK72\d\d[A-Z]?|OpenBL2028N)[ _](\d{1,3}\.\d{1,3}\.\d{1,4})")
+_TUYA_RE = re.compile(rb"FOR ([\x21-\x7e]{1,48}) AT (bk72\d\d[a-z]?)\b")
+
+
+def app_identity(plain: bytes | bytearray | memoryview) -> dict[str, str] | None:
+    """What a plain app says it is: OpenBeken build string (``OpenBK7231N 1.18.300``) or the Tuya SDK
+    banner (``FOR ty_iot_sdk AT bk7231n``). Returns ``firmware``, ``version``, ``chip_family`` (N/T)."""
+    data = bytes(plain)
+    m = _OBK_RE.search(data)
+    if m is not None:
+        platform = m.group(1).decode()
+        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N",
+               "OPENBL2028N": "N"}.get(platform.upper())
+        out = {"firmware": "OpenBeken", "platform": platform, "version": m.group(2).decode(),
+               "text": m.group(0).decode()}
+        if fam:
+            out["chip_family"] = fam
+        return out
+    m = _TUYA_RE.search(data)
+    if m is not None:
+        chip = m.group(2).decode()
+        fam = {"bk7231n": "N", "bk7231t": "T", "bk7231s": "T", "bk7231u": "U"}.get(chip)
+        out = {"firmware": "Tuya", "platform": chip, "sdk": m.group(1).decode(), "text": m.group(0).decode()}
+        if fam:
+            out["chip_family"] = fam
+        return out
+    return None

@@ -377,15 +377,20 @@ def key_class(image: bytes | bytearray | memoryview) -> str:
 
 
 def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str | None]:
-    """The chip an app names in lower-case build strings (Tuya SDK ``AT bk7231n``, LibreTiny board
-    ``generic-bk7231t-...``), and the string that says so; ``(None, None)`` when absent or ambiguous.
+    """The chip an app names, and the string that says so; ``(None, None)`` when absent or ambiguous.
 
-    OpenBeken apps carry the upper-case names of every platform (``OpenBK7231T``/``OpenBK7231N``...),
-    so they name no chip: theirs is only in the file name.
+    OpenBeken apps name theirs in the build string (``OpenBK7231N 1.18.130``: platform + version;
+    the bare platform names they also carry, one per platform, do not count); Tuya SDK apps in
+    lower case (``AT bk7231n``), LibreTiny/ESPHome ones in the board name (``generic-bk7231t-...``).
     """
     import re
 
+    from .bk7231_layout import app_identity
+
     data = bytes(app)
+    ident = app_identity(data)
+    if ident is not None and ident.get("chip_family") in ("N", "T"):
+        return "BK7231" + ident["chip_family"], ident["text"]
     found: dict[str, str] = {}
     for m in re.finditer(rb"bk7231([ntu])(?![a-z0-9])", data):
         chip = "BK7231" + m.group(1).decode().upper()
@@ -818,8 +823,8 @@ class RblImage(Image):
             "unpacked_size": None if self.app is None else len(self.app),
             "app_plain_arm": None if self.app is None else looks_like_arm_app(self.app),
             "chip_evidence": evidence,
-            "chip_note": None if chip else "no chip named in the app content (OpenBeken names it only in "
-                                           "the file name)",
+            "chip_note": None if chip else "the app names no chip (no OpenBeken build string, Tuya SDK "
+                                           "banner or LibreTiny board name)",
         }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:

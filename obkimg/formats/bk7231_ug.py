@@ -19,7 +19,8 @@ Layout (all integers **big endian**)::
     0x20    n  rbl          the RBL OTA file (96-byte header + payload)
 
 Limitations: a version longer than 12 characters cannot be stored (the tool truncates; we refuse).
-The chip is not recorded anywhere in the wrapper: OpenBeken names it only in the file name.
+The chip is not recorded in the wrapper; it comes from the app inside (OpenBeken build string
+``OpenBK7231N 1.18.130``, Tuya SDK banner, LibreTiny board name).
 """
 
 from __future__ import annotations
