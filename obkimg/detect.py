@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from .errors import DetectionError, ObkImgError
-from .formats import Detection, module_for, modules
+from types import ModuleType
+
+from .formats import SURE, Detection, iter_modules, module_for
 from .model import Image
 from .source import Source, SourceLike, load
 
 __all__ = ["detect", "open_image"]
 
 
-def detect(source: SourceLike) -> list[Detection]:
-    """Ranked candidates (best first) with the evidence for each. Never raises on bad data."""
-    src = load(source)
+def _probe(data: bytes, *, stop_at: int | None = None) -> tuple[list[Detection], dict[str, ModuleType]]:
     found: list[Detection] = []
-    for mod in modules():
+    mods: dict[str, ModuleType] = {}
+    for mod in iter_modules():
+        mods[mod.__name__] = mod
         try:
-            hit = mod.detect(src.data)
+            hit = mod.detect(data)
         except ObkImgError:
             hit = None
         if hit is None:
@@ -25,8 +27,15 @@ def detect(source: SourceLike) -> list[Detection]:
         for h in hits:
             object.__setattr__(h, "module", mod.__name__)
             found.append(h)
+        if stop_at is not None and any(h.confidence >= stop_at for h in hits):
+            break
     found.sort(key=lambda d: -d.confidence)
-    return found
+    return found, mods
+
+
+def detect(source: SourceLike) -> list[Detection]:
+    """Ranked candidates (best first) with the evidence for each. Never raises on bad data."""
+    return _probe(load(source).data)[0]
 
 
 def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
@@ -37,11 +46,10 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
         if mod is None:
             raise DetectionError(f"unknown format {kind!r} (see `obkimg formats`)", fmt="detect")
         return mod.load(src)
-    candidates = detect(src)
+    # probe in order and stop at the first sure answer: formats after it are not even imported
+    candidates, mods = _probe(src.data, stop_at=SURE)
     if not candidates:
         raise DetectionError(f"{src.name}: not a format obkimg knows ({len(src.data)} bytes"
                              f"{', all 0xFF' if src.data and src.data.count(0xFF) == len(src.data) else ''})",
                              fmt="detect")
-    best = candidates[0]
-    mod = next(m for m in modules() if m.__name__ == best.module)
-    return mod.load(src)
+    return mods[candidates[0].module].load(src)

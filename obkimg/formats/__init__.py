@@ -15,9 +15,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from dataclasses import dataclass, field
+from collections.abc import Iterator
 from types import ModuleType
 
-__all__ = ["FormatInfo", "Detection", "MODULES", "modules", "module_for"]
+__all__ = ["FormatInfo", "Detection", "MODULES", "modules", "iter_modules", "module_for", "SURE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,31 +59,38 @@ class Detection:
                 "offset": self.offset, "length": self.length}
 
 
+#: a detection this confident ends :func:`obkimg.open`'s probing (``obkimg.detect`` still runs them all)
+SURE = 90
+
 #: probing order: containers with strong magics first, whole dumps, then weak probes
 MODULES = (
     "bk7231_ug",
     "bk7231_rbl",
+    "bk7231_image",
     "bl602_ota",
     "bl602_bootheader",
     "bl602_partitions",
     "bl602_efuse",
     "bl602_dtb",
     "bl602_flash",
-    "bk7231_image",
     "tuya_kv",
     "obk_config",
 )
 
 
-def modules() -> list[ModuleType]:
-    """The format modules that exist in this installation, in probing order."""
-    found = []
+def iter_modules() -> Iterator[ModuleType]:
+    """The format modules that exist in this installation, in probing order, imported one by one
+    (a caller that stops early never pays for importing the rest)."""
     for name in MODULES:
         full = f"{__name__}.{name}"
         if importlib.util.find_spec(full) is None:
             continue
-        found.append(importlib.import_module(full))
-    return found
+        yield importlib.import_module(full)
+
+
+def modules() -> list[ModuleType]:
+    """The format modules that exist in this installation, in probing order."""
+    return list(iter_modules())
 
 
 def module_for(kind: str) -> ModuleType | None:
