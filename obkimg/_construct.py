@@ -9,6 +9,7 @@ inside a larger file).
 from __future__ import annotations
 
 import io
+import struct
 from typing import Any
 
 import construct as c
@@ -52,6 +53,8 @@ def parse_with(schema: c.Construct, fmt: str, data: bytes | bytearray | memoryvi
                             path=_field_path(e)) from e
     except c.ConstructError as e:
         raise FormatError(_last_line(e), fmt=fmt, offset=base + stream.tell(), path=_field_path(e)) from e
+    except struct.error as e:  # compiled schemas (Construct.compile()) unpack with struct: a short read
+        raise TruncatedError(fmt, stream.tell() + 1, len(data), offset=base + stream.tell()) from e
     except (ValueError, UnicodeDecodeError, OverflowError) as e:
         raise FormatError(str(e), fmt=fmt, offset=base + stream.tell()) from e
 
@@ -60,7 +63,8 @@ def build_with(schema: c.Construct, fmt: str, obj: Any, **ctx: Any) -> bytes:
     """Build ``obj`` with ``schema``; construct errors become :class:`BuildError`."""
     try:
         return bytes(schema.build(obj, **ctx))
-    except (c.ConstructError, ValueError, TypeError, KeyError, OverflowError, UnicodeEncodeError) as e:
+    except (c.ConstructError, ValueError, TypeError, KeyError, OverflowError, UnicodeEncodeError,
+            struct.error) as e:  # struct.error: a value out of range in a compiled schema
         msg = _last_line(e)
         path = _field_path(e) if isinstance(e, c.ConstructError) else None
         raise BuildError(msg, fmt=fmt, path=path) from e
