@@ -705,8 +705,10 @@ class RblPartition:
         img = self.image
         where = self.base + self.trailer_offset
         found = []
-        pad = max(hdr.size_package - hdr.size_raw, 0)
-        c = crc32(img + bytes([pad & 0xFF]) * pad)
+        # PKCS-style padding is < 256 bytes (its byte value is its length); a garbage size_package
+        # (up to 4 GiB) must not be materialised: such a trailer's CRC is checked over the image alone
+        pad = hdr.size_package - hdr.size_raw
+        c = crc32(img + (bytes([pad]) * pad if 0 < pad < 256 else b""))
         if c != hdr.crc32:
             found.append(ChecksumError(FMT, "image CRC-32", hdr.crc32, c, path="crc32",
                                        offset=where + _framed_offset(FIELDS["crc32"][0])))
