@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .source import SourceLike
 
 
-# Imported eagerly (it is light: no construct, numpy or cryptography) so that the submodule
+# Imported eagerly (it is light: no construct, cryptography or lzma) so that the submodule
 # ``obkimg.detect`` is loaded now and the package attribute ``detect`` stays the function below:
 # a later ``import obkimg.detect`` does not rebind an already-loaded submodule.
 from .detect import detect  # noqa: E402

@@ -2,7 +2,7 @@
 
 Exit codes: 0 ok, 1 bad data / failed check (an ``ObkImgError``), 2 usage error, 3 internal error
 (a bug: rerun with ``--traceback``), 130 interrupted. Commands are imported lazily, so ``--help``
-does not load construct, numpy or cryptography.
+does not load construct, cryptography or lzma.
 """
 
 from __future__ import annotations

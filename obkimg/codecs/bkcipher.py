@@ -15,12 +15,8 @@ from such an encrypted image.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from ..errors import BuildError
-
-if TYPE_CHECKING:
-    import numpy as np
 
 __all__ = [
     "Key",
@@ -29,8 +25,9 @@ __all__ = [
     "KEY_ZERO",
     "parse_key",
     "key_hex",
-    "mask_words",
     "mask",
+    "keystream",
+    "clear_cache",
     "crypt",
     "is_bypass",
     "beken_encrypt_v031",
@@ -76,66 +73,77 @@ def is_bypass(key: Key) -> bool:
     return (key[3] >> 24) in (0x00, 0xFF)
 
 
-def mask_words(key: Key, addresses: np.ndarray) -> np.ndarray:
-    """The 32-bit keystream for each byte address in ``addresses`` (uint32 array, multiples of 4)."""
-    import numpy as np
-
-    a = addresses.astype(np.uint64)
-    c0, c1, c2, c3 = (int(w) for w in key)
+def _mask_scalar(key: Key, a: int) -> int:
+    """The spec §3.2 keystream word for byte address ``a`` (plain integers)."""
+    c0, c1, c2, c3 = key
     if is_bypass(key):
-        return np.zeros(a.shape, dtype=np.uint32)
-    u = np.uint64
-    en15 = not (c3 & 1)
-    en16 = not (c3 >> 1 & 1)
-    en32 = not (c3 >> 2 & 1)
-    en_r = not (c3 >> 3 & 1)
-    s15 = c3 >> 5 & 3
-    b16 = c3 >> 4 & 1
-    s16 = c3 >> 8 & 3
-    s32 = c3 >> 11 & 3
-    result = np.zeros(a.shape, dtype=np.uint64)
-    if en15:
-        hi = a >> u(16)
-        lo = a & u(0xFFFF)
+        return 0
+    a &= 0xFFFFFFFF
+    result = 0
+    if not c3 & 1:  # pn15
+        hi, lo = a >> 16, a & 0xFFFF
+        s15 = c3 >> 5 & 3
         if s15 in (2, 3):
-            hi = ((hi & u(0xFF)) << u(8)) | (hi >> u(8))
+            hi = (hi & 0xFF) << 8 | hi >> 8
         if s15 in (1, 3):
-            lo = ((lo & u(0xFF)) << u(8)) | (lo >> u(8))
-        x = hi ^ lo ^ u(c1 >> 16)
-        pn15 = (((x << u(9)) | (x >> u(7))) & u(0xFFFF)) ^ (u(0x6371) & (((x >> u(5)) & u(0xF)) * u(0x1111)))
-        result ^= pn15 << u(16)
-    if en16:
-        x = ((a >> u(s16)) & u(0x1FFFF)) ^ u(((c1 >> 8) & 0xFF) << 9 | b16 << 8 | (c1 & 0xFF))
-        g = (((x >> u(1)) & u(1)) << u(3)) | (((x >> u(5)) & u(1)) << u(2)) \
-            | (((x >> u(9)) & u(1)) << u(1)) | ((x >> u(13)) & u(1))
-        rot = ((x << u(7)) | (x >> u(10))) & u(0x1FFFF)
-        pn16 = rot ^ (u(0x13659) & ((((x >> u(4)) & u(1)) << u(16)) | (g * u(0x1111))))
-        result ^= pn16 & u(0xFFFF)
-    if en32:
-        sh = 8 * s32
-        x = ((a >> u(sh)) | (a << u(32 - sh))) & u(0xFFFFFFFF) if sh else a
-        x = x ^ u(c0)
-        pn32 = (((x << u(17)) | (x >> u(15))) & u(0xFFFFFFFF)) \
-            ^ (u(0xE519A4F1) & (((x >> u(2)) & u(0xF)) * u(0x11111111)))
-        result ^= pn32 & u(0xFFFFFFFF)
-    if en_r:
-        result ^= u(c2)
-    return (result & u(0xFFFFFFFF)).astype(np.uint32)
+            lo = (lo & 0xFF) << 8 | lo >> 8
+        x = hi ^ lo ^ (c1 >> 16)
+        result ^= ((((x << 9) | (x >> 7)) & 0xFFFF) ^ (0x6371 & ((x >> 5 & 0xF) * 0x1111))) << 16
+    if not c3 >> 1 & 1:  # pn16 (17 bits, low 16 used)
+        x = ((a >> (c3 >> 8 & 3)) & 0x1FFFF) ^ ((c1 >> 8 & 0xFF) << 9 | (c3 >> 4 & 1) << 8 | (c1 & 0xFF))
+        g = (x >> 1 & 1) << 3 | (x >> 5 & 1) << 2 | (x >> 9 & 1) << 1 | (x >> 13 & 1)
+        rot = ((x << 7) | (x >> 10)) & 0x1FFFF
+        result ^= (rot ^ (0x13659 & ((x >> 4 & 1) << 16 | g * 0x1111))) & 0xFFFF
+    if not c3 >> 2 & 1:  # pn32
+        sh = 8 * (c3 >> 11 & 3)
+        x = (((a >> sh) | (a << (32 - sh))) & 0xFFFFFFFF if sh else a) ^ c0
+        result ^= ((((x << 17) | (x >> 15)) & 0xFFFFFFFF) ^ (0xE519A4F1 & ((x >> 2 & 0xF) * 0x11111111)))
+    if not c3 >> 3 & 1:
+        result ^= c2
+    return result & 0xFFFFFFFF
 
 
 def mask(key: Key, address: int) -> int:
-    """Keystream word for one address (for tests and documentation)."""
-    import numpy as np
+    """Keystream word for one address."""
+    return _mask_scalar(key, address & ~3)
 
-    return int(mask_words(key, np.array([address & ~3], dtype=np.uint64))[0])
+
+_WINDOW_BITS = 16
+_WINDOW = 1 << _WINDOW_BITS
 
 
 @lru_cache(maxsize=8)
-def _cached_stream(key: Key, address: int, nwords: int) -> bytes:
-    import numpy as np
+def _window(key: Key) -> int:
+    """The linear part of the keystream over one aligned 64 KiB window, as a little-endian integer.
 
-    addrs = np.arange(address, address + 4 * nwords, 4, dtype=np.uint64) & np.uint64(0xFFFFFFFF)
-    return mask_words(key, addrs).astype("<u4").tobytes()
+    Every stage of the mask is affine in the address bits (rotations, byte swaps, XORs with key
+    words, and ``nibble * 0x1111 & const`` terms), so ``mask(base | off) = mask(base) ^ L(off)`` for a
+    window-aligned ``base``. ``L`` over the window is built by doubling: the table for offsets below
+    ``2**(i+1)`` is the table below ``2**i`` followed by itself XOR ``L(2**i)``.
+    """
+    m0 = _mask_scalar(key, 0)
+    table = (0).to_bytes(4, "little")
+    for i in range(2, _WINDOW_BITS):
+        words = len(table) // 4
+        step = (_mask_scalar(key, 1 << i) ^ m0).to_bytes(4, "little") * words
+        table += (int.from_bytes(table, "little") ^ int.from_bytes(step, "little")).to_bytes(len(table), "little")
+    return int.from_bytes(table, "little")
+
+
+def keystream(key: Key, address: int, length: int) -> bytes:
+    """``length`` keystream bytes for data placed at byte ``address`` (a multiple of 4)."""
+    if is_bypass(key) or length <= 0:
+        return bytes(length)
+    linear = _window(key)
+    base = address & ~(_WINDOW - 1)
+    chunks = []
+    pos = base
+    while pos < address + length:
+        offset = _mask_scalar(key, pos).to_bytes(4, "little") * (_WINDOW // 4)
+        chunks.append((linear ^ int.from_bytes(offset, "little")).to_bytes(_WINDOW, "little"))
+        pos += _WINDOW
+    start = address - base
+    return b"".join(chunks)[start:start + length]
 
 
 def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0) -> bytes:
@@ -144,19 +152,19 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
     Length-preserving: a partial last word is XORed with the low bytes of its mask word, which is
     what the hardware does to the bytes that are there.
     """
-    import numpy as np
-
     k = parse_key(key) if not isinstance(key, tuple) else key
     if address % 4:
         raise BuildError(f"address {address:#x} is not a multiple of 4", fmt="bk7231-cipher")
     raw = bytes(data)
     if is_bypass(k) or not raw:
         return raw
-    nwords = (len(raw) + 3) // 4
-    stream = _cached_stream(k, address, nwords)
-    a = np.frombuffer(raw, dtype=np.uint8)
-    b = np.frombuffer(stream, dtype=np.uint8, count=len(raw))
-    return (a ^ b).tobytes()
+    ks = keystream(k, address, len(raw))
+    return (int.from_bytes(raw, "little") ^ int.from_bytes(ks, "little")).to_bytes(len(raw), "little")
+
+
+def clear_cache() -> None:
+    """Forget the per-key window tables (benchmarks measure cold runs with this)."""
+    _window.cache_clear()
 
 
 def _v031_plain(raw: bytes, start: int) -> tuple[bytes, int]:

@@ -275,12 +275,10 @@ def _code_from_framed(data: bytes, name: str, start: int, limit: int, address: i
         n = max(0, (end - start) // BLOCK)
         img_len = 0
         if n:
-            import numpy as np
-
-            arr = np.frombuffer(data, dtype=np.uint8, count=n * BLOCK, offset=start).reshape(n, BLOCK)
-            used = np.flatnonzero(~(arr == 0xFF).all(axis=1))
-            if used.size:
-                img_len = (int(used[-1]) + 1) * DATA
+            # everything after the last non-0xFF byte is erased, so its block is the last one used
+            used = len(data[start:start + n * BLOCK].rstrip(b"\xff"))
+            if used:
+                img_len = ((used - 1) // BLOCK + 1) * DATA
         tail = end - start - n * BLOCK
         if tail and not _erased(data, start + n * BLOCK, end) and end == len(data):
             img_len = n * DATA + min(tail, DATA)
@@ -632,8 +630,6 @@ class _Map:
 
     def fill_gaps(self, start: int, end: int) -> None:
         """Erased / data regions between the top-level regions in [start, end)."""
-        import numpy as np
-
         cuts = sorted((r.offset, r.end) for r in self.top)
         pos = start
         gaps = []
@@ -649,14 +645,15 @@ class _Map:
             if _erased(self.data, a, b):
                 self.top.append(Region("erased", a, b - a, "erased", "erased"))
                 continue
-            arr = np.frombuffer(self.data, dtype=np.uint8, count=b - a, offset=a)
-            nz = np.flatnonzero(arr != 0xFF)
-            lo = max(a, (a + int(nz[0])) // 0x1000 * 0x1000)
-            hi = min(b, _align(a + int(nz[-1]) + 1, 0x1000))
+            seg = self.data[a:b]
+            first = len(seg) - len(seg.lstrip(b"\xff"))
+            last = len(seg.rstrip(b"\xff")) - 1
+            lo = max(a, (a + first) // 0x1000 * 0x1000)
+            hi = min(b, _align(a + last + 1, 0x1000))
             if lo > a:
                 self.top.append(Region("erased", a, lo - a, "erased", "erased"))
             self.top.append(Region("data", lo, hi - lo, "data", "unknown",
-                                   detail={"non_ff_bytes": int(nz.size)}))
+                                   detail={"non_ff_bytes": len(seg) - seg.count(0xFF)}))
             if hi < b:
                 self.top.append(Region("erased", hi, b - hi, "erased", "erased"))
 
