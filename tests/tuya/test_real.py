@@ -111,6 +111,8 @@ def _bk7231tools_view(data: bytes,
 @pytest.mark.parametrize("path", DUMPS + [REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin"],
                          ids=[p.name for p in DUMPS] + ["BK7231T_TuyaConfig_PC44HA.bin"])
 def test_superset_of_bk7231tools_with_equal_values(path: Path, peer: dict[str, dict]) -> None:
+    if not path.exists():
+        pytest.skip(f"real dump {path} is not present (clean clone without ../shared/fixtures/real)")
     theirs = peer[str(path)]
     assert "error" not in theirs
     data = load(path).data
@@ -152,6 +154,8 @@ def test_we_find_keys_bk7231tools_misses() -> None:
 @pytest.mark.parametrize("path", DUMPS + [REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin"],
                          ids=[p.name for p in DUMPS] + ["BK7231T_TuyaConfig_PC44HA.bin"])
 def test_every_sector_rebuilds_byte_for_byte(path: Path) -> None:
+    if not path.exists():
+        pytest.skip(f"real dump {path} is not present (clean clone without ../shared/fixtures/real)")
     data = load(path).data
     (loc, *_) = find_storage(data)
     st = kv.read_storage(data, loc)
