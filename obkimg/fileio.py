@@ -56,7 +56,10 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool
     dest = check_output(path, force=force, inputs=inputs)
     payload = data.encode() if isinstance(data, str) else bytes(data)
     folder = os.path.dirname(os.path.abspath(dest))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".", suffix=".part", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(dest) + ".", suffix=".part", dir=folder)
+    except OSError as e:
+        raise OutputError(f"cannot write in {folder}: {e.strerror or e}", fmt="output") from e
     try:
         os.fchmod(fd, _mode_for(dest))
         with os.fdopen(fd, "wb") as f:
@@ -66,11 +69,13 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool
         if not force and os.path.lexists(dest):
             raise OutputError(f"{dest} appeared while writing; use --force to overwrite it", fmt="output")
         os.replace(tmp, dest)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(e, OSError):  # disk full, I/O error, destination not replaceable...
+            raise OutputError(f"cannot write {dest}: {e.strerror or e}", fmt="output") from e
         raise
     try:
         dfd = os.open(folder, os.O_RDONLY)
