@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from .errors import DetectionError, ObkImgError
 from types import ModuleType
 
+from .errors import DetectionError, ObkImgError
 from .formats import SURE, Detection, iter_modules, module_for
 from .model import Image
-from .source import Source, SourceLike, load
+from .source import SourceLike, load
 
 __all__ = ["detect", "open_image"]
 

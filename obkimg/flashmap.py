@@ -8,6 +8,7 @@ least one cell so they stay visible.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
 from .model import Region
 
 __all__ = ["KIND_COLOURS", "STATE_COLOURS", "bar", "text_map", "svg_map"]

@@ -73,6 +73,13 @@ def read_input(path: str) -> Any:
     return sys.stdin.buffer if path == "-" else path
 
 
+def read_data(path: str) -> bytes:
+    """The bytes of an input path ('-' = stdin), bounded, with .gz / Intel HEX undone."""
+    from ..source import load
+
+    return load(read_input(path)).data
+
+
 def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: tuple[str, ...] = ()) -> None:
     """Write a result: '-' means stdout (refused on a terminal unless --force); files are atomic."""
     payload = data.encode() if isinstance(data, str) else data

@@ -11,15 +11,9 @@ from ._common import (
     json_option,
     note,
     output_option,
-    read_input,
+    read_data,
     write_output,
 )
-
-
-def _data(path: str) -> bytes:
-    from ..source import load
-
-    return load(read_input(path)).data
 
 
 @click.group()
@@ -40,7 +34,7 @@ def header_show(file: str, offset: int | None, as_json: bool) -> None:
     """Every boot header in FILE (a header, an image, or boot2 and FW slots of a dump)."""
     from ..formats.bl602_bootheader import header_report
 
-    doc = header_report(_data(file), offset=offset)
+    doc = header_report(read_data(file), offset=offset)
     if as_json:
         emit_json(doc)
         return
@@ -86,7 +80,7 @@ def header_rebuild(file: str, output: str, force: bool, offset: int | None, fill
     """Recompute img_len, hash and the three CRCs of FILE's boot header(s)."""
     from ..formats.bl602_bootheader import rebuild_headers
 
-    out, changes = rebuild_headers(_data(file), offset=offset, fill_ignored=fill_ignored)
+    out, changes = rebuild_headers(read_data(file), offset=offset, fill_ignored=fill_ignored)
     write_output(output, out, force=force, inputs=(file,))
     for line in changes:
         note(line)
@@ -119,12 +113,12 @@ def build_flash(
     """Build a whole flash image (like bflb-iot-tool's whole_flash_data.bin) from its parts."""
     from ..formats.bl602_flash import build_flash as build
 
-    tbl = _data(table)
+    tbl = read_data(table)
     out = build(
         table=tbl.decode("utf-8", "replace") if tbl[:4] != b"BFPT" else tbl,
-        boot2=_data(boot2) if boot2 else None,
-        firmware=_data(firmware) if firmware else None,
-        dtb=_data(dtb) if dtb else None,
+        boot2=read_data(boot2) if boot2 else None,
+        firmware=read_data(firmware) if firmware else None,
+        dtb=read_data(dtb) if dtb else None,
         size=size,
     )
     inputs = tuple(p for p in (table, boot2, firmware, dtb) if p)

@@ -73,7 +73,8 @@ def _kind_option(f: Any) -> Any:
 @input_argument()
 @_kind_option
 @click.option("--show-secrets", is_flag=True, help="Show Wi-Fi passwords and keys instead of masking them.")
-@click.option("--svg", "svg_path", type=click.Path(dir_okay=False), help="Also write the flash map as an SVG.")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False),
+              help="Also write the flash map as an SVG.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --svg file.")
 @json_option
 def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, force: bool,
@@ -110,11 +111,12 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     for line in img.describe(show_secrets=show_secrets):
         click.echo(line)
     summ = configs.summary(show_secrets=show_secrets)
-    for line in _summary_lines("tuya storage", summ["tuya"]) + _summary_lines("obk config", summ["obk_config"]):
-        click.echo(line)
+    for title, key in (("tuya storage", "tuya"), ("obk config", "obk_config")):
+        for line in _summary_lines(title, summ[key]):
+            click.echo(line)
     if (configs.tuya is not None or configs.obk is not None) and not show_secrets:
-        click.echo("(secrets masked; --show-secrets shows them, `obkimg tuya-keys` / `obkimg obk-config show` "
-                   "decode everything)")
+        click.echo("(secrets masked; --show-secrets shows them, `obkimg tuya-keys` / "
+                   "`obkimg obk-config show` decode everything)")
     for p in list(img.problems()) + configs.problems:
         click.echo(f"problem: {p}")
 

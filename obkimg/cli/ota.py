@@ -11,15 +11,9 @@ from ._common import (
     json_option,
     note,
     output_option,
-    read_input,
+    read_data,
     write_output,
 )
-
-
-def _data(path: str) -> bytes:
-    from ..source import load
-
-    return load(read_input(path)).data
 
 
 @click.group()
@@ -71,14 +65,14 @@ def pack(
     """
     from .. import ota as lib
 
-    template = lib.template_from(_data(header_from)) if header_from else None
+    template = lib.template_from(read_data(header_from)) if header_from else None
     res = lib.pack(
-        _data(firmware),
+        read_data(firmware),
         raw=raw,
         sw_version=sw_version,
         hw_version=hw_version,
         unpacked_len=unpacked_len,
-        against=_data(against) if against else None,
+        against=read_data(against) if against else None,
         template=template,
     )
     write_output(output, res.ota, force=force, inputs=(firmware,))
@@ -99,7 +93,7 @@ def unpack(file: str, output: str, force: bool, bare: bool, limit: int | None) -
     from .. import ota as lib
     from ..codecs.compress import DEFAULT_LIMIT
 
-    res = lib.unpack(_data(file), limit=limit or DEFAULT_LIMIT)
+    res = lib.unpack(read_data(file), limit=limit or DEFAULT_LIMIT)
     write_output(output, res.image if bare else res.fw_ota, force=force, inputs=(file,))
     h = res.boot.header
     note(
@@ -125,7 +119,7 @@ def check(file: str, against: str, as_json: bool) -> None:
     to (slot 1), the unpacked image the slot it runs from (slot 0). Exit 1 if it does not."""
     from .. import ota as lib
 
-    res = lib.check(_data(file), _data(against))
+    res = lib.check(read_data(file), read_data(against))
     if as_json:
         emit_json(res.to_dict())
     else:

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import emit_json, input_argument, json_option, output_option, read_input, write_output
-
-
-def _data(path: str) -> bytes:
-    from ..source import load
-
-    return load(read_input(path)).data
+from ._common import emit_json, input_argument, json_option, output_option, read_data, write_output
 
 
 @click.group()
@@ -25,7 +19,7 @@ def show(file: str, as_json: bool) -> None:
     """The partition table of FILE: a flash dump (both copies, the active one), a partition.bin or a TOML."""
     from ..ota import table_from
 
-    ts = table_from(_data(file))
+    ts = table_from(read_data(file))
     if as_json:
         emit_json(ts.to_dict())
         return
@@ -56,7 +50,7 @@ def build(toml: str, output: str, force: bool, sector: bool) -> None:
     """Build partition.bin from a vendor partition TOML (byte-identical to bflb-iot-tool)."""
     from ..formats.bl602_partitions import table_from_toml
 
-    table, _addrs = table_from_toml(_data(toml))
+    table, _addrs = table_from_toml(read_data(toml))
     raw = table.build()
     if sector:
         raw = raw.ljust(0x1000, b"\xff") * 2
@@ -71,7 +65,7 @@ def export(file: str, output: str, force: bool) -> None:
     from ..formats.bl602_partitions import table_to_toml
     from ..ota import table_from
 
-    ts = table_from(_data(file))
+    ts = table_from(read_data(file))
     write_output(
         output,
         table_to_toml(ts.table, comment=f"exported by obkimg from {file}: {ts.description}"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import INT, input_argument, note, output_option, read_input, write_output
+from ._common import INT, input_argument, note, output_option, read_data, read_input, write_output
 
 _KEY_HELP = "AES-256 key: the 32 ASCII characters themselves (default: the Tuya/OpenBeken key)."
 _IV_HELP = "AES-256-CBC IV: 16 ASCII characters (default: the Tuya/OpenBeken IV)."
@@ -23,9 +23,7 @@ def rbl() -> None:
 def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | None) -> None:
     """Decrypt and decompress FILE (an .rbl) to the plain app, verifying every checksum."""
     from ..formats import bk7231_rbl as m
-    from ..source import load
-
-    app = m.unpack(load(read_input(file)).data, key=key or m.DEFAULT_AES_KEY, iv=iv or m.DEFAULT_AES_IV)
+    app = m.unpack(read_data(file), key=key or m.DEFAULT_AES_KEY, iv=iv or m.DEFAULT_AES_IV)
     write_output(output, app, force=force, inputs=(file,))
 
 
@@ -40,7 +38,8 @@ def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | N
 @click.option("--iv", default=None, help=_IV_HELP)
 @click.option("--timestamp", type=INT, default=None, help="Header timestamp (default: now).")
 @click.option("--style", type=click.Choice(["rtota", "ltchiptool"]), default="rtota", show_default=True,
-              help="rtota always PKCS#7-pads (RT-Thread tool, Tuya/OBK builds); ltchiptool pads only with AES.")
+              help="rtota always PKCS#7-pads (RT-Thread tool, Tuya/OBK builds); ltchiptool pads only with "
+                   "AES.")
 def pack_cmd(app: str, output: str, force: bool, version: str, name: str, compression: str, encryption: str,
              key: str | None, iv: str | None, timestamp: int | None, style: str) -> None:
     """Pack the plain app APP into an RBL OTA file, as rt_ota_packaging_tool_cli / ltchiptool do."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ._common import input_argument, output_option, read_input, write_output
+from ._common import input_argument, output_option, read_data, read_input, write_output
 
 
 @click.group()
@@ -20,9 +20,7 @@ def ug() -> None:
 def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> None:
     """Check both sums of FILE and write the RBL inside it (and with --app the plain app)."""
     from ..formats.bk7231_ug import unwrap
-    from ..source import load
-
-    rbl, app = unwrap(load(read_input(file)).data, app=app_path is not None)
+    rbl, app = unwrap(read_data(file), app=app_path is not None)
     if app_path is not None and app_path == "-" and output == "-":
         raise click.UsageError("only one of -o and --app can be '-'")
     write_output(output, rbl, force=force, inputs=(file,))

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from dataclasses import dataclass, field
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from types import ModuleType
 
 __all__ = ["FormatInfo", "Detection", "MODULES", "modules", "iter_modules", "module_for", "SURE"]
