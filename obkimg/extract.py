@@ -100,7 +100,10 @@ def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, forc
         raise OutputError(f"{folder} exists and is not a folder", fmt="output")
     if os.path.isdir(folder) and os.listdir(folder) and not force:
         raise OutputError(f"folder {folder} is not empty; use --force to write into it", fmt="output")
-    os.makedirs(folder, exist_ok=True)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"cannot create the folder {folder}: {e.strerror or e}", fmt="output") from e
     written = []
     for a in result.files:
         path = os.path.join(folder, a.name)
