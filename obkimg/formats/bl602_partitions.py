@@ -178,7 +178,10 @@ class Partition:
     def name_bytes(self) -> bytes:
         if self.raw_name is not None:
             return self.raw_name
-        raw = self.name.encode("ascii")
+        try:
+            raw = self.name.encode("latin-1")  # the inverse of parse (names are read as latin-1)
+        except UnicodeEncodeError as e:
+            raise BuildError(f"partition name {self.name!r} is not latin-1 text", fmt=FMT, path="name") from e
         if len(raw) > 9:
             raise BuildError(f"partition name {self.name!r} is longer than 9 bytes", fmt=FMT, path="name")
         return raw.ljust(9, b"\0")
