@@ -96,6 +96,12 @@ def _version(raw: bytes) -> str:
     return raw.split(b"\0", 1)[0].decode("latin-1")
 
 
+def _canonical_version(text: str) -> bytes | None:
+    """The 16 bytes :func:`_version_bytes` writes for ``text`` (None where it refuses it)."""
+    raw = text.encode("ascii", "replace")
+    return raw.ljust(16, b"\0") if len(raw) <= 15 else None
+
+
 def _version_bytes(text: str, what: str) -> bytes:
     raw = text.encode("ascii", "replace")
     if len(raw) > 15:
@@ -133,10 +139,9 @@ class OtaHeader:
             )
         hw, sw = _version(c.hw_version), _version(c.sw_version)
         raw = None
-        if (c.hw_version, c.sw_version) != (
-            hw.encode("latin-1").ljust(16, b"\0"),
-            sw.encode("latin-1").ljust(16, b"\0"),
-        ):
+        # keep the raw fields whenever build() would not write them back as they are (16 characters
+        # without NUL, non-ASCII text, bytes after the NUL)
+        if (c.hw_version, c.sw_version) != (_canonical_version(hw), _canonical_version(sw)):
             raw = (bytes(c.hw_version), bytes(c.sw_version))
         return cls(TYPES[c.type], c.length, c.sha256, hw, sw, c.tail, c.pad, raw)
 
