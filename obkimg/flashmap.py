@@ -83,7 +83,7 @@ def svg_map(regions: Sequence[Region], total: int, *, title: str = "flash map", 
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="monospace" font-size="12" xml:space="preserve">',
+        f'viewBox="0 0 {width} {height}" font-family="monospace" font-size="12">',
         f"<title>{escape(title)}</title>",
         '<rect x="0" y="0" width="100%" height="100%" fill="#ffffff"/>',
         f'<text x="{left}" y="24" font-size="16" font-weight="bold">{escape(title)} '
@@ -96,6 +96,8 @@ def svg_map(regions: Sequence[Region], total: int, *, title: str = "flash map", 
         w = max(1.0, r.size * scale)
         colour = KIND_COLOURS.get(r.kind, KIND_COLOURS["unknown"])
         stroke = "#e74c3c" if r.state in ("bad-crc", "invalid") else "none"
+        if r.state == "erased" and r.kind != "erased":  # an erased partition: its outline, not a fill
+            colour, stroke = KIND_COLOURS["erased"], colour
         parts.append(
             f'<rect x="{x:.2f}" y="40" width="{w:.2f}" height="{strip_h}" fill="{colour}" stroke="{stroke}">'
             f"<title>{escape(r.name)} {r.offset:#x}+{r.size:#x} {escape(r.state)}</title></rect>")
@@ -105,16 +107,22 @@ def svg_map(regions: Sequence[Region], total: int, *, title: str = "flash map", 
         parts.append(f'<text x="{x:.2f}" y="{40 + strip_h + 16}" text-anchor="{anchor}" '
                      f'fill="#2c3e50">{mark:#x}</text>')
     y = rows_top
-    parts.append(f'<text x="{left}" y="{y}" font-weight="bold">offset     size       kind             '
-                 "name                     state</text>")
+    columns = (left + 16, left + 110, left + 200, left + 340, left + 560)
+
+    def row(cells: tuple[str, ...], y: int, extra: str = "", state_fill: str | None = None) -> str:
+        out = [f'<text y="{y}"{extra}>']
+        for i, (x, cell) in enumerate(zip(columns, cells)):
+            fill = f' fill="{state_fill}"' if state_fill and i == len(cells) - 1 else ""
+            out.append(f'<tspan x="{x}"{fill}>{escape(cell)}</tspan>')
+        return "".join(out) + "</text>"
+
+    parts.append(row(("offset", "size", "kind", "name", "state"), y, ' font-weight="bold"'))
     for r in regions:
         y += row_h
         colour = KIND_COLOURS.get(r.kind, KIND_COLOURS["unknown"])
         state_colour = {"valid": "#27ae60", "bad-crc": "#c0392b", "invalid": "#c0392b"}.get(r.state, "#7f8c8d")
         parts.append(f'<rect x="{left}" y="{y - 11}" width="10" height="12" fill="{colour}"/>')
-        parts.append(
-            f'<text x="{left + 16}" y="{y}">{r.offset:#08x} {escape(_label_size(r.size)):>10} '
-            f"{escape(r.kind):<16} {escape(r.name):<24} "
-            f'<tspan fill="{state_colour}">{escape(r.state)}</tspan></text>')
+        parts.append(row((f"{r.offset:#08x}", _label_size(r.size), r.kind, r.name, r.state), y,
+                         state_fill=state_colour))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"

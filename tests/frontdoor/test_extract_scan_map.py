@@ -114,7 +114,7 @@ def test_svg_is_well_formed_and_labelled() -> None:
     svg = svg_map(_regions(), 0x200000, title="test & map")
     root = ET.fromstring(svg.encode())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    texts = " ".join(t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}text"))
+    texts = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
     assert "rf <&>" in ET.tostring(root, encoding="unicode").replace("&lt;", "<").replace("&amp;", "&").replace(
         "&gt;", ">")
     assert "0x011000" in texts and "0x200000" in texts
