@@ -72,12 +72,6 @@ def qio_to_ua(qio: Input, *, trim: bool = False) -> bytes:
     return flash[APP_START:]
 
 
-def _family(chip: str | None) -> str | None:
-    if chip in ("BK7231N", "BK7231M", "BL2028N"):
-        return "N"
-    if chip == "BK7231T":
-        return "T"
-    return chip
 
 
 def check_pair(boot_src: bki.Bk7231Image, ua: bki.Bk7231Image) -> list[str]:
@@ -93,7 +87,7 @@ def check_pair(boot_src: bki.Bk7231Image, ua: bki.Bk7231Image) -> list[str]:
             why.append(f"cannot tell whether the code keys match (bootloader side: {bkey}, app: {akey})")
     elif bkey != akey:
         why.append(f"code key mismatch: the bootloader source uses the {bkey} key, the app the {akey} key")
-    bf, af = _family(boot_src.chip), _family(ua.chip)
+    bf, af = bki.chip_family(boot_src.chip), bki.chip_family(ua.chip)
     if bf and af and bf != af:
         why.append(f"chip mismatch: the bootloader is for a {boot_src.chip}, the app for a {ua.chip}")
     if boot_src.boot is not None and boot_src.boot.fal is not None and ua.app is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import Problem
 
-__all__ = ["Secret", "Region", "Artifact", "Image", "mask_secret", "jsonable", "STATES"]
+__all__ = ["Secret", "Region", "Artifact", "Image", "BytesImage", "mask_secret", "jsonable", "STATES"]
 
 #: region states, in the order the flash map legend shows them
 STATES = ("valid", "bad-crc", "invalid", "erased", "unknown")
@@ -192,3 +192,13 @@ class Image:
             "details": jsonable(self.details(show_secrets=show_secrets), show_secrets=show_secrets),
             "problems": [p.to_dict() for p in self.problems()],
         }
+
+
+class BytesImage(Image):
+    """An :class:`Image` that keeps the bytes it was parsed from in a ``data`` field (its ``size``)."""
+
+    __slots__ = ()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)  # type: ignore[attr-defined]

@@ -61,7 +61,7 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Artifact, Image, Region
+from ..model import Artifact, BytesImage, Image, Region
 from . import Detection, FormatInfo
 from .bk7231_fal import FalTable, find_fal
 from .bk7231_layout import (
@@ -402,7 +402,7 @@ def _boot_info(part: CodePart, physical_head: bytes) -> BootInfo:
 
 # ------------------------------------------------------------------------------------ the model
 @dataclass(frozen=True, slots=True)
-class Bk7231Image(Image):
+class Bk7231Image(BytesImage):
     """A BK7231 QIO image, UA image, flash dump, bootloader or bare app (see module docstring)."""
 
     data: bytes = field(repr=False)
@@ -425,9 +425,6 @@ class Bk7231Image(Image):
     def chip(self) -> str | None:
         return self.chip_name
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def regions(self) -> list[Region]:
         return list(self.region_list)
@@ -1079,13 +1076,14 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
 
 
 def _layout_fits_chip(lay: FlashLayout, chip: str) -> bool:
-    fam = _family(chip)
+    fam = chip_family(chip)
     if fam == "N":
         return lay.name.startswith("bk7231n")
     return lay.name.startswith("bk7231t") if fam == "T" else True
 
 
-def _family(chip: str | None) -> str | None:
+def chip_family(chip: str | None) -> str | None:
+    """"N" for the N family (BK7231N, BK7231M, BL2028N), "T" for BK7231T, else the chip itself."""
     if chip in ("BK7231N", "BK7231M", "BL2028N"):
         return "N"
     if chip == "BK7231T":

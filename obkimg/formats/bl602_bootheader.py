@@ -62,7 +62,7 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Image, Region
+from ..model import BytesImage, Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
 
@@ -746,7 +746,7 @@ def looks_like_bl602_code(data: bytes) -> str | None:
 
 
 @dataclass(frozen=True, slots=True)
-class BootImage(Image):
+class BootImage(BytesImage):
     """A boot header alone or followed by its image (boot2, FW_OTA.bin, whole_img, RAM image)."""
 
     kind = FMT
@@ -876,9 +876,6 @@ class BootImage(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def header_problems(self) -> list[Problem]:
         found = self.header.check(base=self.base) + list(self.extra)
@@ -1061,7 +1058,7 @@ class BootImage(Image):
 
 
 @dataclass(frozen=True, slots=True)
-class BareFirmware(Image):
+class BareFirmware(BytesImage):
     """BL602 code without a boot header: an OpenBL602 ``.bin`` (what goes at FW + 0x1000), raw boot2."""
 
     kind = FMT_BARE
@@ -1073,9 +1070,6 @@ class BareFirmware(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     @property
     def role(self) -> str:

@@ -33,7 +33,7 @@ from construct import Const, Int32ub, Struct
 
 from .._construct import parse_with
 from ..errors import BuildError, FormatError, MagicError, Problem, TruncatedError
-from ..model import Image, Region, Secret
+from ..model import BytesImage, Image, Region, Secret
 from ..source import Source
 from . import Detection, FormatInfo
 
@@ -349,7 +349,7 @@ class FactoryParams:
 
 
 @dataclass(frozen=True, slots=True)
-class DtbImage(Image):
+class DtbImage(BytesImage):
     """A factory DTB file or region: the tree plus whatever follows it (0xFF padding in a partition)."""
 
     kind = FMT
@@ -388,9 +388,6 @@ class DtbImage(Image):
     def chip(self) -> str | None:
         return CHIP if self.fdt.root.child("wifi") is not None else None
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def problems(self) -> list[Problem]:
         out = []

@@ -37,7 +37,7 @@ from construct import Array, Bytes, Int32ul, Struct
 from .._construct import build_with, parse_with
 from ..codecs.checksums import crc32
 from ..errors import FormatError, Problem, TruncatedError
-from ..model import Image, Region, Secret
+from ..model import BytesImage, Image, Region, Secret
 from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES, unique_problems
@@ -240,7 +240,7 @@ class Efuse:
 
 
 @dataclass(frozen=True, slots=True)
-class EfuseImage(Image):
+class EfuseImage(BytesImage):
     """An efuse file: the plain 128 bytes, or the 4224-byte security_save file (not decrypted)."""
 
     kind = FMT
@@ -270,9 +270,6 @@ class EfuseImage(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def verify(self) -> list[Problem]:
         return unique_problems(Image.verify(self))

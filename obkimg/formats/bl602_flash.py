@@ -32,7 +32,7 @@ from typing import Any
 
 from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
 from ..errors import BuildError, NotFoundError, ObkImgError, Problem
-from ..model import Artifact, Image, Region
+from ..model import Artifact, BytesImage, Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import MAGIC as BFNP
@@ -237,7 +237,7 @@ def replace_fmt(p: Problem) -> Problem:
 
 
 @dataclass(frozen=True, slots=True)
-class FlashDump(Image):
+class FlashDump(BytesImage):
     """A dissected BL602 flash image."""
 
     kind = FMT
@@ -372,9 +372,6 @@ class FlashDump(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def build(self) -> bytes:
         return self.data

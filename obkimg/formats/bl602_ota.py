@@ -39,7 +39,7 @@ from construct import Bytes, Const, Int32ul, Struct
 from .._construct import build_with, parse_with
 from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress
 from ..errors import BuildError, ChecksumError, FormatError, MagicError, ObkImgError, Problem, TruncatedError
-from ..model import Image, Region
+from ..model import BytesImage, Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import MAGIC as BFNP
@@ -440,7 +440,7 @@ def _inner(fw: bytes, base_fmt: str) -> tuple[BootImage | None, list[Problem]]:
 
 
 @dataclass(frozen=True, slots=True)
-class OtaImage(Image):
+class OtaImage(BytesImage):
     """A ``.ota`` / ``.xz.ota`` file: header, payload and (when it unpacks) the FW_OTA.bin inside."""
 
     kind = FMT
@@ -559,9 +559,6 @@ class OtaImage(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     @property
     def complete(self) -> bool:
@@ -652,7 +649,7 @@ class OtaImage(Image):
 
 
 @dataclass(frozen=True, slots=True)
-class XzImage(Image):
+class XzImage(BytesImage):
     """A bare ``FW_OTA.bin.xz`` stream (also the pending payload of an XZ OTA in FW slot 1)."""
 
     kind = FMT_XZ
@@ -707,9 +704,6 @@ class XzImage(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def problems(self) -> list[Problem]:
         return list(self.found)

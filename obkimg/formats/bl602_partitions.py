@@ -51,7 +51,7 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Image, Region
+from ..model import BytesImage, Image, Region
 from ..source import Source
 from . import Detection, FormatInfo
 from .bl602_bootheader import unique_problems
@@ -753,7 +753,7 @@ def _hex(v: int) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class TableRegion(Image):
+class TableRegion(BytesImage):
     """A partition-table file: one table (272 bytes), one 4 KiB sector or both copies (8 KiB)."""
 
     kind = FMT
@@ -800,9 +800,6 @@ class TableRegion(Image):
     def chip(self) -> str | None:
         return CHIP
 
-    @property
-    def size(self) -> int:
-        return len(self.data)
 
     def verify(self) -> list[Problem]:
         return unique_problems(Image.verify(self))
