@@ -20,13 +20,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import obkimg  # noqa: E402
+from _bench import median_ms  # noqa: E402
 from obkimg.codecs import bkcipher  # noqa: E402
 from obkimg.convert import qio_to_ua  # noqa: E402
 
@@ -35,16 +35,6 @@ PEER_TOOL = Path("/tmp/peers/bin/bk7231tools")
 OBKIMG_CLI = Path(sys.executable).with_name("obkimg")
 TARGET_MS = 100.0
 
-
-def median_ms(fn: Callable[[], object], runs: int, setup: Callable[[], object] | None = None) -> float:
-    times = []
-    for _ in range(runs):
-        if setup is not None:
-            setup()
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def synthetic_dump() -> bytes:

@@ -20,33 +20,21 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _bench import median_ms  # noqa: E402
 from obkimg.codecs import bkcipher, crcframe  # noqa: E402
 
 REAL = Path(os.environ.get("OBKIMG_SHARED", ROOT.parent / "shared")) / "fixtures" / "real"
 PEER_PYTHON = Path("/tmp/peers/bin/python")
 TARGET_MS = 20.0
 
-
-def median_ms(fn: Callable[[], object], runs: int, setup: Callable[[], object] | None = None) -> float:
-    times = []
-    for _ in range(runs):
-        if setup is not None:
-            setup()
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def find_dump(explicit: str | None) -> tuple[bytes, str]:

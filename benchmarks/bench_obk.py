@@ -14,29 +14,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import statistics
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _bench import median_ms  # noqa: E402
 from obkimg import obk  # noqa: E402
 from obkimg.errors import NotFoundError  # noqa: E402
 from obkimg.formats import obk_config as oc  # noqa: E402
 
 SHARED = Path(os.environ.get("OBKIMG_SHARED", ROOT.parent / "shared")) / "fixtures"
 
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def bitwise_crc(data: bytes, signed: bool) -> int:

@@ -19,16 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _bench import median_ms  # noqa: E402
 from obkimg.formats import tuya_kv  # noqa: E402
 from obkimg.source import load  # noqa: E402
 from obkimg.tuya import extract_keys  # noqa: E402
@@ -78,14 +76,6 @@ keys = extract_keys(load(data).data)
 print((time.perf_counter() - t) * 1000)
 """
 
-
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def peer_times(paths: list[str], runs: int) -> dict[str, dict]:
