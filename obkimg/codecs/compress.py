@@ -63,12 +63,8 @@ def gunzip(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, 
     return out
 
 
-def xz_decompress(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz",
-                  base: int = 0) -> bytes:
-    """Decompress one XZ stream, producing at most ``limit`` bytes.
-
-    On a truncated stream the error offset is where the compressed input ends.
-    """
+def _xz(data: bytes | bytearray | memoryview, limit: int, fmt: str, base: int) -> tuple[bytes, int]:
+    """Decompress one XZ stream within ``limit``: (output, bytes of ``data`` the stream occupies)."""
     import lzma
 
     d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
@@ -83,4 +79,32 @@ def xz_decompress(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_
     if not d.eof:
         raise TruncatedError(fmt, len(raw) + 1, len(raw), offset=base + len(raw),
                              hint="XZ stream ends before its footer")
-    return out
+    return out, len(raw) - len(d.unused_data)
+
+
+def xz_decompress(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz",
+                  base: int = 0) -> bytes:
+    """Decompress one XZ stream, producing at most ``limit`` bytes.
+
+    On a truncated stream the error offset is where the compressed input ends.
+    """
+    return _xz(data, limit, fmt, base)[0]
+
+
+def xz_stream_size(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz",
+                   base: int = 0) -> int:
+    """Bytes taken by the XZ stream at the start of ``data`` (it is decompressed, within ``limit``, to
+    find its end). Raises like :func:`xz_decompress`."""
+    return _xz(data, limit, fmt, base)[1]
+
+
+def xz_head(data: bytes | bytearray | memoryview, n: int, *, fmt: str = "xz", base: int = 0) -> bytes:
+    """At most the first ``n`` decompressed bytes of an XZ stream (nothing more is decompressed; the
+    stream may be truncated after them). FormatError if the start of the stream is corrupt."""
+    import lzma
+
+    d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+    try:
+        return d.decompress(bytes(data), max_length=n)
+    except lzma.LZMAError as e:
+        raise FormatError(f"corrupt XZ stream: {e}", fmt=fmt, offset=base) from e

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
+from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
 from ..errors import BuildError, NotFoundError, ObkImgError, Problem
 from ..model import Artifact, BytesImage, Image, Region
 from ..source import Source
@@ -97,16 +97,10 @@ class SlotContent:
 
 
 def _xz_stream_end(data: bytes, limit: int) -> int | None:
-    import lzma
-
-    d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
     try:
-        d.decompress(data, max_length=limit + 1)
-    except lzma.LZMAError:
+        return xz_stream_size(data, limit=limit, fmt=FMT)
+    except ObkImgError:
         return None
-    if not d.eof:
-        return None
-    return len(data) - len(d.unused_data)
 
 
 def _analyse_slot(

@@ -37,7 +37,7 @@ from typing import Any
 from construct import Bytes, Const, Int32ul, Struct
 
 from .._construct import build_with, parse_with
-from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress
+from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
 from ..errors import BuildError, ChecksumError, FormatError, MagicError, ObkImgError, Problem, TruncatedError
 from ..model import BytesImage, Image, Region
 from ..source import Source
@@ -785,12 +785,9 @@ def detect(data: bytes) -> Detection | None:
                 FMT, 95, f"BL60X_OTA_Ver1.0 header, {typ.upper()} payload{note}", CHIP, 0, OTA_HEADER_SIZE + n
             )
         if data[:6] == XZ_MAGIC:
-            import lzma
-
-            d = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
             try:
-                head = d.decompress(bytes(data[:4096]), max_length=4)
-            except lzma.LZMAError:
+                head = xz_head(data[:4096], 4, fmt=FMT_XZ)
+            except ObkImgError:
                 return None
             if head == BFNP:
                 return Detection(
