@@ -152,6 +152,21 @@ def _check_size(rep: CheckReport, fw: Image, fw_data: bytes, target: Image | Non
         rep.add("size", "pass" if res.ok else "fail",
                 msg if res.ok else "; ".join(p.message for p in res.problems if p.severity == "error") or msg)
         return
+    if fw.kind in ("bk7231-qio", "bk7231-ua"):
+        app = fw.details().get("app") or {}
+        fal = {e.get("name"): e for e in ((target.details().get("bootloader") or {}).get("fal") or [])} \
+            if target is not None else {}
+        part = fal.get("app")
+        if not app.get("size") or part is None:
+            rep.add("size", "skipped", "the device's FAL app partition is unknown (give --for DUMP)"
+                    if part is None else "the firmware's app size is unknown")
+            return
+        room = int(part["physical_end"]) - 0x11000
+        used = int(app["size"])
+        rep.add("size", "pass" if used <= room else "fail",
+                f"the CRC-framed app ({used} bytes) {'fits' if used <= room else 'does not fit'} the device's "
+                f"app partition ({room} bytes from 0x11000)")
+        return
     rep.add("size", "skipped", f"no size rule for {fw.kind}")
 
 

@@ -111,3 +111,20 @@ def test_esphome_ug_chip_named_by_content(chip: str) -> None:
     assert check_firmware(fw, chip=chip).ok
     rep = check_firmware(fw, chip=other)
     assert _status(rep, "chip") == "fail"
+
+
+def test_qio_app_larger_than_the_device_app_partition() -> None:
+    import obkimg
+    from obkimg.check import CheckReport, _check_size
+
+    rep = check_firmware(real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin"), target=real_path(*N_DUMP))
+    assert _status(rep, "size") == "pass"
+
+    class SmallDevice:  # a device whose FAL gives the app only 0x80000 logical bytes
+        def details(self) -> dict:
+            return {"bootloader": {"fal": [{"name": "app", "physical_end": 0x11000 + 0x80000 * 34 // 32}]}}
+
+    fw = obkimg.open(real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin"))
+    small = CheckReport(fw.kind, fw.chip, "bk7231-dump", "BK7231N")
+    _check_size(small, fw, b"", SmallDevice(), None)  # type: ignore[arg-type]
+    assert _status(small, "size") == "fail" and not small.ok
