@@ -12,7 +12,7 @@ from __future__ import annotations
 import fuzzlib
 
 MAX_LEN = 0x13000
-#: restart interval for run_all.py (atheris leaks the compared objects of big inputs, see run_all.py)
+#: restart interval for run_all.py (atheris leaked numpy comparison results on big inputs, see README.md)
 CHUNK = 4000
 GLOBS = ("bk7231/app_*.bin", "bk7231/beken_encrypt*.bin", "bk7231n/*.bin", "bk7231t/*.bin",
          "real/bk7231n/OpenBK7231N_QIO_*.bin", "real/bk7231t/OpenBK7231T_QIO_*.bin",

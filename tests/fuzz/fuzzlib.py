@@ -8,9 +8,9 @@ and calls :func:`main` with its ``test_one_input`` function, the fixture globs t
 ``-max_len`` that keeps it fast. :func:`main`
 
 - imports every ``obkimg`` module inside ``atheris.instrument_imports(include=["obkimg"])`` (only obkimg
-  is instrumented; construct/numpy/cryptography are not, which keeps the executions per second high),
-  and pre-loads the lazily imported heavy modules (numpy, cryptography, lzma) so the first executions
-  do not pay for them;
+  is instrumented; construct/cryptography are not, which keeps the executions per second high), and
+  pre-loads the lazily imported heavy modules (cryptography, lzma) so the first executions do not pay
+  for them;
 - seeds the corpus: when no corpus folder is given a temporary one is made; an empty (or new) folder is
   filled with the fixture files matching the harness's globs, each cut to ``max_len`` (windows of big
   dumps at the offsets given with ``windows``), plus the harness's own synthetic seeds;
@@ -66,7 +66,6 @@ def import_obkimg(instrument: bool = True) -> None:
     import lzma  # noqa: F401
     import zlib  # noqa: F401
 
-    import numpy  # noqa: F401
     from cryptography.hazmat.primitives.ciphers import Cipher  # noqa: F401
 
 
@@ -142,8 +141,10 @@ def prepare(argv: list[str], seeds: Iterable[bytes], max_len: int) -> list[str]:
 
 
 def main(test_one_input: Callable[[bytes], None], *, globs: Iterable[str] = (), max_len: int = 4096,
-         windows: Sequence[int] = (0,), extra_seeds: Callable[[], Iterable[bytes]] | None = None) -> None:
-    """Run ``test_one_input`` under atheris/libFuzzer (see the module docstring)."""
+         windows: Sequence[int] = (0,), extra_seeds: Callable[[], Iterable[bytes]] | None = None,
+         after_import: Callable[[], None] | None = None) -> None:
+    """Run ``test_one_input`` under atheris/libFuzzer (see the module docstring). ``after_import`` runs
+    once obkimg is imported (e.g. to swap a hot, branch-free helper for an uninstrumented copy)."""
     if "--replay" in sys.argv:  # rerun saved crash inputs without atheris, with a normal traceback
         replay(test_one_input, [a for a in sys.argv[1:] if not a.startswith("-")])
         return
@@ -157,6 +158,8 @@ def main(test_one_input: Callable[[bytes], None], *, globs: Iterable[str] = (), 
     import atheris
 
     import_obkimg(instrument=True)
+    if after_import is not None:
+        after_import()
     seeds = seeds_from(globs, max_len, windows)
     if extra_seeds is not None:
         seeds += list(extra_seeds())

@@ -45,10 +45,10 @@ def _chunk_of(path: Path, default: int) -> int:
 def run_one(path: Path, runs: int, workdir: Path, extra: list[str], chunk: int) -> dict[str, object]:
     """Fuzz one harness for ``runs`` executions, in restarts of at most ``chunk`` executions.
 
-    Restarting bounds the memory of the fuzzing process: atheris 3.0 keeps a reference to the operands
-    of instrumented comparisons between objects (``m is None`` on a ``re.Match`` over a 70 KB input,
-    ``array == 0xFF``), so its RSS grows with the number of executions even though obkimg does not
-    (checked without atheris). Each restart reloads the corpus found so far.
+    Restarting bounds the memory of the fuzzing process: atheris 3.0 leaks the result of an instrumented
+    ``==`` that is not a bool (``numpy_array == 0xFF``), so a harness over code doing that grows with the
+    number of executions although obkimg itself does not (see README.md). Each restart reloads the
+    corpus found so far.
     """
     name = path.stem
     base = workdir / name
