@@ -1303,13 +1303,13 @@ def rebuild_headers(
 
 #: how a foreign kind is named in the error (a BK full-flash dump is the QIO layout)
 _BK_LABELS = {
-    "bk7231-qio": "QIO",
-    "bk7231-dump": "QIO",
-    "bk7231-ua": "UA",
-    "bk7231-rbl": "RBL",
-    "bk7231-ug": "Tuya UG",
+    "bk7231-qio": "QIO image",
+    "bk7231-dump": "flash dump",
+    "bk7231-ua": "UA image",
+    "bk7231-rbl": "RBL file",
+    "bk7231-ug": "Tuya UG file",
     "bk7231-bootloader": "bootloader",
-    "bk7231-app": "app",
+    "bk7231-app": "app image",
 }
 
 
@@ -1333,7 +1333,7 @@ def foreign_error(data: bytes, *, fmt: str = FMT, what: str = "BL602 firmware") 
         if (chip and not chip.startswith("BL")) or d.kind.startswith("bk"):
             label = _BK_LABELS.get(d.kind, d.kind.replace("-", " "))
             return MismatchError(
-                f"this is a {d.chip or 'BK7231'} {label} image, not {what}",
+                f"this is a {d.chip or 'BK7231'} {label}, not {what}",
                 fmt=fmt,
                 offset=d.offset,
                 hint=f"detected as {d.kind}: {d.reason}",

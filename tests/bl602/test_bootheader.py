@@ -354,3 +354,13 @@ def test_header_model_roundtrip(
     back = bh.BootHeader.parse(raw)
     assert back.build() == raw and back.crc_state == "valid"
     assert replace(back, flash_crc=None, clk_crc=None, crc=None) == hdr
+
+
+def test_foreign_error_names_a_bk_dump_as_a_dump() -> None:
+    from obkimg.errors import MismatchError
+    from obkimg.formats.bl602_bootheader import foreign_error
+    from tests.conftest import real_path
+
+    data = real_path("bk7231n", "MOES_WK-US2-TC_In-Wall_Outlet.bin").read_bytes()
+    err = foreign_error(data)
+    assert isinstance(err, MismatchError) and err.message == "this is a BK7231N flash dump, not BL602 firmware"
