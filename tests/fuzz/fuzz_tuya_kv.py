@@ -1,5 +1,11 @@
 """Fuzz the Tuya KV storage reader: locate (any offset), read every located storage, the block and index
-parsers on decrypted bytes, value decoding, and the tuya-keys workflow (extract_keys)."""
+parsers on decrypted bytes, value decoding, and the tuya-keys workflow (extract_keys).
+
+The storage is AES-encrypted with sum32 checksums, so byte mutations of a real storage rarely get past
+the first block. Inputs whose first byte is odd are therefore taken as *plaintext* data blocks: the
+harness gives each 4 KiB block the data magic and a correct checksum, encrypts it with a fixed device
+key and puts a key block in front, so the fuzzer works directly on index pages, part lists and values.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,44 @@ GLOBS = ("tuya/tuya_bk7231n_region_0x1ED000.bin", "real/*/golden_vault-*.bin.gz"
          "real/bk7231t/BK7231T_TuyaConfig_PC44HA.bin")
 
 
+DEVICE_KEY = bytes(range(0x30, 0x40))
+
+
+def storage_from_plain(plain: bytes) -> bytes:
+    """A key block + the 4 KiB blocks of ``plain``, each with the data magic and a valid checksum."""
+    from obkimg.codecs.checksums import sum32
+    from obkimg.formats import tuya_kv as kv
+
+    data_key = kv.derive_data_key(DEVICE_KEY, dict(kv.BASE_KEYS)["8710+common"])
+    out = kv.KeyBlock(0, DEVICE_KEY).encrypt()
+    for i in range(0, max(len(plain), 1), kv.SECTOR_SIZE):
+        blk = bytearray(plain[i:i + kv.SECTOR_SIZE].ljust(kv.SECTOR_SIZE, b"\xff"))
+        blk[0:4] = kv.DATA_MAGIC.to_bytes(4, "little")
+        blk[4:8] = sum32(bytes(blk[8:])).to_bytes(4, "little")
+        out += kv.encrypt(data_key, bytes(blk))
+    return out
+
+
+def plain_seeds() -> list[bytes]:
+    """Plaintext blocks of a storage built by obkimg (odd first byte: the plaintext mode)."""
+    from obkimg.formats import tuya_kv as kv
+
+    area = kv.build_storage({"gw_bi": b'{"ssid":"x","passwd":"y"}', "user_param_key": b'{"Jsonver":"1.1.8"}',
+                             "long": bytes(range(256)) * 3}, device_key=DEVICE_KEY)
+    data_key = kv.derive_data_key(DEVICE_KEY, dict(kv.BASE_KEYS)["8710+common"])
+    plain = b"".join(kv.decrypt(data_key, area[i:i + kv.SECTOR_SIZE])
+                     for i in range(kv.SECTOR_SIZE, len(area), kv.SECTOR_SIZE))
+    return [b"\x01" + plain[:0x2FFF]]
+
+
 def test_one_input(data: bytes) -> None:
     from obkimg import tuya
     from obkimg.formats import tuya_kv as kv
     from obkimg.source import Source
 
     clean = fuzzlib.clean
+    if data and data[0] & 1:
+        data = storage_from_plain(data[1:])
     locs = clean(kv.locate, data) or []
     for loc in locs[:4]:
         loc.to_dict()
@@ -40,4 +78,4 @@ def test_one_input(data: bytes) -> None:
 
 
 if __name__ == "__main__":
-    fuzzlib.main(test_one_input, globs=GLOBS, max_len=0x6000)
+    fuzzlib.main(test_one_input, globs=GLOBS, max_len=0x6000, extra_seeds=plain_seeds)
