@@ -1,5 +1,5 @@
-# Developer entry points. PYTHON defaults to the project venv when present.
-PYTHON ?= $(shell test -x /tmp/venv/bin/python && echo /tmp/venv/bin/python || echo python3)
+# Developer entry points. PYTHON defaults to the README's .venv when present.
+PYTHON ?= $(shell test -x .venv/bin/python && echo .venv/bin/python || echo python3)
 RUNS ?= 200000
 FUZZ_DIR ?= $(or $(TMPDIR),/tmp)/obkimg-fuzz
 ONLY ?=
