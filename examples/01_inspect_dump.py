@@ -1,13 +1,15 @@
 """What is this file? Kind, chip and flash map of any supported file.
 
-Usage: python examples/01_inspect_dump.py FILE      (e.g. examples/bk7231n_demo_qio.bin.gz)
+Usage: python examples/01_inspect_dump.py [FILE]   (default: the shipped demo backup)
 """
 
 import sys
+from pathlib import Path
 
 import obkimg
 
-img = obkimg.open(sys.argv[1])  # path, bytes or file object; .gz and Intel HEX are unpacked
+source = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("bk7231n_demo_dump.bin.gz")
+img = obkimg.open(source)  # path, bytes or file object; .gz and Intel HEX are unpacked
 print(f"{img.kind} for {img.chip or 'an unknown chip'}, {img.size} bytes")
 for region in img.regions():
     print(f"  {region.offset:#08x} {region.size:#08x}  {region.name:<20} {region.state}")

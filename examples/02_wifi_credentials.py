@@ -1,13 +1,16 @@
 """Give me back my Wi-Fi password, Tuya keys and pin map from a backup of a stock Tuya device.
 
-Usage: python examples/02_wifi_credentials.py DUMP      (prints secrets: they are yours)
+Usage: python examples/02_wifi_credentials.py [DUMP]   (prints secrets: they are yours;
+default: the shipped demo backup, whose credentials are made up)
 """
 
 import sys
+from pathlib import Path
 
 from obkimg import tuya
 
-keys = tuya.extract_keys(sys.argv[1])  # NotFoundError when there is no Tuya storage
+dump = sys.argv[1] if len(sys.argv) > 1 else Path(__file__).with_name("bk7231n_demo_dump.bin.gz")
+keys = tuya.extract_keys(dump)  # NotFoundError when there is no Tuya storage
 print("Wi-Fi SSID:    ", keys.wifi.get("ssid"))
 print("Wi-Fi password:", keys.wifi.get("password"))
 print("device id:     ", keys.device.get("device_id"))

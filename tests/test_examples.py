@@ -64,3 +64,11 @@ def test_05_recover_obk_config(tmp_path: Path) -> None:
 def test_readme_first_command_shape(demo: Path) -> None:
     out = run("-m", "obkimg", "info", str(demo))
     assert "chip:  BK7231N" in out and "bad-crc" not in out
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("0[1-5]_*.py")))
+def test_every_example_runs_without_arguments(script: str) -> None:
+    """A newcomer's first try: no arguments, the shipped example files, exit 0 and real output."""
+    out = run(str(EXAMPLES / script))
+    assert out.strip() and "Traceback" not in out, out
+    assert "wrote" in out or "0x" in out or "Wi-Fi" in out, out
