@@ -14,7 +14,7 @@ Validation needs the ``jsonschema`` package (``pip install "obkimg[schemas]"``);
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -55,7 +55,7 @@ def names() -> list[str]:
     return sorted(_files())
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> dict[str, Any]:
     """The schema ``name`` (``info.v1``, ``details/bk7231-dump.v1``) as a dict."""
     entry = _files().get(name)

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 QIO = EXAMPLES / "bk7231n_demo_qio.bin.gz"
 DUMP = EXAMPLES / "bk7231n_demo_dump.bin.gz"
