@@ -13,6 +13,7 @@ Validation needs the ``jsonschema`` package (``pip install "obkimg[schemas]"``);
 
 from __future__ import annotations
 
+import importlib
 import json
 from functools import cache
 from importlib import resources
@@ -78,7 +79,7 @@ def name_of(document: dict[str, Any]) -> str:
 
 def _jsonschema() -> Any:
     try:
-        import jsonschema
+        jsonschema = importlib.import_module("jsonschema")
     except ImportError:
         raise NotFoundError(
             "validation needs the jsonschema package", fmt="schemas", hint='pip install "obkimg[schemas]"'
