@@ -24,12 +24,13 @@ SHORT_HELP = {
     "convert": "QIO <-> UA, binary <-> Intel HEX.",
     "bk": "BK7231 code encryption (crypt).",
     "rbl": "Unpack / pack RBL OTA containers (.rbl).",
-    "ug": "Unpack / pack Tuya UG wrappers (*.ug.bin).",
+    "ug": "Unpack / pack Tuya UG wrappers (.ug.bin files).",
     "partitions": "Show / build BL602 partition tables.",
     "ota": "Pack / unpack / check BL602 OTA files (.ota, .xz.ota).",
     "bl602": "BL602 boot header tools.",
     "tuya-keys": "Wi-Fi credentials, Tuya keys and pin map from a Tuya backup.",
     "obk-config": "Show / extract / build / edit the OpenBeken config.",
+    "validate-json": "Check saved --json documents against the installed schemas.",
 }
 
 

@@ -9,7 +9,7 @@ from ._common import input_argument, output_option, read_data, read_input, write
 
 @click.group()
 def ug() -> None:
-    """Unpack / pack Tuya UG wrappers (*.ug.bin) around RBL OTA files."""
+    """Unpack / pack Tuya UG wrappers (.ug.bin files) around RBL OTA files."""
 
 
 @ug.command("unpack")

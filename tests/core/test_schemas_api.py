@@ -60,3 +60,25 @@ def test_unknown_names_are_obkimg_errors() -> None:
         schemas.load("nope.v9")
     with pytest.raises(FormatError):
         schemas.name_of({"schema": 3})
+
+
+def test_cli_validate_json(tmp_path: Path) -> None:
+    good = tmp_path / "info.json"
+    good.write_text(
+        subprocess.run(
+            [sys.executable, "-m", "obkimg", "info", "--json", str(DEMO)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    ok = subprocess.run(
+        [sys.executable, "-m", "obkimg", "validate-json", str(good)], capture_output=True, text=True
+    )
+    assert ok.returncode == 0 and ok.stdout.strip() == f"{good}: valid info.v1"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"schema": "obkimg.info/1", "kind": 3}))
+    r = subprocess.run(
+        [sys.executable, "-m", "obkimg", "validate-json", str(bad)], capture_output=True, text=True
+    )
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "does not match info.v1" in r.stderr
