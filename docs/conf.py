@@ -69,7 +69,8 @@ def _write_api_pages() -> None:
         extra = "   :no-index:\n" if name == "obkimg" else ""
         _write_if_changed(
             api / f"{name}.rst",
-            f"{title}\n{'=' * len(title)}\n\n.. automodule:: {name}\n   :members:\n   :show-inheritance:\n{extra}",
+            f"{title}\n{'=' * len(title)}\n\n.. automodule:: {name}\n"
+            f"   :members:\n   :show-inheritance:\n{extra}",
         )
     for stale in api.glob("*.rst"):
         if stale.stem not in modules and stale.name != "index.rst":
