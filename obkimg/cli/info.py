@@ -69,16 +69,42 @@ def _kind_option(f: Any) -> Any:
                         "(see `obkimg formats`).")(f)
 
 
+def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: str | None,
+                    html_path: str | None, show_secrets: bool, force: bool) -> None:
+    """The --svg flash map and the --html report, with the header line (kind, chip, size, verdict)."""
+    from ..flashmap import header_line, html_report, svg_map
+
+    problems = [str(p) for p in list(img.problems()) + configs.problems]
+    verdict = f"{len(problems)} problem(s)" if problems else "no problems found"
+    title = header_line(img.kind, img.chip, img.size, verdict)
+    rotation = getattr(img, "rotation", 0)
+    notes = []
+    if rotation:
+        notes.append(f"rotated dump: file offset 0 holds flash address {rotation:#x} (read with wrap-around)")
+    if svg_path:
+        svg = svg_map(regions, img.size, title=title, notes=notes)
+        write_output(svg_path, svg, force=force, inputs=(file,))
+    if html_path:
+        lines = list(img.describe(show_secrets=show_secrets))
+        summ = configs.summary(show_secrets=show_secrets)
+        for name, key in (("tuya storage", "tuya"), ("obk config", "obk_config")):
+            lines += _summary_lines(name, summ[key])
+        page = html_report(regions, img.size, title=title, notes=notes, problems=problems, lines=lines)
+        write_output(html_path, page, force=force, inputs=(file,))
+
+
 @click.command()
 @input_argument()
 @_kind_option
 @click.option("--show-secrets", is_flag=True, help="Show Wi-Fi passwords and keys instead of masking them.")
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False),
               help="Also write the flash map as an SVG.")
-@click.option("--force", is_flag=True, help="Overwrite an existing --svg file.")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False),
+              help="Also write an HTML report: the flash map and the tables.")
+@click.option("--force", is_flag=True, help="Overwrite an existing --svg / --html file.")
 @json_option
-def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, force: bool,
-         as_json: bool) -> None:
+def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, html_path: str | None,
+         force: bool, as_json: bool) -> None:
     """What FILE is: kind, chip, and its flash map (regions with offsets, sizes, validity).
 
     Secrets (Wi-Fi passwords, Tuya keys) are masked unless --show-secrets.
@@ -87,11 +113,8 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
 
     img, configs = _open_with_configs(file, kind)
     regions = refine_regions(img.regions(), configs)
-    if svg_path:
-        from ..flashmap import svg_map
-
-        write_output(svg_path, svg_map(regions, img.size, title=f"{img.kind} {img.chip or ''}".strip()),
-                     force=force, inputs=(file,))
+    if svg_path or html_path:
+        _write_pictures(img, regions, configs, file, svg_path, html_path, show_secrets, force)
     doc = img.to_dict(show_secrets=show_secrets)
     doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]
     doc["configs"] = configs.summary(show_secrets=show_secrets)

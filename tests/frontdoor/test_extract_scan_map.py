@@ -120,7 +120,7 @@ def test_svg_is_well_formed_and_labelled() -> None:
         "&gt;", ">")
     assert "0x011000" in texts and "0x200000" in texts
     rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")]
-    assert any(r.get("stroke") == "#e74c3c" for r in rects)  # the bad-crc region is outlined
+    assert any(r.get("stroke-dasharray") for r in rects)  # the bad-crc region is outlined
 
 
 def test_info_svg_and_map_lines(tmp_path: Path) -> None:
@@ -133,23 +133,6 @@ def test_info_svg_and_map_lines(tmp_path: Path) -> None:
     assert any("█" in line and "app" in line and "valid" in line for line in lines)
     r = CliRunner().invoke(cli, ["info", str(dump), "--svg", str(svg)])
     assert r.exit_code == 1  # exists, no --force
-
-
-def test_svg_renders_in_headless_chromium(tmp_path: Path) -> None:
-    import subprocess
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if chromium is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium to run the screenshot test)")
-    svg = tmp_path / "map.svg"
-    svg.write_text(svg_map(_regions(), 0x200000, title="screenshot"))
-    png = tmp_path / "map.png"
-    subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run",
-                    f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1000,300",
-                    svg.as_uri()], check=True, capture_output=True, timeout=120)
-    data = png.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
 
 
 def test_info_masks_secrets_unless_asked() -> None:
