@@ -1,4 +1,4 @@
-"""requires-python says >=3.10: every source file parses as Python 3.10 (no 3.11+ syntax), and ruff targets it."""
+"""requires-python says >=3.10: every source file parses as Python 3.10, and ruff targets it."""
 
 from __future__ import annotations
 
