@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Rule", "rule_for"]
 
-_KEY_NEEDS = "--for DUMP (a backup of this device's flash: its code key)"
+_KEY_NEEDS = "--for DUMP to know the device's code key"
 
 
 def _plan(method: str, offset: int | None, text: str) -> WritePlan:
@@ -146,7 +146,7 @@ class _BkCode(Rule):
                 "unknown",
                 f"the firmware uses the {fk} code key; the target ({tgt.kind}) does not "
                 "show the device's key",
-                needs="--for DUMP with the device's bootloader and app",
+                needs="--for DUMP to know the device's code key",
             )
         elif fk != tk:
             rep.add(
@@ -166,7 +166,7 @@ class _BkCode(Rule):
                 "size",
                 "unknown",
                 "the device's app partition is unknown",
-                needs="--for DUMP (its bootloader holds the FAL partition table)",
+                needs="--for DUMP to know the app partition size",
             )
             return
         if app is None or not app.size:
@@ -253,7 +253,7 @@ def _flash_size(rep: CheckReport, data: bytes, tgt: Device, dump_kind: str) -> N
             "size",
             "unknown",
             "the device's flash size is unknown",
-            needs="--for DUMP (a backup of this device's flash: its size)",
+            needs="--for DUMP to know the flash size",
         )
         return
     n, room = len(data), len(tgt.data)
@@ -432,7 +432,7 @@ class _Bl602(Rule):
                 "key",
                 "unknown",
                 "the firmware is plain; whether the device runs plain images is unknown",
-                needs="--for DUMP (the device's running firmware shows it)",
+                needs="--for DUMP to know whether the device runs plain images",
             )
         elif ts != "plain":
             rep.add("key", "fail", f"the device runs {ts} firmware: a plain image would not boot")
@@ -485,7 +485,7 @@ class Bl602Ota(_Bl602):
                 "size",
                 "unknown",
                 "the device's FW partition (OTA slot) sizes are unknown",
-                needs="--for DUMP (or its partition table) to know the FW slot sizes",
+                needs="--for DUMP to know the FW slot sizes",
             )
             return
         try:
@@ -535,7 +535,7 @@ class Bl602Fw(_Bl602):
                 "size",
                 "unknown",
                 "the device's FW partition is unknown",
-                needs="--for DUMP (or its partition table) to know the FW partition address and size",
+                needs="--for DUMP to know the FW partition address and size",
             )
             return
         try:

@@ -166,6 +166,16 @@ class CheckReport:
                 out.append(f.needs)
         return out
 
+    @property
+    def advice(self) -> str:
+        """The needs in one phrase: 'give --for DUMP to know the device's code key and the app partition
+        size; --chip CHIP'."""
+        prefix = "--for DUMP to know "
+        dump = [n[len(prefix) :] for n in self.needs if n.startswith(prefix)]
+        rest = [n for n in self.needs if not n.startswith(prefix)]
+        parts = ([prefix + " and ".join(dump)] if dump else []) + rest
+        return "give " + "; ".join(parts) if parts else ""
+
     def add(self, name: str, status: str, message: str, needs: str | None = None) -> None:
         self.findings.append(Finding(name, status, message, needs))
 

@@ -82,5 +82,5 @@ def _verdict_line(rep: object) -> str:
         failed = [f.name for f in rep.findings if f.status == "fail"]
         return f"NOT SAFE to flash (failed: {', '.join(failed)})"
     if rep.verdict == CANNOT_TELL:
-        return "CANNOT TELL whether it is safe: give " + "; ".join(rep.needs or ["more about the device"])
+        return "CANNOT TELL whether it is safe: " + (rep.advice or "give more about the device")
     return "SAFE to flash"

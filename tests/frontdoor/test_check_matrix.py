@@ -165,3 +165,78 @@ def test_json_of_every_cell_matches_the_schema(matrix: list[tuple[str, str, str,
         doc = rep.to_dict()  # type: ignore[attr-defined]
         validate_schema(doc, "check.v2")
         assert doc["ok"] is (doc["verdict"] == SAFE), (name, col)
+
+
+# ------------------------------------------------------------------------------ real files
+def _real_targets() -> dict[str, dict[str, object]]:
+    from tests.conftest import real_path
+
+    return {
+        "n-dump": {
+            "target": read_device(real_path("bk7231n", "BK7231N_Tuya_Plug_TSL-PS-F4U-01-W_1.1.17.bin"))
+        },
+        "t-dump": {
+            "target": read_device(
+                real_path("bk7231t", "BK7231T_Tuya_A60_SmartBulb_RGBCWW_5ch_PWM_1000Hz.bin")
+            )
+        },
+        "chip-N": {"chip": "BK7231N"},
+        "chip-T": {"chip": "BK7231T"},
+        "bl602-dump": {
+            "target": read_device(real_path("bl602", "full_binary_with_app_OpenBL602_1.18.57.bin"))
+        },
+        "chip-BL602": {"chip": "BL602"},
+        "bl602-toml": {"target": read_device(real_path("bl602", "BL602_Partitions_2M_GUIFlashTool.bin"))},
+        "none": {},
+    }
+
+
+def real_artefacts() -> list[tuple[str, bytes, str]]:
+    from tests.conftest import real_path
+
+    nq = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()
+    tq = real_path("bk7231t", "OpenBK7231T_QIO_1.18.300.bin").read_bytes()
+    nd = real_path("bk7231n", "BK7231N_Tuya_Plug_TSL-PS-F4U-01-W_1.1.17.bin").read_bytes()
+    ug = real_path("bk7231n", "OpenBeken-v1.18.130_bk7231n.ug.bin").read_bytes()
+    xz_ota = real_path("bl602", "OpenBL602_1.17.551_OTA.bin.xz.ota").read_bytes()
+    bd = real_path("bl602", "full_binary_with_app_OpenBL602_1.18.57.bin").read_bytes()
+    out = [
+        ("N QIO", nq, "bk-n-code"),
+        ("T QIO", tq, "bk-t-qio"),
+        ("convert qio2ua(N QIO)", qio_to_ua(nq), "bk-n-code"),
+        ("convert qio2ua(T QIO)", qio_to_ua(tq), "bk-t-ua"),
+        ("convert ua2qio(qio2ua(N QIO), N QIO)", ua_to_qio(qio_to_ua(nq), nq), "bk-n-code"),
+        ("UG", ug, "bk-n-ota"),
+        (".xz.ota", xz_ota, "bl-fw"),
+        ("ota unpack(.xz.ota)", ota.unpack(xz_ota).fw_ota, "bl-fw"),
+        (
+            "ota pack(OpenBL602_1.18.57.bin)",
+            ota.pack(real_path("bl602", "OpenBL602_1.18.57.bin").read_bytes()).ota,
+            "bl-fw",
+        ),
+    ]
+    out += _extracted("N QIO", nq, {"_app.bin": "bk-n-code"})
+    out += _extracted("N dump", nd, {"_app.bin": "bk-n-code"})
+    out += _extracted("UG", ug, {"app.rbl": "bk-n-ota"})
+    out += _extracted("BL602 dump", bd, {"FW_slot_0.bin": "bl-fw", "FW_OTA_FW0.bin": "bl-fw"})
+    out += _extracted(".xz.ota", xz_ota, {"FW_OTA.bin": "bl-fw"})
+    return out
+
+
+def test_real_artefacts_get_their_expected_verdict() -> None:
+    from tests.conftest import real_path
+
+    real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin")  # skips on a clean clone
+    targets = _real_targets()
+    wrong = []
+    for name, data, cls in real_artefacts():
+        src = load(data)
+        for col, kw in targets.items():
+            rep = check_firmware(src, **kw)  # type: ignore[arg-type]
+            want = EXPECTED[cls][TARGETS.index(col)]
+            if rep.verdict != want:
+                wrong.append(
+                    f"{name} vs {col}: {rep.verdict}, expected {want} ({cls}) "
+                    f"{[(f.name, f.status) for f in rep.findings]}"
+                )
+    assert not wrong, "\n".join(wrong)
