@@ -646,6 +646,12 @@ def _bl602_code(fw: Image) -> Rule:
             "not written as it is: pack it first",
             (_TO_OTA,),
         )
+    if role == "mcu-firmware":
+        return NotFirmware(
+            "a BL602 MCU-flow image (code right after its header), not a FW-partition image: check does not "
+            "know where it is written",
+            "not a FW-partition image",
+        )
     return NotFirmware(
         f"a BL602 boot header without firmware code ({role or 'header'})", "not written as a firmware"
     )

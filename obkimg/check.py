@@ -237,19 +237,19 @@ def _normalise_chip(chip: str) -> str:
     return chip.upper()
 
 
+def _candidate_name(c: Any) -> Any:
+    if isinstance(c, str):
+        return c
+    if isinstance(c, dict):
+        return c.get("chip") or c.get("name")
+    return getattr(c, "chip", None) or getattr(c, "name", None)
+
+
 def _candidate_names(raw: Any) -> list[str]:
     """Chip names from a model's ``chip_candidates`` (names, dicts with ``chip``/``name``, or objects)."""
     out: list[str] = []
     for c in raw or ():
-        name = (
-            c
-            if isinstance(c, str)
-            else (
-                c.get("chip") or c.get("name")
-                if isinstance(c, dict)
-                else getattr(c, "chip", None) or getattr(c, "name", None)
-            )
-        )
+        name = _candidate_name(c)
         if isinstance(name, str) and name.upper() not in out:
             out.append(name.upper())
     return out

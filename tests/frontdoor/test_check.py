@@ -139,11 +139,21 @@ def test_read_device_once_gives_the_same_report() -> None:
     assert check_firmware(bk_qio("N"), target=dev, chip="BK7231T").verdict == NOT_SAFE
 
 
-def test_ambiguous_device_chip_is_cannot_tell_unless_chip_settles_it(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "cands",
+    [
+        ["BK7231N", "BK7231T"],
+        [{"chip": "BK7231N", "evidence": ["N marker"]}, {"chip": "BK7231T", "evidence": []}],
+    ],
+    ids=["names", "dicts"],
+)
+def test_ambiguous_device_chip_is_cannot_tell_unless_chip_settles_it(
+    monkeypatch: pytest.MonkeyPatch, cands: list[object]
+) -> None:
     """A model that names no chip but candidates (the chip-identification rework) gives CANNOT TELL
     for the chip row; --chip settles it."""
     monkeypatch.setattr(Bk7231Image, "chip", property(lambda self: None))
-    monkeypatch.setattr(Bk7231Image, "chip_candidates", ["BK7231N", "BK7231T"], raising=False)
+    monkeypatch.setattr(Bk7231Image, "chip_candidates", cands, raising=False)
     fw = bk_ug("N")  # an RBL model, its chip comes from the build string
     rep = check_firmware(fw, target=bk_dump("N"))
     assert rep.verdict == CANNOT_TELL and _status(rep, "chip") == "unknown"
