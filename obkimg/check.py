@@ -1,52 +1,127 @@
-"""``obkimg check``: is this firmware safe to flash onto that device?
+"""``obkimg check``: is this firmware safe to flash onto that device, and how is it written?
 
-The checks are the ones that would have saved the people in the forum threads:
+Seven rows decide it, each ``pass``, ``fail`` or ``unknown`` (with what to provide to settle it):
 
-- ``readable``: the firmware is a format obkimg knows;
+- ``readable``: the file is a format obkimg knows;
 - ``integrity``: every checksum in it is right (UG sums, RBL CRC/hash, OTA SHA-256, CRC16 blocks);
-- ``family``: BK7231 firmware for a BK7231 device, BL602 firmware for a BL602 device;
-- ``chip``: BK7231T vs BK7231N family (their bootloaders, keys and layouts differ);
-- ``key``: an encrypted QIO/UA app uses the same code key as the device's bootloader;
-- ``bootloader``: a QIO (which rewrites the bootloader region) given for a BK7231T/U, where flashers
-  only write the UA part at 0x11000;
-- ``size``: an OTA (UG/RBL for BK7231, ``.xz.ota`` for BL602) fits its partition on the device.
+- ``family``: BK72xx firmware for a BK72xx device, BL602 firmware for a BL602 device;
+- ``chip``: the chip the firmware is built for runs on the device's chip (T-class BK7231T/S/U, N-class
+  BK7231N/M/BL2028N, BK7231Q, BK7238, BK7252, BK7252N, BK7236, BK7258 and BL602 are kept apart);
+- ``container``: the file can be written as it is, and where (UA at 0x11000, QIO at 0, UG/RBL and
+  ``.xz.ota`` by OTA, a BL602 FW image at its partition); a decrypted or unframed app, a bootloader, a
+  config or a partition table is not a firmware to flash;
+- ``key``: the app is encrypted with the code key of the device (Beken), or both sides run plain images
+  (BL602); an OTA file carries no code key;
+- ``size``: the file fits the partition it goes to on the device.
 
-Targets come from a dump (or QIO/partition table) of the device, or just a chip name. Checks that
-cannot be decided are reported as ``skipped`` with the reason, never as passed.
+The verdict is ``SAFE`` only when all seven rows ran and passed; ``NOT SAFE`` when one failed (the
+reasons are the failed rows); ``CANNOT TELL`` otherwise, naming what to provide (usually ``--for DUMP``).
+Once the family or the chip differs, the rows that assume the firmware belongs on the device are not
+run: they could only contradict the failure. Every report also says how the file is written and which
+conversion gives the other form (QIO -> UA, UA -> QIO, OTA <-> FW image).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .detect import open_image
 from .errors import ObkImgError
 from .model import Image
-from .source import SourceLike, load
+from .source import Source, SourceLike, load
 
-__all__ = ["Finding", "CheckReport", "check_firmware", "family_of", "CHIPS"]
+__all__ = [
+    "Finding",
+    "WritePlan",
+    "Conversion",
+    "CheckReport",
+    "Device",
+    "UnknownChipError",
+    "read_device",
+    "check_firmware",
+    "family_of",
+    "chip_group",
+    "CHIPS",
+    "ROWS",
+    "SAFE",
+    "NOT_SAFE",
+    "CANNOT_TELL",
+]
 
-#: chip names accepted by --chip, with their family
-CHIPS = {
-    "BK7231T": "BK7231", "BK7231N": "BK7231", "BK7231M": "BK7231", "BL2028N": "BK7231", "BK7231U": "BK7231",
-    "BK7231Q": "BK7231", "BK7252": "BK7231", "BL602": "BL602",
+SAFE, NOT_SAFE, CANNOT_TELL = "SAFE", "NOT SAFE", "CANNOT TELL"
+#: the rows a SAFE verdict needs, all present and passed
+ROWS = ("readable", "integrity", "family", "chip", "container", "key", "size")
+
+#: chip names accepted as a target, with the group of chips that run the same builds
+CHIP_GROUPS = {
+    "BK7231T": "T",
+    "BK7231S": "T",
+    "BK7231U": "T",
+    "BK7231N": "N",
+    "BK7231M": "N",
+    "BL2028N": "N",
+    "BK7231Q": "BK7231Q",
+    "BK7238": "BK7238",
+    "BK7252": "BK7252",
+    "BK7252N": "BK7252N",
+    "BK7236": "BK7236",
+    "BK7258": "BK7258",
+    "BL602": "BL602",
 }
-_T_LIKE = {"BK7231T", "BK7231U", "BK7252", "BK7231Q"}
-_N_LIKE = {"BK7231N", "BK7231M", "BL2028N"}
-#: Tuya download/OTA partition (0xA6000) when the device's FAL table is not available
-DEFAULT_BK_OTA_PARTITION = 0xA6000
+#: chip names accepted by --chip, with their family
+CHIPS = {name: ("BL602" if name == "BL602" else "BK7231") for name in CHIP_GROUPS}
+_GROUP_NAMES = {"T": "T-class (BK7231T/S/U)", "N": "N-class (BK7231N/M, BL2028N)"}
+#: chips whose bootloader region flashers do not write: only the UA (from 0x11000) goes on them
+_UA_ONLY = {"BK7231T", "BK7231S", "BK7231U", "BK7231Q", "BK7252"}
+#: chips that take a QIO written whole from 0
+_QIO_AT_0 = {"BK7231N", "BK7231M", "BL2028N"}
+UA_OFFSET = 0x11000
+GIVE_DUMP = "--for DUMP (a backup of this device's flash)"
+
+
+class UnknownChipError(ObkImgError):
+    """A target chip name that ``check`` does not know."""
+
+    code = "unknown-chip"
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
     name: str
-    #: "pass", "fail" or "skipped"
+    #: "pass", "fail" or "unknown"
     status: str
     message: str
+    #: for "unknown": what to provide to settle it
+    needs: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "message": self.message, "needs": self.needs}
+
+
+@dataclass(frozen=True, slots=True)
+class WritePlan:
+    """How the file goes onto a device: ``uart`` (a serial flasher at ``offset``), ``ota`` or ``none``."""
+
+    method: str
+    offset: int | None
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "offset": self.offset, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """An obkimg command that turns the file into its other flashable form."""
+
+    to: str
+    command: str
+    why: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"name": self.name, "status": self.status, "message": self.message}
+        return {"to": self.to, "command": self.command, "why": self.why}
 
 
 @dataclass(slots=True)
@@ -56,23 +131,83 @@ class CheckReport:
     target_kind: str | None
     target_chip: str | None
     findings: list[Finding] = field(default_factory=list)
+    firmware_chip_candidates: list[str] = field(default_factory=list)
+    target_chip_candidates: list[str] = field(default_factory=list)
+    write: WritePlan | None = None
+    conversions: list[Conversion] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """SAFE only when every row of ROWS is present and passed."""
+        if any(f.status == "fail" for f in self.findings):
+            return NOT_SAFE
+        passed = {f.name for f in self.findings if f.status == "pass"}
+        return SAFE if all(r in passed for r in ROWS) else CANNOT_TELL
 
     @property
     def ok(self) -> bool:
-        return not any(f.status == "fail" for f in self.findings)
+        return self.verdict == SAFE
 
-    def add(self, name: str, status: str, message: str) -> None:
-        self.findings.append(Finding(name, status, message))
+    @property
+    def reasons(self) -> list[str]:
+        """Why the verdict is not SAFE: the failed rows, else the undecided ones."""
+        if self.verdict == NOT_SAFE:
+            return [f"{f.name}: {f.message}" for f in self.findings if f.status == "fail"]
+        if self.verdict == CANNOT_TELL:
+            return [f"{f.name}: {f.message}" for f in self.findings if f.status == "unknown"]
+        return []
+
+    @property
+    def needs(self) -> list[str]:
+        """What to provide to turn CANNOT TELL into an answer (deduplicated, in row order)."""
+        out: list[str] = []
+        for f in self.findings:
+            if f.status == "unknown" and f.needs and f.needs not in out:
+                out.append(f.needs)
+        return out
+
+    @property
+    def advice(self) -> str:
+        """The needs in one phrase: 'give --for DUMP to know the device's code key and the app partition
+        size; --chip CHIP'."""
+        prefix = "--for DUMP to know "
+        dump = [n[len(prefix) :] for n in self.needs if n.startswith(prefix)]
+        rest = [n for n in self.needs if not n.startswith(prefix)]
+        parts = ([prefix + " and ".join(dump)] if dump else []) + rest
+        return "give " + "; ".join(parts) if parts else ""
+
+    def add(self, name: str, status: str, message: str, needs: str | None = None) -> None:
+        self.findings.append(Finding(name, status, message, needs))
+
+    def row(self, name: str) -> Finding | None:
+        return next((f for f in self.findings if f.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"schema": "obkimg.check/1", "ok": self.ok,
-                "firmware": {"kind": self.firmware_kind, "chip": self.firmware_chip},
-                "target": {"kind": self.target_kind, "chip": self.target_chip},
-                "findings": [f.to_dict() for f in self.findings]}
+        return {
+            "schema": "obkimg.check/2",
+            "verdict": self.verdict,
+            "ok": self.ok,
+            "firmware": {
+                "kind": self.firmware_kind,
+                "chip": self.firmware_chip,
+                "chip_candidates": list(self.firmware_chip_candidates),
+            },
+            "target": {
+                "kind": self.target_kind,
+                "chip": self.target_chip,
+                "chip_candidates": list(self.target_chip_candidates),
+            },
+            "findings": [f.to_dict() for f in self.findings],
+            "reasons": self.reasons,
+            "needs": self.needs,
+            "write": self.write.to_dict() if self.write else None,
+            "conversions": [c.to_dict() for c in self.conversions],
+        }
 
 
+# ------------------------------------------------------------------------------------ chips
 def family_of(kind: str | None, chip: str | None) -> str | None:
-    """"BK7231" or "BL602" from a chip name, else from the format id."""
+    """ "BK7231" (any Beken BK72xx) or "BL602" from a chip name, else from the format id."""
     if chip:
         up = chip.upper()
         if up in CHIPS:
@@ -89,156 +224,238 @@ def family_of(kind: str | None, chip: str | None) -> str | None:
     return None
 
 
-def _subfamily(chip: str | None) -> str | None:
-    if chip in _T_LIKE:
-        return "T"
-    if chip in _N_LIKE:
-        return "N"
-    return None
+def chip_group(chip: str | None) -> str | None:
+    """The group of chips that run the same builds (``T``, ``N``, or the chip itself), None if unknown."""
+    return CHIP_GROUPS.get(chip.upper()) if chip else None
 
 
-def _app_chip(img: Image) -> str | None:
-    """A chip named by the firmware content, where the model only put it in details (e.g. OBK identity)."""
-    if img.chip:
-        return img.chip
-    details = img.details()
-    app = details.get("app") if isinstance(details.get("app"), dict) else None
-    ident = (app or {}).get("identity") if app else None
+def _normalise_chip(chip: str) -> str:
+    if not isinstance(chip, str) or chip.upper() not in CHIP_GROUPS:
+        raise UnknownChipError(
+            f"unknown chip {chip!r}", fmt="check", path="chip", hint=f"known chips: {', '.join(CHIP_GROUPS)}"
+        )
+    return chip.upper()
+
+
+def _candidate_name(c: Any) -> Any:
+    if isinstance(c, str):
+        return c
+    if isinstance(c, dict):
+        return c.get("chip") or c.get("name")
+    return getattr(c, "chip", None) or getattr(c, "name", None)
+
+
+def _candidate_names(raw: Any) -> list[str]:
+    """Chip names from a model's ``chip_candidates`` (names, dicts with ``chip``/``name``, or objects)."""
+    out: list[str] = []
+    for c in raw or ():
+        name = _candidate_name(c)
+        if isinstance(name, str) and name.upper() not in out:
+            out.append(name.upper())
+    return out
+
+
+def chips_of(img: Image) -> tuple[str | None, list[str]]:
+    """(chip, candidates) of a model: ``chip`` when the evidence names one, else its candidates."""
+    chip = img.chip
+    if chip:
+        return chip.upper(), [chip.upper()]
+    cands = _candidate_names(getattr(img, "chip_candidates", None))
+    if cands:
+        return None, cands
+    app = img.details().get("app")
+    ident = app.get("identity") if isinstance(app, dict) else None
     if isinstance(ident, dict) and ident.get("chip_family") in ("N", "T"):
-        return "BK7231" + ident["chip_family"]
-    return None
+        name = "BK7231" + ident["chip_family"]
+        return name, [name]
+    return None, []
 
 
-def _key_class(img: Image) -> str | None:
-    d = img.details()
-    for part in ("app", "bootloader"):
-        sub = d.get(part)
-        if isinstance(sub, dict) and sub.get("key_class"):
-            kc = str(sub["key_class"])
-            return "zero" if kc == "plain" else kc
-    kc = d.get("key_class")
-    return ("zero" if kc == "plain" else str(kc)) if kc else None
+def _chip_text(chip: str | None, cands: list[str]) -> str:
+    return chip or (" or ".join(cands) if cands else "an unknown chip")
 
 
-def _ota_partition_size(target: Image | None) -> tuple[int, str]:
+# ------------------------------------------------------------------------------------ target
+@dataclass(slots=True)
+class Device:
+    """The device a firmware is checked against, read once (see :func:`read_device`)."""
+
+    img: Image | None = None
+    data: bytes | None = None
+    chip: str | None = None
+    cands: list[str] = field(default_factory=list)
+    family: str | None = None
+    table: Any = None  # ota.TableSource of a BL602 target, when one can be read
+
+    @property
+    def kind(self) -> str | None:
+        return self.img.kind if self.img is not None else ("bl602-partitions" if self.table else None)
+
+
+def _bl602_table(data: bytes) -> Any:
+    from . import ota
+
+    try:
+        return ota.table_from(data)
+    except ObkImgError:
+        return None
+
+
+def read_device(target: SourceLike | None = None, chip: str | None = None) -> Device:
+    """Read the device once (a dump, QIO image or BL602 partition table, and/or a chip name), to check
+    many firmwares against it: ``check_firmware(fw, target=device)``. Raises UnknownChipError for a chip
+    name it does not know, ObkImgError when the target cannot be read."""
+    t = Device()
     if target is not None:
-        boot = target.details().get("bootloader")
-        for entry in (boot or {}).get("fal") or []:
-            if entry.get("name") == "download":
-                return int(entry["length"]), "the device's FAL partition table"
-    return DEFAULT_BK_OTA_PARTITION, "the Tuya default (0xA6000); give --for DUMP for the device's own table"
-
-
-def _check_size(rep: CheckReport, fw: Image, fw_data: bytes, target: Image | None, target_data: bytes | None
-                ) -> None:
-    if fw.kind in ("bk7231-ug", "bk7231-rbl"):
-        size, where = _ota_partition_size(target)
-        n = len(fw_data)
-        if n > size:
-            rep.add("size", "fail", f"the OTA file is {n} bytes, larger than the download partition ({size} bytes, "
-                    f"from {where}): the bootloader cannot take it")
+        src = load(target)
+        t.data = src.data
+        try:
+            t.img = open_image(src)
+        except ObkImgError:
+            t.table = _bl602_table(src.data)  # a vendor partition TOML is no image
+            if t.table is None:
+                raise
+        if t.img is not None:
+            t.chip, t.cands = chips_of(t.img)
+            if family_of(t.img.kind, t.chip) == "BL602":
+                t.table = _bl602_table(src.data)
         else:
-            rep.add("size", "pass", f"the OTA file ({n} bytes) fits the download partition ({size} bytes, "
-                    f"from {where})")
-        return
-    if fw.kind.startswith("bl602") and fw.kind in ("bl602-ota", "bl602-xz"):
-        if target_data is None:
-            rep.add("size", "skipped", "no device dump or partition table given (--for): slot sizes unknown")
-            return
-        from . import ota
-
-        res = ota.check(fw_data, target_data)
-        msg = "; ".join(res.lines()[1:3])
-        rep.add("size", "pass" if res.ok else "fail",
-                msg if res.ok else "; ".join(p.message for p in res.problems if p.severity == "error") or msg)
-        return
-    if fw.kind in ("bk7231-qio", "bk7231-ua"):
-        app = fw.details().get("app") or {}
-        fal = {e.get("name"): e for e in ((target.details().get("bootloader") or {}).get("fal") or [])} \
-            if target is not None else {}
-        part = fal.get("app")
-        if not app.get("size") or part is None:
-            rep.add("size", "skipped", "the device's FAL app partition is unknown (give --for DUMP)"
-                    if part is None else "the firmware's app size is unknown")
-            return
-        room = int(part["physical_end"]) - 0x11000
-        used = int(app["size"])
-        rep.add("size", "pass" if used <= room else "fail",
-                f"the CRC-framed app ({used} bytes) {'fits' if used <= room else 'does not fit'} the device's "
-                f"app partition ({room} bytes from 0x11000)")
-        return
-    rep.add("size", "skipped", f"no size rule for {fw.kind}")
+            t.chip, t.cands = "BL602", ["BL602"]
+    if chip is not None:  # the user's word settles an ambiguous or wrong identification
+        t.chip = _normalise_chip(chip)
+        t.cands = [t.chip]
+    fams = {family_of(t.kind, c) for c in t.cands} - {None}
+    t.family = fams.pop() if len(fams) == 1 else (family_of(t.kind, None) if not fams else None)
+    return t
 
 
-def check_firmware(firmware: SourceLike, *, target: SourceLike | None = None, chip: str | None = None
-                   ) -> CheckReport:
-    """Run every check of ``firmware`` against a device (``target`` dump/image, or a ``chip`` name)."""
+# ------------------------------------------------------------------------------------ rows
+def _integrity_row(rep: CheckReport, fw: Image) -> None:
+    problems = fw.verify()
+    if problems:
+        rep.add(
+            "integrity",
+            "fail",
+            "; ".join(str(p) for p in problems[:5])
+            + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""),
+        )
+    else:
+        rep.add("integrity", "pass", "every checksum and hash in the file is right")
+
+
+def _family_row(rep: CheckReport, fw_fam: str | None, tgt: Device) -> bool:
+    """False when the family differs (the rows that follow would be meaningless)."""
+    names = {"BK7231": "Beken BK72xx", "BL602": "BL602"}
+    if tgt.family is None:
+        rep.add(
+            "family", "unknown", "the device's chip family is unknown", needs=f"{GIVE_DUMP} or --chip CHIP"
+        )
+        return True
+    if fw_fam != tgt.family:
+        rep.add(
+            "family",
+            "fail",
+            f"this is {names.get(fw_fam or '', fw_fam)} firmware ({rep.firmware_kind}), "
+            f"the device is a {_chip_text(tgt.chip, tgt.cands) if tgt.cands else names[tgt.family]}: "
+            "it will not boot",
+        )
+        return False
+    rep.add("family", "pass", f"{names[tgt.family]} firmware for a {names[tgt.family]} device")
+    return True
+
+
+def _groups(cands: Iterable[str]) -> set[str | None]:
+    return {chip_group(c) for c in cands}
+
+
+def _chip_row(rep: CheckReport, fw_chip: str | None, fw_cands: list[str], tgt: Device) -> bool:
+    """False when the firmware's chip cannot be the device's."""
+    fg, tg = _groups(fw_cands), _groups(tgt.cands)
+    fw_text, tgt_text = _chip_text(fw_chip, fw_cands), _chip_text(tgt.chip, tgt.cands)
+    if fg and tg and None not in fg and None not in tg and not (fg & tg):
+        rep.add(
+            "chip",
+            "fail",
+            f"firmware for {fw_text}, the device is a {tgt_text}: their builds differ "
+            "(bootloader, code key and flash layout)",
+        )
+        return False
+    if not fw_cands or None in fg:
+        rep.add(
+            "chip",
+            "unknown",
+            f"the file does not prove which chip it is built for ({fw_text})",
+            needs="firmware whose chip obkimg can prove (an OpenBeken/Tuya build string, a bootloader), "
+            "or check its release name yourself",
+        )
+    elif not tgt.cands or None in tg:
+        rep.add("chip", "unknown", "the device's chip is unknown", needs="--chip CHIP")
+    elif len(tg) > 1:
+        rep.add("chip", "unknown", f"the device could be a {tgt_text}", needs="--chip CHIP")
+    elif len(fg) > 1:
+        rep.add(
+            "chip",
+            "unknown",
+            f"the firmware could be for {fw_text}; the device is a {tgt_text}",
+            needs="firmware whose chip obkimg can prove, or check its release name yourself",
+        )
+    else:
+        group = _GROUP_NAMES.get(next(iter(tg)) or "", tgt_text)
+        rep.add(
+            "chip",
+            "pass",
+            f"{fw_text} firmware for a {tgt_text}" + (f" (both {group})" if group != tgt_text else ""),
+        )
+    return True
+
+
+def check_firmware(
+    firmware: SourceLike, *, target: SourceLike | Device | None = None, chip: str | None = None
+) -> CheckReport:
+    """Check ``firmware`` against a device: ``target`` (a dump, QIO image or BL602 partition table of
+    the device, or a :class:`Device` from :func:`read_device`) and/or ``chip`` (a name from :data:`CHIPS`;
+    it overrides the target's chip).
+
+    Raises :class:`UnknownChipError` for a chip name it does not know, and ObkImgError when the target
+    cannot be read. Without a target nothing can be SAFE: the target rows say CANNOT TELL.
+    """
+    from . import _check_rules as rules
+
     fw_src = load(firmware)
-    tgt_img: Image | None = None
-    tgt_data: bytes | None = None
-    if target is not None:
-        tgt_src = load(target)
-        tgt_data = tgt_src.data
-        tgt_img = open_image(tgt_src)
-    tgt_chip = chip.upper() if chip else (tgt_img.chip if tgt_img is not None else None)
+    tgt = _override(target, chip) if isinstance(target, Device) else read_device(target, chip)
+    rep = CheckReport(None, None, tgt.kind, tgt.chip, target_chip_candidates=list(tgt.cands))
     try:
         fw = open_image(fw_src)
     except ObkImgError as e:
-        rep = CheckReport(None, None, tgt_img.kind if tgt_img else None, tgt_chip)
         rep.add("readable", "fail", f"not a firmware obkimg knows: {e}")
+        rep.write = WritePlan("none", None, "do not flash a file obkimg cannot read")
         return rep
-    fw_chip = _app_chip(fw)
-    rep = CheckReport(fw.kind, fw_chip, tgt_img.kind if tgt_img else None, tgt_chip)
-    rep.add("readable", "pass", f"{fw.kind}" + (f" for {fw_chip}" if fw_chip else ""))
-
-    problems = fw.verify()
-    if problems:
-        rep.add("integrity", "fail", "; ".join(str(p) for p in problems[:5])
-                + (f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""))
-    else:
-        rep.add("integrity", "pass", "every checksum and hash in the firmware is right")
-
-    fw_fam, tgt_fam = family_of(fw.kind, fw_chip), family_of(tgt_img.kind if tgt_img else None, tgt_chip)
-    if fw_fam and tgt_fam:
-        if fw_fam != tgt_fam:
-            rep.add("family", "fail", f"this is {fw_fam} firmware ({fw.kind}), the device is a {tgt_chip or tgt_fam}: "
-                    "it will not boot")
-        else:
-            rep.add("family", "pass", f"{fw_fam} firmware for a {fw_fam} device")
-    else:
-        rep.add("family", "skipped", "device chip unknown: give --for DUMP or --chip")
-
-    sub_fw, sub_tgt = _subfamily(fw_chip), _subfamily(tgt_chip)
-    if fw_fam == tgt_fam == "BK7231":
-        if sub_fw and sub_tgt and sub_fw != sub_tgt:
-            rep.add("chip", "fail", f"firmware for {fw_chip}, device is {tgt_chip}: T and N families differ in "
-                    "bootloader, code key and flash layout")
-        elif sub_fw and sub_tgt:
-            rep.add("chip", "pass", f"{fw_chip} firmware for a {tgt_chip}")
-        else:
-            rep.add("chip", "skipped", "the firmware does not name its chip"
-                    if not sub_fw else "device chip variant unknown")
-
-    if fw.kind in ("bk7231-qio", "bk7231-ua") and tgt_img is not None:
-        fk, tk = _key_class(fw), _key_class(tgt_img)
-        if fk and tk and "unknown" not in (fk, tk):
-            if fk != tk:
-                rep.add("key", "fail", f"the firmware's app is encrypted with the {fk} key, the device's bootloader "
-                        f"uses the {tk} key: the app would not run")
-            else:
-                rep.add("key", "pass", f"both use the {fk} code key")
-        else:
-            rep.add("key", "skipped", f"key class not known on both sides (firmware: {fk}, device: {tk})")
-
-    if fw.kind == "bk7231-qio" and tgt_chip:
-        if tgt_chip in _T_LIKE:
-            rep.add("bootloader", "fail", f"a QIO image rewrites the bootloader region, which is not written on a "
-                    f"{tgt_chip}: write the UA part instead (obkimg convert qio2ua)")
-        else:
-            rep.add("bootloader", "pass", f"QIO images may be written whole on a {tgt_chip}")
-
-    if fw_fam and tgt_fam and fw_fam != tgt_fam:
-        rep.add("size", "skipped", "partition sizes of another chip family do not apply")
-    else:
-        _check_size(rep, fw, fw_src.data, tgt_img, tgt_data)
+    fw_chip, fw_cands = chips_of(fw)
+    rep.firmware_kind, rep.firmware_chip, rep.firmware_chip_candidates = fw.kind, fw_chip, fw_cands
+    rep.add("readable", "pass", f"{fw.kind}" + (f" for {_chip_text(fw_chip, fw_cands)}" if fw_cands else ""))
+    _integrity_row(rep, fw)
+    rule = rules.rule_for(fw)
+    rep.write, rep.conversions = rule.write(fw, tgt, _file_name(fw_src)), rule.conversions(_file_name(fw_src))
+    if not rule.firmware:  # a config, partition table, bootloader...: nothing to compare with the device
+        rep.add("container", "fail", rule.not_firmware)
+        return rep
+    fw_fam = family_of(fw.kind, fw_chip)
+    if not _family_row(rep, fw_fam, tgt) or not _chip_row(rep, fw_chip, fw_cands, tgt):
+        return rep
+    rule.container(rep, fw, tgt)
+    rule.key(rep, fw, tgt)
+    rule.size(rep, fw, fw_src.data, tgt)
     return rep
+
+
+def _override(dev: Device, chip: str | None) -> Device:
+    if chip is None:
+        return dev
+    name = _normalise_chip(chip)
+    fam = CHIPS[name]
+    return Device(dev.img, dev.data, name, [name], fam, dev.table)
+
+
+def _file_name(src: Source) -> str:
+    name = getattr(src, "name", None)
+    return name if isinstance(name, str) and name and not name.startswith("<") else "FILE"
