@@ -45,7 +45,9 @@ class ObkImgError(Exception):
         path: str | None = None,
         hint: str | None = None,
     ) -> None:
-        self.message = message
+        from .secrets import scrub_text  # no error text carries a secret (`password=...` pairs masked)
+
+        self.message = scrub_text(message)
         self.fmt = fmt
         self.offset = offset
         self.path = path

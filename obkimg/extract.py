@@ -14,13 +14,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .configs import find_configs
+from .configs import CONFIG_KINDS, find_configs
 from .detect import open_image
 from .errors import OutputError
 from .model import Artifact, Image, jsonable
 from .source import SourceLike, load
 
-__all__ = ["Extraction", "extract", "write_extraction"]
+__all__ = ["Extraction", "extract", "write_extraction", "SECRET_KINDS"]
+
+#: artefact kinds that may hold Wi-Fi credentials (written with mode 0600, like the slices of config
+#: regions, the Tuya storage JSON and the OBK config): BL602 factory DTBs, whose /wifi/sta and /wifi/ap
+#: nodes hold an SSID and password
+SECRET_KINDS = frozenset({"dtb"})
 
 
 def _safe(name: str) -> str:
@@ -64,27 +69,29 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
             name = f"{stem}_{n}{dot}{ext}" if dot else f"{a.name}_{n}"
             n += 1
         names.add(name)
-        files.append(Artifact(name, a.data, a.kind, a.region, a.description))
+        files.append(Artifact(name, a.data, a.kind, a.region, a.description,
+                              a.secret or a.kind in SECRET_KINDS))
 
     if regions:
         for i, r in enumerate(img.regions()):
             if r.state == "erased" or r.size == 0 or r.offset >= len(src.data):
                 continue
             add(Artifact(f"region_{i:02d}_{r.offset:06x}_{r.name}.bin", src.data[r.offset:r.end], "region",
-                         r.name, f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})"))
+                         r.name, f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})",
+                         secret=r.kind in CONFIG_KINDS))
     for a in img.artifacts():
         add(a)
     configs = find_configs(src.data, img)
     if configs.tuya is not None:
         doc = configs.tuya.to_dict(show_secrets=True)
         add(Artifact("tuya_storage.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
-                     "tuya-kv", "decoded Tuya key-value storage (contains secrets)"))
+                     "tuya-kv", "decoded Tuya key-value storage (contains secrets)", secret=True))
     if configs.obk is not None:
         add(Artifact("obk_config.bin", configs.obk.config.build(), "config", "obk-config",
-                     f"OpenBeken mainConfig_t v{configs.obk.config.version} (bare config file)"))
+                     f"OpenBeken mainConfig_t v{configs.obk.config.version} (bare config file)", secret=True))
         doc = configs.obk.to_dict(show_secrets=True)
         add(Artifact("obk_config.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
-                     "obk-config", "decoded OpenBeken config (contains secrets)"))
+                     "obk-config", "decoded OpenBeken config (contains secrets)", secret=True))
     return Extraction(img, tuple(files), src.name, hashlib.sha256(src.data).hexdigest())
 
 
@@ -107,7 +114,7 @@ def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, forc
     written = []
     for a in result.files:
         path = os.path.join(folder, a.name)
-        write_atomic(path, a.data, force=force)
+        write_atomic(path, a.data, force=force, mode=0o600 if a.secret else None)
         written.append(path)
     manifest = os.path.join(folder, "manifest.json")
     write_atomic(manifest, json.dumps(result.manifest(), indent=2) + "\n", force=force)

@@ -51,8 +51,13 @@ def _mode_for(dest: str) -> int:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False,
-                 inputs: Iterable[str | os.PathLike[str]] = ()) -> None:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename)."""
+                 inputs: Iterable[str | os.PathLike[str]] = (), mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
+
+    ``mode`` sets the file's permissions (``0o600`` for files holding secrets: never readable by
+    others, not even for a moment); by default a replaced file keeps its mode and a new one gets
+    ``0o666`` minus the umask.
+    """
     dest = check_output(path, force=force, inputs=inputs)
     payload = data.encode() if isinstance(data, str) else bytes(data)
     folder = os.path.dirname(os.path.abspath(dest))
@@ -61,7 +66,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool
     except OSError as e:
         raise OutputError(f"cannot write in {folder}: {e.strerror or e}", fmt="output") from e
     try:
-        os.fchmod(fd, _mode_for(dest))
+        os.fchmod(fd, _mode_for(dest) if mode is None else mode)
         with os.fdopen(fd, "wb") as f:
             f.write(payload)
             f.flush()

@@ -36,16 +36,28 @@ class Secret(str):
 
 
 def mask_secret(value: str | None) -> str | None:
-    """``'hunter22'`` → ``'h******2'``; short values are fully masked. ``None`` stays ``None``."""
-    if value is None:
-        return None
-    if len(value) <= 4:
-        return "*" * len(value)
-    return value[0] + "*" * (len(value) - 2) + value[-1]
+    """A secret as output: ``"***"`` whatever its length (:func:`obkimg.secrets.mask`); ``None`` and
+    ``""`` stay as they are."""
+    from .secrets import mask
+
+    return mask(value)  # type: ignore[no-any-return]
 
 
 def jsonable(value: Any, *, show_secrets: bool = True) -> Any:
-    """Convert models, bytes, tuples and secrets to plain JSON types (bytes → lowercase hex)."""
+    """Convert models, bytes, tuples and secrets to plain JSON types (bytes → lowercase hex).
+
+    With ``show_secrets=False`` the result goes through :func:`obkimg.secrets.redact`: every
+    :class:`Secret` and every field the secrets policy names is masked.
+    """
+    plain = _plain(value, show_secrets)
+    if show_secrets:
+        return plain
+    from .secrets import redact
+
+    return redact(plain)
+
+
+def _plain(value: Any, show_secrets: bool) -> Any:
     if isinstance(value, Secret):
         return str(value) if show_secrets else value.masked
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -53,15 +65,15 @@ def jsonable(value: Any, *, show_secrets: bool = True) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
     if isinstance(value, dict):
-        return {str(k): jsonable(v, show_secrets=show_secrets) for k, v in value.items()}
+        return {str(k): _plain(v, show_secrets) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v, show_secrets=show_secrets) for v in value]
+        return [_plain(v, show_secrets) for v in value]
     to_dict = getattr(value, "to_dict", None)
     if callable(to_dict):
         try:
-            return jsonable(to_dict(show_secrets=show_secrets), show_secrets=show_secrets)
+            return _plain(to_dict(show_secrets=show_secrets), show_secrets)
         except TypeError:
-            return jsonable(to_dict(), show_secrets=show_secrets)
+            return _plain(to_dict(), show_secrets)
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
 
 
@@ -118,6 +130,8 @@ class Artifact:
     #: name of the region it comes from, if any
     region: str | None = None
     description: str = ""
+    #: holds secrets (Wi-Fi credentials, keys): written with mode 0600
+    secret: bool = False
 
 
 class Image:

@@ -15,8 +15,9 @@ Usage::
     keys.to_dict()                       # the `obkimg tuya-keys --json` document
     keys.summary()                       # short, secrets masked (for `obkimg info`)
 
-Secrets (SSID, passwords, keys, uuid, device id) are :class:`obkimg.model.Secret` strings: they compare
-equal to plain strings, and ``to_dict(show_secrets=False)`` / ``summary()`` mask them.
+Secrets (what :mod:`obkimg.secrets` names: SSIDs, passwords at any depth, keys, uuid, device id, seeds,
+PSK endpoints...) are :class:`obkimg.model.Secret` strings: they compare equal to plain strings, and
+``to_dict(show_secrets=False)`` / ``summary()`` mask them (``"***"``, whatever their length).
 """
 
 from __future__ import annotations
@@ -30,13 +31,15 @@ from typing import Any
 from .errors import NotFoundError, Problem
 from .formats import tuya_kv as kv
 from .model import Secret, jsonable
+from .secrets import is_secret
 from .source import SourceLike, load
 
 __all__ = ["TuyaKeys", "Fields", "extract_keys", "find_storage", "SECRET_FIELDS"]
 
 FMT = kv.FMT
 
-#: (key, field) pairs whose string values are secrets; field None means the whole value
+#: (key, field) pairs whose string values are secrets; field None means the whole value. Kept for
+#: compatibility: the policy itself is :mod:`obkimg.secrets` (names at any depth, e.g. wf_pt.ap_item[].pwsd)
 SECRET_FIELDS: frozenset[tuple[str, str | None]] = frozenset({
     ("gw_wsm", "ssid"), ("gw_wsm", "passwd"), ("gw_wsm", "token"),
     ("gw_bi", "uuid"), ("gw_bi", "auth_key"), ("gw_bi", "psk_key"), ("gw_bi", "ap_passwd"),
@@ -257,12 +260,14 @@ def _decode_all(storage: kv.TuyaStorage, problems: list[Problem]) -> tuple[dict[
     return values, encodings
 
 
-def _mark_secrets(name: str, value: Any) -> Any:
-    if isinstance(value, str) and (name, None) in SECRET_FIELDS:
+def _mark_secrets(name: str, value: Any, parent: str | None = None) -> Any:
+    """Strings the secrets policy (:mod:`obkimg.secrets`) names become :class:`Secret`, at any depth."""
+    if isinstance(value, str) and is_secret(name, parent):
         return Secret(value)
     if isinstance(value, dict):
-        return {k: Secret(v) if isinstance(v, str) and (name, k) in SECRET_FIELDS else v
-                for k, v in value.items()}
+        return {k: _mark_secrets(str(k), v, name) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mark_secrets(name, v, parent) for v in value]
     return value
 
 

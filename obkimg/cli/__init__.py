@@ -90,11 +90,14 @@ def cli(traceback: bool, quiet: bool, verbose: int) -> None:
 
 
 def _fail(code: int, message: str, exc: BaseException | None = None) -> None:
+    from ..secrets import scrub_text  # error text and tracebacks follow the secrets policy too
+
     if STATE.traceback and exc is not None:
         import traceback
 
-        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
-    click.echo(message, err=True)
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        sys.stderr.write(scrub_text(text))
+    click.echo(scrub_text(message), err=True)
     sys.exit(code)
 
 
@@ -115,7 +118,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except ObkImgError as e:
         if STATE.json:
-            click.echo(json.dumps({"schema": "obkimg.error/1", "error": e.to_dict()}, indent=2))
+            from ..secrets import redact
+
+            click.echo(json.dumps({"schema": "obkimg.error/1", "error": redact(e.to_dict())}, indent=2))
         _fail(1, f"error: {e}", e)
     except KeyboardInterrupt as e:
         _fail(130, "Interrupted.", e)

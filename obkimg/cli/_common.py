@@ -81,8 +81,10 @@ def read_data(path: str) -> bytes:
     return load(read_input(path)).data
 
 
-def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: tuple[str, ...] = ()) -> None:
-    """Write a result: '-' means stdout (refused on a terminal unless --force); files are atomic."""
+def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: tuple[str, ...] = (),
+                 mode: int | None = None) -> None:
+    """Write a result: '-' means stdout (refused on a terminal unless --force); files are atomic
+    (``mode=0o600`` for outputs holding secrets)."""
     payload = data.encode() if isinstance(data, str) else data
     if path == "-":
         out = sys.stdout.buffer
@@ -93,7 +95,7 @@ def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: t
         return
     from ..fileio import write_atomic
 
-    write_atomic(path, payload, force=force, inputs=[i for i in inputs if i != "-"])
+    write_atomic(path, payload, force=force, inputs=[i for i in inputs if i != "-"], mode=mode)
     note(f"wrote {path} ({len(payload)} bytes)")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from ._common import emit_json, fmt_size, input_argument, json_option, read_input, write_output
+from ._secrets import policed, secrets_option
 
 
 def _open(path: str, kind: str | None) -> Any:
@@ -96,7 +97,7 @@ def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: s
 @click.command()
 @input_argument()
 @_kind_option
-@click.option("--show-secrets", is_flag=True, help="Show Wi-Fi passwords and keys instead of masking them.")
+@secrets_option(shown_by_default=False)
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False),
               help="Also write the flash map as an SVG.")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False),
@@ -119,6 +120,7 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]
     doc["configs"] = configs.summary(show_secrets=show_secrets)
     doc["problems"] += [p.to_dict() for p in configs.problems]
+    doc = policed(doc, show_secrets)
     if as_json:
         emit_json(doc)
         return
@@ -133,7 +135,7 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
             click.echo(line)
     for line in img.describe(show_secrets=show_secrets):
         click.echo(line)
-    summ = configs.summary(show_secrets=show_secrets)
+    summ = doc["configs"]
     for title, key in (("tuya storage", "tuya"), ("obk config", "obk_config")):
         for line in _summary_lines(title, summ[key]):
             click.echo(line)

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from ._common import emit_json, input_argument, json_option, note, output_option, read_input, write_output
+from ._secrets import SECRET_MODE, policed, secrets_option
 
 
 def _chip_option(f: Any) -> Any:
@@ -70,9 +71,9 @@ def _render(doc: dict[str, Any]) -> list[str]:
 @obk_config.command("show")
 @input_argument()
 @_chip_option
-@click.option("--redact", is_flag=True, help="Mask passwords.")
+@secrets_option(shown_by_default=True)
 @json_option
-def show(file: str, chip: str | None, redact: bool, as_json: bool) -> None:
+def show(file: str, chip: str | None, show_secrets: bool, as_json: bool) -> None:
     """Find and decode the OpenBeken config in FILE (dump, region, EasyFlash area or bare config).
 
     Exit status 1 when the config's CRC is invalid (the firmware would reset it).
@@ -80,7 +81,7 @@ def show(file: str, chip: str | None, redact: bool, as_json: bool) -> None:
     from ..obk import recover_config
 
     res = recover_config(read_input(file), chip=chip)
-    doc = res.to_dict(show_secrets=not redact)
+    doc = policed(res.to_dict(show_secrets=show_secrets), show_secrets)
     if as_json:
         emit_json(doc)
     else:
@@ -102,7 +103,7 @@ def extract(file: str, chip: str | None, output: str, force: bool) -> None:
     if not res.crc_valid:
         note("warning: the config's CRC is invalid; the firmware would reset it")
     note(f"config v{res.config.version} from {res.location['mechanism']} at {res.location['offset']:#x}")
-    write_output(output, data, force=force, inputs=(file,))
+    write_output(output, data, force=force, inputs=(file,), mode=SECRET_MODE)
 
 
 @obk_config.command("set")
@@ -127,7 +128,7 @@ def set_cmd(file: str, assignments: tuple[str, ...], chip: str | None, output: s
         f"config v{res.config.version} updated ({res.location['mechanism']} at {res.location['offset']:#x}, "
         f"CRC {res.config.stored_crc:#04x} {res.crc_variant})"
     )
-    write_output(output, out, force=force, inputs=(file,))
+    write_output(output, out, force=force, inputs=(file,), mode=SECRET_MODE)
 
 
 @obk_config.command("diff")
@@ -135,13 +136,14 @@ def set_cmd(file: str, assignments: tuple[str, ...], chip: str | None, output: s
 @click.argument("b", type=click.Path(dir_okay=False, allow_dash=True, exists=True))
 @click.option("--chip-a", metavar="CHIP", help="Chip of A.")
 @click.option("--chip-b", metavar="CHIP", help="Chip of B.")
-@click.option("--show-secrets", is_flag=True, help="Show differing passwords instead of masking them.")
+@secrets_option(shown_by_default=False)
 @json_option
 def diff(a: str, b: str, chip_a: str | None, chip_b: str | None, show_secrets: bool, as_json: bool) -> None:
     """Field-by-field differences between the configs in A and B."""
     from ..obk import diff_configs
 
     doc = diff_configs(read_input(a), read_input(b), chip_a=chip_a, chip_b=chip_b, show_secrets=show_secrets)
+    doc = policed(doc, show_secrets)
     if as_json:
         emit_json(doc)
         return
@@ -170,7 +172,7 @@ def write(dump: str, config: str, chip: str | None, output: str, force: bool) ->
     for p in res.notes:
         note(f"{p.severity}: {p.message}")
     note(f"{res.chip}: config written ({res.mechanism}) at {res.offset:#x}")
-    write_output(output, res.data, force=force, inputs=(dump, config))
+    write_output(output, res.data, force=force, inputs=(dump, config), mode=SECRET_MODE)
 
 
 @obk_config.command("new")
@@ -184,7 +186,7 @@ def write(dump: str, config: str, chip: str | None, output: str, force: bool) ->
 )
 @_chip_option
 @click.option("--name", metavar="NAME", help="Short device name (default obk<8 hex> from the device's uuid).")
-@click.option("--show-secrets", is_flag=True, help="Print the Wi-Fi password instead of masking it.")
+@secrets_option(shown_by_default=False)
 @output_option(required=False, help="Where to write the new config ('-' for stdout).")
 @json_option
 def new(
@@ -206,7 +208,7 @@ def new(
     if output is None and not as_json:
         raise click.UsageError("give -o FILE for the config and/or --json for the mapping")
     res = new_from_tuya(read_input(from_tuya), chip=chip, name=name)
-    doc = res.to_dict(show_secrets=show_secrets)
+    doc = policed(res.to_dict(show_secrets=show_secrets), show_secrets)
     if as_json:
         emit_json(doc)
     else:
@@ -233,4 +235,4 @@ def new(
         for n in doc["notes"]:
             click.echo(f"note: {n}")
     if output is not None:
-        write_output(output, res.config.build(), force=force, inputs=(from_tuya,))
+        write_output(output, res.config.build(), force=force, inputs=(from_tuya,), mode=SECRET_MODE)

@@ -5,16 +5,16 @@ from __future__ import annotations
 import click
 
 from ._common import emit_json, input_argument, json_option, read_input
+from ._secrets import policed, secrets_option
 
 
 @click.command("tuya-keys")
 @input_argument()
 @click.option("--chip", metavar="CHIP", help="Chip of the dump (BK7231N, BK7231T, BK7238...): breaks ties "
               "between several storages; otherwise guessed.")
-@click.option("--redact", is_flag=True,
-              help="Mask passwords and keys (shown by default: that is this command's job).")
+@secrets_option(shown_by_default=True)
 @json_option
-def tuya_keys(file: str, chip: str | None, redact: bool, as_json: bool) -> None:
+def tuya_keys(file: str, chip: str | None, show_secrets: bool, as_json: bool) -> None:
     """Decrypt the Tuya KV storage of FILE and show every key.
 
     FILE is a full flash dump (any offset, .gz too), a region read such as the 0x12000 bytes from
@@ -25,9 +25,9 @@ def tuya_keys(file: str, chip: str | None, redact: bool, as_json: bool) -> None:
 
     keys = extract_keys(read_input(file), chip=chip)
     if as_json:
-        emit_json(keys.to_dict(show_secrets=not redact))
+        emit_json(policed(keys.to_dict(show_secrets=show_secrets), show_secrets))
         return
-    for line in keys.describe(show_secrets=not redact):
+    for line in keys.describe(show_secrets=show_secrets):
         click.echo(line)
     for p in keys.problems:
         if p.severity != "info":

@@ -437,8 +437,10 @@ STRING_FIELDS = frozenset(
         "mqtt_cert_file",
     }
 )
-#: fields holding secrets
-SECRET_FIELDS = frozenset({"wifi_pass", "wifi_pass2", "mqtt_pass", "webPassword"})
+#: fields holding secrets (the credentials of :mod:`obkimg.secrets`: Wi-Fi SSIDs and passwords, MQTT user
+#: and password, web password)
+SECRET_FIELDS = frozenset({"wifi_ssid", "wifi_ssid2", "wifi_pass", "wifi_pass2", "mqtt_userName", "mqtt_pass",
+                           "webPassword"})
 #: fields that may not be edited (they define the struct or are derived)
 FIXED_FIELDS = frozenset({"ident", "crc", "version"})
 
@@ -667,16 +669,16 @@ class ObkConfig:
         flags = self.flags()
         return {
             "wifi": {
-                "ssid": g("wifi_ssid"),
+                "ssid": Secret(g("wifi_ssid")),
                 "password": Secret(g("wifi_pass")),
-                "ssid2": opt("wifi_ssid2"),
+                "ssid2": opt("wifi_ssid2", True),
                 "password2": opt("wifi_pass2", True),
             },
             "mqtt": {
                 "host": g("mqtt_host"),
                 "port": g("mqtt_port"),
                 "client_id": g("mqtt_clientId"),
-                "user": g("mqtt_userName"),
+                "user": Secret(g("mqtt_userName")),
                 "password": Secret(g("mqtt_pass")),
                 "group": g("mqtt_group"),
                 "use_tls": opt("mqtt_use_tls"),

@@ -216,6 +216,6 @@ def test_wifi_plaintext_and_separate_keys() -> None:
     assert (plain.wifi["ssid"], plain.wifi["password"], plain.wifi["base64"]) == ("Net", "pw12345", False)
     sep = extract_keys(storage([one("ssid", b'"Home"', 0), one("passwd", b'"secret99"', 1)]))
     assert (sep.wifi["ssid"], sep.wifi["password"], sep.wifi["source"]) == ("Home", "secret99", "ssid/passwd")
-    assert sep.summary()["password"] == "s******9" and sep.summary()["ssid"] == "****"   # short: all masked
+    assert sep.summary()["password"] == "***" and sep.summary()["ssid"] == "***"   # fixed mask
     bad = extract_keys(storage([one("gw_wsm", b'{"ssid":"%%%","passwd":null,"wfb64":1}', 0)]))
     assert bad.wifi["ssid"] == "%%%" and any("not valid base64" in p.message for p in bad.problems)

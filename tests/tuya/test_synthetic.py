@@ -162,14 +162,14 @@ def test_secrets_are_masked_in_summary_and_shown_by_to_dict(image: bytes) -> Non
     keys = extract_keys(image)
     assert isinstance(keys.wifi["password"], Secret) and isinstance(keys.values["gw_ai"]["lckey"], Secret)
     s = keys.summary()
-    assert s["password"] == "c*******************y" and s["local_key"] == "L**************1"
-    assert s["ssid"] == "S*********G" and s["key_count"] == 8 and s["storage_offset"] == 0x1EE000
+    assert s["password"] == "***" and s["local_key"] == "***"
+    assert s["ssid"] == "***" and s["key_count"] == 8 and s["storage_offset"] == 0x1EE000
     assert keys.summary(show_secrets=True)["ssid"] == "SynthNet-2G"
     assert keys.summary(show_secrets=True)["local_key"] == "LocalKeySynth001"
     doc = keys.to_dict()
     assert doc["values"]["gw_ai"]["lckey"] == "LocalKeySynth001"
     masked = keys.to_dict(show_secrets=False)
-    assert masked["values"]["gw_ai"]["lckey"] == "L**************1"
+    assert masked["values"]["gw_ai"]["lckey"] == "***"
     assert masked["storage"]["device_key"] != doc["storage"]["device_key"]
     validate_schema(doc, "tuya-keys.v1")
     validate_schema(masked, "tuya-keys.v1")
@@ -182,7 +182,7 @@ def test_open_as_tuya_kv_image(region: bytes, image: bytes) -> None:
     doc = img.to_dict()
     validate_schema(doc, "info.v1")
     assert "LocalKeySynth001" not in json.dumps(doc)
-    assert doc["details"]["summary"]["local_key"] == "L**************1"
+    assert doc["details"]["summary"]["local_key"] == "***"
     kinds = {(r["name"], r["state"]) for r in doc["regions"]}
     assert ("tuya-kv-key", "valid") in kinds and ("tuya-kv-block-0-old", "valid") in kinds
     det = kv.detect(region)
