@@ -84,6 +84,7 @@ __all__ = [
     "ENCRYPTIONS",
     "RblHeader",
     "RblFile",
+    "default_timestamp",
     "RblPartition",
     "RblImage",
     "pack",
@@ -408,6 +409,24 @@ def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str 
     return chip, text
 
 
+def default_timestamp() -> int:
+    """The header timestamp of a new RBL: ``SOURCE_DATE_EPOCH`` when set (reproducible builds,
+    https://reproducible-builds.org/specs/source-date-epoch/), else the current time."""
+    import os
+    import time
+
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env is None or env == "":
+        return int(time.time())
+    text = env.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise BuildError(f"SOURCE_DATE_EPOCH={env!r} is not a number of seconds", fmt=FMT, path="timestamp")
+    value = int(text)
+    if value > 0xFFFFFFFF:
+        raise BuildError(f"SOURCE_DATE_EPOCH={value} does not fit in 32 bits", fmt=FMT, path="timestamp")
+    return value
+
+
 def pkcs7_pad(data: bytes, block: int = 16) -> bytes:
     n = block - len(data) % block
     return data + bytes([n]) * n
@@ -605,7 +624,8 @@ class RblFile:
 
         ``style="rtota"`` (RT-Thread ``rt_ota_packaging_tool_cli``, used by Tuya/OBK builds) always
         PKCS#7-pads the payload; ``style="ltchiptool"`` (``ota_package``) pads only with AES. gzip is
-        one level-9 member with mtime 0 (:func:`gzip_member`). ``timestamp`` defaults to now.
+        one level-9 member with mtime 0 (:func:`gzip_member`). ``timestamp`` defaults to the
+        ``SOURCE_DATE_EPOCH`` environment variable (reproducible builds), else to now.
         """
         if style not in ("rtota", "ltchiptool"):
             raise BuildError(f"unknown style {style!r} (rtota or ltchiptool)", fmt=FMT)
@@ -630,9 +650,7 @@ class RblFile:
             raise BuildError(f"{encryption} encryption cannot be built (only aes256 and none)", fmt=FMT,
                              path="algo")
         if timestamp is None:
-            import time
-
-            timestamp = int(time.time())
+            timestamp = default_timestamp()
         if not 0 <= timestamp <= 0xFFFFFFFF:
             raise BuildError(f"timestamp {timestamp} does not fit in 32 bits", fmt=FMT, path="timestamp")
         hdr = RblHeader.for_payload(body, name=name, version=version, app=plain, algo=algo,

@@ -217,15 +217,18 @@ def _lookup(value: str | int, names: tuple[str, ...] | list[str], prefix: str, w
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
+    if text.isascii() and text.lstrip("+-").isdigit():  # ASCII digits only: int() also reads "٣"
+        return int(text, 10)
+    if text[:2].lower() == "0x" and text.isascii():
+        try:
+            return int(text, 16)
+        except ValueError:
+            pass
     want = text.lower()
     for i, n in enumerate(names):
         if want in (n.lower(), n[len(prefix) :].lower()):
             return i
-    raise BuildError(f"unknown {what} {value!r}", fmt=FMT)
+    raise BuildError(f"unknown {what} {value!r}", fmt=FMT, path=what.replace(" ", "_"))
 
 
 def role_number(value: str | int) -> int:
