@@ -13,7 +13,7 @@ Every input may be a path, bytes or a binary file object (read like :func:`obkim
   FW_OTA.bin), so that ``pack(unpack(X).fw_ota, template=..., ota_header=...)`` gives back ``X`` byte for
   byte, vendor data in the OTA header's tail (0x60-0x1FF) included.
 
-Size rules (spec §3.4/§3.5): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
+Size rules (OpenBL602 ``bl_sys_ota_cli.c``, bl_iot_sdk ``blsp_boot_decompress.c``): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
 that is not running (slot 1 unless the dump shows slot 1 active), so the payload must fit that slot; boot2
 unpacks an XZ payload into the other slot (slot 0), so the unpacked FW_OTA.bin must fit there. These are
 the vendor tool's "OTA XZ file len = ..., Partition len = 557056" check and OpenBeken's "Too large bin" /

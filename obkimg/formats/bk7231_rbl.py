@@ -1,7 +1,7 @@
 """BK7231 RBL containers: the 96-byte RBL header, RBL OTA files (``*.rbl``) and in-flash trailers.
 
 Purpose: parse, verify, unpack and build byte-exactly the "RBL" containers of the RT-Thread OTA
-scheme used by Beken/Tuya/OpenBeken builds (spec ``bk7231.md`` §4):
+scheme used by Beken/Tuya/OpenBeken builds:
 
 - the **header** (96 bytes, little endian), :class:`RblHeader`;
 - the **OTA file** written by ``rt_ota_packaging_tool_cli`` / ltchiptool ``ota_package`` (header +
@@ -13,8 +13,8 @@ scheme used by Beken/Tuya/OpenBeken builds (spec ``bk7231.md`` §4):
 
 Sources: RT-Thread ``rt_ota_packaging_tool_cli`` (Tuya SDK ``package_tool/linux``), ltchiptool
 ``soc/bk72xx/util/rbl.py`` and ``binary.py`` (``ota_package``/``package``), bk7231tools
-``analysis/rbl.py``; behaviour verified on the vectors in ``shared/fixtures/bk7231`` and on the
-OpenBeken/ESPHome UG files in ``shared/fixtures/real``.
+``analysis/rbl.py``; behaviour checked against files the vendor tools write and the public OpenBeken
+and ESPHome-Kickstart UG releases (tuya-cloudcutter ``custom-firmware``).
 
 Header layout (spec §4.1)::
 
@@ -940,13 +940,12 @@ FORMAT = FormatInfo(
     description="RT-Thread OTA package: 96-byte RBL header (CRC-32, FNV-1a, sizes) + gzip / AES-256-CBC "
                 "payload; also a CRC-framed code partition with the RBL trailer in its last 102 bytes.",
     references=(
-        "shared/specs/bk7231.md §4.1-4.3",
         "RT-Thread rt_ota_packaging_tool_cli (Tuya BK7231N SDK package_tool/linux)",
         "libretiny-eu/ltchiptool ltchiptool/soc/bk72xx/util/rbl.py, binary.py",
         "tuya-cloudcutter/bk7231tools bk7231tools/analysis/rbl.py",
     ),
     limitations=(
-        "QuickLZ / FastLZ payloads are recognised but not decoded (no sample, spec Q8)",
+        "QuickLZ / FastLZ payloads are recognised but not decoded (no sample)",
         "XOR-encrypted payloads are recognised but not decrypted",
         "vendor garbage after NULs in name/version is kept only through the parsed bytes",
         "the chip is named only when the app says so in a build string (OpenBeken: file name only)",

@@ -11,7 +11,7 @@ Sources: PyPI bflb-iot-tool 1.10 ``core/bflb_iot_tool.py`` (``bl60x_mfg_ota_head
 ``bl60x_mfg_ota_xz_gen``), ``chips/bl602/conf/ota.toml``; openshwprojects/OpenBL602
 ``components/sys/blota/bl_sys_ota_cli.c``; openshwprojects/OpenBK7231T_App
 ``src/hal/bl602/hal_ota_bl602.c`` (``unpacked_len``); pine64/bl_iot_sdk
-``blsp_boot_decompress.c``. Spec: ``specs/bl602.md`` §3.
+``blsp_boot_decompress.c``.
 
 Header (512 bytes)::
 
@@ -781,7 +781,6 @@ FORMAT = FormatInfo(
         "PyPI bflb-iot-tool 1.10: core/bflb_iot_tool.py (bl60x_mfg_ota_header, bl60x_mfg_ota_xz_gen)",
         "openshwprojects/OpenBL602: components/sys/blota/bl_sys_ota_cli.c",
         "openshwprojects/OpenBK7231T_App: src/hal/bl602/hal_ota_bl602.c",
-        "specs/bl602.md section 3",
     ),
     limitations=(
         "byte-exact XZ needs the same liblzma encoder (checked with 5.4)",

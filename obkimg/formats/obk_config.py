@@ -5,7 +5,7 @@ Purpose: decode, validate, locate, edit and rebuild byte-exactly the one C struc
 EasyFlash v4 key/value area in which some platforms (BL602: key ``mY0bcFg``; Realtek, XRadio...:
 ``ObkCfg``) store it instead of a raw flash sector.
 
-Sources (spec ``tuya_obk_config.md`` Part B): openshwprojects/OpenBK7231T_App ``src/new_pins.h``
+Sources: openshwprojects/OpenBK7231T_App ``src/new_pins.h``
 (struct, ``IOR_*`` pin roles, ``ChType_*`` channel types, ``OBK_FLAG_*``), ``src/new_cfg.c`` and
 ``src/tiny_crc8.c`` (checksum rule); OpenBK7231T/OpenBK7231N ``BkDriverFlash.c`` (raw location);
 armink/EasyFlash ``ef_env.c`` and bouffalolab/bl_iot_sdk ``easyflash4`` (ENV format);
@@ -1642,7 +1642,6 @@ FORMAT = FormatInfo(
         "openshwprojects/OpenBK7231T_App src/new_pins.h, src/new_cfg.c, src/tiny_crc8.c",
         "armink/EasyFlash easyflash/src/ef_env.c (v4 ENV format)",
         "openshwprojects/BK7231GUIFlashTool Misc/OBKConfig.cs, Misc/OBKFlashLayout.cs",
-        "shared/specs/tuya_obk_config.md Part B",
     ),
     limitations=(
         "version 1 checksums (XOR of per-field CRC8s) are not verified",
