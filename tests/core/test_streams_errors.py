@@ -279,3 +279,13 @@ def test_rbl_pack_cli_runs_are_identical(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
     r = run("rbl", "pack", str(app), "-o", "-", "--version", "1.0", "--timestamp", "1234567890")
     assert r.stdout == outs[0]
+
+
+def test_internal_error_with_json_gives_one_error_document() -> None:
+    from tests.hardening._cli import run_process
+
+    boom = "import obkimg.formats as F\nF.modules = lambda: 1 / 0\n"
+    r = run_process("formats", "--json", preamble=boom)
+    assert r.code == 3
+    err = _error_doc(r.stdout)
+    assert err["code"] == "internal" and "ZeroDivisionError" in err["message"] and "--traceback" in err["hint"]
