@@ -71,8 +71,8 @@ def cli_words(text: str) -> str:
 
 def _both_json_and_stdout() -> None:
     if STATE.json and STATE.binary_stdout:
-        raise click.UsageError("--json cannot be combined with -o - (stdout carries the binary output); "
-                               "write the binary to a file with -o FILE")
+        raise click.UsageError("--json cannot be combined with an output on stdout (-o -, --svg -): stdout "
+                               "carries that output alone; write it to a file instead")
 
 
 def _mark_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
@@ -82,7 +82,8 @@ def _mark_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
     return value
 
 
-def _mark_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+def mark_stdout_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback of every output path: ``-`` means stdout carries that output alone."""
     if value == "-":
         STATE.binary_stdout = True
         _both_json_and_stdout()
@@ -99,7 +100,7 @@ def output_option(required: bool = True, help: str = "Output file ('-' for stdou
         f = click.option("--force", "-f", is_flag=True,
                          help="Overwrite an existing output (and allow binary output on a terminal).")(f)
         return click.option("-o", "--output", "output", required=required, type=click.Path(dir_okay=False,
-                            allow_dash=True), callback=_mark_output, help=help)(f)
+                            allow_dash=True), callback=mark_stdout_output, help=help)(f)
     return deco
 
 

@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from ._common import emit_json, fmt_size, input_argument, json_option, read_input, write_output
+from ._common import (
+    STATE,
+    emit_json,
+    fmt_size,
+    input_argument,
+    json_option,
+    mark_stdout_output,
+    read_input,
+    write_output,
+)
 
 
 def _open(path: str, kind: str | None) -> Any:
@@ -73,8 +82,9 @@ def _kind_option(f: Any) -> Any:
 @input_argument()
 @_kind_option
 @click.option("--show-secrets", is_flag=True, help="Show Wi-Fi passwords and keys instead of masking them.")
-@click.option("--svg", "svg_path", type=click.Path(dir_okay=False),
-              help="Also write the flash map as an SVG.")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False, allow_dash=True),
+              callback=mark_stdout_output,
+              help="Also write the flash map as an SVG ('-': the SVG alone on stdout).")
 @click.option("--force", is_flag=True, help="Overwrite an existing --svg file.")
 @json_option
 def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, force: bool,
@@ -92,6 +102,8 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
 
         write_output(svg_path, svg_map(regions, img.size, title=f"{img.kind} {img.chip or ''}".strip()),
                      force=force, inputs=(file,))
+        if STATE.binary_stdout:  # stdout carries the SVG alone
+            return
     doc = img.to_dict(show_secrets=show_secrets)
     doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]
     doc["configs"] = configs.summary(show_secrets=show_secrets)

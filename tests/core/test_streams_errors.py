@@ -288,4 +288,13 @@ def test_internal_error_with_json_gives_one_error_document() -> None:
     r = run_process("formats", "--json", preamble=boom)
     assert r.code == 3
     err = _error_doc(r.stdout)
-    assert err["code"] == "internal" and "ZeroDivisionError" in err["message"] and "--traceback" in err["hint"]
+    assert err["code"] == "internal" and "ZeroDivisionError" in err["message"]
+    assert "--traceback" in err["hint"]
+
+
+def test_info_svg_to_stdout_is_the_svg_alone() -> None:
+    r = run("info", str(DEMO_DUMP), "--svg", "-")
+    assert r.code == 0 and r.stdout.startswith(b"<?xml") and r.stdout.rstrip().endswith(b"</svg>")
+    assert b"kind:" not in r.stdout
+    rj = run("info", str(DEMO_DUMP), "--svg", "-", "--json")
+    assert rj.code == 2 and _error_doc(rj.stdout)["code"] == "usage"
