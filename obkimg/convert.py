@@ -68,7 +68,7 @@ def qio_to_ua(qio: Input, *, trim: bool = False) -> bytes:
         return flash[APP_START:app.trailer.offset + RBL_FRAMED_SIZE]
     if img.kind == bki.FMT_DUMP:
         raise FormatError("the dump's app has no RBL trailer, so the end of its partition is unknown; use "
-                          "trim=True (--trim) for the framed app alone", fmt=img.kind, offset=APP_START)
+                          "trim=True for the framed app alone", fmt=img.kind, offset=APP_START)
     return flash[APP_START:]
 
 
@@ -98,12 +98,15 @@ def check_pair(boot_src: bki.Bk7231Image, ua: bki.Bk7231Image) -> list[str]:
     return why
 
 
-def ua_to_qio(ua: Input, bootloader_from: Input, *, force: bool = False) -> bytes:
+def ua_to_qio(
+    ua: Input, bootloader_from: Input, *, allow_mismatch: bool = False, force: bool | None = None
+) -> bytes:
     """A QIO image from a UA image and the bootloader region (0x0-0x11000) of a QIO, dump or
     CRC-framed bootloader of the same chip and key.
 
     Refuses (MismatchError) a T bootloader with an N app, different code keys, or an app larger than
-    the bootloader's app partition, unless ``force``. A UA with its trailer ("QIO[0x11000:]") is
+    the bootloader's app partition, unless ``allow_mismatch`` (``force`` is its old, deprecated name).
+    A UA with its trailer ("QIO[0x11000:]") is
     appended as is; a framed-only UA gets 0xFF fill and a fresh app RBL trailer (version "1.00",
     timestamp 0) at the position the bootloader source uses (its own app trailer, else its layout's).
     """
@@ -113,9 +116,11 @@ def ua_to_qio(ua: Input, bootloader_from: Input, *, force: bool = False) -> byte
                           offset=0)
     region, src = bki.bootloader_region(_data(bootloader_from))
     problems = check_pair(src, ua_img)
-    if problems and not force:
+    if force is not None:
+        allow_mismatch = allow_mismatch or force
+    if problems and not allow_mismatch:
         raise MismatchError("; ".join(problems), fmt=bki.FMT_QIO,
-                            hint="use force=True (--force) to combine them anyway")
+                            hint="allow_mismatch=True combines them anyway")
     body = ua_img.data
     app = ua_img.app
     if app.trailer is not None and app.trailer.offset + RBL_FRAMED_SIZE == len(body):

@@ -6,6 +6,9 @@ known and the byte offset in the input, so a message reads like::
     bk7231-rbl: bad header CRC-32 in field header.info_crc32 at offset 0x10F9A (expected 0x1234ABCD, found 0x0)
 
 Only subclasses of :class:`ObkImgError` are raised by the library; anything else escaping is a bug.
+Every error exposes ``fmt`` (the format id), ``field`` (alias ``path``), ``offset`` and ``hint``; the same
+four are in :meth:`ObkImgError.to_dict` (``format``, ``field``, ``offset``, ``hint``). Messages use API
+words (``force=True``, ``allow_mismatch=True``); the command line shows its own (``--force``).
 """
 
 from __future__ import annotations
@@ -54,6 +57,11 @@ class ObkImgError(Exception):
         self.hint = hint
         super().__init__(self.render())
 
+    @property
+    def field(self) -> str | None:
+        """The field path inside the format where the error is (same as ``path``)."""
+        return self.path
+
     def render(self) -> str:
         text = f"{self.fmt}: {self.message}" if self.fmt else self.message
         if self.path:
@@ -70,7 +78,9 @@ class ObkImgError(Exception):
             "code": self.code,
             "message": self.render(),
             "format": self.fmt,
+            "field": self.path,
             "offset": self.offset,
+            "hint": self.hint,
             "path": self.path,
         }
 
@@ -169,7 +179,7 @@ class LimitError(ObkImgError):
 
 
 class OutputError(ObkImgError):
-    """An output cannot be written safely (exists without --force, equals the input, ...)."""
+    """An output cannot be written safely (exists and force=False, equals the input, ...)."""
 
     code = "output"
 

@@ -106,7 +106,7 @@ def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, forc
     if os.path.exists(folder) and not os.path.isdir(folder):
         raise OutputError(f"{folder} exists and is not a folder", fmt="output")
     if os.path.isdir(folder) and os.listdir(folder) and not force:
-        raise OutputError(f"folder {folder} is not empty; use --force to write into it", fmt="output")
+        raise OutputError(f"folder {folder} is not empty; force=True writes into it", fmt="output")
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:

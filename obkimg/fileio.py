@@ -33,7 +33,7 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False,
     if os.path.isdir(dest):
         raise OutputError(f"{dest} is a directory", fmt="output")
     if os.path.lexists(dest) and not force:
-        raise OutputError(f"{dest} exists; use --force to overwrite it", fmt="output")
+        raise OutputError(f"{dest} exists; force=True overwrites it", fmt="output")
     parent = os.path.dirname(os.path.abspath(dest))
     if not os.path.isdir(parent):
         raise OutputError(f"folder {parent} does not exist", fmt="output")
@@ -72,7 +72,7 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool
             f.flush()
             os.fsync(f.fileno())
         if not force and os.path.lexists(dest):
-            raise OutputError(f"{dest} appeared while writing; use --force to overwrite it", fmt="output")
+            raise OutputError(f"{dest} appeared while writing; force=True overwrites it", fmt="output")
         os.replace(tmp, dest)
     except BaseException as e:
         try:

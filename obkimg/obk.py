@@ -17,7 +17,10 @@ here prints or writes files (the CLI does).
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,16 +98,61 @@ def _field_name(cfg: ObkConfig, key: str) -> str:
     for name in offsets:
         if name.lower() == low:
             return name
-    raise BuildError(
-        f"unknown config field {key!r} (see `obkimg obk-config show --json` for names)", fmt=FMT, path=key
-    )
+    names = [*offsets, *FIELD_ALIASES]
+    close = difflib.get_close_matches(key, names, n=3)
+    hint = f"did you mean {', '.join(close)}?" if close else "names are the fields of the config's JSON"
+    raise BuildError(f"unknown config field {key!r}", fmt=FMT, path=key, hint=hint)
 
 
-def _int(text: str, what: str) -> int:
-    try:
-        return int(text.strip(), 0)
-    except ValueError:
-        raise BuildError(f"{what}: {text!r} is not an integer", fmt=FMT, path=what) from None
+#: integers as the CLI and the firmware read them: ASCII digits only (``int()`` also takes "٣" and "1_0")
+_INT_RE = re.compile(r"[+-]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|[0-9]+)", re.ASCII)
+_FLOAT_RE = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
+_FLOAT32_MAX = 3.4028234663852886e38
+
+#: limits of fields beyond what their C type holds: a TCP port; IEEE 802.11 SSIDs hold at most 32 bytes,
+#: WPA passphrases 63 characters or a 64-digit hex key (wifi_pass's 64-byte field keeps 63 + NUL)
+FIELD_LIMITS: dict[str, tuple[int, int]] = {"mqtt_port": (0, 65535)}
+STRING_LIMITS: dict[str, tuple[int, str]] = {
+    "wifi_ssid": (32, "a Wi-Fi SSID"),
+    "wifi_ssid2": (32, "a Wi-Fi SSID"),
+    "wifi_pass2": (64, "a Wi-Fi password"),
+}
+
+
+def _int(text: str, what: str, lo: int | None = None, hi: int | None = None) -> int:
+    t = text.strip()
+    if not _INT_RE.fullmatch(t):
+        raise BuildError(f"{text!r} is not an integer (ASCII digits, 0x.. hex)", fmt=FMT, path=what)
+    n = int(t, 0)
+    if lo is not None and hi is not None and not lo <= n <= hi:
+        raise BuildError(f"{n} is out of range {lo}..{hi}", fmt=FMT, path=what)
+    return n
+
+
+def _float(text: str, what: str) -> float:
+    t = text.strip()
+    if not _FLOAT_RE.fullmatch(t):
+        raise BuildError(f"{text!r} is not a finite number", fmt=FMT, path=what)
+    v = float(t)
+    if not math.isfinite(v) or abs(v) > _FLOAT32_MAX:
+        raise BuildError(f"{text!r} does not fit a 32-bit float", fmt=FMT, path=what)
+    return v
+
+
+def _type_range(con: Any) -> tuple[int, int] | None:
+    """The range of a construct integer field (Int8ul, Int32sl...), None for others."""
+    length, fmt = getattr(con, "length", None), getattr(con, "fmtstr", None)
+    if not isinstance(length, int) or not isinstance(fmt, str) or fmt[-1:].lower() not in "bhilq":
+        return None
+    signed, bits = fmt[-1].islower(), 8 * length
+    return (-(1 << bits - 1), (1 << bits - 1) - 1) if signed else (0, (1 << bits) - 1)
+
+
+def _range(cfg: ObkConfig, name: str) -> tuple[int, int] | None:
+    if name in FIELD_LIMITS:
+        return FIELD_LIMITS[name]
+    con = cfg.offsets()[name][1]
+    return _type_range(getattr(con, "subcon", con))
 
 
 def _index(text: str, limit: int, what: str) -> int:
@@ -163,10 +211,7 @@ def parse_assignments(cfg: ObkConfig, assignments: list[str] | dict[str, str]) -
             if attr == "type":
                 array("channelTypes")[ch] = channel_type_number(value)
             elif attr in ("start", "start_value"):
-                n = _int(value, key)
-                if not -32768 <= n <= 32767:
-                    raise BuildError(f"{key}: {n} does not fit an int16", fmt=FMT, path=key)
-                array("startChannelValues")[ch] = n
+                array("startChannelValues")[ch] = _int(value, key, -32768, 32767)
             else:
                 raise BuildError(f"unknown channel attribute {attr!r} (type, start)", fmt=FMT, path=key)
         elif head == "flag" and len(parts) == 2:
@@ -212,6 +257,13 @@ def _convert(cfg: ObkConfig, name: str, value: str) -> Any:
     if name in FIXED_FIELDS:
         raise BuildError(f"field {name} cannot be set", fmt=FMT, path=name)
     if name in STRING_FIELDS:
+        limit, what = STRING_LIMITS.get(name, (0, ""))
+        if limit and len(value.encode("utf-8")) > limit:
+            raise BuildError(
+                f"{len(value.encode('utf-8'))} bytes; {what} has at most {limit}",
+                fmt=FMT,
+                path=name,
+            )
         return value
     if name == "mac":
         try:
@@ -227,17 +279,18 @@ def _convert(cfg: ObkConfig, name: str, value: str) -> Any:
         if len(parts) != len(current):
             raise BuildError(f"{name}: needs {len(current)} comma-separated values", fmt=FMT, path=name)
         if isinstance(current[0], float):
-            try:
-                return [float(p) for p in parts]
-            except ValueError:
-                raise BuildError(f"{name}: not numbers", fmt=FMT, path=name) from None
-        return [_int(p, name) for p in parts]
+            return [_float(p, name) for p in parts]
+        lim = _range(cfg, name) or (None, None)
+        return [_int(p, name, *lim) for p in parts]
     if isinstance(current, bytes):
         try:
             return bytes.fromhex(value)
         except ValueError:
             raise BuildError(f"{name}: expected {len(current)} bytes as hex", fmt=FMT, path=name) from None
-    return _int(value, name)
+    if isinstance(current, float):
+        return _float(value, name)
+    lim = _range(cfg, name) or (None, None)
+    return _int(value, name, *lim)
 
 
 def _variant_for(res: ObkConfigResult) -> tuple[str, Problem | None]:
@@ -401,7 +454,7 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
         chip = _image_chip(data)
         if chip is None:
             raise DetectionError(
-                "cannot tell the chip of the image; pass --chip (e.g. BK7231N or BK7231T)", fmt=FMT
+                "cannot tell the chip of the image; give chip=... (e.g. BK7231N or BK7231T)", fmt=FMT
             )
     info = chip_info(chip)
     chip = chip.upper()
@@ -817,7 +870,7 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
     chip = (chip or keys.chip or "").upper()
     if not chip:
         raise DetectionError(
-            "cannot tell the chip from the Tuya storage; pass --chip (e.g. BK7231N)", fmt=FMT
+            "cannot tell the chip from the Tuya storage; give chip=... (e.g. BK7231N)", fmt=FMT
         )
     info = chip_info(chip)
     problems = [p for p in keys.problems if p.severity == "error"]

@@ -1,6 +1,7 @@
 """BL602 OTA workflows: pack a firmware into ``.xz.ota`` / ``.ota``, unpack one, check it against a device.
 
-Inputs are bytes (files are the CLI's job). What each function accepts:
+Every input may be a path, bytes or a binary file object (read like :func:`obkimg.open` reads: bounded,
+``.gz`` undone); only :class:`~obkimg.errors.ObkImgError` leaves these functions. What each accepts:
 
 - :func:`pack`: a bare OpenBL602 ``.bin`` (a boot header is added, bflb-iot-tool style, or taken from a
   ``template`` header such as the FW header of the device's dump), a ``FW_OTA.bin`` / ``whole_img.bin``,
@@ -8,8 +9,11 @@ Inputs are bytes (files are the CLI's job). What each function accepts:
 - :func:`unpack`: a ``.ota`` / ``.xz.ota``, a bare ``FW_OTA.bin.xz``.
 - :func:`check` and ``against=``: a flash dump, a ``partition.bin`` (one or both copies) or the vendor
   TOML; the FW entry (type 0) gives the slot sizes.
+- :func:`templates_from`: the headers of an original OTA (or of its saved 512-byte OTA header, a dump, a
+  FW_OTA.bin), so that ``pack(unpack(X).fw_ota, template=..., ota_header=...)`` gives back ``X`` byte for
+  byte, vendor data in the OTA header's tail (0x60-0x1FF) included.
 
-Size rules (spec §3.4/§3.5): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
+Size rules (OpenBL602 ``bl_sys_ota_cli.c``, bl_iot_sdk ``blsp_boot_decompress.c``): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
 that is not running (slot 1 unless the dump shows slot 1 active), so the payload must fit that slot; boot2
 unpacks an XZ payload into the other slot (slot 0), so the unpacked FW_OTA.bin must fit there. These are
 the vendor tool's "OTA XZ file len = ..., Partition len = 557056" check and OpenBeken's "Too large bin" /
@@ -19,11 +23,11 @@ BL602 firmware".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
-from .errors import FormatError, LimitError, MismatchError, NotFoundError, Problem
+from .errors import BuildError, FormatError, LimitError, MismatchError, NotFoundError, ObkImgError, Problem
 from .formats.bl602_bootheader import MAGIC as BFNP
 from .formats.bl602_bootheader import BootHeader, BootImage, foreign_error, fw_ota_bin, looks_like_bl602_code
 from .formats.bl602_ota import (
@@ -38,6 +42,7 @@ from .formats.bl602_ota import (
     xz_info,
 )
 from .formats.bl602_partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
+from .source import SourceLike, load
 
 __all__ = [
     "FirmwareInput",
@@ -48,12 +53,26 @@ __all__ = [
     "firmware_from",
     "table_from",
     "template_from",
+    "templates_from",
     "pack",
     "unpack",
     "check",
 ]
 
 FMT = "bl602-ota"
+
+
+def _data(src: SourceLike, what: str) -> bytes:
+    """The bytes of an input given as a path, bytes or a binary file object (``.gz`` undone)."""
+    try:
+        data = load(src).data
+    except ObkImgError:
+        raise
+    except (OSError, TypeError, ValueError, AttributeError) as e:
+        raise FormatError(f"cannot read {what}: {type(e).__name__}: {e}", fmt="input") from e
+    if not isinstance(data, bytes):  # a file object opened in text mode
+        raise FormatError(f"cannot read {what}: open it in binary mode ('rb')", fmt="input")
+    return data
 
 
 def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
@@ -80,9 +99,9 @@ class FirmwareInput:
     note: str = ""
 
 
-def firmware_from(data: bytes, *, template: BootHeader | None = None) -> FirmwareInput:
+def firmware_from(data: SourceLike, *, template: BootHeader | None = None) -> FirmwareInput:
     """``FW_OTA.bin`` (boot header + 0xFF to 4 KiB + image) for any accepted firmware input."""
-    data = bytes(data)
+    data = _data(data, "the firmware")
     if not data:
         raise FormatError("empty firmware input", fmt=FMT, offset=0)
     if data[:16] == OTA_MAGIC or data[:6] == XZ_MAGIC:
@@ -118,10 +137,17 @@ def firmware_from(data: bytes, *, template: BootHeader | None = None) -> Firmwar
     return FirmwareInput(fw_ota_bin(data, template=template), "bare", note)
 
 
-def template_from(data: bytes) -> BootHeader:
-    """A boot header to copy flash/clock config and boot_cfg from: the running FW header of a dump, or the
-    header at the start of a FW_OTA.bin / whole_img / bootinfo.bin."""
-    data = bytes(data)
+def template_from(data: SourceLike) -> BootHeader:
+    """A boot header to copy flash/clock config and boot_cfg from: the running FW header of a dump, the
+    header at the start of a FW_OTA.bin / whole_img / bootinfo.bin, or that of the FW_OTA.bin inside an
+    OTA file."""
+    data = _data(data, "the header template")
+    if data[:16] == OTA_MAGIC or data[:6] == XZ_MAGIC:
+        if data[:16] == OTA_MAGIC and len(data) == OTA_HEADER_SIZE:
+            raise FormatError(
+                "a 512-byte OTA header holds no boot header", fmt=FMT, offset=OTA_HEADER_SIZE, path="payload"
+            )
+        return unpack(data).boot.header
     if _is_dump(data):
         fw = firmware_from(data).fw_ota
         return BootHeader.parse(fw)
@@ -170,9 +196,27 @@ class TableSource:
         }
 
 
-def table_from(data: bytes) -> TableSource:
+def templates_from(data: SourceLike) -> tuple[BootHeader | None, OtaHeader | None]:
+    """The headers a re-pack copies from ``data``: ``(boot header, OTA header)``.
+
+    An OTA file gives both (the OTA header with its versions and tail, the boot header of the FW_OTA.bin
+    inside), a 512-byte OTA header (as ``ota unpack --header-out`` saves it) the OTA header alone, a dump
+    or FW_OTA.bin the boot header alone.
+    """
+    data = _data(data, "the header template")
+    if data[:16] == OTA_MAGIC:
+        hdr = OtaHeader.parse(data)
+        if len(data) == OTA_HEADER_SIZE:
+            return None, hdr
+        return template_from(data), hdr
+    return template_from(data), None
+
+
+def table_from(data: SourceLike | TableSource) -> TableSource:
     """The active partition table of a dump, a table file (one or two copies) or vendor TOML."""
-    data = bytes(data)
+    if isinstance(data, TableSource):
+        return data
+    data = _data(data, "the partition table")
     if data[:4] == PT_MAGIC:
         region = TableRegion.parse(data)
         t = region.table
@@ -359,14 +403,14 @@ def _sizes_check(
     )
 
 
-def check(ota: bytes, against: bytes | TableSource) -> OtaCheck:
+def check(ota: SourceLike, against: SourceLike | TableSource) -> OtaCheck:
     """Check an ``.xz.ota`` / ``.ota`` (or bare ``.xz``) against a dump / table / TOML.
 
     Truncated or corrupt OTA files raise (TruncatedError names the offset where the stream ends);
     a file that is fine but does not fit gives ``ok = False`` with the sizes.
     """
-    ota = bytes(ota)
-    ts = against if isinstance(against, TableSource) else table_from(against)
+    ota = _data(ota, "the OTA file")
+    ts = table_from(against)
     fw = ts.table.firmware
     limit = max(fw.size) or DEFAULT_LIMIT
     extra: list[Problem] = []
@@ -407,8 +451,6 @@ def check(ota: bytes, against: bytes | TableSource) -> OtaCheck:
 
 
 def _with_versions(res: OtaCheck, hdr: OtaHeader) -> OtaCheck:
-    from dataclasses import replace
-
     return replace(res, sw_version=hdr.sw_version, hw_version=hdr.hw_version)
 
 
@@ -429,43 +471,64 @@ class PackResult:
 
 
 def pack(
-    firmware: bytes,
+    firmware: SourceLike,
     *,
-    raw: bool = False,
-    hw_version: str = DEFAULT_HW_VERSION,
-    sw_version: str = DEFAULT_SW_VERSION,
-    unpacked_len: bool = False,
-    against: bytes | None = None,
+    raw: bool | None = None,
+    hw_version: str | None = None,
+    sw_version: str | None = None,
+    unpacked_len: bool | None = None,
+    against: SourceLike | TableSource | None = None,
     template: BootHeader | None = None,
+    ota_header: OtaHeader | None = None,
 ) -> PackResult:
     """Pack ``firmware`` into an OTA file, byte-identical to bflb-iot-tool for the same input.
 
     ``raw`` makes a ``.ota`` (payload = FW_OTA.bin) instead of ``.xz.ota``. ``unpacked_len`` writes
     OpenBeken's u32 length of FW_OTA.bin at offset 96. With ``against`` (dump / table / TOML) the size
-    check runs first and a payload that does not fit raises LimitError with the sizes.
+    check runs on the real payload and one that does not fit raises LimitError with the sizes.
+    ``ota_header`` (from :func:`templates_from`) is the original file's OTA header: its payload type,
+    versions, pad and tail (vendor data at 0x60-0x1FF) are kept, an unpacked_len in it is updated; the
+    other arguments, when given, override it.
     """
     ts = table_from(against) if against is not None else None
     fin = firmware_from(firmware, template=template)
     fw = fin.fw_ota
-    if ts is not None:
-        fwp = ts.table.firmware
-        if len(fw) > max(fwp.size):
-            early = _sizes_check("raw" if raw else "xz", len(fw), len(fw), ts, [])
-            raise LimitError(_limit_message(early), fmt=FMT)
+    base = ota_header
+    if raw is None:
+        raw = base is not None and base.compression == "raw"
+    if unpacked_len is None:
+        unpacked_len = base is not None and base.unpacked_len is not None
+    for name, value in (("hw_version", hw_version), ("sw_version", sw_version)):
+        if value is not None and not isinstance(value, str):
+            raise BuildError(f"{name} must be text, not {type(value).__name__}", fmt=FMT, path=name)
     payload = fw if raw else xz_compress(fw)
     hdr = OtaHeader.for_payload(
         payload,
         compression="raw" if raw else "xz",
-        hw_version=hw_version,
-        sw_version=sw_version,
+        hw_version=hw_version or (base.hw_version if base else DEFAULT_HW_VERSION),
+        sw_version=sw_version or (base.sw_version if base else DEFAULT_SW_VERSION),
         unpacked_len=len(fw) if unpacked_len else None,
     )
+    if base is not None:
+        hdr = _like(hdr, base, len(fw) if unpacked_len else None, hw_version, sw_version)
     res: OtaCheck | None = None
     if ts is not None:
         res = _with_versions(_sizes_check(hdr.compression, len(payload), len(fw), ts, []), hdr)
         if not res.ok:
             raise LimitError(_limit_message(res), fmt=FMT)
     return PackResult(hdr.build() + payload, fw, payload, hdr.compression, fin, res)
+
+
+def _like(
+    new: OtaHeader, base: OtaHeader, unpacked: int | None, hw: str | None, sw: str | None
+) -> OtaHeader:
+    """``new`` with what ``base`` carries beyond the payload: pad, raw version fields, the tail."""
+    tail = base.tail
+    if base.unpacked_len is not None or unpacked is not None:
+        tail = new.tail[:4] if unpacked is not None else b"\xff" * 4
+        tail += base.tail[4:]
+    raw_versions = base.raw_versions if hw is None and sw is None else None
+    return replace(new, pad=base.pad, tail=tail, raw_versions=raw_versions)
 
 
 def _limit_message(res: OtaCheck) -> str:
@@ -488,10 +551,11 @@ class Unpacked:
         return self.boot.image
 
 
-def unpack(data: bytes, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
+def unpack(data: SourceLike, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
     """Unpack an ``.xz.ota`` / ``.ota`` / bare ``FW_OTA.bin.xz`` to FW_OTA.bin (decompression bounded by
-    ``limit``, by default 16 MB). Truncated or corrupt input raises."""
-    data = bytes(data)
+    ``limit``, by default 16 MB). Truncated or corrupt input raises. ``header`` keeps the OTA header
+    whole (versions, vendor data in its tail) for :func:`pack` to reproduce the file."""
+    data = _data(data, "the OTA file")
     if data[:16] == OTA_MAGIC:
         img = OtaImage.parse(data, strict=True, limit=limit)
         assert img.firmware is not None and img.inner is not None

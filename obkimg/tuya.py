@@ -1,6 +1,6 @@
 """Tuya keys out of a backup: Wi-Fi credentials, cloud keys and the pin map from the KV storage.
 
-The workflow on top of :mod:`obkimg.formats.tuya_kv` (spec ``tuya_obk_config.md`` A8, A9, A12):
+The workflow on top of :mod:`obkimg.formats.tuya_kv` (bk7231tools ``kvstorage.py``, BK7231GUIFlashTool ``TuyaConfig.cs``):
 locate the storage in a dump, region read or bare storage (any offset, gzip inputs via
 :func:`obkimg.source.load`), read it, decode every value (JSON, Tuya pseudo-JSON UPK, text, bytes)
 and derive the convenience fields a user wants: SSID / password (base64 when ``wfb64`` is 1),

@@ -7,6 +7,7 @@ does not load construct, cryptography or lzma.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -84,6 +85,7 @@ def cli(traceback: bool, quiet: bool, verbose: int) -> None:
 
     Start with `obkimg info FILE`: it tells what any supported file is.
     """
+    STATE.reset()
     STATE.traceback = traceback
     STATE.quiet = quiet
     STATE.verbose = verbose
@@ -101,10 +103,60 @@ def _fail(code: int, message: str, exc: BaseException | None = None) -> None:
     sys.exit(code)
 
 
+def _json_wanted(argv: list[str] | None) -> bool:
+    """``--json`` was asked for, even when click stopped before reading it (a usage error)."""
+    if STATE.json:
+        return True
+    for arg in sys.argv[1:] if argv is None else argv:
+        if arg == "--":
+            break
+        if arg == "--json":
+            return True
+    return False
+
+
+def _error_doc(argv: list[str] | None, error: dict[str, Any]) -> None:
+    """The one ``obkimg.error/1`` document of a failed ``--json`` run (none if a document is already out)."""
+    if not _json_wanted(argv) or STATE.emitted:
+        return
+    keys = ("type", "code", "message", "format", "field", "offset", "hint", "path")
+    doc = {k: error.get(k) for k in keys}
+    with contextlib.suppress(OSError, ValueError):  # stdout itself may be what failed
+        click.echo(json.dumps({"schema": "obkimg.error/1", "error": doc}, indent=2))
+    STATE.emitted = True
+
+
+def _click_error(e: click.ClickException) -> dict[str, Any]:
+    param = getattr(e, "param", None)
+    name = getattr(param, "name", None) or getattr(e, "param_hint", None)
+    ctx = getattr(e, "ctx", None)
+    hint = f"see '{ctx.command_path} --help'" if ctx is not None else None
+    return {
+        "type": type(e).__name__,
+        "code": "usage" if e.exit_code == 2 else "error",
+        "message": e.format_message(),
+        "field": name if isinstance(name, str) else None,
+        "path": name if isinstance(name, str) else None,
+        "hint": hint,
+    }
+
+
+def _obk_error(e: Exception) -> dict[str, Any]:
+    from ._common import cli_words
+
+    doc: dict[str, Any] = e.to_dict()  # type: ignore[attr-defined]
+    doc["message"] = cli_words(doc["message"])
+    if doc.get("hint"):
+        doc["hint"] = cli_words(doc["hint"])
+    return doc
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     from ..errors import ObkImgError
+    from ._common import cli_words
 
+    STATE.reset()
     if argv is None and "--traceback" in sys.argv[1:]:
         STATE.traceback = True
     try:
@@ -112,21 +164,25 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except click.exceptions.Abort as e:
+        _error_doc(argv, {"type": "Aborted", "code": "interrupted", "message": "aborted"})
         _fail(130, "Aborted.", e)
     except click.ClickException as e:
+        _error_doc(argv, _click_error(e))
         e.show()
         sys.exit(e.exit_code)
     except ObkImgError as e:
-        if STATE.json:
-            from ..secrets import redact
+        from ..secrets import redact
 
-            click.echo(json.dumps({"schema": "obkimg.error/1", "error": redact(e.to_dict())}, indent=2))
-        _fail(1, f"error: {e}", e)
+        _error_doc(argv, redact(_obk_error(e)))
+        _fail(1, f"error: {cli_words(str(e))}", e)
     except KeyboardInterrupt as e:
+        _error_doc(argv, {"type": "Interrupted", "code": "interrupted", "message": "interrupted"})
         _fail(130, "Interrupted.", e)
     except BrokenPipeError:
         sys.exit(1)
     except Exception as e:  # noqa: BLE001 - the one place where anything unexpected is caught
-        _fail(3, f"internal error: {type(e).__name__}: {e} (this is a bug in obkimg; rerun with --traceback "
-                 "and report it)", e)
+        text = f"internal error: {type(e).__name__}: {e}"
+        _error_doc(argv, {"type": "InternalError", "code": "internal", "message": text,
+                          "hint": "this is a bug in obkimg; rerun with --traceback and report it"})
+        _fail(3, f"{text} (this is a bug in obkimg; rerun with --traceback and report it)", e)
     sys.exit(rv if isinstance(rv, int) else 0)

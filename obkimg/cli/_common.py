@@ -40,14 +40,54 @@ class _State:
     quiet: bool = False
     verbose: int = 0
     json: bool = False
+    #: a document (or binary data) is already on stdout: an error must not add a second one
+    emitted: bool = False
+    #: ``-o -``: stdout carries a binary; text goes to stderr
+    binary_stdout: bool = False
+
+    def reset(self) -> None:
+        """Back to the defaults (one CLI run in a process that may run several)."""
+        self.traceback = self.quiet = self.json = self.emitted = self.binary_stdout = False
+        self.verbose = 0
 
 
 STATE = _State()
+
+#: API words in library messages -> the CLI's words for the same thing
+_CLI_WORDS = (
+    ("allow_mismatch=True", "--allow-mismatch"),
+    ("force=True", "--force"),
+    ("trim=True", "--trim"),
+    ("chip=...", "--chip CHIP"),
+    ("target=...", "--for DUMP"),
+)
+
+
+def cli_words(text: str) -> str:
+    """A library message in the CLI's words (``force=True`` -> ``--force``)."""
+    for api, flag in _CLI_WORDS:
+        text = text.replace(api, flag)
+    return text
+
+
+def _both_json_and_stdout() -> None:
+    if STATE.json and STATE.binary_stdout:
+        raise click.UsageError("--json cannot be combined with an output on stdout (-o -, --svg -): stdout "
+                               "carries that output alone; write it to a file instead")
 
 
 def _mark_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
     if value:
         STATE.json = True
+        _both_json_and_stdout()
+    return value
+
+
+def mark_stdout_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Option callback of every output path: ``-`` means stdout carries that output alone."""
+    if value == "-":
+        STATE.binary_stdout = True
+        _both_json_and_stdout()
     return value
 
 
@@ -61,7 +101,7 @@ def output_option(required: bool = True, help: str = "Output file ('-' for stdou
         f = click.option("--force", "-f", is_flag=True,
                          help="Overwrite an existing output (and allow binary output on a terminal).")(f)
         return click.option("-o", "--output", "output", required=required, type=click.Path(dir_okay=False,
-                            allow_dash=True), help=help)(f)
+                            allow_dash=True), callback=mark_stdout_output, help=help)(f)
     return deco
 
 
@@ -90,6 +130,7 @@ def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: t
         out = sys.stdout.buffer
         if out.isatty() and not force and isinstance(data, bytes):
             raise click.UsageError("refusing to write binary data to a terminal; redirect it or use --force")
+        STATE.emitted = True
         out.write(payload)
         out.flush()
         return
@@ -103,7 +144,14 @@ def emit_json(doc: Any) -> None:
     """Exactly one JSON document on stdout."""
     from ..model import jsonable
 
-    click.echo(json.dumps(jsonable(doc), indent=2, ensure_ascii=False))
+    text = json.dumps(jsonable(doc), indent=2, ensure_ascii=False)
+    STATE.emitted = True
+    click.echo(text)
+
+
+def say(message: str) -> None:
+    """A result line: stdout, or stderr when stdout carries a binary (``-o -``)."""
+    click.echo(message, err=STATE.binary_stdout)
 
 
 def note(message: str) -> None:

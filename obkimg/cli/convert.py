@@ -31,15 +31,18 @@ def qio2ua(file: str, output: str, force: bool, trim: bool) -> None:
               type=click.Path(dir_okay=False, allow_dash=False, exists=True),
               help="QIO image, flash dump or CRC-framed bootloader of the same chip and code key.")
 @output_option(help="Where to write the QIO image ('-' for stdout).")
-def ua2qio(file: str, boot: str, output: str, force: bool) -> None:
+@click.option("--allow-mismatch", is_flag=True,
+              help="Combine a bootloader and an app of different chips or code keys anyway.")
+def ua2qio(file: str, boot: str, output: str, force: bool, allow_mismatch: bool) -> None:
     """A QIO image from the UA image FILE and the bootloader region of --bootloader-from.
 
-    A bootloader of another chip (T vs N) or code key is refused; --force combines them anyway
-    (and also overwrites an existing output).
+    A bootloader of another chip (T vs N) or code key is refused; --allow-mismatch combines them anyway.
+    --force only allows overwriting an existing output.
     """
     from ..convert import ua_to_qio
 
-    write_output(output, ua_to_qio(read_input(file), boot, force=force), force=force, inputs=(file, boot))
+    qio = ua_to_qio(read_input(file), boot, allow_mismatch=allow_mismatch)
+    write_output(output, qio, force=force, inputs=(file, boot))
 
 
 @convert.command("bin2hex")

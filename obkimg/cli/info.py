@@ -7,7 +7,16 @@ from typing import Any
 
 import click
 
-from ._common import emit_json, fmt_size, input_argument, json_option, read_input, write_output
+from ._common import (
+    STATE,
+    emit_json,
+    fmt_size,
+    input_argument,
+    json_option,
+    mark_stdout_output,
+    read_input,
+    write_output,
+)
 from ._secrets import policed, secrets_option
 
 
@@ -98,8 +107,9 @@ def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: s
 @input_argument()
 @_kind_option
 @secrets_option(shown_by_default=False)
-@click.option("--svg", "svg_path", type=click.Path(dir_okay=False),
-              help="Also write the flash map as an SVG.")
+@click.option("--svg", "svg_path", type=click.Path(dir_okay=False, allow_dash=True),
+              callback=mark_stdout_output,
+              help="Also write the flash map as an SVG ('-': the SVG alone on stdout).")
 @click.option("--html", "html_path", type=click.Path(dir_okay=False),
               help="Also write an HTML report: the flash map and the tables.")
 @click.option("--force", is_flag=True, help="Overwrite an existing --svg / --html file.")
@@ -116,6 +126,8 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     regions = refine_regions(img.regions(), configs)
     if svg_path or html_path:
         _write_pictures(img, regions, configs, file, svg_path, html_path, show_secrets, force)
+        if STATE.binary_stdout:  # stdout carries the SVG alone
+            return
     doc = img.to_dict(show_secrets=show_secrets)
     doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]
     doc["configs"] = configs.summary(show_secrets=show_secrets)

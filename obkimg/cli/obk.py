@@ -6,7 +6,16 @@ from typing import Any
 
 import click
 
-from ._common import emit_json, input_argument, json_option, note, output_option, read_input, write_output
+from ._common import (
+    emit_json,
+    input_argument,
+    json_option,
+    note,
+    output_option,
+    read_input,
+    say,
+    write_output,
+)
 from ._secrets import SECRET_MODE, policed, secrets_option
 
 
@@ -200,6 +209,8 @@ def new(
 ) -> None:
     """A new OpenBeken config from a Tuya backup: Wi-Fi, names, pins and TuyaMCU baud.
 
+    With `-o -` the config alone goes to stdout and the summary to stderr (`--json` needs -o FILE).
+
     Only certain pin mappings are applied; uncertain ones are listed with a suggested role (apply them
     with `obkimg obk-config set CFG pin.N=Role:channel`), unknown UPK keys are listed.
     """
@@ -209,30 +220,30 @@ def new(
         raise click.UsageError("give -o FILE for the config and/or --json for the mapping")
     res = new_from_tuya(read_input(from_tuya), chip=chip, name=name)
     doc = policed(res.to_dict(show_secrets=show_secrets), show_secrets)
+    if output is not None:  # first: a refused output leaves stdout to the error document
+        write_output(output, res.config.build(), force=force, inputs=(from_tuya,), mode=SECRET_MODE)
     if as_json:
         emit_json(doc)
     else:
-        click.echo(
+        say(
             f"{res.chip}: OpenBeken config v{res.config.version}, CRC {res.config.stored_crc:#04x} "
             f"({res.config.crc_variant} char)"
         )
-        click.echo(f"wifi:      ssid {doc['wifi']['ssid']!r} password {doc['wifi']['password']!r}")
-        click.echo(f"names:     {doc['names']['short_name']!r} / {doc['names']['long_name']!r}")
+        say(f"wifi:      ssid {doc['wifi']['ssid']!r} password {doc['wifi']['password']!r}")
+        say(f"names:     {doc['names']['short_name']!r} / {doc['names']['long_name']!r}")
         for p in doc["pins"]:
             lvl = "" if p["level"] is None else f" ({p['level_key']}={p['level']})"
-            click.echo(
+            say(
                 f"pin P{p['gpio']:<3}   {p['role_name']:<24} channel {p['channel']:<3} <- {p['key']}{lvl}"
             )
         for p in doc["uncertain"]:
             sug = f"; suggestion: {p['suggestion']}" if p["suggestion"] else ""
-            click.echo(f"UNCERTAIN {p['key']} (GPIO {p['gpio']}): {p['reason']}{sug}")
+            say(f"UNCERTAIN {p['key']} (GPIO {p['gpio']}): {p['reason']}{sug}")
         for c in doc["conflicts"]:
-            click.echo(f"CONFLICT  {c['key']}: GPIO {c['gpio']} already used by {c['taken_by']}")
+            say(f"CONFLICT  {c['key']}: GPIO {c['gpio']} already used by {c['taken_by']}")
         if doc["unknown"]:
-            click.echo(f"unknown keys (not mapped): {', '.join(doc['unknown'])}")
+            say(f"unknown keys (not mapped): {', '.join(doc['unknown'])}")
         if doc["startup_command"]:
-            click.echo(f"startup:   {doc['startup_command']!r}")
+            say(f"startup:   {doc['startup_command']!r}")
         for n in doc["notes"]:
-            click.echo(f"note: {n}")
-    if output is not None:
-        write_output(output, res.config.build(), force=force, inputs=(from_tuya,), mode=SECRET_MODE)
+            say(f"note: {n}")

@@ -36,13 +36,18 @@ def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | N
 @click.option("--encryption", type=click.Choice(["aes256", "none"]), default="aes256", show_default=True)
 @click.option("--key", default=None, help=_KEY_HELP)
 @click.option("--iv", default=None, help=_IV_HELP)
-@click.option("--timestamp", type=INT, default=None, help="Header timestamp (default: now).")
+@click.option("--timestamp", type=INT, default=None,
+              help="Header timestamp, seconds since 1970 (default: $SOURCE_DATE_EPOCH, else now).")
 @click.option("--style", type=click.Choice(["rtota", "ltchiptool"]), default="rtota", show_default=True,
               help="rtota always PKCS#7-pads (RT-Thread tool, Tuya/OBK builds); ltchiptool pads only with "
                    "AES.")
 def pack_cmd(app: str, output: str, force: bool, version: str, name: str, compression: str, encryption: str,
              key: str | None, iv: str | None, timestamp: int | None, style: str) -> None:
-    """Pack the plain app APP into an RBL OTA file, as rt_ota_packaging_tool_cli / ltchiptool do."""
+    """Pack the plain app APP into an RBL OTA file, as rt_ota_packaging_tool_cli / ltchiptool do.
+
+    The output depends only on the inputs and the timestamp: give --timestamp or set SOURCE_DATE_EPOCH
+    for reproducible files.
+    """
     from ..formats import bk7231_rbl as m
     from ..source import read_bytes
 

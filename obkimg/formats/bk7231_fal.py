@@ -1,4 +1,4 @@
-"""BK7231 FAL partition table: the "01PE" entries at the end of the bootloader image (spec bk7231 §5.4).
+"""BK7231 FAL partition table: the "01PE" entries at the end of the bootloader image.
 
 Purpose: parse and build the RT-Thread FAL (Flash Abstraction Layer) partition table that Beken
 bootloaders carry in plaintext in their last 0xC0 bytes, and find it inside a (CRC-stripped)
@@ -7,8 +7,8 @@ partitions are CRC-framed and addressed logically (physical = logical × 34 / 32
 
 Source: RT-Thread FAL ``struct fal_partition`` (``magic_word`` 0x45503130, ``name[FAL_DEV_NAME_MAX]``,
 ``flash_name[FAL_DEV_NAME_MAX]``, ``offset``, ``len``, ``reserved``) as used by the Beken bootloader;
-libretiny-eu/libretiny bootloader-dump test program; verified on the Tuya SDK bootloaders and
-2 MiB dumps in ``shared/fixtures``.
+libretiny-eu/libretiny bootloader-dump test program; checked against the Tuya SDK bootloaders
+(tuya-iotos-embeded-sdk-wifi-ble-bk7231n/t) and 2 MiB dumps.
 
 Entry layout (64 bytes, little endian)::
 

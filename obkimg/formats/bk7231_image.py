@@ -1,8 +1,7 @@
 """BK7231 images and flash dumps: QIO, UA, 2 MiB (and other size) dumps, bootloaders, bare apps.
 
 Purpose: identify, map, check, take apart and rebuild byte-exactly the code images of Beken BK7231
-chips (T, N, M, BL2028N, Q, U, BK7252) as Tuya, OpenBeken and flashers produce them (spec bk7231
-§1-§7):
+chips (T, N, M, BL2028N, Q, U, BK7252) as Tuya, OpenBeken and flashers produce them:
 
 - ``bk7231-qio``: full QIO image written from 0 (bootloader region 0x0-0x11000 incl. its RBL trailer
   at 0x10F9A, CRC-framed app from 0x11000, 0xFF fill, app RBL trailer at the end of the app partition);
@@ -13,12 +12,12 @@ chips (T, N, M, BL2028N, Q, U, BK7252) as Tuya, OpenBeken and flashers produce t
 - ``bk7231-bootloader``: a bootloader file: plain, encrypted (``_enc``) or CRC-framed;
 - ``bk7231-app``: a bare app binary: plain ARM (linked at 0x10000) or encrypted (``_enc``).
 
-Sources: spec ``bk7231.md`` (§2 CRC16 framing, §3 cipher and encrypt v0.3.1 model, §3.5 bootloader
-encryption exceptions, §4.3 in-flash RBL trailer, §5 QIO/UA layout, §6 2 MiB layouts, §7 detection);
-Tuya SDK ``build.sh`` + ``beken_packager`` outputs; openshwprojects/BK7231GUIFlashTool
+Sources: tuya/tuya-iotos-embeded-sdk-wifi-ble-bk7231n ``build.sh`` + ``beken_packager`` outputs (CRC16
+framing, in-flash RBL trailer, QIO/UA layout); libretiny-eu/ltchiptool ``soc/bk72xx`` (code cipher,
+``binary.py``); openshwprojects/BK7231GUIFlashTool
 ``BK7231Flasher.cs`` (UA = QIO minus the first 0x11000 bytes); bk7231tools ``analysis/kvstorage.py``
-(Tuya KV located by AES-ECB("qwertyuiopasdfgh", 16 x 0xFF)); verified on the OpenBeken 1.18.300 QIO
-files and 2 MiB Tuya dumps in ``shared/fixtures/real``.
+(Tuya KV located by AES-ECB("qwertyuiopasdfgh", 16 x 0xFF)); checked against public OpenBeken
+1.18.300 QIO releases (openshwprojects/OpenBK7231T_App) and 2 MiB Tuya dumps.
 
 QIO layout (physical offsets, BK7231N)::
 
@@ -1462,15 +1461,14 @@ FORMAT = FormatInfo(
                 "and bare apps; bootloader/app CRC framing, RBL trailers, FAL table, key class, layout, "
                 "download partition, RF TLV (MAC), OpenBeken config and Tuya KV locations.",
     references=(
-        "spec bk7231.md §1-§7",
         "tuya/tuya-iotos-embeded-sdk-wifi-ble-bk7231n platforms/bk7231n/bk7231n_os/build.sh",
         "openshwprojects/BK7231GUIFlashTool BK7231Flasher/Flashers/BK7231Flasher.cs",
         "tuya-cloudcutter/bk7231tools bk7231tools/serial/base/enums.py (bootloader fingerprints)",
         "tuya-cloudcutter/bk7231tools bk7231tools/analysis/kvstorage.py (Tuya KV locator)",
     ),
     limitations=(
-        "BK7231Q/U/BK7252 only from fingerprints and the OpenBeken QIO layout (spec Q9)",
-        "beken_packager UA content unverified (spec Q1): both 'framed app only' and 'QIO[0x11000:]' accepted",
+        "BK7231Q/U/BK7252 only from fingerprints and the OpenBeken QIO layout",
+        "beken_packager UA content unverified: both 'framed app only' and 'QIO[0x11000:]' accepted",
         "apps with an unknown code key are mapped but not decrypted",
         "FNV-1a hashes of the RBL trailers are checked by verify() only",
     ),

@@ -1,4 +1,4 @@
-"""BK7231 flash layouts and chip identification from bootloader/app evidence (spec bk7231 §5-§7).
+"""BK7231 flash layouts and chip identification from bootloader/app evidence.
 
 Purpose: the facts :mod:`obkimg.formats.bk7231_image` needs to name what a QIO image or a flash dump
 is and where its parts live: the flash layouts of the BK7231 families (physical offsets, i.e. with
@@ -6,8 +6,8 @@ the 32+2-byte CRC framing of the code area counted), the bootloader fingerprint 
 "BK7231\\0\\0" marker of N-family bootloaders, the bootloader version string and the key class of an
 encrypted code area (which of the known Beken code keys turns its first words into an ARM vector).
 
-Sources: spec ``bk7231.md`` §5.2 (QIO layout), §5.4 (FAL contents), §6 (2 MiB layouts), §7 (detection
-order); bootloader fingerprints: tuya-cloudcutter/bk7231tools, ``bk7231tools/serial/base/enums.py``
+Sources: the Tuya SDK bootloaders and ``beken_packager`` (QIO layout, FAL contents, 2 MiB layouts);
+bootloader fingerprints: tuya-cloudcutter/bk7231tools, ``bk7231tools/serial/base/enums.py``
 (CRC-32 of the first 256 physical bytes, 257 for BK7231N); partition addresses:
 openshwprojects/OpenBK7231T_App ``src/hal/hal_ota.h``, ``src/hal/bk7231/hal_flashConfig_bk7231.c``,
 ``src/littlefs/our_lfs.h``; RF TLV: openshwprojects/BK7231GUIFlashTool ``Utils/RFPartitionUtil.cs``.

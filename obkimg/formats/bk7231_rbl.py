@@ -1,7 +1,7 @@
 """BK7231 RBL containers: the 96-byte RBL header, RBL OTA files (``*.rbl``) and in-flash trailers.
 
 Purpose: parse, verify, unpack and build byte-exactly the "RBL" containers of the RT-Thread OTA
-scheme used by Beken/Tuya/OpenBeken builds (spec ``bk7231.md`` §4):
+scheme used by Beken/Tuya/OpenBeken builds:
 
 - the **header** (96 bytes, little endian), :class:`RblHeader`;
 - the **OTA file** written by ``rt_ota_packaging_tool_cli`` / ltchiptool ``ota_package`` (header +
@@ -13,8 +13,8 @@ scheme used by Beken/Tuya/OpenBeken builds (spec ``bk7231.md`` §4):
 
 Sources: RT-Thread ``rt_ota_packaging_tool_cli`` (Tuya SDK ``package_tool/linux``), ltchiptool
 ``soc/bk72xx/util/rbl.py`` and ``binary.py`` (``ota_package``/``package``), bk7231tools
-``analysis/rbl.py``; behaviour verified on the vectors in ``shared/fixtures/bk7231`` and on the
-OpenBeken/ESPHome UG files in ``shared/fixtures/real``.
+``analysis/rbl.py``; behaviour checked against files the vendor tools write and the public OpenBeken
+and ESPHome-Kickstart UG releases (tuya-cloudcutter ``custom-firmware``).
 
 Header layout (spec §4.1)::
 
@@ -84,6 +84,7 @@ __all__ = [
     "ENCRYPTIONS",
     "RblHeader",
     "RblFile",
+    "default_timestamp",
     "RblPartition",
     "RblImage",
     "pack",
@@ -408,6 +409,24 @@ def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str 
     return chip, text
 
 
+def default_timestamp() -> int:
+    """The header timestamp of a new RBL: ``SOURCE_DATE_EPOCH`` when set (reproducible builds,
+    https://reproducible-builds.org/specs/source-date-epoch/), else the current time."""
+    import os
+    import time
+
+    env = os.environ.get("SOURCE_DATE_EPOCH")
+    if env is None or env == "":
+        return int(time.time())
+    text = env.strip()
+    if not (text.isascii() and text.isdigit()):
+        raise BuildError(f"SOURCE_DATE_EPOCH={env!r} is not a number of seconds", fmt=FMT, path="timestamp")
+    value = int(text)
+    if value > 0xFFFFFFFF:
+        raise BuildError(f"SOURCE_DATE_EPOCH={value} does not fit in 32 bits", fmt=FMT, path="timestamp")
+    return value
+
+
 def pkcs7_pad(data: bytes, block: int = 16) -> bytes:
     n = block - len(data) % block
     return data + bytes([n]) * n
@@ -605,7 +624,8 @@ class RblFile:
 
         ``style="rtota"`` (RT-Thread ``rt_ota_packaging_tool_cli``, used by Tuya/OBK builds) always
         PKCS#7-pads the payload; ``style="ltchiptool"`` (``ota_package``) pads only with AES. gzip is
-        one level-9 member with mtime 0 (:func:`gzip_member`). ``timestamp`` defaults to now.
+        one level-9 member with mtime 0 (:func:`gzip_member`). ``timestamp`` defaults to the
+        ``SOURCE_DATE_EPOCH`` environment variable (reproducible builds), else to now.
         """
         if style not in ("rtota", "ltchiptool"):
             raise BuildError(f"unknown style {style!r} (rtota or ltchiptool)", fmt=FMT)
@@ -630,9 +650,7 @@ class RblFile:
             raise BuildError(f"{encryption} encryption cannot be built (only aes256 and none)", fmt=FMT,
                              path="algo")
         if timestamp is None:
-            import time
-
-            timestamp = int(time.time())
+            timestamp = default_timestamp()
         if not 0 <= timestamp <= 0xFFFFFFFF:
             raise BuildError(f"timestamp {timestamp} does not fit in 32 bits", fmt=FMT, path="timestamp")
         hdr = RblHeader.for_payload(body, name=name, version=version, app=plain, algo=algo,
@@ -922,13 +940,12 @@ FORMAT = FormatInfo(
     description="RT-Thread OTA package: 96-byte RBL header (CRC-32, FNV-1a, sizes) + gzip / AES-256-CBC "
                 "payload; also a CRC-framed code partition with the RBL trailer in its last 102 bytes.",
     references=(
-        "shared/specs/bk7231.md §4.1-4.3",
         "RT-Thread rt_ota_packaging_tool_cli (Tuya BK7231N SDK package_tool/linux)",
         "libretiny-eu/ltchiptool ltchiptool/soc/bk72xx/util/rbl.py, binary.py",
         "tuya-cloudcutter/bk7231tools bk7231tools/analysis/rbl.py",
     ),
     limitations=(
-        "QuickLZ / FastLZ payloads are recognised but not decoded (no sample, spec Q8)",
+        "QuickLZ / FastLZ payloads are recognised but not decoded (no sample)",
         "XOR-encrypted payloads are recognised but not decrypted",
         "vendor garbage after NULs in name/version is kept only through the parsed bytes",
         "the chip is named only when the app says so in a build string (OpenBeken: file name only)",

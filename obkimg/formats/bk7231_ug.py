@@ -1,10 +1,10 @@
 """Tuya UG wrapper (``*_UG_*.bin``, cloudcutter ``*.ug.bin``): a 32-byte header around an RBL OTA file.
 
 Purpose: parse, verify, unwrap and wrap the file Tuya's ``package <rbl> <out> <version>`` tool
-writes (spec ``bk7231.md`` §4.5); the inner file is an RBL OTA file (:mod:`.bk7231_rbl`).
+writes; the inner file is an RBL OTA file (:mod:`.bk7231_rbl`).
 
 Sources: Tuya BK7231N SDK ``platforms/bk7231n/bk7231n_os/tools/generate/package_tool/linux/package``
-(behaviour reproduced on fixture ``tuya_package_UG_rtota_gzip_aes.bin``), ltchiptool
+(its output reproduced byte for byte), ltchiptool
 ``soc/bk72xx/binary.py`` (writes the same layout), tuya-cloudcutter ``custom-firmware/*.ug.bin``.
 
 Layout (all integers **big endian**)::
@@ -301,7 +301,6 @@ FORMAT = FormatInfo(
     family="bk7231",
     description="32-byte big-endian header (55AA55AA, version, length, byte sums, AA55AA55) + RBL OTA file.",
     references=(
-        "shared/specs/bk7231.md §4.5",
         "tuya/tuya-iotos-embeded-sdk-wifi-ble-bk7231n platforms/bk7231n/bk7231n_os/tools/generate/"
         "package_tool/linux/package",
         "libretiny-eu/ltchiptool ltchiptool/soc/bk72xx/binary.py",

@@ -11,7 +11,7 @@ Sources: PyPI bflb-iot-tool 1.10 ``libs/bl602/bootheader_cfg_keys.py`` (offsets 
 ``libs/bl602/img_create_do.py`` (hash, header CRC, image padding); pine64/bl_iot_sdk
 ``customer_app/bl602_boot2/bl602_boot2/blsp_bootinfo.h`` / ``blsp_boot_parser.c`` (what boot2
 checks, the 0xDEADBEEF "ignored" placeholders) and ``blsp_media_boot.c`` (FW code at +0x1000);
-spacemeowx2/blflash ``bootheader.rs``. Spec: ``specs/bl602.md`` §1.
+spacemeowx2/blflash ``bootheader.rs``.
 
 Offsets (little-endian)::
 
@@ -1355,7 +1355,6 @@ FORMAT = FormatInfo(
         "PyPI bflb-iot-tool 1.10: libs/bl602/bootheader_cfg_keys.py, libs/bl602/img_create_do.py",
         "pine64/bl_iot_sdk: customer_app/bl602_boot2/bl602_boot2/blsp_boot_parser.c, blsp_media_boot.c",
         "spacemeowx2/blflash: blflash/src/image/bootheader.rs",
-        "specs/bl602.md section 1",
     ),
     limitations=(
         "signatures are reported, not verified; encrypted code is not decrypted",

@@ -7,8 +7,7 @@ byte-identical to ``dtc -I dts -O dtb``. In a dump it sits at the factory addres
 
 Sources: devicetree.org "Devicetree Specification" v0.4 §5 (FDT format); dtc ``flattree.c`` (block
 order, string table reuse); PyPI bflb-iot-tool 1.10 ``chips/bl602/device_tree/*.dts``;
-openshwprojects/OpenBL602 ``hal_board.c`` (which properties the SDK reads). Spec: ``specs/bl602.md``
-§4.2.
+openshwprojects/OpenBL602 ``hal_board.c`` (which properties the SDK reads).
 
 FDT layout (big-endian)::
 
@@ -479,7 +478,6 @@ FORMAT = FormatInfo(
     references=(
         "devicetree.org Devicetree Specification v0.4, section 5",
         "PyPI bflb-iot-tool 1.10: chips/bl602/device_tree/bl_factory_params_IoTKitA_40M.dts",
-        "specs/bl602.md section 4.2",
     ),
     limitations=("the DTS source is not compiled", "only FDT versions 16/17"),
     aliases=("bl602-factory", "bl602-ro-params"),

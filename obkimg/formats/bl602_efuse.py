@@ -8,7 +8,7 @@ recognised but not decrypted.
 
 Sources: PyPI bflb-iot-tool 1.10 ``libs/bl602/efuse_cfg_keys.py`` (word map, bit positions),
 ``libs/bflb_efuse_boothd_create.py``; openshwprojects/OpenBL602 ``bl602_ef_ctrl.c``
-(``EF_Ctrl_Read_MAC_Address``: zero-bit count check, byte order). Spec: ``specs/bl602.md`` §4.3.
+(``EF_Ctrl_Read_MAC_Address``: zero-bit count check, byte order).
 
 Layout (u32 little-endian words)::
 
@@ -347,7 +347,6 @@ FORMAT = FormatInfo(
     references=(
         "PyPI bflb-iot-tool 1.10: libs/bl602/efuse_cfg_keys.py",
         "openshwprojects/OpenBL602: bl602_ef_ctrl.c (EF_Ctrl_Read_MAC_Address)",
-        "specs/bl602.md section 4.3",
     ),
     limitations=("detected by size only (128 bytes): weak", "security_save files are not decrypted"),
     aliases=("bl602-efusedata",),

@@ -9,8 +9,7 @@ factory (the DTB with MAC and RF parameters). ``bflb-iot-tool --build`` writes
 
 Sources: PyPI bflb-iot-tool 1.10 ``core/bflb_iot_tool.py`` (``bl_write_flash_img``, the whole
 image); pine64/bl_iot_sdk ``customer_app/bl602_boot2/bl602_boot2/blsp_boot_decompress.c``,
-``blsp_media_boot.c``; openshwprojects/OpenBL602 ``hal_boot2.c``. Spec: ``specs/bl602.md`` §2.3,
-§4.1, §5.1.
+``blsp_media_boot.c``; openshwprojects/OpenBL602 ``hal_boot2.c``.
 
 Map of a 2 MB OpenBL602 device (the table decides; these are the usual values)::
 
@@ -670,7 +669,6 @@ FORMAT = FormatInfo(
     references=(
         "PyPI bflb-iot-tool 1.10: core/bflb_iot_tool.py",
         "pine64/bl_iot_sdk: customer_app/bl602_boot2/bl602_boot2/blsp_boot_decompress.c",
-        "specs/bl602.md sections 2.3, 4.1, 5.1",
     ),
     limitations=(
         "PSM/KEY/DATA contents are located, not decoded here",

@@ -11,7 +11,7 @@ Sources: PyPI bflb-iot-tool 1.10 ``core/bflb_iot_tool.py`` (``bl60x_mfg_ota_head
 ``bl60x_mfg_ota_xz_gen``), ``chips/bl602/conf/ota.toml``; openshwprojects/OpenBL602
 ``components/sys/blota/bl_sys_ota_cli.c``; openshwprojects/OpenBK7231T_App
 ``src/hal/bl602/hal_ota_bl602.c`` (``unpacked_len``); pine64/bl_iot_sdk
-``blsp_boot_decompress.c``. Spec: ``specs/bl602.md`` §3.
+``blsp_boot_decompress.c``.
 
 Header (512 bytes)::
 
@@ -19,7 +19,9 @@ Header (512 bytes)::
     0x10  4 "XZ  " or "RAW "        0x30 16 version_software (NUL padded)
     0x14  4 payload length          0x40 32 SHA-256 of the payload
     0x18  8 01 02 03 04 05 06 07 08 0x60 416 0xFF, except: u32 unpacked_len (OpenBeken) or
-                                            SHA-256 of the signing public key (bflb-iot-tool --pk)
+                                            SHA-256 of the signing public key (bflb-iot-tool --pk);
+                                            vendor builds may put their own data after them (kept
+                                            byte for byte, reported as vendor_data)
 
 XZ parameters that reproduce the vendor files byte for byte: ``check=CRC32``, one LZMA2 filter with
 ``dict_size=32768``, everything else preset 6 (liblzma 5.4; other encoder versions may differ).
@@ -194,26 +196,38 @@ class OtaHeader:
 
     @property
     def unpacked_len(self) -> int | None:
-        """OpenBeken's u32 at 96 (len of FW_OTA.bin), when present."""
-        if self.tail[:4] != b"\xff" * 4 and not self.tail[4:].strip(b"\xff"):
+        """OpenBeken's u32 at 96 (len of FW_OTA.bin), when present (not the start of a public-key hash)."""
+        if self.tail[:4] != b"\xff" * 4 and not self.tail[4:32].strip(b"\xff"):
             return int(struct.unpack_from("<I", self.tail)[0])
         return None
 
     @property
+    def vendor_data(self) -> tuple[int, int] | None:
+        """``(offset, size)`` in the header of non-0xFF bytes after unpacked_len / the public-key hash."""
+        start = 4 if self.unpacked_len is not None else 32 if self.pubkey_hash is not None else 0
+        rest = self.tail[start:]
+        stripped = rest.strip(b"\xff")
+        if not stripped:
+            return None
+        first = len(rest) - len(rest.lstrip(b"\xff"))
+        return 0x60 + start + first, len(stripped)
+
+    @property
     def pubkey_hash(self) -> bytes | None:
         """bflb-iot-tool --pk: SHA-256 of the public key at 96..127, when present."""
-        if self.unpacked_len is None and self.tail[4:32].strip(b"\xff") and not self.tail[32:].strip(b"\xff"):
+        if self.unpacked_len is None and self.tail[4:32].strip(b"\xff"):
             return self.tail[:32]
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        vd = self.vendor_data
         tail_state = (
             "erased"
             if not self.tail.strip(b"\xff")
             else "unpacked_len"
-            if self.unpacked_len is not None
+            if self.unpacked_len is not None and vd is None
             else "pubkey_hash"
-            if self.pubkey_hash is not None
+            if self.pubkey_hash is not None and vd is None
             else "data"
         )
         return {
@@ -225,6 +239,7 @@ class OtaHeader:
             "unpacked_len": self.unpacked_len,
             "pubkey_hash": self.pubkey_hash.hex() if self.pubkey_hash else None,
             "tail": tail_state,
+            "vendor_data": None if vd is None else {"offset": vd[0], "size": vd[1]},
             "pad_ok": self.pad == OTA_PAD,
         }
 
@@ -612,6 +627,8 @@ class OtaImage(BytesImage):
         ]
         if h.unpacked_len is not None:
             lines.append(f"OpenBeken unpacked_len: {h.unpacked_len}")
+        if h.vendor_data is not None:
+            lines.append(f"vendor data in the header: {h.vendor_data[1]} bytes at {h.vendor_data[0]:#x}")
         if self.xz:
             lines.append(
                 f"XZ: check {self.xz.check}, {self.xz.blocks} block(s), {'+'.join(self.xz.filters)} "
@@ -764,7 +781,6 @@ FORMAT = FormatInfo(
         "PyPI bflb-iot-tool 1.10: core/bflb_iot_tool.py (bl60x_mfg_ota_header, bl60x_mfg_ota_xz_gen)",
         "openshwprojects/OpenBL602: components/sys/blota/bl_sys_ota_cli.c",
         "openshwprojects/OpenBK7231T_App: src/hal/bl602/hal_ota_bl602.c",
-        "specs/bl602.md section 3",
     ),
     limitations=(
         "byte-exact XZ needs the same liblzma encoder (checked with 5.4)",

@@ -10,7 +10,7 @@ only ``16 + 36*n + 4`` bytes belong to the table.
 Sources: PyPI bflb-iot-tool 1.10 ``libs/bflb_pt_creater.py`` (TOML -> binary),
 ``libs/bl602/partition_cfg_do.py``; openshwprojects/OpenBL602
 ``components/platform/soc/bl602/bl602_std/bl602_std/Common/partition/partition.h`` (C structs),
-``components/platform/hosal/bl602_hal/hal_boot2.c`` (update rule). Spec: ``specs/bl602.md`` §2.
+``components/platform/hosal/bl602_hal/hal_boot2.c`` (update rule).
 
 Layout (little-endian)::
 
@@ -861,7 +861,6 @@ FORMAT = FormatInfo(
         "PyPI bflb-iot-tool 1.10: libs/bflb_pt_creater.py, chips/bl602/partition/partition_cfg_2M.toml",
         "openshwprojects/OpenBL602: components/platform/soc/bl602/bl602_std/bl602_std/Common/partition/"
         "partition.h",
-        "specs/bl602.md section 2",
     ),
     limitations=(
         "partition types other than 0 (FW) are not fixed; partitions are identified by name",

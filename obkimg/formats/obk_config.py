@@ -5,7 +5,7 @@ Purpose: decode, validate, locate, edit and rebuild byte-exactly the one C struc
 EasyFlash v4 key/value area in which some platforms (BL602: key ``mY0bcFg``; Realtek, XRadio...:
 ``ObkCfg``) store it instead of a raw flash sector.
 
-Sources (spec ``tuya_obk_config.md`` Part B): openshwprojects/OpenBK7231T_App ``src/new_pins.h``
+Sources: openshwprojects/OpenBK7231T_App ``src/new_pins.h``
 (struct, ``IOR_*`` pin roles, ``ChType_*`` channel types, ``OBK_FLAG_*``), ``src/new_cfg.c`` and
 ``src/tiny_crc8.c`` (checksum rule); OpenBK7231T/OpenBK7231N ``BkDriverFlash.c`` (raw location);
 armink/EasyFlash ``ef_env.c`` and bouffalolab/bl_iot_sdk ``easyflash4`` (ENV format);
@@ -217,15 +217,18 @@ def _lookup(value: str | int, names: tuple[str, ...] | list[str], prefix: str, w
     if isinstance(value, int):
         return value
     text = str(value).strip()
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
+    if text.isascii() and text.lstrip("+-").isdigit():  # ASCII digits only: int() also reads "٣"
+        return int(text, 10)
+    if text[:2].lower() == "0x" and text.isascii():
+        try:
+            return int(text, 16)
+        except ValueError:
+            pass
     want = text.lower()
     for i, n in enumerate(names):
         if want in (n.lower(), n[len(prefix) :].lower()):
             return i
-    raise BuildError(f"unknown {what} {value!r}", fmt=FMT)
+    raise BuildError(f"unknown {what} {value!r}", fmt=FMT, path=what.replace(" ", "_"))
 
 
 def role_number(value: str | int) -> int:
@@ -1641,7 +1644,6 @@ FORMAT = FormatInfo(
         "openshwprojects/OpenBK7231T_App src/new_pins.h, src/new_cfg.c, src/tiny_crc8.c",
         "armink/EasyFlash easyflash/src/ef_env.c (v4 ENV format)",
         "openshwprojects/BK7231GUIFlashTool Misc/OBKConfig.cs, Misc/OBKFlashLayout.cs",
-        "shared/specs/tuya_obk_config.md Part B",
     ),
     limitations=(
         "version 1 checksums (XOR of per-field CRC8s) are not verified",

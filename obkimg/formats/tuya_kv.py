@@ -7,7 +7,7 @@ key-value store near the end of the flash. This module holds the on-flash struct
 reassembles values, and the value encodings (JSON, Tuya pseudo-JSON UPK, the old nested UPK).
 The workflow on top (convenience fields, ``tuya-keys`` document) is :mod:`obkimg.tuya`.
 
-Sources: ``specs/tuya_obk_config.md`` Part A (A2..A12); tuya-cloudcutter/bk7231tools
+Sources: tuya-cloudcutter/bk7231tools
 ``bk7231tools/analysis/kvstorage.py`` (field names ``IndexPage``/``DataBlock``/``ProtectedBlock``);
 openshwprojects/BK7231GUIFlashTool ``BK7231Flasher/Utils/TuyaConfig.cs`` (base-key candidates,
 ``KEY_NULL``, the 0x135726AB page magic); tuya SDK ``tuya_os_adapter.h`` (``UNI_STORAGE_DESC_S``).
@@ -1085,7 +1085,6 @@ FORMAT = FormatInfo(
     description="Encrypted key-value storage of stock Tuya firmware (Wi-Fi, uuid/auth key, local key, "
                 "pin map): a full dump, a region read or a bare storage, at any offset.",
     references=(
-        "shared/specs/tuya_obk_config.md Part A",
         "tuya-cloudcutter/bk7231tools bk7231tools/analysis/kvstorage.py",
         "openshwprojects/BK7231GUIFlashTool BK7231Flasher/Utils/TuyaConfig.cs",
     ),

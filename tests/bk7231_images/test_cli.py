@@ -131,8 +131,13 @@ def test_convert_stdout_and_refusals(tmp_path: Path, qio_file: Path) -> None:
                         str(zero), "-o", str(out_path)], capture_output=True, text=True, check=False)
     assert p.returncode == 1 and not out_path.exists()
     assert p.stderr.startswith("error: bk7231-qio: code key mismatch")
+    assert "--allow-mismatch combines them" in p.stderr and "allow_mismatch=True" not in p.stderr
+    # --force only allows overwriting: it does not combine a mismatched pair
     r = CliRunner().invoke(cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o",
                                  str(out_path), "--force"])
+    assert r.exit_code == 1 and isinstance(r.exception, MismatchError) and not out_path.exists()
+    r = CliRunner().invoke(cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o",
+                                 str(out_path), "--allow-mismatch"])
     assert r.exit_code == 0 and out_path.read_bytes()[:0x11000] == zero.read_bytes()[:0x11000]
     # existing output without --force is refused
     r = CliRunner().invoke(cli, ["convert", "qio2ua", str(qio_file), "-o", str(out_path)])

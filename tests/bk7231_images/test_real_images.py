@@ -158,7 +158,7 @@ def test_ua_to_qio_refuses_mismatches() -> None:
     t_ua = qio_to_ua(t_qio)
     with pytest.raises(MismatchError, match="chip mismatch.*BK7231N.*BK7231T"):
         ua_to_qio(t_ua, n_qio)
-    forced = ua_to_qio(t_ua, n_qio, force=True)
+    forced = ua_to_qio(t_ua, n_qio, allow_mismatch=True)
     assert forced[:0x11000] == n_qio[:0x11000] and forced[0x11000:] == t_ua
     # wrong key: a zero-key N bootloader (framed SDK file) with a Tuya-key app
     zero = real_path("bk7231n", "OpenBK7231N_SDK_bk7231n_bootloader_zero_keys.bin").read_bytes()

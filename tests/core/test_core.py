@@ -56,7 +56,7 @@ def test_intel_hex_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_atomic_writer_refuses_overwrite_and_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "o.bin"
     write_atomic(out, b"1")
-    with pytest.raises(OutputError, match="--force"):
+    with pytest.raises(OutputError, match="force=True"):
         write_atomic(out, b"2")
     write_atomic(out, b"2", force=True)
     assert out.read_bytes() == b"2"

@@ -256,7 +256,12 @@ def _command(tmp_path: Path, name: str) -> tuple[list[str], list[Path]]:
 
 @needs_fixtures
 @pytest.mark.parametrize("name", NAMES)
-def test_writes_are_atomic_and_refusals_hold(tmp_path: Path, name: str) -> None:
+def test_writes_are_atomic_and_refusals_hold(
+    tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # step 3 compares two runs byte for byte: `rbl pack` stamps its header with SOURCE_DATE_EPOCH when set
+    # (else the current second, which made this test fail when the runs straddled a second)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     argv, inputs = _command(tmp_path, name)
     out = tmp_path / "out" / "result"
     out.parent.mkdir()
