@@ -1,15 +1,19 @@
 """The ``obkimg`` command line: thin commands over the library, errors mapped to exit codes.
 
-Exit codes: 0 ok, 1 bad data / failed check (an ``ObkImgError``), 2 usage error, 3 internal error
-(a bug: rerun with ``--traceback``), 130 interrupted. Commands are imported lazily, so ``--help``
-does not load construct, cryptography or lzma.
+Exit codes: 0 ok, 1 bad data / failed check (an ``ObkImgError``) or output that cannot be written
+(a full disk, a closed stdout), 2 usage error, 3 internal error (a bug: rerun with ``--traceback``),
+130 interrupted, 141 (128 + SIGPIPE, what a shell reports for ``yes | head -1``) when the reader of
+stdout went away: obkimg then ends quietly, like other Unix tools. Commands are imported lazily, so
+``--help`` does not load construct, cryptography or lzma.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import importlib.util
 import json
+import os
 import sys
 from typing import Any
 
@@ -97,16 +101,94 @@ def _fail(code: int, message: str, exc: BaseException | None = None) -> None:
     sys.exit(code)
 
 
+#: errno values of a failed write to stdout (reader gone, disk full, closed or read-only descriptor)
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EIO})
+_WRITE_FRAMES = frozenset({"echo", "write", "flush", "writelines", "write_output", "emit_json", "_flush"})
+
+#: exit status when stdout's reader went away (a shell reports a process killed by SIGPIPE so)
+EXIT_BROKEN_PIPE = 141
+
+
+def _guard_std_fds() -> None:
+    """Give closed fds 0-2 a /dev/null (stdout read-only, so every write to it fails and is reported):
+    a file obkimg opens can then never take fd 1 and receive what is printed."""
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            new = os.open(os.devnull, flags)
+            if new != fd:
+                os.dup2(new, fd)
+                os.close(new)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 - lives as long as the process
+
+
+def _flush() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _is_stdout_error(e: OSError) -> bool:
+    if e.filename is not None or e.errno not in _OUTPUT_ERRNOS:
+        return False
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name in _WRITE_FRAMES
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush of what could not be written is quiet."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _broken_pipe() -> None:
+    """The reader of stdout went away: end quietly, as other Unix tools do."""
+    _silence_stdout()
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _error_document(error: dict[str, Any]) -> None:
+    """The ``--json`` error document on stdout (nothing if stdout cannot be written either)."""
+    try:
+        click.echo(json.dumps({"schema": "obkimg.error/1", "error": error}, indent=2))
+    except (OSError, ValueError):
+        _silence_stdout()
+
+
+def _internal(e: Exception) -> None:
+    message = f"internal error: {type(e).__name__}: {e}"
+    if STATE.json:
+        doc = {"type": type(e).__name__, "code": "internal", "message": message, "format": None,
+               "offset": None, "path": None}
+        _error_document(doc)
+    _fail(3, f"{message} (this is a bug in obkimg; rerun with --traceback and report it)", e)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     from ..errors import ObkImgError
 
     if argv is None and "--traceback" in sys.argv[1:]:
         STATE.traceback = True
+    _guard_std_fds()
     try:
         rv: Any = cli.main(args=argv, prog_name="obkimg", standalone_mode=False)
+        _flush()
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except SystemExit:
+        from click.utils import PacifyFlushWrapper
+
+        if isinstance(sys.stdout, PacifyFlushWrapper):  # click's own handling of EPIPE (exit 1)
+            _broken_pipe()
+        raise
     except click.exceptions.Abort as e:
         _fail(130, "Aborted.", e)
     except click.ClickException as e:
@@ -114,13 +196,17 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(e.exit_code)
     except ObkImgError as e:
         if STATE.json:
-            click.echo(json.dumps({"schema": "obkimg.error/1", "error": e.to_dict()}, indent=2))
+            _error_document(e.to_dict())
         _fail(1, f"error: {e}", e)
     except KeyboardInterrupt as e:
         _fail(130, "Interrupted.", e)
     except BrokenPipeError:
-        sys.exit(1)
+        _broken_pipe()
+    except OSError as e:
+        if not _is_stdout_error(e):
+            _internal(e)
+        _silence_stdout()
+        _fail(1, f"error: cannot write to standard output: {e.strerror or e}", e)
     except Exception as e:  # noqa: BLE001 - the one place where anything unexpected is caught
-        _fail(3, f"internal error: {type(e).__name__}: {e} (this is a bug in obkimg; rerun with --traceback "
-                 "and report it)", e)
+        _internal(e)
     sys.exit(rv if isinstance(rv, int) else 0)
