@@ -148,6 +148,11 @@ def _silence_stdout() -> None:
         pass
 
 
+def _pacified() -> bool:
+    """Whether click has met EPIPE on stdout (it then wraps stdout so, and exits 1)."""
+    return type(sys.stdout).__name__ == "PacifyFlushWrapper"
+
+
 def _broken_pipe() -> None:
     """The reader of stdout went away: end quietly, as other Unix tools do."""
     _silence_stdout()
@@ -172,21 +177,30 @@ def _internal(e: Exception) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
+    """Console entry point: text output escapes control characters (:mod:`._safe_text`)."""
+    from ._safe_text import install
+
+    _guard_std_fds()
+    saved = install()
+    try:
+        _run(argv)
+    finally:
+        if not _pacified():
+            sys.stdout, sys.stderr = saved
+
+
+def _run(argv: list[str] | None) -> None:
     from ..errors import ObkImgError
 
     if argv is None and "--traceback" in sys.argv[1:]:
         STATE.traceback = True
-    _guard_std_fds()
     try:
         rv: Any = cli.main(args=argv, prog_name="obkimg", standalone_mode=False)
         _flush()
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
     except SystemExit:
-        from click.utils import PacifyFlushWrapper
-
-        if isinstance(sys.stdout, PacifyFlushWrapper):  # click's own handling of EPIPE (exit 1)
+        if _pacified():  # click's own handling of EPIPE (exit 1)
             _broken_pipe()
         raise
     except click.exceptions.Abort as e:

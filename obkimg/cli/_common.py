@@ -99,8 +99,9 @@ def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: t
 def emit_json(doc: Any) -> None:
     """Exactly one JSON document on stdout."""
     from ..model import jsonable
+    from ..text import escape_json_text
 
-    click.echo(json.dumps(jsonable(doc), indent=2, ensure_ascii=False))
+    click.echo(escape_json_text(json.dumps(jsonable(doc), indent=2, ensure_ascii=False)))
 
 
 def note(message: str) -> None:
