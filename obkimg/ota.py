@@ -490,7 +490,10 @@ class Unpacked:
 
 def unpack(data: bytes, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
     """Unpack an ``.xz.ota`` / ``.ota`` / bare ``FW_OTA.bin.xz`` to FW_OTA.bin (decompression bounded by
-    ``limit``, by default 16 MB). Truncated or corrupt input raises."""
+    ``limit``, by default 16 MB; it must be positive). Truncated or corrupt input raises."""
+    if limit <= 0:
+        raise LimitError(f"an unpacked-size limit of {limit} bytes allows nothing; give a positive limit",
+                         fmt=FMT, path="limit")
     data = bytes(data)
     if data[:16] == OTA_MAGIC:
         img = OtaImage.parse(data, strict=True, limit=limit)

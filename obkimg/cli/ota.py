@@ -87,13 +87,17 @@ def pack(
 @input_argument()
 @output_option()
 @click.option("--bare", is_flag=True, help="Write the image without its boot header (img_len bytes).")
-@click.option("--limit", type=INT, default=None, help="Largest unpacked size accepted (default 16M).")
+@click.option("--limit", type=INT, default=None,
+              help="Largest unpacked size accepted, a positive number of bytes (default 16M).")
 def unpack(file: str, output: str, force: bool, bare: bool, limit: int | None) -> None:
     """Unpack an .xz.ota / .ota / FW_OTA.bin.xz to FW_OTA.bin (boot header + 0xFF to 4 KiB + image)."""
     from .. import ota as lib
     from ..codecs.compress import DEFAULT_LIMIT
 
-    res = lib.unpack(read_data(file), limit=limit or DEFAULT_LIMIT)
+    if limit is not None and limit <= 0:
+        raise click.BadParameter(f"{limit} allows nothing; give a positive number of bytes (default 16M)",
+                                 param_hint="'--limit'")
+    res = lib.unpack(read_data(file), limit=DEFAULT_LIMIT if limit is None else limit)
     write_output(output, res.image if bare else res.fw_ota, force=force, inputs=(file,))
     h = res.boot.header
     note(
