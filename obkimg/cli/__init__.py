@@ -150,7 +150,7 @@ def _silence_stdout() -> None:
 
 def _pacified() -> bool:
     """Whether click has met EPIPE on stdout (it then wraps stdout so, and exits 1)."""
-    return type(sys.stdout).__name__ == "PacifyFlushWrapper"
+    return type(sys.stdout).__name__.endswith("PacifyFlushWrapper")  # _PacifyFlushWrapper in click 8.5
 
 
 def _broken_pipe() -> None:
