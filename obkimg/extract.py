@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,28 +96,37 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
     return Extraction(img, tuple(files), src.name, hashlib.sha256(src.data).hexdigest())
 
 
-def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, force: bool = False) -> list[str]:
+def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, force: bool = False,
+                     inputs: Iterable[str | os.PathLike[str]] = ()) -> list[str]:
     """Write every file and then ``manifest.json`` into ``folder`` (created if missing).
 
-    A non-empty existing folder needs ``force``. Returns the written paths.
+    ``folder`` is resolved first (``nothere/../adir`` is ``adir``), and every destination is checked
+    before the first file is written: a non-empty existing folder needs ``force``, and no file may
+    replace one of ``inputs``. Returns the written paths.
     """
-    from .fileio import write_atomic
+    from .fileio import check_output, write_atomic
 
-    folder = os.fspath(folder)
+    given = os.fspath(folder)
+    folder = os.path.realpath(given)
     if os.path.exists(folder) and not os.path.isdir(folder):
-        raise OutputError(f"{folder} exists and is not a folder", fmt="output")
+        raise OutputError(f"{given} exists and is not a folder", fmt="output")
     if os.path.isdir(folder) and os.listdir(folder) and not force:
-        raise OutputError(f"folder {folder} is not empty; force=True writes into it", fmt="output")
+        raise OutputError(f"folder {given} is not empty; force=True writes into it", fmt="output")
+    names = [a.name for a in result.files] + ["manifest.json"]
+    inputs = list(inputs)
+    if os.path.isdir(folder):
+        for name in names:
+            check_output(os.path.join(folder, name), force=force, inputs=inputs)
     try:
         os.makedirs(folder, exist_ok=True)
     except OSError as e:
-        raise OutputError(f"cannot create the folder {folder}: {e.strerror or e}", fmt="output") from e
+        raise OutputError(f"cannot create the folder {given}: {e.strerror or e}", fmt="output") from e
     written = []
     for a in result.files:
         path = os.path.join(folder, a.name)
-        write_atomic(path, a.data, force=force, mode=0o600 if a.secret else None)
+        write_atomic(path, a.data, force=force, inputs=inputs, mode=0o600 if a.secret else None)
         written.append(path)
     manifest = os.path.join(folder, "manifest.json")
-    write_atomic(manifest, json.dumps(result.manifest(), indent=2) + "\n", force=force)
+    write_atomic(manifest, json.dumps(result.manifest(), indent=2) + "\n", force=force, inputs=inputs)
     written.append(manifest)
     return written

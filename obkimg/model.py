@@ -11,9 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import Problem
+from .errors import LimitError, Problem
 
-__all__ = ["Secret", "Region", "Artifact", "Image", "BytesImage", "mask_secret", "jsonable", "STATES"]
+__all__ = [
+    "Secret", "Region", "Artifact", "Image", "BytesImage", "mask_secret", "jsonable", "nesting_depth",
+    "MAX_DEPTH", "STATES",
+]
+
+#: deepest nesting of lists/dicts taken from input data (Tuya JSON values, TOML): real documents nest
+#: a few levels; anything deeper is refused or kept as text, so no walk can exhaust the stack
+MAX_DEPTH = 64
 
 #: region states, in the order the flash map legend shows them
 STATES = ("valid", "bad-crc", "invalid", "erased", "unknown")
@@ -43,13 +50,36 @@ def mask_secret(value: str | None) -> str | None:
     return mask(value)  # type: ignore[no-any-return]
 
 
+def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deep lists/tuples/dicts nest in ``value`` (a scalar is 0), counted without recursion; the
+    count stops at ``limit + 1``, so a hostile value costs at most its own size."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        stack.extend((c, depth) for c in children)
+    return deepest
+
+
 def jsonable(value: Any, *, show_secrets: bool = True) -> Any:
     """Convert models, bytes, tuples and secrets to plain JSON types (bytes → lowercase hex).
 
     With ``show_secrets=False`` the result goes through :func:`obkimg.secrets.redact`: every
-    :class:`Secret` and every field the secrets policy names is masked.
+    :class:`Secret` and every field the secrets policy names is masked. Raises :class:`LimitError` for
+    data nested deeper than :data:`MAX_DEPTH` levels of input-derived lists/dicts (models add a few levels
+    of their own on top; the bound leaves room for them).
     """
-    plain = _plain(value, show_secrets)
+    plain = _plain(value, show_secrets, 0)
     if show_secrets:
         return plain
     from .secrets import redact
@@ -57,23 +87,27 @@ def jsonable(value: Any, *, show_secrets: bool = True) -> Any:
     return redact(plain)
 
 
-def _plain(value: Any, show_secrets: bool) -> Any:
+def _plain(value: Any, show_secrets: bool, depth: int) -> Any:
+    if depth > 2 * MAX_DEPTH:
+        raise LimitError(f"data nested more than {MAX_DEPTH} levels deep", fmt="json")
     if isinstance(value, Secret):
         return str(value) if show_secrets else value.masked
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (bytes, bytearray, memoryview)):
         return bytes(value).hex()
+    d = depth + 1
     if isinstance(value, dict):
-        return {str(k): _plain(v, show_secrets) for k, v in value.items()}
+        return {str(k): _plain(v, show_secrets, d) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v, show_secrets) for v in value]
+        return [_plain(v, show_secrets, d) for v in value]
     to_dict = getattr(value, "to_dict", None)
     if callable(to_dict):
         try:
-            return _plain(to_dict(show_secrets=show_secrets), show_secrets)
+            doc = to_dict(show_secrets=show_secrets)
         except TypeError:
-            return _plain(to_dict(), show_secrets)
+            doc = to_dict()
+        return _plain(doc, show_secrets, d)
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
 
 

@@ -553,8 +553,11 @@ class Unpacked:
 
 def unpack(data: SourceLike, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
     """Unpack an ``.xz.ota`` / ``.ota`` / bare ``FW_OTA.bin.xz`` to FW_OTA.bin (decompression bounded by
-    ``limit``, by default 16 MB). Truncated or corrupt input raises. ``header`` keeps the OTA header
-    whole (versions, vendor data in its tail) for :func:`pack` to reproduce the file."""
+    ``limit``, by default 16 MB; it must be positive). Truncated or corrupt input raises. ``header`` keeps
+    the OTA header whole (versions, vendor data in its tail) for :func:`pack` to reproduce the file."""
+    if limit <= 0:
+        raise LimitError(f"an unpacked-size limit of {limit} bytes allows nothing; give a positive limit",
+                         fmt=FMT, path="limit")
     data = _data(data, "the OTA file")
     if data[:16] == OTA_MAGIC:
         img = OtaImage.parse(data, strict=True, limit=limit)

@@ -1,6 +1,8 @@
 """``obkimg scan``: identify every file under a folder, in parallel over the CPU cores.
 
-:func:`scan_file` never raises for bad data: a file obkimg cannot read becomes a row with ``error``.
+:func:`scan_file` never raises: a file obkimg cannot read (or whose reading fails in any way, even through
+a bug) becomes a row with ``error``, and so does a worker process that dies. :func:`iter_files` reports
+folders it cannot list as rows too, instead of skipping them silently.
 :func:`scan` runs it in a process pool and yields rows as they complete, calling ``progress`` after
 each one (the CLI turns that into a progress bar on stderr).
 """
@@ -35,10 +37,21 @@ class ScanRow:
         return asdict(self)
 
 
-def iter_files(folder: str | os.PathLike[str], *, all_files: bool = False) -> list[str]:
-    """Regular files below ``folder``, sorted; notes/metadata (.json, .txt, .md...) skipped unless ``all_files``."""
+def iter_files(folder: str | os.PathLike[str], *, all_files: bool = False,
+               unreadable: list[ScanRow] | None = None) -> list[str]:
+    """Regular files below ``folder``, sorted; notes/metadata (.json, .txt, .md...) skipped unless
+    ``all_files``. A sub-folder that cannot be listed is appended to ``unreadable`` (if given) as a row
+    with its error.
+    """
     out = []
-    for root, dirs, files in os.walk(folder):
+
+    def failed(e: OSError) -> None:
+        if unreadable is not None:
+            where = e.filename if isinstance(e.filename, str) else os.fspath(folder)
+            error = f"cannot list folder: {e.strerror or e}"
+            unreadable.append(ScanRow(where, 0, kind="folder", error=error))
+
+    for root, dirs, files in os.walk(folder, onerror=failed):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for f in sorted(files):
             if f.startswith(".") or (not all_files and f.lower().endswith(_SKIP_SUFFIXES)):
@@ -85,6 +98,8 @@ def scan_file(path: str) -> ScanRow:
                        configs.obk is not None)
     except ObkImgError as e:
         return ScanRow(path, size, error=str(e))
+    except Exception as e:  # noqa: BLE001 - one bad file must not end the scan of the others
+        return ScanRow(path, size, error=f"internal error: {type(e).__name__}: {e}")
 
 
 def scan(paths: Iterable[str], *, workers: int | None = None,
@@ -102,9 +117,12 @@ def scan(paths: Iterable[str], *, workers: int | None = None,
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(scan_file, p) for p in paths]
+        futures = {pool.submit(scan_file, p): p for p in paths}
         for fut in as_completed(futures):
-            row = fut.result()
+            try:
+                row = fut.result()
+            except Exception as e:  # noqa: BLE001 - a worker that died (killed, out of memory...)
+                row = ScanRow(futures[fut], 0, error=f"worker failed: {type(e).__name__}: {e}")
             if progress:
                 progress(row)
             yield row

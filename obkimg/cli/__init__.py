@@ -1,16 +1,20 @@
 """The ``obkimg`` command line: thin commands over the library, errors mapped to exit codes.
 
-Exit codes: 0 ok, 1 bad data / failed check (an ``ObkImgError``), 2 usage error, 3 internal error
-(a bug: rerun with ``--traceback``), 130 interrupted. Commands are imported lazily, so ``--help``
-does not load construct, cryptography or lzma.
+Exit codes: 0 ok, 1 bad data / failed check (an ``ObkImgError``) or output that cannot be written
+(a full disk, a closed stdout), 2 usage error, 3 internal error (a bug: rerun with ``--traceback``),
+130 interrupted, 141 (128 + SIGPIPE, what a shell reports for ``yes | head -1``) when the reader of
+stdout went away: obkimg then ends quietly, like other Unix tools. Commands are imported lazily, so
+``--help`` does not load construct, cryptography or lzma.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import importlib.util
 import json
+import os
 import sys
 from typing import Any
 
@@ -121,8 +125,10 @@ def _error_doc(argv: list[str] | None, error: dict[str, Any]) -> None:
         return
     keys = ("type", "code", "message", "format", "field", "offset", "hint", "path")
     doc = {k: error.get(k) for k in keys}
-    with contextlib.suppress(OSError, ValueError):  # stdout itself may be what failed
+    try:
         click.echo(json.dumps({"schema": "obkimg.error/1", "error": doc}, indent=2))
+    except (OSError, ValueError):  # stdout itself may be what failed
+        _silence_stdout()
     STATE.emitted = True
 
 
@@ -151,8 +157,85 @@ def _obk_error(e: Exception) -> dict[str, Any]:
     return doc
 
 
+#: errno values of a failed write to stdout (reader gone, disk full, closed or read-only descriptor)
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EBADF, errno.EIO})
+_WRITE_FRAMES = frozenset({"echo", "write", "flush", "writelines", "write_output", "emit_json", "_flush"})
+
+#: exit status when stdout's reader went away (a shell reports a process killed by SIGPIPE so)
+EXIT_BROKEN_PIPE = 141
+
+
+def _guard_std_fds() -> None:
+    """Give closed fds 0-2 a /dev/null (stdout read-only, so every write to it fails and is reported):
+    a file obkimg opens can then never take fd 1 and receive what is printed."""
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+        except OSError:
+            new = os.open(os.devnull, flags)
+            if new != fd:
+                os.dup2(new, fd)
+                os.close(new)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115 - lives as long as the process
+
+
+def _flush() -> None:
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
+def _is_stdout_error(e: OSError) -> bool:
+    if e.filename is not None or e.errno not in _OUTPUT_ERRNOS:
+        return False
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name in _WRITE_FRAMES
+
+
+def _silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush of what could not be written is quiet."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _pacified() -> bool:
+    """Whether click has met EPIPE on stdout (it then wraps stdout so, and exits 1)."""
+    return type(sys.stdout).__name__.endswith("PacifyFlushWrapper")  # _PacifyFlushWrapper in click 8.5
+
+
+def _broken_pipe() -> None:
+    """The reader of stdout went away: end quietly, as other Unix tools do."""
+    _silence_stdout()
+    sys.exit(EXIT_BROKEN_PIPE)
+
+
+def _internal(argv: list[str] | None, e: Exception) -> None:
+    message = f"internal error: {type(e).__name__}: {e}"
+    hint = "this is a bug in obkimg; rerun with --traceback and report it"
+    _error_doc(argv, {"type": "InternalError", "code": "internal", "message": message, "hint": hint})
+    _fail(3, f"{message} ({hint})", e)
+
+
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point."""
+    """Console entry point: text output escapes control characters (:mod:`._safe_text`)."""
+    from ._safe_text import install
+
+    _guard_std_fds()
+    saved = install()
+    try:
+        _run(argv)
+    finally:
+        if not _pacified():
+            sys.stdout, sys.stderr = saved
+
+
+def _run(argv: list[str] | None) -> None:
     from ..errors import ObkImgError
     from ._common import cli_words
 
@@ -161,8 +244,13 @@ def main(argv: list[str] | None = None) -> None:
         STATE.traceback = True
     try:
         rv: Any = cli.main(args=argv, prog_name="obkimg", standalone_mode=False)
+        _flush()
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
+    except SystemExit:
+        if _pacified():  # click's own handling of EPIPE (exit 1)
+            _broken_pipe()
+        raise
     except click.exceptions.Abort as e:
         _error_doc(argv, {"type": "Aborted", "code": "interrupted", "message": "aborted"})
         _fail(130, "Aborted.", e)
@@ -179,10 +267,12 @@ def main(argv: list[str] | None = None) -> None:
         _error_doc(argv, {"type": "Interrupted", "code": "interrupted", "message": "interrupted"})
         _fail(130, "Interrupted.", e)
     except BrokenPipeError:
-        sys.exit(1)
+        _broken_pipe()
+    except OSError as e:
+        if not _is_stdout_error(e):
+            _internal(argv, e)
+        _silence_stdout()
+        _fail(1, f"error: cannot write to standard output: {e.strerror or e}", e)
     except Exception as e:  # noqa: BLE001 - the one place where anything unexpected is caught
-        text = f"internal error: {type(e).__name__}: {e}"
-        _error_doc(argv, {"type": "InternalError", "code": "internal", "message": text,
-                          "hint": "this is a bug in obkimg; rerun with --traceback and report it"})
-        _fail(3, f"{text} (this is a bug in obkimg; rerun with --traceback and report it)", e)
+        _internal(argv, e)
     sys.exit(rv if isinstance(rv, int) else 0)

@@ -121,10 +121,37 @@ def read_data(path: str) -> bytes:
     return load(read_input(path)).data
 
 
+def command_inputs() -> list[str]:
+    """Every input path of the running command: each value of a ``click.Path(exists=True)`` parameter
+    (FILE arguments, --against, --header-from, --bootloader-from, --for, TOML files...)."""
+    ctx = click.get_current_context(silent=True)
+    found: list[str] = []
+    while ctx is not None:
+        for p in ctx.command.params:
+            if isinstance(p.type, click.Path) and p.type.exists and p.name:
+                v = ctx.params.get(p.name)
+                found += [x for x in (v if isinstance(v, (list, tuple)) else [v]) if isinstance(x, str)]
+        ctx = ctx.parent
+    return [x for x in found if x != "-"]
+
+
+def _earlier_outputs() -> list[str]:
+    """Files this command has written so far (one list per invocation, kept on the root context)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return []
+    written: list[str] = ctx.find_root().meta.setdefault("obkimg.outputs", [])
+    return written
+
+
 def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: tuple[str, ...] = (),
                  mode: int | None = None) -> None:
     """Write a result: '-' means stdout (refused on a terminal unless --force); files are atomic
-    (``mode=0o600`` for outputs holding secrets)."""
+    (``mode=0o600`` for outputs holding secrets).
+
+    No file is written over any input of the command (``inputs`` and :func:`command_inputs`) nor over
+    an output it wrote earlier, with or without --force.
+    """
     payload = data.encode() if isinstance(data, str) else data
     if path == "-":
         out = sys.stdout.buffer
@@ -134,17 +161,24 @@ def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: t
         out.write(payload)
         out.flush()
         return
-    from ..fileio import write_atomic
+    from ..errors import OutputError
+    from ..fileio import same_file, write_atomic
 
-    write_atomic(path, payload, force=force, inputs=[i for i in inputs if i != "-"], mode=mode)
+    earlier = _earlier_outputs()
+    if any(same_file(path, e) for e in earlier):
+        raise OutputError(f"refusing to overwrite {path}, which this command has just written", fmt="output")
+    every = [i for i in (*inputs, *command_inputs()) if i != "-"]
+    write_atomic(path, payload, force=force, inputs=every, mode=mode)
+    earlier.append(path)
     note(f"wrote {path} ({len(payload)} bytes)")
 
 
 def emit_json(doc: Any) -> None:
     """Exactly one JSON document on stdout."""
     from ..model import jsonable
+    from ..text import escape_json_text
 
-    text = json.dumps(jsonable(doc), indent=2, ensure_ascii=False)
+    text = escape_json_text(json.dumps(jsonable(doc), indent=2, ensure_ascii=False))
     STATE.emitted = True
     click.echo(text)
 

@@ -25,7 +25,7 @@ def extract(file: str, folder: str, kind: str | None, no_regions: bool, force: b
     from ..extract import write_extraction
 
     result = do_extract(read_input(file), kind=kind, regions=not no_regions)
-    write_extraction(result, folder, force=force)
+    write_extraction(result, folder, force=force, inputs=(file,))
     manifest = result.manifest()
     if as_json:
         emit_json(manifest)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from ..text import escape_text
 from ._common import (
     STATE,
     emit_json,
@@ -17,6 +18,7 @@ from ._common import (
     read_input,
     write_output,
 )
+from ._safe_text import unescaped
 from ._secrets import policed, secrets_option
 
 
@@ -65,10 +67,10 @@ def render_map(img: Any, regions: list[Any], *, colour: bool) -> list[str]:
     for r, line in text_map(regions, img.size):
         extra = _detail_line(r.detail)
         text = f"  {line:<86} {extra}".rstrip() if extra else f"  {line}"
-        if colour:
-            text = click.style(text, fg=STATE_COLOURS.get(r.state))
+        if colour:  # written unescaped by `info`: escape the input-derived text here, then colour it
+            text = click.style(escape_text(text), fg=STATE_COLOURS.get(r.state))
         lines.append(text)
-        lines += [f"      {p}" for p in r.problems[:8]]
+        lines += [f"      {escape_text(p)}" for p in r.problems[:8]]
         if len(r.problems) > 8:
             lines.append(f"      ... {len(r.problems) - 8} more")
     return lines
@@ -140,11 +142,12 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     click.echo(f"kind:  {img.kind}")
     click.echo(f"chip:  {img.chip or 'unknown'}")
     click.echo(f"size:  {img.size} bytes ({fmt_size(img.size)})")
-    map_lines = render_map(img, regions, colour=sys.stdout.isatty())
+    colour = sys.stdout.isatty()
+    map_lines = render_map(img, regions, colour=colour)
     if map_lines:
         click.echo("flash map:")
         for line in map_lines:
-            click.echo(line)
+            click.echo(line, file=unescaped(sys.stdout) if colour else None)
     for line in img.describe(show_secrets=show_secrets):
         click.echo(line)
     summ = doc["configs"]

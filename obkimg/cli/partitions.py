@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..text import escape_text
 from ._common import emit_json, input_argument, json_option, output_option, read_data, write_output
 
 
@@ -23,7 +24,7 @@ def show(file: str, as_json: bool) -> None:
     if as_json:
         emit_json(ts.to_dict())
         return
-    click.echo(f"source: {ts.description}")
+    click.echo(f"source: {escape_text(ts.description)}")
     click.echo(f"layout: {ts.layout}")
     for i, c in enumerate(ts.copies):
         state = "valid" if c.valid else "erased" if c.erased else "INVALID"
@@ -37,7 +38,7 @@ def show(file: str, as_json: bool) -> None:
     )
     for e in ts.table.entries:
         click.echo(
-            f"{e.name:<8} {e.type:>4} {e.address[0]:#010x} {e.size[0]:#9x} {e.address[1]:#010x} "
+            f"{escape_text(e.name):<8} {e.type:>4} {e.address[0]:#010x} {e.size[0]:#9x} {e.address[1]:#010x} "
             f"{e.size[1]:#9x} {e.active_index:>6} {e.length:#8x} {e.age:>4}"
         )
 
@@ -46,11 +47,16 @@ def show(file: str, as_json: bool) -> None:
 @input_argument("toml")
 @output_option()
 @click.option("--sector", is_flag=True, help="Write both copies as an 8 KiB region (copy at 0 and 0x1000).")
-def build(toml: str, output: str, force: bool, sector: bool) -> None:
-    """Build partition.bin from a vendor partition TOML (byte-identical to bflb-iot-tool)."""
+@click.option("--allow-overlap", is_flag=True,
+              help="Build a table whose slots overlap, end past 4 GiB or hold several type-0 (FW) entries.")
+def build(toml: str, output: str, force: bool, sector: bool, allow_overlap: bool) -> None:
+    """Build partition.bin from a vendor partition TOML (byte-identical to bflb-iot-tool).
+
+    Overlapping slots, slots past 4 GiB and more than one FW (type 0) entry are refused unless
+    --allow-overlap is given (for a table a vendor really ships)."""
     from ..formats.bl602_partitions import table_from_toml
 
-    table, _addrs = table_from_toml(read_data(toml))
+    table, _addrs = table_from_toml(read_data(toml), allow_overlap=allow_overlap)
     raw = table.build()
     if sector:
         raw = raw.ljust(0x1000, b"\xff") * 2

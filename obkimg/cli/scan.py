@@ -18,13 +18,20 @@ from ._common import STATE, emit_json, json_option
 @json_option
 def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: bool) -> None:
     """Identify every file under FOLDER: kind, chip, firmware, Tuya keys found, OBK config present."""
-    from ..scan import iter_files
+    from ..scan import ScanRow, iter_files
     from ..scan import scan as run_scan
+    from ..text import escape_text
 
-    paths = iter_files(folder, all_files=all_files)
+    unreadable: list[ScanRow] = []
+    paths = iter_files(folder, all_files=all_files, unreadable=unreadable)
     show_bar = sys.stderr.isatty() and not STATE.quiet and not as_json and not jsonl
-    rows = []
-    with click.progressbar(length=len(paths), file=sys.stderr, label="scanning",
+    rows = list(unreadable)
+    if jsonl:
+        for row in unreadable:
+            click.echo(json.dumps(row.to_dict()))
+    from ._safe_text import unescaped
+
+    with click.progressbar(length=len(paths), file=unescaped(sys.stderr), label="scanning",
                            hidden=not show_bar) as bar:
         for row in run_scan(paths, workers=jobs, progress=lambda _r: bar.update(1)):
             if jsonl:
@@ -39,17 +46,17 @@ def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: b
         return
     for r in rows:
         if r.error:
-            click.echo(f"{r.path}: ERROR {r.error}")
+            click.echo(f"{escape_text(r.path)}: ERROR {escape_text(r.error)}")
             continue
         extra = []
         if r.version:
-            extra.append(f"version {r.version}")
+            extra.append(f"version {escape_text(r.version)}")
         if r.tuya_keys is not None:
             extra.append(f"tuya keys: {r.tuya_keys}")
         if r.obk_config:
             extra.append("obk config")
         if r.ok is False:
             extra.append("PROBLEMS")
-        click.echo(f"{r.path}: {r.kind} {r.chip or '?'} {' '.join(extra)}".rstrip())
+        click.echo(f"{escape_text(r.path)}: {r.kind} {r.chip or '?'} {' '.join(extra)}".rstrip())
     errors = sum(1 for r in rows if r.error)
     click.echo(f"{len(rows)} files, {len(rows) - errors} recognised, {errors} not", err=True)

@@ -19,10 +19,15 @@ def ug() -> None:
               help="Also write the plain app (decrypted, decompressed, hash checked) here.")
 def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> None:
     """Check both sums of FILE and write the RBL inside it (and with --app the plain app)."""
+    from ..errors import OutputError
+    from ..fileio import same_file
     from ..formats.bk7231_ug import unwrap
+
     rbl, app = unwrap(read_data(file), app=app_path is not None)
     if app_path is not None and app_path == "-" and output == "-":
         raise click.UsageError("only one of -o and --app can be '-'")
+    if app_path is not None and app_path != "-" and same_file(app_path, output):
+        raise OutputError(f"-o and --app both name {output}; the app would replace the RBL", fmt="output")
     write_output(output, rbl, force=force, inputs=(file,))
     if app_path is not None and app is not None:
         write_output(app_path, app, force=force, inputs=(file,))

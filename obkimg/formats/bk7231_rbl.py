@@ -443,7 +443,14 @@ def _pkcs7_len(data: bytes, block: int = 16) -> int:
 
 
 def _secret_bytes(value: str | bytes, size: int, what: str, err: type[ObkImgError]) -> bytes:
-    raw = value.encode("ascii", "strict") if isinstance(value, str) else bytes(value)
+    if isinstance(value, str):
+        try:
+            raw = value.encode("ascii", "strict")
+        except UnicodeEncodeError as e:
+            raise err(f"the AES-256-CBC {what} must be ASCII characters (used as they are); character "
+                      f"{e.start + 1} is not", fmt=FMT, path=what) from None
+    else:
+        raw = bytes(value)
     if len(raw) != size:
         raise err(f"the AES-256-CBC {what} must be {size} bytes (ASCII characters, used as they are), "
                   f"got {len(raw)}", fmt=FMT, path=what)

@@ -22,19 +22,18 @@ Layout (little-endian)::
 
 TOML: ``[pt_table]`` with ``address0/1`` (where the copies go, not stored in the table) and one
 ``[[pt_entry]]`` per entry (``type``, ``name``, ``device`` (ignored by the tool), ``address0/1``,
-``size0/1``, ``len``, optional ``activeindex``, ``age``). A small reader for that TOML subset is
-included (Python 3.10 has no tomllib).
+``size0/1``, ``len``, optional ``activeindex``, ``age``). It is read with tomllib (tomli on 3.10) and
+checked against that shape; names are written escaped and every export is read back before it is
+returned.
 
 Limitations: type numbers are not global (mfg is 1 or 2): only type 0 = FW is relied upon, other
-partitions are identified by name. The TOML reader covers the vendor subset (tables, arrays of
-tables, integers, strings, booleans, flat arrays), not all of TOML.
+partitions are identified by name.
 """
 
 from __future__ import annotations
 
-import re
+import dataclasses
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +52,9 @@ from ..errors import (
 )
 from ..model import BytesImage, Image, Region
 from ..source import Source
+from ..text import escape_text
+from ..tomlio import Field, check_shape, loads, toml_string, u8, u32
+from ..tomlio import text as toml_text
 from . import Detection, FormatInfo
 from .bl602_bootheader import unique_problems
 
@@ -74,6 +76,7 @@ __all__ = [
     "select_active",
     "read_copies",
     "parse_toml",
+    "layout_errors",
     "table_from_toml",
     "table_to_toml",
     "detect",
@@ -509,152 +512,79 @@ def layout_name(table: PartitionTable) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# TOML subset
+# TOML (parsed by tomllib, checked against the shape bflb_pt_creater.py reads)
 
-
-_KEY = r"[A-Za-z0-9_-]+"
-_INT_RE = re.compile(r"[+-]?(0x[0-9A-Fa-f_]+|0o[0-7_]+|0b[01_]+|[0-9][0-9_]*)$")
-
-
-def _toml_error(msg: str, text: str, pos: int, line: int) -> FormatError:
-    return FormatError(f"TOML line {line}: {msg}", fmt=FMT, offset=len(text[:pos].encode()), path="toml")
-
-
-def _strip_comment(line: str) -> str:
-    out = []
-    quote = ""
-    i = 0
-    while i < len(line):
-        ch = line[i]
-        if quote:
-            out.append(ch)
-            if ch == "\\" and quote == '"' and i + 1 < len(line):
-                out.append(line[i + 1])
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-            out.append(ch)
-        elif ch == "#":
-            break
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out).strip()
-
-
-_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "b": "\b", "f": "\f"}
-
-
-def _value(text: str) -> Any:
-    text = text.strip()
-    if not text:
-        raise ValueError("missing value")
-    if text[0] == '"':
-        if len(text) < 2 or text[-1] != '"':
-            raise ValueError(f"unterminated string {text}")
-        body = text[1:-1]
-        out, i = [], 0
-        while i < len(body):
-            ch = body[i]
-            if ch == "\\":
-                if i + 1 >= len(body):
-                    raise ValueError("bad escape")
-                nxt = body[i + 1]
-                if nxt == "u":
-                    out.append(chr(int(body[i + 2 : i + 6], 16)))
-                    i += 6
-                    continue
-                if nxt not in _ESCAPES:
-                    raise ValueError(f"bad escape \\{nxt}")
-                out.append(_ESCAPES[nxt])
-                i += 2
-                continue
-            out.append(ch)
-            i += 1
-        return "".join(out)
-    if text[0] == "'":
-        if len(text) < 2 or text[-1] != "'":
-            raise ValueError(f"unterminated string {text}")
-        return text[1:-1]
-    if text in ("true", "false"):
-        return text == "true"
-    if text[0] == "[":
-        if text[-1] != "]":
-            raise ValueError("arrays must fit on one line")
-        inner = text[1:-1].strip().rstrip(",")
-        return [_value(p) for p in _split_top(inner)] if inner else []
-    if _INT_RE.match(text.lower()):
-        return int(text.replace("_", ""), 0)
-    raise ValueError(f"unsupported value {text!r}")
-
-
-def _split_top(text: str) -> Iterator[str]:
-    depth, quote, cur = 0, "", []
-    for ch in text:
-        if quote:
-            cur.append(ch)
-            if ch == quote:
-                quote = ""
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch == "[":
-            depth += 1
-        elif ch == "]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            yield "".join(cur)
-            cur = []
-            continue
-        cur.append(ch)
-    if "".join(cur).strip():
-        yield "".join(cur)
+_TABLE_SHAPE = {"address0": Field(u32), "address1": Field(u32)}
+_ENTRY_SHAPE = {
+    "type": Field(u8, required=True),
+    "name": Field(toml_text, required=True),
+    "device": Field(u8),
+    "activeindex": Field(u8),
+    **{k: Field(u32) for k in ("address0", "address1", "size0", "size1", "len", "age")},
+}
 
 
 def parse_toml(text: str) -> dict[str, Any]:
-    """Parse the TOML subset of the vendor partition files into dicts and lists."""
-    root: dict[str, Any] = {}
-    cur: dict[str, Any] = root
-    pos = 0
-    for lineno, raw in enumerate(text.splitlines(keepends=True), 1):
-        line = _strip_comment(raw.rstrip("\r\n"))
-        here = pos
-        pos += len(raw)
-        if not line:
-            continue
-        m = re.fullmatch(r"\[\[\s*(" + _KEY + r")\s*\]\]", line)
-        if m:
-            lst = root.setdefault(m.group(1), [])
-            if not isinstance(lst, list):
-                raise _toml_error(f"[[{m.group(1)}]] redefines a key", text, here, lineno)
-            cur = {}
-            lst.append(cur)
-            continue
-        m = re.fullmatch(r"\[\s*(" + _KEY + r")\s*\]", line)
-        if m:
-            if m.group(1) in root:
-                raise _toml_error(f"table [{m.group(1)}] defined twice", text, here, lineno)
-            cur = root[m.group(1)] = {}
-            continue
-        m = re.fullmatch(r"(" + _KEY + r"|\"[^\"]*\")\s*=\s*(.+)", line)
-        if not m:
-            raise _toml_error(f"cannot parse {line!r}", text, here, lineno)
-        key = m.group(1).strip('"')
-        if key in cur:
-            raise _toml_error(f"duplicate key {key!r}", text, here, lineno)
-        try:
-            cur[key] = _value(m.group(2))
-        except (ValueError, IndexError) as e:
-            raise _toml_error(f"{key}: {e}", text, here, lineno) from None
-    return root
+    """Parse TOML text (tomllib) into dicts and lists; FormatError/LimitError on anything wrong."""
+    return loads(text, fmt=FMT)
 
 
-def table_from_toml(text: str | bytes) -> tuple[PartitionTable, tuple[int, int]]:
+def _entry(item: Any, where: str) -> Partition:
+    v = check_shape(item, _ENTRY_SHAPE, fmt=FMT, where=where)
+    name = v["name"]
+    if len(name.encode()) >= 8:
+        raise BuildError(
+            f"partition name {name!r} is too long (bflb-iot-tool refuses 8 or more characters)",
+            fmt=FMT,
+            path=f"{where}.name",
+        )
+    part = Partition(
+        name,
+        v["type"],
+        (v.get("address0", 0), v.get("address1", 0)),
+        (v.get("size0", 0), v.get("size1", 0)),
+        v.get("len", 0),
+        v.get("age", 0),
+        v.get("activeindex", 0),
+        0,
+    )
+    try:
+        part.name_bytes()
+    except BuildError as e:
+        raise BuildError(e.message, fmt=FMT, path=f"{where}.name") from None
+    return part
+
+
+def layout_errors(table: PartitionTable) -> list[str]:
+    """What a valid table must not have: slots past 4 GiB, overlapping slots, several type-0 entries."""
+    errors: list[str] = []
+    fws = [e.name for e in table.entries if e.type == 0]
+    if len(fws) > 1:
+        errors.append(f"{len(fws)} entries of type 0 (FW: {', '.join(fws)}); boot2 runs only the first")
+    spans: list[tuple[int, int, str]] = []
+    for e in table.entries:
+        for slot, addr, size in e.slots():
+            label = f"{e.name} slot {slot} ({addr:#x}+{size:#x})"
+            if addr + size > 1 << 32:
+                errors.append(f"{label} ends past 4 GiB")
+            elif size:
+                spans.append((addr, addr + size, label))
+    spans.sort()
+    for (_a0, end0, l0), (a1, _end1, l1) in zip(spans, spans[1:], strict=False):
+        if a1 < end0:
+            errors.append(f"{l1} overlaps {l0}")
+    return errors
+
+
+def table_from_toml(
+    text: str | bytes, *, allow_overlap: bool = False
+) -> tuple[PartitionTable, tuple[int, int]]:
     """The table bflb-iot-tool builds from a ``partition_cfg_*.toml`` and the two copy addresses.
 
-    Like the tool: ``device`` is read but not written, names of 8 or more characters are refused.
+    Like the tool: ``device`` is read but not written, names of 8 or more characters are refused. The
+    TOML is checked against the shape the tool reads (a bad key is named by its path, e.g.
+    ``pt_entry[1].size0``). Overlapping slots, slots past 4 GiB and several type-0 entries are refused
+    unless ``allow_overlap`` (for a table a vendor really ships).
     """
     if isinstance(text, (bytes, bytearray)):
         try:
@@ -662,59 +592,44 @@ def table_from_toml(text: str | bytes) -> tuple[PartitionTable, tuple[int, int]]
         except UnicodeDecodeError as e:
             raise FormatError(f"TOML is not UTF-8: {e}", fmt=FMT, offset=e.start) from None
     doc = parse_toml(text)
-    pt = doc.get("pt_table", {})
+    pt = check_shape(doc.get("pt_table", {}), _TABLE_SHAPE, fmt=FMT, where="pt_table")
     entries = doc.get("pt_entry")
     if not isinstance(entries, list) or not entries:
         raise FormatError("no [[pt_entry]] tables in the TOML", fmt=FMT, path="pt_entry")
-    parts = []
-    for i, item in enumerate(entries):
-        where = f"pt_entry[{i}]"
-        try:
-            name = item["name"]
-            if not isinstance(name, str):
-                raise FormatError("name must be a string", fmt=FMT, path=f"{where}.name")
-            if len(name.encode()) >= 8:
-                raise BuildError(
-                    f"partition name {name!r} is too long (bflb-iot-tool refuses 8 or more characters)",
-                    fmt=FMT,
-                    path=f"{where}.name",
-                )
-            nums = {
-                k: item.get(k, 0)
-                for k in ("type", "address0", "address1", "size0", "size1", "len", "activeindex", "age")
-            }
-            for k, v in nums.items():
-                if not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 0xFFFFFFFF:
-                    raise FormatError(f"{k} must be an unsigned integer", fmt=FMT, path=f"{where}.{k}")
-            if "type" not in item:
-                raise KeyError("type")
-        except KeyError as k:
-            raise FormatError(f"missing key {k}", fmt=FMT, path=where) from None
-        if nums["type"] > 255 or nums["activeindex"] > 255:
-            raise BuildError("type and activeindex are bytes", fmt=FMT, path=where)
-        parts.append(
-            Partition(
-                name,
-                nums["type"],
-                (nums["address0"], nums["address1"]),
-                (nums["size0"], nums["size1"]),
-                nums["len"],
-                nums["age"],
-                nums["activeindex"],
-                0,
-            )
+    if len(entries) > MAX_ENTRIES:
+        raise BuildError(
+            f"{len(entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT, path="pt_entry"
         )
-    addrs = (int(pt.get("address0", TABLE_ADDRESSES[0])), int(pt.get("address1", TABLE_ADDRESSES[1])))
-    return PartitionTable(tuple(parts)), addrs
+    table = PartitionTable(tuple(_entry(item, f"pt_entry[{i}]") for i, item in enumerate(entries)))
+    bad = layout_errors(table)
+    if bad and not allow_overlap:
+        raise BuildError(
+            "; ".join(bad),
+            fmt=FMT,
+            path="pt_entry",
+            hint="`partitions build --allow-overlap` builds it anyway",
+        )
+    addrs = (pt.get("address0", TABLE_ADDRESSES[0]), pt.get("address1", TABLE_ADDRESSES[1]))
+    return table, addrs
+
+
+def _comment(text: str) -> list[str]:
+    """``text`` as TOML comment lines (control characters escaped: TOML refuses them in comments)."""
+    return [f"# {escape_text(line)}" for line in text.split("\n")]
 
 
 def table_to_toml(
     table: PartitionTable, *, addresses: tuple[int, int] = TABLE_ADDRESSES, comment: str | None = None
 ) -> str:
-    """The vendor TOML for ``table`` (reads back to the same binary with :func:`table_from_toml`)."""
+    """The vendor TOML for ``table`` (reads back to the same binary with :func:`table_from_toml`).
+
+    The layout is the vendor files' (hex numbers, key order, their comments); names are written as
+    escaped TOML strings, and the text is parsed back before it is returned: an export that would not
+    read back as the same table raises BuildError instead of being written.
+    """
     out = []
     if comment:
-        out += [f"# {line}" for line in comment.splitlines()] + [""]
+        out += [*_comment(comment), ""]
     out += [
         "[pt_table]",
         "#partition table is 4K in size",
@@ -728,7 +643,13 @@ def table_to_toml(
     for e in table.entries:
         if e.raw_name is not None:
             out.append(f"# raw name bytes: {e.raw_name.hex()}")
-        out += ["", "[[pt_entry]]", f"type = {e.type}", f'name = "{e.name}"', f"device = {e.device}"]
+        out += [
+            "",
+            "[[pt_entry]]",
+            f"type = {e.type}",
+            f"name = {toml_string(e.name)}",
+            f"device = {e.device}",
+        ]
         if e.active_index:
             out.append(f"activeindex = {e.active_index}")
         out += [
@@ -741,7 +662,22 @@ def table_to_toml(
         ]
         if e.age:
             out.append(f"age = {e.age}")
-    return "\n".join(out) + "\n"
+    doc = "\n".join(out) + "\n"
+    _check_round_trip(table, addresses, doc)
+    return doc
+
+
+def _check_round_trip(table: PartitionTable, addresses: tuple[int, int], doc: str) -> None:
+    try:
+        back, addrs = table_from_toml(doc, allow_overlap=True)
+    except FormatError as e:  # pragma: no cover - a writer bug, never the input's fault
+        raise BuildError(f"the exported TOML does not read back: {e}", fmt=FMT) from None
+    want = [dataclasses.replace(e, raw_name=None, device=0) for e in table.entries]
+    if list(back.entries) != want or addrs != addresses:
+        raise BuildError(
+            "the table cannot be written as TOML that reads back the same (name bytes TOML cannot hold)",
+            fmt=FMT,
+        )
 
 
 def _hex(v: int) -> str:
@@ -799,7 +735,6 @@ class TableRegion(BytesImage):
     @property
     def chip(self) -> str | None:
         return CHIP
-
 
     def verify(self) -> list[Problem]:
         return unique_problems(Image.verify(self))

@@ -68,7 +68,7 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Image, Region
+from ..model import MAX_DEPTH, Image, Region, nesting_depth
 from . import Detection, FormatInfo
 
 if TYPE_CHECKING:
@@ -987,9 +987,13 @@ def decode_value(name: str, raw: bytes) -> tuple[Any, str]:
     if _CONTROL.search(text):
         return stripped, "bytes"
     try:
-        return json.loads(text, parse_constant=_reject_constant), "json"
+        value = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         pass
+    else:
+        if nesting_depth(value) <= MAX_DEPTH:
+            return value, "json"
+        return text, "text"  # valid JSON, but nested deeper than any real value: kept as its text
     if name == "user_param_key":
         try:
             return parse_upk(text), "upk"
@@ -1018,6 +1022,9 @@ def parse_upk(text: str) -> dict[str, Any]:
                           path="user_param_key") from e
     if not isinstance(obj, dict):
         raise FormatError("user_param_key is not an object", fmt=FMT, path="user_param_key")
+    if nesting_depth(obj) > MAX_DEPTH:
+        raise FormatError(f"user_param_key nests more than {MAX_DEPTH} levels deep", fmt=FMT,
+                          path="user_param_key")
     return obj
 
 

@@ -89,14 +89,16 @@ def test_toml_reader_subset_values() -> None:
         ("x = \n", 1),
         ("ok = 1\nnot toml\n", 2),
         ('s = "open\n', 1),
-        ("v = 1.5\n", 1),
+        ("v = 0x\n", 1),
     ],
 )
 def test_toml_errors_name_line_and_offset(text: str, line: int) -> None:
     with pytest.raises(FormatError) as e:
         bp.parse_toml(text)
     assert f"line {line}" in e.value.message
-    assert e.value.offset == len("".join(text.splitlines(keepends=True)[: line - 1]).encode())
+    lines = text.splitlines(keepends=True)
+    start = len("".join(lines[: line - 1]).encode())
+    assert start <= e.value.offset <= start + len(lines[line - 1].encode())
 
 
 def test_toml_semantic_errors() -> None:

@@ -94,7 +94,9 @@ def test_partition_table_identity(t: bp.PartitionTable) -> None:
 
 
 toml_partitions = st.builds(
-    bp.Partition, name=st.text(st.characters(min_codepoint=0x61, max_codepoint=0x7A), min_size=1, max_size=7),
+    bp.Partition,
+    name=st.text(st.characters(max_codepoint=0xFF, exclude_categories=("Cs",)), min_size=1, max_size=7)
+    .filter(lambda n: len(n.encode()) < 8),
     type=st.integers(0, 15), address=st.tuples(u32, u32), size=st.tuples(u32, u32), length=u32,
     age=st.just(0), active_index=st.just(0), device=st.just(0))
 
@@ -103,9 +105,10 @@ toml_partitions = st.builds(
        st.sampled_from([(0xE000, 0xF000), (0x1000, 0x2000)]))
 def test_partition_toml_round_trip(entries: tuple[bp.Partition, ...], addresses: tuple[int, int]) -> None:
     t = bp.PartitionTable(entries)
-    text = bp.table_to_toml(t, addresses=addresses)
-    back, addrs = bp.table_from_toml(text)
+    text = bp.table_to_toml(t, addresses=addresses)  # names with newlines, quotes, controls: escaped
+    back, addrs = bp.table_from_toml(text, allow_overlap=True)
     assert back.build() == t.build() and addrs == addresses
+    assert [e.name for e in back.entries] == [e.name for e in entries]
 
 
 # ---------------------------------------------------------------------------------- OTA header
