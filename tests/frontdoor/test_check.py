@@ -323,3 +323,13 @@ def test_real_bl602_files() -> None:
         assert check_firmware(real_path("bl602", name), target=dump).verdict == NOT_SAFE, name
     fw = check_firmware(real_path("bl602", "OpenBL602_dev_20260625_142543_OTA.bin"), target=dump)
     assert fw.firmware_kind == "bl602-bootheader" and fw.write.method == "uart"  # type: ignore[union-attr]
+
+
+def test_rbl_partition_image_is_cannot_tell() -> None:
+    """A CRC-framed partition with its RBL trailer (ltchiptool 'package'): its flash address is not in it."""
+    from obkimg.formats.bk7231_rbl import RblPartition
+
+    data = RblPartition.pack(bytes(range(256)) * 64, size=0x8000, name="data").build()
+    rep = check_firmware(data, target=bk_dump("N"))
+    assert rep.firmware_kind == "bk7231-rbl" and rep.verdict == CANNOT_TELL
+    assert _status(rep, "container") == "unknown" and rep.write.offset is None  # type: ignore[union-attr]
