@@ -3,10 +3,10 @@
 For each dump with Tuya storage or an OpenBeken config, its secrets come from unredacted runs
 (`tuya-keys --json`, `obk-config show --json`, `info --json --show-secrets`); then no masking output
 may contain any of them: `info` text / JSON / SVG, `tuya-keys --redact` text / JSON, `obk-config show
---redact`, `obk-config new` / `diff`, the `extract` manifest and listing, `detect`, `scan`, error
-messages, JSON error documents and `--traceback`. Failures name the dump, the output and the field
-path, never a value. Every real dump runs when CI is set; otherwise a subset that holds every kind of
-secret the issue lists.
+--redact`, `obk-config new` / `diff`, `check --for`, the `extract` manifest and listing, `detect`,
+`scan`, error messages, JSON error documents and `--traceback`. Failures name the dump, the output
+and the field path, never a value. Every real dump runs when CI is set; otherwise a subset that holds
+every kind of secret the issue lists.
 """
 
 from __future__ import annotations
