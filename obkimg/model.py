@@ -36,7 +36,10 @@ class Secret(str):
 
     @property
     def masked(self) -> str:
-        return mask_secret(str(self))
+        """``"***"`` (``""`` stays ``""``): neither the length nor any character."""
+        from .secrets import MASK
+
+        return MASK if self else ""
 
     def reveal(self) -> str:
         return str(self)

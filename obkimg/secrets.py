@@ -27,8 +27,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .model import Secret
+
 __all__ = [
     "MASK",
+    "MAX_DEPTH",
     "SECRET_NAMES",
     "SECRET_CHILDREN",
     "is_secret",
@@ -144,37 +147,53 @@ def mask(value: Any) -> Any:
 
 
 def _is_secret_value(value: Any) -> bool:
-    from .model import Secret
-
     return isinstance(value, Secret)
 
 
-def redact(value: Any, *, name: str | None = None, parent: str | None = None) -> Any:
+#: nesting depth past which a container is masked whole instead of walked (a hostile dump may hold
+#: a string of 100,000 '[' that json.loads accepts)
+MAX_DEPTH = 64
+
+
+def redact(value: Any, *, name: str | None = None, parent: str | None = None, _depth: int = 0) -> Any:
     """``value`` with every secret masked (by field name, by :class:`~obkimg.model.Secret` type, and
-    inside JSON held in strings). Plain JSON types in, plain JSON types out; input not modified."""
+    inside JSON held in strings). Plain JSON types in, plain JSON types out; input not modified.
+    Containers nested deeper than :data:`MAX_DEPTH` are masked whole."""
     if is_secret(name, parent) or _is_secret_value(value):
         return mask(value)
+    if isinstance(value, (dict, list, tuple)) and _depth >= MAX_DEPTH:
+        return MASK
     if isinstance(value, dict):
-        return {k: redact(v, name=str(k), parent=name) for k, v in value.items()}
+        return {k: redact(v, name=str(k), parent=name, _depth=_depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [redact(v, name=name, parent=parent) for v in value]
+        return [redact(v, name=name, parent=parent, _depth=_depth + 1) for v in value]
     if isinstance(value, str):
-        return _redact_json_text(value, name)
+        return _redact_json_text(value, name, _depth)
     return value
 
 
-def _redact_json_text(text: str, name: str | None) -> str:
-    """A string holding a JSON object/array gets its secrets masked (re-encoded only if one was);
-    other text gets its ``name=value`` secrets masked (:func:`scrub_text`)."""
+def _load_json(text: str) -> Any:
+    """The JSON object/array held in ``text``, else None."""
     s = text.strip()
     if not s or s[0] not in "{[":
-        return scrub_text(text) if ("=" in text or ":" in text) else text
+        return None
     try:
         doc = json.loads(s)
-    except ValueError:
-        return scrub_text(text)
-    masked = redact(doc, name=name)
-    return text if masked == doc else json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+    except (ValueError, RecursionError):  # not JSON, or nested too deep for the parser
+        return None
+    return doc if isinstance(doc, (dict, list)) else None
+
+
+def _redact_json_text(text: str, name: str | None, depth: int) -> str:
+    """A string holding a JSON object/array gets its secrets masked (re-encoded only if one was);
+    other text gets its ``name=value`` secrets masked (:func:`scrub_text`)."""
+    doc = _load_json(text)
+    if doc is None:
+        return scrub_text(text) if ("=" in text or ":" in text) else text
+    masked = redact(doc, name=name, _depth=depth + 1)
+    if masked == doc:
+        return text
+    return MASK if masked == MASK else json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
 
 
 # name, then an optional closing quote, '=' or ':', then a quoted or bare value
@@ -202,36 +221,41 @@ def scrub_text(text: str, known: Any = ()) -> str:
 
 
 def find_secrets(
-    doc: Any, *, name: str | None = None, parent: str | None = None, path: str = ""
+    doc: Any, *, name: str | None = None, parent: str | None = None, path: str = "", _depth: int = 0
 ) -> Iterator[tuple[str, str]]:
     """``(path, value)`` of every secret in an *unredacted* document (scalars as strings; the
-    secrets of JSON held in strings too). The paths name fields only, never values."""
+    secrets of JSON held in strings too). The paths name fields only, never values. Containers
+    deeper than :data:`MAX_DEPTH` (which :func:`redact` masks whole) are not walked."""
+    if _depth > MAX_DEPTH:
+        return
     if is_secret(name, parent) or _is_secret_value(doc):
         if isinstance(doc, (dict, list)):
-            yield from _leaves(doc, path)
+            yield from _leaves(doc, path, _depth)
         elif doc not in (None, "") and not isinstance(doc, bool):
             yield path, str(doc)
         return
     if isinstance(doc, dict):
         for k, v in doc.items():
-            yield from find_secrets(v, name=str(k), parent=name, path=f"{path}.{k}" if path else str(k))
+            yield from find_secrets(
+                v, name=str(k), parent=name, path=f"{path}.{k}" if path else str(k), _depth=_depth + 1
+            )
     elif isinstance(doc, (list, tuple)):
         for i, v in enumerate(doc):
-            yield from find_secrets(v, name=name, parent=parent, path=f"{path}[{i}]")
-    elif isinstance(doc, str) and doc.strip()[:1] in ("{", "["):
-        try:
-            inner = json.loads(doc)
-        except ValueError:
-            return
-        yield from find_secrets(inner, name=name, parent=parent, path=path + "<json>")
+            yield from find_secrets(v, name=name, parent=parent, path=f"{path}[{i}]", _depth=_depth + 1)
+    elif isinstance(doc, str):
+        inner = _load_json(doc)
+        if inner is not None:
+            yield from find_secrets(inner, name=name, parent=parent, path=path + "<json>", _depth=_depth + 1)
 
 
-def _leaves(doc: Any, path: str) -> Iterator[tuple[str, str]]:
+def _leaves(doc: Any, path: str, depth: int) -> Iterator[tuple[str, str]]:
+    if depth > MAX_DEPTH:
+        return
     if isinstance(doc, dict):
         for k, v in doc.items():
-            yield from _leaves(v, f"{path}.{k}")
+            yield from _leaves(v, f"{path}.{k}", depth + 1)
     elif isinstance(doc, list):
         for i, v in enumerate(doc):
-            yield from _leaves(v, f"{path}[{i}]")
+            yield from _leaves(v, f"{path}[{i}]", depth + 1)
     elif doc not in (None, "") and not isinstance(doc, bool):
         yield path, str(doc)

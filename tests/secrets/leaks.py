@@ -93,6 +93,7 @@ def masking_outputs(path: Path, tmp: Path, secrets: Secrets) -> dict[str, str]:
     add("info --json --svg", "info", "--json", "--svg", str(tmp / "map.svg"), "--force", p)
     outs["info --svg (file)"] = (tmp / "map.svg").read_text() if (tmp / "map.svg").exists() else ""
     add("info", "info", p)
+    add("check --for", "check", p, "--for", p)
     add("detect", "detect", p)
     add("detect --json", "detect", "--json", p)
     # --no-regions: raw slices are named and described from offsets and kinds only (tested in

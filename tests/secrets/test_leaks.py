@@ -3,10 +3,10 @@
 For each dump with Tuya storage or an OpenBeken config, its secrets come from unredacted runs
 (`tuya-keys --json`, `obk-config show --json`, `info --json --show-secrets`); then no masking output
 may contain any of them: `info` text / JSON / SVG, `tuya-keys --redact` text / JSON, `obk-config show
---redact`, `obk-config new` / `diff`, the `extract` manifest and listing, `detect`, `scan`, error
-messages, JSON error documents and `--traceback`. Failures name the dump, the output and the field
-path, never a value. Every real dump runs when CI is set; otherwise a subset that holds every kind of
-secret the issue lists.
+--redact`, `obk-config new` / `diff`, `check --for`, the `extract` manifest and listing, `detect`,
+`scan`, error messages, JSON error documents and `--traceback`. Failures name the dump, the output
+and the field path, never a value. Every real dump runs when CI is set; otherwise a subset that holds
+every kind of secret the issue lists.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,12 @@ def _check(path: Path, tmp: Path, label: str) -> tuple[Secrets, list[str]]:
     return secrets, problems
 
 
+def _check_one(args: tuple[Path, Path]) -> tuple[bool, list[str], dict[str, str]]:
+    path, tmp = args
+    secrets, problems = _check(path, tmp, path.name)
+    return secrets.has_tuya or secrets.has_obk, problems, secrets.searchable
+
+
 def test_no_secret_of_a_real_dump_leaks(tmp_path: Path) -> None:
     dumps = _config_dumps()
     if not dumps:
@@ -96,13 +103,12 @@ def test_no_secret_of_a_real_dump_leaks(tmp_path: Path) -> None:
     problems: list[str] = []
     union: dict[str, str] = {}
     checked = 0
-    for i, path in enumerate(dumps):
-        secrets, found = _check(path, tmp_path / str(i), path.name)
-        if not (secrets.has_tuya or secrets.has_obk):
-            continue
-        checked += 1
-        problems += found
-        union.update({f"{path.name}:{p}": v for p, v in secrets.searchable.items()})
+    jobs = [(path, tmp_path / str(i)) for i, path in enumerate(dumps)]
+    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        for (path, _), (has_configs, found, searchable) in zip(jobs, pool.map(_check_one, jobs), strict=True):
+            checked += has_configs
+            problems += found
+            union.update({f"{path.name}:{p}": v for p, v in searchable.items()})
     assert checked >= (30 if os.environ.get("CI") else len(SUBSET) - 1), f"only {checked} dumps with configs"
     seen = {p.split(":", 2)[2] for p in union}
     missing = [rx for rx in MUST_FIND if not any(re.fullmatch(rx, s) for s in seen)]

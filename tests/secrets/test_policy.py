@@ -176,3 +176,14 @@ def test_cli_error_message_and_traceback_scrubbed() -> None:
         assert ("Traceback" in r.stderr) == bool(extra)
         leaked = PW in r.stdout + r.stderr
         assert not leaked, f"the password is in the error output of {extra}"
+
+
+def test_deep_nesting_is_bounded() -> None:
+    """A hostile value (a string of 200,000 '[' or a 500-deep JSON array) neither crashes nor hangs the
+    masking; what is too deep to walk is masked whole."""
+    flat = "[" * 200_000
+    assert redact({"x": flat}) == {"x": flat} and list(find_secrets({"x": flat})) == []
+    deep: object = {"passwd": PW}
+    for _ in range(500):
+        deep = [deep]
+    assert PW not in json.dumps(redact({"v": deep})) and PW not in json.dumps(redact({"v": json.dumps(deep)}))
