@@ -10,8 +10,8 @@ ltchiptool divides by zero for selector 0). Public references: libretiny-eu/ltch
 ``bk7231tools/crypto/code.py``.
 
 Also here: the exact output model of Beken's ``encrypt`` v0.3.1 (shipped in the Tuya BK7231 SDKs'
-``tools/generate``), used by every Tuya/OpenBeken build, so builders reproduce vendor files byte for byte, and recovery of the original app length
-from such an encrypted image.
+``tools/generate``), used by every Tuya/OpenBeken build, so builders reproduce vendor files byte for
+byte, and recovery of the original app length from such an encrypted image.
 """
 
 from __future__ import annotations
