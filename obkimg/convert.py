@@ -1,7 +1,7 @@
 """Conversions between BK7231 image kinds and file containers: QIO ⇄ UA, binary ⇄ Intel HEX.
 
-Workflows over :mod:`obkimg.formats.bk7231_image` (the QIO/UA layouts of the Tuya SDK and BK7231GUIFlashTool). Bytes in, bytes out:
-writing files is the CLI's job.
+Workflows over :mod:`obkimg.formats.bk7231_image` (the QIO/UA layouts of the Tuya SDK and
+BK7231GUIFlashTool). Bytes in, bytes out: writing files is the CLI's job.
 
 **UA content (not settled by any public source), decided here.** The exact bytes of beken_packager's
 ``_enc_uart_1.00.bin`` are unverified (no sample, no packager binary). What the flashers do with a
