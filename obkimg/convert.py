@@ -1,9 +1,9 @@
 """Conversions between BK7231 image kinds and file containers: QIO ⇄ UA, binary ⇄ Intel HEX.
 
-Workflows over :mod:`obkimg.formats.bk7231_image` (spec bk7231 §5.2-§5.3). Bytes in, bytes out:
-writing files is the CLI's job.
+Workflows over :mod:`obkimg.formats.bk7231_image` (the QIO/UA layouts of the Tuya SDK and
+BK7231GUIFlashTool). Bytes in, bytes out: writing files is the CLI's job.
 
-**UA content (spec open question Q1), decided here.** The exact bytes of beken_packager's
+**UA content (not settled by any public source), decided here.** The exact bytes of beken_packager's
 ``_enc_uart_1.00.bin`` are unverified (no sample, no packager binary). What the flashers do with a
 QIO file is verified: BK7231GUIFlashTool drops the first 0x11000 bytes and writes the rest at 0x11000.
 So :func:`qio_to_ua` by default returns exactly ``qio[0x11000:]`` up to the end of the app partition

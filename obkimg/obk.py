@@ -4,7 +4,7 @@ Built on :mod:`obkimg.formats.obk_config` (struct, CRC, EasyFlash, locations). E
 a path, bytes, a file object or a :class:`obkimg.source.Source` and returns bytes or models; nothing
 here prints or writes files (the CLI does).
 
-- :func:`recover_config`: find the config in a dump / region / EasyFlash area / bare file (spec B6).
+- :func:`recover_config`: find the config in a dump / region / EasyFlash area / bare file.
 - :func:`extract_config`: its bytes (2016 or 3584).
 - :func:`set_config`: edit fields (``key=value``) where the config lives: a bare file, a raw sector
   in a dump, or a new live EasyFlash entry (BL602), recomputing the CRC.

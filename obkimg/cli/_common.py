@@ -98,8 +98,7 @@ def json_option(f: F) -> F:
 
 def output_option(required: bool = True, help: str = "Output file ('-' for stdout).") -> Callable[[F], F]:
     def deco(f: F) -> F:
-        f = click.option("--force", "-f", is_flag=True,
-                         help="Overwrite an existing output (and allow binary output on a terminal).")(f)
+        f = click.option("--force", "-f", is_flag=True, help="Overwrite an existing output.")(f)
         return click.option("-o", "--output", "output", required=required, type=click.Path(dir_okay=False,
                             allow_dash=True), callback=mark_stdout_output, help=help)(f)
     return deco
@@ -146,7 +145,7 @@ def _earlier_outputs() -> list[str]:
 
 def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: tuple[str, ...] = (),
                  mode: int | None = None) -> None:
-    """Write a result: '-' means stdout (refused on a terminal unless --force); files are atomic
+    """Write a result: '-' means stdout (binary data refused on a terminal); files are atomic
     (``mode=0o600`` for outputs holding secrets).
 
     No file is written over any input of the command (``inputs`` and :func:`command_inputs`) nor over
@@ -155,8 +154,8 @@ def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: t
     payload = data.encode() if isinstance(data, str) else data
     if path == "-":
         out = sys.stdout.buffer
-        if out.isatty() and not force and isinstance(data, bytes):
-            raise click.UsageError("refusing to write binary data to a terminal; redirect it or use --force")
+        if out.isatty() and isinstance(data, bytes):
+            raise click.UsageError("refusing to write binary data to a terminal; redirect it or give -o FILE")
         STATE.emitted = True
         out.write(payload)
         out.flush()

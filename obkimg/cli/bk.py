@@ -1,4 +1,4 @@
-"""``obkimg bk crypt``: the Beken BK7231 code cipher (spec bk7231 §3), any key, encrypt = decrypt."""
+"""``obkimg bk crypt``: the Beken BK7231 code cipher, any key, encrypt = decrypt."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``obkimg rbl unpack|pack``: RBL OTA files (``*.rbl``, spec bk7231 §4.2)."""
+"""``obkimg rbl unpack|pack``: RBL OTA files (``*.rbl``, RT-Thread OTA packaging)."""
 
 from __future__ import annotations
 

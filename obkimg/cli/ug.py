@@ -1,4 +1,4 @@
-"""``obkimg ug unpack|pack``: Tuya UG wrappers (``*_UG_*.bin``, ``*.ug.bin``, spec bk7231 §4.5)."""
+"""``obkimg ug unpack|pack``: Tuya UG wrappers (``*_UG_*.bin``, ``*.ug.bin``)."""
 
 from __future__ import annotations
 

@@ -1,15 +1,17 @@
-"""Beken BK7231 code encryption (spec bk7231 §3): an address-dependent XOR keystream.
+"""Beken BK7231 code encryption: an address-dependent XOR keystream.
 
 The key is four 32-bit words ``c0 c1 c2 c3`` (as written by Beken's tools, e.g. the Tuya default
 ``510fb093 a3cbeadc 5993a17e c7adeb03``). Each little-endian 32-bit word ``w`` at byte address ``A``
 becomes ``w ^ mask(A)``; encryption and decryption are the same operation. The mask is the full
 three-stage hardware function (pn15, pn16, pn32, plus the c2 constant), valid for *any* key: the two
 peer tools get non-default keys wrong (bk7231tools adds the 17-bit pn16 into the high half,
-ltchiptool divides by zero for selector 0), see spec §3.7.
+ltchiptool divides by zero for selector 0). Public references: libretiny-eu/ltchiptool
+``ltchiptool/soc/bk72xx/util/crypto.py`` (``BekenCrypto``), tuya-cloudcutter/bk7231tools
+``bk7231tools/crypto/code.py``.
 
-Also here: the exact output model of Beken's ``encrypt`` v0.3.1 (§3.4), used by every Tuya/OpenBeken
-build, so builders reproduce vendor files byte for byte, and recovery of the original app length
-from such an encrypted image.
+Also here: the exact output model of Beken's ``encrypt`` v0.3.1 (shipped in the Tuya BK7231 SDKs'
+``tools/generate``), used by every Tuya/OpenBeken build, so builders reproduce vendor files byte for
+byte, and recovery of the original app length from such an encrypted image.
 """
 
 from __future__ import annotations
@@ -74,7 +76,7 @@ def is_bypass(key: Key) -> bool:
 
 
 def _mask_scalar(key: Key, a: int) -> int:
-    """The spec §3.2 keystream word for byte address ``a`` (plain integers)."""
+    """The keystream word for byte address ``a`` (plain integers)."""
     c0, c1, c2, c3 = key
     if is_bypass(key):
         return 0
@@ -184,7 +186,7 @@ def beken_encrypt_v031(raw: bytes | bytearray | memoryview, key: Key | str, star
 
     Output length is ``align_up(len, 32) + 16``; the fill after the data is a stale copy of the data
     ``start`` bytes earlier (0xFF where there is none) and everything from the last full word on is
-    encrypted with the address *without* ``start`` (spec bk7231 §3.4).
+    encrypted with the address *without* ``start`` (as encrypt v0.3.1 does).
     """
     if start == 0:
         raise BuildError("encrypt v0.3.1 with start 0 fills with uninitialised memory: not reproducible",

@@ -1,6 +1,6 @@
 """BK7231 flash framing: every 32 data bytes are followed by a big-endian CRC-16/CMS (34-byte blocks).
 
-Dumps and flashers see *physical* bytes (with CRCs); the CPU sees *logical* bytes (spec bk7231 §1-2).
+Dumps and flashers see *physical* bytes (with CRCs); the CPU sees *logical* bytes.
 All-0xFF blocks are erased flash: their CRC (0x000C) never matches 0xFFFF, so they are reported as
 ``empty``, not as bad. Pure Python at C speed (strided slices, ``bytes.translate`` table steps and
 big-integer XORs over all blocks at once): a 2 MiB dump is checked and stripped in a few ms.

@@ -16,7 +16,7 @@ Sources: RT-Thread ``rt_ota_packaging_tool_cli`` (Tuya SDK ``package_tool/linux`
 ``analysis/rbl.py``; behaviour checked against files the vendor tools write and the public OpenBeken
 and ESPHome-Kickstart UG releases (tuya-cloudcutter ``custom-firmware``).
 
-Header layout (spec §4.1)::
+Header layout::
 
     off  size  field          notes
     0x00    4  magic          b"RBL\\0"
@@ -36,7 +36,7 @@ Strings are compared up to their first NUL only; the bytes after it (stack garba
 tools, also seen after "app" in the name field of OpenBeken files) are kept in ``RblHeader.raw`` so
 that an unchanged header rebuilds byte for byte.
 
-Limitations: QuickLZ/FastLZ payloads are recognised but not decoded (spec Q8; no sample); XOR
+Limitations: QuickLZ/FastLZ payloads are recognised but not decoded (no sample); XOR
 encryption (algo low byte 1) is recognised but not decrypted (its key is not known). The AES key and
 IV default to the ASCII strings every Tuya/OpenBeken build uses; other keys can be passed in.
 """
@@ -100,7 +100,7 @@ RBL_HEADER_SIZE = 96
 #: the in-flash trailer: 96 header bytes CRC-framed on their own = 3 blocks x 34 bytes
 RBL_FRAMED_SIZE = 102
 
-#: AES-256-CBC key and IV of every Tuya / OpenBeken OTA file: the ASCII strings, not hex-decoded (§4.2)
+#: AES-256-CBC key and IV of every Tuya / OpenBeken OTA file: the ASCII strings, not hex-decoded
 DEFAULT_AES_KEY = b"0123456789ABCDEF0123456789ABCDEF"
 DEFAULT_AES_IV = b"0123456789ABCDEF"
 #: the "sn" field as all vendor tools write it
@@ -159,7 +159,7 @@ def algo_value(compression: str, encryption: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class RblHeader:
-    """The 96-byte RBL header (spec §4.1). ``raw`` keeps the parsed bytes (garbage after NULs)."""
+    """The 96-byte RBL header. ``raw`` keeps the parsed bytes (garbage after NULs)."""
 
     algo: int
     timestamp: int
@@ -231,7 +231,7 @@ class RblHeader:
     @classmethod
     def parse_framed(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True,
                      fmt: str = FMT) -> RblHeader:
-        """Parse the 102-byte in-flash trailer (header CRC-framed on its own, spec §4.3).
+        """Parse the 102-byte in-flash trailer (header CRC-framed on its own).
 
         The CRC-16 of each of the 3 blocks is checked first (with ``strict``: ChecksumError at the
         physical offset of the first bad block, path ``crc16``), then the header is unframed and
@@ -315,7 +315,7 @@ class RblHeader:
         """A header describing ``payload`` (crc32 and size_package) and ``app`` (hash and size_raw;
         defaults to ``payload``), with a valid ``info_crc32``.
 
-        OTA file (§4.2): ``payload`` = the stored bytes after the header, ``app`` = the plain app.
+        OTA file: ``payload`` = the stored bytes after the header, ``app`` = the plain app.
         """
         body = bytes(payload)
         plain = body if app is None else bytes(app)
@@ -333,11 +333,11 @@ class RblHeader:
     @classmethod
     def for_flash_image(cls, image: bytes | bytearray | memoryview, *, name: str, version: str = "1.00",
                         timestamp: int = 0, sn: str = DEFAULT_SN) -> RblHeader:
-        """The in-flash trailer header ``beken_packager`` writes for an encrypted image (§4.3).
+        """The in-flash trailer header ``beken_packager`` writes for an encrypted image.
 
         size_raw = len(image); size_package = size_raw rounded up to 32; crc32 over the image plus
         PKCS-style padding up to size_package; hash = FNV-1a(image); algo 0. (size_raw % 32 == 0 is
-        unknown territory, spec Q2: size_package = size_raw is assumed.)
+        unknown territory: size_package = size_raw is assumed.)
         """
         img = bytes(image)
         pkg = -(-len(img) // 32) * 32
@@ -359,7 +359,7 @@ class RblHeader:
 # ------------------------------------------------------------------------------------------ helpers
 #: first 8 bytes of a plain BK7231 ARM app linked at 0x10000 (B +0x40; LDR PC,[PC,#0x14]), byte 0 varies
 _ARM_VECTOR_TAIL = b"\x00\x00\xea\x14\xf0\x9f\xe5"
-#: the same 8 bytes encrypted with the Tuya default key at 0x10000 (spec §3.2)
+#: the same 8 bytes encrypted with the Tuya default key at 0x10000
 _TUYA_ENC_VECTOR = bytes.fromhex("2f07b59435ff2a9b")
 
 
@@ -466,7 +466,7 @@ def _aes_cipher(key: bytes, iv: bytes) -> Any:
 # --------------------------------------------------------------------------------------- OTA file
 @dataclass(frozen=True, slots=True)
 class RblFile:
-    """An RBL OTA file (spec §4.2): 96-byte header + ``size_package`` payload bytes (+ anything after).
+    """An RBL OTA file: 96-byte header + ``size_package`` payload bytes (+ anything after).
 
     ``payload`` = compress(app) → PKCS#7 pad (always with the RT-Thread tool, only with AES with
     ltchiptool) → AES-256-CBC (optional).
@@ -580,8 +580,8 @@ class RblFile:
 
                 raise LimitError(f"payload exceeds the output limit of {limit} bytes", fmt=FMT, offset=start)
         elif comp in ("quicklz", "fastlz"):
-            raise FormatError(f"{comp} compression is not supported (no sample and no reference decoder, "
-                              "spec Q8); only gzip and none are", fmt=FMT, path="algo",
+            raise FormatError(f"{comp} compression is not supported (no reference decoder and "
+                              "no sample); only gzip and none are", fmt=FMT, path="algo",
                               offset=self.base + FIELDS["algo"][0])
         else:
             raise FormatError(f"unknown compression in algo {hdr.algo:#x}", fmt=FMT, path="algo",
@@ -680,7 +680,7 @@ def unpack(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT,
 @dataclass(frozen=True, slots=True)
 class RblPartition:
     """A code partition as flashed: CRC-framed image from offset 0, 0xFF fill, and the self-framed RBL
-    trailer in the last 102 bytes (beken_packager, spec §4.3; ltchiptool ``package``).
+    trailer in the last 102 bytes (beken_packager; ltchiptool ``package``).
 
     The trailer describes the (encrypted) image: ``crc32`` = CRC-32 of the image plus PKCS-style
     padding up to ``size_package``, ``hash`` = FNV-1a of the image (``size_raw`` bytes).

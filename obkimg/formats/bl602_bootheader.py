@@ -604,7 +604,7 @@ class BootHeader:
 
 @dataclass(frozen=True, slots=True)
 class Extension:
-    """Signed / encrypted extension blocks after the header (§1.9)."""
+    """Signed / encrypted extension blocks after the header (bflb-iot-tool ``img_create_do.py``)."""
 
     public_key: bytes | None = None
     public_key_crc: int | None = None
@@ -1149,7 +1149,7 @@ def _role_for(offset: int, code: bytes) -> str:
 
 def prepare_image(image: bytes) -> bytes:
     """Image padding of bflb-iot-tool 1.10 before hashing: +16 zero bytes when the length is a multiple
-    of 4096, then zero padding to a multiple of 16 (spec §1.6)."""
+    of 4096, then zero padding to a multiple of 16 (as bflb-iot-tool writes it)."""
     if len(image) % 4096 == 0:
         image = image + bytes(16)
     return image + bytes(-len(image) % 16)

@@ -298,3 +298,28 @@ def test_info_svg_to_stdout_is_the_svg_alone() -> None:
     assert b"kind:" not in r.stdout
     rj = run("info", str(DEMO_DUMP), "--svg", "-", "--json")
     assert rj.code == 2 and _error_doc(rj.stdout)["code"] == "usage"
+
+
+def test_binary_to_a_terminal_is_refused_even_with_force(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--force only allows overwriting: it does not send binary data to a terminal."""
+    import io
+    import sys
+
+    import click
+
+    from obkimg.cli._common import write_output
+
+    class Tty(io.BytesIO):
+        def isatty(self) -> bool:
+            return True
+
+    class Out:
+        buffer = Tty()
+
+    monkeypatch.setattr(sys, "stdout", Out())
+    for force in (False, True):
+        with pytest.raises(click.UsageError, match="terminal"):
+            write_output("-", b"\x00binary", force=force)
+    assert Out.buffer.getvalue() == b""
+    write_output("-", "text is fine")  # text (Intel HEX, TOML) may go to a terminal
+    assert Out.buffer.getvalue() == b"text is fine"
