@@ -38,6 +38,7 @@ COMMANDS: dict[str, str] = {
     "bl602": "bl602:bl602",
     "tuya-keys": "tuya:tuya_keys",
     "obk-config": "obk:obk_config",
+    "migrate": "migrate:migrate",
 }
 
 
