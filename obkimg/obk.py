@@ -502,7 +502,7 @@ class NewConfigResult:
         cfg = self.config
         doc = {
             "schema": "obkimg.obk-config-new/1",
-            "chip": self.chip,
+            "chip": self.chip or "unknown",
             "version": cfg.version,
             "size": cfg.length,
             "crc": {"stored": cfg.stored_crc, "valid": cfg.crc_valid, "variant": cfg.crc_variant},

@@ -211,7 +211,8 @@ def new(
         emit_json(doc)
     else:
         click.echo(
-            f"{res.chip}: OpenBeken config v{res.config.version}, CRC {res.config.stored_crc:#04x} "
+            f"{res.chip or 'chip unknown'}: OpenBeken config v{res.config.version}, "
+            f"CRC {res.config.stored_crc:#04x} "
             f"({res.config.crc_variant} char)"
         )
         click.echo(f"wifi:      ssid {doc['wifi']['ssid']!r} password {doc['wifi']['password']!r}")
@@ -232,5 +233,7 @@ def new(
             click.echo(f"startup:   {doc['startup_command']!r}")
         for n in doc["notes"]:
             click.echo(f"note: {n}")
+        for pr in doc["problems"]:
+            click.echo(f"{pr['severity']}: {pr['message']}", err=True)
     if output is not None:
         write_output(output, res.config.build(), force=force, inputs=(from_tuya,))
