@@ -369,6 +369,8 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
     short, long = _names(keys, resolved)
     ssid = _fits(keys.wifi.get("ssid"), "SSID", problems)
     password = _fits(keys.wifi.get("password"), "password", problems) if ssid else None
+    if ssid is not None and keys.wifi.get("password") and password is None:
+        ssid = None  # an SSID with the wrong password would only delay OpenBeken's access point
     if ssid is None and not keys.wifi.get("ssid"):
         notes.append("no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point")
     pin_models, unc = _pin_models(mapping)

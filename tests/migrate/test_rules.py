@@ -59,7 +59,8 @@ CASES = [
     ("rlN_pin lv=0 -> Relay_n", {"rl2_pin": 7, "rl2_lv": 0}, {7: ("Relay_n", 2)}, []),
     ("rlN_pin without lv: level unknown", {"rl3_pin": 8}, {}, ["rl3_pin"]),
     ("rl_onN/rl_offN -> BridgeForward/BridgeReverse on channel N",
-     {"rl_on1_pin": 6, "rl_off1_pin": 7, "rl1_drvtime": 60}, {6: ("BridgeForward", 1), 7: ("BridgeReverse", 1)}, []),
+     {"rl_on1_pin": 6, "rl_off1_pin": 7, "rl1_drvtime": 60},
+     {6: ("BridgeForward", 1), 7: ("BridgeReverse", 1)}, []),
     ("btN_pin lv=0 -> Button", {"bt1_pin": 10, "bt1_lv": 0}, {10: ("Button", 1)}, []),
     ("btN_pin lv=1 -> Button_n", {"bt2_pin": 11, "bt2_lv": 1}, {11: ("Button_n", 2)}, []),
     ("bt_pin -> Button on the only relay's channel", {"bt_pin": 14, "rl1_pin": 6, "rl1_lv": 1},
@@ -75,11 +76,12 @@ CASES = [
     ("netled_pin lv=0 -> LED_WIFI_n", {"netled_pin": 22, "netled_lv": 0}, {22: ("LED_WIFI_n", 0)}, []),
     ("wfst_pin lv=0 -> LED_WIFI_n", {"wfst_pin": 22, "wfst_lv": 0}, {22: ("LED_WIFI_n", 0)}, []),
     ("status_led_pin lv=1 -> LED_WIFI", {"status_led_pin": 9, "status_led_lv": 1}, {9: ("LED_WIFI", 0)}, []),
-    ("status_led_pin lv=0 -> LED_WIFI_n", {"status_led_pin": 9, "status_led_lv": 0}, {9: ("LED_WIFI_n", 0)}, []),
+    ("status_led_pin lv=0 -> LED_WIFI_n", {"status_led_pin": 9, "status_led_lv": 0},
+     {9: ("LED_WIFI_n", 0)}, []),
     ("netled without lv: level unknown", {"netled1_pin": 9}, {}, ["netled1_pin"]),
     ("RGBCW PWM -> PWM channels 1..5, lv=0 -> PWM_n",
-     {"r_pin": 26, "r_lv": 1, "g_pin": 24, "g_lv": 1, "b_pin": 6, "b_lv": 1, "c_pin": 8, "c_lv": 1, "w_pin": 7,
-      "w_lv": 0, "dmod": 0},
+     {"r_pin": 26, "r_lv": 1, "g_pin": 24, "g_lv": 1, "b_pin": 6, "b_lv": 1, "c_pin": 8, "c_lv": 1,
+      "w_pin": 7, "w_lv": 0, "dmod": 0},
      {26: ("PWM", 1), 24: ("PWM", 2), 6: ("PWM", 3), 8: ("PWM", 4), 7: ("PWM_n", 5)}, []),
     ("RGBCW with cwtype=1: w is temperature (4), c brightness (5)",
      {"r_pin": 1, "r_lv": 1, "g_pin": 2, "g_lv": 1, "b_pin": 3, "b_lv": 1, "c_pin": 4, "c_lv": 1, "w_pin": 5,
@@ -172,11 +174,13 @@ def test_settings_pwm_frequency_alternate_cw_bl0942_bridge_led_map() -> None:
     assert meter["drivers"] == ["BL0942"] and meter["meter"] == "BL0942"
     bridge = map_upk({"rl_on1_pin": 6, "rl_off1_pin": 7, "rl1_drvtime": 60})["settings"]
     assert bridge["drivers"] == ["Bridge"] and bridge["bridge_pulse_ms"] == 60
-    led = map_upk({"iicscl": 26, "iicsda": 24, "dmod": 5, "iicr": 2, "iicg": 1, "iicb": 0, "iicc": 4, "iicw": 3})
+    order = {"iicr": 2, "iicg": 1, "iicb": 0, "iicc": 4, "iicw": 3}
+    led = map_upk({"iicscl": 26, "iicsda": 24, "dmod": 5, **order})
     assert led["settings"]["led_driver"] == "BP1658CJ" and led["settings"]["led_map"] == [2, 1, 0, 4, 3]
     # no Tuya order, or not a permutation: the firmware default (led_map None -> ledRemap all zeros)
     assert map_upk({"iicscl": 26, "iicsda": 24, "dmod": 6})["settings"]["led_map"] is None
-    bad = map_upk({"iicscl": 26, "iicsda": 24, "dmod": 6, "iicr": 0, "iicg": 0, "iicb": 0, "iicc": 0, "iicw": 0})
+    zeros = {"iicr": 0, "iicg": 0, "iicb": 0, "iicc": 0, "iicw": 0}
+    bad = map_upk({"iicscl": 26, "iicsda": 24, "dmod": 6, **zeros})
     assert bad["settings"]["led_map"] is None and any("permutation" in n for n in bad["notes"])
 
 
