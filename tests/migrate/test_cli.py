@@ -146,3 +146,28 @@ def test_led_driver_order_and_default(tmp_path: Path) -> None:
         )
     )
     assert oc.ObkConfig.parse(render(plan(src), "config")).get("ledRemap") == [0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("data", [b"", b"\xff" * 0x10000, bytes(range(256)) * 16], ids=["empty", "ff", "garbage"])
+def test_bad_input_one_error_line_exit_1(tmp_path: Path, data: bytes) -> None:
+    from tests.hardening._cli import run
+
+    src = tmp_path / "in.bin"
+    src.write_bytes(data)
+    out = tmp_path / "out.bin"
+    r = run("migrate", str(src), "--to", "config", "-o", str(out), outputs=[out])
+    assert r.code == 1 and r.err.startswith("error: ") and len(r.err.strip().splitlines()) == 1
+    assert not out.exists()
+    j = run("migrate", str(src), "--json")
+    assert j.code == 1
+    validate_schema(json.loads(j.stdout), "error.v1")
+
+
+def test_esphome_needs_a_known_board(tmp_path: Path) -> None:
+    from tests.hardening._cli import run
+
+    src = tmp_path / "store.bin"
+    src.write_bytes(_storage({"baud_cfg": b'{"baud":9600}'}))
+    r = run("migrate", str(src), "--to", "esphome", "-o", "-")
+    assert r.code == 1 and "error: migrate: no LibreTiny board known for chip unknown" in r.err
+    assert r.stdout == b""
