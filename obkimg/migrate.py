@@ -327,6 +327,33 @@ def _pin_models(mapping: dict[str, Any]) -> tuple[tuple[PinAssignment, ...], tup
     return pins, unc
 
 
+def _mapping(upk: dict[str, Any] | None, pins: int) -> dict[str, Any]:
+    if upk is not None:
+        return map_upk(upk, pins=pins)
+    return {
+        "pins": [],
+        "uncertain": [],
+        "conflicts": [],
+        "not_mapped": [],
+        "unknown": [],
+        "settings": {},
+        "notes": [
+            "no user_param_key in the storage: pins are not configured (older firmwares keep the pin "
+            "map inside the application)"
+        ],
+    }
+
+
+def _wifi(keys: Any, problems: list[Problem], notes: list[str]) -> tuple[Secret | None, Secret | None]:
+    ssid = _fits(keys.wifi.get("ssid"), "SSID", problems)
+    password = _fits(keys.wifi.get("password"), "password", problems) if ssid else None
+    if ssid is not None and keys.wifi.get("password") and password is None:
+        ssid = None  # an SSID with the wrong password would only delay OpenBeken's access point
+    if ssid is None and not keys.wifi.get("ssid"):
+        notes.append("no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point")
+    return ssid, password
+
+
 def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) -> MigrationPlan:
     """The migration plan of a Tuya backup (path, bytes or file; .gz too).
 
@@ -343,21 +370,7 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
     resolved, chip_source = _resolve_chip(chip, keys, src.data, notes)
     pins = _layout(resolved)[0]
     upk = keys.upk if isinstance(keys.upk, dict) else None
-    if upk is not None:
-        mapping = map_upk(upk, pins=pins)
-    else:
-        mapping = {
-            "pins": [],
-            "uncertain": [],
-            "conflicts": [],
-            "not_mapped": [],
-            "unknown": [],
-            "notes": [
-                "no user_param_key in the storage: pins are not configured (older firmwares keep the pin map "
-                "inside the application)"
-            ],
-            "settings": {},
-        }
+    mapping = _mapping(upk, pins)
     notes += mapping["notes"]
     s = mapping["settings"]
     baud = keys.device.get("tuya_mcu_baud")
@@ -367,12 +380,7 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
             "depend on the product's schema"
         )
     short, long = _names(keys, resolved)
-    ssid = _fits(keys.wifi.get("ssid"), "SSID", problems)
-    password = _fits(keys.wifi.get("password"), "password", problems) if ssid else None
-    if ssid is not None and keys.wifi.get("password") and password is None:
-        ssid = None  # an SSID with the wrong password would only delay OpenBeken's access point
-    if ssid is None and not keys.wifi.get("ssid"):
-        notes.append("no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point")
+    ssid, password = _wifi(keys, problems, notes)
     pin_models, unc = _pin_models(mapping)
     led_map = s.get("led_map")
     return MigrationPlan(
