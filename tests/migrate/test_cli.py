@@ -148,7 +148,9 @@ def test_led_driver_order_and_default(tmp_path: Path) -> None:
     assert oc.ObkConfig.parse(render(plan(src), "config")).get("ledRemap") == [0, 0, 0, 0, 0]
 
 
-@pytest.mark.parametrize("data", [b"", b"\xff" * 0x10000, bytes(range(256)) * 16], ids=["empty", "ff", "garbage"])
+@pytest.mark.parametrize(
+    "data", [b"", b"\xff" * 0x10000, bytes(range(256)) * 16], ids=["empty", "ff", "garbage"]
+)
 def test_bad_input_one_error_line_exit_1(tmp_path: Path, data: bytes) -> None:
     from tests.hardening._cli import run
 

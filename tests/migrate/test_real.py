@@ -48,8 +48,11 @@ def oracle(key: str, upk: dict[str, Any]) -> str | None:  # noqa: C901 - a flat 
     if key == "total_bt_pin":
         lv = _lv(upk, "total_bt_lv")
         return None if lv is None else ("Button_ToggleAll_n" if lv else "Button_ToggleAll")
-    for pat, lvk in ((r"netled(\d*)_pin", "netled{}_lv"), (r"wfst(?:_pin)?()", "wfst_lv"),
-                     (r"status_led_pin()", "status_led_lv")):
+    for pat, lvk in (
+        (r"netled(\d*)_pin", "netled{}_lv"),
+        (r"wfst(?:_pin)?()", "wfst_lv"),
+        (r"status_led_pin()", "status_led_lv"),
+    ):
         if m := re.fullmatch(pat, key):
             lv = _lv(upk, lvk.format(m[1]))
             return None if lv is None else ("LED_WIFI" if lv else "LED_WIFI_n")
@@ -96,6 +99,21 @@ def _plan(p: Path) -> Any:
     return _PLANS[p]
 
 
+def pwm_channel(colour: str, upk: dict[str, Any]) -> int:
+    """OpenBeken's LED code drives RGBCW component i on first channel + i; with two PWMs (CW mode) C/W
+    on the first two channels (older firmwares take the first channel as 0 or 1 only); with the
+    alternate CW flag (Tuya cwtype=1) the temperature (w) comes first, then the brightness (c)."""
+    colours = {x for x in "rgbcw" if f"{x}_pin" in upk}
+    alt = upk.get("cwtype") == 1
+    if colours == {"c", "w"}:
+        order = "wc" if alt else "cw"
+        return order.index(colour) + 1
+    if len(colours) == 1:
+        return 1
+    order = "rgbwc" if alt and {"c", "w"} <= colours else "rgbcw"
+    return order.index(colour) + 1
+
+
 def _dumps() -> list[tuple[Path, Any]]:
     from obkimg.tuya import extract_keys
 
@@ -122,8 +140,14 @@ def judge(p: Path, keys: Any) -> dict[str, Any]:
     mp = _plan(p)
     upk = keys.upk or {}
     by_key = {a.key: a for a in mp.pins}
-    pin_keys = [k for k in upk if oracle(k, upk) is not None or DECLINED.fullmatch(k) or k in by_key
-                or k in {u.key for u in mp.uncertain}]
+    pin_keys = [
+        k
+        for k in upk
+        if oracle(k, upk) is not None
+        or DECLINED.fullmatch(k)
+        or k in by_key
+        or k in {u.key for u in mp.uncertain}
+    ]
     unset, wrong = [], []
     relay_channels = {a.channel for a in mp.pins if a.role_name in ("IOR_Relay", "IOR_Relay_n")}
     for k in pin_keys:
@@ -143,8 +167,17 @@ def judge(p: Path, keys: Any) -> dict[str, Any]:
                 wrong.append(k)
         elif want == "DigitalInput" and got.channel in relay_channels:
             wrong.append(k)  # never a sensor on a relay's channel
-    return {"name": p.name, "pins": len(pin_keys), "mapped": len(mp.pins), "uncertain": len(mp.uncertain),
-            "unset_settled": unset, "wrong": wrong, "plan": mp}
+        elif want in ("PWM", "PWM_n") and got.channel != pwm_channel(k[0], upk):
+            wrong.append(k)
+    return {
+        "name": p.name,
+        "pins": len(pin_keys),
+        "mapped": len(mp.pins),
+        "uncertain": len(mp.uncertain),
+        "unset_settled": unset,
+        "wrong": wrong,
+        "plan": mp,
+    }
 
 
 def test_every_dump_with_upk_no_unset_settled_pin_and_no_wrong_assignment(dumps: list) -> None:
@@ -201,9 +234,13 @@ def test_coverage_table(dumps: list, capsys: pytest.CaptureFixture[str]) -> None
 
 def test_known_devices(dumps: list) -> None:
     named = {p.name: p for p, _ in dumps}
-    need = ["BK7231T_TuyaConfig_PC44HA.bin", "Lepro_WiFi_Smart_Bulb_GU10_RGBW_902002-eu-2.bin",
-            "Allegro_Berge_MI0014_30_x_5_cm_Milio.bin", "golden_vault-8710-kvstorage-bk7238.bin.gz",
-            "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin"]
+    need = [
+        "BK7231T_TuyaConfig_PC44HA.bin",
+        "Lepro_WiFi_Smart_Bulb_GU10_RGBW_902002-eu-2.bin",
+        "Allegro_Berge_MI0014_30_x_5_cm_Milio.bin",
+        "golden_vault-8710-kvstorage-bk7238.bin.gz",
+        "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin",
+    ]
     if any(n not in named for n in need):
         pytest.skip("a named real dump is absent")
     pc44 = _plan(named[need[0]])
