@@ -44,6 +44,7 @@ from .formats.obk_config import (
 )
 from .model import jsonable
 from .source import SourceLike, load
+from .tuya_pins import PIN_RULES, PinRule, map_upk
 
 __all__ = [
     "ObkConfigResult",
@@ -55,6 +56,11 @@ __all__ = [
     "write_config",
     "WriteResult",
     "FIELD_ALIASES",
+    "NewConfigResult",
+    "new_from_tuya",
+    "map_upk",
+    "PIN_RULES",
+    "PinRule",
 ]
 
 FMT = "obk-config"
@@ -531,295 +537,7 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
 
 
 # --------------------------------------------------------------------------------------------------
-# Tuya -> OpenBeken migration
-
-#: value of ``dmod`` (Tuya light driver type) -> the OBK (DAT, CLK) roles of its I2C-like pins
-DMOD_ROLES: dict[int, tuple[str, str]] = {
-    2: ("SM2135_DAT", "SM2135_CLK"),
-    3: ("SM2135_DAT", "SM2135_CLK"),
-    4: ("SM2135_DAT", "SM2135_CLK"),
-    5: ("BP1658CJ_DAT", "BP1658CJ_CLK"),
-    6: ("BP5758D_DAT", "BP5758D_CLK"),
-    7: ("SM2235_DAT", "SM2235_CLK"),
-}
-#: PWM colour keys -> OBK channel (OBK orders PWM channels R, G, B, C, W; the numbers follow the
-#: common 1..5 template convention, the order is what the LED driver uses)
-PWM_CHANNELS = {"r": 1, "g": 2, "b": 3, "c": 4, "w": 5}
-
-
-@dataclass(frozen=True, slots=True)
-class PinRule:
-    """One UPK pin key -> OpenBeken role rule.
-
-    ``high`` / ``low`` are the role names for an active-high (``*_lv`` = 1) / active-low (0) pin;
-    ``None`` for ``low`` means an active-low pin of this kind has no certain OBK role (the pin is
-    then reported as uncertain with ``suggest_low``). ``level`` is the level key template
-    (``{n}`` = the number in the key, ``{x}`` = the colour letter); ``None`` = no level.
-    ``channel`` is ``"n"`` (the key's number), ``"pwm"`` (by colour) or a fixed number.
-    """
-
-    pattern: str
-    what: str
-    high: str
-    low: str | None
-    level: str | None
-    channel: int | str
-    suggest_low: str | None = None
-    requires: str | None = None  # "pwm-driver" (dmod 0/absent), "bl0937" (chip_type 0/1/absent)
-
-
-# fmt: off
-#: the certain mapping rules, in priority order (a GPIO taken by an earlier rule is a conflict later)
-PIN_RULES: tuple[PinRule, ...] = (
-    PinRule(r"rl(?P<n>\d+)_pin", "relay", "Relay", "Relay_n", "rl{n}_lv", "n"),
-    PinRule(r"bt(?P<n>\d+)_pin", "button", "Button_n", "Button", "bt{n}_lv", "n"),
-    PinRule(r"total_bt_pin", "toggle-all button", "Button_ToggleAll_n", "Button_ToggleAll", "total_bt_lv",
-            0),
-    PinRule(r"led(?P<n>\d+)_pin", "LED", "LED", "LED_n", "led{n}_lv", "n"),
-    PinRule(r"netled(?P<n>\d*)_pin", "Wi-Fi LED", "LED_WIFI", "LED_WIFI_n", "netled{n}_lv", 0),
-    PinRule(r"wfst(?:_pin)?", "Wi-Fi LED", "LED_WIFI", "LED_WIFI_n", "wfst_lv", 0),
-    PinRule(r"(?P<x>[rgbcw])_pin", "PWM light channel", "PWM", "PWM_n", "{x}_lv", "pwm",
-            requires="pwm-driver"),
-    PinRule(r"(?:sel_pin_pin|sel_pin|ivcpin)", "BL0937/HLW8012 SEL", "BL0937_SEL", None, "sel_pin_lv", 0,
-            suggest_low="BL0937_SEL_n", requires="bl0937"),
-    PinRule(r"(?:ele_pin|epin)", "BL0937/HLW8012 CF", "BL0937_CF", "BL0937_CF", None, 0,
-            requires="bl0937"),
-    PinRule(r"(?:vi_pin|ivpin)", "BL0937/HLW8012 CF1", "BL0937_CF1", "BL0937_CF1", None, 0,
-            requires="bl0937"),
-    PinRule(r"(?:infrr|irpin|ir)", "IR receiver", "IRRecv", "IRRecv", None, 0),
-    PinRule(r"infre", "IR transmitter", "IRSend", "IRSend", None, 0),
-)
-
-#: pin keys known to exist but without a certain OBK equivalent: key regex -> (reason, suggested role)
-UNCERTAIN_PINS: tuple[tuple[str, str, str | None], ...] = (
-    (r"rl_on\d+_pin|rl_off\d+_pin", "bistable (latching) relay coil pin: OBK has no latching-relay role; "
-     "BridgeForward/BridgeReverse or a script may fit", None),
-    (r"reset_pin", "Tuya pairing/reset button: usually the same GPIO as a bt*_pin; no OBK equivalent",
-     "Button"),
-    (r"key_pin|k\d+pin_pin", "key of a key-controlled light: its function (k*sfunc/k*lfunc) has no "
-     "direct OBK equivalent", "Button"),
-    (r"door\d+_magt_pin", "door magnet sensor: the right OBK role depends on the hardware (pull-up, "
-     "deep sleep)", "DigitalInput"),
-    (r"remote_io", "RF remote receiver (OBK RCRecv, from the GUI's role list only)", "RCRecv"),
-    (r"samp_pin", "battery ADC", "BAT_ADC"),
-    (r"samp_sw_pin", "battery measurement switch", "BAT_Relay"),
-    (r"mosi", "SPI data line (addressable LEDs?)", "SM16703P_DIN"),
-    (r"miso|SCL|CS", "SPI line", None),
-    (r"micpin|mic", "microphone (music mode): no OpenBeken pin role", None),
-    (r"ctrl_pin", "light power-control pin: its function is not documented", None),
-    (r"buzzer_io|bz_pin_pin", "buzzer", None),
-    (r"iicscl|iicsda", "I2C LED driver pin with an unknown or missing dmod", None),
-)
-
-#: known setting keys (not pins): listed as "not mapped", never as unknown
-_SETTING_KEYS = frozenset({
-    "crc", "module", "category", "jsonver", "jv", "net_trig", "net_type", "netled_reuse", "reset_t", "wfct",
-    "cmod", "dmod", "cwtype", "onoffmode", "pmemory", "defcolor", "defbright", "deftemp", "cwmaxp",
-    "brightmin", "brightmax", "colormin", "colormax", "cwmin", "cwmax", "colormaxp", "colorpfun",
-    "brightstep", "bristep", "hsvstep", "rgbt", "title20", "pwmhz", "campere", "wampere", "iicr", "iicg",
-    "iicb", "iicc", "iicw", "iicccur", "iicwcur", "dccur", "dwcur", "drgbcur", "ehccur", "ehwcur", "cjccur",
-    "cjwcur", "2235ccur", "2235wcur", "2335ccur", "kp58wcur", "kp58ccur", "bt_type", "rl_type",
-    "rl1_dr_type", "rl_drvtime", "ele_fun_en", "chip_type", "lose_vol", "over_cur", "over_vol",
-    "sample_resistor", "resistor", "vol_def", "work_voltage", "irfunc", "irnightt", "irstep", "wgmod",
-    "swgmod", "scgmod", "wfcfg", "remdmode", "rstnum", "rstcor", "rstbr", "rsttemp", "remdtime", "wfptime",
-    "cagt", "prodagain", "rstmode", "pairt", "wt", "ch_num", "total_stat", "ffc_select", "zero_select",
-    "netn_led", "nety_led", "notdisturb", "buzzer_pwm", "ismusic", "keyfunc", "keyglobefunc", "keylt",
-    "keynumber", "keyccfg1", "keyccfg2", "gmr", "gmg", "gmb", "gmkr", "gmkg", "gmkb", "gmwr", "gmwg",
-    "gmwb", "pirmod", "pirfreq", "pirlduty", "pirmduty", "pirhduty", "pirrange", "pirwarn", "day", "dusk",
-    "evenfall", "evening", "night", "inch_dp", "init_conf", "rand_dpid", "cyc_dpid", "led_dp", "backlit_dp",
-    "backlit_select", "series_ctrl", "mutex", "on_off_cnt", "onoff_clear_t", "onoff_rst_m",
-    "onoff_rst_type", "onoff_type", "onoff_n", "onofftime", "remote_add_dp", "remote_list_dp",
-    "remote_select", "leaderr", "starterr", "0err", "1err", "customcode", "colororder", "ble_pair_time",
-    "knum", "ktime",
-})
-_SETTING_PATTERNS = (r".*_lv", r".*_type", r"ch_(?:cd)?dpid\d+", r"ch_flag\d+", r"ch\d+_stat",
-                     r"irk\d+(?:fun|val)", r"k\d+[dls]func", r"k\d+[ls]dir", r"cdtime\d+", r"count\d+",
-                     r"alarm.*", r"cntdown\d+")
-# fmt: on
-
-
-def _level(upk: dict[str, Any], key: str | None) -> int | None:
-    if key is None or key not in upk:
-        return None
-    v = upk[key]
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v.strip())
-    return None
-
-
-def _gpio(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def map_upk(upk: dict[str, Any], *, pins: int = 32) -> dict[str, Any]:
-    """Map a flat ``user_param_key`` to OpenBeken pin roles and channels (table driven, :data:`PIN_RULES`).
-
-    Returns ``{"pins": [...], "uncertain": [...], "not_mapped": [...], "unknown": [...],
-    "conflicts": [...], "notes": [...]}``. Only certain rules are applied: a missing ``*_lv``, an
-    active level with no certain role, a driver type the pins do not belong to, a GPIO out of range
-    or a pin already taken are reported as uncertain (with a suggested role where one exists),
-    never guessed. Keys that are neither pins nor known settings are listed as unknown.
-    """
-    import re
-
-    upk = {str(k): v for k, v in upk.items()}
-    dmod = _level(upk, "dmod")
-    chip_type = _level(upk, "chip_type")
-    taken: dict[int, str] = {}
-    mapped, uncertain, conflicts, notes = [], [], [], []
-    consumed: set[str] = set()
-    for key, value in upk.items():
-        for rule in PIN_RULES:
-            m = re.fullmatch(rule.pattern, key)
-            if not m:
-                continue
-            groups = m.groupdict()
-            n = groups.get("n") or ""
-            level_key = rule.level.format(n=n, x=groups.get("x", "")) if rule.level else None
-            if level_key:
-                consumed.add(level_key)
-            consumed.add(key)
-            gpio = _gpio(value)
-            entry: dict[str, Any] = {
-                "key": key,
-                "gpio": gpio,
-                "what": rule.what,
-                "level_key": level_key,
-                "level": _level(upk, level_key),
-            }
-            reason, suggestion = None, None
-            if gpio is None:
-                reason = f"value {value!r} is not a GPIO number"
-            elif not 0 <= gpio < pins:
-                reason = f"GPIO {gpio} is outside the {pins}-pin layout"
-            elif rule.requires == "pwm-driver" and dmod not in (None, 0):
-                reason = f"dmod={dmod}: the light uses an LED driver chip, not PWM pins"
-            elif rule.requires == "bl0937" and chip_type not in (None, 0, 1):
-                reason = f"chip_type={chip_type}: not a BL0937/HLW8012 (pulse) power meter"
-            if reason is None:
-                if level_key is not None and entry["level"] not in (0, 1):
-                    reason = f"no {level_key}: the active level is unknown"
-                    suggestion = f"{rule.high} (active high) or {rule.low or rule.suggest_low} (active low)"
-                elif level_key is not None and entry["level"] == 0 and rule.low is None:
-                    reason = f"{level_key}=0: an active-low {rule.what} has no certain OpenBeken role"
-                    suggestion = rule.suggest_low
-            if reason is None:
-                role = rule.high if level_key is None or entry["level"] == 1 else rule.low
-                assert role is not None and gpio is not None
-                if rule.channel == "n":
-                    channel = int(n) if n else 0
-                elif rule.channel == "pwm":
-                    channel = PWM_CHANNELS[groups["x"]]
-                else:
-                    channel = int(rule.channel)
-                if gpio in taken:
-                    conflicts.append({"key": key, "gpio": gpio, "taken_by": taken[gpio]})
-                    break
-                taken[gpio] = key
-                num = role_number(role)
-                mapped.append({**entry, "role": num, "role_name": f"IOR_{role}", "channel": channel})
-            else:
-                uncertain.append({**entry, "reason": reason, "suggestion": suggestion})
-            break
-    # I2C LED drivers: (iicsda, iicscl) by dmod
-    if dmod in DMOD_ROLES and "iicsda" in upk and "iicscl" in upk:
-        for key, role in (("iicsda", DMOD_ROLES[dmod][0]), ("iicscl", DMOD_ROLES[dmod][1])):
-            gpio = _gpio(upk[key])
-            consumed.add(key)
-            if gpio is None or not 0 <= gpio < pins or gpio in taken:
-                uncertain.append(
-                    {
-                        "key": key,
-                        "gpio": gpio,
-                        "what": "LED driver pin",
-                        "level_key": None,
-                        "level": None,
-                        "reason": "not a free GPIO of the layout",
-                        "suggestion": role,
-                    }
-                )
-                continue
-            taken[gpio] = key
-            mapped.append(
-                {
-                    "key": key,
-                    "gpio": gpio,
-                    "what": f"LED driver (dmod {dmod})",
-                    "level_key": None,
-                    "level": None,
-                    "role": role_number(role),
-                    "role_name": f"IOR_{role}",
-                    "channel": 0,
-                }
-            )
-        if any(k in upk for k in ("iicr", "iicg", "iicb", "iicc", "iicw")):
-            notes.append(
-                "the LED driver's colour order (iicr/iicg/iicb/iicc/iicw) is not converted; check the "
-                "colours on the device and remap them in OpenBeken"
-            )
-    # other pin-like keys
-    for key, value in upk.items():
-        if key in consumed:
-            continue
-        for pattern, reason, suggestion in UNCERTAIN_PINS:
-            if re.fullmatch(pattern, key):
-                consumed.add(key)
-                lvl_key = (key[:-4] if key.endswith("_pin") else key) + "_lv"
-                uncertain.append(
-                    {
-                        "key": key,
-                        "gpio": _gpio(value),
-                        "what": "pin",
-                        "level_key": lvl_key if lvl_key in upk else None,
-                        "level": _level(upk, lvl_key),
-                        "reason": reason,
-                        "suggestion": suggestion,
-                    }
-                )
-                break
-    not_mapped, unknown = [], []
-    for key in upk:
-        if key in consumed:
-            continue
-        if key.lower() in _SETTING_KEYS or any(re.fullmatch(p, key) for p in _SETTING_PATTERNS):
-            not_mapped.append(key)
-        elif key.endswith("_pin") or key.endswith("pin") or key.endswith("_io"):
-            uncertain.append(
-                {
-                    "key": key,
-                    "gpio": _gpio(upk[key]),
-                    "what": "pin",
-                    "level_key": None,
-                    "level": None,
-                    "reason": "pin key without a known OpenBeken equivalent",
-                    "suggestion": None,
-                }
-            )
-        else:
-            unknown.append(key)
-    if "pwmhz" in upk and any(p["role_name"] in ("IOR_PWM", "IOR_PWM_n") for p in mapped):
-        notes.append(
-            f"Tuya PWM frequency pwmhz={upk['pwmhz']} is not applied (OpenBeken uses its own default)"
-        )
-    mapped.sort(key=lambda p: p["gpio"])
-    return {
-        "pins": mapped,
-        "uncertain": uncertain,
-        "not_mapped": sorted(not_mapped),
-        "unknown": sorted(unknown),
-        "conflicts": conflicts,
-        "notes": notes,
-    }
+# Tuya -> OpenBeken migration (the table lives in obkimg.tuya_pins, the plan in obkimg.migrate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -827,7 +545,8 @@ class NewConfigResult:
     """A config generated from a Tuya backup, and how it was derived."""
 
     config: ObkConfig
-    chip: str
+    #: None when neither the storage nor the bootloader/app tell the chip
+    chip: str | None
     mapping: dict[str, Any]
     problems: tuple[Problem, ...] = ()
 
@@ -836,7 +555,7 @@ class NewConfigResult:
         cfg = self.config
         doc = {
             "schema": "obkimg.obk-config-new/1",
-            "chip": self.chip,
+            "chip": self.chip or "unknown",
             "version": cfg.version,
             "size": cfg.length,
             "crc": {"stored": cfg.stored_crc, "valid": cfg.crc_valid, "variant": cfg.crc_variant},
@@ -846,87 +565,38 @@ class NewConfigResult:
         return jsonable(doc, show_secrets=show_secrets)
 
 
-def _names(keys: Any, chip: str) -> tuple[str, str]:
-    import zlib
-
-    ident = keys.device.get("uuid") or keys.device.get("device_id") or repr(sorted((keys.upk or {}).items()))
-    tag = f"{zlib.crc32(str(ident).encode()) & 0xFFFFFFFF:08X}"
-    prefix = "OpenBK" + chip[2:] if chip.startswith("BK") else "Open" + chip
-    return f"obk{tag}", f"{prefix}_{tag}"
-
-
 def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None = None) -> NewConfigResult:
     """A fresh OpenBeken config (version 5, the chip's CRC variant and layout) from a Tuya backup.
 
-    Wi-Fi SSID/password come from ``gw_wsm`` (via :func:`obkimg.tuya.extract_keys`), pins from
-    ``user_param_key`` (:func:`map_upk`), the TuyaMCU baud rate from ``baud_cfg`` /
-    ``uart_adapt_params`` (as a startup command). Names are ``obk<8 hex>`` / ``OpenBK7231N_<8 hex>``
-    derived from the device's uuid (or ``name`` for the short name).
+    The config is :func:`obkimg.migrate.render_config` of :func:`obkimg.migrate.plan`: Wi-Fi from
+    ``gw_wsm`` (a value that does not fit is reported and left out), pins from ``user_param_key``
+    (settled rules only), drivers / PWM frequency / TuyaMCU baud as the startup command, the Tuya
+    LED colour order as ``ledRemap``. Names are ``obk<8 hex>`` / ``OpenBK7231N_<8 hex>`` derived
+    from the device's uuid (or ``name`` for the short name). A chip nobody can tell is reported
+    as None and the config is written with the BK7231T/N layout.
     """
-    from .formats.obk_config import default_config
-    from .tuya import extract_keys
+    from .migrate import plan, render_config
 
-    keys = extract_keys(dump, chip=chip)
-    chip = (chip or keys.chip or "").upper()
-    if not chip:
-        raise DetectionError(
-            "cannot tell the chip from the Tuya storage; give chip=... (e.g. BK7231N)", fmt=FMT
-        )
-    info = chip_info(chip)
-    problems = [p for p in keys.problems if p.severity == "error"]
-    upk = keys.upk
-    if isinstance(upk, dict):
-        mapping = map_upk(upk, pins=info.pins)
-    else:
-        mapping = {
-            "pins": [],
-            "uncertain": [],
-            "not_mapped": [],
-            "unknown": [],
-            "conflicts": [],
-            "notes": [
-                "no user_param_key in the storage: pins are not configured (older firmwares keep the "
-                "pin map inside the application)"
-            ],
-        }
-    short, long = _names(keys, chip)
-    if name:
-        short = name
-    values: dict[str, Any] = {"shortDeviceName": short, "longDeviceName": long, "mqtt_clientId": short}
-    group = {"BK": "bekens", "BL": "bl602s"}.get(chip[:2])  # the firmware defaults observed on BK and BL602
-    if group:
-        values["mqtt_group"] = group
-    ssid, password = keys.wifi.get("ssid"), keys.wifi.get("password")
-    if ssid:
-        values["wifi_ssid"] = str(ssid)
-        values["wifi_pass"] = str(password or "")
-    else:
-        mapping["notes"].append(
-            "no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point"
-        )
-    roles, chans = [0] * info.pins, [0] * info.pins
-    for p in mapping["pins"]:
-        roles[p["gpio"]] = p["role"]
-        chans[p["gpio"]] = p["channel"]
-    values["roles"], values["channels"] = roles, chans
-    baud = keys.device.get("tuya_mcu_baud")
-    startup = ""
-    if baud:
-        startup = f"backlog startDriver TuyaMCU; tuyaMcu_setBaudRate {int(baud)}"
-        mapping["notes"].append(
-            "TuyaMCU datapoint -> channel links (linkTuyaMCUOutputToChannel) are not generated: "
-            "they depend on the product's schema"
-        )
-    values["initCommandLine"] = startup
-    cfg = default_config(pins=info.pins, variant=info.variant).with_values(values, variant=info.variant)
-    # the config must read back exactly
-    back = ObkConfig.parse(cfg.build(), pins=info.pins, strict=True)
+    p = plan(dump, chip=chip, name=name)
+    cfg = render_config(p)
+    d = p.to_dict(show_secrets=True)
+    keep = ("key", "gpio", "what", "level_key", "level")
     mapping = {
-        "wifi": {"ssid": ssid, "password": password, "source": keys.wifi.get("source")},
-        "names": {"short_name": short, "long_name": long},
-        "startup_command": startup,
-        "tuya_mcu_baud": baud,
-        "module": keys.device.get("module"),
-        **mapping,
+        "wifi": {"ssid": p.wifi_ssid, "password": p.wifi_password, "source": p.wifi_source},
+        "names": {"short_name": p.short_name, "long_name": p.long_name},
+        "startup_command": p.startup_line(),
+        "tuya_mcu_baud": p.tuya_mcu_baud,
+        "module": p.module,
+        "chip_source": p.chip_source,
+        "pins": [{**{k: x[k] for k in keep}, "role": x["role"], "role_name": x["role_name"],
+                  "channel": x["channel"]} for x in d["pins"]],
+        "uncertain": [{**{k: x[k] for k in keep}, "reason": x["reason"], "suggestion": x["suggestion"]}
+                      for x in d["uncertain"]],
+        "not_mapped": d["not_mapped"],
+        "unknown": d["unknown"],
+        "conflicts": d["conflicts"],
+        "led_map": d["led_map"],
+        "flags": d["flags"],
+        "notes": d["notes"],
     }
-    return NewConfigResult(back, chip, mapping, tuple(problems))
+    return NewConfigResult(cfg, p.chip, mapping, p.problems)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,38 +52,6 @@ _ENV_CHIPS = {"bk7231n": "BK7231N", "bk7231s_2m": "BK7231T", "bk7231t": "BK7231T
               "bk7238": "BK7238", "t1": "BK7238", "bk7252": "BK7252"}
 _MODULE_CHIPS = (("CB", "BK7231N"), ("WB", "BK7231T"), ("T1", "BK7238"), ("T34", "BK7231N"))
 
-#: UPK pin keys -> (role, channel group) (BK7231GUIFlashTool TuyaConfig.cs, upk2esphome)
-_PIN_ROLES: tuple[tuple[str, str], ...] = (
-    (r"rl(\d+)_pin", "relay"),
-    (r"rl_on(\d+)_pin", "bridge-relay-on"),
-    (r"rl_off(\d+)_pin", "bridge-relay-off"),
-    (r"bt(\d+)_pin", "button"),
-    (r"k(\d+)pin_pin", "button"),
-    (r"(?:bt_pin|reset_pin)", "button"),
-    (r"total_bt_pin", "button-all"),
-    (r"(?:netled(\d*)_pin|wfst_pin|wfst)", "wifi-led"),
-    (r"status_led_pin", "status-led"),
-    (r"led(\d+)_pin", "led"),
-    (r"r_pin", "pwm-red"),
-    (r"g_pin", "pwm-green"),
-    (r"b_pin", "pwm-blue"),
-    (r"c_pin", "pwm-cold"),
-    (r"w_pin", "pwm-warm"),
-    (r"(?:ele_pin|epin)", "bl0937-cf"),
-    (r"(?:vi_pin|ivpin)", "bl0937-cf1"),
-    (r"(?:sel_pin_pin|ivcpin)", "bl0937-sel"),
-    (r"iicscl", "i2c-scl"),
-    (r"iicsda", "i2c-sda"),
-    (r"(?:irpin|infrr)", "ir-receiver"),
-    (r"infre", "ir-transmitter"),
-    (r"door(\d+)_magt_pin", "door-sensor"),
-    (r"(?:bz_pin_pin|buzzer_io)", "buzzer"),
-    (r"samp_pin", "battery-adc"),
-    (r"samp_sw_pin", "battery-relay"),
-    (r"remote_io", "rf-receiver"),
-    (r"mosi", "spi-mosi"),
-)
-_PIN_RES = tuple((re.compile(p + r"$"), role) for p, role in _PIN_ROLES)
 _CLOUD_REGIONS = {"tuyaeu": "EU", "tuyaus": "US", "tuyacn": "CN", "tuyain": "IN", "tuyaweu": "WEU",
                   "tuyaeus": "EUS"}
 
@@ -383,28 +350,10 @@ def _int(v: Any) -> int | None:
 
 
 def _pins(upk: dict[str, Any] | None) -> list[dict[str, Any]]:
-    if not upk:
-        return []
-    out = []
-    for k, v in upk.items():
-        gpio = _int(v)
-        if gpio is None:
-            continue
-        role = None
-        channel = None
-        for rx, r in _PIN_RES:
-            m = rx.match(k)
-            if m:
-                role = r
-                if m.groups() and m.group(1):
-                    channel = int(m.group(1))
-                break
-        if role is None and not k.endswith("_pin"):
-            continue
-        lvl_key = k[:-4] + "_lv" if k.endswith("_pin") else k + "_lv"
-        out.append({"key": k, "gpio": gpio, "role": role, "channel": channel,
-                    "active_level": _int(upk.get(lvl_key))})
-    return sorted(out, key=lambda p: (p["gpio"], p["key"]))
+    """Pin labels from the one Tuya -> OpenBeken table (:mod:`obkimg.tuya_pins`)."""
+    from .tuya_pins import label_pins
+
+    return label_pins(upk)
 
 
 def _guess_chip(values: dict[str, Any], upk: dict[str, Any] | None, key_offset: int) -> str | None:

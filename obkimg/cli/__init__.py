@@ -43,6 +43,7 @@ COMMANDS: dict[str, str] = {
     "bl602": "bl602:bl602",
     "tuya-keys": "tuya:tuya_keys",
     "obk-config": "obk:obk_config",
+    "migrate": "migrate:migrate",
     "validate-json": "schemas:validate_json",
 }
 

@@ -30,6 +30,7 @@ SHORT_HELP = {
     "bl602": "BL602 boot header tools.",
     "tuya-keys": "Wi-Fi credentials, Tuya keys and pin map from a Tuya backup.",
     "obk-config": "Show / extract / build / edit the OpenBeken config.",
+    "migrate": "Tuya backup -> OpenBeken config / template / commands, or ESPHome YAML.",
     "validate-json": "Check saved --json documents against the installed schemas.",
 }
 

@@ -226,7 +226,8 @@ def new(
         emit_json(doc)
     else:
         say(
-            f"{res.chip}: OpenBeken config v{res.config.version}, CRC {res.config.stored_crc:#04x} "
+            f"{res.chip or 'chip unknown'}: OpenBeken config v{res.config.version}, "
+            f"CRC {res.config.stored_crc:#04x} "
             f"({res.config.crc_variant} char)"
         )
         say(f"wifi:      ssid {doc['wifi']['ssid']!r} password {doc['wifi']['password']!r}")
@@ -247,3 +248,5 @@ def new(
             say(f"startup:   {doc['startup_command']!r}")
         for n in doc["notes"]:
             say(f"note: {n}")
+        for pr in doc["problems"]:
+            click.echo(f"{pr['severity']}: {pr['message']}", err=True)

@@ -829,7 +829,8 @@ def default_config(*, pins: int = 32, variant: str = "signed") -> ObkConfig:
             "buttonShortPress": 3,
             "buttonLongPress": 10,
             "buttonHoldRepeat": 5,
-            "ledRemap": [0, 1, 2, 3, 4],
+            # all zeros: the LED drivers apply their own default map (CFG_SetDefaultLEDRemap)
+            "ledRemap": [0, 0, 0, 0, 0],
             "led_corr": [1.0, 1.0, 1.0, 2.2, 0.1, 0.1],
             "timeRequiredToMarkBootSuccessfull": 5,
             "ping_host": "192.168.0.1",

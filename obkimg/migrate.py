@@ -1,0 +1,546 @@
+"""Tuya -> OpenBeken (or ESPHome) migration: one plan, four forms.
+
+:func:`plan` reads a Tuya backup (full dump, storage region or bare storage) and returns a typed
+:class:`MigrationPlan`: the chip (with where it came from, or unknown), Wi-Fi, names, every pin the
+table in :mod:`obkimg.tuya_pins` settles (with the Tuya keys and levels it came from), the pins it
+does not settle (with a suggestion, left unset), the drivers, flags, PWM frequency and LED colour
+order that go with them. Each form renders from the plan:
+
+- :func:`render_config`: the binary ``mainConfig_t`` (what ``obk-config new --from-tuya`` writes);
+- :func:`render_template`: an OpenBeken device template (the shape of OpenBeken's device list);
+- :func:`render_commands`: a ``backlog`` script for the web console of an already-flashed device;
+- :func:`render_esphome`: an ESPHome (LibreTiny) YAML (:mod:`obkimg._esphome`).
+
+Nothing here prints or writes files; the CLI (``obkimg migrate``) does.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import BuildError, ObkImgError, Problem
+from .formats.obk_config import ROLE_NAMES, ObkConfig, chip_info, default_config
+from .model import Secret, jsonable
+from .source import SourceLike, load
+from .tuya_pins import map_upk
+
+__all__ = [
+    "FORMS",
+    "PinAssignment",
+    "UncertainPin",
+    "MigrationPlan",
+    "plan",
+    "render",
+    "render_config",
+    "render_template",
+    "render_commands",
+    "render_esphome",
+    "short_role_name",
+]
+
+FMT = "migrate"
+FORMS = ("config", "template", "commands", "esphome")
+
+# fmt: off
+#: OpenBeken's short role names (``htmlPinRoleNames`` in new_http.c): what templates, the web UI and
+#: ``SetPinRole`` use; index = role number
+_SHORT = (
+    " ", "Rel", "Rel_n", "Btn", "Btn_n", "LED", "LED_n", "PWM", "WifiLED", "WifiLED_n", "Btn_Tgl_All",
+    "Btn_Tgl_All_n", "dInput", "dInput_n", "TglChanOnTgl", "dInput_NoPullUp", "dInput_NoPullUp_n",
+    "BL0937SEL", "BL0937CF", "BL0937CF1", "ADC", "SM2135DAT", "SM2135CLK", "BP5758D_DAT", "BP5758D_CLK",
+    "BP1658CJ_DAT", "BP1658CJ_CLK", "PWM_n", "IRRecv", "IRSend", "Btn_NextColor", "Btn_NextColor_n",
+    "Btn_NextDimmer", "Btn_NextDimmer_n", "AlwaysHigh", "AlwaysLow", "UCS1912_DIN", "SM16703P_DIN",
+    "Btn_NextTemperature", "Btn_NextTemperature_n", "Btn_ScriptOnly", "Btn_ScriptOnly_n", "DHT11", "DHT12",
+    "DHT21", "DHT22", "CHT83XX_SDA", "CHT83XX_SCK", "SHT3X_SDA", "SHT3X_SCK", "SoftSDA", "SoftSCL",
+    "SM2235DAT", "SM2235CLK", "BridgeFWD", "BridgeREV", "Btn_SmartLED", "Btn_SmartLED_n", "DoorSnsrWSleep",
+    "DoorSnsrWSleep_nPup", "BAT_ADC", "BAT_Relay", "TM1637_DIO", "TM1637_CLK", "BL0937SEL_n",
+    "DoorSnsrWSleep_pd", "SGP_CLK", "SGP_DAT", "ADC_Button", "GN6932_CLK", "GN6932_DAT", "GN6932_STB",
+    "TM1638_CLK", "TM1638_DAT", "TM1638_STB", "BAT_Relay_n", "KP18058_CLK", "KP18058_DAT", "DS1820_IO",
+)
+# fmt: on
+_SHORT_EXTRA = {"IOR_RCRecv": "RCRecv", "IOR_RCRecv_nPup": "RCRecv_nPup", "IOR_IRRecv_nPup": "IRRecv_nPup"}
+
+
+def short_role_name(role: int) -> str:
+    """OpenBeken's short name of a role number (``1`` -> ``Rel``), as templates and SetPinRole use."""
+    if 0 <= role < len(_SHORT):
+        return _SHORT[role]
+    name = ROLE_NAMES[role] if 0 <= role < len(ROLE_NAMES) else f"IOR_{role}"
+    return _SHORT_EXTRA.get(name, name[4:])
+
+
+@dataclass(frozen=True, slots=True)
+class PinAssignment:
+    """One GPIO with a settled OpenBeken role, and the Tuya keys it came from."""
+
+    gpio: int
+    role: int
+    role_name: str
+    channel: int
+    key: str
+    what: str
+    level_key: str | None = None
+    level: int | None = None
+
+    @property
+    def short_role(self) -> str:
+        return short_role_name(self.role)
+
+    @property
+    def source(self) -> str:
+        """``rl1_pin=6, rl1_lv=1``: the Tuya keys and values this pin came from."""
+        lvl = f", {self.level_key}={self.level}" if self.level_key else ""
+        return f"{self.key}={self.gpio}{lvl}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gpio": self.gpio,
+            "role": self.role,
+            "role_name": self.role_name,
+            "short_role": self.short_role,
+            "channel": self.channel,
+            "key": self.key,
+            "what": self.what,
+            "level_key": self.level_key,
+            "level": self.level,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class UncertainPin:
+    """A pin key without a settled role: listed with the reason and a suggestion, left unset."""
+
+    key: str
+    gpio: int | None
+    reason: str
+    suggestion: str | None
+    what: str = "pin"
+    level_key: str | None = None
+    level: int | None = None
+
+    @property
+    def source(self) -> str:
+        lvl = f", {self.level_key}={self.level}" if self.level_key else ""
+        return f"{self.key}={self.gpio}{lvl}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "gpio": self.gpio,
+            "what": self.what,
+            "level_key": self.level_key,
+            "level": self.level,
+            "reason": self.reason,
+            "suggestion": self.suggestion,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class MigrationPlan:
+    """Everything a migration writes, derived once from a Tuya backup (see :func:`plan`)."""
+
+    chip: str | None
+    chip_source: str
+    module: str | None
+    pins: tuple[PinAssignment, ...]
+    uncertain: tuple[UncertainPin, ...]
+    conflicts: tuple[dict[str, Any], ...] = ()
+    not_mapped: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+    drivers: tuple[str, ...] = ()
+    flags: tuple[int, ...] = ()
+    pwm_frequency: int | None = None
+    led_driver: str | None = None
+    led_map: tuple[int, ...] | None = None
+    meter: str | None = None
+    bridge_pulse_ms: int | None = None
+    tuya_mcu_baud: int | None = None
+    cwtype: int | None = None
+    wifi_ssid: Secret | None = None
+    wifi_password: Secret | None = None
+    wifi_source: str | None = None
+    short_name: str = "obk"
+    long_name: str = "OpenBeken"
+    has_upk: bool = False
+    notes: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    source_name: str = field(default="<bytes>", compare=False)
+
+    def __repr__(self) -> str:  # holds Wi-Fi credentials: never in a repr
+        return f"MigrationPlan(chip={self.chip!r}, {len(self.pins)} pins, {len(self.uncertain)} uncertain)"
+
+    def startup_commands(self, *, with_led_map: bool = False) -> list[str]:
+        """The commands the device needs at boot (drivers, TuyaMCU baud, PWM frequency, LED map).
+
+        ``with_led_map`` adds ``startDriver <LED driver>`` and ``LED_Map`` (for the template and
+        console forms; the binary config carries the order in ``ledRemap`` instead).
+        """
+        cmds = []
+        if self.tuya_mcu_baud:
+            cmds += ["startDriver TuyaMCU", f"tuyaMcu_setBaudRate {int(self.tuya_mcu_baud)}"]
+        cmds += [f"startDriver {d}" for d in self.drivers]
+        if self.pwm_frequency:
+            cmds.append(f"PWMFrequency {int(self.pwm_frequency)}")
+        if with_led_map and self.led_driver and self.led_map:
+            cmds += [f"startDriver {self.led_driver}", "LED_Map " + " ".join(str(i) for i in self.led_map)]
+        return cmds
+
+    def startup_line(self, *, with_led_map: bool = False) -> str:
+        cmds = self.startup_commands(with_led_map=with_led_map)
+        if not cmds:
+            return ""
+        return cmds[0] if len(cmds) == 1 else "backlog " + "; ".join(cmds)
+
+    @property
+    def generic_flags(self) -> int:
+        """``genericFlags`` of the new config: the firmware default (bit 10) plus the plan's flags."""
+        flags = 1 << 10
+        for f in self.flags:
+            if f < 32:
+                flags |= 1 << f
+        return flags
+
+    def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The ``obkimg migrate --json`` document (schemas/migrate.v1.schema.json)."""
+        doc = {
+            "schema": "obkimg.migrate/1",
+            "source": self.source_name,
+            "chip": self.chip,
+            "chip_source": self.chip_source,
+            "module": self.module,
+            "wifi": {"ssid": self.wifi_ssid, "password": self.wifi_password, "source": self.wifi_source},
+            "names": {"short_name": self.short_name, "long_name": self.long_name},
+            "pins": [p.to_dict() for p in self.pins],
+            "uncertain": [u.to_dict() for u in self.uncertain],
+            "conflicts": list(self.conflicts),
+            "drivers": list(self.drivers),
+            "flags": list(self.flags),
+            "pwm_frequency": self.pwm_frequency,
+            "led_driver": self.led_driver,
+            "led_map": None if self.led_map is None else list(self.led_map),
+            "meter": self.meter,
+            "bridge_pulse_ms": self.bridge_pulse_ms,
+            "tuya_mcu_baud": self.tuya_mcu_baud,
+            "startup_command": self.startup_line(),
+            "not_mapped": list(self.not_mapped),
+            "unknown": list(self.unknown),
+            "notes": list(self.notes),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+        return jsonable(doc, show_secrets=show_secrets)  # type: ignore[no-any-return]
+
+
+# --------------------------------------------------------------------------------------------------
+# the plan
+
+
+def _image_chip(data: bytes) -> str | None:
+    """The chip the bootloader / application of a full dump tell (None for a storage region)."""
+    try:
+        import obkimg
+
+        chip = obkimg.open(data).chip
+    except ObkImgError:
+        return None
+    return str(chip).upper() if chip else None
+
+
+def _resolve_chip(chip: str | None, keys: Any, data: bytes, notes: list[str]) -> tuple[str | None, str]:
+    if chip:
+        return chip.upper(), "given"
+    image = _image_chip(data)
+    stored = keys.chip.upper() if keys.chip else None
+    if stored and image and stored != image:
+        notes.append(f"the Tuya storage says {stored}, the bootloader/app say {image}: {stored} is used")
+    if stored:
+        return stored, "tuya storage (em_sys_env / module name)"
+    if image:
+        return image, "bootloader / application"
+    notes.append(
+        "the chip is unknown (no em_sys_env, module name, bootloader or app tells it): the config "
+        "uses the 32-pin layout and signed-char CRC of BK7231T/N; pass --chip to be sure"
+    )
+    return None, "unknown"
+
+
+def _names(keys: Any, chip: str | None) -> tuple[str, str]:
+    ident = keys.device.get("uuid") or keys.device.get("device_id") or repr(sorted((keys.upk or {}).items()))
+    tag = f"{zlib.crc32(str(ident).encode()) & 0xFFFFFFFF:08X}"
+    prefix = "OpenBeken"
+    if chip:
+        prefix = "OpenBK" + chip[2:] if chip.startswith("BK") else "Open" + chip
+    return f"obk{tag}", f"{prefix}_{tag}"
+
+
+def _fits(value: Any, what: str, problems: list[Problem]) -> Secret | None:
+    """A Wi-Fi string that fits OpenBeken's 64-byte field (63 + NUL); else reported and None."""
+    if value is None or value == "":
+        return None
+    text = str(value)
+    size = len(text.encode("utf-8"))
+    if size > 63:
+        problems.append(
+            Problem(
+                "warning",
+                f"the stored Wi-Fi {what} is {len(text)} characters ({size} bytes): it "
+                "does not fit OpenBeken's 63-byte field and is not written (OpenBeken will start "
+                "its access point); everything else is",
+                None,
+                FMT,
+            )
+        )
+        return None
+    return Secret(text)
+
+
+def _pin_models(mapping: dict[str, Any]) -> tuple[tuple[PinAssignment, ...], tuple[UncertainPin, ...]]:
+    pins = tuple(
+        PinAssignment(
+            p["gpio"],
+            p["role"],
+            p["role_name"],
+            p["channel"],
+            p["key"],
+            p["what"],
+            p["level_key"],
+            p["level"],
+        )
+        for p in mapping["pins"]
+    )
+    unc = tuple(
+        UncertainPin(
+            u["key"],
+            u["gpio"],
+            u["reason"],
+            u["suggestion"],
+            u.get("what", "pin"),
+            u.get("level_key"),
+            u.get("level"),
+        )
+        for u in mapping["uncertain"]
+    )
+    return pins, unc
+
+
+def _mapping(upk: dict[str, Any] | None, pins: int) -> dict[str, Any]:
+    if upk is not None:
+        return map_upk(upk, pins=pins)
+    return {
+        "pins": [],
+        "uncertain": [],
+        "conflicts": [],
+        "not_mapped": [],
+        "unknown": [],
+        "settings": {},
+        "notes": [
+            "no user_param_key in the storage: pins are not configured (older firmwares keep the pin "
+            "map inside the application)"
+        ],
+    }
+
+
+def _wifi(keys: Any, problems: list[Problem], notes: list[str]) -> tuple[Secret | None, Secret | None]:
+    ssid = _fits(keys.wifi.get("ssid"), "SSID", problems)
+    password = _fits(keys.wifi.get("password"), "password", problems) if ssid else None
+    if ssid is not None and keys.wifi.get("password") and password is None:
+        ssid = None  # an SSID with the wrong password would only delay OpenBeken's access point
+    if ssid is None and not keys.wifi.get("ssid"):
+        notes.append("no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point")
+    return ssid, password
+
+
+def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) -> MigrationPlan:
+    """The migration plan of a Tuya backup (path, bytes or file; .gz too).
+
+    ``chip`` overrides the chip the storage (``em_sys_env``, module name) or the bootloader/app
+    tell; without any, the chip is reported unknown and the plan is still made. Raises
+    :class:`~obkimg.errors.NotFoundError` only when the input holds no Tuya storage.
+    """
+    from .tuya import extract_keys
+
+    src = load(dump)
+    keys = extract_keys(src.data, chip=chip)
+    notes: list[str] = []
+    problems = [p for p in keys.problems if p.severity in ("error", "warning")]
+    resolved, chip_source = _resolve_chip(chip, keys, src.data, notes)
+    pins = _layout(resolved)[0]
+    upk = keys.upk if isinstance(keys.upk, dict) else None
+    mapping = _mapping(upk, pins)
+    notes += mapping["notes"]
+    s = mapping["settings"]
+    baud = keys.device.get("tuya_mcu_baud")
+    if baud:
+        notes.append(
+            "TuyaMCU datapoint -> channel links (linkTuyaMCUOutputToChannel) are not generated: they "
+            "depend on the product's schema"
+        )
+    short, long = _names(keys, resolved)
+    ssid, password = _wifi(keys, problems, notes)
+    pin_models, unc = _pin_models(mapping)
+    led_map = s.get("led_map")
+    return MigrationPlan(
+        chip=resolved,
+        chip_source=chip_source,
+        module=keys.device.get("module"),
+        pins=pin_models,
+        uncertain=unc,
+        conflicts=tuple(mapping["conflicts"]),
+        not_mapped=tuple(mapping["not_mapped"]),
+        unknown=tuple(mapping["unknown"]),
+        drivers=tuple(s.get("drivers", ())),
+        flags=tuple(s.get("flags", ())),
+        pwm_frequency=s.get("pwm_frequency"),
+        led_driver=s.get("led_driver"),
+        led_map=tuple(led_map) if led_map else None,
+        meter=s.get("meter"),
+        bridge_pulse_ms=s.get("bridge_pulse_ms"),
+        tuya_mcu_baud=int(baud) if baud else None,
+        cwtype=_int_or_none(upk.get("cwtype")) if upk else None,
+        wifi_ssid=ssid,
+        wifi_password=password,
+        wifi_source=keys.wifi.get("source"),
+        short_name=name or short,
+        long_name=long,
+        has_upk=upk is not None,
+        notes=tuple(notes),
+        problems=tuple(problems),
+        source_name=os.path.basename(src.name),
+    )
+
+
+def _int_or_none(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return int(v)
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.isdigit():
+        return int(v)
+    return None
+
+
+def _layout(chip: str | None) -> tuple[int, str]:
+    """(pins per array, CRC variant) of the chip's config; BK7231T/N's when unknown."""
+    if chip:
+        try:
+            info = chip_info(chip)
+            return info.pins, info.variant
+        except ObkImgError:
+            pass
+    return 32, "signed"
+
+
+# --------------------------------------------------------------------------------------------------
+# forms
+
+
+def render_config(p: MigrationPlan) -> ObkConfig:
+    """The binary ``mainConfig_t`` (version 5, the chip's CRC variant and pin layout).
+
+    ``ledRemap`` carries the Tuya colour order of an I2C LED driver; without one it stays all zeros,
+    which the firmware reads as "apply the driver's default map" (``CFG_SetDefaultLEDRemap``).
+    """
+    pins, variant = _layout(p.chip)
+    values: dict[str, Any] = {
+        "shortDeviceName": p.short_name,
+        "longDeviceName": p.long_name,
+        "mqtt_clientId": p.short_name,
+        "genericFlags": p.generic_flags,
+    }
+    group = {"BK": "bekens", "BL": "bl602s"}.get((p.chip or "BK")[:2])
+    if group:
+        values["mqtt_group"] = group
+    if p.wifi_ssid:
+        values["wifi_ssid"] = str(p.wifi_ssid)
+        values["wifi_pass"] = str(p.wifi_password or "")
+    roles, chans = [0] * pins, [0] * pins
+    for a in p.pins:
+        roles[a.gpio], chans[a.gpio] = a.role, a.channel
+    values["roles"], values["channels"] = roles, chans
+    values["ledRemap"] = list(p.led_map) if p.led_map else [0, 0, 0, 0, 0]
+    values["initCommandLine"] = p.startup_line()
+    cfg = default_config(pins=pins, variant=variant).with_values(values, variant=variant)
+    back = ObkConfig.parse(cfg.build(), pins=pins, strict=True)
+    if back.build() != cfg.build():  # pragma: no cover - a bug guard
+        raise BuildError("the new config does not read back identically", fmt=FMT)
+    return back
+
+
+def render_template(p: MigrationPlan) -> dict[str, Any]:
+    """An OpenBeken device template in the shape of the device list (schemas/obk-template.v1).
+
+    ``pins`` maps GPIO -> ``"Role;channel"`` (short role names); ``pin_sources`` gives, per GPIO,
+    the Tuya keys and levels; ``uncertain`` lists the pins left unset with their suggestion.
+    """
+    module = p.module or "unknown"
+    return {
+        "vendor": "Tuya",
+        "bDetailed": "0",
+        "name": f"Tuya {module} device (migrated by obkimg)",
+        "model": module,
+        "chip": p.chip or "unknown",
+        "board": module,
+        "flags": str(p.generic_flags),
+        "keywords": [
+            k for k in (module, p.chip, p.meter, p.led_driver, "TuyaMCU" if p.tuya_mcu_baud else None) if k
+        ],
+        "pins": {str(a.gpio): f"{a.short_role};{a.channel}" for a in p.pins},
+        "command": p.startup_line(with_led_map=True),
+        "image": "https://obrazki.elektroda.pl/YOUR_IMAGE.jpg",
+        "wiki": "https://www.elektroda.com/rtvforum/forum390.html",
+        "pin_sources": {str(a.gpio): a.source for a in p.pins},
+        "uncertain": [
+            {"key": u.key, "gpio": u.gpio, "source": u.source, "reason": u.reason, "suggestion": u.suggestion}
+            for u in p.uncertain
+        ],
+    }
+
+
+def render_commands(p: MigrationPlan) -> str:
+    """A console script: ``//`` comment lines (one per pin, with its Tuya keys; one per uncertain
+    pin) and one ``backlog`` line of SetPinRole / SetPinChannel / startDriver / PWMFrequency /
+    SetFlag / LED_Map commands. Paste the backlog line into the web console (Wi-Fi is not touched).
+    """
+    lines = [
+        f"// obkimg migrate: {p.source_name}, chip {p.chip or 'unknown'}, module {p.module or 'unknown'}"
+    ]
+    cmds = []
+    for a in p.pins:
+        lines.append(f"// P{a.gpio:<2} {a.short_role};{a.channel}  <- {a.source} ({a.what})")
+        cmds += [f"SetPinRole {a.gpio} {a.short_role}", f"SetPinChannel {a.gpio} {a.channel}"]
+    for u in p.uncertain:
+        sug = f"; suggestion {u.suggestion}" if u.suggestion else ""
+        lines.append(f"// UNSET {u.source}: {u.reason}{sug}")
+    for note in p.notes:
+        lines.append(f"// note: {note}")
+    cmds += [f"SetFlag {f} 1" for f in p.flags]
+    cmds += p.startup_commands(with_led_map=True)
+    if cmds:
+        lines.append("backlog " + "; ".join(cmds))
+    return "\n".join(lines) + "\n"
+
+
+def render_esphome(p: MigrationPlan) -> str:
+    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`)."""
+    from ._esphome import render
+
+    return render(p)
+
+
+def render(p: MigrationPlan, form: str) -> bytes:
+    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``)."""
+    if form == "config":
+        return render_config(p).build()
+    if form == "template":
+        import json
+
+        return (json.dumps(render_template(p), indent=2, ensure_ascii=False) + "\n").encode()
+    if form == "commands":
+        return render_commands(p).encode()
+    if form == "esphome":
+        return render_esphome(p).encode()
+    raise BuildError(f"unknown form {form!r} (one of {', '.join(FORMS)})", fmt=FMT)
