@@ -52,9 +52,9 @@ def install() -> tuple[Any, Any]:
     """Wrap sys.stdout and sys.stderr; returns the previous pair for :func:`restore`."""
     saved = (sys.stdout, sys.stderr)
     if sys.stdout is not None and not isinstance(sys.stdout, EscapingWriter):
-        sys.stdout = EscapingWriter(sys.stdout)  # type: ignore[assignment]
+        sys.stdout = EscapingWriter(sys.stdout)
     if sys.stderr is not None and not isinstance(sys.stderr, EscapingWriter):
-        sys.stderr = EscapingWriter(sys.stderr)  # type: ignore[assignment]
+        sys.stderr = EscapingWriter(sys.stderr)
     return saved
 
 

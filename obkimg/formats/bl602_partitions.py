@@ -799,7 +799,7 @@ FORMAT = FormatInfo(
     ),
     limitations=(
         "partition types other than 0 (FW) are not fixed; partitions are identified by name",
-        "TOML reader covers the vendor subset only",
+        "TOML export: name bytes after the first NUL survive only as a comment",
     ),
     aliases=("bl602-pt", "bl602-partition-table"),
 )
