@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import emit_json, input_argument, json_option, note, output_option, read_input, write_output
+from ._secrets import SECRET_MODE, policed, secrets_option
 
 _FORMS = ("config", "template", "commands", "esphome")
 
@@ -43,7 +44,7 @@ def _summary(p: object) -> list[str]:
     "--chip", metavar="CHIP", help="Chip of the device (BK7231N, BK7231T...) when the dump cannot tell it."
 )
 @click.option("--name", metavar="NAME", help="Short device name (default obk<8 hex> from the device's uuid).")
-@click.option("--show-secrets", is_flag=True, help="Show the Wi-Fi password in --json instead of masking it.")
+@secrets_option(shown_by_default=False)
 @output_option(required=False, help="Where to write the form ('-' for stdout).")
 @json_option
 def migrate(
@@ -87,6 +88,8 @@ def migrate(
     for line in _summary(p):
         note(line)
     if as_json:
-        emit_json(p.to_dict(show_secrets=show_secrets))
+        emit_json(policed(p.to_dict(show_secrets=show_secrets), show_secrets))
     if form is not None and output is not None:
-        write_output(output, render(p, form), force=force, inputs=(dump,))
+        # the config and the ESPHome YAML carry the Wi-Fi credentials: created 0600 like every secret file
+        mode = SECRET_MODE if form in ("config", "esphome") else None
+        write_output(output, render(p, form), force=force, inputs=(dump,), mode=mode)

@@ -173,3 +173,25 @@ def test_esphome_needs_a_known_board(tmp_path: Path) -> None:
     r = run("migrate", str(src), "--to", "esphome", "-o", "-")
     assert r.code == 1 and "error: migrate: no LibreTiny board known for chip unknown" in r.err
     assert r.stdout == b""
+
+
+@pytest.mark.parametrize(("form", "mode"), [("config", 0o600), ("esphome", 0o600), ("template", None)])
+def test_forms_holding_wifi_credentials_are_created_0600(tmp_path: Path, form: str, mode: int | None) -> None:
+    import os
+    import stat
+
+    out = tmp_path / f"out.{form}"
+    old = os.umask(0o022)
+    try:
+        assert _run("migrate", DEMO, "--to", form, "-o", str(out)).exit_code == 0
+    finally:
+        os.umask(old)
+    got = stat.S_IMODE(out.stat().st_mode)
+    assert got == (mode if mode is not None else 0o644), oct(got)
+
+
+def test_migrate_json_masks_by_default_and_has_the_common_secret_flags() -> None:
+    masked = json.loads(_run("migrate", DEMO, "--json").stdout)
+    shown = json.loads(_run("migrate", DEMO, "--json", "--show-secrets").stdout)
+    assert masked["wifi"]["password"] == "***" and shown["wifi"]["password"] == "not-a-real-password"
+    assert json.loads(_run("migrate", DEMO, "--json", "--redact").stdout) == masked

@@ -142,7 +142,7 @@ def test_same_flags_and_defaults_on_every_command() -> None:
     """--show-secrets/--redact on every command that can print a secret; shown by default only by the
     commands whose job is to show them; no other spelling of the flag anywhere."""
     shows = {"tuya-keys": True, "obk-config show": True}
-    masks = {"info": False, "obk-config new": False, "obk-config diff": False}
+    masks = {"info": False, "obk-config new": False, "obk-config diff": False, "migrate": False}
     seen = {}
     for name, cmd in _commands(cli):
         for p in cmd.params:
