@@ -77,13 +77,26 @@ def test_ug_unpack_does_not_overwrite_its_own_first_output(tmp_path: Path) -> No
 
 # ------------------------------------------------------------------------- device nodes, FIFOs
 def test_dev_null_is_written_through_not_replaced(tmp_path: Path) -> None:
+    """``-o /dev/null --force`` as root: the node is written through, never replaced by a file.
+
+    The test uses a private null device node of its own (same major/minor as /dev/null): a broken build
+    must not be able to replace the machine's real /dev/null while being tested.
+    """
+    node = tmp_path / "null"
+    try:
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        with open(node, "wb") as f:
+            f.write(b"probe")
+    except OSError:
+        pytest.skip("cannot create and open a character device node here (needs root, no nodev mount)")
     app = tmp_path / "app.bin"
     app.write_bytes(bytes(range(256)) * 16)
-    r = run("bk", "crypt", str(app), "-o", os.devnull, "--force")
+    r = run("bk", "crypt", str(app), "-o", str(node), "--force")
     assert r.code == 0, r.err
-    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
-    write_atomic(os.devnull, b"x", force=True)
-    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+    assert stat.S_ISCHR(os.stat(node).st_mode)
+    write_atomic(node, b"x", force=True)
+    assert stat.S_ISCHR(os.stat(node).st_mode)
+    assert not list(tmp_path.glob(".null.*.part"))
 
 
 def test_fifo_is_written_through(tmp_path: Path) -> None:
