@@ -89,6 +89,7 @@ class UnknownChipError(ObkImgError):
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One row of a check report: its name, ``pass`` / ``fail`` / ``unknown``, and what settles an unknown."""
     name: str
     #: "pass", "fail" or "unknown"
     status: str
@@ -97,6 +98,7 @@ class Finding:
     needs: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The row as JSON (``schemas/check.v2``)."""
         return {"name": self.name, "status": self.status, "message": self.message, "needs": self.needs}
 
 
@@ -109,6 +111,7 @@ class WritePlan:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON."""
         return {"method": self.method, "offset": self.offset, "text": self.text}
 
 
@@ -121,11 +124,13 @@ class Conversion:
     why: str
 
     def to_dict(self) -> dict[str, str]:
+        """The conversion as JSON."""
         return {"to": self.to, "command": self.command, "why": self.why}
 
 
 @dataclass(slots=True)
 class CheckReport:
+    """Every row of a check, the verdict derived from them, and how the file is written."""
     firmware_kind: str | None
     firmware_chip: str | None
     target_kind: str | None
@@ -146,6 +151,7 @@ class CheckReport:
 
     @property
     def ok(self) -> bool:
+        """True only for a SAFE verdict."""
         return self.verdict == SAFE
 
     @property
@@ -177,12 +183,15 @@ class CheckReport:
         return "give " + "; ".join(parts) if parts else ""
 
     def add(self, name: str, status: str, message: str, needs: str | None = None) -> None:
+        """Append a row (``needs`` says what to provide when ``status`` is ``unknown``)."""
         self.findings.append(Finding(name, status, message, needs))
 
     def row(self, name: str) -> Finding | None:
+        """The row named ``name``, or None when it was not run."""
         return next((f for f in self.findings if f.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON (``schemas/check.v2``)."""
         return {
             "schema": "obkimg.check/2",
             "verdict": self.verdict,
@@ -289,6 +298,7 @@ class Device:
 
     @property
     def kind(self) -> str | None:
+        """The target's format id, ``bl602-partitions`` for a bare table, or None."""
         return self.img.kind if self.img is not None else ("bl602-partitions" if self.table else None)
 
 

@@ -24,11 +24,13 @@ _DUMP_KINDS = frozenset({"bk7231-dump", "bl602-dump", "tuya-kv", "obk-config"})
 
 @dataclass(slots=True)
 class Configs:
+    """The Tuya storage and OpenBeken config found in a dump, with the problems met finding them."""
     tuya: Any = None
     obk: Any = None
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """Short summaries of both, secrets masked unless ``show_secrets``."""
         return {
             "tuya": self.tuya.summary(show_secrets=show_secrets) if self.tuya is not None else None,
             "obk_config": self.obk.summary(show_secrets=show_secrets) if self.obk is not None else None,
@@ -53,6 +55,7 @@ def refine_regions(regions: list[Region], configs: Configs) -> list[Region]:
 
 
 def wants_configs(img: Image) -> bool:
+    """Whether ``img`` can hold a Tuya storage or an OpenBeken config worth looking for."""
     return img.kind in _DUMP_KINDS or any(r.kind in CONFIG_KINDS for r in img.regions())
 
 

@@ -63,6 +63,7 @@ class ObkImgError(Exception):
         return self.path
 
     def render(self) -> str:
+        """The one-line message: format, message, field, offset and hint."""
         text = f"{self.fmt}: {self.message}" if self.fmt else self.message
         if self.path:
             text += f" in field {self.path}"
@@ -73,6 +74,7 @@ class ObkImgError(Exception):
         return text
 
     def to_dict(self) -> dict[str, Any]:
+        """The error as JSON (``schemas/error.v1``)."""
         return {
             "type": type(self).__name__,
             "code": self.code,
@@ -194,6 +196,7 @@ class Problem:
     fmt: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The problem as JSON."""
         return {"severity": self.severity, "message": self.message, "offset": self.offset,
                 "format": self.fmt}
 

@@ -35,12 +35,14 @@ def _safe(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
+    """What :func:`extract` found: the model, the files to write and where they came from."""
     image: Image
     files: tuple[Artifact, ...]
     source_name: str
     source_sha256: str
 
     def manifest(self) -> dict[str, Any]:
+        """The ``manifest.json`` document (``schemas/extract.v1``): every file with its size and sha256."""
         return {
             "schema": "obkimg.extract/1",
             "source": {"name": os.path.basename(self.source_name), "size": self.image.size,

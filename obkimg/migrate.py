@@ -87,6 +87,7 @@ class PinAssignment:
 
     @property
     def short_role(self) -> str:
+        """OpenBeken's short role name (``Rel``, ``Btn``), as templates and SetPinRole use."""
         return short_role_name(self.role)
 
     @property
@@ -96,6 +97,7 @@ class PinAssignment:
         return f"{self.key}={self.gpio}{lvl}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The assignment as JSON (``schemas/migrate.v1``)."""
         return {
             "gpio": self.gpio,
             "role": self.role,
@@ -124,10 +126,12 @@ class UncertainPin:
 
     @property
     def source(self) -> str:
+        """``key_pin=7, key_lv=0``: the Tuya keys and values this pin came from."""
         lvl = f", {self.level_key}={self.level}" if self.level_key else ""
         return f"{self.key}={self.gpio}{lvl}"
 
     def to_dict(self) -> dict[str, Any]:
+        """The pin as JSON (``schemas/migrate.v1``)."""
         return {
             "key": self.key,
             "gpio": self.gpio,
@@ -191,6 +195,7 @@ class MigrationPlan:
         return cmds
 
     def startup_line(self, *, with_led_map: bool = False) -> str:
+        """The startup commands as one line (``backlog a; b`` when there are several; ``""`` when none)."""
         cmds = self.startup_commands(with_led_map=with_led_map)
         if not cmds:
             return ""

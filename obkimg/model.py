@@ -42,6 +42,7 @@ class Secret(str):
         return MASK if self else ""
 
     def reveal(self) -> str:
+        """The secret itself, as a plain ``str``."""
         return str(self)
 
 
@@ -132,10 +133,12 @@ class Region:
 
     @property
     def end(self) -> int:
+        """The offset just past the region."""
         return self.offset + self.size
 
     @property
     def valid(self) -> bool | None:
+        """True when valid, False when damaged (bad CRC, invalid), None when nothing was checked."""
         if self.state == "valid":
             return True
         if self.state in ("bad-crc", "invalid"):
@@ -143,6 +146,7 @@ class Region:
         return None
 
     def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The region as JSON (``schemas/info.v1``, ``regions[]``); details masked unless ``show_secrets``."""
         return {
             "name": self.name,
             "offset": self.offset,
@@ -185,16 +189,20 @@ class Image:
 
     @property
     def chip(self) -> str | None:
+        """The chip the evidence proves, or None (see ``chip_candidates`` where the model has them)."""
         return None
 
     @property
     def size(self) -> int:
+        """The input's size in bytes."""
         return 0
 
     def regions(self) -> list[Region]:
+        """The regions of the file, in offset order."""
         return []
 
     def problems(self) -> list[Problem]:
+        """What parsing found wrong (structure, not the full checksum pass of :meth:`verify`)."""
         return []
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -233,6 +241,7 @@ class Image:
         return not any(r.state in ("bad-crc", "invalid") for r in self.regions())
 
     def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The ``obkimg info --json`` document (``schemas/info.v1``); secrets masked unless ``show_secrets``."""
         return {
             "schema": "obkimg.info/1",
             "kind": self.kind,
@@ -252,4 +261,5 @@ class BytesImage(Image):
 
     @property
     def size(self) -> int:
+        """The input's size in bytes."""
         return len(self.data)  # type: ignore[attr-defined]

@@ -418,6 +418,7 @@ def diff_configs(
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
+    """A flash image with an OpenBeken config written in: the bytes, the chip, where and how it was written."""
     data: bytes
     chip: str
     offset: int

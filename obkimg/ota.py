@@ -171,6 +171,7 @@ class TableSource:
 
     @property
     def layout(self) -> str:
+        """The partition layout's name (the table's ``layout``)."""
         return self.table.layout
 
     def to_dict(self) -> dict[str, Any]:
@@ -292,6 +293,7 @@ class OtaCheck:
     fw_partition: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        """The check as JSON (``schemas/ota-check.v1``)."""
         return {
             "schema": "obkimg.ota-check/1",
             "ok": self.ok,
@@ -311,6 +313,7 @@ class OtaCheck:
         }
 
     def lines(self) -> list[str]:
+        """The check as text lines: layout, sizes of each slot and the verdict."""
         what = "XZ stream" if self.compression == "xz" else "raw FW_OTA.bin"
         out = [
             f"partition layout: {self.layout} ({self.table_source})",

@@ -23,6 +23,7 @@ _SKIP_SUFFIXES = (".json", ".txt", ".md", ".py", ".toml", ".svg")
 
 @dataclass(frozen=True, slots=True)
 class ScanRow:
+    """One file of a scan: what it is, its chip and version, its integrity, or the error met reading it."""
     path: str
     size: int
     kind: str | None = None
@@ -34,6 +35,7 @@ class ScanRow:
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The row as JSON (``schemas/scan.v1``)."""
         return asdict(self)
 
 

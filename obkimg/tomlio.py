@@ -100,6 +100,7 @@ def _unsigned(bits: int) -> Callable[[Any], int]:
             raise ValueError(f"must be an unsigned integer of {bits} bits (0..{top:#x}), not {value:#x}")
         return value
 
+    check.__doc__ = f"``value`` when it is an unsigned integer of {bits} bits; ValueError otherwise."
     return check
 
 

@@ -4,7 +4,8 @@ and ``migrate``.
 Role numbers and names are OpenBeken's ``ioRole_e`` (``src/new_pins.h``, resolved through
 :data:`obkimg.formats.obk_config.ROLE_NAMES`); the readings are those the established public tools
 agree on (the OpenBeken flasher's Tuya config reader ``BK7231GUIFlashTool/TuyaConfig.cs``, the OpenBeken
-web app's ``templateParser.js`` and ``upk2esphome``), checked against OpenBeken's drivers. Tuya's ``*_lv`` is the active level: 1 = active high, 0 = active low.
+web app's ``templateParser.js`` and ``upk2esphome``), checked against OpenBeken's drivers. Tuya's
+``*_lv`` is the active level: 1 = active high, 0 = active low.
 
 - :data:`PIN_RULES`: one row per pin key family. A row with ``decline`` set has no settled
   OpenBeken role: such pins are listed as uncertain (with the suggestion) and left unset.
@@ -65,6 +66,7 @@ class PinRule:
 
     @property
     def settled(self) -> bool:
+        """True when the key has a settled OpenBeken role (the rule does not decline it)."""
         return self.decline is None
 
 

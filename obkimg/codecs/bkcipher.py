@@ -67,6 +67,7 @@ def parse_key(text: str | bytes | Key) -> Key:
 
 
 def key_hex(key: Key) -> str:
+    """A key as the vendor tools print it: four 32-bit words in hex, space-separated."""
     return " ".join(f"{w:08x}" for w in key)
 
 

@@ -121,9 +121,11 @@ class FrameReport:
 
     @property
     def ok(self) -> bool:
+        """True when every non-empty 34-byte block has a matching CRC."""
         return not self.bad_offsets
 
     def to_dict(self) -> dict[str, object]:
+        """The report as JSON."""
         return {"blocks": self.blocks, "valid": self.valid, "empty": self.empty,
                 "bad": len(self.bad_offsets), "bad_offsets": self.bad_offsets[:64],
                 "trailing": self.trailing}
