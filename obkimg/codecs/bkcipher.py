@@ -130,10 +130,17 @@ def _window(key: Key) -> int:
     return int.from_bytes(table, "little")
 
 
+#: below this many bytes the keystream is computed word by word instead of from a 64 KiB window
+_SMALL = 256
+
+
 def keystream(key: Key, address: int, length: int) -> bytes:
     """``length`` keystream bytes for data placed at byte ``address`` (a multiple of 4)."""
     if is_bypass(key) or length <= 0:
         return bytes(length)
+    if length <= _SMALL:
+        words = range(address, address + length, 4)
+        return b"".join(_mask_scalar(key, a).to_bytes(4, "little") for a in words)[:length]
     linear = _window(key)
     base = address & ~(_WINDOW - 1)
     chunks = []
@@ -208,6 +215,29 @@ def recover_v031_length(enc: bytes | bytearray | memoryview, key: Key | str, sta
     out_len = len(enc)
     if out_len < 48 or (out_len - 16) % 32:
         return None
+    first = out_len - 16 - 31
+    # Only the last 47 bytes and their stale copies ``start`` bytes earlier matter: decrypt just those
+    # (the app before them re-encrypts to itself by construction, so it needs no check).
+    lo = max(first - start, 0)
+    lo -= lo % 4
+    hi = max(out_len - start, lo)
+    copy = crypt(enc[lo:hi], k, start + lo)  # plaintext of enc[lo:hi] at addresses start + i
+    tails: dict[int, bytes] = {}
+    for n in range(max(first, 1), out_len - 16 + 1):
+        w = n - n % 4
+        if w not in tails:  # plaintext of enc[w:] with the tool's tail address rule (address w)
+            tails[w] = crypt(enc[w:], k, w)
+        tail = tails[w]
+        # enc[w:] re-encrypts from real_tail + fill iff the fill the tool wrote equals tail[n - w:]:
+        # a stale copy of raw[i - start] where 0 <= i - start < n, else 0xFF
+        for i in range(n, out_len):
+            j = i - start
+            want = (copy[j - lo] if j < w else tail[j - w]) if 0 <= j < n else 0xFF
+            if tail[i - w] != want:
+                break
+        else:
+            return n
+    return None
     lo = out_len - 16 - 31
     region_start = (lo - lo % 4) - 4 if lo >= 4 else 0
     correct = crypt(enc[:out_len], k, start)  # plaintext assuming addresses start+i everywhere
