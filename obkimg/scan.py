@@ -87,6 +87,25 @@ def scan_file(path: str) -> ScanRow:
         return ScanRow(path, size, error=str(e))
 
 
+#: from this many files on, the parent imports the readers once before the workers start
+_PRELOAD_FROM = 16
+
+
+def _preload() -> None:
+    """Import every reader a scan may need in the parent: forked workers inherit them instead of each
+    importing them again (a folder that large usually holds several kinds of files)."""
+    import importlib
+
+    from . import configs, detect, source  # noqa: F401
+    from .formats import MODULES
+
+    for name in (*(f"obkimg.formats.{m}" for m in MODULES), "obkimg.tuya", "obkimg.obk"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an area not present in this installation
+            continue
+
+
 def scan(paths: Iterable[str], *, workers: int | None = None,
          progress: Callable[[ScanRow], None] | None = None) -> Iterator[ScanRow]:
     """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order."""
@@ -101,6 +120,8 @@ def scan(paths: Iterable[str], *, workers: int | None = None,
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    if len(paths) >= _PRELOAD_FROM:
+        _preload()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(scan_file, p) for p in paths]
         for fut in as_completed(futures):

@@ -163,10 +163,26 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
     if address % 4:
         raise BuildError(f"address {address:#x} is not a multiple of 4", fmt="bk7231-cipher")
     raw = bytes(data)
+    n = len(raw)
     if is_bypass(k) or not raw:
         return raw
-    ks = keystream(k, address, len(raw))
-    return (int.from_bytes(raw, "little") ^ int.from_bytes(ks, "little")).to_bytes(len(raw), "little")
+    if n <= _SMALL:
+        ks = keystream(k, address, n)
+        return (int.from_bytes(raw, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
+    # one aligned 64 KiB keystream window at a time: no MiB-sized integers or keystream copies
+    linear = _window(k)
+    out = bytearray(n)
+    i = 0
+    while i < n:
+        base = (address + i) & ~(_WINDOW - 1)
+        off = address + i - base
+        take = min(_WINDOW - off, n - i)
+        ks_int = linear ^ int.from_bytes(_mask_scalar(k, base).to_bytes(4, "little") * (_WINDOW // 4), "little")
+        if off or take != _WINDOW:
+            ks_int = int.from_bytes(ks_int.to_bytes(_WINDOW, "little")[off:off + take], "little")
+        out[i:i + take] = (int.from_bytes(raw[i:i + take], "little") ^ ks_int).to_bytes(take, "little")
+        i += take
+    return bytes(out)
 
 
 def clear_cache() -> None:

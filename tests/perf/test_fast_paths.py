@@ -135,3 +135,14 @@ def test_crc_position_tables_equal_the_byte_by_byte_construction() -> None:
     expected.reverse()
     crcframe._position_tables.cache_clear()
     assert crcframe._position_tables() == tuple(expected)
+
+
+@pytest.mark.parametrize("key", [KEY_TUYA, KEY_UASCENT])
+def test_windowed_crypt_equals_one_big_xor(key: bkcipher.Key) -> None:
+    rng = random.Random(7)
+    for address in (0, 4, 0x10000, 0xFFFC, 0xFF00, 0x11000, 0x1FFF0):
+        for n in (1, 255, 256, 257, 4097, 65536, 65537, 140001):
+            data = rng.randbytes(n)
+            ks = bkcipher.keystream(key, address, n)
+            want = (int.from_bytes(data, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
+            assert crypt(data, key, address) == want, (address, n)
