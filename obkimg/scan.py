@@ -111,6 +111,8 @@ def scan(paths: Iterable[str], *, workers: int | None = None,
     """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order."""
     paths = list(paths)
     workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(paths) >= _PRELOAD_FROM:
+        _preload()  # before the pool forks its workers
     if workers <= 1 or len(paths) <= 1:
         for p in paths:
             row = scan_file(p)
@@ -120,8 +122,6 @@ def scan(paths: Iterable[str], *, workers: int | None = None,
         return
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    if len(paths) >= _PRELOAD_FROM:
-        _preload()
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = [pool.submit(scan_file, p) for p in paths]
         for fut in as_completed(futures):
