@@ -220,11 +220,13 @@ def proc(
     out: Callable[[bytes], Any] | None = None,
     rss: bool = False,
     ok: tuple[int, ...] = (0,),
+    tree: str | os.PathLike[str] | None = None,
 ) -> Measure:
     """A whole process, started fresh every call: wall time in ms from outside (interpreter start-up
     included), or with ``rss`` its peak resident set in MB (``wait4``'s ru_maxrss). ``out`` turns its
     stdout into the object whose digest is compared (default: no comparison)."""
     argv = [str(c) for c in cmd]
+    penv = ENV if tree is None else {**ENV, "PYTHONPATH": str(tree)}
 
     def run() -> tuple[float, str | None]:
         t = time.perf_counter()
@@ -232,7 +234,7 @@ def proc(
             argv,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=ENV,
+            env=penv,
             cwd=None if cwd is None else str(cwd),
         )
         stdout, stderr = p.communicate()
@@ -259,7 +261,7 @@ def proc(
                 spawn,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                env=ENV,
+                env=penv,
                 cwd=None if cwd is None else str(cwd),
                 check=False,
             )

@@ -1,6 +1,9 @@
 """Front-door benchmark (the issue-14 table): whole processes a user waits for, on a real 2 MiB dump.
 
-Run: ``python benchmarks/bench_frontdoor.py [--rounds N] [--no-peer] [--dump PATH]``
+Run: ``python benchmarks/bench_frontdoor.py [--rounds N] [--no-peer] [--against TREE]``
+
+``--against TREE`` runs the same commands from this tree and from another one (for example
+``git archive OLD obkimg | tar -x -C /tmp/old``), paired round by round: a before/after table.
 
 Rows (each a fresh process every round, paired round by round with its floor and its peer, see
 ``_bench.py``):
@@ -83,12 +86,69 @@ def scan_measure(folder: Path) -> tuple[Measure, int]:
     return proc(cmd), n
 
 
+def against(tree: Path, dump: Path, qio: list[Path], rounds: int) -> None:
+    """The same commands from this tree and from ``tree`` (e.g. ``git archive`` of an older commit),
+    paired round by round: the before/after table that load cannot skew."""
+    cmds = [
+        ("`info --json`", ["info", "--json", str(dump)]),
+        ("`tuya-keys --json`", ["tuya-keys", "--json", str(dump)]),
+    ]
+    with tempfile.TemporaryDirectory(prefix="obkimg-bench-") as t:
+        if qio:
+            cmds.append(
+                ("`convert qio2ua`", ["convert", "qio2ua", str(qio[0]), "-o", f"{t}/ua.bin", "--force"])
+            )
+        rows = [
+            paired(
+                f"{name}: this tree vs {tree}",
+                proc([*obkimg_cmd(), *argv]),
+                peer=proc([*obkimg_cmd(), *argv], tree=tree),
+                peer_name="other tree",
+                floor=proc(FLOOR_CMD),
+                floor_name="`python -c pass`",
+                rounds=rounds,
+            )
+            for name, argv in cmds
+        ]
+        info = [*obkimg_cmd(), "info", "--json", str(dump)]
+        rows.append(
+            paired(
+                "peak RSS of `info --json`",
+                proc(info, rss=True),
+                peer=proc(info, rss=True, tree=tree),
+                peer_name="other tree",
+                unit="MB",
+                rounds=max(3, rounds // 3),
+            )
+        )
+    if REAL.exists():
+        scan = [*obkimg_cmd(), "scan", "--json", "-j", "2", str(REAL)]
+        rows.append(
+            paired(
+                "`scan --json -j 2` of the real files",
+                proc(scan),
+                peer=proc(scan, tree=tree),
+                peer_name="other tree",
+                rounds=max(3, rounds // 3),
+            )
+        )
+    print_table(f"This tree against {tree} (peer / obkimg > 1: this tree is faster or leaner)", rows)
+
+
 def main() -> None:
-    a = args(__doc__)
+    a = args(
+        __doc__,
+        extra=lambda ap: ap.add_argument(
+            "--against", type=Path, metavar="TREE", help="compare with the obkimg of another tree"
+        ),
+    )
     dump = real_dump()
     if dump is None:
         sys.exit("needs ../shared/fixtures/real (a real 2 MiB BK7231N dump); no synthetic stand-in here")
     qio = real("bk7231n/OpenBK7231N_QIO_*.bin")
+    if a.against is not None:
+        against(a.against, dump, qio, a.rounds)
+        return
     peer = None if a.no_peer else peer_exe("bk7231tools")
     floor = proc(FLOOR_CMD)
     rows = []
