@@ -79,10 +79,14 @@ MODULES = (
 )
 
 
-def _bl602_code_entry(data: bytes) -> bool:
-    # bl602_bootheader.looks_like_bl602_code's first test: auipc gp / c.li t0 + csrc mstatus at 0
-    return len(data) >= 1024 and ((data[0] == 0x97 and (data[1] & 0x0F) == 0x01)
-                                  or data[:6] == b"\xa1\x42\x73\xb0\x02\x30")
+#: bl602_bootheader.BL602_MARKERS: bare BL602 code is recognised only with one of them in its first MiB
+_BL602_MARKERS = (b"bl602", b"BL602", b"BL60X", b"BLSP", b"bflb", b"BFLB", b"Bouffalo", b"bl_iot_sdk",
+                  b"Boot2")
+
+
+def _bl602_code_marker(data: bytes) -> bool:
+    # looks_like_bl602_code's stable half (its entry-word test may grow): an SDK string in the first MiB
+    return len(data) >= 1024 and any(data.find(m, 0, 0x100000) != -1 for m in _BL602_MARKERS)
 
 
 #: Cheap necessary conditions of each module's ``detect`` (its magics, sizes or entry words,
@@ -93,7 +97,7 @@ MAY_DETECT: dict[str, Callable[[bytes], bool]] = {
     "bk7231_ug": lambda d: d[:4] == b"\x55\xaa\x55\xaa",
     "bk7231_rbl": lambda d: d[:4] == b"RBL\0" or d[-102:][:4] == b"RBL\0",
     "bl602_ota": lambda d: d[:16] == b"BL60X_OTA_Ver1.0" or d[:6] == b"\xfd7zXZ\x00",
-    "bl602_bootheader": lambda d: d[:4] == b"BFNP" or _bl602_code_entry(d),
+    "bl602_bootheader": lambda d: d[:4] == b"BFNP" or _bl602_code_marker(d),
     "bl602_partitions": lambda d: d[:4] == b"BFPT",
     "bl602_efuse": lambda d: len(d) in (128, 4224),
     "bl602_dtb": lambda d: d[:4] == b"\xd0\x0d\xfe\xed",

@@ -138,3 +138,10 @@ def test_obk_precheck_is_exact_where_it_says_no() -> None:
         erased[0x1D1000:0x1D2000] = sector.read_bytes()
         assert configs.may_hold_obk_config(bytes(erased))
         assert oc.find_config(bytes(erased)).location["offset"] == 0x1D1000
+
+
+def test_bl602_marker_list_is_the_bootheader_one() -> None:
+    from obkimg import formats
+    from obkimg.formats import bl602_bootheader
+
+    assert formats._BL602_MARKERS == bl602_bootheader.BL602_MARKERS
