@@ -146,3 +146,30 @@ def test_windowed_crypt_equals_one_big_xor(key: bkcipher.Key) -> None:
             ks = bkcipher.keystream(key, address, n)
             want = (int.from_bytes(data, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
             assert crypt(data, key, address) == want, (address, n)
+
+
+def test_analysis_unframes_and_verifies_the_app_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app image _pick_trailer unframes (to check the trailer CRC-32) is reused, not unframed again."""
+    from obkimg.codecs import crcframe
+    from obkimg.formats import bk7231_image
+    from tests.conftest import real_path
+
+    data = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()  # an app with its RBL trailer
+    big: list[str] = []
+    real_unframe, real_verify = crcframe.unframe, crcframe.verify
+
+    def unframe(buf: bytes, **kw: object) -> bytes:
+        if len(buf) > 0x80000:
+            big.append("unframe")
+        return real_unframe(buf, **kw)  # type: ignore[arg-type]
+
+    def verify(buf: bytes, **kw: object) -> crcframe.FrameReport:
+        if len(buf) > 0x80000:
+            big.append("verify")
+        return real_verify(buf, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crcframe, "unframe", unframe)
+    monkeypatch.setattr(crcframe, "verify", verify)
+    img = bk7231_image.analyze(data)
+    assert img.app is not None and img.app.image_size > 0x80000 and img.app.payload_crc_ok
+    assert sorted(big) == ["unframe", "verify"]
