@@ -1,183 +1,264 @@
-"""Codec benchmarks: BK7231 CRC-16 verify + strip of a 2 MiB dump, and Beken code decryption of 1 MiB.
+"""Codec benchmarks: BK7231 CRC-16 verify + strip of a 2 MiB dump, Beken code decryption of 1 MiB,
+FNV-1a over 1 MiB, and UG unpack of a real OpenBeken OTA file.
 
-Run: ``python benchmarks/bench_codecs.py [--runs N] [--dump PATH] [--no-peer]``
+Run: ``python benchmarks/bench_codecs.py [--rounds N] [--no-peer]``
 
-Targets (issue 2, spec bk7231 §9): CRC verify+strip of 2 MiB <= 20 ms (bk7231tools 2.1.2: 1.44 s,
-ltchiptool 4.15.0: 8.26 s); decrypt 1 MiB at 0x10000 with the default key <= 20 ms (ltchiptool
-0.29 s, bk7231tools 0.50 s). Figures are medians of ``--runs`` runs (default 5). When the peer tools
-are installed (``/tmp/peers/bin/python``, or importable here) they are measured in the same run, in a
-subprocess, on the same bytes, and the ratio peer/ours is printed. The peers are never imported by
-obkimg itself.
+Targets (issue 2, spec bk7231 §9): CRC verify+strip of 2 MiB <= 20 ms, decrypt 1 MiB <= 20 ms.
+Every row is paired round by round (``_bench.py``):
 
-The decrypt keystream is cached per (key, address, length) by ``obkimg.codecs.bkcipher``; the
-"cold" figure clears that cache before every run (the honest one-shot cost), "warm" does not.
-Also measured: RBL/UG unpack (AES-256-CBC + gzip + FNV-1a) of a real OpenBeken UG file when present.
+- obkimg runs in its own persistent worker interpreter ("warm": second and later calls) and in a
+  fresh interpreter per round ("cold": imports done, first call, fresh allocator and keystream cache);
+- bk7231tools (``block_crc_check`` loop, ``BekenCodeCipher``) and ltchiptool (``CRC16(CMS)`` per block,
+  ``BekenBinary.crypt``) run in workers of the peer venv (``$OBKIMG_PEERS``) on the same bytes, and
+  their output's sha256 is compared with obkimg's every round;
+- floors: ``binascii.crc_hqx`` over the same 2 MiB (a C CRC-16 of every byte), a C big-integer XOR of
+  1 MiB with a ready keystream (what any keystream cipher must at least do), ``zlib.crc32`` of 1 MiB.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import shutil
-import subprocess
-import sys
+import random
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _bench import Worker, args, fresh, paired, peer_python, print_table, real, real_dump
 
-from _bench import median_ms  # noqa: E402
-from obkimg.codecs import bkcipher, crcframe  # noqa: E402
+OURS_CRC = r"""
+import sys
+from obkimg.codecs import crcframe
+data = open(sys.argv[1], "rb").read()
+n = len(data) - len(data) % 34
+def once():
+    crcframe.verify(data[:n])
+    return crcframe.unframe(data[:n])
+"""
 
-REAL = Path(os.environ.get("OBKIMG_SHARED", ROOT.parent / "shared")) / "fixtures" / "real"
-PEER_PYTHON = Path("/tmp/peers/bin/python")
-TARGET_MS = 20.0
+FLOOR_CRC = r"""
+import binascii, sys
+data = open(sys.argv[1], "rb").read()
+def once():
+    binascii.crc_hqx(data, 0xFFFF)
+"""
 
-
-
-def find_dump(explicit: str | None) -> tuple[bytes, str]:
-    if explicit:
-        return Path(explicit).read_bytes(), explicit
-    for p in sorted(REAL.glob("bk7231*/*.bin")) if REAL.exists() else []:
-        if p.stat().st_size == 2 * 1024 * 1024:
-            return p.read_bytes(), str(p)
-    # synthetic: 2 MiB of CRC-framed pseudo-random data (no real dump available)
-    import random
-
-    rng = random.Random(1)
-    n = (2 * 1024 * 1024) // 34 * 32
-    framed = crcframe.frame(bytes(rng.getrandbits(8) for _ in range(n)))
-    return framed + b"\xff" * (2 * 1024 * 1024 - len(framed)), "synthetic framed data"
-
-
-PEER_CRC = r"""
-import json, statistics, sys, time
+BK_CRC = r"""
+import sys
 from bk7231tools.analysis.utils import block_crc_check
 data = open(sys.argv[1], "rb").read()
-runs = int(sys.argv[2])
-def go():
-    out = bytearray(); good = 0
-    for i in range(0, len(data) - len(data) % 34, 34):
+n = len(data) - len(data) % 34
+def once():
+    out = bytearray()
+    for i in range(0, n, 34):
         blk = data[i:i + 32]
-        if block_crc_check(blk, data[i + 32:i + 34]):
-            good += 1
+        block_crc_check(blk, data[i + 32:i + 34])
         out += blk
-    return good, bytes(out)
-ts = []
-for _ in range(runs):
-    t = time.perf_counter(); good, out = go(); ts.append((time.perf_counter() - t) * 1000)
-print(json.dumps({"ms": statistics.median(ts), "valid": good, "out": len(out)}))
+    return bytes(out)
 """
 
-PEER_CRYPT = r"""
-import json, statistics, sys, time
+LT_CRC = r"""
+import sys
+from ltchiptool.util.crc16 import CRC16
+data = open(sys.argv[1], "rb").read()
+n = len(data) - len(data) % 34
+def once():
+    out = bytearray()
+    for i in range(0, n, 34):
+        blk = data[i:i + 32]
+        CRC16(CRC16.CMS).calc(blk) == int.from_bytes(data[i + 32:i + 34], "big")
+        out += blk
+    return bytes(out)
+"""
+
+OURS_CRYPT = r"""
+import sys
+from obkimg.codecs import bkcipher
+data = open(sys.argv[1], "rb").read()
+def once():
+    return bkcipher.crypt(data, bkcipher.KEY_TUYA, 0x10000)
+"""
+
+FLOOR_XOR = r"""
+import sys
+data = open(sys.argv[1], "rb").read()
+ks = int.from_bytes(bytes(reversed(data)), "little")
+def once():
+    (int.from_bytes(data, "little") ^ ks).to_bytes(len(data), "little")
+"""
+
+LT_CRYPT = r"""
+import sys
 from ltchiptool.soc.bk72xx.util.binary import BekenBinary
 data = open(sys.argv[1], "rb").read()
-runs = int(sys.argv[2])
 bb = BekenBinary("510fb093a3cbeadc5993a17ec7adeb03")
-ts = []
-for _ in range(runs):
-    t = time.perf_counter(); out = b"".join(bb.crypt(0x10000, data)); ts.append((time.perf_counter() - t) * 1000)
-import hashlib
-print(json.dumps({"ms": statistics.median(ts), "sha256": hashlib.sha256(out).hexdigest()}))
+def once():
+    return b"".join(bb.crypt(0x10000, data))
 """
 
+BK_CRYPT = r"""
+import sys
+from bk7231tools.crypto.code import BekenCodeCipher
+data = open(sys.argv[1], "rb").read()
+c = BekenCodeCipher((0x510FB093, 0xA3CBEADC, 0x5993A17E, 0xC7ADEB03))
+def once():
+    return bytes(c.decrypt(data, 0x10000))
+"""
 
-def peer(script: str, path: str, runs: int) -> dict[str, object] | None:
-    py = str(PEER_PYTHON) if PEER_PYTHON.exists() else None
-    if py is None:
-        try:
-            import bk7231tools  # noqa: F401
-            import ltchiptool  # noqa: F401
+OURS_FNV = r"""
+import sys
+from obkimg.codecs.checksums import fnv1a32
+data = open(sys.argv[1], "rb").read()
+def once():
+    return fnv1a32(data).to_bytes(4, "little")
+"""
 
-            py = sys.executable
-        except ImportError:
-            return None
-    r = subprocess.run([py, "-c", script, path, str(runs)], capture_output=True, text=True)
-    if r.returncode:
-        print(f"  peer failed: {r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode}")
-        return None
-    return json.loads(r.stdout)
+FLOOR_CRC32 = r"""
+import sys, zlib
+data = open(sys.argv[1], "rb").read()
+def once():
+    zlib.crc32(data)
+"""
 
-
-def line(label: str, ms: float, target: float | None = None) -> None:
-    verdict = "" if target is None else ("  OK (target <= %.0f ms)" % target if ms <= target else
-                                          "  OVER target %.0f ms" % target)
-    print(f"  {label:<46} {ms:9.2f} ms{verdict}")
+OURS_UG = r"""
+import sys
+from obkimg.formats.bk7231_ug import UgFile
+raw = open(sys.argv[1], "rb").read()
+def once():
+    return UgFile.parse(raw).unpack()
+"""
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--dump", help="a 2 MiB BK7231 dump (default: first one under ../shared/fixtures/real)")
-    ap.add_argument("--no-peer", action="store_true", help="skip the peer tools")
-    args = ap.parse_args()
-    runs = max(args.runs, 5)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, median of {runs}")
-    tmp = Path(tempfile.mkdtemp(prefix="obkimg-bench-"))
-    try:
-        # ---------------------------------------------------------------------- CRC verify + strip
-        dump, where = find_dump(args.dump)
-        n = len(dump) - len(dump) % 34
-        print(f"\nCRC-16 verify + strip of {n} bytes ({n // 34} blocks) from {where}")
+    a = args(__doc__, rounds=9)
+    peer = None if a.no_peer else peer_python()
+    dump = real_dump()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="obkimg-bench-") as t:
+        tmp = Path(t)
+        if dump is None:
+            from obkimg.codecs import crcframe
 
-        def ours_crc() -> tuple[crcframe.FrameReport, bytes]:
-            return crcframe.verify(dump[:n]), crcframe.unframe(dump[:n])
+            rng = random.Random(1)
+            data = crcframe.frame(rng.randbytes((2 * 1024 * 1024) // 34 * 32))
+            dump = tmp / "synthetic_framed.bin"
+            dump.write_bytes(data + b"\xff" * (2 * 1024 * 1024 - len(data)))
+        d = str(dump)
+        workers: list[Worker] = []
 
-        rep, stripped = ours_crc()
-        ms = median_ms(ours_crc, runs)
-        line(f"obkimg crcframe.verify+unframe ({rep.valid} valid)", ms, TARGET_MS)
-        if not args.no_peer:
-            path = tmp / "dump.bin"
-            path.write_bytes(dump)
-            res = peer(PEER_CRC, str(path), runs)
-            if res is not None:
-                line(f"bk7231tools block_crc_check loop ({res['valid']} valid)", float(res["ms"]))
-                assert res["valid"] == rep.valid and res["out"] == len(stripped), "peer disagrees"
-                print(f"  ratio bk7231tools / obkimg: {float(res['ms']) / ms:,.0f}x")
+        def w(code: str, path: str, python: object = None) -> Worker:
+            wk = Worker(code, path) if python is None else Worker(code, path, python=str(python))
+            workers.append(wk)
+            return wk
 
-        # ------------------------------------------------------------------------------- decrypt
-        import random
-
-        rng = random.Random(2)
-        data = rng.randbytes(1024 * 1024)
-        print("\nBeken code decrypt of 1 MiB at 0x10000, default (Tuya) key")
-        cold = median_ms(lambda: bkcipher.crypt(data, bkcipher.KEY_TUYA, 0x10000), runs,
-                         setup=bkcipher.clear_cache)
-        line("obkimg bkcipher.crypt (cold keystream)", cold, TARGET_MS)
-        bkcipher.crypt(data, bkcipher.KEY_TUYA, 0x10000)
-        warm = median_ms(lambda: bkcipher.crypt(data, bkcipher.KEY_TUYA, 0x10000), runs)
-        line("obkimg bkcipher.crypt (warm keystream)", warm)
-        uas = median_ms(lambda: bkcipher.crypt(data, bkcipher.KEY_UASCENT, 0x10000), runs,
-                        setup=bkcipher.clear_cache)
-        line("obkimg bkcipher.crypt UASCENT key (cold)", uas)
-        if not args.no_peer:
-            import hashlib
-
-            path = tmp / "data.bin"
-            path.write_bytes(data)
-            res = peer(PEER_CRYPT, str(path), runs)
-            if res is not None:
-                line("ltchiptool BekenBinary.crypt", float(res["ms"]))
-                ours = hashlib.sha256(bkcipher.crypt(data, bkcipher.KEY_TUYA, 0x10000)).hexdigest()
-                assert res["sha256"] == ours, "peer disagrees"
-                print(f"  ratio ltchiptool / obkimg (cold): {float(res['ms']) / cold:,.0f}x")
-
-        # --------------------------------------------------------------------------- RBL / UG unpack
-        ugs = sorted(REAL.glob("bk7231n/OpenBeken-*.ug.bin")) if REAL.exists() else []
-        if ugs:
-            from obkimg.formats.bk7231_ug import UgFile
-
-            raw = ugs[-1].read_bytes()
-            ug = UgFile.parse(raw)
-            app = ug.unpack()
-            print(f"\nUG unpack (sums, CRC-32, AES-256-CBC, gunzip, FNV-1a) of {ugs[-1].name}: "
-                  f"{len(raw)} -> {len(app)} bytes")
-            line("obkimg UgFile.parse(...).unpack()", median_ms(lambda: UgFile.parse(raw).unpack(), runs))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        try:
+            rows.append(
+                paired(
+                    "CRC verify+strip 2 MiB, cold (fresh process)",
+                    fresh(OURS_CRC, d),
+                    floor=fresh(FLOOR_CRC, d),
+                    floor_name="binascii.crc_hqx",
+                    rounds=a.rounds,
+                )
+            )
+            ours = w(OURS_CRC, d)
+            if peer is not None:
+                rows.append(
+                    paired(
+                        "CRC verify+strip 2 MiB vs bk7231tools",
+                        ours,
+                        peer=w(BK_CRC, d, peer),
+                        peer_name="bk7231tools",
+                        floor=w(FLOOR_CRC, d),
+                        floor_name="binascii.crc_hqx",
+                        rounds=max(3, a.rounds // 3),
+                    )
+                )
+                rows.append(
+                    paired(
+                        "CRC verify+strip 2 MiB vs ltchiptool",
+                        ours,
+                        peer=w(LT_CRC, d, peer),
+                        peer_name="ltchiptool",
+                        rounds=1,
+                        warmup=0,
+                        note="one round: ltchiptool builds a CRC16 object per block (minutes per call)",
+                    )
+                )
+            else:
+                rows.append(
+                    paired(
+                        "CRC verify+strip 2 MiB, warm",
+                        ours,
+                        floor=w(FLOOR_CRC, d),
+                        floor_name="binascii.crc_hqx",
+                        rounds=a.rounds,
+                    )
+                )
+            mib = tmp / "random_1MiB.bin"
+            mib.write_bytes(random.Random(2).randbytes(1024 * 1024))
+            m = str(mib)
+            rows.append(
+                paired(
+                    "decrypt 1 MiB @0x10000, cold (fresh process)",
+                    fresh(OURS_CRYPT, m),
+                    floor=fresh(FLOOR_XOR, m),
+                    floor_name="1 MiB big-int XOR",
+                    rounds=a.rounds,
+                )
+            )
+            ours = w(OURS_CRYPT, m)
+            if peer is not None:
+                rows.append(
+                    paired(
+                        "decrypt 1 MiB @0x10000 vs ltchiptool",
+                        ours,
+                        peer=w(LT_CRYPT, m, peer),
+                        peer_name="ltchiptool",
+                        floor=w(FLOOR_XOR, m),
+                        floor_name="1 MiB big-int XOR",
+                        rounds=max(3, a.rounds // 3),
+                    )
+                )
+                rows.append(
+                    paired(
+                        "decrypt 1 MiB @0x10000 vs bk7231tools",
+                        ours,
+                        peer=w(BK_CRYPT, m, peer),
+                        peer_name="bk7231tools",
+                        rounds=3,
+                        warmup=0,
+                    )
+                )
+            rows.append(
+                paired(
+                    "FNV-1a 1 MiB, cold (fresh process)",
+                    fresh(OURS_FNV, m),
+                    floor=fresh(FLOOR_CRC32, m),
+                    floor_name="zlib.crc32",
+                    rounds=a.rounds,
+                )
+            )
+            rows.append(
+                paired(
+                    "FNV-1a 1 MiB, warm",
+                    w(OURS_FNV, m),
+                    floor=w(FLOOR_CRC32, m),
+                    floor_name="zlib.crc32",
+                    rounds=a.rounds,
+                )
+            )
+            ugs = real("bk7231n/OpenBeken-*.ug.bin")
+            if ugs:
+                rows.append(
+                    paired(
+                        f"UG unpack {ugs[-1].name}",
+                        w(OURS_UG, str(ugs[-1])),
+                        rounds=a.rounds,
+                        note="sums, CRC-32, AES-256-CBC, gunzip, FNV-1a; no peer unpacks UG",
+                    )
+                )
+        finally:
+            for wk in workers:
+                wk.close()
+    print_table(f"Codecs ({Path(d).name})", rows)
 
 
 if __name__ == "__main__":

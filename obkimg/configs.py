@@ -63,6 +63,26 @@ def _have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+#: what :func:`obkimg.formats.obk_config.find_config` needs to find anything: an EasyFlash key name,
+#: or the "CFG" ident at a 4 KiB sector start or at a platform's raw location off that grid (W800).
+#: Checked here so that a dump without any of them never imports the OpenBeken (and BL602) modules.
+OBK_KEYS = (b"ObkCfg", b"mY0bcFg")
+OBK_IDENT = b"CFG"
+OBK_OFF_GRID = frozenset({0x1F0303})
+
+
+def may_hold_obk_config(data: bytes) -> bool:
+    """False only when no OpenBeken config can be in ``data`` (cheap: C-speed byte searches)."""
+    if any(k in data for k in OBK_KEYS):
+        return True
+    pos = data.find(OBK_IDENT)
+    while pos != -1:
+        if pos % 0x1000 == 0 or pos in OBK_OFF_GRID:
+            return True
+        pos = data.find(OBK_IDENT, pos + 1)
+    return False
+
+
 def find_configs(data: bytes, img: Image | None = None) -> Configs:
     """Look for Tuya storage and an OpenBeken config in ``data`` (the bytes ``img`` was parsed from)."""
     found = Configs()
@@ -78,7 +98,7 @@ def find_configs(data: bytes, img: Image | None = None) -> Configs:
             pass
         except ObkImgError as e:
             found.problems.append(Problem("warning", f"Tuya storage: {e}", e.offset, "tuya-kv"))
-    if _have("obkimg.obk"):
+    if may_hold_obk_config(data) and _have("obkimg.obk"):
         from . import obk
 
         try:

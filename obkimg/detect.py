@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from .errors import DetectionError, ObkImgError
-from .formats import SURE, Detection, iter_modules, module_for
+from .formats import SURE, Detection, iter_candidates, module_for
 from .model import Image
 from .source import SourceLike, load
 
@@ -15,7 +15,7 @@ __all__ = ["detect", "open_image"]
 def _probe(data: bytes, *, stop_at: int | None = None) -> tuple[list[Detection], dict[str, ModuleType]]:
     found: list[Detection] = []
     mods: dict[str, ModuleType] = {}
-    for mod in iter_modules():
+    for mod in iter_candidates(data):
         mods[mod.__name__] = mod
         try:
             hit = mod.detect(data)

@@ -104,11 +104,32 @@ def scan_file(path: str) -> ScanRow:
         return ScanRow(path, size, error=f"internal error: {type(e).__name__}: {e}")
 
 
+#: from this many files on, the parent imports the readers once before the workers start
+_PRELOAD_FROM = 16
+
+
+def _preload() -> None:
+    """Import every reader a scan may need in the parent: forked workers inherit them instead of each
+    importing them again (a folder that large usually holds several kinds of files)."""
+    import importlib
+
+    from . import configs, detect, source  # noqa: F401
+    from .formats import MODULES
+
+    for name in (*(f"obkimg.formats.{m}" for m in MODULES), "obkimg.tuya", "obkimg.obk"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an area not present in this installation
+            continue
+
+
 def scan(paths: Iterable[str], *, workers: int | None = None,
          progress: Callable[[ScanRow], None] | None = None) -> Iterator[ScanRow]:
     """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order."""
     paths = list(paths)
     workers = workers or os.cpu_count() or 1
+    if workers > 1 and len(paths) >= _PRELOAD_FROM:
+        _preload()  # before the pool forks its workers
     if workers <= 1 or len(paths) <= 1:
         for p in paths:
             row = scan_file(p)

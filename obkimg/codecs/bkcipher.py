@@ -133,10 +133,17 @@ def _window(key: Key) -> int:
     return int.from_bytes(table, "little")
 
 
+#: below this many bytes the keystream is computed word by word instead of from a 64 KiB window
+_SMALL = 256
+
+
 def keystream(key: Key, address: int, length: int) -> bytes:
     """``length`` keystream bytes for data placed at byte ``address`` (a multiple of 4)."""
     if is_bypass(key) or length <= 0:
         return bytes(length)
+    if length <= _SMALL:
+        words = range(address, address + length, 4)
+        return b"".join(_mask_scalar(key, a).to_bytes(4, "little") for a in words)[:length]
     linear = _window(key)
     base = address & ~(_WINDOW - 1)
     chunks = []
@@ -159,10 +166,27 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
     if address % 4:
         raise BuildError(f"address {address:#x} is not a multiple of 4", fmt="bk7231-cipher")
     raw = bytes(data)
+    n = len(raw)
     if is_bypass(k) or not raw:
         return raw
-    ks = keystream(k, address, len(raw))
-    return (int.from_bytes(raw, "little") ^ int.from_bytes(ks, "little")).to_bytes(len(raw), "little")
+    if n <= _SMALL:
+        ks = keystream(k, address, n)
+        return (int.from_bytes(raw, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
+    # one aligned 64 KiB keystream window at a time: no MiB-sized integers or keystream copies
+    linear = _window(k)
+    out = bytearray(n)
+    i = 0
+    while i < n:
+        base = (address + i) & ~(_WINDOW - 1)
+        off = address + i - base
+        take = min(_WINDOW - off, n - i)
+        offset_words = _mask_scalar(k, base).to_bytes(4, "little") * (_WINDOW // 4)
+        ks_int = linear ^ int.from_bytes(offset_words, "little")
+        if off or take != _WINDOW:
+            ks_int = int.from_bytes(ks_int.to_bytes(_WINDOW, "little")[off:off + take], "little")
+        out[i:i + take] = (int.from_bytes(raw[i:i + take], "little") ^ ks_int).to_bytes(take, "little")
+        i += take
+    return bytes(out)
 
 
 def clear_cache() -> None:
@@ -211,6 +235,29 @@ def recover_v031_length(enc: bytes | bytearray | memoryview, key: Key | str, sta
     out_len = len(enc)
     if out_len < 48 or (out_len - 16) % 32:
         return None
+    first = out_len - 16 - 31
+    # Only the last 47 bytes and their stale copies ``start`` bytes earlier matter: decrypt just those
+    # (the app before them re-encrypts to itself by construction, so it needs no check).
+    lo = max(first - start, 0)
+    lo -= lo % 4
+    hi = max(out_len - start, lo)
+    copy = crypt(enc[lo:hi], k, start + lo)  # plaintext of enc[lo:hi] at addresses start + i
+    tails: dict[int, bytes] = {}
+    for n in range(max(first, 1), out_len - 16 + 1):
+        w = n - n % 4
+        if w not in tails:  # plaintext of enc[w:] with the tool's tail address rule (address w)
+            tails[w] = crypt(enc[w:], k, w)
+        tail = tails[w]
+        # enc[w:] re-encrypts from real_tail + fill iff the fill the tool wrote equals tail[n - w:]:
+        # a stale copy of raw[i - start] where 0 <= i - start < n, else 0xFF
+        for i in range(n, out_len):
+            j = i - start
+            want = (copy[j - lo] if j < w else tail[j - w]) if 0 <= j < n else 0xFF
+            if tail[i - w] != want:
+                break
+        else:
+            return n
+    return None
     lo = out_len - 16 - 31
     region_start = (lo - lo % 4) - 4 if lo >= 4 else 0
     correct = crypt(enc[:out_len], k, start)  # plaintext assuming addresses start+i everywhere

@@ -35,9 +35,20 @@ def crc16_cms(data: bytes | bytearray | memoryview, crc: int = 0xFFFF) -> int:
 
 
 def fnv1a32(data: bytes | bytearray | memoryview) -> int:
-    """FNV-1a, 32 bit (offset basis 0x811C9DC5, prime 0x01000193)."""
+    """FNV-1a, 32 bit (offset basis 0x811C9DC5, prime 0x01000193).
+
+    No C implementation exists in the standard library, so this is the fastest pure-Python form
+    found: four bytes per loop step (``zip`` over one iterator) and one mask per step. Masking every
+    fourth byte is exact: XOR with a byte touches only the low 8 bits, and the low 32 bits of a
+    product depend only on the low 32 bits of its factors.
+    """
     h = 0x811C9DC5
-    for byte in bytes(data):
+    buf = bytes(data)
+    n = len(buf) - len(buf) % 4
+    it = iter(buf)  # zip stops at the last whole group of four; the rest is done below
+    for b0, b1, b2, b3 in zip(it, it, it, it, strict=False):
+        h = ((((h ^ b0) * 0x01000193 ^ b1) * 0x01000193 ^ b2) * 0x01000193 ^ b3) * 0x01000193 & 0xFFFFFFFF
+    for byte in buf[n:]:
         h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
     return h
 

@@ -50,13 +50,19 @@ def _position_tables() -> tuple[tuple[bytes, bytes], ...]:
 
     CRC-16/CMS is linear: crc(block) = crc0(zeros) ^ XOR_j T_j[block[j]], where T_j[v] is the
     register after feeding v at position j into a zero register and then the 31 - j remaining zeros.
+    T_j is linear in v too, so only its 8 single-bit values are computed (then 256 entries by
+    doubling: entries below 2**(b+1) = entries below 2**b, then the same XOR T_j[2**b]).
     """
     table = CRC16_CMS_TABLE
-    cur = list(table)  # position 31: one byte into a zero register
+    basis = [table[1 << b] for b in range(8)]  # position 31: one byte into a zero register
     tables = []
     for _ in range(DATA):
-        tables.append((bytes(t >> 8 for t in cur), bytes(t & 0xFF for t in cur)))
-        cur = [((t << 8) & 0xFFFF) ^ table[t >> 8] for t in cur]  # one more zero byte after it
+        hi, lo = b"\0", b"\0"
+        for t in basis:
+            hi += (_int(hi) ^ _int(bytes([t >> 8]) * len(hi))).to_bytes(len(hi), "little")
+            lo += (_int(lo) ^ _int(bytes([t & 0xFF]) * len(lo))).to_bytes(len(lo), "little")
+        tables.append((hi, lo))
+        basis = [((t << 8) & 0xFFFF) ^ table[t >> 8] for t in basis]  # one more zero byte after it
     tables.reverse()
     return tuple(tables)
 

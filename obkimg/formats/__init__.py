@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
-__all__ = ["FormatInfo", "Detection", "MODULES", "modules", "iter_modules", "module_for", "SURE"]
+__all__ = ["FormatInfo", "Detection", "MODULES", "MAY_DETECT", "modules", "iter_modules", "iter_candidates",
+           "module_for", "SURE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,47 @@ MODULES = (
     "tuya_kv",
     "obk_config",
 )
+
+
+#: bl602_bootheader.BL602_MARKERS: bare BL602 code is recognised only with one of them in its first MiB
+_BL602_MARKERS = (b"bl602", b"BL602", b"BL60X", b"BLSP", b"bflb", b"BFLB", b"Bouffalo", b"bl_iot_sdk",
+                  b"Boot2")
+
+
+def _bl602_code_marker(data: bytes) -> bool:
+    # looks_like_bl602_code's stable half (its entry-word test may grow): an SDK string in the first MiB
+    return len(data) >= 1024 and any(data.find(m, 0, 0x100000) != -1 for m in _BL602_MARKERS)
+
+
+#: Cheap necessary conditions of each module's ``detect`` (its magics, sizes or entry words,
+#: duplicated from the module and kept equal to it by tests/perf/test_imports.py): a module whose
+#: condition is False cannot detect ``data``, so :func:`obkimg.detect` does not even import it. A
+#: module without an entry is always probed.
+MAY_DETECT: dict[str, Callable[[bytes], bool]] = {
+    "bk7231_ug": lambda d: d[:4] == b"\x55\xaa\x55\xaa",
+    "bk7231_rbl": lambda d: d[:4] == b"RBL\0" or d[-102:][:4] == b"RBL\0",
+    "bl602_ota": lambda d: d[:16] == b"BL60X_OTA_Ver1.0" or d[:6] == b"\xfd7zXZ\x00",
+    "bl602_bootheader": lambda d: d[:4] == b"BFNP" or _bl602_code_marker(d),
+    "bl602_partitions": lambda d: d[:4] == b"BFPT",
+    "bl602_efuse": lambda d: len(d) in (128, 4224),
+    "bl602_dtb": lambda d: d[:4] == b"\xd0\x0d\xfe\xed",
+    "bl602_flash": lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT",
+    "tuya_kv": lambda d: len(d) >= 0x2000,
+    "obk_config": lambda d: d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d)),
+}
+
+
+def iter_candidates(data: bytes) -> Iterator[ModuleType]:
+    """Like :func:`iter_modules`, skipping (and never importing) the modules whose ``MAY_DETECT``
+    condition rules ``data`` out."""
+    for name in MODULES:
+        may = MAY_DETECT.get(name)
+        if may is not None and not may(data):
+            continue
+        full = f"{__name__}.{name}"
+        if importlib.util.find_spec(full) is None:
+            continue
+        yield importlib.import_module(full)
 
 
 def iter_modules() -> Iterator[ModuleType]:

@@ -259,8 +259,9 @@ def _classify(image: bytes, address: int) -> tuple[str, Key | None]:
 
 
 def _code_from_framed(data: bytes, name: str, start: int, limit: int, address: int,
-                      trailer: Trailer | None) -> CodePart:
-    """A CRC-framed code part at file offset ``start``; ``limit`` = where its partition ends in the file."""
+                      trailer: Trailer | None, images: dict[int, bytes] | None = None) -> CodePart:
+    """A CRC-framed code part at file offset ``start``; ``limit`` = where its partition ends in the file.
+    ``images``: images already unframed by :func:`_pick_trailer` (by trailer offset), not redone."""
     limit = min(limit, len(data))
     img_len: int | None = None
     if trailer is not None and trailer.header is not None:
@@ -284,7 +285,11 @@ def _code_from_framed(data: bytes, name: str, start: int, limit: int, address: i
     phys = min(_framed_size(img_len), len(data) - start)
     raw = data[start:start + phys]
     frame = crcframe.verify(raw, base=start)
-    image = crcframe.unframe(raw)[:img_len]
+    known = images.get(trailer.offset) if images and trailer is not None else None
+    if known is not None and len(known) == img_len and phys == _framed_size(img_len):
+        image = known  # the same bytes _pick_trailer unframed to check the trailer's CRC-32
+    else:
+        image = crcframe.unframe(raw)[:img_len]
     key_class, key = _classify(image, address)
     crc_ok = None
     if trailer is not None and trailer.header is not None and len(image) >= trailer.header.size_raw:
@@ -747,9 +752,11 @@ def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | No
     return None
 
 
-def _pick_trailer(data: bytes, candidates: list[int], start: int) -> tuple[Trailer | None, list[Trailer]]:
+def _pick_trailer(data: bytes, candidates: list[int], start: int,
+                  images: dict[int, bytes] | None = None) -> tuple[Trailer | None, list[Trailer]]:
     """The app trailer among ``candidates`` (file offsets): the first valid one whose CRC-32 matches the
-    framed image before it, else the first valid, else the first found. Also returns the others found."""
+    framed image before it, else the first valid, else the first found. Also returns the others found.
+    The images unframed on the way are left in ``images`` (by trailer offset) for reuse."""
     found = []
     seen = set()
     for c in candidates:
@@ -769,6 +776,8 @@ def _pick_trailer(data: bytes, candidates: list[int], start: int) -> tuple[Trail
         phys = _framed_size(h.size_raw)
         if 0 < h.size_raw <= h.size_package and start + phys <= t.offset:
             img = crcframe.unframe(data[start:start + phys])[:h.size_raw]
+            if images is not None:
+                images[t.offset] = img
             if _trailer_payload_crc(h, img) == h.crc32:
                 best = t
                 break
@@ -815,11 +824,12 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         cands = ([pre_layout.app_rbl] if pre_layout else []) + list(APP_TRAILERS)
         if n <= 0x132000:
             cands.append(n - RBL_FRAMED_SIZE)
-        at, others = _pick_trailer(flash, cands, APP_START)
+        images: dict[int, bytes] = {}
+        at, others = _pick_trailer(flash, cands, APP_START, images)
         limit = pre_layout.app_end if pre_layout else 0x132000
         if at is not None:
             limit = max(limit, at.offset + RBL_FRAMED_SIZE)
-        app = _code_from_framed(flash, "app", APP_START, limit, APP_LOGICAL, at)
+        app = _code_from_framed(flash, "app", APP_START, limit, APP_LOGICAL, at, images)
         if app.image_size == 0:
             app = None
     key_class = app.key_class if app is not None else boot.key_class
@@ -1047,9 +1057,10 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
     """An app for flashing at 0x11000: CRC-framed app, optionally followed by 0xFF fill and its trailer."""
     n = len(data)
     cands = [n - RBL_FRAMED_SIZE] + [c - APP_START for c in APP_TRAILERS]
-    at, others = _pick_trailer(data, cands, 0)
+    images: dict[int, bytes] = {}
+    at, others = _pick_trailer(data, cands, 0, images)
     limit = n if at is None else at.offset + RBL_FRAMED_SIZE
-    app = _code_from_framed(data, "app", 0, limit, APP_LOGICAL, at)
+    app = _code_from_framed(data, "app", 0, limit, APP_LOGICAL, at, images)
     ident = app_identity(app.plain()) if app.key is not None else None
     chip, reason = _app_chip(app.key_class, ident, at.offset + APP_START if at else None)
     m = _Map(data, FMT_UA)

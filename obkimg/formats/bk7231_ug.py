@@ -283,7 +283,8 @@ class UgImage(Image):
         return lines
 
     def verify(self) -> list[Problem]:
-        return [p for p in self.problems() if p.severity == "error"]
+        errors = [p for p in self.problems() if p.severity == "error"]
+        return errors + (self.inner.hash_problems() if self.inner is not None else [])
 
     def artifacts(self) -> list[Any]:
         from ..model import Artifact

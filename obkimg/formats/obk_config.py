@@ -1207,6 +1207,8 @@ def find_psm(
 
     Uses :mod:`obkimg.formats.bl602_partitions` when it exists; otherwise the minimal reader here.
     """
+    if not any(data[off : off + 4] == b"BFPT" for off in table_offsets):
+        return None  # no table copy at all: not even worth importing the BL602 reader
     try:
         from . import bl602_partitions as bp
     except ImportError:  # pragma: no cover - the module is optional
