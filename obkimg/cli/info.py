@@ -90,8 +90,11 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     if svg_path:
         from ..flashmap import svg_map
 
-        write_output(svg_path, svg_map(regions, img.size, title=f"{img.kind} {img.chip or ''}".strip()),
-                     force=force, inputs=(file,))
+        title = f"{img.kind} {img.chip or ''}".strip()
+        rotation = getattr(img, "rotation", 0)
+        if rotation:
+            title += f", rotated dump: file offset 0 = flash {rotation:#x}, offsets are flash addresses"
+        write_output(svg_path, svg_map(regions, img.size, title=title), force=force, inputs=(file,))
     doc = img.to_dict(show_secrets=show_secrets)
     doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]
     doc["configs"] = configs.summary(show_secrets=show_secrets)
@@ -101,7 +104,8 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
         return
     click.echo(f"file:  {file}")
     click.echo(f"kind:  {img.kind}")
-    click.echo(f"chip:  {img.chip or 'unknown'}")
+    cands = img.chip_candidates
+    click.echo(f"chip:  {img.chip or ('cannot tell: ' + ', '.join(cands) if cands else 'unknown')}")
     click.echo(f"size:  {img.size} bytes ({fmt_size(img.size)})")
     map_lines = render_map(img, regions, colour=sys.stdout.isatty())
     if map_lines:
