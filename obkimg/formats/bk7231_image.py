@@ -1246,11 +1246,14 @@ def _probe(data: bytes) -> list[Detection]:
         boot_class, _ = classify_key(first8, 0)
         app_class, _ = classify_key(first8, APP_LOGICAL)
         fp = fingerprint(data[:257])
+        # a plaintext vector is a bootloader's or an app's: N-family apps carry the "BK7231\0\0" marker at
+        # logical 0x100 too, so an app written from 0 (a trailer whose CRC covers the file from 0) wins
         boot_like = fp is not None or boot_class not in ("unknown", "zero") or (
             boot_class == "zero" and (data[0x110:0x118] == N_MARKER
                                       or any(data[o:o + 4] == RBL_MAGIC for o in BOOT_TRAILERS)
                                       or (n > APP_START + 8 * BLOCK and _frames_ok(data, APP_START)
-                                          and _boot_gap(data) and not _app_at_zero(data))))
+                                          and _boot_gap(data)))
+            and not _app_at_zero(data))
         if boot_like:
             why = (f"fingerprint {fp.name}" if fp else f"{boot_class}-key ARM vector at 0") + \
                   (", N marker at 0x110" if data[0x110:0x118] == N_MARKER else "")
