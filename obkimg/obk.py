@@ -21,6 +21,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from . import chipid
 from .errors import BuildError, ChecksumError, DetectionError, NotFoundError, ObkImgError, Problem
 from .formats.obk_config import (
     CHANNELS,
@@ -815,6 +816,10 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
 
     keys = extract_keys(dump, chip=chip)
     chip = (chip or keys.chip or "").upper()
+    if not chip and chipid.subfamily(keys.chip_candidates) == "N":
+        # the storage names the N platform (BK7231N, BK7231M or BL2028N): all run OpenBeken's N build,
+        # whose config layout this is
+        chip = "BK7231N"
     if not chip:
         raise DetectionError(
             "cannot tell the chip from the Tuya storage; pass --chip (e.g. BK7231N)", fmt=FMT

@@ -107,8 +107,9 @@ VECTORS = {
     "obk/obk_cfg_v5_bk7231_sector.bin": ("obk-config", None),
     "obk/obk_cfg_v3_bk7231_2016.bin": ("obk-config", None),
     "obk/obk_cfg_v5_bl602_easyflash_gran8.bin": ("obk-config", None),
-    "tuya/tuya_bk7231n_region_0x1ED000.bin": ("tuya-kv", "BK7231N"),
-    "tuya/tuya_bk7231n_2MB.bin.gz": ("tuya-kv", "BK7231N"),
+    # the storage's em_sys_env "bk7231n" names the N platform (BK7231N, BK7231M or BL2028N), not one chip
+    "tuya/tuya_bk7231n_region_0x1ED000.bin": ("tuya-kv", None),
+    "tuya/tuya_bk7231n_2MB.bin.gz": ("tuya-kv", None),
 }
 
 
