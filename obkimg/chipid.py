@@ -191,9 +191,9 @@ def identify(evidence: Iterable[Evidence | None], universe: Iterable[str] = CODE
     for e in ev:
         if e.source == "tuya" and e.chips:
             cands |= e.chips & set(BEKEN_CHIPS)
-    narrowing = [e for e in ev if e.chips is not None]
-    for e in narrowing:
-        cands &= e.chips  # type: ignore[operator]
+    narrowing = [e.chips for e in ev if e.chips is not None]
+    for chips in narrowing:
+        cands &= chips
     if not narrowing:
         return ChipId(None, (), ev)
     ordered = tuple(c for c in BEKEN_CHIPS if c in cands)

@@ -1,16 +1,19 @@
 """BK7231 images and flash dumps: QIO, UA, 2 MiB (and other size) dumps, bootloaders, bare apps.
 
 Purpose: identify, map, check, take apart and rebuild byte-exactly the code images of Beken BK7231
-chips (T, N, M, BL2028N, Q, U, BK7252) as Tuya, OpenBeken and flashers produce them (spec bk7231
-§1-§7):
+chips (T, N, M, BL2028N, Q, U, BK7238, BK7252, BK7252N) as Tuya, OpenBeken and flashers produce them
+(spec bk7231 §1-§7). The chip is named by the evidence model of :mod:`obkimg.chipid` from the facts
+gathered here (``chip`` only when one chip fits all of them, ``chip_candidates`` otherwise):
 
 - ``bk7231-qio``: full QIO image written from 0 (bootloader region 0x0-0x11000 incl. its RBL trailer
   at 0x10F9A, CRC-framed app from 0x11000, 0xFF fill, app RBL trailer at the end of the app partition);
 - ``bk7231-ua``: the app for UART flashing at 0x11000: either "CRC-framed app only" (ltchiptool's
   CRC/UA App) or "QIO[0x11000:]" (with 0xFF fill and the trailer, what flashers write), spec §5.3;
 - ``bk7231-dump``: a whole-flash dump (2 MiB, OpenBeken "QIO + config", other sizes; also dumps
-  read from 0x11000 with wrap-around, i.e. rotated by 0x11000);
-- ``bk7231-bootloader``: a bootloader file: plain, encrypted (``_enc``) or CRC-framed;
+  read from 0x11000 with wrap-around, i.e. rotated by 0x11000: their regions and problems give flash
+  addresses, each region's detail its ``file_offset``);
+- ``bk7231-bootloader``: a bootloader file: plain, encrypted (``_enc``) or CRC-framed (also RT-Thread
+  OTA bootloaders, recognised by their strings whatever their first words);
 - ``bk7231-app``: a bare app binary: plain ARM (linked at 0x10000) or encrypted (``_enc``).
 
 Sources: spec ``bk7231.md`` (§2 CRC16 framing, §3 cipher and encrypt v0.3.1 model, §3.5 bootloader
@@ -623,6 +626,16 @@ def _boot_evidence(info: BootInfo) -> dict[str, Any]:
             "fal_download": info.fal_download, "fal_app_length": app.length if app is not None else None}
 
 
+def _rbl_evidence(*parts: CodePart | None) -> tuple[chipid.Evidence | None, ...]:
+    """What the in-flash RBL trailers' name/version fields say of the chip (mostly nothing: "app")."""
+    out = []
+    for p in parts:
+        h = p.trailer.header if p is not None and p.trailer is not None else None
+        if h is not None:
+            out.append(chipid.from_rbl_name(h.name, h.version))
+    return tuple(out)
+
+
 def _layout_chip(cid: ChipId) -> str | None:
     """The chip whose layout applies: the named chip, else the family all candidates share."""
     if cid.chip or not cid.candidates:
@@ -862,7 +875,7 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
     if app is not None and app.key is not None:
         ident = app_identity(app.plain())
     cid = chipid.for_code(**_boot_evidence(binfo), key_class=key_class, app_ident=ident,
-                          freertos_layout=plain_u)
+                          freertos_layout=plain_u, extra=_rbl_evidence(boot, app))
     layout = _guess_layout(_layout_chip(cid), binfo, app.trailer.offset if app and app.trailer else None, n)
     kind = fmt_hint or _flash_kind(flash, layout, app)
 
@@ -1078,7 +1091,7 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
     limit = n if at is None else at.offset + RBL_FRAMED_SIZE
     app = _code_from_framed(data, "app", 0, limit, APP_LOGICAL, at)
     ident = app_identity(app.plain()) if app.key is not None else None
-    cid = _app_chip(app.key_class, ident, at.offset + APP_START if at else None)
+    cid = _app_chip(app.key_class, ident, at.offset + APP_START if at else None, _rbl_evidence(app))
     m = _Map(data, FMT_UA)
     adetail: dict[str, Any] = {"key_class": app.key_class, "decrypt_ok": app.decrypt_ok}
     if ident:
@@ -1537,6 +1550,8 @@ FORMAT = FormatInfo(
         "beken_packager UA content unverified (spec Q1): both 'framed app only' and 'QIO[0x11000:]' accepted",
         "apps with an unknown code key are mapped but not decrypted",
         "FNV-1a hashes of the RBL trailers are checked by verify() only",
+        "the chip is named only when the evidence leaves one (obkimg.chipid): plain N-family "
+        "bootloaders and zero-key N images give BK7231N/BK7231M/BL2028N as candidates",
     ),
     aliases=(FMT_UA, FMT_DUMP, FMT_BOOTLOADER, FMT_APP),
 )

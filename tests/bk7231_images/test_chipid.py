@@ -264,3 +264,25 @@ def test_check_pair_uses_candidates() -> None:
     t_ua = bi.analyze(convert.qio_to_ua(cv.obk_qio("BK7231T")))
     why = convert.check_pair(m, t_ua)
     assert any("chip mismatch" in w and "BK7231N family" in w for w in why)
+
+
+def test_rbl_name_evidence() -> None:
+    """An RBL trailer whose name names a chip narrows the candidates; a generic "app" says nothing."""
+    from obkimg.formats.bk7231_rbl import RblHeader
+
+    assert chipid.from_rbl_name("app", "1.18.300") is None
+    ev = chipid.from_rbl_name("bk7238_app", None)
+    assert ev is not None and ev.chips == {"BK7238"}
+    q = bytearray(cv.obk_qio("BK7231U"))
+    img = bi.analyze(bytes(q))
+    hdr = img.app.trailer.header
+    # the same zero-key freertos QIO without its build string, trailer renamed: the RBL name decides
+    plain = cv.app(b"no build string here")
+    q2 = bi.build_qio_from_app(plain, cv.bootloader(marker=False, layout=cv.SDK_FAL), key="zero",
+                               layout="bk7231u", timestamp=1)
+    assert bi.analyze(q2).chip is None
+    parts = bi.split_qio(q2)
+    named = RblHeader.for_flash_image(parts.app, name="bk7252n", version="1.0", timestamp=1)
+    q3 = bi.build_qio(bi.QioParts(parts.bootloader, parts.bootloader_rbl, parts.app, named,
+                                  parts.bootloader_rbl_offset, parts.app_rbl_offset))
+    assert bi.analyze(q3).chip == "BK7252N" and hdr is not None
