@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import chipid
 from .detect import open_image
 from .errors import ObkImgError
 from .model import Image
@@ -208,13 +209,17 @@ def check_firmware(firmware: SourceLike, *, target: SourceLike | None = None, ch
     else:
         rep.add("family", "skipped", "device chip unknown: give --for DUMP or --chip")
 
-    sub_fw, sub_tgt = _subfamily(fw_chip), _subfamily(tgt_chip)
+    # no chip named (several fit the evidence): the family every candidate shares still decides
+    tgt_cands = tgt_img.chip_candidates if tgt_img is not None and not chip else []
+    sub_fw = _subfamily(fw_chip) or chipid.subfamily(fw.chip_candidates)
+    sub_tgt = _subfamily(tgt_chip) or chipid.subfamily(tgt_cands)
+    fw_name, tgt_name = fw_chip or "/".join(fw.chip_candidates), tgt_chip or "/".join(tgt_cands)
     if fw_fam == tgt_fam == "BK7231":
         if sub_fw and sub_tgt and sub_fw != sub_tgt:
-            rep.add("chip", "fail", f"firmware for {fw_chip}, device is {tgt_chip}: T and N families differ in "
+            rep.add("chip", "fail", f"firmware for {fw_name}, device is {tgt_name}: T and N families differ in "
                     "bootloader, code key and flash layout")
         elif sub_fw and sub_tgt:
-            rep.add("chip", "pass", f"{fw_chip} firmware for a {tgt_chip}")
+            rep.add("chip", "pass", f"{fw_name} firmware for a {tgt_name}")
         else:
             rep.add("chip", "skipped", "the firmware does not name its chip"
                     if not sub_fw else "device chip variant unknown")

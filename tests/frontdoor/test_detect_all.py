@@ -59,8 +59,13 @@ def test_real_file_kind_and_chip(rec: dict[str, str]) -> None:
         assert img.chip == "BL602"
     elif fam in ("bk7231n", "bk7231t"):
         want = {"bk7231n": {"BK7231N", "BK7231M", "BL2028N"}, "bk7231t": {"BK7231T"}}[fam]
-        if img.kind in ("bk7231-dump", "bk7231-qio", "bk7231-ug"):
+        if img.kind in ("bk7231-dump", "bk7231-qio"):
             assert img.chip in want  # bootloader fingerprint/marker, or the app's build string
+        elif img.kind == "bk7231-ug" and fam == "bk7231n":
+            # the N build ("OpenBK7231N", "bk7231n") runs on BK7231N, BK7231M and BL2028N: the family
+            assert img.chip is None and img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
+        elif img.kind == "bk7231-ug":
+            assert img.chip in want
         elif img.kind == "bk7231-bootloader" and img.chip is None:
             # a plain N-family bootloader serves BK7231N, BK7231M and BL2028N (the key is not in it)
             assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"] and fam == "bk7231n"
