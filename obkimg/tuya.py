@@ -180,6 +180,8 @@ class TuyaKeys:
                                               if st["protected_offsets"] else "")]
         if self.chip:
             lines.append(f"chip:      {self.chip}")
+        elif self.chip_candidates:
+            lines.append(f"chip:      cannot tell: {', '.join(self.chip_candidates)}")
         w = d["wifi"]
         lines.append(f"wifi:      ssid={w['ssid']!r} password={w['password']!r}"
                      + (" (base64 in storage)" if w.get("base64") else ""))
