@@ -171,7 +171,25 @@ class ChipId:
             parts.append("the evidence contradicts itself: no chip named")
         elif not self.chip and self.candidates:
             parts.append(f"cannot tell which: {', '.join(self.candidates)}")
+            parts.append(f"would settle it: {self.settle}")
         return "; ".join(parts) if parts else "no chip evidence"
+
+    @property
+    def settle(self) -> str:
+        """What would name the chip when several remain."""
+        if len(self.candidates) < 2:
+            return ""
+        keys = {e.source for e in self.evidence}
+        if set(self.candidates) <= N_FAMILY:
+            if "key" not in keys:
+                return (
+                    "the code key (a dump or QIO of the device: Tuya key = BK7231N, UASCENT key = BL2028N), "
+                    "else the marking on the chip"
+                )
+            return (
+                "the marking on the chip (the zero code key is used by BK7231M, BL2028N and non-Tuya BK7231N)"
+            )
+        return "the app's build string or a bootloader version naming the chip, or the marking on the chip"
 
     def to_dict(self) -> dict[str, Any]:
         return {

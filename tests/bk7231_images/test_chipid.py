@@ -106,13 +106,17 @@ def test_sdk_bootloaders_not_called_t_from_fal(name: str) -> None:
     assert img.kind == "bk7231-bootloader" and img.chip is None
     assert {"BK7231U", "BK7238", "BK7252N"} <= set(img.chip_candidates)
     assert img.details()["chip_label"].startswith("Beken BK72xx, T-class layout")
+    assert "would settle it: the app's build string" in img.chip_reason
 
 
 def test_bl2028n_stock_dump_not_called_m() -> None:
     """Was: BK7231M from "zero key + N bootloader"."""
     img = bi.analyze(cv.bl2028n_stock_dump())
     assert img.kind == "bk7231-dump" and img.chip is None and img.chip_candidates == N_FAM
-    assert "cannot tell which" in img.chip_reason
+    assert (
+        "cannot tell which" in img.chip_reason
+        and "would settle it: the marking on the chip" in img.chip_reason
+    )
     assert any(line.startswith("chip: cannot tell, Beken BK7231N family") for line in img.describe())
 
 
@@ -278,11 +282,20 @@ def test_rbl_name_evidence() -> None:
     hdr = img.app.trailer.header
     # the same zero-key freertos QIO without its build string, trailer renamed: the RBL name decides
     plain = cv.app(b"no build string here")
-    q2 = bi.build_qio_from_app(plain, cv.bootloader(marker=False, layout=cv.SDK_FAL), key="zero",
-                               layout="bk7231u", timestamp=1)
+    q2 = bi.build_qio_from_app(
+        plain, cv.bootloader(marker=False, layout=cv.SDK_FAL), key="zero", layout="bk7231u", timestamp=1
+    )
     assert bi.analyze(q2).chip is None
     parts = bi.split_qio(q2)
     named = RblHeader.for_flash_image(parts.app, name="bk7252n", version="1.0", timestamp=1)
-    q3 = bi.build_qio(bi.QioParts(parts.bootloader, parts.bootloader_rbl, parts.app, named,
-                                  parts.bootloader_rbl_offset, parts.app_rbl_offset))
+    q3 = bi.build_qio(
+        bi.QioParts(
+            parts.bootloader,
+            parts.bootloader_rbl,
+            parts.app,
+            named,
+            parts.bootloader_rbl_offset,
+            parts.app_rbl_offset,
+        )
+    )
     assert bi.analyze(q3).chip == "BK7252N" and hdr is not None
