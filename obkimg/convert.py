@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Union
 
+from . import chipid
 from .codecs import crcframe
 from .errors import BuildError, FormatError, LimitError, MismatchError
 from .formats import bk7231_image as bki
@@ -74,6 +75,17 @@ def qio_to_ua(qio: Input, *, trim: bool = False) -> bytes:
 
 
 
+def _family(img: bki.Bk7231Image) -> str | None:
+    """"N", "T" or another chip: the family every chip the evidence leaves belongs to (None: mixed)."""
+    if img.chip:
+        return bki.chip_family(img.chip)
+    return chipid.subfamily(img.chip_candidates)
+
+
+def _chip_text(img: bki.Bk7231Image) -> str:
+    return img.chip or (img.chip_id.label if img.chip_id is not None else "chip not known")
+
+
 def check_pair(boot_src: bki.Bk7231Image, ua: bki.Bk7231Image) -> list[str]:
     """Why the bootloader of ``boot_src`` does not fit the app of ``ua`` (empty list: they fit)."""
     why = []
@@ -87,9 +99,10 @@ def check_pair(boot_src: bki.Bk7231Image, ua: bki.Bk7231Image) -> list[str]:
             why.append(f"cannot tell whether the code keys match (bootloader side: {bkey}, app: {akey})")
     elif bkey != akey:
         why.append(f"code key mismatch: the bootloader source uses the {bkey} key, the app the {akey} key")
-    bf, af = bki.chip_family(boot_src.chip), bki.chip_family(ua.chip)
+    bf, af = _family(boot_src), _family(ua)
     if bf and af and bf != af:
-        why.append(f"chip mismatch: the bootloader is for a {boot_src.chip}, the app for a {ua.chip}")
+        why.append(f"chip mismatch: the bootloader is for a {_chip_text(boot_src)}, the app for a "
+                   f"{_chip_text(ua)}")
     if boot_src.boot is not None and boot_src.boot.fal is not None and ua.app is not None:
         fal_app = boot_src.boot.fal.get("app")
         if fal_app is not None and fal_app.crc_framed and APP_START + ua.app.size > fal_app.physical_end:

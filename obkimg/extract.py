@@ -49,6 +49,7 @@ class Extraction:
                        "sha256": self.source_sha256},
             "kind": self.image.kind,
             "chip": self.image.chip,
+            "chip_candidates": self.image.chip_candidates,
             "files": [
                 {"name": a.name, "size": len(a.data), "sha256": hashlib.sha256(a.data).hexdigest(),
                  "kind": a.kind, "region": a.region, "description": a.description}
@@ -76,10 +77,12 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
                               a.secret or a.kind in SECRET_KINDS))
 
     if regions:
+        # region offsets of a rotated dump are flash addresses: slice the flash-ordered bytes
+        flash = img.flash() if getattr(img, "rotation", 0) else src.data  # type: ignore[attr-defined]
         for i, r in enumerate(img.regions()):
-            if r.state == "erased" or r.size == 0 or r.offset >= len(src.data):
+            if r.state == "erased" or r.size == 0 or r.offset >= len(flash):
                 continue
-            add(Artifact(f"region_{i:02d}_{r.offset:06x}_{r.name}.bin", src.data[r.offset:r.end], "region",
+            add(Artifact(f"region_{i:02d}_{r.offset:06x}_{r.name}.bin", flash[r.offset:r.end], "region",
                          r.name, f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})",
                          secret=r.kind in CONFIG_KINDS))
     for a in img.artifacts():

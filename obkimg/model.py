@@ -179,8 +179,9 @@ class Image:
     """Base of every typed model returned by :func:`obkimg.open`.
 
     Subclasses are frozen dataclasses; they set ``kind`` (format id) and implement ``regions``,
-    ``details`` and, where they have findings, ``problems``. ``chip`` is a family/chip name such as
-    ``BK7231N``, ``BK7231T``, ``BL602`` or ``None`` when unknown.
+    ``details`` and, where they have findings, ``problems``. ``chip`` is a chip name such as
+    ``BK7231N``, ``BK7231T``, ``BL602``, named only when the evidence proves it, else ``None``;
+    ``chip_candidates`` lists the chips still possible (see :mod:`obkimg.chipid`).
     """
 
     __slots__ = ()
@@ -191,6 +192,12 @@ class Image:
     def chip(self) -> str | None:
         """The chip the evidence proves, or None (see ``chip_candidates`` where the model has them)."""
         return None
+
+    @property
+    def chip_candidates(self) -> list[str]:
+        """The chips the evidence leaves: ``[chip]`` when one is named, several when the evidence cannot
+        tell them apart (``chip`` is then None), empty when nothing is known."""
+        return [self.chip] if self.chip else []
 
     @property
     def size(self) -> int:
@@ -246,6 +253,7 @@ class Image:
             "schema": "obkimg.info/1",
             "kind": self.kind,
             "chip": self.chip,
+            "chip_candidates": self.chip_candidates,
             "size": self.size,
             "ok": self.ok,
             "regions": [r.to_dict(show_secrets=show_secrets) for r in self.regions()],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import ObkImgError
@@ -33,6 +33,8 @@ class ScanRow:
     tuya_keys: int | None = None
     obk_config: bool = False
     error: str | None = None
+    #: the chips still possible when ``chip`` is None (see obkimg.chipid)
+    chip_candidates: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The row as JSON (``schemas/scan.v1``)."""
@@ -97,7 +99,7 @@ def scan_file(path: str) -> ScanRow:
         configs = find_configs(src.data, img)
         tuya = len(configs.tuya.values) if configs.tuya is not None else None
         return ScanRow(path, size, img.kind, img.chip, _version(img.details()), img.ok, tuya,
-                       configs.obk is not None)
+                       configs.obk is not None, chip_candidates=img.chip_candidates)
     except ObkImgError as e:
         return ScanRow(path, size, error=str(e))
     except Exception as e:  # noqa: BLE001 - one bad file must not end the scan of the others

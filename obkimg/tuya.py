@@ -27,6 +27,7 @@ import binascii
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import chipid
 from .errors import NotFoundError, Problem
 from .formats import tuya_kv as kv
 from .model import Secret, jsonable
@@ -47,10 +48,7 @@ SECRET_FIELDS: frozenset[tuple[str, str | None]] = frozenset({
     ("ssid", None), ("passwd", None),
 })
 
-#: ``em_sys_env`` / module-name prefixes -> chip (spec A10; upk2esphome's module prefixes)
-_ENV_CHIPS = {"bk7231n": "BK7231N", "bk7231s_2m": "BK7231T", "bk7231t": "BK7231T", "bk7231s": "BK7231T",
-              "bk7238": "BK7238", "t1": "BK7238", "bk7252": "BK7252"}
-_MODULE_CHIPS = (("CB", "BK7231N"), ("WB", "BK7231T"), ("T1", "BK7238"), ("T34", "BK7231N"))
+#: ``em_sys_env`` / module-name facts live in :mod:`obkimg.chipid` (one evidence model for every chip)
 
 _CLOUD_REGIONS = {"tuyaeu": "EU", "tuyaus": "US", "tuyacn": "CN", "tuyain": "IN", "tuyaweu": "WEU",
                   "tuyaeus": "EUS"}
@@ -97,6 +95,13 @@ class TuyaKeys:
                 f"chip={self.chip!r}, {len(self.problems)} problems)")
 
     @property
+    def chip_candidates(self) -> list[str]:
+        """``[chip]`` when named (by the caller or the storage), else the chips the storage allows."""
+        if self.chip:
+            return [self.chip]
+        return list(chip_id(self.values, self.upk).candidates)
+
+    @property
     def offset(self) -> int:
         """Offset of the key block in the input."""
         return self.storage.location.key_offset
@@ -107,6 +112,7 @@ class TuyaKeys:
             "schema": "obkimg.tuya-keys/1",
             "source": self.source_name,
             "chip": self.chip,
+            "chip_candidates": self.chip_candidates,
             "values": jsonable(self.values, show_secrets=show_secrets),
             "encodings": dict(self.encodings),
             "wifi": jsonable(self.wifi, show_secrets=show_secrets),
@@ -144,6 +150,8 @@ class TuyaKeys:
                                               if st["protected_offsets"] else "")]
         if self.chip:
             lines.append(f"chip:      {self.chip}")
+        elif self.chip_candidates:
+            lines.append(f"chip:      cannot tell: {', '.join(self.chip_candidates)}")
         w = d["wifi"]
         lines.append(f"wifi:      ssid={w['ssid']!r} password={w['password']!r}"
                      + (" (base64 in storage)" if w.get("base64") else ""))
@@ -356,14 +364,18 @@ def _pins(upk: dict[str, Any] | None) -> list[dict[str, Any]]:
     return label_pins(upk)
 
 
-def _guess_chip(values: dict[str, Any], upk: dict[str, Any] | None, key_offset: int) -> str | None:
+def chip_id(values: dict[str, Any], upk: dict[str, Any] | None) -> chipid.ChipId:
+    """What the storage says of the chip: ``em_sys_env``, else the module name (CB*/T34: the N family,
+    WB*: BK7231T, T1: BK7238, T3: BK7236, T5: BK7258), through :func:`obkimg.chipid.from_tuya`."""
     env = values.get("em_sys_env")
-    if isinstance(env, str) and env.strip().lower() in _ENV_CHIPS:
-        return _ENV_CHIPS[env.strip().lower()]
     module = upk.get("module") if upk else None
-    if isinstance(module, str):
-        for prefix, chip in _MODULE_CHIPS:
-            if module.upper().startswith(prefix):
-                return chip
+    ev = chipid.from_tuya(env if isinstance(env, str) else None, module if isinstance(module, str) else None)
+    return chipid.identify([ev], universe=())
+
+
+def _guess_chip(values: dict[str, Any], upk: dict[str, Any] | None, key_offset: int) -> str | None:
+    cid = chip_id(values, upk)
+    if cid.candidates:
+        return cid.chip  # None when the storage names a family (BK7231N / BK7231M / BL2028N)
     usual = kv.USUAL_KEY_OFFSETS.get(key_offset, ())
     return usual[0] if len(usual) == 1 else None

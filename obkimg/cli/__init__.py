@@ -9,7 +9,6 @@ stdout went away: obkimg then ends quietly, like other Unix tools. Commands are 
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import importlib
 import importlib.util

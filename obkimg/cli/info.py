@@ -92,7 +92,8 @@ def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: s
     rotation = getattr(img, "rotation", 0)
     notes = []
     if rotation:
-        notes.append(f"rotated dump: file offset 0 holds flash address {rotation:#x} (read with wrap-around)")
+        notes.append(f"rotated dump: file offset 0 holds flash address {rotation:#x} (read with wrap-around); "
+                     "offsets are flash addresses")
     if svg_path:
         svg = svg_map(regions, img.size, title=title, notes=notes)
         write_output(svg_path, svg, force=force, inputs=(file,))
@@ -140,7 +141,8 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
         return
     click.echo(f"file:  {file}")
     click.echo(f"kind:  {img.kind}")
-    click.echo(f"chip:  {img.chip or 'unknown'}")
+    cands = img.chip_candidates
+    click.echo(f"chip:  {img.chip or ('cannot tell: ' + ', '.join(cands) if cands else 'unknown')}")
     click.echo(f"size:  {img.size} bytes ({fmt_size(img.size)})")
     colour = sys.stdout.isatty()
     map_lines = render_map(img, regions, colour=colour)

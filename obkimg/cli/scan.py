@@ -57,6 +57,7 @@ def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: b
             extra.append("obk config")
         if r.ok is False:
             extra.append("PROBLEMS")
-        click.echo(f"{escape_text(r.path)}: {r.kind} {r.chip or '?'} {' '.join(extra)}".rstrip())
+        chip = r.chip or ("/".join(r.chip_candidates) + "?" if r.chip_candidates else "?")
+        click.echo(f"{escape_text(r.path)}: {r.kind} {chip} {' '.join(extra)}".rstrip())
     errors = sum(1 for r in rows if r.error)
     click.echo(f"{len(rows)} files, {len(rows) - errors} recognised, {errors} not", err=True)

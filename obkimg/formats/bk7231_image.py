@@ -1,15 +1,19 @@
 """BK7231 images and flash dumps: QIO, UA, 2 MiB (and other size) dumps, bootloaders, bare apps.
 
 Purpose: identify, map, check, take apart and rebuild byte-exactly the code images of Beken BK7231
-chips (T, N, M, BL2028N, Q, U, BK7252) as Tuya, OpenBeken and flashers produce them:
+chips (T, N, M, BL2028N, Q, U, BK7238, BK7252, BK7252N) as Tuya, OpenBeken and flashers produce them.
+The chip is named by the evidence model of :mod:`obkimg.chipid` from the facts gathered here (``chip``
+only when one chip fits all of them, ``chip_candidates`` otherwise):
 
 - ``bk7231-qio``: full QIO image written from 0 (bootloader region 0x0-0x11000 incl. its RBL trailer
   at 0x10F9A, CRC-framed app from 0x11000, 0xFF fill, app RBL trailer at the end of the app partition);
 - ``bk7231-ua``: the app for UART flashing at 0x11000: either "CRC-framed app only" (ltchiptool's
   CRC/UA App) or "QIO[0x11000:]" (with 0xFF fill and the trailer, what flashers write), spec §5.3;
 - ``bk7231-dump``: a whole-flash dump (2 MiB, OpenBeken "QIO + config", other sizes; also dumps
-  read from 0x11000 with wrap-around, i.e. rotated by 0x11000);
-- ``bk7231-bootloader``: a bootloader file: plain, encrypted (``_enc``) or CRC-framed;
+  read from 0x11000 with wrap-around, i.e. rotated by 0x11000: their regions and problems give flash
+  addresses, each region's detail its ``file_offset``);
+- ``bk7231-bootloader``: a bootloader file: plain, encrypted (``_enc``) or CRC-framed (also RT-Thread
+  OTA bootloaders, recognised by their strings whatever their first words);
 - ``bk7231-app``: a bare app binary: plain ARM (linked at 0x10000) or encrypted (``_enc``).
 
 Sources: tuya/tuya-iotos-embeded-sdk-wifi-ble-bk7231n ``build.sh`` + ``beken_packager`` outputs (CRC16
@@ -44,9 +48,11 @@ unknown code key are mapped but their app cannot be decrypted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from .. import chipid
+from ..chipid import ChipId
 from ..codecs import bkcipher, crcframe
 from ..codecs.bkcipher import Key
 from ..codecs.checksums import crc32, fnv1a32
@@ -74,7 +80,6 @@ from .bk7231_layout import (
     FlashLayout,
     app_identity,
     classify_key,
-    decide_chip,
     find_bootloader_version,
     fingerprint,
     is_arm_vector,
@@ -424,10 +429,19 @@ class Bk7231Image(BytesImage):
     extra: dict[str, Any] = field(default_factory=dict, repr=False)
     #: the format id (one of KINDS)
     kind: str = FMT_QIO
+    #: the evidence model's answer (chip, candidates, evidence), see :mod:`obkimg.chipid`
+    chip_id: ChipId | None = None
 
     @property
     def chip(self) -> str | None:
         return self.chip_name
+
+    @property
+    def chip_candidates(self) -> list[str]:
+        """The chips the evidence leaves (one when ``chip`` is named, empty when nothing is known)."""
+        if self.chip_id is not None:
+            return list(self.chip_id.candidates)
+        return [self.chip_name] if self.chip_name else []
 
 
     def regions(self) -> list[Region]:
@@ -458,6 +472,8 @@ class Bk7231Image(BytesImage):
             "key_class": self.key_class,
             "key": bkcipher.key_hex(self._key) if self._key is not None else None,
             "chip_evidence": self.chip_reason,
+            "chip_candidates": self.chip_candidates,
+            "chip_label": self.chip_id.label if self.chip_id is not None else self.chip_name,
             "rotation": self.rotation,
             "bootloader": self._boot_details(),
             "app": self._app_details(),
@@ -509,7 +525,10 @@ class Bk7231Image(BytesImage):
         if self.layout:
             lines.append(f"layout: {self.layout.name} ({self.layout.description})")
         if self.rotation:
-            lines.append(f"rotated dump: file offset 0 is flash {self.rotation:#x} (read with wrap-around)")
+            lines.append(f"rotated dump: file offset 0 is flash {self.rotation:#x} (read with wrap-around); "
+                         "offsets shown are flash addresses")
+        if self.chip_id is not None and self.chip_name is None and self.chip_id.candidates:
+            lines.append(f"chip: cannot tell, {self.chip_id.label}")
         key = f" ({bkcipher.key_hex(self._key)})" if self._key else ""
         lines.append(f"code key: {self.key_class}{key}")
         if self.chip_reason:
@@ -597,12 +616,41 @@ class Bk7231Image(BytesImage):
         return out
 
 
-def _mk(kind: str, data: bytes, chip: str | None, reason: str, layout: FlashLayout | None, key_class: str,
+def _mk(kind: str, data: bytes, cid: ChipId, layout: FlashLayout | None, key_class: str,
         bootloader: CodePart | None, boot: BootInfo | None, app: CodePart | None, rotation: int,
         regions: tuple[Region, ...], problems: tuple[Problem, ...], extra: dict[str, Any]) -> Bk7231Image:
-    return Bk7231Image(data=data, chip_name=chip, chip_reason=reason, layout=layout, key_class=key_class,
-                       bootloader=bootloader, boot=boot, app=app, rotation=rotation, region_list=regions,
-                       problem_list=problems, extra=extra, kind=kind)
+    return Bk7231Image(data=data, chip_name=cid.chip, chip_reason=cid.reason, layout=layout,
+                       key_class=key_class, bootloader=bootloader, boot=boot, app=app, rotation=rotation,
+                       region_list=regions, problem_list=problems, extra=extra, kind=kind, chip_id=cid)
+
+
+def _boot_evidence(info: BootInfo) -> dict[str, Any]:
+    """The bootloader facts :func:`obkimg.chipid.for_code` takes."""
+    app = info.fal.get("app") if info.fal is not None else None
+    return {"fingerprint": info.fingerprint, "marker": info.marker, "version": info.version,
+            "fal_download": info.fal_download, "fal_app_length": app.length if app is not None else None}
+
+
+def _rbl_evidence(*parts: CodePart | None) -> tuple[chipid.Evidence | None, ...]:
+    """What the in-flash RBL trailers' name/version fields say of the chip (mostly nothing: "app")."""
+    out = []
+    for p in parts:
+        h = p.trailer.header if p is not None and p.trailer is not None else None
+        if h is not None:
+            out.append(chipid.from_rbl_name(h.name, h.version))
+    return tuple(out)
+
+
+def _layout_chip(cid: ChipId) -> str | None:
+    """The chip whose layout applies: the named chip, else the family all candidates share."""
+    if cid.chip or not cid.candidates:
+        return cid.chip
+    cands = set(cid.candidates)
+    if cands <= chipid.N_FAMILY:
+        return "BK7231N"
+    if cands <= chipid.U_CLASS:
+        return "BK7231U"
+    return None
 
 
 def _trailer_dict(t: Trailer | None, crc_ok: bool | None) -> dict[str, Any] | None:
@@ -734,7 +782,7 @@ def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | No
             return LAYOUTS["bk7231q"]
         if fal_app is not None and fal_app.length == 0x108700:
             return LAYOUTS["bk7231t-obk" if app_trailer == 0xFFF9A else "bk7231t"]
-        if chip in ("BK7231U", "BK7252"):
+        if chip in chipid.U_CLASS:
             return LAYOUTS["bk7231u"]
         return LAYOUTS["bk7231n-beken"]
     if chip in ("BK7231N", "BK7231M"):
@@ -743,7 +791,7 @@ def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | No
         return LAYOUTS["bk7231t-obk" if app_trailer == 0xFFF9A else "bk7231t"]
     if chip == "BL2028N":
         return LAYOUTS["bk7231n-beken"]
-    if chip in ("BK7231U", "BK7252"):
+    if chip in chipid.U_CLASS:
         return LAYOUTS["bk7231u"]
     if chip == "BK7231Q":
         return LAYOUTS["bk7231q"]
@@ -815,9 +863,8 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
     binfo = _boot_info(boot, flash[:257])
 
     # preliminary chip/layout from the bootloader alone, then the app
-    pre_chip, _ = decide_chip(fp=binfo.fingerprint, marker=binfo.marker, version=binfo.version,
-                              key_class=boot.key_class, fal_download=binfo.fal_download)
-    pre_layout = _guess_layout(pre_chip, binfo, None, n)
+    pre_cid = chipid.for_code(**_boot_evidence(binfo), key_class=boot.key_class)
+    pre_layout = _guess_layout(_layout_chip(pre_cid), binfo, None, n)
     app = None
     others: list[Trailer] = []
     if n > APP_START:
@@ -834,12 +881,12 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
             app = None
     key_class = app.key_class if app is not None else boot.key_class
     plain_u = (bt is not None and bt.offset == 0xFE9A and key_class == "zero" and not binfo.marker)
-    chip, reason = decide_chip(fp=binfo.fingerprint, marker=binfo.marker, version=binfo.version,
-                               key_class=key_class, fal_download=binfo.fal_download, plain_u_layout=plain_u)
     ident = None
     if app is not None and app.key is not None:
         ident = app_identity(app.plain())
-    layout = _guess_layout(chip, binfo, app.trailer.offset if app and app.trailer else None, n)
+    cid = chipid.for_code(**_boot_evidence(binfo), key_class=key_class, app_ident=ident,
+                          freertos_layout=plain_u, extra=_rbl_evidence(boot, app))
+    layout = _guess_layout(_layout_chip(cid), binfo, app.trailer.offset if app and app.trailer else None, n)
     kind = fmt_hint or _flash_kind(flash, layout, app)
 
     m = _Map(flash, kind)
@@ -889,31 +936,24 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
     m.fill_gaps(0, n)
     if rotation:
         problems.insert(0, Problem("info", f"dump is rotated: file offset 0 is flash {rotation:#x} (read "
-                                   f"from {rotation:#x} with wrap-around); region offsets are file offsets",
-                                   0, kind))
+                                   f"from {rotation:#x} with wrap-around); offsets are flash addresses "
+                                   f"(file offset = (flash - {rotation:#x}) mod {n:#x})", rotation, kind))
     regions = m.regions()
     if rotation:
-        regions = tuple(sorted((_rotate(r, rotation, n) for r in regions), key=lambda r: (r.offset, -r.size)))
-        problems = [_rotate_problem(p, rotation, n) for p in problems]
+        # one convention everywhere (text, JSON, SVG): flash addresses; the file offset is in the detail
+        regions = tuple(_rotate(r, rotation, n) for r in regions)
     if boot.key_class != "unknown" and app is not None and app.key_class != "unknown" \
             and boot.key_class != app.key_class:
         problems.append(Problem("warning", f"bootloader key ({boot.key_class}) and app key ({app.key_class}) "
                                 "differ", APP_START, kind))
-    return _mk(kind, data, chip, reason, layout, key_class, boot, binfo, app, rotation, regions,
+    return _mk(kind, data, cid, layout, key_class, boot, binfo, app, rotation, regions,
                tuple(problems), extra)
 
 
 def _rotate(r: Region, rot: int, n: int) -> Region:
-    off = (r.offset - rot) % n
-    probs = tuple(_rotate_problem(p, rot, n) for p in r.problems)
-    detail = {**(r.detail or {}), "flash_offset": r.offset}
-    return Region(r.name, off, r.size, r.kind, r.state, probs, detail)
-
-
-def _rotate_problem(p: Problem, rot: int, n: int) -> Problem:
-    if p.offset is None or p.message.startswith("dump is rotated"):
-        return p
-    return Problem(p.severity, p.message, (p.offset - rot) % n, p.fmt)
+    """``r`` (flash addresses) with the file offset of its first byte in the detail."""
+    detail = {**(r.detail or {}), "file_offset": (r.offset - rot) % n}
+    return Region(r.name, r.offset, r.size, r.kind, r.state, r.problems, detail)
 
 
 def _data_regions(flash: bytes, layout: FlashLayout, binfo: BootInfo, m: _Map, extra: dict[str, Any],
@@ -1062,7 +1102,7 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
     limit = n if at is None else at.offset + RBL_FRAMED_SIZE
     app = _code_from_framed(data, "app", 0, limit, APP_LOGICAL, at, images)
     ident = app_identity(app.plain()) if app.key is not None else None
-    chip, reason = _app_chip(app.key_class, ident, at.offset + APP_START if at else None)
+    cid = _app_chip(app.key_class, ident, at.offset + APP_START if at else None, _rbl_evidence(app))
     m = _Map(data, FMT_UA)
     adetail: dict[str, Any] = {"key_class": app.key_class, "decrypt_ok": app.decrypt_ok}
     if ident:
@@ -1078,10 +1118,11 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
     if at is not None:
         flash_off = at.offset + APP_START
         for lay in LAYOUTS.values():
-            if lay.app_rbl == flash_off and (chip is None or _layout_fits_chip(lay, chip)):
+            lchip = _layout_chip(cid)
+            if lay.app_rbl == flash_off and (lchip is None or _layout_fits_chip(lay, lchip)):
                 layout = lay
                 break
-    return _mk(FMT_UA, data, chip, reason, layout, app.key_class, None, None, app, 0, m.regions(),
+    return _mk(FMT_UA, data, cid, layout, app.key_class, None, None, app, 0, m.regions(),
                tuple(problems), {"app_identity": ident})
 
 
@@ -1101,26 +1142,41 @@ def chip_family(chip: str | None) -> str | None:
     return chip
 
 
-def _app_chip(key_class: str, ident: dict[str, str] | None, trailer_flash: int | None) -> tuple[str | None,
-                                                                                                str]:
-    """Chip of a bare app / UA from its build strings, key and trailer position."""
-    ev = []
-    fam = ident.get("chip_family") if ident else None
-    if ident:
-        ev.append(f"app build string {ident['text']!r}")
-    if key_class != "unknown":
-        ev.append(f"{key_class} code key")
-    if fam is None and trailer_flash == 0xFFF9A:
-        fam = "T"
-        ev.append("app trailer at flash 0xFFF9A (OpenBeken BK7231T)")
-    if fam == "N":
-        chip = {"zero": "BK7231M", "uascent": "BL2028N"}.get(key_class, "BK7231N")
-        return chip, "; ".join(ev)
-    if fam == "T":
-        return "BK7231T", "; ".join(ev)
-    if fam == "U":
-        return "BK7231U", "; ".join(ev)
-    return None, "; ".join(ev + ["no chip evidence in the app (bootloader absent)"])
+#: flash offsets of app trailers and the chips whose layouts put it there
+_APP_TRAILER_CHIPS = {
+    0xFFF9A: ("app trailer at flash 0xFFF9A (OpenBeken BK7231T layout)", frozenset({"BK7231T"})),
+    0x131F9A: ("app trailer at flash 0x131F9A (app partition to 0x132000: Beken SDK layout)",
+               chipid.U_CLASS | chipid.N_FAMILY | {"BK7231Q"}),
+}
+
+
+def _app_chip(key_class: str | None, ident: dict[str, str] | None, trailer_flash: int | None,
+              extra: tuple[chipid.Evidence | None, ...] = ()) -> ChipId:
+    """Chip of a bare app / UA from its build strings, key and trailer position (no bootloader)."""
+    ev = list(extra)
+    if trailer_flash in _APP_TRAILER_CHIPS:
+        text, chips = _APP_TRAILER_CHIPS[trailer_flash]
+        ev.append(chipid.Evidence("layout", text, chips))
+    return chipid.for_code(key_class=key_class, app_ident=ident, extra=ev)
+
+
+#: strings of the RT-Thread OTA bootloader of the Beken SDKs (seen in a BK7252 camera bootloader whose
+#: first words are no Beken vector); both must be present
+RTT_BOOT_STRINGS = (b"[I/OTA] bootloader build", b"beken_onchip_crc")
+
+
+def _rtthread_boot(image: bytes) -> bool:
+    head = image[:BOOT_PARTITION_END]
+    return all(m in head for m in RTT_BOOT_STRINGS)
+
+
+def _rtthread_boot_evidence(image: bytes) -> chipid.Evidence | None:
+    """RT-Thread OTA bootloader strings: a Beken bootloader, chip not narrowed (N-family and BK7252
+    bootloaders both print them)."""
+    if not _rtthread_boot(image):
+        return None
+    return chipid.Evidence("strings", "RT-Thread OTA bootloader strings ('[I/OTA] bootloader build', "
+                           "'beken_onchip_crc')")
 
 
 def _analyze_bootloader(data: bytes) -> Bk7231Image:
@@ -1136,21 +1192,14 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
     else:
         part = _code_from_raw(data, "bootloader", 0)
         head = crcframe.frame(data[:288])[:257]
+    if part.key is None and _rtthread_boot(part.image):
+        # its strings are readable, so the code is plaintext whatever its first words are
+        part = replace(part, key_class="zero", key=bkcipher.KEY_ZERO)
     info = _boot_info(part, head)
     # a plain bootloader file says nothing about the key it will be used with, a framed one does
     key_for_chip = part.key_class if (framed or part.key_class != "zero") else None
-    chip, reason = decide_chip(fp=info.fingerprint, marker=info.marker, version=info.version,
-                               key_class=key_for_chip, fal_download=info.fal_download)
-    if chip in ("BK7231M", "BL2028N"):
-        # the die is an N; M / BL2028N are N parts distinguished by their efuse key, which a bootloader
-        # file alone does not tell (the zero-keys bootloader also serves non-Tuya N boards)
-        chip, reason = decide_chip(fp=info.fingerprint, marker=info.marker, version=info.version,
-                                   key_class=None, fal_download=info.fal_download)
-        parts = "BK7231M / non-Tuya BK7231N / BL2028N" if part.key_class == "zero" else "BL2028N (Uascent)"
-        reason += f"; {part.key_class}-key build: used on {parts} parts (a bootloader alone cannot tell)"
-    if chip is None and info.fal_download is not None and info.fal_download[0] == 0x132000:
-        chip = "BK7231T"
-        reason = (reason + "; " if reason else "") + "FAL download at 0x132000 without N marker"
+    rtt = _rtthread_boot_evidence(part.image if part.key is not None else b"")
+    cid = chipid.for_code(**_boot_evidence(info), key_class=key_for_chip, extra=(rtt,))
     m = _Map(data, FMT_BOOTLOADER)
     bdetail = {"key_class": part.key_class, "marker": info.marker, "version": info.version,
                "fingerprint": info.fingerprint.name if info.fingerprint else None}
@@ -1167,23 +1216,43 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
                       detail={"entries": len(info.fal.entries)}), nested=True)
     m.fill_gaps(0, len(data))
     key_class = part.key_class if (framed or part.key_class != "zero") else "plain"
-    return _mk(FMT_BOOTLOADER, data, chip, reason, None, key_class, part, info, None, 0, m.regions(),
+    return _mk(FMT_BOOTLOADER, data, cid, None, key_class, part, info, None, 0, m.regions(),
                (), {"app_identity": None})
 
 
 def _analyze_app(data: bytes) -> Bk7231Image:
     part = _code_from_raw(data, "app", APP_LOGICAL)
     ident = app_identity(part.plain()) if part.key is not None else None
-    chip, reason = _app_chip(part.key_class if part.key_class != "zero" else "plain", ident, None)
+    cid = _app_chip(part.key_class if part.key_class != "zero" else "plain", ident, None)
     reg = _code_region(part, FMT_APP, "app", {"key_class": part.key_class, "decrypt_ok": part.decrypt_ok,
                                               **({"identity": ident["text"]} if ident else {})})
     problems: list[Problem] = []
     key_class = "plain" if part.key_class == "zero" else part.key_class
-    return _mk(FMT_APP, data, chip, reason, None, key_class, None, None, part, 0, (reg,),
+    return _mk(FMT_APP, data, cid, None, key_class, None, None, part, 0, (reg,),
                tuple(problems), {"app_identity": ident})
 
 
 # ------------------------------------------------------------------------------------ detection
+def _boot_gap(data: bytes) -> bool:
+    """The end of the bootloader partition (before 0x11000, or 0xFF00 on the Beken SDK layout) holds
+    no code: erased. An app written from 0 (a UA) runs through it."""
+    return _erased(data, 0x10F9A, BOOT_PARTITION_END) or _erased(data, 0xFE9A, 0xFF00)
+
+
+def _app_at_zero(data: bytes) -> bool:
+    """The file ends with an app RBL trailer whose CRC covers the framed image from offset 0: an app
+    image (a UA, or an app partition read from its start), not a QIO with a bootloader in front."""
+    n = len(data)
+    t = _read_trailer(data, n - RBL_FRAMED_SIZE)
+    if t is None or not t.header_ok or t.header is None:
+        return False
+    h = t.header
+    phys = _framed_size(h.size_raw)
+    if not 0 < h.size_raw <= h.size_package or phys > t.offset:
+        return False
+    return _trailer_payload_crc(h, crcframe.unframe(data[:phys])[:h.size_raw]) == h.crc32
+
+
 def _probe(data: bytes) -> list[Detection]:
     n = len(data)
     if n < 64 or data[:4] in (RBL_MAGIC, b"\x55\xaa\x55\xaa"):
@@ -1201,10 +1270,14 @@ def _probe(data: bytes) -> list[Detection]:
         boot_class, _ = classify_key(first8, 0)
         app_class, _ = classify_key(first8, APP_LOGICAL)
         fp = fingerprint(data[:257])
+        # a plaintext vector is a bootloader's or an app's: N-family apps carry the "BK7231\0\0" marker at
+        # logical 0x100 too, so an app written from 0 (a trailer whose CRC covers the file from 0) wins
         boot_like = fp is not None or boot_class not in ("unknown", "zero") or (
             boot_class == "zero" and (data[0x110:0x118] == N_MARKER
                                       or any(data[o:o + 4] == RBL_MAGIC for o in BOOT_TRAILERS)
-                                      or (n > APP_START + 8 * BLOCK and _frames_ok(data, APP_START))))
+                                      or (n > APP_START + 8 * BLOCK and _frames_ok(data, APP_START)
+                                          and _boot_gap(data)))
+            and not _app_at_zero(data))
         if boot_like:
             why = (f"fingerprint {fp.name}" if fp else f"{boot_class}-key ARM vector at 0") + \
                   (", N marker at 0x110" if data[0x110:0x118] == N_MARKER else "")
@@ -1232,6 +1305,9 @@ def _probe(data: bytes) -> list[Detection]:
         if app_class != "unknown":
             return [Detection(FMT_UA, 85, f"UA image: CRC-framed app at 0 ({app_class}-key ARM vector at "
                               "logical 0x10000)", None, 0, n)]
+        if n <= 2 * BOOT_PARTITION_END and _rtthread_boot(crcframe.unframe(data[:BOOT_PARTITION_END])):
+            return [Detection(FMT_BOOTLOADER, 75, "CRC-framed RT-Thread OTA bootloader (its strings)", None,
+                              0, n)]
         return []
     # not framed: bare bootloader or app
     boot_class, _ = classify_key(data[:8], 0)
@@ -1254,6 +1330,8 @@ def _probe(data: bytes) -> list[Detection]:
     if app_class != "unknown":
         return [Detection(FMT_APP, 78, f"encrypted app: {app_class}-key ARM vector at address 0x10000",
                           None, 0, n)]
+    if n <= 2 * BOOT_PARTITION_END and _rtthread_boot(data):
+        return [Detection(FMT_BOOTLOADER, 75, "plain RT-Thread OTA bootloader (its strings)", None, 0, n)]
     return []
 
 
@@ -1482,6 +1560,8 @@ FORMAT = FormatInfo(
         "beken_packager UA content unverified: both 'framed app only' and 'QIO[0x11000:]' accepted",
         "apps with an unknown code key are mapped but not decrypted",
         "FNV-1a hashes of the RBL trailers are checked by verify() only",
+        "the chip is named only when the evidence leaves one (obkimg.chipid): plain N-family "
+        "bootloaders and zero-key N images give BK7231N/BK7231M/BL2028N as candidates",
     ),
     aliases=(FMT_UA, FMT_DUMP, FMT_BOOTLOADER, FMT_APP),
 )

@@ -22,14 +22,13 @@ Layouts (physical offsets, 2 MiB flash)::
     bk7231q        0x10F9A         0x11000-0x132000       0x131F9A   0x132000+0xCC000   0x1E0000  0x1E1000
     bk7231u        0xFE9A          0x11000-0x132000       0x131F9A   0x132000+0xAE000   0x1E0000  0x1E1000
 
-Chip rules (evidence, in order): bootloader fingerprint table; N-family marker "BK7231\\0\\0" at logical
-0x100 or an ``BK7231N_``/``BK7231n`` version string; within the N family the code key decides
-(Tuya default → BK7231N, UASCENT → BL2028N (Uascent modules), all-zero → BK7231M, the OpenBeken M
-build); ``BK7231S_`` version strings are T bootloaders; without a marker a Tuya-key image is a T.
+Chip identification: :func:`decide_chip` hands the facts (fingerprint, N marker, version string, FAL
+download partition, code-key class, beken_freertos_sdk layout) to the evidence model of
+:mod:`obkimg.chipid`, which names a chip only when the evidence leaves exactly one (e.g. a Tuya-key
+image with the N marker is a BK7231N; a zero-key one is BK7231N, BK7231M or BL2028N: not named).
 
 Limitations: BK7231Q/U/BK7252 layouts beyond the QIO files OpenBeken publishes are not verified
-(spec Q9); a zero-key N-family dump may also be a non-Tuya BK7231N or a zero-key BL2028N (the
-evidence cannot tell them apart; the reason text says so).
+(spec Q9).
 """
 
 from __future__ import annotations
@@ -38,6 +37,7 @@ import re
 import zlib
 from dataclasses import dataclass
 
+from .. import chipid
 from ..codecs import bkcipher
 from ..codecs.bkcipher import Key
 
@@ -210,50 +210,14 @@ def family_of_version(version: str | None) -> str | None:
 
 
 def decide_chip(*, fp: Fingerprint | None, marker: bool, version: str | None, key_class: str | None,
-                fal_download: tuple[int, int] | None, plain_u_layout: bool = False) -> tuple[str | None, str]:
-    """Chip name and the evidence for it (spec §7).
+                fal_download: tuple[int, int] | None, plain_u_layout: bool = False,
+                fal_app_length: int | None = None) -> tuple[str | None, str]:
+    """Chip name (None unless the evidence proves one) and the evidence, by :func:`obkimg.chipid.for_code`.
 
     ``key_class`` is that of the code (the app, else the bootloader)."""
-    evidence: list[str] = []
-    vfam = family_of_version(version)
-    if fp is not None:
-        evidence.append(f"bootloader fingerprint {fp.crc:#010x} = {fp.name}")
-        chip = fp.chip
-        if chip == "BK7231N" and key_class == "zero":
-            chip = "BK7231M"
-            evidence.append("zero-key app with an N bootloader: OpenBeken BK7231M build")
-        return chip, "; ".join(evidence)
-    n_family = marker or vfam == "N"
-    if marker:
-        evidence.append('N-family marker "BK7231\\0\\0" at logical 0x100')
-    if version:
-        evidence.append(f"bootloader version {version}")
-    if key_class and key_class != "unknown":
-        evidence.append(f"{key_class} code key")
-    if fal_download is not None:
-        evidence.append(f"FAL download partition {fal_download[0]:#x}+{fal_download[1]:#x}")
-    if n_family:
-        if key_class == "uascent":
-            return "BL2028N", "; ".join(evidence + ["UASCENT key = Uascent BL2028N module"])
-        if key_class == "zero":
-            return "BK7231M", "; ".join(evidence + ["zero key with an N-family bootloader: BK7231M "
-                                                    "(or a non-Tuya BK7231N / zero-key BL2028N)"])
-        return "BK7231N", "; ".join(evidence)
-    if vfam == "T":
-        return "BK7231T", "; ".join(evidence)
-    if vfam in ("U", "Q", "7252", "7238"):
-        return {"U": "BK7231U", "Q": "BK7231Q", "7252": "BK7252", "7238": "BK7238"}[vfam], "; ".join(evidence)
-    if fal_download is not None and fal_download[1] == 0xCC000:
-        return "BK7231Q", "; ".join(evidence + ["FAL download size 0xCC000 (BK7231Q)"])
-    if key_class == "tuya":
-        return "BK7231T", "; ".join(evidence + ["Tuya key without the N marker"])
-    if plain_u_layout:
-        return "BK7231U", "; ".join(evidence + ["plaintext image with the beken_freertos_sdk layout "
-                                                "(BK7231U or "
-                                                "BK7252)"])
-    if fal_download is not None and fal_download[0] == 0x132000 and key_class != "zero":
-        return "BK7231T", "; ".join(evidence + ["T layout"])
-    return None, "; ".join(evidence) or "no chip evidence"
+    cid = chipid.for_code(fingerprint=fp, marker=marker, version=version, fal_download=fal_download,
+                          fal_app_length=fal_app_length, key_class=key_class, freertos_layout=plain_u_layout)
+    return cid.chip, cid.reason
 
 
 # ------------------------------------------------------------------------------------ app strings

@@ -378,20 +378,29 @@ def key_class(image: bytes | bytearray | memoryview) -> str:
 
 
 def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str | None]:
-    """The chip an app names, and the string that says so; ``(None, None)`` when absent or ambiguous.
+    """The chip an app names, and the string that says so; ``(None, text)`` when the string names a
+    family (``OpenBK7231N`` / ``bk7231n``: BK7231N, BK7231M or BL2028N), ``(None, None)`` when absent.
 
     OpenBeken apps name theirs in the build string (``OpenBK7231N 1.18.130``: platform + version;
     the bare platform names they also carry, one per platform, do not count); Tuya SDK apps in
     lower case (``AT bk7231n``), LibreTiny/ESPHome ones in the board name (``generic-bk7231t-...``).
     """
+    cands, text = app_chips(app)
+    return (cands[0] if len(cands) == 1 else None), text
+
+
+def app_chips(app: bytes | bytearray | memoryview) -> tuple[list[str], str | None]:
+    """The chips an app's build string allows (through :mod:`obkimg.chipid`) and the string."""
     import re
 
+    from .. import chipid
     from .bk7231_layout import app_identity
 
     data = bytes(app)
     ident = app_identity(data)
-    if ident is not None and ident.get("chip_family") in ("N", "T"):
-        return "BK7231" + ident["chip_family"], ident["text"]
+    ev = chipid.from_app_identity(ident)
+    if ident is not None and ev is not None and ev.chips:
+        return list(chipid.identify([ev]).candidates), ident["text"]
     found: dict[str, str] = {}
     for m in re.finditer(rb"bk7231([ntu])(?![a-z0-9])", data):
         chip = "BK7231" + m.group(1).decode().upper()
@@ -404,9 +413,9 @@ def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str 
             hi += 1
         found[chip] = data[lo:hi].decode("ascii").strip()
     if len(found) != 1:
-        return None, None
+        return [], None
     (chip, text), = found.items()
-    return chip, text
+    return list(chipid.identify([chipid.from_version(chip + "_")]).candidates), text
 
 
 def default_timestamp() -> int:
@@ -797,6 +806,10 @@ class RblImage(Image):
         return chip_evidence(self.app)[0] if self.app is not None else None
 
     @property
+    def chip_candidates(self) -> list[str]:
+        return app_chips(self.app)[0] if self.app is not None else []
+
+    @property
     def size(self) -> int:
         return self.file.size
 
@@ -861,7 +874,7 @@ class RblImage(Image):
             "unpacked_size": None if self.app is None else len(self.app),
             "app_plain_arm": None if self.app is None else looks_like_arm_app(self.app),
             "chip_evidence": evidence,
-            "chip_note": None if chip else "the app names no chip (no OpenBeken build string, Tuya SDK "
+            "chip_note": None if evidence else "the app names no chip (no OpenBeken build string, Tuya SDK "
                                            "banner or LibreTiny board name)",
         }
 
@@ -873,7 +886,8 @@ class RblImage(Image):
             chip, evidence = chip_evidence(self.app)
             lines.append(f"app:   {len(self.app)} bytes, "
                          f"{'plain ARM app' if looks_like_arm_app(self.app) else 'not a plain ARM app'}"
-                         + (f", names {chip} ({evidence})" if chip else ""))
+                         + (f", names {chip or '/'.join(app_chips(self.app)[0])} ({evidence})"
+                            if evidence else ""))
         return lines
 
     def verify(self) -> list[Problem]:

@@ -234,6 +234,10 @@ class UgImage(Image):
         return self.inner.chip if self.inner is not None else None
 
     @property
+    def chip_candidates(self) -> list[str]:
+        return self.inner.chip_candidates if self.inner is not None else []
+
+    @property
     def size(self) -> int:
         return UG_HEADER_SIZE + len(self.ug.rbl) + len(self.ug.trailing)
 

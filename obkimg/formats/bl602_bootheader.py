@@ -724,6 +724,10 @@ def _is_boot2_code(code: bytes) -> bool:
     return any(m in code for m in BOOT2_MARKERS)
 
 
+#: opcodes of RV32 instructions a bare image may start with
+_RV32_ENTRY = {0x17: "auipc", 0x37: "lui", 0x6F: "jal", 0x73: "csr"}
+
+
 def looks_like_bl602_code(data: bytes) -> str | None:
     """Why ``data`` looks like bare BL602 (RISC-V, SDK) code, or None. Cheap: a prefix and a string scan."""
     if len(data) < 1024:
@@ -731,13 +735,15 @@ def looks_like_bl602_code(data: bytes) -> str | None:
     b0, b1 = data[0], data[1]
     auipc_gp = b0 == 0x97 and (b1 & 0x0F) == 0x01  # auipc gp, ... (SDK start.S / boot2 entry)
     cli_t0 = data[:6] == b"\xa1\x42\x73\xb0\x02\x30"  # c.li t0,8 ; csrc mstatus,t0 (OpenBL602 apps)
-    if not (auipc_gp or cli_t0):
+    # other RV32 entries (SDK mfg_* factory-test images): a 32-bit auipc / lui / jal / csr instruction
+    rv32 = _RV32_ENTRY.get(b0 & 0x7F) if (b0 & 3) == 3 else None
+    if not (auipc_gp or cli_t0 or rv32):
         return None
     window = data[:0x100000]
     hits = [m.decode() for m in BL602_MARKERS if m in window]
     if not hits:
         return None
-    start = "auipc gp" if auipc_gp else "c.li t0 / csrc mstatus"
+    start = "auipc gp" if auipc_gp else "c.li t0 / csrc mstatus" if cli_t0 else str(rv32)
     return f"RISC-V entry ({start}) and SDK strings {', '.join(hits[:3])}"
 
 

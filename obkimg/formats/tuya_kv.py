@@ -1117,6 +1117,10 @@ class TuyaKVImage(Image):
         return self.keys.chip
 
     @property
+    def chip_candidates(self) -> list[str]:
+        return self.keys.chip_candidates
+
+    @property
     def size(self) -> int:
         return self.file_size
 

@@ -12,6 +12,7 @@ from obkimg.errors import ChecksumError, DecryptError, FormatError, LimitError, 
 from obkimg.formats.bk7231_rbl import (
     RblFile,
     RblHeader,
+    app_chips,
     chip_evidence,
     gzip_member,
     looks_like_arm_app,
@@ -177,7 +178,9 @@ def test_pack_errors() -> None:
 
 
 def test_chip_evidence() -> None:
-    assert chip_evidence(b"\0FOR ty_iot_sdk AT bk7231n\0") == ("BK7231N", "FOR ty_iot_sdk AT bk7231n")
+    # "bk7231n" names the N platform: BK7231N, BK7231M or BL2028N (issue 10), so no single chip
+    assert chip_evidence(b"\0FOR ty_iot_sdk AT bk7231n\0") == (None, "FOR ty_iot_sdk AT bk7231n")
+    assert app_chips(b"\0FOR ty_iot_sdk AT bk7231n\0")[0] == ["BK7231N", "BK7231M", "BL2028N"]
     assert chip_evidence(b"xx LibreTiny v1.2.0 on generic-bk7231t-qfn32-tuya, z")[0] == "BK7231T"
     # OpenBeken lists every platform in upper case: no chip
     assert chip_evidence(b"OpenBK7231T\0OpenBK7231N\0BK7231N") == (None, None)

@@ -136,7 +136,9 @@ def test_zero_keys_bootloader_file() -> None:
     data = real_path("bk7231n", "OpenBK7231N_SDK_bk7231n_bootloader_zero_keys.bin").read_bytes()
     assert hashlib.sha256(data).hexdigest().startswith("12371e41")
     img = bi.analyze(data)
-    assert img.kind == "bk7231-bootloader" and img.chip == "BK7231N"
+    # the zero-key N bootloader serves BK7231N, BK7231M and BL2028N boards: the file cannot tell which
+    assert img.kind == "bk7231-bootloader" and img.chip is None
+    assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
     b = img.bootloader
     assert b.framed and b.key_class == "zero" and img.boot.marker
     assert b.trailer.offset == 0xFE9A and b.trailer.header.version == "2M.1220" and b.payload_crc_ok
@@ -175,15 +177,19 @@ def test_versions() -> None:
     assert family_of_version(None) is None and find_bootloader_version(b"nothing") is None
 
 
+# a chip is named only when the evidence leaves one (issue 10): a zero key with the N marker is BK7231N,
+# BK7231M or BL2028N; an N version string alone is the N family; a Tuya key without the marker is T or N
+# (the marker's absence proves nothing); the Beken SDK QIO layout fits BK7231U, BK7238, BK7252(N) and
+# the N family
 @pytest.mark.parametrize("kw,chip", [
     ({"marker": True, "key_class": "tuya"}, "BK7231N"),
-    ({"marker": True, "key_class": "zero"}, "BK7231M"),
+    ({"marker": True, "key_class": "zero"}, None),
     ({"marker": True, "key_class": "uascent"}, "BL2028N"),
-    ({"marker": False, "version": "BK7231n_1.0.13", "key_class": "unknown"}, "BK7231N"),
+    ({"marker": False, "version": "BK7231n_1.0.13", "key_class": "unknown"}, None),
     ({"marker": False, "version": "BK7231S_1.0.5"}, "BK7231T"),
-    ({"marker": False, "key_class": "tuya"}, "BK7231T"),
+    ({"marker": False, "key_class": "tuya"}, None),
     ({"marker": False, "key_class": "zero", "fal_download": (0x132000, 0xCC000)}, "BK7231Q"),
-    ({"marker": False, "key_class": "zero", "plain_u_layout": True}, "BK7231U"),
+    ({"marker": False, "key_class": "zero", "plain_u_layout": True}, None),
     ({"marker": False, "key_class": "zero"}, None),
 ])
 def test_decide_chip(kw: dict[str, object], chip: str | None) -> None:

@@ -59,8 +59,18 @@ def test_real_file_kind_and_chip(rec: dict[str, str]) -> None:
         assert img.chip == "BL602"
     elif fam in ("bk7231n", "bk7231t"):
         want = {"bk7231n": {"BK7231N", "BK7231M", "BL2028N"}, "bk7231t": {"BK7231T"}}[fam]
-        if img.kind in ("bk7231-dump", "bk7231-qio", "bk7231-bootloader", "bk7231-ug"):
+        if img.kind in ("bk7231-dump", "bk7231-qio"):
             assert img.chip in want  # bootloader fingerprint/marker, or the app's build string
+        elif img.kind == "bk7231-ug" and fam == "bk7231n":
+            # the N build ("OpenBK7231N", "bk7231n") runs on BK7231N, BK7231M and BL2028N: the family
+            assert img.chip is None and img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
+        elif img.kind == "bk7231-ug":
+            assert img.chip in want
+        elif img.kind == "bk7231-bootloader" and img.chip is None:
+            # a plain N-family bootloader serves BK7231N, BK7231M and BL2028N (the key is not in it)
+            assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"] and fam == "bk7231n"
+        elif img.kind == "bk7231-bootloader":
+            assert img.chip in want
         else:
             assert img.chip in want | {None}
     # detect() agrees with open() and ranks with evidence
@@ -85,9 +95,9 @@ VECTORS = {
     "bk7231/rtota_app_raw_gzip_aes.rbl": ("bk7231-rbl", None),
     "bk7231/rtota_app_raw_none.rbl": ("bk7231-rbl", None),
     "bk7231/tuya_package_UG_rtota_gzip_aes.bin": ("bk7231-ug", None),
-    "bk7231n/bk7231n_bootloader.bin": ("bk7231-bootloader", "BK7231N"),
+    "bk7231n/bk7231n_bootloader.bin": ("bk7231-bootloader", None),  # plain: N family, key not in it
     "bk7231n/bk7231n_bootloader_enc.bin": ("bk7231-bootloader", "BK7231N"),
-    "bk7231n/bk7231n_bootloader_zero_keys.bin": ("bk7231-bootloader", "BK7231N"),
+    "bk7231n/bk7231n_bootloader_zero_keys.bin": ("bk7231-bootloader", None),  # N family: N, M or BL2028N
     "bk7231t/bk7231t_bootloader.bin": ("bk7231-bootloader", "BK7231T"),
     "bk7231t/bk7231t_bootloader_enc.bin": ("bk7231-bootloader", "BK7231T"),
     "bl602/small/bootinfo.bin": ("bl602-bootheader", "BL602"),
@@ -102,8 +112,9 @@ VECTORS = {
     "obk/obk_cfg_v5_bk7231_sector.bin": ("obk-config", None),
     "obk/obk_cfg_v3_bk7231_2016.bin": ("obk-config", None),
     "obk/obk_cfg_v5_bl602_easyflash_gran8.bin": ("obk-config", None),
-    "tuya/tuya_bk7231n_region_0x1ED000.bin": ("tuya-kv", "BK7231N"),
-    "tuya/tuya_bk7231n_2MB.bin.gz": ("tuya-kv", "BK7231N"),
+    # the storage's em_sys_env "bk7231n" names the N platform (BK7231N, BK7231M or BL2028N), not one chip
+    "tuya/tuya_bk7231n_region_0x1ED000.bin": ("tuya-kv", None),
+    "tuya/tuya_bk7231n_2MB.bin.gz": ("tuya-kv", None),
 }
 
 

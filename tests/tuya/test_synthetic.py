@@ -85,7 +85,8 @@ def test_values_and_decoded_fields(which: str, request: pytest.FixtureRequest, e
                                              "rl1_lv": 1, "rl1_pin": 6}
     assert keys.encodings["user_param_key"] == "upk"
     assert keys.values["wf_start_md"] == 3 and keys.values["em_sys_env"] == "bk7231n"
-    assert keys.chip == "BK7231N"
+    # em_sys_env "bk7231n" / module CB2S name the N platform: BK7231N, BK7231M or BL2028N (issue 10)
+    assert keys.chip is None and keys.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
     pins = {(p["role"], p["gpio"], p["channel"], p["active_level"]) for p in keys.pins}
     assert pins == {("relay", 6, 1, 1), ("button", 7, 1, 0), ("wifi-led", 26, 1, 0)}
     assert not [p for p in keys.problems if p.severity != "info"]
@@ -178,7 +179,8 @@ def test_secrets_are_masked_in_summary_and_shown_by_to_dict(image: bytes) -> Non
 
 def test_open_as_tuya_kv_image(region: bytes, image: bytes) -> None:
     img = kv.load(load(region))      # what obkimg.open(region, kind="tuya-kv") returns
-    assert img.kind == "tuya-kv" and img.chip == "BK7231N"
+    assert img.kind == "tuya-kv" and img.chip is None
+    assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
     doc = img.to_dict()
     validate_schema(doc, "info.v1")
     assert "LocalKeySynth001" not in json.dumps(doc)
