@@ -50,13 +50,13 @@ def _add(doc: dict[str, Any], section: str, item: dict[str, Any]) -> None:
 
 
 def _base(p: MigrationPlan) -> dict[str, Any]:
-    if p.chip not in BOARDS:
+    if p.platform not in BOARDS:
         raise DetectionError(
-            f"no LibreTiny board known for chip {p.chip or 'unknown'} (ESPHome form: BK7231N, BK7231T); "
+            f"no LibreTiny board known for chip {p.platform or 'unknown'} (ESPHome form: BK7231N, BK7231T); "
             "pass --chip",
             fmt="migrate",
         )
-    platform, board = BOARDS[p.chip]
+    platform, board = BOARDS[p.platform]
     name = "".join(ch if ch.isalnum() else "-" for ch in p.short_name.lower()).strip("-") or "obk"
     doc: dict[str, Any] = {
         "esphome": {"name": name},
@@ -282,7 +282,7 @@ def _meters(doc: dict[str, Any], p: MigrationPlan) -> None:
 
 def _header(p: MigrationPlan) -> list[str]:
     lines = [
-        f"obkimg migrate: {p.source_name}, chip {p.chip} ({p.chip_source}), module {p.module or 'unknown'}"
+        f"obkimg migrate: {p.source_name}, chip {p.chip_text} ({p.chip_source}), module {p.module or 'unknown'}"
     ]
     lines += [f"P{a.gpio:<2} {a.role_name[4:]} ch {a.channel} <- {a.source}" for a in p.pins]
     for u in p.uncertain:

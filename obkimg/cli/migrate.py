@@ -15,7 +15,7 @@ def _summary(p: object) -> list[str]:
 
     assert isinstance(p, MigrationPlan)
     lines = [
-        f"chip: {p.chip or 'unknown'} ({p.chip_source}); module {p.module or 'unknown'}; "
+        f"chip: {p.chip_text} ({p.chip_source}); module {p.module or 'unknown'}; "
         f"{len(p.pins)} pins mapped, {len(p.uncertain)} uncertain (left unset)"
     ]
     for a in p.pins:
