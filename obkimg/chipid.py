@@ -130,6 +130,7 @@ class Evidence:
     chips: frozenset[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The evidence as JSON-ready data: ``source``, ``text`` and ``chips`` (sorted list, or ``None``)."""
         return {
             "source": self.source,
             "text": self.text,
@@ -137,6 +138,7 @@ class Evidence:
         }
 
     def describe(self) -> str:
+        """One line for people: the text, followed by the consistent chips in brackets when it narrows any."""
         if self.chips is None:
             return self.text
         return f"{self.text} [{_short(self.chips)}]"
@@ -166,6 +168,8 @@ class ChipId:
 
     @property
     def reason(self) -> str:
+        """Why this answer: the evidence joined by ``"; "``, then the conflict, or the remaining candidates
+        and what would settle them; ``"no chip evidence"`` when there is none."""
         parts = [e.describe() for e in self.evidence]
         if self.conflict:
             parts.append("the evidence contradicts itself: no chip named")
@@ -192,6 +196,8 @@ class ChipId:
         return "the app's build string or a bootloader version naming the chip, or the marking on the chip"
 
     def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data: ``chip``, ``chip_candidates``, ``label``, ``conflict`` and
+        ``evidence`` (each item :meth:`Evidence.to_dict`)."""
         return {
             "chip": self.chip,
             "chip_candidates": list(self.candidates),
@@ -249,10 +255,13 @@ def subfamily(chips: Iterable[str]) -> str | None:
 
 # ------------------------------------------------------------------------------------ evidence
 def from_fingerprint(crc: int, name: str, chip: str) -> Evidence:
+    """A known bootloader build, recognised by the CRC-32 ``crc`` of its first bytes: exactly ``chip``."""
     return Evidence("fingerprint", f"bootloader fingerprint {crc:#010x} = {name}", frozenset({chip}))
 
 
 def from_marker(present: bool) -> Evidence | None:
+    """The N-family marker ``"BK7231\\0\\0"`` at logical 0x100: the N family when ``present``, else ``None``
+    (its absence proves nothing)."""
     if not present:
         return None
     return Evidence("marker", 'N-family marker "BK7231\\0\\0" at logical 0x100', N_FAMILY)
@@ -267,6 +276,8 @@ def from_version(version: str | None) -> Evidence | None:
 
 
 def from_fal(download: tuple[int, int] | None, app_length: int | None) -> Evidence | None:
+    """The FAL download partition (``(offset, size)``, bytes) and the app partition length: the chips of a
+    known layout, evidence that narrows nothing for an unknown one, ``None`` without a download partition."""
     if download is None:
         return None
     off, size = download
@@ -285,6 +296,8 @@ def from_fal(download: tuple[int, int] | None, app_length: int | None) -> Eviden
 
 
 def from_key_class(key_class: str | None) -> Evidence | None:
+    """The code-key class (``"tuya"``, ``"uascent"``, ``"zero"``): the chips that use that key (another class
+    narrows nothing); ``None`` for no key, ``"unknown"`` or ``"plain"``."""
     if not key_class or key_class in ("unknown", "plain"):
         return None
     return Evidence("key", f"{key_class} code key", KEY_CHIPS.get(key_class))
@@ -304,6 +317,8 @@ def from_app_identity(ident: dict[str, str] | None) -> Evidence | None:
 
 
 def from_freertos_layout() -> Evidence:
+    """A plaintext image with the beken_freertos_sdk QIO layout (bootloader trailer at 0xFE9A): the U-class
+    chips and the N family."""
     return Evidence(
         "layout",
         "plaintext image with the beken_freertos_sdk QIO layout (bootloader trailer at 0xFE9A)",
