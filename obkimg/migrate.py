@@ -524,15 +524,21 @@ def render_commands(p: MigrationPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_esphome(p: MigrationPlan) -> str:
-    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`)."""
+def render_esphome(p: MigrationPlan, *, show_secrets: bool = False) -> str:
+    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`). The Wi-Fi
+    credentials are ``!secret wifi_ssid`` / ``!secret wifi_password`` unless ``show_secrets``."""
     from ._esphome import render
 
-    return render(p)
+    return render(p, show_secrets=show_secrets)
 
 
-def render(p: MigrationPlan, form: str) -> bytes:
-    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``)."""
+def render(p: MigrationPlan, form: str, *, show_secrets: bool = False) -> bytes:
+    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``).
+
+    ``show_secrets`` applies to the ESPHome YAML; the binary ``config`` always carries the Wi-Fi
+    credentials (it is the device's own config, as ``obk-config new`` makes it), and the template
+    and commands forms hold none.
+    """
     if form == "config":
         return render_config(p).build()
     if form == "template":
@@ -542,5 +548,5 @@ def render(p: MigrationPlan, form: str) -> bytes:
     if form == "commands":
         return render_commands(p).encode()
     if form == "esphome":
-        return render_esphome(p).encode()
+        return render_esphome(p, show_secrets=show_secrets).encode()
     raise BuildError(f"unknown form {form!r} (one of {', '.join(FORMS)})", fmt=FMT)
