@@ -90,11 +90,11 @@ def migrate(
     p = plan(read_input(dump), chip=chip, name=name)
     for line in _summary(p):
         note(line)
-    if as_json:
-        emit_json(policed(p.to_dict(show_secrets=show_secrets), show_secrets))
     if form is not None and output is not None:
         # the config carries the Wi-Fi credentials (the ESPHome YAML with --show-secrets): created 0600
         mode = SECRET_MODE if form in ("config", "esphome") else None
         write_output(
             output, render(p, form, show_secrets=show_secrets), force=force, inputs=(dump,), mode=mode
         )
+    if as_json:  # after the form: a form that cannot be written makes this run's one document an error
+        emit_json(policed(p.to_dict(show_secrets=show_secrets), show_secrets))

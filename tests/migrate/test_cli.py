@@ -212,3 +212,18 @@ def test_esphome_form_masks_wifi_unless_asked() -> None:
     r = _run("migrate", DEMO, "--to", "esphome", "-o", "-", "--show-secrets")
     wifi = load_esphome(r.stdout)["wifi"]
     assert (wifi["ssid"], wifi["password"]) == (shown["ssid"], shown["password"])
+
+
+def test_json_with_an_output_that_cannot_be_written_prints_only_the_error_document(tmp_path: Path) -> None:
+    """Seen: `migrate --json --to commands -o EXISTING` printed the obkimg.migrate/1 document, then
+    failed (exit 1): stdout said success. A failing --json run prints one obkimg.error/1 document."""
+    from tests.secrets.leaks import run_main
+
+    existing = tmp_path / "exists.txt"
+    existing.write_text("keep\n")
+    for out in (str(existing), str(tmp_path / "nodir" / "x.txt")):
+        code, stdout, _ = run_main("migrate", DEMO, "--json", "--to", "commands", "-o", out)
+        assert code == 1
+        doc = json.loads(stdout)  # exactly one document
+        assert doc["schema"] == "obkimg.error/1", doc["schema"]
+    assert existing.read_text() == "keep\n"
