@@ -120,3 +120,22 @@ def test_extract_real_dumps_no_readable_file_holds_a_secret(tmp_path: Path, umas
         assert run("extract", str(p), "-d", str(out))[0] == 0, p.name
         problems += [f"{p.name}: {n}" for n in _readable_secret_files(out, secrets)]
     assert not problems, f"{len(problems)} readable files hold secrets: {problems}"
+
+
+def test_info_html_with_shown_secrets_is_0600(tmp_path: Path, umask022: None) -> None:
+    """Seen: `info --show-secrets --html r.html` wrote the Wi-Fi password into a 0644 report."""
+    password = json.loads(run("tuya-keys", "--json", str(DEMO))[1])["wifi"]["password"].encode()
+    shown, masked = tmp_path / "shown.html", tmp_path / "masked.html"
+    assert run("info", str(DEMO), "--show-secrets", "--html", str(shown))[0] == 0
+    assert run("info", str(DEMO), "--html", str(masked))[0] == 0
+    assert password in shown.read_bytes() and password not in masked.read_bytes()
+    assert (_mode(shown), _mode(masked)) == (0o600, 0o644)
+
+
+def test_info_svg_and_html_to_one_path_is_refused_before_writing(tmp_path: Path) -> None:
+    """Seen: `info X --svg P --html P` wrote the SVG to P, then refused the HTML (exit 1, P left)."""
+    from tests.secrets.leaks import run_main
+
+    same = tmp_path / "map.out"
+    code, _, err = run_main("info", str(DEMO), "--svg", str(same), "--html", str(same))
+    assert code == 2 and not same.exists(), err
