@@ -250,8 +250,14 @@ def _image_chip(data: bytes) -> str | None:
     return str(chip).upper() if chip else None
 
 
+#: chips that run another chip's OpenBeken build, hence its config layout (BL2028N: Uascent's
+#: BK7231N-compatible chip; BK7231S: a BK7231T)
+_CONFIG_AS = {"BL2028N": "BK7231N", "BK7231S": "BK7231T"}
+
+
 def _resolve_chip(chip: str | None, keys: Any, data: bytes, notes: list[str]) -> tuple[str | None, str]:
     if chip:
+        chip_info(_CONFIG_AS.get(chip.upper(), chip))  # NotFoundError naming the known chips
         return chip.upper(), "given"
     image = _image_chip(data)
     stored = keys.chip.upper() if keys.chip else None
@@ -427,7 +433,7 @@ def _layout(chip: str | None) -> tuple[int, str]:
     """(pins per array, CRC variant) of the chip's config; BK7231T/N's when unknown."""
     if chip:
         try:
-            info = chip_info(chip)
+            info = chip_info(_CONFIG_AS.get(chip.upper(), chip))
             return info.pins, info.variant
         except ObkImgError:
             pass

@@ -227,3 +227,29 @@ def test_json_with_an_output_that_cannot_be_written_prints_only_the_error_docume
         doc = json.loads(stdout)  # exactly one document
         assert doc["schema"] == "obkimg.error/1", doc["schema"]
     assert existing.read_text() == "keep\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("migrate", DEMO, "--chip", "esp32", "--to", "config", "-o", "-"),
+        ("migrate", DEMO, "--chip", "zz", "--json"),
+        ("obk-config", "new", "--from-tuya", DEMO, "--chip", "esp32", "-o", "-"),
+    ],
+)
+def test_a_chip_openbeken_does_not_know_is_refused(args: tuple[str, ...]) -> None:
+    """Seen: `migrate --chip esp32` wrote a BK7231-layout config and a template saying chip ESP32
+    (exit 0). A given chip must be one whose OpenBeken config layout obkimg knows."""
+    from tests.secrets.leaks import run_main
+
+    code, out, err = run_main(*args)
+    assert code == 1 and "BK7231N" in err + out  # the known chips are named
+    if "--json" in args:
+        assert json.loads(out)["schema"] == "obkimg.error/1"
+    else:
+        assert out == ""
+
+
+def test_a_known_chip_in_any_case_is_taken() -> None:
+    r = _run("migrate", DEMO, "--chip", "bk7231t", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["chip"] == "BK7231T"
