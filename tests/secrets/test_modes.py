@@ -139,3 +139,14 @@ def test_info_svg_and_html_to_one_path_is_refused_before_writing(tmp_path: Path)
     same = tmp_path / "map.out"
     code, _, err = run_main("info", str(DEMO), "--svg", str(same), "--html", str(same))
     assert code == 2 and not same.exists(), err
+
+
+def test_whole_dump_conversions_are_0600(tmp_path: Path, umask022: None) -> None:
+    """Seen: `convert bin2hex DUMP` and `convert hex2bin DUMP.hex` wrote the whole backup (its Tuya
+    storage and OBK config, every secret) readable by everyone. A QIO without configs stays 0644."""
+    hex_path, back, qio_hex = tmp_path / "d.hex", tmp_path / "d.bin", tmp_path / "q.hex"
+    assert run("convert", "bin2hex", str(DEMO), "-o", str(hex_path))[0] == 0
+    assert run("convert", "hex2bin", str(hex_path), "-o", str(back))[0] == 0
+    qio = ROOT / "examples" / "bk7231n_demo_qio.bin.gz"
+    assert run("convert", "bin2hex", str(qio), "-o", str(qio_hex))[0] == 0
+    assert (_mode(hex_path), _mode(back), _mode(qio_hex)) == (0o600, 0o600, 0o644)
