@@ -24,11 +24,15 @@ _DUMP_KINDS = frozenset({"bk7231-dump", "bl602-dump", "tuya-kv", "obk-config"})
 
 @dataclass(slots=True)
 class Configs:
+    """The Tuya storage and OpenBeken config found in one input (``None`` when absent), with the
+    problems met while looking."""
+
     tuya: Any = None
     obk: Any = None
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The ``configs`` object of ``info --json``: one summary per config, secrets masked unless asked."""
         return {
             "tuya": self.tuya.summary(show_secrets=show_secrets) if self.tuya is not None else None,
             "obk_config": self.obk.summary(show_secrets=show_secrets) if self.obk is not None else None,
@@ -53,6 +57,7 @@ def refine_regions(regions: list[Region], configs: Configs) -> list[Region]:
 
 
 def wants_configs(img: Image) -> bool:
+    """Whether ``img`` can hold configs: a dump, or an image with a config-kind region."""
     return img.kind in _DUMP_KINDS or any(r.kind in CONFIG_KINDS for r in img.regions())
 
 

@@ -63,6 +63,7 @@ class ObkImgError(Exception):
         return self.path
 
     def render(self) -> str:
+        """The one-line message: format, message, field, offset and hint."""
         text = f"{self.fmt}: {self.message}" if self.fmt else self.message
         if self.path:
             text += f" in field {self.path}"

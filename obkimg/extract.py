@@ -35,12 +35,16 @@ def _safe(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
+    """What :func:`extract` found: the parsed image and the files to write, with the source's name
+    and sha256."""
+
     image: Image
     files: tuple[Artifact, ...]
     source_name: str
     source_sha256: str
 
     def manifest(self) -> dict[str, Any]:
+        """The ``manifest.json`` document (schemas/extract.v1): source, kind, chip and every file."""
         return {
             "schema": "obkimg.extract/1",
             "source": {"name": os.path.basename(self.source_name), "size": self.image.size,
