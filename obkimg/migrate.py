@@ -269,11 +269,17 @@ def _image_chip(data: bytes) -> tuple[str | None, list[str]]:
     return (str(chip).upper() if chip else None), list(getattr(img, "chip_candidates", []) or [])
 
 
+#: chips that run another chip's OpenBeken build, hence its config layout (BL2028N: Uascent's
+#: BK7231N-compatible chip; BK7231S: a BK7231T)
+_CONFIG_AS = {"BL2028N": "BK7231N", "BK7231S": "BK7231T"}
+
+
 def _resolve_chip(
     chip: str | None, keys: Any, data: bytes, notes: list[str]
 ) -> tuple[str | None, str, list[str]]:
     """(chip, where it came from, candidates): a chip only where the evidence proves one."""
     if chip:
+        chip_info(_CONFIG_AS.get(chip.upper(), chip))  # NotFoundError naming the known chips
         return chip.upper(), "given", [chip.upper()]
     image, image_cands = _image_chip(data)
     stored = keys.chip.upper() if keys.chip else None
@@ -299,7 +305,7 @@ def _platform(chip: str | None, candidates: list[str], notes: list[str]) -> str 
     """The OpenBeken build (and so the config layout) for the device: its chip, or ``BK7231N`` when every
     candidate is of the N family (BK7231N, BK7231M and BL2028N all run OpenBeken's OpenBK7231N build)."""
     if chip:
-        return chip
+        return _CONFIG_AS.get(chip, chip)
     from .chipid import N_FAMILY
 
     if candidates and set(candidates) <= N_FAMILY:
@@ -473,7 +479,7 @@ def _layout(chip: str | None) -> tuple[int, str]:
     """(pins per array, CRC variant) of the chip's config; BK7231T/N's when unknown."""
     if chip:
         try:
-            info = chip_info(chip)
+            info = chip_info(_CONFIG_AS.get(chip.upper(), chip))
             return info.pins, info.variant
         except ObkImgError:
             pass
@@ -570,15 +576,21 @@ def render_commands(p: MigrationPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_esphome(p: MigrationPlan) -> str:
-    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`)."""
+def render_esphome(p: MigrationPlan, *, show_secrets: bool = False) -> str:
+    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`). The Wi-Fi
+    credentials are ``!secret wifi_ssid`` / ``!secret wifi_password`` unless ``show_secrets``."""
     from ._esphome import render
 
-    return render(p)
+    return render(p, show_secrets=show_secrets)
 
 
-def render(p: MigrationPlan, form: str) -> bytes:
-    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``)."""
+def render(p: MigrationPlan, form: str, *, show_secrets: bool = False) -> bytes:
+    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``).
+
+    ``show_secrets`` applies to the ESPHome YAML; the binary ``config`` always carries the Wi-Fi
+    credentials (it is the device's own config, as ``obk-config new`` makes it), and the template
+    and commands forms hold none.
+    """
     if form == "config":
         return render_config(p).build()
     if form == "template":
@@ -588,5 +600,5 @@ def render(p: MigrationPlan, form: str) -> bytes:
     if form == "commands":
         return render_commands(p).encode()
     if form == "esphome":
-        return render_esphome(p).encode()
+        return render_esphome(p, show_secrets=show_secrets).encode()
     raise BuildError(f"unknown form {form!r} (one of {', '.join(FORMS)})", fmt=FMT)
