@@ -106,17 +106,6 @@ def _write_formats_page() -> None:
     _write_if_changed(HERE / "formats.md", "\n".join(lines))
 
 
-def _escape_asterisks(ctx: object, lines: list[str]) -> None:
-    """Click help is plain text: its ``***`` (the secrets mask) is not reST emphasis."""
-    for i, line in enumerate(lines):
-        lines[i] = line.replace("*", "\\*")
-
-
-def setup(app: object) -> None:
-    for event in ("sphinx-click-process-options", "sphinx-click-process-description"):
-        app.connect(event, _escape_asterisks)  # type: ignore[attr-defined]
-
-
 _write_api_pages()
 _write_formats_page()
 
