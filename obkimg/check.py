@@ -270,14 +270,20 @@ def chips_of(img: Image) -> tuple[str | None, list[str]]:
     if chip:
         return chip.upper(), [chip.upper()]
     cands = _candidate_names(getattr(img, "chip_candidates", None))
-    if cands:
-        return None, cands
+    if cands or getattr(img, "chip_id", None) is not None:
+        return None, cands  # the evidence model ran: no guess from the app string alone
     app = img.details().get("app")
     ident = app.get("identity") if isinstance(app, dict) else None
     if isinstance(ident, dict) and ident.get("chip_family") in ("N", "T"):
         name = "BK7231" + ident["chip_family"]
         return name, [name]
     return None, []
+
+
+def chip_conflict(img: Image | None) -> bool:
+    """True when the image's own chip evidence contradicts itself (e.g. a T bootloader with an N app)."""
+    cid = getattr(img, "chip_id", None)
+    return bool(getattr(cid, "conflict", False))
 
 
 def _chip_text(chip: str | None, cands: list[str]) -> str:
@@ -378,10 +384,21 @@ def _groups(cands: Iterable[str]) -> set[str | None]:
     return {chip_group(c) for c in cands}
 
 
-def _chip_row(rep: CheckReport, fw_chip: str | None, fw_cands: list[str], tgt: Device) -> bool:
+def _chip_row(
+    rep: CheckReport, fw_chip: str | None, fw_cands: list[str], tgt: Device, fw_conflict: bool = False
+) -> bool:
     """False when the firmware's chip cannot be the device's."""
     fg, tg = _groups(fw_cands), _groups(tgt.cands)
     fw_text, tgt_text = _chip_text(fw_chip, fw_cands), _chip_text(tgt.chip, tgt.cands)
+    settle = "a file whose bootloader, code key and app agree, or the marking on the chip"
+    if fw_conflict:
+        rep.add("chip", "unknown", f"the file's chip evidence contradicts itself ({fw_text}): "
+                "its parts were built for different chips", needs=f"firmware for one chip ({settle})")
+        return True
+    if tgt.cands and tgt.img is not None and chip_conflict(tgt.img) and tgt.chip is None:
+        rep.add("chip", "unknown", f"the device's chip evidence contradicts itself ({tgt_text})",
+                needs=f"--chip CHIP ({settle})")
+        return True
     if fg and tg and None not in fg and None not in tg and not (fg & tg):
         rep.add(
             "chip",
@@ -450,7 +467,7 @@ def check_firmware(
         rep.add("container", "fail", rule.not_firmware)
         return rep
     fw_fam = family_of(fw.kind, fw_chip)
-    if not _family_row(rep, fw_fam, tgt) or not _chip_row(rep, fw_chip, fw_cands, tgt):
+    if not _family_row(rep, fw_fam, tgt) or not _chip_row(rep, fw_chip, fw_cands, tgt, chip_conflict(fw)):
         return rep
     rule.container(rep, fw, tgt)
     rule.key(rep, fw, tgt)

@@ -169,6 +169,7 @@ class ChipId:
         parts = [e.describe() for e in self.evidence]
         if self.conflict:
             parts.append("the evidence contradicts itself: no chip named")
+            parts.append(f"would settle it: {self.settle}")
         elif not self.chip and self.candidates:
             parts.append(f"cannot tell which: {', '.join(self.candidates)}")
             parts.append(f"would settle it: {self.settle}")
@@ -177,6 +178,11 @@ class ChipId:
     @property
     def settle(self) -> str:
         """What would name the chip when several remain."""
+        if self.conflict:
+            return (
+                "a file whose bootloader, code key and app agree (e.g. a full dump of the device), "
+                "or the marking on the chip"
+            )
         if len(self.candidates) < 2:
             return ""
         keys = {e.source for e in self.evidence}
@@ -216,7 +222,9 @@ def identify(evidence: Iterable[Evidence | None], universe: Iterable[str] = CODE
         return ChipId(None, (), ev)
     ordered = tuple(c for c in BEKEN_CHIPS if c in cands)
     if not ordered:
-        return ChipId(None, (), ev, conflict=True)
+        # contradicting evidence: no chip named; the candidates are the chips some piece supports
+        some = set().union(*narrowing)
+        return ChipId(None, tuple(c for c in BEKEN_CHIPS if c in some), ev, conflict=True)
     return ChipId(ordered[0] if len(ordered) == 1 else None, ordered, ev)
 
 

@@ -1,0 +1,47 @@
+"""Adversarial review of the verdicts people act on (issue 10): files whose parts contradict each other,
+files one byte too large, and other inputs nobody has seen. Synthetic vectors only (built with the
+project's own builders)."""
+
+from __future__ import annotations
+
+from obkimg.check import CANNOT_TELL, SAFE, check_firmware
+from obkimg.detect import open_image
+from obkimg.formats.bk7231_image import build_qio_from_app
+from tests.bk7231_images import _chipvec as cv
+from tests.frontdoor._check_vectors import bk_dump
+
+
+def _t_boot_n_app() -> bytes:
+    """A QIO whose bootloader is the T one (BK7231S version, T-class FAL) but whose app is OpenBK7231N."""
+    boot = cv.bootloader(marker=False, layout=cv.T_FAL, version=b"BK7231S_1.0.5")
+    return build_qio_from_app(
+        cv.app(b"OpenBK7231N_1.18.300"),
+        boot,
+        key="tuya",
+        version="1.18.300",
+        layout="bk7231t-obk",
+        timestamp=1,
+    )
+
+
+def test_contradicting_qio_names_no_chip_but_candidates() -> None:
+    img = open_image(_t_boot_n_app())
+    assert img.chip is None
+    assert {"BK7231T", "BK7231N"} <= set(img.chip_candidates)
+    assert "would settle it" in img.details()["chip_evidence"]
+
+
+def test_contradicting_qio_is_never_safe_for_either_device() -> None:
+    """T bootloader + N app: check used to fall back to the app string, call it BK7231N and say SAFE."""
+    fw = _t_boot_n_app()
+    rep = check_firmware(fw, target=bk_dump("N"))
+    assert rep.verdict == CANNOT_TELL, [f.to_dict() for f in rep.findings]
+    assert rep.row("chip").status == "unknown" and "contradicts" in rep.row("chip").message
+    assert rep.firmware_chip is None
+    assert check_firmware(fw, target=bk_dump("T")).verdict != SAFE
+
+
+def test_contradicting_device_needs_chip() -> None:
+    rep = check_firmware(bk_dump("N"), target=_t_boot_n_app())
+    assert rep.verdict != SAFE
+    assert rep.row("chip").status == "unknown" and "--chip" in (rep.row("chip").needs or "")
