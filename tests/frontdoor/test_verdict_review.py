@@ -4,7 +4,7 @@ project's own builders)."""
 
 from __future__ import annotations
 
-from obkimg.check import CANNOT_TELL, SAFE, check_firmware
+from obkimg.check import CANNOT_TELL, NOT_SAFE, SAFE, check_firmware
 from obkimg.detect import open_image
 from obkimg.formats.bk7231_image import build_qio_from_app
 from tests.bk7231_images import _chipvec as cv
@@ -45,3 +45,22 @@ def test_contradicting_device_needs_chip() -> None:
     rep = check_firmware(bk_dump("N"), target=_t_boot_n_app())
     assert rep.verdict != SAFE
     assert rep.row("chip").status == "unknown" and "--chip" in (rep.row("chip").needs or "")
+
+
+def _ug(app_size: int) -> bytes:
+    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from tests.bk7231_images import _synth as bk
+
+    app = bk.app(size=app_size, banner=b"OpenBK7231N_1.18.300\0")
+    return bk7231_ug.wrap(bk7231_rbl.pack(app, version="1.18.300"), "1.18.300")
+
+
+def test_ota_whose_app_is_one_byte_larger_than_the_app_partition_is_not_safe() -> None:
+    """The UG compresses to a few KiB, so only the download-partition size was checked: an app one byte
+    larger than the device's app partition (FAL 0x108700) was SAFE."""
+    dev = bk_dump("N")
+    fits = check_firmware(_ug(0x108700), target=dev)
+    assert fits.verdict == SAFE, [f.to_dict() for f in fits.findings]
+    over = check_firmware(_ug(0x108701), target=dev)
+    assert over.verdict == NOT_SAFE
+    assert over.row("size").status == "fail" and "app partition" in over.row("size").message
