@@ -64,3 +64,25 @@ def test_ota_whose_app_is_one_byte_larger_than_the_app_partition_is_not_safe() -
     over = check_firmware(_ug(0x108701), target=dev)
     assert over.verdict == NOT_SAFE
     assert over.row("size").status == "fail" and "app partition" in over.row("size").message
+
+
+def _ug_named(rbl_version: str) -> bytes:
+    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from tests.bk7231_images import _synth as bk
+
+    app = bk.app(size=0x8000, banner=b"OpenBK7231N_1.18.300\0")
+    return bk7231_ug.wrap(bk7231_rbl.pack(app, version=rbl_version), "1.18.300")
+
+
+def test_ug_whose_rbl_name_and_app_string_disagree_names_no_chip() -> None:
+    """The RBL header's version names the chip (ESPHome writes '23.08.29-bk7231n'); it used to be
+    ignored, so an OpenBK7231N app in an RBL named for bk7231t was SAFE for an N device."""
+    ug = _ug_named("1.18.300-bk7231t")
+    img = open_image(ug)
+    assert img.chip is None and {"BK7231T", "BK7231N"} <= set(img.chip_candidates)
+    for dev in (bk_dump("N"), bk_dump("T")):
+        rep = check_firmware(ug, target=dev)
+        assert rep.verdict == CANNOT_TELL, [f.to_dict() for f in rep.findings]
+        assert "contradicts" in rep.row("chip").message
+    agree = check_firmware(_ug_named("1.18.300-bk7231n"), target=bk_dump("N"))
+    assert agree.verdict == SAFE
