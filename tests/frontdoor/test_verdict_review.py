@@ -86,3 +86,33 @@ def test_ug_whose_rbl_name_and_app_string_disagree_names_no_chip() -> None:
         assert "contradicts" in rep.row("chip").message
     agree = check_firmware(_ug_named("1.18.300-bk7231n"), target=bk_dump("N"))
     assert agree.verdict == SAFE
+
+
+def test_t_build_string_and_bk7231s_bootloader_do_not_exclude_bk7231u() -> None:
+    """libretiny's families.json puts BK7231T, BK7231S and BK7231U in one family, and its Beken notes say
+    Tuya's T SDK (OpenBeken's OpenBK7231T build) is built as SOC_BK7231U, its bootloader greeting
+    "BK7231S_1.0.5"; OpenBeken lists "BK7231S/BK7231U" as one platform. Only the Tuya key says T."""
+    from obkimg import chipid
+
+    for ev in (
+        chipid.from_version("BK7231S_1.0.5"),
+        chipid.from_app_identity({"platform": "OpenBK7231T", "text": "OpenBK7231T_1.18.300"}),
+        chipid.from_rbl_name("app", "23.08.29-bk7231t"),
+    ):
+        got = chipid.identify([ev])
+        assert got.chip is None and got.candidates == ("BK7231T", "BK7231U"), ev
+        assert "Tuya key" in got.settle
+        assert chipid.identify([ev, chipid.from_key_class("tuya")]).chip == "BK7231T"
+    # the check verdict is unchanged: T and U run the same builds (one group)
+    ug = open_image(_ug_t())
+    assert ug.chip is None and ug.chip_candidates == ["BK7231T", "BK7231U"]
+    assert check_firmware(_ug_t(), target=bk_dump("T")).verdict == SAFE
+
+
+def _ug_t() -> bytes:
+    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from tests.bk7231_images import _synth as bk
+
+    app = bk.app(size=0x8000, banner=b"OpenBK7231T_1.18.300\0")
+    return bk7231_ug.wrap(bk7231_rbl.pack(app, version="1.18.300"), "1.18.300")
+
