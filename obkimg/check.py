@@ -301,6 +301,8 @@ class Device:
     cands: list[str] = field(default_factory=list)
     family: str | None = None
     table: Any = None  # ota.TableSource of a BL602 target, when one can be read
+    #: the chip given (--chip) contradicts the chip the target file proves: "given X, the file says Y"
+    disagree: str | None = None
 
     @property
     def kind(self) -> str | None:
@@ -337,12 +339,22 @@ def read_device(target: SourceLike | None = None, chip: str | None = None) -> De
                 t.table = _bl602_table(src.data)
         else:
             t.chip, t.cands = "BL602", ["BL602"]
-    if chip is not None:  # the user's word settles an ambiguous or wrong identification
-        t.chip = _normalise_chip(chip)
-        t.cands = [t.chip]
+    if chip is not None:  # the user's word settles an ambiguous identification
+        name = _normalise_chip(chip)
+        t.disagree = _disagreement(name, t)
+        t.chip, t.cands = name, [name]
     fams = {family_of(t.kind, c) for c in t.cands} - {None}
     t.family = fams.pop() if len(fams) == 1 else (family_of(t.kind, None) if not fams else None)
     return t
+
+
+def _disagreement(name: str, dev: Device) -> str | None:
+    """Why the chip ``name`` cannot be the one the target file proves (None: it can)."""
+    if not dev.cands or chip_conflict(dev.img):
+        return None
+    if chip_group(name) in _groups(dev.cands):
+        return None
+    return f"--chip {name} contradicts the target file, which is for {_chip_text(dev.chip, dev.cands)}"
 
 
 # ------------------------------------------------------------------------------------ rows
@@ -362,6 +374,13 @@ def _integrity_row(rep: CheckReport, fw: Image) -> None:
 def _family_row(rep: CheckReport, fw_fam: str | None, tgt: Device) -> bool:
     """False when the family differs (the rows that follow would be meaningless)."""
     names = {"BK7231": "Beken BK72xx", "BL602": "BL602"}
+    if tgt.disagree:  # which is the device? Nothing after this could be trusted
+        row = "family" if fw_fam != tgt.family else "chip"
+        if row == "chip":
+            rep.add("family", "pass", f"{names[tgt.family or 'BK7231']} firmware, as --chip says")
+        rep.add(row, "unknown", tgt.disagree,
+                needs="--for DUMP of this device and --chip that agree (or one of them)")
+        return False
     if tgt.family is None:
         rep.add(
             "family", "unknown", "the device's chip family is unknown", needs=f"{GIVE_DUMP} or --chip CHIP"
@@ -441,7 +460,7 @@ def check_firmware(
 ) -> CheckReport:
     """Check ``firmware`` against a device: ``target`` (a dump, QIO image or BL602 partition table of
     the device, or a :class:`Device` from :func:`read_device`) and/or ``chip`` (a name from :data:`CHIPS`;
-    it overrides the target's chip).
+    it settles a chip the target leaves open; one that contradicts the target gives CANNOT TELL).
 
     Raises :class:`UnknownChipError` for a chip name it does not know, and ObkImgError when the target
     cannot be read. Without a target nothing can be SAFE: the target rows say CANNOT TELL.
@@ -480,7 +499,7 @@ def _override(dev: Device, chip: str | None) -> Device:
         return dev
     name = _normalise_chip(chip)
     fam = CHIPS[name]
-    return Device(dev.img, dev.data, name, [name], fam, dev.table)
+    return Device(dev.img, dev.data, name, [name], fam, dev.table, _disagreement(name, dev))
 
 
 def _file_name(src: Source) -> str:

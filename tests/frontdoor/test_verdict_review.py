@@ -116,3 +116,19 @@ def _ug_t() -> bytes:
     app = bk.app(size=0x8000, banner=b"OpenBK7231T_1.18.300\0")
     return bk7231_ug.wrap(bk7231_rbl.pack(app, version="1.18.300"), "1.18.300")
 
+
+def test_chip_contradicting_the_dump_is_never_safe() -> None:
+    """--chip used to override the chip a dump proves: a T UA checked against an N dump with --chip bk7231t
+    passed every row (same Tuya key, the N dump's partition sizes) and was SAFE."""
+    from obkimg.convert import qio_to_ua
+    from tests.bl602 import _synth as bl
+    from tests.frontdoor._check_vectors import bk_qio
+
+    t_ua = qio_to_ua(bk_qio("T"))
+    rep = check_firmware(t_ua, target=bk_dump("N"), chip="BK7231T")
+    assert rep.verdict == CANNOT_TELL, [f.to_dict() for f in rep.findings]
+    assert "contradicts" in rep.row("chip").message
+    other = check_firmware(bk_qio("N"), target=bl.dump(), chip="BK7231N")  # a BL602 dump, --chip says N
+    assert other.verdict != SAFE
+    # where the file leaves the chip open, --chip settles it (BK7231M in an N dump's family)
+    assert check_firmware(bk_qio("N"), target=bk_dump("N"), chip="BK7231N").verdict == SAFE
