@@ -138,6 +138,7 @@ class Evidence:
     chips: frozenset[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The evidence as JSON: source, text and the chips it allows (null: it narrows nothing)."""
         return {
             "source": self.source,
             "text": self.text,
@@ -145,6 +146,7 @@ class Evidence:
         }
 
     def describe(self) -> str:
+        """One line: the fact and, in brackets, the chips it allows."""
         if self.chips is None:
             return self.text
         return f"{self.text} [{_short(self.chips)}]"
@@ -174,6 +176,7 @@ class ChipId:
 
     @property
     def reason(self) -> str:
+        """Every piece of evidence, then what is left open and what would settle it."""
         parts = [e.describe() for e in self.evidence]
         if self.conflict:
             parts.append("the evidence contradicts itself: no chip named")
@@ -210,6 +213,7 @@ class ChipId:
         return "the app's build string or a bootloader version naming the chip, or the marking on the chip"
 
     def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON: chip, chip_candidates, label, conflict and the evidence."""
         return {
             "chip": self.chip,
             "chip_candidates": list(self.candidates),
@@ -269,10 +273,12 @@ def subfamily(chips: Iterable[str]) -> str | None:
 
 # ------------------------------------------------------------------------------------ evidence
 def from_fingerprint(crc: int, name: str, chip: str) -> Evidence:
+    """A known bootloader build recognised by the CRC-32 of its first bytes: that build's chip."""
     return Evidence("fingerprint", f"bootloader fingerprint {crc:#010x} = {name}", frozenset({chip}))
 
 
 def from_marker(present: bool) -> Evidence | None:
+    """The N-family marker at logical 0x100 (its absence is no evidence: None)."""
     if not present:
         return None
     return Evidence("marker", 'N-family marker "BK7231\\0\\0" at logical 0x100', N_FAMILY)
@@ -287,6 +293,7 @@ def from_version(version: str | None) -> Evidence | None:
 
 
 def from_fal(download: tuple[int, int] | None, app_length: int | None) -> Evidence | None:
+    """The bootloader's FAL partition layout (download offset and size, app length)."""
     if download is None:
         return None
     off, size = download
@@ -305,6 +312,7 @@ def from_fal(download: tuple[int, int] | None, app_length: int | None) -> Eviden
 
 
 def from_key_class(key_class: str | None) -> Evidence | None:
+    """The code-key class the code is encrypted with (tuya, uascent, zero)."""
     if not key_class or key_class in ("unknown", "plain"):
         return None
     return Evidence("key", f"{key_class} code key", KEY_CHIPS.get(key_class))
@@ -324,6 +332,7 @@ def from_app_identity(ident: dict[str, str] | None) -> Evidence | None:
 
 
 def from_freertos_layout() -> Evidence:
+    """A plaintext QIO laid out as beken_freertos_sdk builds it (bootloader trailer at 0xFE9A)."""
     return Evidence(
         "layout",
         "plaintext image with the beken_freertos_sdk QIO layout (bootloader trailer at 0xFE9A)",
