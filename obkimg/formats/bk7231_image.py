@@ -654,7 +654,7 @@ def _rbl_evidence(*parts: CodePart | None) -> tuple[chipid.Evidence | None, ...]
 
 def _layout_chip(cid: ChipId) -> str | None:
     """The chip whose layout applies: the named chip, else the family all candidates share."""
-    if cid.chip or not cid.candidates:
+    if cid.chip or not cid.candidates or cid.conflict:
         return cid.chip
     cands = set(cid.candidates)
     if cands <= chipid.N_FAMILY:

@@ -823,12 +823,27 @@ class RblImage(Image):
         return cls(f, app, ())
 
     @property
+    def chip_id(self) -> Any:
+        """The evidence model's answer (:class:`obkimg.chipid.ChipId`) from the app's build string and the
+        RBL header's name/version (``23.08.29-bk7231n``); None when the app could not be unpacked."""
+        if self.app is None:
+            return None
+        from .. import chipid
+
+        cands, text = app_chips(self.app)
+        app_ev = chipid.Evidence("app", f"app build string {text!r}", frozenset(cands)) if cands else None
+        hdr = self.file.header
+        return chipid.identify([app_ev, chipid.from_rbl_name(hdr.name, hdr.version)])
+
+    @property
     def chip(self) -> str | None:
-        return chip_evidence(self.app)[0] if self.app is not None else None
+        cid = self.chip_id
+        return cid.chip if cid is not None else None
 
     @property
     def chip_candidates(self) -> list[str]:
-        return app_chips(self.app)[0] if self.app is not None else []
+        cid = self.chip_id
+        return list(cid.candidates) if cid is not None else []
 
     @property
     def size(self) -> int:
@@ -885,6 +900,9 @@ class RblImage(Image):
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         f, hdr = self.file, self.file.header
         chip, evidence = chip_evidence(self.app) if self.app is not None else (None, None)
+        cid = self.chip_id
+        if cid is not None and (cid.conflict or any(e.source == "rbl" for e in cid.evidence)):
+            evidence = cid.reason
         return {
             "variant": "ota",
             **hdr.to_dict(),

@@ -249,6 +249,11 @@ class UgImage(Image):
         return self.inner.chip_candidates if self.inner is not None else []
 
     @property
+    def chip_id(self) -> Any:
+        """The inner RBL's chip evidence (:attr:`RblImage.chip_id`), None without one."""
+        return self.inner.chip_id if self.inner is not None else None
+
+    @property
     def size(self) -> int:
         return UG_HEADER_SIZE + len(self.ug.rbl) + len(self.ug.trailing)
 
