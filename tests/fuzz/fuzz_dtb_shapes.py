@@ -69,9 +69,8 @@ def _edit(sh: Shape, raw: bytearray) -> bytearray:
         times = sh.int(1, 3000)
         raw[at:at] = token * times
         grow = len(token) * times
-        struct.pack_into(">I", raw, 36, size_struct + grow)
-        struct.pack_into(">I", raw, 12, off_strings + grow)
-        struct.pack_into(">I", raw, 4, struct.unpack_from(">I", raw, 4)[0] + grow)
+        for at, word in ((36, size_struct), (12, off_strings), (4, struct.unpack_from(">I", raw, 4)[0])):
+            struct.pack_into(">I", raw, at, (word + grow) & 0xFFFFFFFF)
     elif kind == 3:  # a header word moved
         struct.pack_into(">I", raw, 4 * sh.int(1, 9), sh.u32())
     elif kind == 4:  # cut short / padded
