@@ -42,6 +42,11 @@ BK7231N firmwares, protected ``reserved`` words other than 0xFFFFFFFF, and prote
 than gw_bi / gw_wsm (``rcs.active``, ``kv.ccode.avtive``). Every sector is therefore searched, not a
 fixed 0x12000 window, and each protected copy is cross-checked against the KV values.
 
+Bounds (a crafted storage must cost what its bytes cost): data blocks are searched within
+:data:`DATA_WINDOW` of at most :data:`MAX_STORAGES` key blocks; a value may not be longer than the value
+pages of the live blocks, and all values together not more than twice that (:class:`LimitError`);
+values with more than :data:`MAX_JSON_CONTAINERS` JSON objects/arrays stay text.
+
 Limitations: the 0x135726AB generation of the format is read with the same layout (the BK7238
 golden case confirms it); a storage whose key block *and* protected block are both lost cannot
 be decrypted; the app-image UPK search of bk7231tools is out of scope.
@@ -706,8 +711,8 @@ def _locate(data: bytes) -> list[StorageLocation]:
             seen.add(k)
             cands.append((off, k, True))
     if len(cands) > MAX_STORAGES:
-        problems.append(Problem("warning", f"{len(cands)} key and protected blocks with distinct device keys; "
-                                f"only the first {MAX_STORAGES} were searched for data blocks",
+        problems.append(Problem("warning", f"{len(cands)} key and protected blocks with distinct device "
+                                f"keys; only the first {MAX_STORAGES} were searched for data blocks",
                                 cands[MAX_STORAGES][0], FMT))
         del cands[MAX_STORAGES:]
     out = []
