@@ -9,7 +9,8 @@ flashers and ``intelhex``/``objcopy`` write it (16 data bytes per record, CRLF l
 Record syntax and semantics follow the Intel "Hexadecimal Object File Format Specification" rev. A and
 the ``intelhex`` 2.3 reader this module replaces: data (00), end of file (01, the rest of the text is
 ignored), extended segment (02, ``segment * 16``) and extended linear (04, ``upper << 16``) addresses,
-start addresses (03, 05; validated and ignored). Overlapping data records are an error. A UTF-8 BOM and
+start addresses (03, 05; validated and ignored). Overlapping data records are an error, and so is data
+past 0xFFFFFFFF (the specification wraps it to 0, ``intelhex`` keeps it above 4 GiB). A UTF-8 BOM and
 trailing whitespace on a line are accepted; blank lines are skipped.
 
 :func:`dump` writes the records ``intelhex`` writes for contiguous data (16 bytes per record, an
@@ -31,6 +32,8 @@ FMT = "ihex"
 DEFAULT_LIMIT = 16 * 1024 * 1024
 #: longest record line: ':' + 2 x (1 length + 2 address + 1 type + 255 data + 1 checksum) hex digits
 _MAX_LINE = 1 + 2 * (5 + 255)
+#: one past the last address of the 32-bit address space (extended linear addressing)
+_TOP = 1 << 32
 #: text split into lines this much at a time
 _CHUNK = 1 << 20
 _RECORD_NAMES = (
@@ -175,6 +178,13 @@ def parse(text: bytes | str, *, limit: int = DEFAULT_LIMIT) -> tuple[int, bytes]
         if kind == 0:
             a = offset + addr
             n = len(payload)
+            if a + n > _TOP:
+                raise _bad(
+                    f"data at {a:#x} runs past the 32-bit address space (the specification wraps it "
+                    "to 0; obkimg refuses such files)",
+                    line,
+                    at,
+                )
             if a == out.hi and a + n - out.lo <= limit and out.count + n <= limit:
                 out.buf += payload  # the usual case: right after the previous record (no overlap)
                 out.mask += b"\x01" * n

@@ -115,3 +115,13 @@ def test_segment_addresses_and_limits() -> None:
         ihex.parse(_rec(0, 0, b"\x01" * 5), limit=4)
     with pytest.raises(LimitError, match="longer than"):
         ihex.parse(":00000001FF\n" * 100, limit=1)
+
+
+def test_data_past_the_32_bit_address_space_is_refused() -> None:
+    """Found by fuzz_ihex_shapes: 23 bytes at 0xFFFFFFEC were read (intelhex keeps them above 4 GiB, the
+    specification wraps them to 0) and ``dump`` could not write them back. Now a FormatError."""
+    text = _rec(4, 0, b"\xff\xff") + _rec(0, 0xFFEC, bytes(23)) + ":00000001FF\n"
+    with pytest.raises(FormatError, match="32-bit address space") as e:
+        ihex.parse(text)
+    assert e.value.offset == len(_rec(4, 0, b"\xff\xff"))
+    assert ihex.parse(_rec(4, 0, b"\xff\xff") + _rec(0, 0xFFEC, bytes(20)))[0] == 0xFFFFFFEC

@@ -53,9 +53,8 @@ def _edit(sh: Shape, raw: bytearray) -> bytearray:
     off_struct, off_strings = struct.unpack_from(">II", raw, 8)
     size_strings, size_struct = struct.unpack_from(">II", raw, 32)
     kind = sh.int(0, 6)
-    prop_at = [
-        i for i in range(off_struct, off_struct + size_struct - 12, 4) if raw[i : i + 4] == b"\0\0\0\3"
-    ]
+    end = min(off_struct + size_struct, len(raw)) - 12  # the header may have been edited already
+    prop_at = [i for i in range(off_struct, end, 4) if raw[i : i + 4] == b"\0\0\0\3"][:4096]
     if kind == 0 and prop_at:  # a name offset anywhere (mid-string, past the end)
         at = sh.pick(prop_at)
         struct.pack_into(">I", raw, at + 8, sh.int(0, size_strings + 8))

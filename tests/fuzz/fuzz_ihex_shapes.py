@@ -91,6 +91,8 @@ def test_one_input(data: bytes) -> None:
         ref = _reference(text)
         if ref is None:
             assert got is None, "intelhex refuses a text obkimg reads"
+        elif err is not None and "32-bit address space" in str(err):
+            pass  # intelhex keeps such data above 4 GiB; obkimg refuses it (see codecs/ihex.py)
         else:
             lo, body, count = ref
             span = len(body) if body or not count else None  # None: more than 1 MiB
