@@ -64,7 +64,7 @@ def _edit(sh: Shape, raw: bytearray) -> bytearray:
     elif kind == 2 and prop_at:  # one property token repeated (the 181 KB amplification shape)
         at = sh.pick(prop_at)
         ln = struct.unpack_from(">I", raw, at + 4)[0]
-        token = bytes(raw[at : at + 12 + ln + (-ln % 4)])
+        token = bytes(raw[at : at + 12 + min(ln, 64) + (-min(ln, 64) % 4)])  # len may be edited already
         times = sh.int(1, 3000)
         raw[at:at] = token * times
         grow = len(token) * times
