@@ -68,7 +68,7 @@ def hex2bin(file: str, output: str, force: bool) -> None:
     from ..convert import hex_to_bin
     from ..source import read_bytes
 
-    text, _ = read_bytes(read_input(file))
+    text, _ = read_bytes(read_input(file), allow_hex=True)
     base, data = hex_to_bin(text)
     from ._secrets import mode_for
 
