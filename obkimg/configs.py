@@ -93,7 +93,9 @@ def find_configs(data: bytes, img: Image | None = None) -> Configs:
         from . import tuya
 
         try:
-            found.tuya = tuya.extract_keys(data, chip=chip)
+            # a Tuya KV file's model has read the storage already: read (and assemble) it once
+            own = getattr(img, "keys", None)
+            found.tuya = own if isinstance(own, tuya.TuyaKeys) else tuya.extract_keys(data, chip=chip)
         except NotFoundError:
             pass
         except ObkImgError as e:

@@ -17,12 +17,11 @@ original in the trailer bytes only. Both forms are accepted as UA input.
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Union
 
 from . import chipid
 from .codecs import crcframe
-from .errors import BuildError, FormatError, LimitError, MismatchError
+from .errors import BuildError, FormatError, MismatchError
 from .formats import bk7231_image as bki
 from .formats.bk7231_layout import APP_START, BOOT_PARTITION_END
 from .formats.bk7231_rbl import RBL_FRAMED_SIZE, RblHeader
@@ -162,33 +161,17 @@ def ua_to_qio(
 
 def bin_to_hex(data: Input, base: int = 0) -> str:
     """Intel HEX text of ``data`` placed at address ``base`` (extended linear address records)."""
-    raw = _data(data)
-    if base < 0 or base + len(raw) > 1 << 32:
-        raise BuildError(f"{len(raw)} bytes at {base:#x} do not fit the 32-bit Intel HEX address space",
-                         fmt="ihex", path="base")
-    from intelhex import IntelHex
+    from .codecs.ihex import dump
 
-    ih = IntelHex()
-    ih.frombytes(raw, offset=base)
-    out = io.StringIO()
-    ih.write_hex_file(out, write_start_addr=False)
-    return out.getvalue()
+    return dump(_data(data), base)
 
 
 def hex_to_bin(text: str | bytes) -> tuple[int, bytes]:
-    """(lowest address, bytes from there to the highest address) of Intel HEX text; gaps are 0xFF."""
-    from intelhex import IntelHex, IntelHexError
+    """(lowest address, bytes from there to the highest address) of Intel HEX text; gaps are 0xFF.
 
-    s = text.decode("ascii", "replace") if isinstance(text, (bytes, bytearray)) else text
-    ih = IntelHex()
-    try:
-        ih.loadhex(io.StringIO(s))
-    except (IntelHexError, ValueError) as e:
-        raise FormatError(f"bad Intel HEX: {e}", fmt="ihex") from e
-    if not len(ih):
-        return 0, b""
-    lo, hi = ih.minaddr(), ih.maxaddr()
-    if hi - lo + 1 > HEX_LIMIT:
-        raise LimitError(f"Intel HEX spans {hi - lo + 1} bytes, more than {HEX_LIMIT}", fmt="ihex", offset=lo)
-    ih.padding = 0xFF
-    return lo, ih.tobinstr(start=lo, end=hi)
+    Streamed (:mod:`obkimg.codecs.ihex`): the span and the data size are checked while the records are
+    read, against ``HEX_LIMIT``; longer text than that of a 16 MiB flash is refused unread.
+    """
+    from .codecs.ihex import parse
+
+    return parse(text, limit=HEX_LIMIT)

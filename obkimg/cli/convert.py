@@ -65,7 +65,7 @@ def hex2bin(file: str, output: str, force: bool) -> None:
     from ..convert import hex_to_bin
     from ..source import read_bytes
 
-    text, _ = read_bytes(read_input(file))
+    text, _ = read_bytes(read_input(file), allow_hex=True)
     base, data = hex_to_bin(text)
     write_output(output, data, force=force, inputs=(file,))
     note(f"base address {base:#x}")

@@ -25,6 +25,7 @@ the BL602 factory keys listed in :data:`FACTORY_KEYS` only.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,8 @@ FDT_MAGIC = b"\xd0\x0d\xfe\xed"
 FDT_BEGIN_NODE, FDT_END_NODE, FDT_PROP, FDT_NOP, FDT_END = 1, 2, 3, 4, 9
 #: deepest nesting accepted (guards against hostile input)
 MAX_DEPTH = 32
+#: longest property name (Devicetree Specification v0.4 §2.2.4.1: 1 to 31 characters)
+MAX_NAME = 31
 
 FDT_HEADER = Struct(
     "magic" / Const(FDT_MAGIC),
@@ -165,22 +168,24 @@ class Fdt:
                 break
             reserved.append((addr, size))
         block = data[h.off_dt_struct : h.off_dt_struct + h.size_dt_struct]
-        root, _ = _parse_node(block, 0, strings, base + h.off_dt_struct, 0, top=True)
+        names = _Names(strings, base + h.off_dt_strings)
+        root, _ = _parse_node(block, 0, names, base + h.off_dt_struct, 0, top=True)
         return cls(root, tuple(reserved), h.version, h.last_comp_version, h.boot_cpuid_phys)
 
     def build(self) -> bytes:
         strings = bytearray()
-        offsets: dict[str, int] = {}
+        # every suffix of every name written so far -> its first offset: dtc's reuse of an existing
+        # string tail, found in O(name length) instead of searching the whole block for each name
+        suffixes: dict[bytes, int] = {}
 
         def name_off(name: str) -> int:
-            if name in offsets:
-                return offsets[name]
-            raw = name.encode() + b"\0"
-            i = bytes(strings).find(raw)
-            if i < 0:
+            raw = name.encode()
+            i = suffixes.get(raw)
+            if i is None:
                 i = len(strings)
-                strings.extend(raw)
-            offsets[name] = i
+                strings.extend(raw + b"\0")
+                for k in range(len(raw) + 1):
+                    suffixes.setdefault(raw[k:], i + k)
             return i
 
         struct_block = bytearray()
@@ -226,17 +231,18 @@ class Fdt:
             node = node.child(p) if node is not None else None
         return node.prop(parts[-1]) if node is not None and parts else None
 
-    def walk(self) -> list[tuple[str, bytes]]:
-        out: list[tuple[str, bytes]] = []
-
-        def rec(node: FdtNode, path: str) -> None:
+    def walk(self) -> Iterator[tuple[str, bytes]]:
+        """Every property as ``("/node/.../name", value)``, depth first, lazily (a path costs its length
+        only when it is asked for)."""
+        stack: list[tuple[FdtNode, str]] = [(self.root, "")]
+        while stack:
+            node, path = stack.pop()
             for k, v in node.props:
-                out.append((f"{path}/{k}", v))
-            for c in node.children:
-                rec(c, f"{path}/{c.name}")
+                yield f"{path}/{k}", v
+            stack.extend((c, f"{path}/{c.name}") for c in reversed(node.children))
 
-        rec(self.root, "")
-        return out
+    def property_count(self) -> int:
+        return sum(len(n.props) for n in _iter_nodes(self.root))
 
 
 def _cstr(block: bytes, pos: int, base: int) -> tuple[str, int]:
@@ -246,8 +252,30 @@ def _cstr(block: bytes, pos: int, base: int) -> tuple[str, int]:
     return block[pos:end].decode("latin-1"), end + 1
 
 
+class _Names:
+    """Property names read from the strings block: each must end with a NUL inside the block and be at
+    most :data:`MAX_NAME` bytes long; each offset is decoded once, so a name costs its own bytes."""
+
+    def __init__(self, strings: bytes, base: int) -> None:
+        self.strings = strings
+        self.base = base
+        self.cache: dict[int, str] = {}
+
+    def get(self, nameoff: int, where: int) -> str:
+        name = self.cache.get(nameoff)
+        if name is None:
+            end = self.strings.find(b"\0", nameoff, nameoff + MAX_NAME + 1)
+            if end < 0:
+                why = "has no NUL before the end of the strings block" if self.strings.find(
+                    b"\0", nameoff) < 0 else f"is longer than {MAX_NAME} characters"
+                raise FormatError(f"property name at strings offset {nameoff:#x} {why}", fmt=FMT,
+                                  offset=where, path="dt_struct.nameoff")
+            name = self.cache[nameoff] = self.strings[nameoff:end].decode("latin-1")
+        return name
+
+
 def _parse_node(
-    block: bytes, pos: int, strings: bytes, base: int, depth: int, *, top: bool = False
+    block: bytes, pos: int, names: _Names, base: int, depth: int, *, top: bool = False
 ) -> tuple[FdtNode, int]:
     if depth > MAX_DEPTH:
         raise FormatError("device tree nested too deeply", fmt=FMT, offset=base + pos)
@@ -274,15 +302,13 @@ def _parse_node(
             if nxt + 8 > len(block):
                 raise TruncatedError(FMT, nxt + 8, len(block), offset=base + nxt, path="dt_struct")
             ln, nameoff = struct.unpack_from(">II", block, nxt)
-            if nxt + 8 + ln > len(block) or nameoff >= len(strings):
+            if nxt + 8 + ln > len(block) or nameoff >= len(names.strings):
                 raise FormatError("property runs past its block", fmt=FMT, offset=base + nxt)
-            end = strings.find(b"\0", nameoff)
-            pname = strings[nameoff : end if end >= 0 else len(strings)].decode("latin-1")
-            props.append((pname, block[nxt + 8 : nxt + 8 + ln]))
+            props.append((names.get(nameoff, base + nxt + 4), block[nxt + 8 : nxt + 8 + ln]))
             pos = nxt + 8 + ln
             pos += -pos % 4
         elif t == FDT_BEGIN_NODE:
-            child, pos = _parse_node(block, pos, strings, base, depth + 1)
+            child, pos = _parse_node(block, pos, names, base, depth + 1)
             children.append(child)
         elif t == FDT_END_NODE:
             pos = nxt
@@ -437,7 +463,7 @@ class DtbImage(BytesImage):
             "version": self.fdt.version,
             "canonical": self.canonical,
             "nodes": sum(1 for _ in _iter_nodes(self.fdt.root)),
-            "properties": len(self.fdt.walk()),
+            "properties": self.fdt.property_count(),
             "factory": self.params.to_dict(),
         }
 
@@ -464,8 +490,10 @@ class DtbImage(BytesImage):
 
 def _iter_nodes(node: FdtNode) -> list[FdtNode]:
     out = [node]
-    for c in node.children:
-        out += _iter_nodes(c)
+    i = 0
+    while i < len(out):
+        out.extend(out[i].children)
+        i += 1
     return out
 
 

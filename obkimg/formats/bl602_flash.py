@@ -598,6 +598,26 @@ class FlashDump(BytesImage):
 # --------------------------------------------------------------------------------------------------
 # building
 
+#: the largest flash a BL602 image is built for (the largest supported input, 16 MiB)
+MAX_FLASH = DEFAULT_LIMIT
+
+
+def _check_layout(table: PartitionTable, table_addresses: tuple[int, int], size: int | None) -> None:
+    """Every address and size of the table (both copies' addresses, both slots of every entry) lies inside
+    the flash (``size``, else the largest supported flash), before a byte is laid out."""
+    flash = MAX_FLASH if size is None else size
+    if not 0 < flash <= MAX_FLASH:
+        raise BuildError(f"flash size {flash:#x} is not between 1 and {MAX_FLASH:#x} bytes (16 MiB)", fmt=FMT,
+                         path="size")
+    spans = [(f"pt_table.address{i}", a, 0x1000) for i, a in enumerate(table_addresses)]
+    for e in table.entries:
+        spans += [(f"{e.name}.address{i}", e.address[i], e.size[i]) for i in (0, 1)]
+    for what, addr, length in spans:
+        if addr < 0 or length < 0 or addr + length > flash:
+            raise BuildError(f"{what} {addr:#x} + size {length:#x} ends beyond the flash "
+                             f"({flash:#x} bytes{'' if size is not None else ', the largest supported'})",
+                             fmt=FMT, path=what)
+
 
 def build_flash(
     *,
@@ -621,6 +641,7 @@ def build_flash(
     elif isinstance(table, (bytes, bytearray)):
         raw = bytes(table)
         table = table_from_toml(raw)[0] if raw[:4] != b"BFPT" else PartitionTable.parse(raw)
+    _check_layout(table, table_addresses, size)
     parts: list[tuple[str, int, bytes, int]] = []
     if boot2 is not None:
         parts.append(("boot2", 0, boot2_image(boot2), BOOT2_AREA))

@@ -42,6 +42,11 @@ BK7231N firmwares, protected ``reserved`` words other than 0xFFFFFFFF, and prote
 than gw_bi / gw_wsm (``rcs.active``, ``kv.ccode.avtive``). Every sector is therefore searched, not a
 fixed 0x12000 window, and each protected copy is cross-checked against the KV values.
 
+Bounds (a crafted storage must cost what its bytes cost): data blocks are searched within
+:data:`DATA_WINDOW` of at most :data:`MAX_STORAGES` key blocks; a value may not be longer than the value
+pages of the live blocks, and all values together not more than twice that (:class:`LimitError`);
+values with more than :data:`MAX_JSON_CONTAINERS` JSON objects/arrays stay text.
+
 Limitations: the 0x135726AB generation of the format is read with the same layout (the BK7238
 golden case confirms it); a storage whose key block *and* protected block are both lost cannot
 be decrypted; the app-image UPK search of bk7231tools is out of scope.
@@ -51,6 +56,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +68,7 @@ from ..errors import (
     BuildError,
     ChecksumError,
     FormatError,
+    LimitError,
     MagicError,
     NotFoundError,
     ObkImgError,
@@ -134,6 +141,15 @@ KEY_PART_2 = b"HHRRQbyemofrtytf"
 #: the data area spans at most this much after the key block on BK7231 (14 data + 3 swap blocks);
 #: other chips use more (BK7252U: 24 sectors), so blocks found further on are accepted too
 USUAL_AREA = 0x12000
+#: data blocks are searched this far before and after a key (or protected) block: real storages put
+#: them 1..24 sectors after the key block and protected copies up to 31 sectors before it; the bound
+#: keeps the search linear when a file holds thousands of key blocks
+DATA_WINDOW = 0x80000
+#: at most this many distinct device keys are tried (real dumps hold one storage, rarely two)
+MAX_STORAGES = 64
+#: at most this many JSON objects/arrays are decoded in one value (real values hold a few hundred);
+#: a value with more is kept as text, so decoding costs a bounded multiple of the value's bytes
+MAX_JSON_CONTAINERS = 4096
 
 #: base-key candidates (spec A3), in the order they are tried; the names follow the GUI tool's
 #: ``VaultKeyVariant``. A 16-byte base replaces ``base[i&3] + KEY_PART_2[i]`` entirely.
@@ -619,7 +635,7 @@ def _scan_grid(data: bytes, phase: int) -> tuple[list[int], bytes, list[KeyBlock
             s = plain[n * SECTOR_SIZE:(n + 1) * SECTOR_SIZE]
             stored = _u32(s, 4)
             if stored == sum32(s[8:24]) and s[24:32] == b"\xff" * 8:
-                keys.append(KeyBlock.parse(s, offset=off))
+                keys.append(KeyBlock(off, s[8:24], s[24:]))  # magic and checksum checked above
             elif stored == sum32(s[8:]):
                 prot.append((off, s))
             else:
@@ -639,6 +655,30 @@ def locate(data: bytes) -> list[StorageLocation]:
         return _locate(bytes(data))
     except ObkImgError:
         return []
+
+
+def _find_data_blocks(device_key: bytes, heads: bytes, starts: list[int], lo_i: int,
+                      hi_i: int) -> tuple[str | None, int | None, tuple[int, ...]]:
+    """(base-key name, data magic, offsets) of the sectors ``lo_i..hi_i`` whose first cipher block
+    decrypts to a data magic under the first base key that gives any (spec A12.2: a wrong key matches
+    a 32-bit magic by chance once in 2**32 sectors)."""
+    window = heads[16 * lo_i:16 * hi_i]
+    if not window:
+        return None, None, ()
+    for name, base in BASE_KEYS:
+        plain = decrypt(derive_data_key(device_key, base), window)
+        found: list[tuple[int, bytes]] = []
+        for m in _DATA_MAGIC_BYTES:
+            pos = plain.find(m)
+            while pos >= 0:
+                if pos % 16 == 0:
+                    found.append((lo_i + pos // 16, m))
+                pos = plain.find(m, pos + 1)
+        if found:
+            found.sort()
+            magics = [m for _, m in found]
+            return name, _u32(max(set(magics), key=magics.count)), tuple(starts[i] for i, _ in found)
+    return None, None, ()
 
 
 def _locate(data: bytes) -> list[StorageLocation]:
@@ -670,26 +710,28 @@ def _locate(data: bytes) -> list[StorageLocation]:
         if k not in seen:
             seen.add(k)
             cands.append((off, k, True))
+    if len(cands) > MAX_STORAGES:
+        problems.append(Problem("warning", f"{len(cands)} key and protected blocks with distinct device "
+                                f"keys; only the first {MAX_STORAGES} were searched for data blocks",
+                                cands[MAX_STORAGES][0], FMT))
+        del cands[MAX_STORAGES:]
     out = []
+    prot_by_key: dict[bytes, list[int]] = {}
+    for o, s in prot:
+        prot_by_key.setdefault(s[8:24], []).append(o)
+    problems.sort(key=lambda p: -1 if p.offset is None else p.offset)
+    where = [-1 if p.offset is None else p.offset for p in problems]
     for off, k, from_prot in cands:
-        # spec A12.2: the first base key under which data blocks decrypt (a wrong key matches a
-        # 32-bit magic by chance once in 2**32 sectors)
-        best: tuple[int, str | None, int | None, tuple[int, ...]] = (0, None, None, ())
-        for name, base in BASE_KEYS:
-            ph = decrypt(derive_data_key(k, base), heads)
-            found = [(starts[i], ph[16 * i:16 * i + 4]) for i in range(len(starts))
-                     if ph[16 * i:16 * i + 4] in _DATA_MAGIC_BYTES]
-            if found:
-                magics = [m for _, m in found]
-                magic = _u32(max(set(magics), key=magics.count))
-                best = (len(found), name, magic, tuple(o for o, _ in found))
-                break
-        p_offs = tuple(o for o, s in prot if s[8:24] == k)
-        probs = list(problems)
+        # data blocks are searched near their key block only, so many key blocks cost linear time
+        lo_i = max(0, (off - DATA_WINDOW - phase) // SECTOR_SIZE)
+        hi_i = min(len(starts), max(0, (off + DATA_WINDOW - phase) // SECTOR_SIZE + 1))
+        name, magic, offsets = _find_data_blocks(k, heads, starts, lo_i, hi_i)
+        p_offs = tuple(prot_by_key.get(k, ()))
+        probs = problems[bisect_left(where, off - DATA_WINDOW):bisect_left(where, off + DATA_WINDOW)]
         if from_prot:
             probs.append(Problem("warning", "no valid key block for this storage: the device key was taken "
                                  "from the protected block", off, FMT))
-        out.append(StorageLocation(off, bytes(k), best[1], best[2], best[3], p_offs, phase, from_prot,
+        out.append(StorageLocation(off, bytes(k), name, magic, offsets, p_offs, phase, from_prot,
                                    tuple(probs)))
     # the storage with most data blocks first
     out.sort(key=lambda loc: -len(loc.block_offsets))
@@ -870,15 +912,22 @@ def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataB
 
 
 def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
-    """Index pages of the live blocks -> values (spec A6)."""
+    """Index pages of the live blocks -> values (spec A6).
+
+    Bounded by the storage: a value may not be longer than the value pages of the live blocks (the
+    "area"), and the values together may not exceed twice the area (real storages never share pages
+    between values; the slack covers duplicate index pages). Past that, :class:`LimitError`.
+    """
     blocks = {b.block_id: b for b in live}
+    index_sets = {b.block_id: frozenset(b.index_pages) for b in live}
+    area = len(live) * (PAGES - 1) * PAGE_SIZE
+    remaining = 2 * area
     found: dict[str, Entry] = {}
     for b in live:
-        index_pages = set(b.index_pages)
         if b.bitmap and b.bitmap[0] & 1:
             problems.append(Problem("warning", f"block {b.block_id}: bitmap marks the header page as an "
                                     "index", b.offset, FMT))
-        for p in sorted(index_pages):
+        for p in sorted(index_sets[b.block_id]):
             where = b.offset + p * PAGE_SIZE
             try:
                 idx = IndexEntry.parse(b.page(p), offset=where)
@@ -891,30 +940,47 @@ def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
                 problems.append(Problem("error", f"index {name!r}: stored block/page "
                                         f"{idx.block_id}/{idx.page_id} but found in block {b.block_id} "
                                         f"page {p}", where, FMT))
-            value = _assemble(name, idx, blocks, where, problems)
+            if idx.length > area:
+                problems.append(Problem("error", f"value {name!r}: {idx.length} bytes announced, more than "
+                                        f"the {area} value bytes of the storage's {len(live)} live blocks; "
+                                        "value dropped", where, FMT))
+                continue
+            if idx.length > remaining:
+                raise LimitError(f"the values add up to more than {2 * area} bytes, twice the {area} value "
+                                 f"bytes of the storage's {len(live)} live blocks (pages shared between "
+                                 f"values); refusing to read further than value {name!r}", fmt=FMT,
+                                 offset=where, path="index.parts")
+            value = _assemble(name, idx, blocks, index_sets, where, problems)
             if value is None:
                 continue
-            ok = sum32(value) == idx.checksum
-            if not ok:
-                problems.append(Problem("error", f"value {name!r}: sum32 {sum32(value):#x} does not match "
-                                        f"the index ({idx.checksum:#x})", where, FMT))
-            entry = Entry(name, value, idx, b.offset, p, ok)
-            prev = found.get(name)
-            if prev is None:
-                found[name] = entry
-                continue
-            keep = prev if prev.checksum_ok or not ok else entry
-            found[name] = keep
-            problems.append(Problem("warning", f"duplicate index for {name!r} in live blocks (block "
-                                    f"{prev.index.block_id} page {prev.page} and block {b.block_id} "
-                                    f"page {p}); kept block {keep.index.block_id} page {keep.page}",
-                                    where, FMT))
+            remaining -= len(value)
+            _add_entry(found, Entry(name, value, idx, b.offset, p, sum32(value) == idx.checksum), b.block_id,
+                       problems)
     return list(found.values())
 
 
-def _assemble(name: str, idx: IndexEntry, blocks: dict[int, DataBlock], where: int,
-              problems: list[Problem]) -> bytes | None:
-    chunks = []
+def _add_entry(found: dict[str, Entry], entry: Entry, block_id: int, problems: list[Problem]) -> None:
+    """Record ``entry``; a second live index of the same name keeps the one whose checksum matches."""
+    name, idx, where = entry.name, entry.index, entry.block_offset + entry.page * PAGE_SIZE
+    if not entry.checksum_ok:
+        problems.append(Problem("error", f"value {name!r}: sum32 {sum32(entry.value):#x} does not match "
+                                f"the index ({idx.checksum:#x})", where, FMT))
+    prev = found.get(name)
+    if prev is None:
+        found[name] = entry
+        return
+    keep = prev if prev.checksum_ok or not entry.checksum_ok else entry
+    found[name] = keep
+    problems.append(Problem("warning", f"duplicate index for {name!r} in live blocks (block "
+                            f"{prev.index.block_id} page {prev.page} and block {block_id} "
+                            f"page {entry.page}); kept block {keep.index.block_id} page {keep.page}",
+                            where, FMT))
+
+
+def _assemble(name: str, idx: IndexEntry, blocks: dict[int, DataBlock], index_sets: dict[int, frozenset[int]],
+              where: int, problems: list[Problem]) -> bytes | None:
+    """The value of ``idx``, assembled once: pages are copied until ``idx.length`` bytes are there."""
+    value = bytearray()
     for part in idx.parts:
         blk = blocks.get(part.block_id)
         if blk is None:
@@ -927,16 +993,17 @@ def _assemble(name: str, idx: IndexEntry, blocks: dict[int, DataBlock], where: i
                                     "value dropped", where, FMT))
             return None
         pages = range(part.first_page, part.last_page + 1)
-        if any(p in blk.index_pages for p in pages):
+        if not index_sets[part.block_id].isdisjoint(pages):
             problems.append(Problem("warning", f"value {name!r}: a part overlaps an index page of block "
                                     f"{part.block_id}", where, FMT))
-        chunks.append(b"".join(blk.pages[p - 1] for p in pages))
-    value = b"".join(chunks)
+        for pg in pages:
+            if len(value) < idx.length:
+                value += blk.pages[pg - 1][:idx.length - len(value)]
     if len(value) < idx.length:
         problems.append(Problem("error", f"value {name!r}: {idx.length} bytes announced, its parts hold only "
                                 f"{len(value)}; value dropped", where, FMT))
         return None
-    return value[:idx.length]
+    return bytes(value)
 
 
 def _read_protected(data: bytes, loc: StorageLocation, problems: list[Problem]) -> list[ProtectedBlock]:
@@ -977,7 +1044,8 @@ def _reject_constant(name: str) -> Any:
 def decode_value(name: str, raw: bytes) -> tuple[Any, str]:
     """Decode one raw value: strip trailing NULs, then JSON, UPK pseudo-JSON, text, else bytes.
 
-    Returns ``(value, encoding)`` with encoding one of ``json``, ``upk``, ``text``, ``bytes``.
+    Returns ``(value, encoding)`` with encoding one of ``json``, ``upk``, ``text``, ``bytes``. A value with
+    more than :data:`MAX_JSON_CONTAINERS` ``{`` and ``[`` is not decoded (kept as text).
     """
     stripped = raw.rstrip(b"\x00")
     try:
@@ -986,6 +1054,8 @@ def decode_value(name: str, raw: bytes) -> tuple[Any, str]:
         return stripped, "bytes"
     if _CONTROL.search(text):
         return stripped, "bytes"
+    if text.count("{") + text.count("[") > MAX_JSON_CONTAINERS:
+        return text, "text"  # decoding would cost far more than the value's bytes
     try:
         value = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError):

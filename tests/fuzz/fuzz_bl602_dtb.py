@@ -15,7 +15,7 @@ def test_one_input(data: bytes) -> None:
     clean = fuzzlib.clean
     fdt = clean(dtb.Fdt.parse, data)
     if fdt is not None:
-        fdt.walk()
+        list(fdt.walk())
         clean(fdt.build)
         clean(dtb.FactoryParams.from_fdt, fdt)
     img = clean(dtb.DtbImage.parse, data)
