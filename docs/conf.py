@@ -108,3 +108,13 @@ def _write_formats_page() -> None:
 
 _write_api_pages()
 _write_formats_page()
+
+
+def _escape_rst_stars(app: object, ctx: object, lines: list[str]) -> None:
+    """CLI help is plain text for a terminal: a masked value written ``***`` would start RST emphasis."""
+    lines[:] = [line.replace("***", r"\*\*\*") for line in lines]
+
+
+def setup(app: object) -> None:
+    for event in ("sphinx-click-process-description", "sphinx-click-process-options"):
+        app.connect(event, _escape_rst_stars)  # type: ignore[attr-defined]

@@ -343,13 +343,33 @@ class BkOta(Rule):
                 f"the OTA file is {n} bytes, larger than the download partition ({size} bytes, "
                 "from the device's FAL table): the bootloader cannot take it",
             )
-        else:
+            return
+        app_part, raw = _fal(tgt.img).get("app"), _ota_app_size(fw)
+        if app_part is None or raw is None:
             rep.add(
                 "size",
-                "pass",
-                f"the OTA file ({n} bytes) fits the download partition ({size} bytes, from "
-                "the device's FAL table)",
+                "unknown",
+                f"the OTA file ({n} bytes) fits the download partition, but the app it holds "
+                "(or the device's app partition) has no known size",
+                needs="--for DUMP to know the app partition size, and an OTA file obkimg can read",
             )
+            return
+        room = int(app_part["length"])
+        rep.add(
+            "size",
+            "pass" if raw <= room else "fail",
+            f"the OTA file ({n} bytes) fits the download partition ({size} bytes); the app it "
+            f"installs ({raw} bytes) {'fits' if raw <= room else 'does not fit'} the app partition "
+            f"({room} bytes, from the device's FAL table)",
+        )
+
+
+def _ota_app_size(fw: Image) -> int | None:
+    """The plain app length an UG/RBL OTA file installs (its RBL header's size_raw), None if unknown."""
+    rbl = getattr(fw, "inner", fw)
+    hdr = getattr(getattr(rbl, "file", None), "header", None)
+    raw = getattr(hdr, "size_raw", None)
+    return raw if isinstance(raw, int) else None
 
 
 class RblPartition(Rule):

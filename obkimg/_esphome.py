@@ -49,14 +49,18 @@ def _add(doc: dict[str, Any], section: str, item: dict[str, Any]) -> None:
     doc.setdefault(section, []).append(item)
 
 
-def _base(p: MigrationPlan) -> dict[str, Any]:
-    if p.chip not in BOARDS:
+class _SecretRef(str):
+    """A value written as ESPHome's ``!secret NAME`` (the name goes in the device's secrets.yaml)."""
+
+
+def _base(p: MigrationPlan, show_secrets: bool) -> dict[str, Any]:
+    if p.platform not in BOARDS:
         raise DetectionError(
-            f"no LibreTiny board known for chip {p.chip or 'unknown'} (ESPHome form: BK7231N, BK7231T); "
+            f"no LibreTiny board known for chip {p.platform or 'unknown'} (ESPHome form: BK7231N, BK7231T); "
             "pass --chip",
             fmt="migrate",
         )
-    platform, board = BOARDS[p.chip]
+    platform, board = BOARDS[p.platform]
     name = "".join(ch if ch.isalnum() else "-" for ch in p.short_name.lower()).strip("-") or "obk"
     doc: dict[str, Any] = {
         "esphome": {"name": name},
@@ -66,8 +70,10 @@ def _base(p: MigrationPlan) -> dict[str, Any]:
         "ota": [{"platform": "esphome"}],
     }
     wifi: dict[str, Any] = {"ap": {}}
-    if p.wifi_ssid:
+    if p.wifi_ssid and show_secrets:
         wifi = {"ssid": str(p.wifi_ssid), "password": str(p.wifi_password or ""), "ap": {}}
+    elif p.wifi_ssid:  # masked (the default): ESPHome reads them from secrets.yaml
+        wifi = {"ssid": _SecretRef("wifi_ssid"), "password": _SecretRef("wifi_password"), "ap": {}}
     doc["wifi"] = wifi
     return doc
 
@@ -282,7 +288,7 @@ def _meters(doc: dict[str, Any], p: MigrationPlan) -> None:
 
 def _header(p: MigrationPlan) -> list[str]:
     lines = [
-        f"obkimg migrate: {p.source_name}, chip {p.chip} ({p.chip_source}), module {p.module or 'unknown'}"
+        f"obkimg migrate: {p.source_name}, chip {p.chip_text} ({p.chip_source}), module {p.module or 'unknown'}"
     ]
     lines += [f"P{a.gpio:<2} {a.role_name[4:]} ch {a.channel} <- {a.source}" for a in p.pins]
     for u in p.uncertain:
@@ -294,14 +300,29 @@ def _header(p: MigrationPlan) -> list[str]:
     return ["# " + " ".join(line.split()) for line in lines]
 
 
-def render(p: MigrationPlan) -> str:
-    """The YAML text: a ``#`` header (Tuya keys per pin, uncertain pins, notes) and the document."""
+def render(p: MigrationPlan, *, show_secrets: bool = False) -> str:
+    """The YAML text: a ``#`` header (Tuya keys per pin, uncertain pins, notes) and the document.
+
+    The Wi-Fi SSID and password are written as ``!secret wifi_ssid`` / ``!secret wifi_password``
+    (ESPHome's secrets.yaml) unless ``show_secrets``.
+    """
     import yaml
 
-    doc = _base(p)
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(_SecretRef, lambda d, v: d.represent_scalar("!secret", str(v)))
+    doc = _base(p, show_secrets)
     relays = _switches(doc, p)
     _inputs(doc, p, relays)
     _lights(doc, p)
     _meters(doc, p)
-    body = yaml.safe_dump(doc, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100)
-    return "\n".join(_header(p)) + "\n" + body
+    body = yaml.dump(
+        doc, Dumper=Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100
+    )
+    head = _header(p)
+    if p.wifi_ssid and not show_secrets:
+        head.append(
+            "# Wi-Fi: put wifi_ssid and wifi_password in secrets.yaml (--show-secrets writes them here)"
+        )
+    return "\n".join(head) + "\n" + body

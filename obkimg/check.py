@@ -270,14 +270,20 @@ def chips_of(img: Image) -> tuple[str | None, list[str]]:
     if chip:
         return chip.upper(), [chip.upper()]
     cands = _candidate_names(getattr(img, "chip_candidates", None))
-    if cands:
-        return None, cands
+    if cands or getattr(img, "chip_id", None) is not None:
+        return None, cands  # the evidence model ran: no guess from the app string alone
     app = img.details().get("app")
     ident = app.get("identity") if isinstance(app, dict) else None
     if isinstance(ident, dict) and ident.get("chip_family") in ("N", "T"):
         name = "BK7231" + ident["chip_family"]
         return name, [name]
     return None, []
+
+
+def chip_conflict(img: Image | None) -> bool:
+    """True when the image's own chip evidence contradicts itself (e.g. a T bootloader with an N app)."""
+    cid = getattr(img, "chip_id", None)
+    return bool(getattr(cid, "conflict", False))
 
 
 def _chip_text(chip: str | None, cands: list[str]) -> str:
@@ -295,6 +301,8 @@ class Device:
     cands: list[str] = field(default_factory=list)
     family: str | None = None
     table: Any = None  # ota.TableSource of a BL602 target, when one can be read
+    #: the chip given (--chip) contradicts the chip the target file proves: "given X, the file says Y"
+    disagree: str | None = None
 
     @property
     def kind(self) -> str | None:
@@ -331,12 +339,22 @@ def read_device(target: SourceLike | None = None, chip: str | None = None) -> De
                 t.table = _bl602_table(src.data)
         else:
             t.chip, t.cands = "BL602", ["BL602"]
-    if chip is not None:  # the user's word settles an ambiguous or wrong identification
-        t.chip = _normalise_chip(chip)
-        t.cands = [t.chip]
+    if chip is not None:  # the user's word settles an ambiguous identification
+        name = _normalise_chip(chip)
+        t.disagree = _disagreement(name, t)
+        t.chip, t.cands = name, [name]
     fams = {family_of(t.kind, c) for c in t.cands} - {None}
     t.family = fams.pop() if len(fams) == 1 else (family_of(t.kind, None) if not fams else None)
     return t
+
+
+def _disagreement(name: str, dev: Device) -> str | None:
+    """Why the chip ``name`` cannot be the one the target file proves (None: it can)."""
+    if not dev.cands or chip_conflict(dev.img):
+        return None
+    if chip_group(name) in _groups(dev.cands):
+        return None
+    return f"--chip {name} contradicts the target file, which is for {_chip_text(dev.chip, dev.cands)}"
 
 
 # ------------------------------------------------------------------------------------ rows
@@ -356,6 +374,13 @@ def _integrity_row(rep: CheckReport, fw: Image) -> None:
 def _family_row(rep: CheckReport, fw_fam: str | None, tgt: Device) -> bool:
     """False when the family differs (the rows that follow would be meaningless)."""
     names = {"BK7231": "Beken BK72xx", "BL602": "BL602"}
+    if tgt.disagree:  # which is the device? Nothing after this could be trusted
+        row = "family" if fw_fam != tgt.family else "chip"
+        if row == "chip":
+            rep.add("family", "pass", f"{names[tgt.family or 'BK7231']} firmware, as --chip says")
+        rep.add(row, "unknown", tgt.disagree,
+                needs="--for DUMP of this device and --chip that agree (or one of them)")
+        return False
     if tgt.family is None:
         rep.add(
             "family", "unknown", "the device's chip family is unknown", needs=f"{GIVE_DUMP} or --chip CHIP"
@@ -378,10 +403,21 @@ def _groups(cands: Iterable[str]) -> set[str | None]:
     return {chip_group(c) for c in cands}
 
 
-def _chip_row(rep: CheckReport, fw_chip: str | None, fw_cands: list[str], tgt: Device) -> bool:
+def _chip_row(
+    rep: CheckReport, fw_chip: str | None, fw_cands: list[str], tgt: Device, fw_conflict: bool = False
+) -> bool:
     """False when the firmware's chip cannot be the device's."""
     fg, tg = _groups(fw_cands), _groups(tgt.cands)
     fw_text, tgt_text = _chip_text(fw_chip, fw_cands), _chip_text(tgt.chip, tgt.cands)
+    settle = "a file whose bootloader, code key and app agree, or the marking on the chip"
+    if fw_conflict:
+        rep.add("chip", "unknown", f"the file's chip evidence contradicts itself ({fw_text}): "
+                "its parts were built for different chips", needs=f"firmware for one chip ({settle})")
+        return True
+    if tgt.cands and tgt.img is not None and chip_conflict(tgt.img) and tgt.chip is None:
+        rep.add("chip", "unknown", f"the device's chip evidence contradicts itself ({tgt_text})",
+                needs=f"--chip CHIP ({settle})")
+        return True
     if fg and tg and None not in fg and None not in tg and not (fg & tg):
         rep.add(
             "chip",
@@ -424,7 +460,7 @@ def check_firmware(
 ) -> CheckReport:
     """Check ``firmware`` against a device: ``target`` (a dump, QIO image or BL602 partition table of
     the device, or a :class:`Device` from :func:`read_device`) and/or ``chip`` (a name from :data:`CHIPS`;
-    it overrides the target's chip).
+    it settles a chip the target leaves open; one that contradicts the target gives CANNOT TELL).
 
     Raises :class:`UnknownChipError` for a chip name it does not know, and ObkImgError when the target
     cannot be read. Without a target nothing can be SAFE: the target rows say CANNOT TELL.
@@ -450,7 +486,7 @@ def check_firmware(
         rep.add("container", "fail", rule.not_firmware)
         return rep
     fw_fam = family_of(fw.kind, fw_chip)
-    if not _family_row(rep, fw_fam, tgt) or not _chip_row(rep, fw_chip, fw_cands, tgt):
+    if not _family_row(rep, fw_fam, tgt) or not _chip_row(rep, fw_chip, fw_cands, tgt, chip_conflict(fw)):
         return rep
     rule.container(rep, fw, tgt)
     rule.key(rep, fw, tgt)
@@ -463,7 +499,7 @@ def _override(dev: Device, chip: str | None) -> Device:
         return dev
     name = _normalise_chip(chip)
     fam = CHIPS[name]
-    return Device(dev.img, dev.data, name, [name], fam, dev.table)
+    return Device(dev.img, dev.data, name, [name], fam, dev.table, _disagreement(name, dev))
 
 
 def _file_name(src: Source) -> str:

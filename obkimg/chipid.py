@@ -11,7 +11,8 @@ The pieces and the facts behind them (sources in brackets):
 - **bootloader fingerprint**: CRC-32 of the first 256/257 physical bytes, table of known builds
   (tuya-cloudcutter/bk7231tools ``serial/base/enums.py``);
 - **bootloader version string** ``BK7231N_1.0.1``, ``BK7231n_1.0.13`` (N family), ``BK7231S_1.0.5``
-  (the T bootloader), ``BK7231U_``, ``BK7231Q_``, ``BK7238_``, ``BK7252_``, ``BK7252N_``;
+  (Tuya's T bootloader; "BK7231S" names the T/U silicon, so alone it says BK7231T or BK7231U),
+  ``BK7231U_``, ``BK7231Q_``, ``BK7238_``, ``BK7252_``, ``BK7252N_``;
 - **N-family marker** ``"BK7231\\0\\0"`` at logical 0x100 (BK7231N, BK7231M and BL2028N
   bootloaders; RT-Thread/Beken bootloader sources place it for SOC_BK7231N). Its *absence* proves
   nothing (a decrypted BL2028N bootloader was seen without it);
@@ -25,8 +26,9 @@ The pieces and the facts behind them (sources in brackets):
   keys"; OpenBeken's ``OpenBK7231M_QIO`` is the N build with the zero key);
 - **app identity**: the OpenBeken build string names its platform (``OpenBK7238_1.18.300``); the
   ``OpenBK7231N`` build is also what OpenBeken ships for BK7231M (zero key) and BL2028N (UASCENT
-  key), so it names the N family, and the key narrows it. The Tuya SDK banner ``AT bk7231n`` names
-  the SDK platform the same way;
+  key), so it names the N family, and the key narrows it. ``OpenBK7231T`` is built on Tuya's T SDK
+  (SOC_BK7231U), so it names BK7231T or BK7231U. The Tuya SDK banner ``AT bk7231n`` names the SDK
+  platform the same way;
 - **OpenBeken QIO layout of beken_freertos_sdk** (plaintext, bootloader trailer at 0xFE9A): the
   BK7231U, BK7238, BK7252 and BK7252N releases and the SDK's N-family builds;
 - **RBL names**: a trailer/header name or version that names a chip (``bk7231n``...);
@@ -86,6 +88,12 @@ N_FAMILY: frozenset[str] = frozenset({"BK7231N", "BK7231M", "BL2028N"})
 U_CLASS: frozenset[str] = frozenset({"BK7231U", "BK7238", "BK7252", "BK7252N"})
 #: chips with the T-class FAL (app 0x108700, download 0x132000+0xA6000)
 T_CLASS: frozenset[str] = frozenset({"BK7231T"}) | U_CLASS
+#: the T/S/U silicon: one family in libretiny's families.json (beken-7231t: BK7231T, BK7231S, BK7231U);
+#: Tuya's T SDK (hence OpenBeken's OpenBK7231T build) is built as SOC_BK7231U and its bootloader greets
+#: "BK7231S_1.0.5" (libretiny docs/platform/beken-72xx), and OpenBeken lists "BK7231S/BK7231U" as one
+#: platform. A build string or bootloader version naming T or S therefore names T or U; the Tuya code
+#: key (or a Tuya-keyed bootloader fingerprint) is what says BK7231T.
+T_SILICON: frozenset[str] = frozenset({"BK7231T", "BK7231U"})
 KEY_CHIPS: dict[str, frozenset[str]] = {
     "tuya": frozenset({"BK7231T", "BK7231N"}),
     "uascent": frozenset({"BL2028N"}),
@@ -96,9 +104,9 @@ _PLATFORMS: dict[str, frozenset[str]] = {
     "BK7231N": N_FAMILY,
     "BK7231M": frozenset({"BK7231M"}),
     "BL2028N": frozenset({"BL2028N"}),
-    "BK7231T": frozenset({"BK7231T"}),
-    "BK7231S": frozenset({"BK7231T"}),
-    "BK7231S_2M": frozenset({"BK7231T"}),
+    "BK7231T": T_SILICON,
+    "BK7231S": T_SILICON,
+    "BK7231S_2M": T_SILICON,
     "BK7231U": frozenset({"BK7231U"}),
     "BK7231Q": frozenset({"BK7231Q"}),
     "BK7238": frozenset({"BK7238"}),
@@ -130,6 +138,7 @@ class Evidence:
     chips: frozenset[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The evidence as JSON-ready data: ``source``, ``text`` and ``chips`` (sorted list, or ``None``)."""
         return {
             "source": self.source,
             "text": self.text,
@@ -137,6 +146,7 @@ class Evidence:
         }
 
     def describe(self) -> str:
+        """One line for people: the text, followed by the consistent chips in brackets when it narrows any."""
         if self.chips is None:
             return self.text
         return f"{self.text} [{_short(self.chips)}]"
@@ -166,9 +176,12 @@ class ChipId:
 
     @property
     def reason(self) -> str:
+        """Why this answer: the evidence joined by ``"; "``, then the conflict, or the remaining candidates
+        and what would settle them; ``"no chip evidence"`` when there is none."""
         parts = [e.describe() for e in self.evidence]
         if self.conflict:
             parts.append("the evidence contradicts itself: no chip named")
+            parts.append(f"would settle it: {self.settle}")
         elif not self.chip and self.candidates:
             parts.append(f"cannot tell which: {', '.join(self.candidates)}")
             parts.append(f"would settle it: {self.settle}")
@@ -177,6 +190,11 @@ class ChipId:
     @property
     def settle(self) -> str:
         """What would name the chip when several remain."""
+        if self.conflict:
+            return (
+                "a file whose bootloader, code key and app agree (e.g. a full dump of the device), "
+                "or the marking on the chip"
+            )
         if len(self.candidates) < 2:
             return ""
         keys = {e.source for e in self.evidence}
@@ -189,9 +207,15 @@ class ChipId:
             return (
                 "the marking on the chip (the zero code key is used by BK7231M, BL2028N and non-Tuya BK7231N)"
             )
+        if set(self.candidates) <= T_SILICON and "key" not in keys:
+            return (
+                "the code key (a dump or QIO of the device: Tuya key = BK7231T), else the marking on the chip"
+            )
         return "the app's build string or a bootloader version naming the chip, or the marking on the chip"
 
     def to_dict(self) -> dict[str, Any]:
+        """The answer as JSON-ready data: ``chip``, ``chip_candidates``, ``label``, ``conflict`` and
+        ``evidence`` (each item :meth:`Evidence.to_dict`)."""
         return {
             "chip": self.chip,
             "chip_candidates": list(self.candidates),
@@ -216,7 +240,9 @@ def identify(evidence: Iterable[Evidence | None], universe: Iterable[str] = CODE
         return ChipId(None, (), ev)
     ordered = tuple(c for c in BEKEN_CHIPS if c in cands)
     if not ordered:
-        return ChipId(None, (), ev, conflict=True)
+        # contradicting evidence: no chip named; the candidates are the chips some piece supports
+        some = set().union(*narrowing)
+        return ChipId(None, tuple(c for c in BEKEN_CHIPS if c in some), ev, conflict=True)
     return ChipId(ordered[0] if len(ordered) == 1 else None, ordered, ev)
 
 
@@ -249,10 +275,13 @@ def subfamily(chips: Iterable[str]) -> str | None:
 
 # ------------------------------------------------------------------------------------ evidence
 def from_fingerprint(crc: int, name: str, chip: str) -> Evidence:
+    """A known bootloader build, recognised by the CRC-32 ``crc`` of its first bytes: exactly ``chip``."""
     return Evidence("fingerprint", f"bootloader fingerprint {crc:#010x} = {name}", frozenset({chip}))
 
 
 def from_marker(present: bool) -> Evidence | None:
+    """The N-family marker ``"BK7231\\0\\0"`` at logical 0x100: the N family when ``present``, else ``None``
+    (its absence proves nothing)."""
     if not present:
         return None
     return Evidence("marker", 'N-family marker "BK7231\\0\\0" at logical 0x100', N_FAMILY)
@@ -267,6 +296,8 @@ def from_version(version: str | None) -> Evidence | None:
 
 
 def from_fal(download: tuple[int, int] | None, app_length: int | None) -> Evidence | None:
+    """The FAL download partition (``(offset, size)``, bytes) and the app partition length: the chips of a
+    known layout, evidence that narrows nothing for an unknown one, ``None`` without a download partition."""
     if download is None:
         return None
     off, size = download
@@ -285,6 +316,8 @@ def from_fal(download: tuple[int, int] | None, app_length: int | None) -> Eviden
 
 
 def from_key_class(key_class: str | None) -> Evidence | None:
+    """The code-key class (``"tuya"``, ``"uascent"``, ``"zero"``): the chips that use that key (another class
+    narrows nothing); ``None`` for no key, ``"unknown"`` or ``"plain"``."""
     if not key_class or key_class in ("unknown", "plain"):
         return None
     return Evidence("key", f"{key_class} code key", KEY_CHIPS.get(key_class))
@@ -304,6 +337,8 @@ def from_app_identity(ident: dict[str, str] | None) -> Evidence | None:
 
 
 def from_freertos_layout() -> Evidence:
+    """A plaintext image with the beken_freertos_sdk QIO layout (bootloader trailer at 0xFE9A): the U-class
+    chips and the N family."""
     return Evidence(
         "layout",
         "plaintext image with the beken_freertos_sdk QIO layout (bootloader trailer at 0xFE9A)",
@@ -328,6 +363,8 @@ def from_tuya(env: str | None, module: str | None) -> Evidence | None:
     """The chip the Tuya storage names: ``em_sys_env`` first, else the module name."""
     if env:
         chips = _PLATFORMS.get(env.strip().upper())
+        if chips == T_SILICON:
+            chips = frozenset({"BK7231T"})  # Tuya's storage: a Tuya (T-marked) module
         if chips is not None:
             return Evidence("tuya", f"Tuya storage em_sys_env {env.strip()!r}", chips)
     if module:
@@ -339,7 +376,7 @@ def from_tuya(env: str | None, module: str | None) -> Evidence | None:
 
 
 def from_name(chip: str) -> Evidence:
-    """A chip name given by the caller (``--chip``): that chip exactly (``BK7231S`` is the T)."""
+    """A chip name given by the caller (``--chip``): that chip exactly (``BK7231S``: the T/U silicon)."""
     up = chip.upper()
     chips = frozenset({up}) if up in BEKEN_CHIPS else _PLATFORMS.get(up, frozenset({up}))
     return Evidence("name", f"chip given as {chip!r}", chips)

@@ -24,13 +24,15 @@ _DUMP_KINDS = frozenset({"bk7231-dump", "bl602-dump", "tuya-kv", "obk-config"})
 
 @dataclass(slots=True)
 class Configs:
-    """The Tuya storage and OpenBeken config found in a dump, with the problems met finding them."""
+    """The Tuya storage and OpenBeken config found in one input (``None`` when absent), with the
+    problems met while looking."""
+
     tuya: Any = None
     obk: Any = None
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        """Short summaries of both, secrets masked unless ``show_secrets``."""
+        """The ``configs`` object of ``info --json``: one summary per config, secrets masked unless asked."""
         return {
             "tuya": self.tuya.summary(show_secrets=show_secrets) if self.tuya is not None else None,
             "obk_config": self.obk.summary(show_secrets=show_secrets) if self.obk is not None else None,
@@ -55,7 +57,7 @@ def refine_regions(regions: list[Region], configs: Configs) -> list[Region]:
 
 
 def wants_configs(img: Image) -> bool:
-    """Whether ``img`` can hold a Tuya storage or an OpenBeken config worth looking for."""
+    """Whether ``img`` can hold configs: a dump, or an image with a config-kind region."""
     return img.kind in _DUMP_KINDS or any(r.kind in CONFIG_KINDS for r in img.regions())
 
 

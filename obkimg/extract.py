@@ -35,14 +35,16 @@ def _safe(name: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Extraction:
-    """What :func:`extract` found: the model, the files to write and where they came from."""
+    """What :func:`extract` found: the parsed image and the files to write, with the source's name
+    and sha256."""
+
     image: Image
     files: tuple[Artifact, ...]
     source_name: str
     source_sha256: str
 
     def manifest(self) -> dict[str, Any]:
-        """The ``manifest.json`` document (``schemas/extract.v1``): every file with its size and sha256."""
+        """The ``manifest.json`` document (schemas/extract.v1): source, kind, chip and every file."""
         return {
             "schema": "obkimg.extract/1",
             "source": {"name": os.path.basename(self.source_name), "size": self.image.size,
@@ -58,10 +60,31 @@ class Extraction:
         }
 
 
+#: decoded secrets shorter than this are not searched in raw bytes (a 2-letter SSID is everywhere)
+_MIN_SECRET = 4
+
+
+def _secret_values(img: Image, configs: Any) -> tuple[bytes, ...]:
+    """The secret values the dump's decoders found (Tuya storage, OBK config, BL602 factory DTB...)."""
+    from .secrets import find_secrets
+
+    docs = [img.to_dict(show_secrets=True)]
+    docs += [c.to_dict(show_secrets=True) for c in (configs.tuya, configs.obk) if c is not None]
+    found = {v.encode("utf-8", "surrogateescape") for d in docs for _, v in find_secrets(d)}
+    return tuple(sorted(v for v in found if len(v) >= _MIN_SECRET))
+
+
 def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True) -> Extraction:
-    """Decode ``source`` and list the files an extraction produces (nothing is written)."""
+    """Decode ``source`` and list the files an extraction produces (nothing is written).
+
+    A file is marked secret (written 0600) when it is a config, or when its bytes hold any secret
+    value the decoders found in the dump: stock firmwares keep plain-text Wi-Fi copies in sectors no
+    format claims, and BL602 factory DTBs and firmware slices can hold credentials too.
+    """
     src = load(source)
     img = open_image(src, kind=kind)
+    configs = find_configs(src.data, img)
+    secret_values = _secret_values(img, configs)
     files: list[Artifact] = []
     names: set[str] = set()
 
@@ -73,8 +96,8 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
             name = f"{stem}_{n}{dot}{ext}" if dot else f"{a.name}_{n}"
             n += 1
         names.add(name)
-        files.append(Artifact(name, a.data, a.kind, a.region, a.description,
-                              a.secret or a.kind in SECRET_KINDS))
+        secret = a.secret or a.kind in SECRET_KINDS or any(v in a.data for v in secret_values)
+        files.append(Artifact(name, a.data, a.kind, a.region, a.description, secret))
 
     if regions:
         # region offsets of a rotated dump are flash addresses: slice the flash-ordered bytes
@@ -87,7 +110,6 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
                          secret=r.kind in CONFIG_KINDS))
     for a in img.artifacts():
         add(a)
-    configs = find_configs(src.data, img)
     if configs.tuya is not None:
         doc = configs.tuya.to_dict(show_secrets=True)
         add(Artifact("tuya_storage.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",

@@ -174,6 +174,10 @@ class MigrationPlan:
     notes: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
     source_name: str = field(default="<bytes>", compare=False)
+    #: the chips the evidence leaves when ``chip`` is None (or ``(chip,)``)
+    chip_candidates: tuple[str, ...] = ()
+    #: the OpenBeken build and config layout to use: the chip, or BK7231N for an N-family device
+    platform: str | None = None
 
     def __repr__(self) -> str:  # holds Wi-Fi credentials: never in a repr
         return f"MigrationPlan(chip={self.chip!r}, {len(self.pins)} pins, {len(self.uncertain)} uncertain)"
@@ -210,6 +214,13 @@ class MigrationPlan:
                 flags |= 1 << f
         return flags
 
+    @property
+    def chip_text(self) -> str:
+        """``BK7231T``, ``one of BK7231N/BK7231M/BL2028N`` or ``unknown``, for text output."""
+        if self.chip:
+            return self.chip
+        return "one of " + "/".join(self.chip_candidates) if self.chip_candidates else "unknown"
+
     def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """The ``obkimg migrate --json`` document (schemas/migrate.v1.schema.json)."""
         doc = {
@@ -217,6 +228,8 @@ class MigrationPlan:
             "source": self.source_name,
             "chip": self.chip,
             "chip_source": self.chip_source,
+            "chip_candidates": list(self.chip_candidates),
+            "platform": self.platform,
             "module": self.module,
             "wifi": {"ssid": self.wifi_ssid, "password": self.wifi_password, "source": self.wifi_source},
             "names": {"short_name": self.short_name, "long_name": self.long_name},
@@ -244,33 +257,64 @@ class MigrationPlan:
 # the plan
 
 
-def _image_chip(data: bytes) -> str | None:
-    """The chip the bootloader / application of a full dump tell (None for a storage region)."""
+def _image_chip(data: bytes) -> tuple[str | None, list[str]]:
+    """The chip (or the candidates) the bootloader / application of a full dump tell."""
     try:
         import obkimg
 
-        chip = obkimg.open(data).chip
+        img = obkimg.open(data)
     except ObkImgError:
-        return None
-    return str(chip).upper() if chip else None
+        return None, []
+    chip = img.chip
+    return (str(chip).upper() if chip else None), list(getattr(img, "chip_candidates", []) or [])
 
 
-def _resolve_chip(chip: str | None, keys: Any, data: bytes, notes: list[str]) -> tuple[str | None, str]:
+#: chips that run another chip's OpenBeken build, hence its config layout (BL2028N: Uascent's
+#: BK7231N-compatible chip; BK7231S: a BK7231T)
+_CONFIG_AS = {"BL2028N": "BK7231N", "BK7231S": "BK7231T"}
+
+
+def _resolve_chip(
+    chip: str | None, keys: Any, data: bytes, notes: list[str]
+) -> tuple[str | None, str, list[str]]:
+    """(chip, where it came from, candidates): a chip only where the evidence proves one."""
     if chip:
-        return chip.upper(), "given"
-    image = _image_chip(data)
+        chip_info(_CONFIG_AS.get(chip.upper(), chip))  # NotFoundError naming the known chips
+        return chip.upper(), "given", [chip.upper()]
+    image, image_cands = _image_chip(data)
     stored = keys.chip.upper() if keys.chip else None
     if stored and image and stored != image:
         notes.append(f"the Tuya storage says {stored}, the bootloader/app say {image}: {stored} is used")
     if stored:
-        return stored, "tuya storage (em_sys_env / module name)"
+        return stored, "tuya storage (em_sys_env / module name)", [stored]
     if image:
-        return image, "bootloader / application"
+        return image, "bootloader / application", [image]
+    stored_cands = list(getattr(keys, "chip_candidates", []) or [])
+    for cands, where in ((stored_cands, "tuya storage (em_sys_env / module name)"),
+                         (image_cands, "bootloader / application")):
+        if cands:
+            return None, where, cands
     notes.append(
         "the chip is unknown (no em_sys_env, module name, bootloader or app tells it): the config "
         "uses the 32-pin layout and signed-char CRC of BK7231T/N; pass --chip to be sure"
     )
-    return None, "unknown"
+    return None, "unknown", []
+
+
+def _platform(chip: str | None, candidates: list[str], notes: list[str]) -> str | None:
+    """The OpenBeken build (and so the config layout) for the device: its chip, or ``BK7231N`` when every
+    candidate is of the N family (BK7231N, BK7231M and BL2028N all run OpenBeken's OpenBK7231N build)."""
+    if chip:
+        return _CONFIG_AS.get(chip, chip)
+    from .chipid import N_FAMILY
+
+    if candidates and set(candidates) <= N_FAMILY:
+        notes.append(
+            f"the chip is one of {', '.join(candidates)} (only the code key or the chip's marking tells "
+            "them apart); all run OpenBeken's OpenBK7231N build, whose config layout is used"
+        )
+        return "BK7231N"
+    return None
 
 
 def _names(keys: Any, chip: str | None) -> tuple[str, str]:
@@ -372,8 +416,9 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
     keys = extract_keys(src.data, chip=chip)
     notes: list[str] = []
     problems = [p for p in keys.problems if p.severity in ("error", "warning")]
-    resolved, chip_source = _resolve_chip(chip, keys, src.data, notes)
-    pins = _layout(resolved)[0]
+    resolved, chip_source, candidates = _resolve_chip(chip, keys, src.data, notes)
+    platform = _platform(resolved, candidates, notes)
+    pins = _layout(platform)[0]
     upk = keys.upk if isinstance(keys.upk, dict) else None
     mapping = _mapping(upk, pins)
     notes += mapping["notes"]
@@ -384,13 +429,15 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
             "TuyaMCU datapoint -> channel links (linkTuyaMCUOutputToChannel) are not generated: they "
             "depend on the product's schema"
         )
-    short, long = _names(keys, resolved)
+    short, long = _names(keys, platform)
     ssid, password = _wifi(keys, problems, notes)
     pin_models, unc = _pin_models(mapping)
     led_map = s.get("led_map")
     return MigrationPlan(
         chip=resolved,
         chip_source=chip_source,
+        chip_candidates=tuple(candidates),
+        platform=platform,
         module=keys.device.get("module"),
         pins=pin_models,
         uncertain=unc,
@@ -432,7 +479,7 @@ def _layout(chip: str | None) -> tuple[int, str]:
     """(pins per array, CRC variant) of the chip's config; BK7231T/N's when unknown."""
     if chip:
         try:
-            info = chip_info(chip)
+            info = chip_info(_CONFIG_AS.get(chip.upper(), chip))
             return info.pins, info.variant
         except ObkImgError:
             pass
@@ -449,14 +496,14 @@ def render_config(p: MigrationPlan) -> ObkConfig:
     ``ledRemap`` carries the Tuya colour order of an I2C LED driver; without one it stays all zeros,
     which the firmware reads as "apply the driver's default map" (``CFG_SetDefaultLEDRemap``).
     """
-    pins, variant = _layout(p.chip)
+    pins, variant = _layout(p.platform)
     values: dict[str, Any] = {
         "shortDeviceName": p.short_name,
         "longDeviceName": p.long_name,
         "mqtt_clientId": p.short_name,
         "genericFlags": p.generic_flags,
     }
-    group = {"BK": "bekens", "BL": "bl602s"}.get((p.chip or "BK")[:2])
+    group = {"BK": "bekens", "BL": "bl602s"}.get((p.platform or "BK")[:2])
     if group:
         values["mqtt_group"] = group
     if p.wifi_ssid:
@@ -487,11 +534,11 @@ def render_template(p: MigrationPlan) -> dict[str, Any]:
         "bDetailed": "0",
         "name": f"Tuya {module} device (migrated by obkimg)",
         "model": module,
-        "chip": p.chip or "unknown",
+        "chip": p.platform or "unknown",
         "board": module,
         "flags": str(p.generic_flags),
         "keywords": [
-            k for k in (module, p.chip, p.meter, p.led_driver, "TuyaMCU" if p.tuya_mcu_baud else None) if k
+            k for k in (module, p.platform, p.meter, p.led_driver, "TuyaMCU" if p.tuya_mcu_baud else None) if k
         ],
         "pins": {str(a.gpio): f"{a.short_role};{a.channel}" for a in p.pins},
         "command": p.startup_line(with_led_map=True),
@@ -511,7 +558,7 @@ def render_commands(p: MigrationPlan) -> str:
     SetFlag / LED_Map commands. Paste the backlog line into the web console (Wi-Fi is not touched).
     """
     lines = [
-        f"// obkimg migrate: {p.source_name}, chip {p.chip or 'unknown'}, module {p.module or 'unknown'}"
+        f"// obkimg migrate: {p.source_name}, chip {p.chip_text}, module {p.module or 'unknown'}"
     ]
     cmds = []
     for a in p.pins:
@@ -529,15 +576,21 @@ def render_commands(p: MigrationPlan) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_esphome(p: MigrationPlan) -> str:
-    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`)."""
+def render_esphome(p: MigrationPlan, *, show_secrets: bool = False) -> str:
+    """ESPHome (LibreTiny) YAML, written with PyYAML (see :mod:`obkimg._esphome`). The Wi-Fi
+    credentials are ``!secret wifi_ssid`` / ``!secret wifi_password`` unless ``show_secrets``."""
     from ._esphome import render
 
-    return render(p)
+    return render(p, show_secrets=show_secrets)
 
 
-def render(p: MigrationPlan, form: str) -> bytes:
-    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``)."""
+def render(p: MigrationPlan, form: str, *, show_secrets: bool = False) -> bytes:
+    """The bytes of one form (``config``, ``template``, ``commands``, ``esphome``).
+
+    ``show_secrets`` applies to the ESPHome YAML; the binary ``config`` always carries the Wi-Fi
+    credentials (it is the device's own config, as ``obk-config new`` makes it), and the template
+    and commands forms hold none.
+    """
     if form == "config":
         return render_config(p).build()
     if form == "template":
@@ -547,5 +600,5 @@ def render(p: MigrationPlan, form: str) -> bytes:
     if form == "commands":
         return render_commands(p).encode()
     if form == "esphome":
-        return render_esphome(p).encode()
+        return render_esphome(p, show_secrets=show_secrets).encode()
     raise BuildError(f"unknown form {form!r} (one of {', '.join(FORMS)})", fmt=FMT)

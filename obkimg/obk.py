@@ -589,6 +589,8 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
         "tuya_mcu_baud": p.tuya_mcu_baud,
         "module": p.module,
         "chip_source": p.chip_source,
+        "chip_candidates": list(p.chip_candidates),
+        "platform": p.platform,
         "pins": [{**{k: x[k] for k in keep}, "role": x["role"], "role_name": x["role_name"],
                   "channel": x["channel"]} for x in d["pins"]],
         "uncertain": [{**{k: x[k] for k in keep}, "reason": x["reason"], "suggestion": x["suggestion"]}

@@ -127,9 +127,13 @@ def _preload() -> None:
 
 def scan(paths: Iterable[str], *, workers: int | None = None,
          progress: Callable[[ScanRow], None] | None = None) -> Iterator[ScanRow]:
-    """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order."""
+    """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order.
+
+    Never more workers than files, nor than four per core (a pool starts every worker it is given).
+    """
     paths = list(paths)
-    workers = workers or os.cpu_count() or 1
+    cores = os.cpu_count() or 1
+    workers = min(workers or cores, len(paths), 4 * cores)
     if workers > 1 and len(paths) >= _PRELOAD_FROM:
         _preload()  # before the pool forks its workers
     if workers <= 1 or len(paths) <= 1:

@@ -108,6 +108,12 @@ def validate(document: dict[str, Any], name: str | None = None) -> None:
     ``details/<kind>.v1`` where that schema exists. Raises :class:`~obkimg.errors.FormatError`
     naming the first failing field.
     """
+    if not isinstance(document, dict):
+        raise FormatError(
+            f"an obkimg document is a JSON object, not {type(document).__name__}",
+            fmt="json",
+            path="(document)",
+        )
     name = name or name_of(document)
     checks = [(name, document)]
     if name == "info.v1" and isinstance(document.get("details"), dict):

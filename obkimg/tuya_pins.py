@@ -269,12 +269,20 @@ def _entry(
     return {"key": key, "gpio": gpio, "what": rule.what, "level_key": lvl_key, "level": level}
 
 
-def _why_not(rule: PinRule, value: Any, gpio: int | None, pins: int, upk: dict[str, Any]) -> str | None:
+#: OpenBeken's channels are 0..CHANNEL_MAX-1 (CHANNEL_MAX 64 in new_pins.h); Tuya numbers from 1
+CHANNEL_LIMIT = 64
+
+
+def _why_not(
+    rule: PinRule, value: Any, gpio: int | None, pins: int, upk: dict[str, Any], n: str | None = None
+) -> str | None:
     dmod, chip_type = _int(upk.get("dmod")), _int(upk.get("chip_type"))
     if gpio is None:
         return f"value {value!r} is not a GPIO number"
     if not 0 <= gpio < pins:
         return f"GPIO {gpio} is outside the {pins}-pin layout"
+    if n and rule.channel in ("n", "free") and not 1 <= int(n) < CHANNEL_LIMIT:
+        return f"channel {int(n)} is not one Tuya numbers (1..{CHANNEL_LIMIT - 1}, OpenBeken's channels)"
     if rule.requires == "pwm-driver" and dmod not in (None, 0):
         return f"dmod={dmod}: the light uses an LED driver chip, not PWM pins"
     if rule.requires == "bl0937" and chip_type not in (None, 0, 1):
@@ -329,7 +337,7 @@ def _map_rules(upk: dict[str, Any], pins: int, out: dict[str, Any], consumed: se
         gpio = _gpio(value)
         level = _int(upk.get(lvl_key)) if lvl_key else None
         entry = _entry(key, gpio, rule, lvl_key, level)
-        reason = _why_not(rule, value, gpio, pins, upk) if rule.settled else None
+        reason = _why_not(rule, value, gpio, pins, upk, groups.get("n")) if rule.settled else None
         role, why, suggestion = _decide(rule, lvl_key, level)
         if reason is not None or role is None:
             out["uncertain"].append(

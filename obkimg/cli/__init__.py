@@ -62,15 +62,18 @@ class LazyGroup(click.Group):
     """Imports a command's module only when that command runs (or its help is shown)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        """The command names whose modules are present, in README order."""
         return [n for n in COMMANDS if _spec(n) is not None]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command ``cmd_name``, importing its module now; ``None`` when unknown."""
         spec = _spec(cmd_name)
         if spec is None:
             return None
         return getattr(importlib.import_module(spec[0]), spec[1])
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The help's command list from the short help texts, without importing any command."""
         from ._common import SHORT_HELP
 
         rows = [(n, SHORT_HELP.get(n, "")) for n in self.list_commands(ctx)]

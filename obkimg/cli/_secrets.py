@@ -39,3 +39,12 @@ def policed(doc: Any, show_secrets: bool) -> Any:
     from ..secrets import redact
 
     return redact(doc)
+
+
+def mode_for(data: bytes) -> int | None:
+    """:data:`SECRET_MODE` when ``data`` (a whole dump, as a conversion writes it) holds a Tuya
+    storage or an OpenBeken config, else ``None`` (the default mode)."""
+    from ..configs import find_configs
+
+    found = find_configs(data)
+    return SECRET_MODE if found.tuya is not None or found.obk is not None else None

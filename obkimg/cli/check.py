@@ -36,8 +36,8 @@ _MARK = {"pass": "ok  ", "fail": "FAIL", "unknown": "??  "}
 @click.option(
     "--chip",
     type=click.Choice(_CHIP_NAMES, case_sensitive=False),
-    help="The device's chip (overrides the chip read from --for; settles an ambiguous one). "
-    "Alone it can prove a mismatch, never SAFE.",
+    help="The device's chip (settles a chip --for leaves open; one that contradicts --for gives "
+    "CANNOT TELL). Alone it can prove a mismatch, never SAFE.",
 )
 @json_option
 def check(firmware: str, target: str | None, chip: str | None, as_json: bool) -> None:

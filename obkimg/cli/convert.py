@@ -53,8 +53,11 @@ def ua2qio(file: str, boot: str, output: str, force: bool, allow_mismatch: bool)
 def bin2hex(file: str, output: str, force: bool, base: int) -> None:
     """Intel HEX text of the binary FILE placed at --base."""
     from ..convert import bin_to_hex
+    from ..source import load
+    from ._secrets import mode_for
 
-    write_output(output, bin_to_hex(read_input(file), base), force=force, inputs=(file,))
+    data = load(read_input(file)).data
+    write_output(output, bin_to_hex(data, base), force=force, inputs=(file,), mode=mode_for(data))
 
 
 @convert.command("hex2bin")
@@ -67,5 +70,7 @@ def hex2bin(file: str, output: str, force: bool) -> None:
 
     text, _ = read_bytes(read_input(file), allow_hex=True)
     base, data = hex_to_bin(text)
-    write_output(output, data, force=force, inputs=(file,))
+    from ._secrets import mode_for
+
+    write_output(output, data, force=force, inputs=(file,), mode=mode_for(data))
     note(f"base address {base:#x}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -19,7 +20,7 @@ from ._common import (
     write_output,
 )
 from ._safe_text import unescaped
-from ._secrets import policed, secrets_option
+from ._secrets import SECRET_MODE, policed, secrets_option
 
 
 def _open(path: str, kind: str | None) -> Any:
@@ -103,7 +104,8 @@ def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: s
         for name, key in (("tuya storage", "tuya"), ("obk config", "obk_config")):
             lines += _summary_lines(name, summ[key])
         page = html_report(regions, img.size, title=title, notes=notes, problems=problems, lines=lines)
-        write_output(html_path, page, force=force, inputs=(file,))
+        # with --show-secrets the report's tables hold them: created 0600 like every secret file
+        write_output(html_path, page, force=force, inputs=(file,), mode=SECRET_MODE if show_secrets else None)
 
 
 @click.command()
@@ -125,6 +127,9 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
     """
     from ..configs import refine_regions
 
+    real = os.path.realpath
+    if svg_path and html_path and svg_path != "-" and real(svg_path) == real(html_path):
+        raise click.UsageError("--svg and --html name the same file; give two paths")
     img, configs = _open_with_configs(file, kind)
     regions = refine_regions(img.regions(), configs)
     if svg_path or html_path:

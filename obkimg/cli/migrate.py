@@ -15,7 +15,7 @@ def _summary(p: object) -> list[str]:
 
     assert isinstance(p, MigrationPlan)
     lines = [
-        f"chip: {p.chip or 'unknown'} ({p.chip_source}); module {p.module or 'unknown'}; "
+        f"chip: {p.chip_text} ({p.chip_source}); module {p.module or 'unknown'}; "
         f"{len(p.pins)} pins mapped, {len(p.uncertain)} uncertain (left unset)"
     ]
     for a in p.pins:
@@ -72,7 +72,10 @@ def migrate(
     obkimg migrate backup.bin --to esphome -o device.yaml       # ESPHome (LibreTiny)
     obkimg migrate backup.bin --json                            # the mapping itself
 
-    The summary goes to stderr; only the form (or --json) goes to stdout.
+    The summary goes to stderr; only the form (or --json) goes to stdout. Secrets are masked unless
+    --show-secrets: in --json as ***, in the ESPHome YAML as `!secret wifi_ssid` / `!secret
+    wifi_password` (ESPHome's secrets.yaml). The binary config always carries the Wi-Fi credentials
+    (it is the device's own config, like `obk-config new`'s) and is created 0600.
     """
     from ..migrate import plan, render
 
@@ -87,9 +90,11 @@ def migrate(
     p = plan(read_input(dump), chip=chip, name=name)
     for line in _summary(p):
         note(line)
-    if as_json:
-        emit_json(policed(p.to_dict(show_secrets=show_secrets), show_secrets))
     if form is not None and output is not None:
-        # the config and the ESPHome YAML carry the Wi-Fi credentials: created 0600 like every secret file
+        # the config carries the Wi-Fi credentials (the ESPHome YAML with --show-secrets): created 0600
         mode = SECRET_MODE if form in ("config", "esphome") else None
-        write_output(output, render(p, form), force=force, inputs=(dump,), mode=mode)
+        write_output(
+            output, render(p, form, show_secrets=show_secrets), force=force, inputs=(dump,), mode=mode
+        )
+    if as_json:  # after the form: a form that cannot be written makes this run's one document an error
+        emit_json(policed(p.to_dict(show_secrets=show_secrets), show_secrets))

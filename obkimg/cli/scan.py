@@ -12,7 +12,8 @@ from ._common import STATE, emit_json, json_option
 
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: CPU cores).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: CPU cores; at most one per file and four per core).")
 @click.option("--all-files", is_flag=True, help="Also scan .json/.txt/.md/... files.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per file, as each completes (JSON lines).")
 @json_option
@@ -22,6 +23,8 @@ def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: b
     from ..scan import scan as run_scan
     from ..text import escape_text
 
+    if jsonl and as_json:
+        raise click.UsageError("--json prints one document and --jsonl one line per file: give one of them")
     unreadable: list[ScanRow] = []
     paths = iter_files(folder, all_files=all_files, unreadable=unreadable)
     show_bar = sys.stderr.isatty() and not STATE.quiet and not as_json and not jsonl

@@ -14,12 +14,12 @@ XZ_MAGIC = b"\xfd7zXZ\x00"
 
 
 def is_gzip(data: bytes | bytearray | memoryview) -> bool:
-    """Whether ``data`` starts with the gzip magic."""
+    """Whether ``data`` starts with the gzip magic (1f 8b)."""
     return bytes(data[:2]) == GZIP_MAGIC
 
 
 def is_xz(data: bytes | bytearray | memoryview) -> bool:
-    """Whether ``data`` starts with the XZ stream magic."""
+    """Whether ``data`` starts with the XZ stream magic (fd 37 7a 58 5a 00)."""
     return bytes(data[:6]) == XZ_MAGIC
 
 

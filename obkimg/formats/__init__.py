@@ -36,6 +36,7 @@ class FormatInfo:
     aliases: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
+        """The format as JSON-ready data (an entry of ``obkimg formats --json``); tuples become lists."""
         return {"id": self.id, "name": self.name, "family": self.family, "description": self.description,
                 "references": list(self.references), "limitations": list(self.limitations),
                 "aliases": list(self.aliases)}
@@ -56,6 +57,8 @@ class Detection:
     module: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, object]:
+        """The detection as JSON-ready data: ``kind``, ``confidence``, ``reason``, ``chip``, ``offset`` and
+        ``length`` (bytes); ``module`` is left out."""
         return {"kind": self.kind, "confidence": self.confidence, "reason": self.reason, "chip": self.chip,
                 "offset": self.offset, "length": self.length}
 

@@ -90,18 +90,27 @@ class FalEntry:
 
     @property
     def end(self) -> int:
+        """``offset + length``: the address just past the partition (logical for CRC-framed ones)."""
         return self.offset + self.length
 
     @property
     def physical_offset(self) -> int:
+        """The partition start in flash: ``offset``, plus 2 CRC bytes per 32 bytes when CRC-framed."""
         return crcframe.logical_to_physical(self.offset) if self.crc_framed else self.offset
 
     @property
     def physical_end(self) -> int:
+        """The flash offset just past the partition: :attr:`end` mapped like :attr:`physical_offset`."""
         return crcframe.logical_to_physical(self.end) if self.crc_framed else self.end
 
     @classmethod
     def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0) -> FalEntry:
+        """Parse one 64-byte entry from the start of ``data`` (names cut at their first NUL).
+
+        ``base`` is the offset of ``data`` in the input, for error offsets. Raises
+        :class:`~obkimg.errors.MagicError` when ``data`` does not start with ``01PE`` and
+        :class:`~obkimg.errors.TruncatedError` when the entry is cut short.
+        """
         raw = bytes(data[:FAL_ENTRY_SIZE])
         if len(raw) < FAL_ENTRY_SIZE and raw[:4] == FAL_MAGIC[: len(raw[:4])]:
             raise TruncatedError(FMT, FAL_ENTRY_SIZE, len(raw), offset=base + len(raw), path="entry")
@@ -109,6 +118,11 @@ class FalEntry:
         return cls(_cstr(c.name), _cstr(c.flash_name), c.offset, c.length, c.reserved, raw)
 
     def build(self) -> bytes:
+        """The 64 bytes of the entry; an unchanged name keeps its parsed bytes (garbage after the NUL).
+
+        Raises :class:`~obkimg.errors.BuildError` when a name is not latin-1, longer than 23 bytes or
+        contains a NUL, or a number is out of range for a u32.
+        """
         old = self.raw
         return build_with(FAL_ENTRY, FMT, {
             "name": _field(self.name, old[4:28] if old else None, "name"),
@@ -117,6 +131,7 @@ class FalEntry:
         })
 
     def to_dict(self) -> dict[str, object]:
+        """The entry as JSON: its fields (no raw bytes), ``crc_framed`` and the physical start and end."""
         return {"name": self.name, "flash_name": self.flash_name, "offset": self.offset,
                 "length": self.length,
                 "reserved": self.reserved, "crc_framed": self.crc_framed,
@@ -145,21 +160,28 @@ class FalTable:
         return cls(tuple(entries))
 
     def build(self) -> bytes:
+        """The entries' bytes, back to back (64 per entry).
+
+        Raises :class:`~obkimg.errors.BuildError` when the table has no entry or an entry does not build.
+        """
         if not self.entries:
             raise BuildError("a FAL table needs at least one entry", fmt=FMT)
         return b"".join(e.build() for e in self.entries)
 
     @property
     def size(self) -> int:
+        """The table's size in bytes: 64 per entry."""
         return FAL_ENTRY_SIZE * len(self.entries)
 
     def get(self, name: str) -> FalEntry | None:
+        """The first entry named ``name`` (``"app"``, ``"download"``...), or None."""
         for e in self.entries:
             if e.name == name:
                 return e
         return None
 
     def to_dict(self) -> dict[str, object]:
+        """The table as JSON: ``{"entries": [...]}`` (see :meth:`FalEntry.to_dict`)."""
         return {"entries": [e.to_dict() for e in self.entries]}
 
 

@@ -186,9 +186,13 @@ class Trailer:
 
     @property
     def header_ok(self) -> bool:
+        """True when the trailer parsed, none of its three CRC-16 frame blocks is bad and its header CRC-32
+        (``info_crc32``) matches."""
         return self.header is not None and not self.bad_blocks and self.header.header_valid
 
     def problems(self, fmt: str, what: str) -> tuple[Problem, ...]:
+        """The trailer's problems, each prefixed with ``what``: bad CRC-16 blocks (at their physical offsets),
+        the parse error, or a bad header CRC-32 (at the physical offset of ``info_crc32``)."""
         out = list(_bad_problems(self.bad_blocks, fmt, what))
         if self.error:
             out.append(Problem("error", f"{what}: {self.error}", self.offset, fmt))
@@ -245,10 +249,12 @@ class CodePart:
 
     @property
     def image_size(self) -> int:
+        """Length in bytes of the logical (CRC-stripped) image."""
         return len(self.image)
 
     @property
     def decrypt_ok(self) -> bool:
+        """True when a code key was found for the image (:meth:`plain` works)."""
         return self.key is not None
 
     def plain(self) -> bytes:
@@ -394,6 +400,8 @@ class BootInfo:
 
     @property
     def fal_download(self) -> tuple[int, int] | None:
+        """The FAL ``download`` partition as ``(offset, length)`` in bytes, or ``None`` without a FAL table or
+        that entry."""
         if self.fal is None:
             return None
         e = self.fal.get("download")
@@ -452,6 +460,9 @@ class Bk7231Image(BytesImage):
 
     # --------------------------------------------------------------------------------- app access
     def app_identity(self) -> dict[str, str] | None:
+        """What the plain app says it is (:func:`obkimg.formats.bk7231_layout.app_identity`): ``firmware``,
+        ``platform``, ``version`` or ``sdk``, ``text``...; ``None`` when the app is absent, cannot be
+        decrypted or names nothing."""
         return self.extra.get("app_identity")
 
     def original_app_length(self) -> int | None:
@@ -643,7 +654,7 @@ def _rbl_evidence(*parts: CodePart | None) -> tuple[chipid.Evidence | None, ...]
 
 def _layout_chip(cid: ChipId) -> str | None:
     """The chip whose layout applies: the named chip, else the family all candidates share."""
-    if cid.chip or not cid.candidates:
+    if cid.chip or not cid.candidates or cid.conflict:
         return cid.chip
     cands = set(cid.candidates)
     if cands <= chipid.N_FAMILY:
@@ -1366,6 +1377,8 @@ def analyze(data: bytes | bytearray | memoryview, *, kind: str | None = None) ->
 
 
 def load(source: Source) -> Image:
+    """Parse ``source`` with :func:`analyze` (kind detected). Raises :class:`~obkimg.errors.FormatError` when
+    it is no BK7231 image."""
     return analyze(source.data)
 
 

@@ -97,6 +97,8 @@ class FlashLayout:
     flash_size: int = FLASH_2M
 
     def to_dict(self) -> dict[str, object]:
+        """The layout as JSON-ready data: name, description and the physical offsets (``download`` split into
+        ``download_offset`` and ``download_size``; ``littlefs`` and ``flash_size`` are left out)."""
         return {"name": self.name, "description": self.description, "bootloader_rbl": self.bootloader_rbl,
                 "app_end": self.app_end, "app_rbl": self.app_rbl, "download_offset": self.download[0],
                 "download_size": self.download[1], "rf": self.rf, "obk_config": self.obk_config}
@@ -123,6 +125,8 @@ LAYOUTS: dict[str, FlashLayout] = {
 
 
 def layout_by_name(name: str) -> FlashLayout:
+    """The :class:`FlashLayout` called ``name`` in ``LAYOUTS`` (``"bk7231n"``, ``"bk7231t"``...); raises
+    :class:`KeyError` for an unknown name."""
     return LAYOUTS[name]
 
 

@@ -188,6 +188,7 @@ class RblHeader:
 
     @property
     def computed_info_crc32(self) -> int:
+        """The zlib CRC-32 of header bytes 0x00..0x5B as this header encodes them (``info_crc32``: 0x5C)."""
         return crc32(self._encode()[:0x5C])
 
     @property
@@ -346,6 +347,8 @@ class RblHeader:
                                timestamp=timestamp, sn=sn, size_raw=len(img), size_package=pkg)
 
     def to_dict(self) -> dict[str, Any]:
+        """The header as JSON-ready data: every field but ``raw`` (strings up to their NUL), ``compression``
+        and ``encryption``, and ``header_valid``."""
         return {
             "name": self.name, "version": self.version, "sn": self.sn, "algo": self.algo,
             "compression": self.compression, "encryption": self.encryption, "timestamp": self.timestamp,
@@ -437,6 +440,7 @@ def default_timestamp() -> int:
 
 
 def pkcs7_pad(data: bytes, block: int = 16) -> bytes:
+    """``data`` with PKCS#7 padding to a multiple of ``block`` bytes (a full block when already aligned)."""
     n = block - len(data) % block
     return data + bytes([n]) * n
 
@@ -508,14 +512,17 @@ class RblFile:
 
     @property
     def size(self) -> int:
+        """The file length in bytes: 96-byte header, payload and trailing bytes."""
         return RBL_HEADER_SIZE + len(self.payload) + len(self.trailing)
 
     @property
     def computed_crc32(self) -> int:
+        """The zlib CRC-32 of the payload (compare the header's ``crc32``)."""
         return crc32(self.payload)
 
     @property
     def crc_valid(self) -> bool:
+        """True when the payload CRC-32 matches the header's ``crc32``."""
         return self.computed_crc32 == self.header.crc32
 
     def check_crc(self) -> None:
@@ -702,6 +709,12 @@ class RblPartition:
 
     @classmethod
     def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True) -> RblPartition:
+        """Parse a whole code partition: the trailer is the last 102 bytes of ``data``. Raises
+        :class:`~obkimg.errors.TruncatedError` when ``data`` is shorter than the trailer and one frame block,
+        :class:`~obkimg.errors.MagicError` without ``RBL\\0``, :class:`~obkimg.errors.FormatError` (path
+        ``size_raw``) when the image does not fit before the trailer and, with ``strict``,
+        :class:`~obkimg.errors.ChecksumError` for a bad trailer CRC-16 or ``info_crc32``, a bad image frame
+        CRC-16, image CRC-32 or FNV-1a hash."""
         raw = bytes(data)
         if len(raw) < RBL_FRAMED_SIZE + crcframe.BLOCK:
             raise TruncatedError(FMT, RBL_FRAMED_SIZE + crcframe.BLOCK, len(raw), offset=base + len(raw),
@@ -721,10 +734,12 @@ class RblPartition:
 
     @property
     def trailer_offset(self) -> int:
+        """Offset of the trailer inside the partition (bytes from its start: the length of ``body``)."""
         return len(self.body)
 
     @property
     def image_physical_size(self) -> int:
+        """The CRC-framed length in bytes of the ``size_raw``-byte image (34-byte blocks of 32 data bytes)."""
         return -(-self.header.size_raw // crcframe.DATA) * crcframe.BLOCK
 
     @property
@@ -754,9 +769,12 @@ class RblPartition:
         return found
 
     def image_problems(self, *, hash: bool = True) -> list[Problem]:  # noqa: A002
+        """:meth:`image_errors` as error :class:`~obkimg.errors.Problem` entries."""
         return [Problem("error", e.message, e.offset, FMT) for e in self.image_errors(hash=hash)]
 
     def build(self) -> bytes:
+        """The partition bytes: ``body`` and the framed trailer with the stored ``info_crc32`` (identical to
+        the parsed input)."""
         return self.body + self.header.build_framed(keep_info_crc=True)
 
     @classmethod
@@ -793,6 +811,9 @@ class RblImage(Image):
 
     @classmethod
     def from_file(cls, f: RblFile, *, limit: int = DEFAULT_LIMIT) -> RblImage:
+        """The model of a parsed OTA file, with the app unpacked (up to ``limit`` bytes, CRCs not
+        enforced). An app that cannot be unpacked becomes a problem instead of an exception: a warning for
+        QuickLZ/FastLZ or XOR payloads, which obkimg cannot decode, else an error."""
         try:
             app: bytes | None = f.unpack(limit=limit, check=False)
         except ObkImgError as e:
@@ -802,12 +823,27 @@ class RblImage(Image):
         return cls(f, app, ())
 
     @property
+    def chip_id(self) -> Any:
+        """The evidence model's answer (:class:`obkimg.chipid.ChipId`) from the app's build string and the
+        RBL header's name/version (``23.08.29-bk7231n``); None when the app could not be unpacked."""
+        if self.app is None:
+            return None
+        from .. import chipid
+
+        cands, text = app_chips(self.app)
+        app_ev = chipid.Evidence("app", f"app build string {text!r}", frozenset(cands)) if cands else None
+        hdr = self.file.header
+        return chipid.identify([app_ev, chipid.from_rbl_name(hdr.name, hdr.version)])
+
+    @property
     def chip(self) -> str | None:
-        return chip_evidence(self.app)[0] if self.app is not None else None
+        cid = self.chip_id
+        return cid.chip if cid is not None else None
 
     @property
     def chip_candidates(self) -> list[str]:
-        return app_chips(self.app)[0] if self.app is not None else []
+        cid = self.chip_id
+        return list(cid.candidates) if cid is not None else []
 
     @property
     def size(self) -> int:
@@ -864,6 +900,9 @@ class RblImage(Image):
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         f, hdr = self.file, self.file.header
         chip, evidence = chip_evidence(self.app) if self.app is not None else (None, None)
+        cid = self.chip_id
+        if cid is not None and (cid.conflict or any(e.source == "rbl" for e in cid.evidence)):
+            evidence = cid.reason
         return {
             "variant": "ota",
             **hdr.to_dict(),
@@ -912,6 +951,7 @@ class RblPartitionImage(Image):
 
     @classmethod
     def from_partition(cls, p: RblPartition) -> RblPartitionImage:
+        """The model of a parsed partition, with the physical offsets of its bad CRC-16 frame blocks."""
         rep = crcframe.verify(p.body, base=p.base)
         return cls(p, tuple(rep.bad_offsets))
 

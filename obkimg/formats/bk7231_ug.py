@@ -108,18 +108,22 @@ class UgFile:
     # ----------------------------------------------------------------------------------- checks
     @property
     def computed_header_sum(self) -> int:
+        """The byte sum (modulo 2**32) of header bytes 0x00..0x17 as stored (magic, version, length, sum)."""
         return sum32(self._header(fresh=False)[:24])
 
     @property
     def computed_sum(self) -> int:
+        """The byte sum (modulo 2**32) of the wrapped RBL file bytes."""
         return sum32(self.rbl)
 
     @property
     def header_sum_valid(self) -> bool:
+        """True when the stored ``header_sum`` (offset 0x18) equals :attr:`computed_header_sum`."""
         return self.computed_header_sum == self.header_sum
 
     @property
     def sum_valid(self) -> bool:
+        """True when the stored ``sum`` (offset 0x14) equals :attr:`computed_sum`."""
         return self.computed_sum == self.sum
 
     def errors(self) -> list[ChecksumError]:
@@ -147,6 +151,9 @@ class UgFile:
         return self.rbl_file().unpack(limit=limit)
 
     def verify(self, *, limit: int = DEFAULT_LIMIT) -> list[Problem]:
+        """Every problem of the file, as error :class:`~obkimg.errors.Problem` entries instead of
+        exceptions: the sum mismatches, bytes after the RBL file, and the inner RBL file's own checks
+        (``limit`` bounds the unpacked app, in bytes)."""
         found = [Problem("error", e.render(), e.offset, FMT) for e in self.errors()]
         if self.trailing:
             found.append(Problem("error", f"{len(self.trailing)} bytes after the RBL file",
@@ -192,6 +199,8 @@ class UgFile:
         return cls.parse(tmp.build(fresh=True))
 
     def to_dict(self) -> dict[str, Any]:
+        """The header as JSON-ready data: version, length, stored sums, whether each is valid, and the
+        number of trailing bytes."""
         return {"version": self.version, "length": self.length, "sum": self.sum, "header_sum": self.header_sum,
                 "sum_valid": self.sum_valid, "header_sum_valid": self.header_sum_valid,
                 "trailing": len(self.trailing)}
@@ -223,6 +232,8 @@ class UgImage(Image):
 
     @classmethod
     def from_ug(cls, ug: UgFile) -> UgImage:
+        """The model of a parsed UG file. An inner RBL file that does not parse is kept as the
+        ``inner_error`` problem instead of raising."""
         try:
             inner = RblImage.from_file(ug.rbl_file(strict=False))
         except ObkImgError as e:
@@ -236,6 +247,11 @@ class UgImage(Image):
     @property
     def chip_candidates(self) -> list[str]:
         return self.inner.chip_candidates if self.inner is not None else []
+
+    @property
+    def chip_id(self) -> Any:
+        """The inner RBL's chip evidence (:attr:`RblImage.chip_id`), None without one."""
+        return self.inner.chip_id if self.inner is not None else None
 
     @property
     def size(self) -> int:
@@ -332,4 +348,7 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """Parse ``source`` as a UG file (sums not enforced: mismatches become problems). Raises
+    :class:`~obkimg.errors.MagicError` without the magics and :class:`~obkimg.errors.TruncatedError` when
+    the header or the wrapped length does not fit."""
     return UgImage.from_ug(UgFile.parse(source.data, strict=False))

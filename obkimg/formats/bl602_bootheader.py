@@ -216,6 +216,7 @@ class ClockConfig:
     rsvd: bytes = b"\0\0"
 
     def payload(self) -> bytes:
+        """The 8 clock bytes as stored at 0x68..0x6F (the bytes the clock CRC covers)."""
         return (
             bytes(
                 [
@@ -231,6 +232,8 @@ class ClockConfig:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The clock fields as JSON-ready data, each code with its name (``xtal``, ``pll``, ``flash_clk``;
+        ``"unknown"`` for other values); ``rsvd`` is left out."""
         return {
             "xtal_type": self.xtal_type,
             "xtal": XTAL_TYPES.get(self.xtal_type, "unknown"),
@@ -268,6 +271,7 @@ class BootCfg:
 
     @property
     def word(self) -> int:
+        """The little-endian u32 stored at 0x74, packed from the fields."""
         return (
             self.sign
             | self.encrypt_type << 2
@@ -286,6 +290,7 @@ class BootCfg:
 
     @classmethod
     def from_word(cls, word: int) -> BootCfg:
+        """The fields of the boot_cfg word at 0x74 (inverse of :attr:`word`)."""
         return cls(
             sign=word & 3,
             encrypt_type=word >> 2 & 3,
@@ -303,6 +308,8 @@ class BootCfg:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON-ready data: the ``word``, ``sign`` and ``encrypt`` as names, the flags and
+        counts; the reserved bits are left out."""
         return {
             "word": self.word,
             "sign": SIGN_TYPES.get(self.sign, str(self.sign)),
@@ -456,14 +463,17 @@ class BootHeader:
     # -- checksums -----------------------------------------------------------------------------
     @property
     def computed_flash_crc(self) -> int:
+        """The CRC-32 of the 84-byte flash config (stored at 0x60)."""
         return crc32(self.flash_cfg)
 
     @property
     def computed_clk_crc(self) -> int:
+        """The CRC-32 of the 8 clock bytes (stored at 0x70)."""
         return crc32(self.clock.payload())
 
     @property
     def computed_crc(self) -> int:
+        """The CRC-32 of header bytes 0x00..0xAB as this header builds them (stored at 0xAC)."""
         raw = replace(self, crc=0).build()
         return crc32(raw[:172])
 
@@ -493,6 +503,8 @@ class BootHeader:
 
     @property
     def extension_size(self) -> int:
+        """Bytes of extension blocks after the header that the boot_cfg announces: 68 + 72 when signed (public
+        key, 64-byte signature) and 20 when encrypted (AES IV), else 0."""
         n = 0
         if self.boot_cfg.sign:
             n += 68 + 72
@@ -574,6 +586,9 @@ class BootHeader:
         return replace(h, crc=DEADBEEF if keep_crc else h.computed_crc)
 
     def to_dict(self) -> dict[str, Any]:
+        """The header as JSON-ready data: magics, revision, flash config (io mode, manufacturer id, CRC and
+        whether it matches), clock config, boot_cfg, image fields, hash (hex), reserved words and the header
+        CRC with its :attr:`crc_state`."""
         return {
             "magic": self.magic.decode("latin-1"),
             "revision": self.revision,
@@ -615,9 +630,12 @@ class Extension:
     size: int = 0
 
     def iv_block(self) -> bytes:
+        """The 20-byte AES IV block (IV + CRC-32) the image hash covers first; empty when not encrypted."""
         return b"" if self.iv is None else self.iv + struct.pack("<I", self.iv_crc or 0)
 
     def problems(self, base: int) -> list[Problem]:
+        """Bad CRC-32s of the public key, signature and AES IV blocks, each at the offset of its CRC
+        (``base``: offset of the header in the input)."""
         out = []
         off = base + HEADER_SIZE
         if self.public_key is not None:
@@ -634,6 +652,8 @@ class Extension:
         return out
 
     def to_dict(self) -> dict[str, Any]:
+        """The blocks as JSON-ready data: public key (hex) and its SHA-256, signature (hex), AES IV (hex) and
+        the total ``size`` in bytes."""
         return {
             "public_key": self.public_key.hex() if self.public_key else None,
             "public_key_sha256": hashlib.sha256(self.public_key).hexdigest() if self.public_key else None,
@@ -644,6 +664,9 @@ class Extension:
 
     @classmethod
     def parse(cls, data: bytes, header: BootHeader, *, base: int = 0) -> Extension:
+        """Read the extension blocks that ``header``'s boot_cfg announces, from offset 176 of ``data``. Raises
+        an :class:`~obkimg.errors.ObkImgError` (:class:`~obkimg.errors.TruncatedError` for short data,
+        :class:`~obkimg.errors.FormatError` for a signature length over 128) at the offset of the block."""
         off = HEADER_SIZE
         kw: dict[str, Any] = {}
         if header.boot_cfg.sign:
@@ -672,9 +695,12 @@ class Segment:
 
     @property
     def header_ok(self) -> bool:
+        """True when the CRC-32 of the segment header's first 12 bytes matches its stored ``crc``."""
         return crc32(struct.pack("<III", self.dest_addr, self.length, self.rsvd)) == self.crc
 
     def to_dict(self) -> dict[str, Any]:
+        """The segment as JSON-ready data: offset (from the header start), destination address, length and
+        ``header_crc_ok`` (offset and length in bytes)."""
         return {
             "offset": self.offset,
             "dest_addr": self.dest_addr,
@@ -805,12 +831,15 @@ class BootImage(BytesImage):
     # -- image helpers ----------------------------------------------------------------------
     @property
     def image_length(self) -> int:
+        """Length in bytes of the image: ``img_len`` from the header, or everything after the code offset
+        for a RAM image (whose ``img_len`` counts segments)."""
         if self.segmented_image:
             return len(self.data) - (self.code_offset or 0)
         return self.header.img_len
 
     @property
     def segmented_image(self) -> bool:
+        """True for a RAM image (segments after the header)."""
         return self.role == "ram-image"
 
     @property
@@ -831,6 +860,7 @@ class BootImage(BytesImage):
 
     @property
     def truncated(self) -> bool:
+        """True when the input ends before the code offset + :attr:`image_length`."""
         return self.code_offset is not None and self.code_offset + self.image_length > len(self.data)
 
     def hash_state(self) -> str:
@@ -875,6 +905,8 @@ class BootImage(BytesImage):
         return hdr.build() + self.data[HEADER_SIZE:]
 
     def build(self) -> bytes:
+        """The input bytes with the header rebuilt from its fields (stored CRCs kept): identical to the parsed
+        input."""
         return self.header.build() + self.data[HEADER_SIZE:]
 
     # -- Image API -----------------------------------------------------------------------------
@@ -884,12 +916,16 @@ class BootImage(BytesImage):
 
 
     def header_problems(self) -> list[Problem]:
+        """Problems of the header (magics, CRCs), of reading the extension or segment headers, and of the
+        extension blocks' CRCs."""
         found = self.header.check(base=self.base) + list(self.extra)
         if self.extension is not None:
             found += self.extension.problems(self.base)
         return found
 
     def image_problems(self) -> list[Problem]:
+        """Problems of the image: SHA-256 mismatch (at the hash field, 0x84), truncation, bad segment header
+        CRCs and truncated segments; ``info`` when a segment's ``rsvd`` word is not the CRC-32 of its data."""
         found: list[Problem] = []
         state = self.hash_state()
         if state == "bad":
@@ -1079,6 +1115,7 @@ class BareFirmware(BytesImage):
 
     @property
     def role(self) -> str:
+        """``"boot2"`` when the code carries a BLSP boot2 string, else ``"application"``."""
         return "boot2" if _is_boot2_code(self.data) else "application"
 
     @property
@@ -1372,6 +1409,8 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
+    """A ``BFNP`` header with a valid flash config magic and a matching flash or clock config CRC
+    (confidence 85; 40 otherwise) or bare BL602 code (``bl602-firmware``, 45). Never raises."""
     try:
         if data[:4] == MAGIC and len(data) >= HEADER_SIZE:
             fc_ok = crc32(data[12:96]) == struct.unpack_from("<I", data, 96)[0]
@@ -1393,6 +1432,10 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """A :class:`BootImage` for input starting with ``BFNP``/``BFAP``, else a :class:`BareFirmware` when the
+    code looks like BL602 code. Raises :class:`~obkimg.errors.MismatchError` for another chip's file,
+    :class:`~obkimg.errors.MagicError` otherwise (:class:`~obkimg.errors.FormatError` below 4 bytes) and
+    :class:`~obkimg.errors.TruncatedError` for a header shorter than 176 bytes."""
     data = source.data
     if data[:4] in (MAGIC, b"BFAP"):
         return BootImage.parse(data)

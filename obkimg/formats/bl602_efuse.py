@@ -158,28 +158,38 @@ class Efuse:
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0) -> Efuse:
+        """The efuse in the first 128 bytes of ``data`` (any further bytes are ignored).
+
+        ``base`` is the offset of ``data`` in the input, for error offsets. Raises
+        :class:`~obkimg.errors.TruncatedError` when ``data`` is shorter than 128 bytes.
+        """
         if len(data) < EFUSE_SIZE:
             raise TruncatedError(FMT, EFUSE_SIZE, len(data), offset=base + len(data))
         parse_with(EFUSE, FMT, data[:EFUSE_SIZE], base=base)
         return cls(bytes(data[:EFUSE_SIZE]))
 
     def build(self) -> bytes:
+        """The 128 bytes, parsed and rebuilt field by field (equal to ``raw``)."""
         c = parse_with(EFUSE, FMT, self.raw)
         return build_with(EFUSE, FMT, c)
 
     def word(self, offset: int) -> int:
+        """The little-endian u32 at byte ``offset`` (0x00..0x7C) of the efuse."""
         return int(struct.unpack_from("<I", self.raw, offset)[0])
 
     @property
     def cfg(self) -> dict[str, int]:
+        """The bit fields of the cfg word at 0x00 (``sboot_en``, ``sf_aes_mode``...) by name."""
         return _bits(self.word(0), CFG_BITS)
 
     @property
     def sw_usage(self) -> dict[str, int]:
+        """The bit fields of the sw_usage_0 word at 0x10 (``xtal_type``, ``pll_clk``...) by name."""
         return _bits(self.word(0x10), SW_USAGE_BITS)
 
     @property
     def mac_programmed(self) -> bool:
+        """True when any of the 6 MAC bytes at 0x14..0x19 is non-zero."""
         return any(self.raw[0x14:0x1A])
 
     @property
@@ -191,15 +201,19 @@ class Efuse:
 
     @property
     def mac_check_ok(self) -> bool | None:
+        """Whether the low 6 bits of byte 0x1A equal the MAC's zero-bit count (:func:`mac_zero_count`);
+        None when no MAC is programmed."""
         if not self.mac_programmed:
             return None
         return mac_zero_count(self.raw[0x14:0x1A]) == self.raw[0x1A] & 0x3F
 
     def key_slot_used(self, i: int) -> bool:
+        """True when key slot ``i`` (0..5; 16 bytes at 0x1C + 16 × ``i``) holds a non-zero byte."""
         return any(self.raw[0x1C + 16 * i : 0x2C + 16 * i])
 
     @property
     def locks(self) -> dict[str, list[str]]:
+        """The names whose lock bit is set in the lock word at 0x7C: ``{"write": [...], "read": [...]}``."""
         w = self.word(0x7C)
         return {
             "write": [k for k, b in WR_LOCKS.items() if w >> b & 1],
@@ -207,6 +221,12 @@ class Efuse:
         }
 
     def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        """The efuse as JSON-able fields: cfg and sw_usage words and bit fields, clock names, MAC and its
+        check, key slots, lock word and locks.
+
+        Used key slot values are :class:`~obkimg.model.Secret` hex strings whatever ``show_secrets`` is;
+        the output (:meth:`EfuseImage.details`, :func:`~obkimg.model.jsonable`) masks them.
+        """
         sw = self.sw_usage
         slots = []
         for i in range(6):
@@ -250,6 +270,12 @@ class EfuseImage(BytesImage):
 
     @classmethod
     def parse(cls, data: bytes) -> EfuseImage:
+        """A plain 128-byte efuse, or a 4224-byte security_save file (``efuse`` None: not decrypted).
+
+        Raises :class:`~obkimg.errors.TruncatedError` below 128 bytes,
+        :class:`~obkimg.errors.FormatError` for any other size than 128 or 4224, or when a 4224-byte
+        file is not zero from offset 4 to 4096.
+        """
         data = bytes(data)
         if len(data) == SECURE_SAVE_SIZE:
             if data[4:4096].strip(b"\0"):
@@ -264,6 +290,7 @@ class EfuseImage(BytesImage):
         return cls(data, Efuse.parse(data))
 
     def build(self) -> bytes:
+        """The file's bytes: the rebuilt 128-byte efuse, or the security_save file unchanged."""
         return self.efuse.build() if self.efuse is not None else self.data
 
     @property
@@ -354,6 +381,9 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
+    """By size: 128 bytes (confidence 55 when the MAC zero-bit check holds, 25 with an empty MAC slot
+    and a blank lock word, else 15), or a 4224-byte security_save file (40: zero from 4 to 4096, a stored
+    CRC32 that is not the one of the encrypted tail). None otherwise; never raises."""
     try:
         if len(data) == EFUSE_SIZE:
             e = Efuse(bytes(data))
@@ -374,4 +404,5 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """An :class:`EfuseImage` of the whole input (see :meth:`EfuseImage.parse` for the errors)."""
     return EfuseImage.parse(source.data)

@@ -127,6 +127,13 @@ class OtaHeader:
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0) -> OtaHeader:
+        """The header in the first 512 bytes of ``data`` (versions cut at their NUL, read as latin-1).
+
+        ``base`` is the offset of ``data`` in the input, for error offsets. Raises
+        :class:`~obkimg.errors.MagicError` when ``data`` does not start with ``BL60X_OTA_Ver1.0``,
+        :class:`~obkimg.errors.TruncatedError` below 512 bytes and :class:`~obkimg.errors.FormatError`
+        for a payload type other than ``b"XZ  "`` / ``b"RAW "``.
+        """
         if bytes(data[:16]) != OTA_MAGIC[: len(data)] or not data:
             raise MagicError(FMT, OTA_MAGIC, bytes(data[:16]), offset=base)
         if len(data) < OTA_HEADER_SIZE:
@@ -148,6 +155,12 @@ class OtaHeader:
         return cls(TYPES[c.type], c.length, c.sha256, hw, sw, c.tail, c.pad, raw)
 
     def build(self) -> bytes:
+        """The 512 header bytes; versions are written ASCII, NUL padded (``raw_versions`` when kept).
+
+        Raises :class:`~obkimg.errors.BuildError` when ``compression`` is not ``xz`` or ``raw``, ``tail``,
+        ``pad`` or ``sha256`` has the wrong size (416, 8, 32), a version is longer than 15 characters or
+        ``length`` is out of range for a u32.
+        """
         typ = {v: k for k, v in TYPES.items()}.get(self.compression)
         if typ is None:
             raise BuildError(f"compression must be xz or raw, not {self.compression!r}", fmt=FMT, path="type")
@@ -220,6 +233,8 @@ class OtaHeader:
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """The header as JSON: fields (hashes as hex), ``tail`` (``erased``, ``unpacked_len``,
+        ``pubkey_hash`` or ``data``), ``vendor_data`` as ``{offset, size}`` and ``pad_ok``."""
         vd = self.vendor_data
         tail_state = (
             "erased"
@@ -314,6 +329,7 @@ class XzInfo:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The stream facts as JSON, with ``boot2_compatible`` and ``vendor_settings``."""
         return {
             "check": self.check,
             "filters": list(self.filters),
@@ -568,6 +584,7 @@ class OtaImage(BytesImage):
         return cls(hdr, payload, data, xz, fw, inner, tuple(probs))
 
     def build(self) -> bytes:
+        """The rebuilt header followed by the payload (bytes after the payload are not kept)."""
         return self.header.build() + self.payload
 
     @property
@@ -577,6 +594,7 @@ class OtaImage(BytesImage):
 
     @property
     def complete(self) -> bool:
+        """True when the file holds the whole payload (as many bytes as the header's ``length``)."""
         return len(self.payload) == self.header.length
 
     def problems(self) -> list[Problem]:
@@ -681,6 +699,13 @@ class XzImage(BytesImage):
 
     @classmethod
     def parse(cls, data: bytes, *, strict: bool = True, limit: int = DEFAULT_LIMIT, base: int = 0) -> XzImage:
+        """The stream's facts, decompressed (at most ``limit`` bytes) and its boot header read.
+
+        A SHA-256 of the stream after it is recognised (``hash_trailer``). ``strict`` raises the errors of
+        :func:`xz_info` and of decompression (:class:`~obkimg.errors.FormatError` and its subclasses,
+        :class:`~obkimg.errors.LimitError` past ``limit``); otherwise they become problems. A stream
+        boot2 cannot decode, or an unpacked FW_OTA.bin without a valid boot header, is always a problem.
+        """
         data = bytes(data)
         probs: list[Problem] = []
         stream = data
@@ -791,6 +816,8 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
+    """``BL60X_OTA_Ver1.0`` at 0 (confidence 95, length 512 + payload length), or an XZ stream whose
+    first unpacked bytes are a BFNP boot header (``bl602-xz``, 75). None otherwise; never raises."""
     try:
         if data[:16] == OTA_MAGIC:
             typ = TYPES.get(bytes(data[16:20]), "?")
@@ -820,6 +847,11 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """An :class:`OtaImage` or :class:`XzImage`, parsed leniently (``strict=False``: problems, not errors).
+
+    Raises what :meth:`OtaHeader.parse` raises for a bad header, the plain error for another chip's file
+    (a BK7231 image...), else :class:`~obkimg.errors.MagicError`.
+    """
     data = source.data
     if data[:16] == OTA_MAGIC:
         return OtaImage.parse(data, strict=False)

@@ -147,18 +147,22 @@ class Partition:
 
     @property
     def address0(self) -> int:
+        """Flash offset of slot 0 (``address[0]``)."""
         return self.address[0]
 
     @property
     def address1(self) -> int:
+        """Flash offset of slot 1 (``address[1]``)."""
         return self.address[1]
 
     @property
     def size0(self) -> int:
+        """Size in bytes of slot 0 (``maxLen[0]``, TOML ``size0``)."""
         return self.size[0]
 
     @property
     def size1(self) -> int:
+        """Size in bytes of slot 1 (``maxLen[1]``, TOML ``size1``)."""
         return self.size[1]
 
     @property
@@ -179,6 +183,10 @@ class Partition:
         return out
 
     def name_bytes(self) -> bytes:
+        """The 9 stored name bytes: ``raw_name`` when kept, else ``name`` in latin-1, NUL padded.
+
+        Raises :class:`~obkimg.errors.BuildError` when ``name`` is not latin-1 or longer than 9 bytes.
+        """
         if self.raw_name is not None:
             return self.raw_name
         try:
@@ -190,6 +198,7 @@ class Partition:
         return raw.ljust(9, b"\0")
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON: its fields (``len`` is ``length``), ``address`` and ``size`` as 2-item lists."""
         return {
             "name": self.name,
             "type": self.type,
@@ -212,6 +221,7 @@ class PartitionTable:
 
     @property
     def size(self) -> int:
+        """The table's size in bytes: 16 (header) + 36 per entry + 4 (entries CRC32)."""
         return 16 + 36 * len(self.entries) + 4
 
     @classmethod
@@ -223,6 +233,11 @@ class PartitionTable:
         return copy.table
 
     def build(self) -> bytes:
+        """Header, entries and trailer (:attr:`size` bytes), both CRC32s computed.
+
+        Raises :class:`~obkimg.errors.BuildError` for more than 16 entries, a name that does not fit
+        (:meth:`Partition.name_bytes`) or a value out of range for its field.
+        """
         if len(self.entries) > MAX_ENTRIES:
             raise BuildError(
                 f"{len(self.entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT, path="entries"
@@ -260,6 +275,7 @@ class PartitionTable:
         )
 
     def get(self, name: str) -> Partition | None:
+        """Like :meth:`find` (case-insensitive), but None when there is no such entry."""
         try:
             return self.find(name)
         except NotFoundError:
@@ -275,9 +291,11 @@ class PartitionTable:
 
     @property
     def layout(self) -> str:
+        """The known layout the table matches (:func:`layout_name`), or ``"custom"``."""
         return layout_name(self)
 
     def to_dict(self) -> dict[str, Any]:
+        """The table as JSON: ``version``, ``age``, ``count`` and ``entries`` (:meth:`Partition.to_dict`)."""
         return {
             "version": self.version,
             "age": self.age,
@@ -300,14 +318,25 @@ class TableCopy:
 
     @property
     def valid(self) -> bool:
+        """True when the table was read and both its CRC32s (header, entries) match."""
         return self.table is not None and self.header_crc_ok and self.entries_crc_ok
 
     @property
     def erased(self) -> bool:
+        """True when no table was read and nothing is wrong: the copy's first 16 bytes are all 0xFF."""
         return self.table is None and not any(p.severity == "error" for p in self.problems)
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0, strict: bool = False) -> TableCopy:
+        """Read the copy at the start of ``data``; ``base`` is its offset in the input (kept as ``offset``).
+
+        Leniently (default), a missing magic, bad CRC32s and more than 16 entries become ``problems``; the
+        table is kept despite bad CRCs and is None when it cannot be read. ``strict`` raises
+        :class:`~obkimg.errors.MagicError`, :class:`~obkimg.errors.ChecksumError` or
+        :class:`~obkimg.errors.FormatError` (more than 16 entries) instead. Either way,
+        :class:`~obkimg.errors.TruncatedError` when the table runs past ``data``, and FormatError for more
+        than 16 entries behind a bad header CRC.
+        """
         data = bytes(data)
         if data[:4] != PT_MAGIC:
             if strict:
@@ -396,6 +425,8 @@ class TableCopy:
         return cls(base, table, tuple(problems), hdr_ok, ents_ok, tail_state)
 
     def to_dict(self) -> dict[str, Any]:
+        """The copy as JSON: offset, valid/erased, table age and entry count (None without a table),
+        the CRC results and the problems."""
         return {
             "offset": self.offset,
             "valid": self.valid,
@@ -699,6 +730,12 @@ class TableRegion(BytesImage):
 
     @classmethod
     def parse(cls, data: bytes) -> TableRegion:
+        """The copy in the first 4 KiB and, when ``data`` has 0x1010 bytes or more, the copy at 0x1000.
+
+        Raises what a strict :meth:`TableCopy.parse` raises (MagicError, FormatError...) when the first
+        copy is neither a table nor erased, and :class:`~obkimg.errors.TruncatedError` when a copy's table
+        runs past the data.
+        """
         data = bytes(data)
         first = TableCopy.parse(data[:0x1000], base=0)
         if first.table is None and not first.erased:
@@ -711,10 +748,15 @@ class TableRegion(BytesImage):
 
     @property
     def active(self) -> int | None:
+        """Index in ``copies`` of the copy boot2 uses (:func:`select_active`); None when none is valid."""
         return select_active(self.copies)
 
     @property
     def table(self) -> PartitionTable:
+        """The active copy's table (copy 0's when no copy is valid).
+
+        Raises :class:`~obkimg.errors.NotFoundError` when that copy holds no readable table.
+        """
         idx = self.active
         if idx is None:
             idx = 0
@@ -806,6 +848,8 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
+    """``BFPT`` at offset 0 (at least 20 bytes): confidence 90 with a valid header CRC32 (length = the
+    table's size), 40 with a bad one. None otherwise; never raises."""
     try:
         if data[:4] != PT_MAGIC or len(data) < 20:
             return None
@@ -826,4 +870,5 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """A :class:`TableRegion` of the whole input (see :meth:`TableRegion.parse` for the errors)."""
     return TableRegion.parse(source.data)

@@ -435,14 +435,17 @@ class ObkConfig:
     # -- basic facts ---------------------------------------------------------------------------
     @property
     def version(self) -> int:
+        """The config version: the signed 32-bit little-endian integer at offset 4."""
         return int(struct.unpack_from("<i", self.raw, 4)[0])
 
     @property
     def length(self) -> int:
+        """The struct length in bytes (2016 for v1-v3, 3584 for v4 and later)."""
         return len(self.raw)
 
     @property
     def stored_crc(self) -> int:
+        """The stored Tiny-CRC8 byte at offset 3."""
         return self.raw[3]
 
     @property
@@ -451,6 +454,8 @@ class ObkConfig:
         return 4, min(crc_length(self.version), len(self.raw))
 
     def crc_for(self, variant: str) -> int:
+        """The Tiny-CRC8 over :attr:`crc_range` computed with ``variant`` (``"signed"`` or ``"unsigned"``
+        char); :class:`~obkimg.errors.BuildError` for another variant."""
         start, end = self.crc_range
         return tiny_crc8(self.raw[start:end], signed=_signed(variant))
 
@@ -466,6 +471,7 @@ class ObkConfig:
 
     @property
     def crc_valid(self) -> bool:
+        """True when one CRC variant matches the stored byte (always False for version 1)."""
         return self.crc_variant is not None
 
     def firmware_problems(self) -> list[Problem]:
@@ -510,6 +516,7 @@ class ObkConfig:
         return parse_with(config_struct(self.pins, self.length), FMT, self.raw)
 
     def offsets(self) -> dict[str, tuple[int, c.Construct]]:
+        """``{field: (offset, construct)}`` of this config's layout (pins and length)."""
         return field_offsets(self.pins, self.length)
 
     def get(self, name: str) -> Any:
@@ -694,6 +701,7 @@ class ObkConfig:
         return ObkConfig(self.raw[:3] + bytes([crc]) + self.raw[4:], self.pins)
 
     def build(self) -> bytes:
+        """The config bytes (``raw``: identical to the parsed input)."""
         return self.raw
 
 
@@ -836,11 +844,16 @@ class EfEntry:
 
     @property
     def status_name(self) -> str:
+        """The entry status as a word (``unused``, ``pre-write``, ``write``, ``pre-delete``, ``deleted``,
+        ``error``), else the number."""
         return ENV_STATUS.get(self.status, str(self.status))
 
 
 @dataclass(frozen=True, slots=True)
 class EfSector:
+    """One EasyFlash sector: its offset in the area, its store and dirty statuses (numbers, see
+    ``STORE_STATUS`` and ``DIRTY_STATUS``) and the offset after its last entry (offsets relative to the
+    area)."""
     offset: int
     store: int
     dirty: int
@@ -860,6 +873,7 @@ class EfArea:
     base: int = 0
 
     def value(self, entry: EfEntry) -> bytes:
+        """The value bytes of ``entry``."""
         return self.data[entry.value_offset : entry.value_offset + entry.value_len]
 
     def lookup(self, name: str) -> EfEntry | None:
@@ -870,9 +884,11 @@ class EfArea:
         return None
 
     def copies(self, name: str) -> list[EfEntry]:
+        """Every entry named ``name``, whatever its status or CRC, in area order."""
         return [e for e in self.entries if e.name == name]
 
     def build(self) -> bytes:
+        """The area bytes (``data``, unchanged)."""
         return self.data
 
 
@@ -1165,6 +1181,8 @@ class ChipInfo:
     bfpt: tuple[int, ...] = ()  # easyflash: where the BFPT copies are
 
     def to_dict(self) -> dict[str, Any]:
+        """The storage facts as JSON-ready data: mechanism, ``crc_variant``, pins, offset, key and area (a
+        list); ``bfpt`` is left out."""
         return {
             "mechanism": self.mechanism,
             "crc_variant": self.variant,
@@ -1234,10 +1252,13 @@ class ObkConfigResult:
 
     @property
     def crc_valid(self) -> bool:
+        """True when the config's CRC matches with either variant (:attr:`ObkConfig.crc_valid`)."""
         return self.config.crc_valid
 
     @property
     def crc_variant(self) -> str | None:
+        """The CRC variant that matches (``"signed"``/``"unsigned"``), else ``None``
+        (:attr:`ObkConfig.crc_variant`)."""
         return self.config.crc_variant
 
     def to_dict(self, *, show_secrets: bool = True) -> dict[str, Any]:
@@ -1660,4 +1681,6 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> ObkConfigImage:
+    """The config found in ``source`` by :func:`find_config` (chip unknown), wrapped as an image;
+    :class:`~obkimg.errors.NotFoundError` when there is none."""
     return ObkConfigImage(find_config(source.data), len(source.data))

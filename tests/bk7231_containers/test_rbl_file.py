@@ -181,7 +181,9 @@ def test_chip_evidence() -> None:
     # "bk7231n" names the N platform: BK7231N, BK7231M or BL2028N (issue 10), so no single chip
     assert chip_evidence(b"\0FOR ty_iot_sdk AT bk7231n\0") == (None, "FOR ty_iot_sdk AT bk7231n")
     assert app_chips(b"\0FOR ty_iot_sdk AT bk7231n\0")[0] == ["BK7231N", "BK7231M", "BL2028N"]
-    assert chip_evidence(b"xx LibreTiny v1.2.0 on generic-bk7231t-qfn32-tuya, z")[0] == "BK7231T"
+    # LibreTiny's bk7231t family is BK7231T/S/U (its families.json): T or U, not one chip
+    lt = b"xx LibreTiny v1.2.0 on generic-bk7231t-qfn32-tuya, z"
+    assert chip_evidence(lt)[0] is None and app_chips(lt)[0] == ["BK7231T", "BK7231U"]
     # OpenBeken lists every platform in upper case: no chip
     assert chip_evidence(b"OpenBK7231T\0OpenBK7231N\0BK7231N") == (None, None)
     assert chip_evidence(b"bk7231n bk7231t") == (None, None)

@@ -186,7 +186,8 @@ def test_versions() -> None:
     ({"marker": True, "key_class": "zero"}, None),
     ({"marker": True, "key_class": "uascent"}, "BL2028N"),
     ({"marker": False, "version": "BK7231n_1.0.13", "key_class": "unknown"}, None),
-    ({"marker": False, "version": "BK7231S_1.0.5"}, "BK7231T"),
+    ({"marker": False, "version": "BK7231S_1.0.5"}, None),  # the T/U silicon: only the Tuya key says T
+    ({"marker": False, "version": "BK7231S_1.0.5", "key_class": "tuya"}, "BK7231T"),
     ({"marker": False, "key_class": "tuya"}, None),
     ({"marker": False, "key_class": "zero", "fal_download": (0x132000, 0xCC000)}, "BK7231Q"),
     ({"marker": False, "key_class": "zero", "plain_u_layout": True}, None),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import obkimg.schemas as schemas
-from obkimg.errors import FormatError, NotFoundError
+from obkimg.errors import FormatError, NotFoundError, ObkImgError
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "examples" / "bk7231n_demo_dump.bin.gz"
@@ -82,3 +82,30 @@ def test_cli_validate_json(tmp_path: Path) -> None:
         [sys.executable, "-m", "obkimg", "validate-json", str(bad)], capture_output=True, text=True
     )
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "does not match info.v1" in r.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "extra", "code"),
+    [
+        ("missing.json", None, (), 2),  # was exit 3 (FileNotFoundError)
+        ("deep.json", "[" * 100_000 + "]" * 100_000, (), 1),  # was exit 3 (RecursionError)
+        ("list.json", "[1]", ("--schema", "info.v1"), 1),  # was exit 3 (AttributeError)
+    ],
+)
+def test_cli_validate_json_bad_input_is_exit_1_or_2(
+    tmp_path: Path, name: str, content: str | None, extra: tuple[str, ...], code: int
+) -> None:
+    from tests.secrets.leaks import run_main
+
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    got, out, err = run_main("validate-json", *extra, str(path))
+    assert got == code, err
+    assert "internal error" not in err and len(err.strip().splitlines()) <= 4
+
+
+def test_validate_refuses_a_document_that_is_not_an_object() -> None:
+    for doc in ([1], 5, "x", None):
+        with pytest.raises(ObkImgError):
+            schemas.validate(doc, "info.v1")  # type: ignore[arg-type]

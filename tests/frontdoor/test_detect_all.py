@@ -65,10 +65,12 @@ def test_real_file_kind_and_chip(rec: dict[str, str]) -> None:
             # the N build ("OpenBK7231N", "bk7231n") runs on BK7231N, BK7231M and BL2028N: the family
             assert img.chip is None and img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
         elif img.kind == "bk7231-ug":
-            assert img.chip in want
+            # the T build is Tuya's T SDK, built as SOC_BK7231U: BK7231T or BK7231U (no key in an OTA)
+            assert img.chip is None and img.chip_candidates == ["BK7231T", "BK7231U"]
         elif img.kind == "bk7231-bootloader" and img.chip is None:
-            # a plain N-family bootloader serves BK7231N, BK7231M and BL2028N (the key is not in it)
-            assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"] and fam == "bk7231n"
+            # a plain bootloader says nothing of the key: N family (BK7231N/M, BL2028N), or T/U ("BK7231S")
+            n_fam = ["BK7231N", "BK7231M", "BL2028N"]
+            assert img.chip_candidates == (n_fam if fam == "bk7231n" else ["BK7231T", "BK7231U"])
         elif img.kind == "bk7231-bootloader":
             assert img.chip in want
         else:
@@ -98,7 +100,7 @@ VECTORS = {
     "bk7231n/bk7231n_bootloader.bin": ("bk7231-bootloader", None),  # plain: N family, key not in it
     "bk7231n/bk7231n_bootloader_enc.bin": ("bk7231-bootloader", "BK7231N"),
     "bk7231n/bk7231n_bootloader_zero_keys.bin": ("bk7231-bootloader", None),  # N family: N, M or BL2028N
-    "bk7231t/bk7231t_bootloader.bin": ("bk7231-bootloader", "BK7231T"),
+    "bk7231t/bk7231t_bootloader.bin": ("bk7231-bootloader", None),  # plain "BK7231S": BK7231T or U
     "bk7231t/bk7231t_bootloader_enc.bin": ("bk7231-bootloader", "BK7231T"),
     "bl602/small/bootinfo.bin": ("bl602-bootheader", "BL602"),
     "bl602/small/partition.bin": ("bl602-partitions", "BL602"),

@@ -148,3 +148,46 @@ def test_info_masks_secrets_unless_asked() -> None:
     assert {"password", "local_key"} <= set(secret_keys), "secrets were not masked"
     all_masked = all("*" in str(ta[k]) for k in secret_keys)  # computed first: a failure shows no value
     assert all_masked, "a differing field is not masked"
+
+
+def test_scan_never_starts_more_workers_than_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seen: `scan -j 100000 DIR` on a folder of 2 files forked thousands of worker processes (the
+    pool started every worker asked for). Workers are capped by the number of files and the cores."""
+    import concurrent.futures
+    import os
+
+    from obkimg.scan import scan
+
+    asked: list[int] = []
+
+    class Recording(concurrent.futures.ThreadPoolExecutor):  # threads: nothing is forked here
+        def __init__(self, max_workers: int | None = None) -> None:
+            asked.append(max_workers or 0)
+            super().__init__(max_workers=1)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+    files = []
+    for i in range(3):
+        files.append(tmp_path / f"f{i}.bin")
+        files[-1].write_bytes(bytes([i]) * 64)
+    rows = list(scan([str(f) for f in files], workers=100_000))
+    assert len(rows) == 3
+    assert asked and max(asked) <= min(3, 4 * (os.cpu_count() or 1)), asked
+
+
+@pytest.mark.parametrize("jobs", ["-1", "0"])
+def test_scan_jobs_must_be_positive(tmp_path: Path, jobs: str) -> None:
+    """`-j -1` ran serially and `-j 0` meant "all cores", silently: a count below 1 is a usage error."""
+    from tests.secrets.leaks import run_main
+
+    code, out, _ = run_main("scan", str(tmp_path), "-j", jobs, "--json")
+    assert code == 2 and json.loads(out)["schema"] == "obkimg.error/1"
+
+
+def test_scan_json_and_jsonl_are_refused_together(tmp_path: Path) -> None:
+    """Seen: `scan --json --jsonl` printed JSON lines, not the one document --json promises."""
+    (tmp_path / "a.bin").write_bytes(b"\x00" * 64)
+    from tests.secrets.leaks import run_main
+
+    code, out, _ = run_main("scan", str(tmp_path), "--jsonl", "--json")
+    assert code == 2 and json.loads(out)["schema"] == "obkimg.error/1"

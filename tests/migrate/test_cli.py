@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from obkimg.cli import cli
@@ -14,6 +13,7 @@ from obkimg.formats import obk_config as oc
 from obkimg.formats import tuya_kv as kv
 from obkimg.migrate import plan, render
 from tests.conftest import ROOT, validate_schema
+from tests.migrate._yaml import load_esphome
 
 DEMO = str(ROOT / "examples" / "bk7231n_demo_dump.bin.gz")
 KEY = bytes(range(16))
@@ -32,7 +32,7 @@ def test_text_forms_to_stdout_summary_to_stderr(form: str) -> None:
     if form == "template":
         validate_schema(json.loads(r.stdout), "obk-template.v1")
     if form == "esphome":
-        assert yaml.safe_load(r.stdout)["bk72xx"]
+        assert load_esphome(r.stdout)["bk72xx"]
 
 
 def test_config_to_file_and_stdout(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_unknown_chip_still_writes_the_config(tmp_path: Path) -> None:
     r = _run("migrate", str(src), "--to", "esphome", "-o", "-")
     assert r.exit_code == 1 and "pass --chip" in r.stderr
     r = _run("migrate", str(src), "--to", "esphome", "-o", "-", "--chip", "BK7231N")
-    assert r.exit_code == 0 and yaml.safe_load(r.stdout)["tuya"] == {"uart_id": "uart_tuya"}
+    assert r.exit_code == 0 and load_esphome(r.stdout)["tuya"] == {"uart_id": "uart_tuya"}
     doc = json.loads(_run("obk-config", "new", "--from-tuya", str(src), "--json").stdout)
     validate_schema(doc, "obk-config-new.v1")
     assert doc["chip"] == "unknown"
@@ -133,7 +133,7 @@ def test_led_driver_order_and_default(tmp_path: Path) -> None:
     assert p.led_map == (1, 2, 0, 3, 4) and any("not its own inverse" in n for n in p.notes)
     assert oc.ObkConfig.parse(render(p, "config")).get("ledRemap") == [1, 2, 0, 3, 4]
     assert "startDriver BP5758D; LED_Map 1 2 0 3 4" in render(p, "commands").decode()
-    doc = yaml.safe_load(render(p, "esphome"))
+    doc = load_esphome(render(p, "esphome"))
     chans = {o["id"]: o["channel"] for o in doc["output"]}
     assert chans == {"output_r": 2, "output_g": 3, "output_b": 1, "output_c": 4, "output_w": 5}  # OUT1..OUT5
     assert doc["light"][0]["platform"] == "rgbww"
@@ -195,3 +195,61 @@ def test_migrate_json_masks_by_default_and_has_the_common_secret_flags() -> None
     shown = json.loads(_run("migrate", DEMO, "--json", "--show-secrets").stdout)
     assert masked["wifi"]["password"] == "***" and shown["wifi"]["password"] == "not-a-real-password"
     assert json.loads(_run("migrate", DEMO, "--json", "--redact").stdout) == masked
+
+
+def test_esphome_form_masks_wifi_unless_asked() -> None:
+    """Seen: `migrate --to esphome -o -` printed the Wi-Fi SSID and password under the masking
+    default (--redact). Masked, the YAML refers to ESPHome's secrets.yaml (`!secret wifi_ssid`)."""
+    shown = json.loads(_run("migrate", DEMO, "--json", "--show-secrets").stdout)["wifi"]
+    assert shown["ssid"] and shown["password"]
+    for flags in ((), ("--redact",)):
+        r = _run("migrate", DEMO, "--to", "esphome", "-o", "-", *flags)
+        assert r.exit_code == 0
+        leaked = [k for k in ("ssid", "password") if shown[k] in r.stdout + r.stderr]
+        assert not leaked, f"the Wi-Fi {leaked} are in `migrate --to esphome {' '.join(flags)}`"
+        wifi = load_esphome(r.stdout)["wifi"]
+        assert wifi["ssid"] == "!secret wifi_ssid" and wifi["password"] == "!secret wifi_password"
+    r = _run("migrate", DEMO, "--to", "esphome", "-o", "-", "--show-secrets")
+    wifi = load_esphome(r.stdout)["wifi"]
+    assert (wifi["ssid"], wifi["password"]) == (shown["ssid"], shown["password"])
+
+
+def test_json_with_an_output_that_cannot_be_written_prints_only_the_error_document(tmp_path: Path) -> None:
+    """Seen: `migrate --json --to commands -o EXISTING` printed the obkimg.migrate/1 document, then
+    failed (exit 1): stdout said success. A failing --json run prints one obkimg.error/1 document."""
+    from tests.secrets.leaks import run_main
+
+    existing = tmp_path / "exists.txt"
+    existing.write_text("keep\n")
+    for out in (str(existing), str(tmp_path / "nodir" / "x.txt")):
+        code, stdout, _ = run_main("migrate", DEMO, "--json", "--to", "commands", "-o", out)
+        assert code == 1
+        doc = json.loads(stdout)  # exactly one document
+        assert doc["schema"] == "obkimg.error/1", doc["schema"]
+    assert existing.read_text() == "keep\n"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("migrate", DEMO, "--chip", "esp32", "--to", "config", "-o", "-"),
+        ("migrate", DEMO, "--chip", "zz", "--json"),
+        ("obk-config", "new", "--from-tuya", DEMO, "--chip", "esp32", "-o", "-"),
+    ],
+)
+def test_a_chip_openbeken_does_not_know_is_refused(args: tuple[str, ...]) -> None:
+    """Seen: `migrate --chip esp32` wrote a BK7231-layout config and a template saying chip ESP32
+    (exit 0). A given chip must be one whose OpenBeken config layout obkimg knows."""
+    from tests.secrets.leaks import run_main
+
+    code, out, err = run_main(*args)
+    assert code == 1 and "BK7231N" in err + out  # the known chips are named
+    if "--json" in args:
+        assert json.loads(out)["schema"] == "obkimg.error/1"
+    else:
+        assert out == ""
+
+
+def test_a_known_chip_in_any_case_is_taken() -> None:
+    r = _run("migrate", DEMO, "--chip", "bk7231t", "--json")
+    assert r.exit_code == 0 and json.loads(r.stdout)["chip"] == "BK7231T"

@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
-import yaml
 
 from obkimg.formats import obk_config as oc
 from obkimg.migrate import FORMS, plan, render
 from tests.conftest import ROOT, validate_schema
+from tests.migrate._yaml import load_esphome
 
 DEMO = ROOT / "examples" / "bk7231n_demo_dump.bin.gz"
 GOLDEN = Path(__file__).parent / "golden"
@@ -46,7 +46,7 @@ def test_golden_forms_are_valid() -> None:
     validate_schema(tpl, "obk-template.v1")
     assert tpl["pins"] == {"6": "Rel;1", "8": "Btn;1", "26": "WifiLED_n;0"}
     assert tpl["pin_sources"]["6"] == "rl1_pin=6, rl1_lv=1"
-    doc = yaml.safe_load((GOLDEN / "demo.esphome.yaml").read_text())
+    doc = load_esphome((GOLDEN / "demo.esphome.yaml").read_text())
     assert doc["bk72xx"]["board"] == "generic-bk7231n-qfn32-tuya"
     assert doc["switch"][0]["pin"] == "P6" and doc["binary_sensor"][0]["on_press"] == [
         {"switch.toggle": "relay_1"}

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from obkimg.errors import ObkImgError
 from obkimg.formats import obk_config as oc
 from obkimg.migrate import plan, render, render_config, render_template
 from tests.conftest import REAL, real_files, validate_schema
+from tests.migrate._yaml import load_esphome
 
 DECLINED = re.compile(r"key_pin|k\d+pin_pin|ctrl_pin|micpin|mic|miso|SCL|CS|reset_pin")
 DRIVER_ROLES = {2: "SM2135", 3: "SM2135", 4: "SM2135", 5: "BP1658CJ", 6: "BP5758D", 7: "SM2235"}
@@ -213,7 +213,7 @@ def test_every_dump_with_a_storage_migrates_in_every_form(dumps: list) -> None:
             assert f"SetPinRole {a.gpio} {a.short_role};" in text.replace("\n", ";")
             assert a.source in text
         if mp.chip in ("BK7231N", "BK7231T"):
-            doc = yaml.safe_load(render(mp, "esphome"))
+            doc = load_esphome(render(mp, "esphome"))
             assert doc["esphome"]["name"] and ("bk72xx" in doc)
         if keys.device.get("tuya_mcu_baud"):
             assert mp.chip is not None, p.name  # the bootloader/app tell it when the storage does not

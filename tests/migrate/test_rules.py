@@ -200,3 +200,26 @@ def test_tuya_keys_labels_come_from_the_same_table() -> None:
                       "mosi": "spi-mosi", "foo_pin": None}
     m = {p["key"] for p in map_upk(upk)["pins"]}
     assert {"bt_pin", "onoff1", "ir", "rl1_pin", "mosi"} <= m
+
+
+@pytest.mark.parametrize(
+    "upk",
+    [
+        {"rl0_pin": 6, "rl0_lv": 1},  # Tuya numbers relays, buttons and LEDs from 1
+        {"rl99_pin": 6, "rl99_lv": 1},  # OpenBeken has channels 0..63 (CHANNEL_MAX 64, new_pins.h)
+        {"bt64_pin": 6, "bt64_lv": 0},
+        {"onoff70": 6},
+        {"door0_magt_pin": 6},
+    ],
+)
+def test_a_numbered_key_outside_openbekens_channels_is_left_unset(upk: dict[str, int]) -> None:
+    """Seen: `rl99_pin` became a relay on channel 99 and `rl0_pin` one on channel 0: neither is a
+    channel the Tuya keys prove (OpenBeken ignores channels past 63)."""
+    m = map_upk(upk)
+    assert m["pins"] == [] and len(m["uncertain"]) == 1, m
+    assert "channel" in m["uncertain"][0]["reason"]
+
+
+def test_numbered_keys_inside_the_channels_still_map() -> None:
+    m = map_upk({"rl1_pin": 6, "rl1_lv": 1, "rl63_pin": 7, "rl63_lv": 1, "door_magt_pin": 8})
+    assert sorted(p["channel"] for p in m["pins"]) == [1, 2, 63]

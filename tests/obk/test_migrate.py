@@ -117,7 +117,10 @@ def test_synthetic_tuya_image_wifi_and_upk(tmp_path: Path) -> None:
     assert doc["wifi"]["password"] != exp["wifi_password"], "masked by default"
     cfg = oc.ObkConfig.parse(out.read_bytes(), strict=True)
     assert (cfg.get("wifi_ssid"), cfg.get("wifi_pass")) == (exp["wifi_ssid"], exp["wifi_password"])
-    assert cfg.crc_variant == "signed" and doc["chip"] == "BK7231N"
+    # the storage names the N platform and nothing else tells BK7231N, BK7231M and BL2028N apart: no chip
+    # is named, and the config takes the layout of the OpenBK7231N build all three run
+    assert cfg.crc_variant == "signed" and doc["chip"] == "unknown" and doc["platform"] == "BK7231N"
+    assert set(doc["chip_candidates"]) == {"BK7231N", "BK7231M", "BL2028N"}
     pins = {p["gpio"]: (p["role_name"], p["channel"]) for p in doc["pins"]}
     assert pins == {6: ("IOR_Relay", 1), 7: ("IOR_Button", 1), 26: ("IOR_LED_WIFI_n", 0)}
     assert doc["uncertain"] == [] and doc["unknown"] == []

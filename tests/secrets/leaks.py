@@ -110,6 +110,12 @@ def masking_outputs(path: Path, tmp: Path, secrets: Secrets) -> dict[str, str]:
     add("obk-config new", "obk-config", "new", "--from-tuya", p, "-o", str(tmp / "new.bin"), "--force")
     if secrets.has_tuya or secrets.has_obk:
         add("obk-config diff", "obk-config", "diff", p, p)
+    if secrets.has_tuya:
+        # migrate masks by default: its text forms and --json (the binary config is the device's
+        # own config file, created 0600, like `obk-config new`'s)
+        for form in ("template", "commands", "esphome"):
+            add(f"migrate --to {form}", "migrate", p, "--to", form, "-o", "-")
+        add("migrate --json", "migrate", p, "--json")
     # error paths: a failing command on this dump, its JSON error document and --traceback
     for args in (
         ("obk-config", "set", p, "password:not-an-assignment", "-o", str(tmp / "e.bin")),
