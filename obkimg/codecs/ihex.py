@@ -34,6 +34,7 @@ DEFAULT_LIMIT = 16 * 1024 * 1024
 _MAX_LINE = 1 + 2 * (5 + 255)
 #: one past the last address of the 32-bit address space (extended linear addressing)
 _TOP = 1 << 32
+_ONES = tuple(b"\x01" * n for n in range(256))
 #: text split into lines this much at a time
 _CHUNK = 1 << 20
 _RECORD_NAMES = (
@@ -172,6 +173,7 @@ def parse(text: bytes | str, *, limit: int = DEFAULT_LIMIT) -> tuple[int, bytes]
             offset=0,
         )
     out = _Buffer(limit)
+    buf, mask = out.buf, out.mask  # grown in place by _Buffer too
     offset = 0
     start_seen = False
     for line, at, kind, addr, payload in records(text):
@@ -186,8 +188,8 @@ def parse(text: bytes | str, *, limit: int = DEFAULT_LIMIT) -> tuple[int, bytes]
                     at,
                 )
             if a == out.hi and a + n - out.lo <= limit and out.count + n <= limit:
-                out.buf += payload  # the usual case: right after the previous record (no overlap)
-                out.mask += b"\x01" * n
+                buf += payload  # the usual case: right after the previous record (no overlap)
+                mask += _ONES[n]
                 out.hi = a + n
                 out.count += n
             elif n:
