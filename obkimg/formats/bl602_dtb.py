@@ -105,12 +105,14 @@ class FdtNode:
     children: tuple[FdtNode, ...] = ()
 
     def child(self, name: str) -> FdtNode | None:
+        """The first direct child named ``name``, or None."""
         for c in self.children:
             if c.name == name:
                 return c
         return None
 
     def prop(self, name: str) -> bytes | None:
+        """Raw value of this node's first property named ``name``, or None."""
         for k, v in self.props:
             if k == name:
                 return v
@@ -130,6 +132,15 @@ class Fdt:
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0) -> Fdt:
+        """Parse the FDT blob at the start of ``data`` (versions 16/17); bytes after ``totalsize`` are
+        ignored.
+
+        ``base`` is the offset of ``data`` in the input, so error offsets are absolute. Raises
+        :class:`~obkimg.errors.MagicError` for a bad magic, :class:`~obkimg.errors.TruncatedError` when
+        the header, ``totalsize``, the reservation map or a structure token runs past the data, and
+        :class:`~obkimg.errors.FormatError` for an unsupported version, a block beyond ``totalsize``, a
+        malformed structure block, a bad property name or nesting deeper than :data:`MAX_DEPTH`.
+        """
         data = bytes(data)
         if len(data) < HEADER_SIZE:
             if data[:4] != FDT_MAGIC[: len(data)]:
@@ -173,6 +184,9 @@ class Fdt:
         return cls(root, tuple(reserved), h.version, h.last_comp_version, h.boot_cpuid_phys)
 
     def build(self) -> bytes:
+        """The blob as dtc lays it out: 40-byte header, reservation map (ended by 0/0), structure block,
+        strings block (a name that is the tail of an earlier one reuses it); sizes and offsets recomputed,
+        no padding after the strings."""
         strings = bytearray()
         # every suffix of every name written so far -> its first offset: dtc's reuse of an existing
         # string tail, found in O(name length) instead of searching the whole block for each name
@@ -242,6 +256,7 @@ class Fdt:
             stack.extend((c, f"{path}/{c.name}") for c in reversed(node.children))
 
     def property_count(self) -> int:
+        """Number of properties in the whole tree (every node)."""
         return sum(len(n.props) for n in _iter_nodes(self.root))
 
 
@@ -343,6 +358,11 @@ class FactoryParams:
 
     @classmethod
     def from_fdt(cls, fdt: Fdt) -> FactoryParams:
+        """Decode the :data:`FACTORY_KEYS` present in ``fdt``; absent ones are left out.
+
+        Strings lose their trailing NULs (passwords become :class:`~obkimg.model.Secret`), a 6-byte MAC
+        becomes ``AA:BB:CC:DD:EE:FF``, cells become lists of big-endian u32 (one ``u32`` cell an int).
+        """
         vals: dict[str, Any] = {}
         for path, kind in FACTORY_KEYS.items():
             raw = fdt.get(path)
@@ -351,6 +371,9 @@ class FactoryParams:
         return cls(vals)
 
     def to_dict(self) -> dict[str, Any]:
+        """The decoded values under short JSON names (``mac_mode``, ``sta_mac``, ``ap_mac``, ``country_code``,
+        ``xtal``, the power tables, ``sta_ssid``/``sta_pwd``...); None where the tree lacks the property.
+        Passwords stay :class:`~obkimg.model.Secret`."""
         v = self.values
         return {
             "mac_mode": v.get("/wifi/mac/mode"),
@@ -386,6 +409,10 @@ class DtbImage(BytesImage):
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0) -> DtbImage:
+        """Parse the tree at the start of ``data`` and keep the bytes after ``totalsize`` as trailing data.
+
+        ``base`` is the offset of ``data`` in the input. Raises what :meth:`Fdt.parse` raises.
+        """
         data = bytes(data)
         fdt = Fdt.parse(data, base=base)
         total = struct.unpack_from(">I", data, 4)[0]
@@ -407,6 +434,7 @@ class DtbImage(BytesImage):
 
     @property
     def params(self) -> FactoryParams:
+        """The factory values of the tree (:meth:`FactoryParams.from_fdt`), decoded on each access."""
         return FactoryParams.from_fdt(self.fdt)
 
     @property
@@ -513,6 +541,9 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
+    """FDT magic at 0 with BL602 factory names (``sta_mac_addr``, ``pwr_table``, ``xtal_mode``) in the
+    strings block: confidence 85, chip BL602, length ``totalsize``. Another FDT: 30, no chip (the whole
+    input when the header is inconsistent). None without the magic or with less than the 40-byte header."""
     try:
         if data[:4] != FDT_MAGIC or len(data) < HEADER_SIZE:
             return None
@@ -535,4 +566,5 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """A :class:`DtbImage` of the whole input; raises what :meth:`Fdt.parse` raises."""
     return DtbImage.parse(source.data)

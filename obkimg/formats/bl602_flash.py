@@ -80,9 +80,12 @@ class SlotContent:
 
     @property
     def name(self) -> str:
+        """``"<partition> slot <n>"`` for FW slots and any slot 1, else the partition name."""
         return f"{self.partition} slot {self.slot}" if self.partition == "FW" or self.slot else self.partition
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: partition, slot, address and size (bytes), content, state, active, then the
+        ``detail`` entries."""
         return {
             "partition": self.partition,
             "slot": self.slot,
@@ -226,6 +229,7 @@ def _analyse_slot(
 
 
 def replace_fmt(p: Problem) -> Problem:
+    """A copy of ``p`` whose format id is ``bl602-dump`` when ``p`` has none (else its own)."""
     return Problem(p.severity, p.message, p.offset, p.fmt or FMT)
 
 
@@ -245,6 +249,13 @@ class FlashDump(BytesImage):
 
     @classmethod
     def parse(cls, data: bytes, *, table_addresses: tuple[int, int] = TABLE_ADDRESSES) -> FlashDump:
+        """Dissect a whole flash: boot2 at 0, the partition table copies at ``table_addresses``
+        (0xE000, 0xF000), then every slot of every partition of the active copy (the first readable copy
+        when none is valid).
+
+        Damage is reported as problems, not raised: a bad boot2 header, unreadable or invalid table
+        copies, a slot whose content does not parse (and, as info, a size that is not a flash size).
+        """
         data = bytes(data)
         boot2 = None
         b2prob = None
@@ -318,6 +329,10 @@ class FlashDump(BytesImage):
     # -- accessors -------------------------------------------------------------------------------
     @property
     def table(self) -> PartitionTable:
+        """The partition table in use: the active copy, else the first readable one.
+
+        Raises :class:`~obkimg.errors.NotFoundError` when no copy is readable.
+        """
         t = self._table(self.copies, self.active_copy)
         if t is None:
             raise NotFoundError(
@@ -327,10 +342,17 @@ class FlashDump(BytesImage):
 
     @property
     def layout(self) -> str:
+        """The known layout the table matches
+        (:func:`~obkimg.formats.bl602_partitions.layout_name`), ``"custom"``, or ``"unknown"`` without a
+        readable table."""
         t = self._table(self.copies, self.active_copy)
         return t.layout if t is not None else "unknown"
 
     def slot(self, partition: str, slot: int = 0) -> SlotContent:
+        """Slot ``slot`` (0 or 1) of the partition named ``partition`` (case-insensitive).
+
+        Raises :class:`~obkimg.errors.NotFoundError` when the dump has no such slot.
+        """
         for s in self.slots:
             if s.partition.lower() == partition.lower() and s.slot == slot:
                 return s
@@ -338,6 +360,7 @@ class FlashDump(BytesImage):
 
     @property
     def fw_active_slot(self) -> int | None:
+        """The FW slot boot2 runs (``activeIndex & 1``), or None without a readable table or FW entry."""
         try:
             return self.table.firmware.active_slot
         except NotFoundError:
@@ -367,6 +390,7 @@ class FlashDump(BytesImage):
 
 
     def build(self) -> bytes:
+        """The dump's bytes, unchanged (:func:`build_flash` lays out a new flash)."""
         return self.data
 
     def verify(self) -> list[Problem]:
@@ -700,6 +724,9 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
+    """A ``BFPT`` partition table at 0xE000 or 0xF000: confidence 95 with a valid header CRC and a boot2
+    header (``BFNP``) at 0, 90 with a valid CRC only, else 50; chip BL602, the whole input. None without
+    the magic at either address or when the input is shorter than 0xF014 bytes."""
     try:
         if len(data) < TABLE_ADDRESSES[1] + 20:
             return None
@@ -725,4 +752,5 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
+    """A :class:`FlashDump` of the whole input (:meth:`FlashDump.parse`)."""
     return FlashDump.parse(source.data)

@@ -303,6 +303,12 @@ class KeyBlock:
 
     @classmethod
     def parse(cls, plain: bytes, *, offset: int = 0) -> KeyBlock:
+        """Parse a decrypted key block (4096 bytes of plaintext); ``offset`` is its file offset, for errors.
+
+        Raises :class:`~obkimg.errors.MagicError` when the magic is not 0x13579753 and
+        :class:`~obkimg.errors.ChecksumError` when the stored sum32 does not match the device key. A
+        ``plain`` shorter than 4096 bytes is not rejected: the key and fill come out short.
+        """
         c_ = parse_with(_schema("KEY_BLOCK"), FMT, plain, base=offset)
         if c_.checksum != sum32(c_.device_key):
             raise ChecksumError(FMT, "key block checksum (sum32 of the device key)", c_.checksum,
@@ -311,13 +317,21 @@ class KeyBlock:
 
     @classmethod
     def decrypt(cls, sector: bytes, *, offset: int = 0) -> KeyBlock:
+        """Decrypt the first 4096 bytes of ``sector`` with :data:`MASTER_KEY` and :meth:`parse` them.
+
+        Raises :class:`~obkimg.errors.FormatError` when a short ``sector`` is not a multiple of 16 bytes,
+        else what :meth:`parse` raises.
+        """
         return cls.parse(decrypt(MASTER_KEY, sector[:SECTOR_SIZE]), offset=offset)
 
     def build(self) -> bytes:
+        """The plaintext: magic, sum32 of the device key, the key, the fill (4096 bytes with a 16-byte key
+        and a 4072-byte fill; the lengths are not checked)."""
         return build_with(_schema("KEY_BLOCK"), FMT, {"checksum": sum32(self.device_key),
                                                       "device_key": self.device_key, "fill": self.fill})
 
     def encrypt(self) -> bytes:
+        """The sector as stored: :meth:`build` encrypted with :data:`MASTER_KEY` (AES-128-ECB)."""
         return encrypt(MASTER_KEY, self.build())
 
 
@@ -330,6 +344,7 @@ class Part:
     last_page: int
 
     def to_dict(self) -> dict[str, int]:
+        """``block_id``, ``first_page`` and ``last_page`` (inclusive)."""
         return {"block_id": self.block_id, "first_page": self.first_page, "last_page": self.last_page}
 
 
@@ -350,10 +365,19 @@ class IndexEntry:
 
     @property
     def name(self) -> str:
+        """The key name: ``name_raw`` up to its first NUL, decoded as latin-1."""
         return self.name_raw.split(b"\x00", 1)[0].decode("latin-1")
 
     @classmethod
     def parse(cls, page: bytes, *, offset: int = 0) -> IndexEntry:
+        """Parse an index page (the first 128 bytes of ``page``); ``offset`` is its file offset, for errors.
+
+        A ``part_count`` that only fits as a byte count (the GUI flash tool's form) is read as count / 4 and
+        kept in ``part_count``. Raises :class:`~obkimg.errors.FormatError` when the page is shorter than its
+        18-byte header, its name is empty or its parts do not fit 128 bytes, and
+        :class:`~obkimg.errors.TruncatedError` when a short page ends inside the parts (a name cut short
+        is kept short).
+        """
         page = page[:PAGE_SIZE]
         # Validate sizes first, so a garbage page fails with a precise FormatError.
         if len(page) < 18:
@@ -380,6 +404,11 @@ class IndexEntry:
                    None if stored_count == count else stored_count)
 
     def build(self) -> bytes:
+        """The 128-byte page: header (``part_count`` as stored), name, parts, then the kept fill (0xFF
+        when it would not make exactly 128 bytes).
+
+        Raises :class:`~obkimg.errors.BuildError` when header, name and parts need more than 128 bytes.
+        """
         count = len(self.parts) if self.part_count is None else self.part_count
         obj = {"checksum": self.checksum, "length": self.length, "block_id": self.block_id,
                "page_id": self.page_id, "part_count": len(self.parts), "element": self.element,
@@ -409,6 +438,7 @@ class DataBlock:
 
     @property
     def index_pages(self) -> list[int]:
+        """Numbers (1..31) of the pages the bitmap marks as index pages."""
         bm = int.from_bytes(self.bitmap, "little")
         return [p for p in range(1, PAGES) if bm >> p & 1]
 
@@ -418,6 +448,12 @@ class DataBlock:
 
     @classmethod
     def parse(cls, plain: bytes, *, offset: int = 0) -> DataBlock:
+        """Parse a decrypted data or swap block (4096 bytes of plaintext); ``offset`` is its file offset.
+
+        Raises :class:`~obkimg.errors.TruncatedError` for fewer than 4096 bytes,
+        :class:`~obkimg.errors.MagicError` when the magic is neither 0x98761234 nor 0x135726AB and
+        :class:`~obkimg.errors.ChecksumError` when the stored sum32 of bytes 8..4095 is wrong.
+        """
         if len(plain) < SECTOR_SIZE:
             raise TruncatedError(FMT, SECTOR_SIZE, len(plain), offset=offset, path="data_block")
         h = parse_with(_schema("DATA_BLOCK_HEADER"), FMT, plain[:PAGE_SIZE], base=offset)
@@ -447,6 +483,8 @@ class DataBlock:
         return head[:4] + sum32(body).to_bytes(4, "little") + body
 
     def encrypt(self, data_key: bytes) -> bytes:
+        """The sector as stored: :meth:`build` encrypted with ``data_key`` (AES-128-ECB,
+        :func:`derive_data_key`)."""
         return encrypt(data_key, self.build())
 
 
@@ -551,6 +589,8 @@ class ProtectedBlock:
         return head[:4] + sum32(body).to_bytes(4, "little") + body
 
     def encrypt(self, base: bytes = BASE_KEYS[0][1]) -> bytes:
+        """The sector as stored: :meth:`build` (inner area under the data key derived with ``base``),
+        encrypted again with :data:`MASTER_KEY`."""
         return encrypt(MASTER_KEY, self.build(base))
 
 
@@ -584,10 +624,13 @@ class StorageLocation:
 
     @property
     def end(self) -> int:
+        """Offset just past the last sector of this storage (key, data or protected block)."""
         return max((self.key_offset, *self.block_offsets, *self.protected_offsets)) + SECTOR_SIZE
 
     @property
     def data_key(self) -> bytes | None:
+        """The data key D from the device key and the base key of ``key_variant``; None when no base key
+        decrypts a data block."""
         if self.key_variant is None:
             return None
         return derive_data_key(self.device_key, dict(BASE_KEYS)[self.key_variant])
@@ -607,6 +650,8 @@ class StorageLocation:
         return sorted(out, key=lambda r: r.offset)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form: ``key_offset``, ``key_variant``, ``protected_offsets``, ``block_count``, ``start``,
+        ``end`` and ``phase`` (offsets in the input); the device key is left out."""
         return {"key_offset": self.key_offset, "key_variant": self.key_variant,
                 "protected_offsets": list(self.protected_offsets), "block_count": len(self.block_offsets),
                 "start": self.start, "end": self.end, "phase": self.phase}
@@ -757,6 +802,8 @@ class Entry:
         return f"Entry({self.name!r}, {len(self.value)} bytes, block {self.index.block_id} page {self.page})"
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form without the value: name, length (bytes), block_id, page, block_offset, element, parts
+        (``[block_id, first_page, last_page]``), checksum_ok."""
         return {"name": self.name, "length": len(self.value), "block_id": self.index.block_id,
                 "page": self.page, "block_offset": self.block_offset, "element": self.index.element,
                 "parts": [[p.block_id, p.first_page, p.last_page] for p in self.index.parts],
@@ -782,13 +829,17 @@ class TuyaStorage:
 
     @property
     def raw_values(self) -> dict[str, bytes]:
+        """Every value by key name, raw bytes as stored (not decoded, secrets included)."""
         return {e.name: e.value for e in self.entries}
 
     @property
     def key_offset(self) -> int:
+        """Offset of the key block (``location.key_offset``)."""
         return self.location.key_offset
 
     def block_states(self) -> list[dict[str, Any]]:
+        """One row per data block found, sorted by offset: ``offset``, ``block_id``, ``generation``,
+        ``state`` (``live``, ``superseded`` or ``bad-checksum``) and ``index_pages`` (a count)."""
         live = {b.offset for b in self.live}
         rows: list[dict[str, Any]] = [
             {"offset": b.offset, "block_id": b.block_id, "generation": b.generation,
@@ -799,6 +850,9 @@ class TuyaStorage:
         return sorted(rows, key=lambda r: r["offset"])
 
     def to_dict(self, *, show_secrets: bool = True) -> dict[str, Any]:
+        """The storage as JSON: location and key variant, block counts, :meth:`block_states`, entries
+        (:meth:`Entry.to_dict`, no values) and protected record names. The device key is masked unless
+        ``show_secrets`` (the default shows it)."""
         from ..model import Secret, jsonable
 
         loc = self.location
@@ -1258,6 +1312,8 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> TuyaKVImage:
+    """A :class:`TuyaKVImage` read by :func:`obkimg.tuya.extract_keys`; raises what it raises
+    (:class:`~obkimg.errors.NotFoundError` when the input holds no storage)."""
     from ..tuya import extract_keys
 
     keys = extract_keys(source)
