@@ -69,15 +69,10 @@ def missing_docstrings() -> tuple[list[str], int]:
     return missing, total
 
 
-#: public names still without a docstring; this number only goes down (goal: 0, issue "A library others
-#: build on"). Run ``python tests/docs/test_docstrings.py`` to list them.
-BUDGET = 0
-
-
 def test_every_public_name_has_a_docstring() -> None:
     missing, total = missing_docstrings()
     assert total > 300
-    assert len(missing) <= BUDGET, f"{len(missing)} of {total} public names have no docstring: {missing[:40]}"
+    assert not missing, f"{len(missing)} of {total} public names have no docstring: {missing[:40]}"
 
 
 if __name__ == "__main__":  # pragma: no cover - a developer's report
