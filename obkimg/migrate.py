@@ -25,6 +25,7 @@ from .errors import BuildError, ObkImgError, Problem
 from .formats.obk_config import ROLE_NAMES, ObkConfig, chip_info, default_config
 from .model import Secret, jsonable
 from .source import SourceLike, load
+from .tuya import int_value
 from .tuya_pins import map_upk
 
 __all__ = [
@@ -72,6 +73,11 @@ def short_role_name(role: int) -> str:
     return _SHORT_EXTRA.get(name, name[4:])
 
 
+def _source(key: str, gpio: int | None, level_key: str | None, level: int | None) -> str:
+    lvl = f", {level_key}={level}" if level_key else ""
+    return f"{key}={gpio}{lvl}"
+
+
 @dataclass(frozen=True, slots=True)
 class PinAssignment:
     """One GPIO with a settled OpenBeken role, and the Tuya keys it came from."""
@@ -93,8 +99,7 @@ class PinAssignment:
     @property
     def source(self) -> str:
         """``rl1_pin=6, rl1_lv=1``: the Tuya keys and values this pin came from."""
-        lvl = f", {self.level_key}={self.level}" if self.level_key else ""
-        return f"{self.key}={self.gpio}{lvl}"
+        return _source(self.key, self.gpio, self.level_key, self.level)
 
     def to_dict(self) -> dict[str, Any]:
         """The assignment as JSON (``schemas/migrate.v1``)."""
@@ -127,8 +132,7 @@ class UncertainPin:
     @property
     def source(self) -> str:
         """``key_pin=7, key_lv=0``: the Tuya keys and values this pin came from."""
-        lvl = f", {self.level_key}={self.level}" if self.level_key else ""
-        return f"{self.key}={self.gpio}{lvl}"
+        return _source(self.key, self.gpio, self.level_key, self.level)
 
     def to_dict(self) -> dict[str, Any]:
         """The pin as JSON (``schemas/migrate.v1``)."""
@@ -452,7 +456,7 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
         meter=s.get("meter"),
         bridge_pulse_ms=s.get("bridge_pulse_ms"),
         tuya_mcu_baud=int(baud) if baud else None,
-        cwtype=_int_or_none(upk.get("cwtype")) if upk else None,
+        cwtype=int_value(upk.get("cwtype")) if upk else None,
         wifi_ssid=ssid,
         wifi_password=password,
         wifi_source=keys.wifi.get("source"),
@@ -463,16 +467,6 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
         problems=tuple(problems),
         source_name=os.path.basename(src.name),
     )
-
-
-def _int_or_none(v: Any) -> int | None:
-    if isinstance(v, bool):
-        return int(v)
-    if isinstance(v, int):
-        return v
-    if isinstance(v, str) and v.isdigit():
-        return int(v)
-    return None
 
 
 def _layout(chip: str | None) -> tuple[int, str]:
@@ -538,7 +532,9 @@ def render_template(p: MigrationPlan) -> dict[str, Any]:
         "board": module,
         "flags": str(p.generic_flags),
         "keywords": [
-            k for k in (module, p.platform, p.meter, p.led_driver, "TuyaMCU" if p.tuya_mcu_baud else None) if k
+            k
+            for k in (module, p.platform, p.meter, p.led_driver, "TuyaMCU" if p.tuya_mcu_baud else None)
+            if k
         ],
         "pins": {str(a.gpio): f"{a.short_role};{a.channel}" for a in p.pins},
         "command": p.startup_line(with_led_map=True),

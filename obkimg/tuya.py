@@ -1,6 +1,7 @@
 """Tuya keys out of a backup: Wi-Fi credentials, cloud keys and the pin map from the KV storage.
 
-The workflow on top of :mod:`obkimg.formats.tuya_kv` (bk7231tools ``kvstorage.py``, BK7231GUIFlashTool ``TuyaConfig.cs``):
+The workflow on top of :mod:`obkimg.formats.tuya_kv` (bk7231tools ``kvstorage.py``,
+BK7231GUIFlashTool ``TuyaConfig.cs``):
 locate the storage in a dump, region read or bare storage (any offset, gzip inputs via
 :func:`obkimg.source.load`), read it, decode every value (JSON, Tuya pseudo-JSON UPK, text, bytes)
 and derive the convenience fields a user wants: SSID / password (base64 when ``wfb64`` is 1),
@@ -342,17 +343,19 @@ def _device(values: dict[str, Any], upk: dict[str, Any] | None) -> dict[str, Any
         "ap_ssid": g("gw_bi", "ap_ssid"),
         "module": _str(upk.get("module")) if upk else None,
         "chip_env": _str(values.get("em_sys_env")),
-        "tuya_mcu_baud": _int(_get(values, "baud_cfg", "baud")) or _int(_get(values, "uart_adapt_params",
-                                                                              "uart_baud")),
+        "tuya_mcu_baud": int_value(_get(values, "baud_cfg", "baud"))
+        or int_value(_get(values, "uart_adapt_params", "uart_baud")),
     }
 
 
-def _int(v: Any) -> int | None:
+def int_value(v: Any) -> int | None:
+    """A Tuya value as an int: ints and bools as they are, a string of ASCII digits parsed; else None
+    (``"٣"`` is not 3)."""
     if isinstance(v, bool):
         return int(v)
     if isinstance(v, int):
         return v
-    if isinstance(v, str) and v.isdigit():
+    if isinstance(v, str) and v.isascii() and v.isdigit():
         return int(v)
     return None
 
