@@ -36,6 +36,10 @@ def _stat(text: str, key: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def _artifacts(base: Path) -> list[str]:
+    return sorted(p.name for pat in ("crash-*", "timeout-*", "oom-*", "leak-*") for p in base.glob(pat))
+
+
 def _chunk_of(path: Path, default: int) -> int:
     """A harness may lower the restart interval with a module constant ``CHUNK = n``."""
     m = re.search(r"^CHUNK = (\d+)", path.read_text(), re.M)
@@ -59,6 +63,7 @@ def run_one(path: Path, runs: int, workdir: Path, extra: list[str], chunk: int) 
     execs = 0
     peak = 0
     rc = 0
+    interrupted = 0
     t0 = time.monotonic()
     text = ""
     while execs < runs and rc == 0:
@@ -76,14 +81,19 @@ def run_one(path: Path, runs: int, workdir: Path, extra: list[str], chunk: int) 
             done = int(marks[-1]) if marks else 0
         execs += done
         peak = max(peak, _stat(text, "peak_rss_mb") or 0)
+        if rc and "run interrupted" in text and not _artifacts(base):
+            # SIGINT/SIGTERM from outside (a shared machine): not a finding, resume from the corpus
+            interrupted += 1
+            rc = 0 if interrupted <= 5 else rc
         if done == 0:
             break
     wall = time.monotonic() - t0
-    crashes = sorted(p.name for pat in ("crash-*", "timeout-*", "oom-*", "leak-*") for p in base.glob(pat))
+    crashes = _artifacts(base)
     cov = re.findall(r"cov: (\d+) ft: (\d+)", text)
     return {"harness": name, "rc": rc, "execs": execs, "exec_s": round(execs / wall) if wall else None,
             "seconds": round(wall), "peak_rss_mb": peak, "cov": int(cov[-1][0]) if cov else None,
-            "corpus": len(list(corpus.iterdir())), "crashes": crashes, "log": str(log)}
+            "corpus": len(list(corpus.iterdir())), "crashes": crashes, "log": str(log),
+            "interrupted": interrupted}
 
 
 def main() -> int:
@@ -100,8 +110,9 @@ def main() -> int:
         print(f"fuzzing {h.stem} for {args.runs} executions ...", file=sys.stderr, flush=True)
         r = run_one(h, args.runs, args.workdir, args.extra, args.chunk)
         rows.append(r)
-        print(f"  {r['execs']} execs, {r['exec_s']} exec/s, {r['seconds']} s, rc {r['rc']}, "
-              f"crashes {r['crashes'] or 'none'} ({r['log']})", file=sys.stderr, flush=True)
+        print(f"  {r['execs']} execs, {r['exec_s']} exec/s, {r['seconds']} s, rc {r['rc']}, crashes "
+              f"{r['crashes'] or 'none'}, interruptions {r['interrupted']} ({r['log']})", file=sys.stderr,
+              flush=True)
     print("| harness | executions | exec/s | wall s | coverage | corpus | peak RSS MB | crashes |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
