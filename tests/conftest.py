@@ -89,8 +89,14 @@ def fixtures_dir() -> Path:
 _HOW = "set OBKIMG_SHARED=/path/to/shared, or clone beside the workspace's shared/ folder, to run them"
 MISSING_REAL = f"real public dumps absent: {REAL} does not exist; {_HOW}"
 MISSING_VECTORS = f"vendor-tool vectors absent: {FIXTURES} does not exist; {_HOW}"
-_MISSING_WORDS = ("not present", "got empty parameter set", "fixtures/real is not", "not found in ../shared", "absent",
-                  "no real ")
+_MISSING_WORDS = (
+    "not present",
+    "got empty parameter set",
+    "fixtures/real is not",
+    "not found in ../shared",
+    "absent",
+    "no real ",
+)
 
 
 def _missing_reason(reason: str) -> str | None:
