@@ -92,3 +92,22 @@ def test_real_golden_case_json_validates() -> None:
     validate_schema(doc, "tuya-keys.v1")
     assert doc["chip"] == "BK7231T" and doc["storage"]["key_offset"] == 0x1EE000
     assert doc["pins"] and all(p["gpio"] >= 0 for p in doc["pins"])
+
+
+def test_unknown_chip_is_refused_library_and_cli() -> None:
+    """``--chip esp32`` used to be taken as it was (exit 0, reported as the chip)."""
+    from obkimg.errors import NotFoundError
+    from obkimg.tuya import extract_keys, known_chip
+
+    demo = Path(__file__).resolve().parents[2] / "examples" / "bk7231n_demo_dump.bin.gz"
+    with pytest.raises(NotFoundError, match="unknown chip 'esp32'"):
+        extract_keys(demo, chip="esp32")
+    assert known_chip("bk7231n") == "BK7231N" and known_chip("bl602") == "BL602"
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "obkimg", "tuya-keys", str(demo), "--chip", "esp32"],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert r.returncode == 1 and r.stdout == "" and r.stderr.count("\n") == 1
+    assert "unknown chip" in r.stderr and "known chips: BK7231T" in r.stderr
+    assert CliRunner().invoke(cli, ["tuya-keys", str(demo), "--chip", "bk7231n", "--json"]).exit_code == 0
