@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._common import INT, input_argument, note, output_option, read_input, write_output
+from ._secrets import mode_for
 
 
 @click.group()
@@ -27,5 +28,6 @@ def crypt_cmd(file: str, output: str, force: bool, key: str, address: int) -> No
 
     data, _ = read_bytes(read_input(file))
     k = parse_key(key)
-    write_output(output, crypt(data, k, address), force=force, inputs=(file,))
+    # a whole dump's config sectors come out keystream-XORed: anyone with the (public) key reads them back
+    write_output(output, crypt(data, k, address), force=force, inputs=(file,), mode=mode_for(data))
     note(f"{len(data)} bytes at {address:#x} with key {key_hex(k)}")

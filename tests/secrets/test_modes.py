@@ -150,3 +150,16 @@ def test_whole_dump_conversions_are_0600(tmp_path: Path, umask022: None) -> None
     qio = ROOT / "examples" / "bk7231n_demo_qio.bin.gz"
     assert run("convert", "bin2hex", str(qio), "-o", str(qio_hex))[0] == 0
     assert (_mode(hex_path), _mode(back), _mode(qio_hex)) == (0o600, 0o600, 0o644)
+
+
+def test_bk_crypt_of_a_whole_dump_is_0600(tmp_path: Path, umask022: None) -> None:
+    """`bk crypt` of a whole backup writes its config sectors XORed with a public key stream: 0600. A QIO
+    without configs stays 0644."""
+    import gzip
+
+    dump, qio = tmp_path / "dump.bin", tmp_path / "qio.bin"
+    dump.write_bytes(gzip.decompress(DEMO.read_bytes()))
+    qio.write_bytes(gzip.decompress((ROOT / "examples" / "bk7231n_demo_qio.bin.gz").read_bytes()))
+    assert run("bk", "crypt", str(dump), "-o", str(tmp_path / "d.out"))[0] == 0
+    assert run("bk", "crypt", str(qio), "-o", str(tmp_path / "q.out"))[0] == 0
+    assert (_mode(tmp_path / "d.out"), _mode(tmp_path / "q.out")) == (0o600, 0o644)
