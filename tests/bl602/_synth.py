@@ -5,17 +5,10 @@ OpenBL602 2 MB partition table as vendor TOML, and whole-flash dumps built with 
 from __future__ import annotations
 
 from obkimg.formats import bl602_flash
+from obkimg.formats.bl602_partitions import KNOWN_LAYOUTS
 
-#: the OpenBL602 2 MB layout (obkimg.formats.bl602_partitions.KNOWN_LAYOUTS["openbl602-2M"])
-_ROWS = (
-    ("FW", 0, 0x10000, 0xC8000, 0xD8000, 0x88000),
-    ("mfg", 2, 0x160000, 0x32000, 0, 0),
-    ("media", 3, 0x192000, 0x57000, 0, 0),
-    ("PSM", 4, 0x1E9000, 0x8000, 0, 0),
-    ("KEY", 5, 0x1F1000, 0x2000, 0, 0),
-    ("DATA", 6, 0x1F3000, 0x5000, 0, 0),
-    ("factory", 7, 0x1F8000, 0x7000, 0, 0),
-)
+#: the OpenBL602 2 MB layout, as the library knows it
+_ROWS = KNOWN_LAYOUTS["openbl602-2M"]
 
 
 def partition_toml() -> str:
