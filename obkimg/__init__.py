@@ -30,6 +30,7 @@ __all__ = [
     "MismatchError",
     "LimitError",
     "OutputError",
+    "UnknownChipError",
     "Problem",
 ]
 
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         OutputError,
         Problem,
         TruncatedError,
+        UnknownChipError,
     )
     from .model import Image
     from .source import SourceLike

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .detect import open_image
-from .errors import ObkImgError
+from .errors import ObkImgError, UnknownChipError
 from .model import Image
 from .source import Source, SourceLike, load
 
@@ -79,12 +79,6 @@ _UA_ONLY = {"BK7231T", "BK7231S", "BK7231U", "BK7231Q", "BK7252"}
 _QIO_AT_0 = {"BK7231N", "BK7231M", "BL2028N"}
 UA_OFFSET = 0x11000
 GIVE_DUMP = "--for DUMP (a backup of this device's flash)"
-
-
-class UnknownChipError(ObkImgError):
-    """A target chip name that ``check`` does not know."""
-
-    code = "unknown-chip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,11 +233,9 @@ def chip_group(chip: str | None) -> str | None:
 
 
 def _normalise_chip(chip: str) -> str:
-    if not isinstance(chip, str) or chip.upper() not in CHIP_GROUPS:
-        raise UnknownChipError(
-            f"unknown chip {chip!r}", fmt="check", path="chip", hint=f"known chips: {', '.join(CHIP_GROUPS)}"
-        )
-    return chip.upper()
+    from .chipid import known_chip
+
+    return known_chip(chip, fmt="check")
 
 
 def _candidate_name(c: Any) -> Any:

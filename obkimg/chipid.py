@@ -45,8 +45,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import UnknownChipError
+
 __all__ = [
     "BEKEN_CHIPS",
+    "KNOWN_CHIPS",
+    "known_chip",
     "N_FAMILY",
     "U_CLASS",
     "Evidence",
@@ -81,6 +85,21 @@ BEKEN_CHIPS: tuple[str, ...] = (
     "BK7236",
     "BK7258",
 )
+#: every chip name obkimg accepts from a user (``--chip``): the Beken chips, BK7231S (sold as a
+#: BK7231T/U), and BL602
+KNOWN_CHIPS: tuple[str, ...] = (*BEKEN_CHIPS, "BK7231S", "BL602")
+
+
+def known_chip(name: object, *, fmt: str) -> str:
+    """``name`` upper-cased when it is one of :data:`KNOWN_CHIPS`; :class:`UnknownChipError` (naming the
+    known chips, ``fmt`` the format asking) otherwise."""
+    up = name.upper() if isinstance(name, str) else ""
+    if up not in KNOWN_CHIPS:
+        hint = f"known chips: {', '.join(KNOWN_CHIPS)}"
+        raise UnknownChipError(f"unknown chip {name!r}", fmt=fmt, path="chip", hint=hint)
+    return up
+
+
 #: chips whose code images look like the ones obkimg parses (ARM968, CRC-framed, 2 MiB layouts)
 CODE_CHIPS: frozenset[str] = frozenset(BEKEN_CHIPS) - {"BK7236", "BK7258"}
 N_FAMILY: frozenset[str] = frozenset({"BK7231N", "BK7231M", "BL2028N"})

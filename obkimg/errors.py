@@ -29,6 +29,7 @@ __all__ = [
     "MismatchError",
     "LimitError",
     "OutputError",
+    "UnknownChipError",
     "Problem",
 ]
 
@@ -185,6 +186,12 @@ class OutputError(ObkImgError):
 
     code = "output"
 
+
+
+class UnknownChipError(ObkImgError):
+    """A chip name obkimg does not know (``--chip esp32``); the hint lists the known ones."""
+
+    code = "unknown-chip"
 
 @dataclass(frozen=True, slots=True)
 class Problem:

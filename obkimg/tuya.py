@@ -185,29 +185,18 @@ def find_storage(data: bytes) -> list[kv.StorageLocation]:
     return kv.locate(data)
 
 
-def known_chip(chip: str) -> str:
-    """``chip`` upper-cased when it names a chip with a Tuya storage obkimg reads (a Beken BK72xx, BK7231S,
-    BL602); NotFoundError listing the known names otherwise."""
-    from .chipid import BEKEN_CHIPS
-
-    known = (*BEKEN_CHIPS, "BK7231S", "BL602")
-    up = chip.upper() if isinstance(chip, str) else ""
-    if up not in known:
-        hint = f"known chips: {', '.join(known)}"
-        raise NotFoundError(f"unknown chip {chip!r}", fmt=FMT, path="chip", hint=hint)
-    return up
-
-
 def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     """Read and decode the Tuya KV storage of ``source`` (path, bytes, file object; .gz too).
 
     ``chip`` (``BK7231N``...) only breaks ties between several storages and is reported as the
     chip; without it the chip is guessed from ``em_sys_env`` or the module name.
-    Raises :class:`~obkimg.errors.NotFoundError` when the input holds no storage, or for a ``chip`` name
-    obkimg does not know.
+    Raises :class:`~obkimg.errors.NotFoundError` when the input holds no storage, and
+    :class:`~obkimg.errors.UnknownChipError` for a ``chip`` name obkimg does not know.
     """
     if chip is not None:
-        chip = known_chip(chip)
+        from .chipid import known_chip
+
+        chip = known_chip(chip, fmt=FMT)
     src = load(source)
     found = kv.locate(src.data)
     if not found:

@@ -96,13 +96,14 @@ def test_real_golden_case_json_validates() -> None:
 
 def test_unknown_chip_is_refused_library_and_cli() -> None:
     """``--chip esp32`` used to be taken as it was (exit 0, reported as the chip)."""
-    from obkimg.errors import NotFoundError
-    from obkimg.tuya import extract_keys, known_chip
+    from obkimg.chipid import known_chip
+    from obkimg.errors import UnknownChipError
+    from obkimg.tuya import extract_keys
 
     demo = Path(__file__).resolve().parents[2] / "examples" / "bk7231n_demo_dump.bin.gz"
-    with pytest.raises(NotFoundError, match="unknown chip 'esp32'"):
+    with pytest.raises(UnknownChipError, match="unknown chip 'esp32'"):
         extract_keys(demo, chip="esp32")
-    assert known_chip("bk7231n") == "BK7231N" and known_chip("bl602") == "BL602"
+    assert known_chip("bk7231n", fmt="t") == "BK7231N" and known_chip("bl602", fmt="t") == "BL602"
     import subprocess
     import sys
 
