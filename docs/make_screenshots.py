@@ -35,9 +35,16 @@ def main() -> None:
             subprocess.run(info, check=True, capture_output=True)
             height = int(re.search(r'height="(\d+)"', svg.read_text()).group(1))  # type: ignore[union-attr]
             shot = ROOT / "docs" / "img" / name
-            render = [chromium, "--headless", "--no-sandbox", "--disable-gpu",
-                      "--hide-scrollbars", f"--user-data-dir={tmp}/profile", f"--screenshot={shot}",
-                      f"--window-size=1000,{height}"]
+            render = [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                f"--user-data-dir={tmp}/profile",
+                f"--screenshot={shot}",
+                f"--window-size=1000,{height}",
+            ]
             subprocess.run([*render, svg.as_uri()], check=True, capture_output=True)
             print("wrote", ROOT / "docs" / "img" / name)  # noqa: T201
 

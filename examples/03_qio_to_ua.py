@@ -17,5 +17,4 @@ ua_path = sys.argv[2] if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="ob
 ua = qio_to_ua(qio_path)  # a path, bytes or file object in; bytes out
 write_atomic(ua_path, ua)  # temp file + fsync + rename; refuses to overwrite
 ua_img = obkimg.open(ua)
-print(f"wrote {ua_path}: {ua_img.kind}, {len(ua)} bytes, "
-      f"{'valid' if not ua_img.verify() else 'DAMAGED'}")
+print(f"wrote {ua_path}: {ua_img.kind}, {len(ua)} bytes, {'valid' if not ua_img.verify() else 'DAMAGED'}")

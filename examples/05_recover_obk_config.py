@@ -16,8 +16,10 @@ out = sys.argv[2] if len(sys.argv) > 2 else Path(tempfile.mkdtemp(prefix="obkimg
 result = obk.recover_config(dump)  # searches raw sectors, EasyFlash, and every sector for "CFG"
 cfg = result.config
 doc = result.to_dict()
-print(f"config v{cfg.version} at {result.location['offset']:#x} ({result.location['mechanism']}), "
-      f"CRC {'valid' if result.crc_valid else 'BAD'} ({result.crc_variant})")
+print(
+    f"config v{cfg.version} at {result.location['offset']:#x} ({result.location['mechanism']}), "
+    f"CRC {'valid' if result.crc_valid else 'BAD'} ({result.crc_variant})"
+)
 print("Wi-Fi:", doc["wifi"])
 print("MQTT: ", {k: v for k, v in doc["mqtt"].items() if k != "password"})
 print("pins: ", [(p["pin"], p["role_name"], p["channel"]) for p in doc["pins"] if p["role"]])

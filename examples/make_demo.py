@@ -34,13 +34,13 @@ TUYA_KV = 0x1EE000
 #: made-up values: the SSID/password/keys of no real network or device
 DEMO_TUYA = {
     "gw_bi": b'{"uuid":"demo0000000000aa","auth_key":"DemoAuthKeyDemoAuthKeyDemoAuth00","psk_key":"",'
-             b'"ap_ssid":"SmartLife","country_code":"EU"}',
+    b'"ap_ssid":"SmartLife","country_code":"EU"}',
     "gw_wsm": b'{"nc_tp":4,"ssid":"RGVtb05ldA==","passwd":"bm90LWEtcmVhbC1wYXNzd29yZA==","md":0,"wfb64":1,'
-              b'"stat":2,"token":"DEMO1234","region":"EU"}',
+    b'"stat":2,"token":"DEMO1234","region":"EU"}',
     "gw_di": b'{"id":"bf00000000000000demo00","swv":"1.0.0","pk":"demoproductkey01","s_id":"000000demo"}',
     "gw_ai": b'{"key":"0000000000demokey","lckey":"demo0localkey000","mq_url":"m2.tuyaeu.com:1883"}',
     "user_param_key": b"{Jsonver:1.1.8,module:CB2S,rl1_pin:6,rl1_lv:1,bt1_pin:8,bt1_lv:0,netled1_pin:26,"
-                      b"netled1_lv:0,crc:42}",
+    b"netled1_lv:0,crc:42}",
 }
 VECTOR = bytes.fromhex("0e0000ea14f09fe514f09fe514f09fe514f09fe514f09fe514f09fe514f09fe5")
 
@@ -48,9 +48,13 @@ VECTOR = bytes.fromhex("0e0000ea14f09fe514f09fe514f09fe514f09fe514f09fe514f09fe5
 def demo_bootloader() -> bytes:
     code = bytearray(VECTOR + bytes((i * 37 + 11) & 0xFF for i in range(0x1FE0)))
     code[0x100:0x108] = b"BK7231\0\0"  # N-family marker, stays plaintext
-    fal = FalTable((FalEntry("bootloader", "beken_onchip_crc", 0x0, 0x10000),
-                    FalEntry("app", "beken_onchip_crc", 0x10000, 0x108700),
-                    FalEntry("download", "beken_onchip", 0x12A000, 0xA6000)))
+    fal = FalTable(
+        (
+            FalEntry("bootloader", "beken_onchip_crc", 0x0, 0x10000),
+            FalEntry("app", "beken_onchip_crc", 0x10000, 0x108700),
+            FalEntry("download", "beken_onchip", 0x12A000, 0xA6000),
+        )
+    )
     return bytes(code) + fal.build()
 
 
@@ -61,8 +65,14 @@ def demo_app() -> bytes:
 
 
 def demo_qio() -> bytes:
-    return build_qio_from_app(demo_app(), demo_bootloader(), key=KEY_TUYA, version="OpenBK7231N_0.1.0-demo",
-                              layout="bk7231n", timestamp=1700000000)
+    return build_qio_from_app(
+        demo_app(),
+        demo_bootloader(),
+        key=KEY_TUYA,
+        version="OpenBK7231N_0.1.0-demo",
+        layout="bk7231n",
+        timestamp=1700000000,
+    )
 
 
 def build() -> bytes:
@@ -74,8 +84,8 @@ def demo_dump() -> bytes:
     qio = demo_qio()
     tuya_area = build_storage(DEMO_TUYA, device_key=b"DemoDeviceKey-01")
     flash = bytearray(b"\xff" * FLASH)
-    flash[:len(qio)] = qio
-    flash[TUYA_KV:TUYA_KV + len(tuya_area)] = tuya_area
+    flash[: len(qio)] = qio
+    flash[TUYA_KV : TUYA_KV + len(tuya_area)] = tuya_area
     new = obk.new_from_tuya(bytes(flash), chip="BK7231N", name="obkdemo")
     return obk.write_config(bytes(flash), new.config, chip="BK7231N").data
 

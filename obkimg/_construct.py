@@ -33,8 +33,9 @@ def _last_line(e: BaseException) -> str:
     return text.splitlines()[-1] if text else type(e).__name__
 
 
-def parse_with(schema: c.Construct, fmt: str, data: bytes | bytearray | memoryview, *, base: int = 0,
-               **ctx: Any) -> Any:
+def parse_with(
+    schema: c.Construct, fmt: str, data: bytes | bytearray | memoryview, *, base: int = 0, **ctx: Any
+) -> Any:
     """Parse ``data`` with ``schema``; any construct error becomes an ``ObkImgError``.
 
     ``base`` is the offset of ``data`` inside the file the user gave, so error offsets are absolute.
@@ -43,14 +44,22 @@ def parse_with(schema: c.Construct, fmt: str, data: bytes | bytearray | memoryvi
     try:
         return schema.parse_stream(stream, **ctx)
     except c.StreamError as e:
-        raise TruncatedError(fmt, stream.tell() + 1, len(data), offset=base + stream.tell(),
-                             path=_field_path(e)) from e
+        raise TruncatedError(
+            fmt, stream.tell() + 1, len(data), offset=base + stream.tell(), path=_field_path(e)
+        ) from e
     except c.ConstError as e:
-        raise MagicError(fmt, None, None, offset=base + stream.tell(), path=_field_path(e),
-                         message=_last_line(e).replace("parsing expected", "expected")) from e
+        raise MagicError(
+            fmt,
+            None,
+            None,
+            offset=base + stream.tell(),
+            path=_field_path(e),
+            message=_last_line(e).replace("parsing expected", "expected"),
+        ) from e
     except c.ChecksumError as e:
-        raise ChecksumError(fmt, "checksum", "stored", "computed", offset=base + stream.tell(),
-                            path=_field_path(e)) from e
+        raise ChecksumError(
+            fmt, "checksum", "stored", "computed", offset=base + stream.tell(), path=_field_path(e)
+        ) from e
     except c.ConstructError as e:
         raise FormatError(_last_line(e), fmt=fmt, offset=base + stream.tell(), path=_field_path(e)) from e
     except struct.error as e:  # compiled schemas (Construct.compile()) unpack with struct: a short read
@@ -63,8 +72,15 @@ def build_with(schema: c.Construct, fmt: str, obj: Any, **ctx: Any) -> bytes:
     """Build ``obj`` with ``schema``; construct errors become :class:`BuildError`."""
     try:
         return bytes(schema.build(obj, **ctx))
-    except (c.ConstructError, ValueError, TypeError, KeyError, OverflowError, UnicodeEncodeError,
-            struct.error) as e:  # struct.error: a value out of range in a compiled schema
+    except (
+        c.ConstructError,
+        ValueError,
+        TypeError,
+        KeyError,
+        OverflowError,
+        UnicodeEncodeError,
+        struct.error,
+    ) as e:  # struct.error: a value out of range in a compiled schema
         msg = _last_line(e)
         path = _field_path(e) if isinstance(e, c.ConstructError) else None
         raise BuildError(msg, fmt=fmt, path=path) from e

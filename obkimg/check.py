@@ -84,6 +84,7 @@ GIVE_DUMP = "--for DUMP (a backup of this device's flash)"
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One row of a check report: its name, ``pass`` / ``fail`` / ``unknown``, and what settles an unknown."""
+
     name: str
     #: "pass", "fail" or "unknown"
     status: str
@@ -125,6 +126,7 @@ class Conversion:
 @dataclass(slots=True)
 class CheckReport:
     """Every row of a check, the verdict derived from them, and how the file is written."""
+
     firmware_kind: str | None
     firmware_chip: str | None
     target_kind: str | None
@@ -370,8 +372,12 @@ def _family_row(rep: CheckReport, fw_fam: str | None, tgt: Device) -> bool:
         row = "family" if fw_fam != tgt.family else "chip"
         if row == "chip":
             rep.add("family", "pass", f"{names[tgt.family or 'BK7231']} firmware, as --chip says")
-        rep.add(row, "unknown", tgt.disagree,
-                needs="--for DUMP of this device and --chip that agree (or one of them)")
+        rep.add(
+            row,
+            "unknown",
+            tgt.disagree,
+            needs="--for DUMP of this device and --chip that agree (or one of them)",
+        )
         return False
     if tgt.family is None:
         rep.add(
@@ -403,12 +409,21 @@ def _chip_row(
     fw_text, tgt_text = _chip_text(fw_chip, fw_cands), _chip_text(tgt.chip, tgt.cands)
     settle = "a file whose bootloader, code key and app agree, or the marking on the chip"
     if fw_conflict:
-        rep.add("chip", "unknown", f"the file's chip evidence contradicts itself ({fw_text}): "
-                "its parts were built for different chips", needs=f"firmware for one chip ({settle})")
+        rep.add(
+            "chip",
+            "unknown",
+            f"the file's chip evidence contradicts itself ({fw_text}): "
+            "its parts were built for different chips",
+            needs=f"firmware for one chip ({settle})",
+        )
         return True
     if tgt.cands and tgt.img is not None and chip_conflict(tgt.img) and tgt.chip is None:
-        rep.add("chip", "unknown", f"the device's chip evidence contradicts itself ({tgt_text})",
-                needs=f"--chip CHIP ({settle})")
+        rep.add(
+            "chip",
+            "unknown",
+            f"the device's chip evidence contradicts itself ({tgt_text})",
+            needs=f"--chip CHIP ({settle})",
+        )
         return True
     if fg and tg and None not in fg and None not in tg and not (fg & tg):
         rep.add(

@@ -46,7 +46,7 @@ def _data(src: Input) -> bytes:
 
 
 def _flash(img: bki.Bk7231Image) -> bytes:
-    return img.data[-img.rotation:] + img.data[:-img.rotation] if img.rotation else img.data
+    return img.data[-img.rotation :] + img.data[: -img.rotation] if img.rotation else img.data
 
 
 def qio_to_ua(qio: Input, *, trim: bool = False) -> bytes:
@@ -63,19 +63,21 @@ def qio_to_ua(qio: Input, *, trim: bool = False) -> bytes:
         raise FormatError("no CRC-framed app at 0x11000", fmt=img.kind, offset=APP_START, path="app")
     flash = _flash(img)
     if trim:
-        return flash[APP_START:APP_START + app.size]
+        return flash[APP_START : APP_START + app.size]
     if app.trailer is not None:
-        return flash[APP_START:app.trailer.offset + RBL_FRAMED_SIZE]
+        return flash[APP_START : app.trailer.offset + RBL_FRAMED_SIZE]
     if img.kind == bki.FMT_DUMP:
-        raise FormatError("the dump's app has no RBL trailer, so the end of its partition is unknown; use "
-                          "trim=True for the framed app alone", fmt=img.kind, offset=APP_START)
+        raise FormatError(
+            "the dump's app has no RBL trailer, so the end of its partition is unknown; use "
+            "trim=True for the framed app alone",
+            fmt=img.kind,
+            offset=APP_START,
+        )
     return flash[APP_START:]
 
 
-
-
 def _family(img: bki.Bk7231Image) -> str | None:
-    """"N", "T" or another chip: the family every chip the evidence leaves belongs to (None: mixed)."""
+    """ "N", "T" or another chip: the family every chip the evidence leaves belongs to (None: mixed)."""
     if img.chip:
         return bki.chip_family(img.chip)
     return chipid.subfamily(img.chip_candidates)
@@ -100,13 +102,16 @@ def check_pair(boot_src: bki.Bk7231Image, ua: bki.Bk7231Image) -> list[str]:
         why.append(f"code key mismatch: the bootloader source uses the {bkey} key, the app the {akey} key")
     bf, af = _family(boot_src), _family(ua)
     if bf and af and bf != af:
-        why.append(f"chip mismatch: the bootloader is for a {_chip_text(boot_src)}, the app for a "
-                   f"{_chip_text(ua)}")
+        why.append(
+            f"chip mismatch: the bootloader is for a {_chip_text(boot_src)}, the app for a {_chip_text(ua)}"
+        )
     if boot_src.boot is not None and boot_src.boot.fal is not None and ua.app is not None:
         fal_app = boot_src.boot.fal.get("app")
         if fal_app is not None and fal_app.crc_framed and APP_START + ua.app.size > fal_app.physical_end:
-            why.append(f"the app ({ua.app.size:#x} framed bytes) does not fit the bootloader's app partition "
-                       f"(ends at {fal_app.physical_end:#x})")
+            why.append(
+                f"the app ({ua.app.size:#x} framed bytes) does not fit the bootloader's app partition "
+                f"(ends at {fal_app.physical_end:#x})"
+            )
     return why
 
 
@@ -124,15 +129,17 @@ def ua_to_qio(
     """
     ua_img = bki.analyze(_data(ua))
     if ua_img.kind != bki.FMT_UA or ua_img.app is None:
-        raise FormatError(f"expected a UA image (CRC-framed app at 0), got a {ua_img.kind}", fmt=ua_img.kind,
-                          offset=0)
+        raise FormatError(
+            f"expected a UA image (CRC-framed app at 0), got a {ua_img.kind}", fmt=ua_img.kind, offset=0
+        )
     region, src = bki.bootloader_region(_data(bootloader_from))
     problems = check_pair(src, ua_img)
     if force is not None:
         allow_mismatch = allow_mismatch or force
     if problems and not allow_mismatch:
-        raise MismatchError("; ".join(problems), fmt=bki.FMT_QIO,
-                            hint="allow_mismatch=True combines them anyway")
+        raise MismatchError(
+            "; ".join(problems), fmt=bki.FMT_QIO, hint="allow_mismatch=True combines them anyway"
+        )
     body = ua_img.data
     app = ua_img.app
     if app.trailer is not None and app.trailer.offset + RBL_FRAMED_SIZE == len(body):
@@ -150,12 +157,13 @@ def ua_to_qio(
         at = 0x129F0A
     framed = crcframe.frame(image)
     if APP_START + len(framed) > at:
-        raise BuildError(f"the app does not fit before the app trailer at {at:#x}", fmt=bki.FMT_QIO,
-                         path="app")
+        raise BuildError(
+            f"the app does not fit before the app trailer at {at:#x}", fmt=bki.FMT_QIO, path="app"
+        )
     out = bytearray(b"\xff" * (at + RBL_FRAMED_SIZE))
     out[:BOOT_PARTITION_END] = region
-    out[APP_START:APP_START + len(framed)] = framed
-    out[at:at + RBL_FRAMED_SIZE] = header.build_framed()
+    out[APP_START : APP_START + len(framed)] = framed
+    out[at : at + RBL_FRAMED_SIZE] = header.build_framed()
     return bytes(out)
 
 

@@ -49,7 +49,9 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
     # probe in order and stop at the first sure answer: formats after it are not even imported
     candidates, mods = _probe(src.data, stop_at=SURE)
     if not candidates:
-        raise DetectionError(f"{src.name}: not a format obkimg knows ({len(src.data)} bytes"
-                             f"{', all 0xFF' if src.data and src.data.count(0xFF) == len(src.data) else ''})",
-                             fmt="detect")
+        raise DetectionError(
+            f"{src.name}: not a format obkimg knows ({len(src.data)} bytes"
+            f"{', all 0xFF' if src.data and src.data.count(0xFF) == len(src.data) else ''})",
+            fmt="detect",
+        )
     return mods[candidates[0].module].load(src)

@@ -99,8 +99,17 @@ class MagicError(FormatError):
 
     code = "magic"
 
-    def __init__(self, fmt: str, expected: bytes | None, found: bytes | None, *, offset: int | None = None,
-                 path: str | None = "magic", hint: str | None = None, message: str | None = None) -> None:
+    def __init__(
+        self,
+        fmt: str,
+        expected: bytes | None,
+        found: bytes | None,
+        *,
+        offset: int | None = None,
+        path: str | None = "magic",
+        hint: str | None = None,
+        message: str | None = None,
+    ) -> None:
         self.expected = expected
         self.found = found
         text = message or f"bad magic (expected {expected!r}, found {found!r})"
@@ -112,8 +121,17 @@ class ChecksumError(FormatError):
 
     code = "checksum"
 
-    def __init__(self, fmt: str, what: str, expected: int | bytes | str, actual: int | bytes | str, *,
-                 offset: int | None = None, path: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        fmt: str,
+        what: str,
+        expected: int | bytes | str,
+        actual: int | bytes | str,
+        *,
+        offset: int | None = None,
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.expected = expected
         self.actual = actual
 
@@ -124,8 +142,13 @@ class ChecksumError(FormatError):
                 return v.hex()
             return v
 
-        super().__init__(f"bad {what} (stored {show(expected)}, computed {show(actual)})", fmt=fmt,
-                         offset=offset, path=path, hint=hint)
+        super().__init__(
+            f"bad {what} (stored {show(expected)}, computed {show(actual)})",
+            fmt=fmt,
+            offset=offset,
+            path=path,
+            hint=hint,
+        )
 
 
 class TruncatedError(FormatError):
@@ -133,12 +156,25 @@ class TruncatedError(FormatError):
 
     code = "truncated"
 
-    def __init__(self, fmt: str, needed: int, available: int, *, offset: int | None = None,
-                 path: str | None = None, hint: str | None = None) -> None:
+    def __init__(
+        self,
+        fmt: str,
+        needed: int,
+        available: int,
+        *,
+        offset: int | None = None,
+        path: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         self.needed = needed
         self.available = available
-        super().__init__(f"truncated: needs {needed} bytes, only {available} available", fmt=fmt,
-                         offset=offset, path=path, hint=hint)
+        super().__init__(
+            f"truncated: needs {needed} bytes, only {available} available",
+            fmt=fmt,
+            offset=offset,
+            path=path,
+            hint=hint,
+        )
 
 
 class DetectionError(ObkImgError):
@@ -187,11 +223,11 @@ class OutputError(ObkImgError):
     code = "output"
 
 
-
 class UnknownChipError(ObkImgError):
     """A chip name obkimg does not know (``--chip esp32``); the hint lists the known ones."""
 
     code = "unknown-chip"
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -204,8 +240,7 @@ class Problem:
 
     def to_dict(self) -> dict[str, Any]:
         """The problem as JSON."""
-        return {"severity": self.severity, "message": self.message, "offset": self.offset,
-                "format": self.fmt}
+        return {"severity": self.severity, "message": self.message, "offset": self.offset, "format": self.fmt}
 
     def __str__(self) -> str:
         where = f" at {self.offset:#x}" if self.offset is not None else ""

@@ -47,14 +47,23 @@ class Extraction:
         """The ``manifest.json`` document (schemas/extract.v1): source, kind, chip and every file."""
         return {
             "schema": "obkimg.extract/1",
-            "source": {"name": os.path.basename(self.source_name), "size": self.image.size,
-                       "sha256": self.source_sha256},
+            "source": {
+                "name": os.path.basename(self.source_name),
+                "size": self.image.size,
+                "sha256": self.source_sha256,
+            },
             "kind": self.image.kind,
             "chip": self.image.chip,
             "chip_candidates": self.image.chip_candidates,
             "files": [
-                {"name": a.name, "size": len(a.data), "sha256": hashlib.sha256(a.data).hexdigest(),
-                 "kind": a.kind, "region": a.region, "description": a.description}
+                {
+                    "name": a.name,
+                    "size": len(a.data),
+                    "sha256": hashlib.sha256(a.data).hexdigest(),
+                    "kind": a.kind,
+                    "region": a.region,
+                    "description": a.description,
+                }
                 for a in self.files
             ],
         }
@@ -105,26 +114,62 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
         for i, r in enumerate(img.regions()):
             if r.state == "erased" or r.size == 0 or r.offset >= len(flash):
                 continue
-            add(Artifact(f"region_{i:02d}_{r.offset:06x}_{r.name}.bin", flash[r.offset:r.end], "region",
-                         r.name, f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})",
-                         secret=r.kind in CONFIG_KINDS))
+            add(
+                Artifact(
+                    f"region_{i:02d}_{r.offset:06x}_{r.name}.bin",
+                    flash[r.offset : r.end],
+                    "region",
+                    r.name,
+                    f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})",
+                    secret=r.kind in CONFIG_KINDS,
+                )
+            )
     for a in img.artifacts():
         add(a)
     if configs.tuya is not None:
         doc = configs.tuya.to_dict(show_secrets=True)
-        add(Artifact("tuya_storage.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
-                     "tuya-kv", "decoded Tuya key-value storage (contains secrets)", secret=True))
+        add(
+            Artifact(
+                "tuya_storage.json",
+                json.dumps(jsonable(doc), indent=2).encode() + b"\n",
+                "json",
+                "tuya-kv",
+                "decoded Tuya key-value storage (contains secrets)",
+                secret=True,
+            )
+        )
     if configs.obk is not None:
-        add(Artifact("obk_config.bin", configs.obk.config.build(), "config", "obk-config",
-                     f"OpenBeken mainConfig_t v{configs.obk.config.version} (bare config file)", secret=True))
+        add(
+            Artifact(
+                "obk_config.bin",
+                configs.obk.config.build(),
+                "config",
+                "obk-config",
+                f"OpenBeken mainConfig_t v{configs.obk.config.version} (bare config file)",
+                secret=True,
+            )
+        )
         doc = configs.obk.to_dict(show_secrets=True)
-        add(Artifact("obk_config.json", json.dumps(jsonable(doc), indent=2).encode() + b"\n", "json",
-                     "obk-config", "decoded OpenBeken config (contains secrets)", secret=True))
+        add(
+            Artifact(
+                "obk_config.json",
+                json.dumps(jsonable(doc), indent=2).encode() + b"\n",
+                "json",
+                "obk-config",
+                "decoded OpenBeken config (contains secrets)",
+                secret=True,
+            )
+        )
     return Extraction(img, tuple(files), src.name, hashlib.sha256(src.data).hexdigest())
 
 
-def write_extraction(result: Extraction, folder: str | os.PathLike[str], *, force: bool = False,
-                     inputs: Iterable[str | os.PathLike[str]] = ()) -> list[str]:
+def write_extraction(
+    result: Extraction,
+    folder: str | os.PathLike[str],
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> list[str]:
     """Write every file and then ``manifest.json`` into ``folder`` (created if missing).
 
     ``folder`` is resolved first (``nothere/../adir`` is ``adir``), and every destination is checked

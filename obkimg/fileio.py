@@ -36,8 +36,9 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return os.path.abspath(a) == os.path.abspath(b)
 
 
-def check_output(path: str | os.PathLike[str], *, force: bool = False,
-                 inputs: Iterable[str | os.PathLike[str]] = ()) -> str:
+def check_output(
+    path: str | os.PathLike[str], *, force: bool = False, inputs: Iterable[str | os.PathLike[str]] = ()
+) -> str:
     """Raise OutputError if ``path`` may not be written; return it as a str."""
     dest = os.fspath(path)
     for src in inputs:
@@ -49,8 +50,9 @@ def check_output(path: str | os.PathLike[str], *, force: bool = False,
     if special == "stream":
         return dest  # written through, nothing is replaced
     if special is not None:
-        raise OutputError(f"{dest} is a {special}; obkimg writes only files, FIFOs and character devices",
-                          fmt="output")
+        raise OutputError(
+            f"{dest} is a {special}; obkimg writes only files, FIFOs and character devices", fmt="output"
+        )
     if os.path.lexists(dest) and not force:
         raise OutputError(f"{dest} exists; force=True overwrites it", fmt="output")
     parent = os.path.dirname(os.path.abspath(dest))
@@ -70,7 +72,7 @@ def _mode_for(dest: str) -> int:
 
 
 def _special(dest: str) -> str | None:
-    """"stream" for a character device or FIFO, a name for other non-regular files, None otherwise."""
+    """ "stream" for a character device or FIFO, a name for other non-regular files, None otherwise."""
     try:
         mode = os.stat(dest).st_mode
     except OSError:
@@ -144,8 +146,14 @@ def _stale_parts(folder: str, base: str) -> None:
             continue
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes | str, *, force: bool = False,
-                 inputs: Iterable[str | os.PathLike[str]] = (), mode: int | None = None) -> None:
+def write_atomic(
+    path: str | os.PathLike[str],
+    data: bytes | str,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    mode: int | None = None,
+) -> None:
     """Write ``data`` to ``path`` atomically (temp file in the same folder, fsync, rename).
 
     ``mode`` sets the file's permissions (``0o600`` for files holding secrets: never readable by

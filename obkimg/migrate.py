@@ -294,8 +294,10 @@ def _resolve_chip(
     if image:
         return image, "bootloader / application", [image]
     stored_cands = list(getattr(keys, "chip_candidates", []) or [])
-    for cands, where in ((stored_cands, "tuya storage (em_sys_env / module name)"),
-                         (image_cands, "bootloader / application")):
+    for cands, where in (
+        (stored_cands, "tuya storage (em_sys_env / module name)"),
+        (image_cands, "bootloader / application"),
+    ):
         if cands:
             return None, where, cands
     notes.append(
@@ -553,9 +555,7 @@ def render_commands(p: MigrationPlan) -> str:
     pin) and one ``backlog`` line of SetPinRole / SetPinChannel / startDriver / PWMFrequency /
     SetFlag / LED_Map commands. Paste the backlog line into the web console (Wi-Fi is not touched).
     """
-    lines = [
-        f"// obkimg migrate: {p.source_name}, chip {p.chip_text}, module {p.module or 'unknown'}"
-    ]
+    lines = [f"// obkimg migrate: {p.source_name}, chip {p.chip_text}, module {p.module or 'unknown'}"]
     cmds = []
     for a in p.pins:
         lines.append(f"// P{a.gpio:<2} {a.short_role};{a.channel}  <- {a.source} ({a.what})")

@@ -14,8 +14,16 @@ from typing import Any
 from .errors import LimitError, Problem
 
 __all__ = [
-    "Secret", "Region", "Artifact", "Image", "BytesImage", "mask_secret", "jsonable", "nesting_depth",
-    "MAX_DEPTH", "STATES",
+    "Secret",
+    "Region",
+    "Artifact",
+    "Image",
+    "BytesImage",
+    "mask_secret",
+    "jsonable",
+    "nesting_depth",
+    "MAX_DEPTH",
+    "STATES",
 ]
 
 #: deepest nesting of lists/dicts taken from input data (Tuya JSON values, TOML): real documents nest

@@ -419,6 +419,7 @@ def diff_configs(
 @dataclass(frozen=True, slots=True)
 class WriteResult:
     """A flash image with an OpenBeken config written in: the bytes, the chip, where and how it was written."""
+
     data: bytes
     chip: str
     offset: int
@@ -591,10 +592,19 @@ def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None
         "chip_source": p.chip_source,
         "chip_candidates": list(p.chip_candidates),
         "platform": p.platform,
-        "pins": [{**{k: x[k] for k in keep}, "role": x["role"], "role_name": x["role_name"],
-                  "channel": x["channel"]} for x in d["pins"]],
-        "uncertain": [{**{k: x[k] for k in keep}, "reason": x["reason"], "suggestion": x["suggestion"]}
-                      for x in d["uncertain"]],
+        "pins": [
+            {
+                **{k: x[k] for k in keep},
+                "role": x["role"],
+                "role_name": x["role_name"],
+                "channel": x["channel"],
+            }
+            for x in d["pins"]
+        ],
+        "uncertain": [
+            {**{k: x[k] for k in keep}, "reason": x["reason"], "suggestion": x["suggestion"]}
+            for x in d["uncertain"]
+        ],
         "not_mapped": d["not_mapped"],
         "unknown": d["unknown"],
         "conflicts": d["conflicts"],

@@ -522,9 +522,7 @@ def pack(
     return PackResult(hdr.build() + payload, fw, payload, hdr.compression, fin, res)
 
 
-def _like(
-    new: OtaHeader, base: OtaHeader, unpacked: int | None, hw: str | None, sw: str | None
-) -> OtaHeader:
+def _like(new: OtaHeader, base: OtaHeader, unpacked: int | None, hw: str | None, sw: str | None) -> OtaHeader:
     """``new`` with what ``base`` carries beyond the payload: pad, raw version fields, the tail."""
     tail = base.tail
     if base.unpacked_len is not None or unpacked is not None:
@@ -559,8 +557,11 @@ def unpack(data: SourceLike, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
     ``limit``, by default 16 MB; it must be positive). Truncated or corrupt input raises. ``header`` keeps
     the OTA header whole (versions, vendor data in its tail) for :func:`pack` to reproduce the file."""
     if limit <= 0:
-        raise LimitError(f"an unpacked-size limit of {limit} bytes allows nothing; give a positive limit",
-                         fmt=FMT, path="limit")
+        raise LimitError(
+            f"an unpacked-size limit of {limit} bytes allows nothing; give a positive limit",
+            fmt=FMT,
+            path="limit",
+        )
     data = _data(data, "the OTA file")
     if data[:16] == OTA_MAGIC:
         img = OtaImage.parse(data, strict=True, limit=limit)

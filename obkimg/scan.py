@@ -24,6 +24,7 @@ _SKIP_SUFFIXES = (".json", ".txt", ".md", ".py", ".toml", ".svg")
 @dataclass(frozen=True, slots=True)
 class ScanRow:
     """One file of a scan: what it is, its chip and version, its integrity, or the error met reading it."""
+
     path: str
     size: int
     kind: str | None = None
@@ -41,8 +42,9 @@ class ScanRow:
         return asdict(self)
 
 
-def iter_files(folder: str | os.PathLike[str], *, all_files: bool = False,
-               unreadable: list[ScanRow] | None = None) -> list[str]:
+def iter_files(
+    folder: str | os.PathLike[str], *, all_files: bool = False, unreadable: list[ScanRow] | None = None
+) -> list[str]:
     """Regular files below ``folder``, sorted; notes/metadata (.json, .txt, .md...) skipped unless
     ``all_files``. A sub-folder that cannot be listed is appended to ``unreadable`` (if given) as a row
     with its error.
@@ -98,8 +100,17 @@ def scan_file(path: str) -> ScanRow:
         img = open_image(src)
         configs = find_configs(src.data, img)
         tuya = len(configs.tuya.values) if configs.tuya is not None else None
-        return ScanRow(path, size, img.kind, img.chip, _version(img.details()), img.ok, tuya,
-                       configs.obk is not None, chip_candidates=img.chip_candidates)
+        return ScanRow(
+            path,
+            size,
+            img.kind,
+            img.chip,
+            _version(img.details()),
+            img.ok,
+            tuya,
+            configs.obk is not None,
+            chip_candidates=img.chip_candidates,
+        )
     except ObkImgError as e:
         return ScanRow(path, size, error=str(e))
     except Exception as e:  # noqa: BLE001 - one bad file must not end the scan of the others
@@ -125,8 +136,9 @@ def _preload() -> None:
             continue
 
 
-def scan(paths: Iterable[str], *, workers: int | None = None,
-         progress: Callable[[ScanRow], None] | None = None) -> Iterator[ScanRow]:
+def scan(
+    paths: Iterable[str], *, workers: int | None = None, progress: Callable[[ScanRow], None] | None = None
+) -> Iterator[ScanRow]:
     """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order.
 
     Never more workers than files, nor than four per core (a pool starts every worker it is given).

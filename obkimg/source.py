@@ -46,12 +46,16 @@ def _too_large(name: str, size: int | None, limit: int, head: bytes) -> LimitErr
     """The refusal of an input larger than ``limit`` (``size`` None: a stream, known only to be larger)."""
     what = f"{size} bytes" if size is not None else "input"
     if limit > MAX_INPUT and _looks_like_ihex(head):
-        return LimitError(f"{name}: Intel HEX {what} is larger than {limit} bytes, the text of the largest "
-                          f"supported flash ({MAX_INPUT} bytes); refusing to read it", fmt="input",
-                          offset=limit)
+        return LimitError(
+            f"{name}: Intel HEX {what} is larger than {limit} bytes, the text of the largest "
+            f"supported flash ({MAX_INPUT} bytes); refusing to read it",
+            fmt="input",
+            offset=limit,
+        )
     why = "the largest supported flash" if limit == MAX_INPUT else "the limit"
-    return LimitError(f"{name}: {what} is larger than {why} ({limit} bytes); refusing to read it",
-                      fmt="input", offset=limit)
+    return LimitError(
+        f"{name}: {what} is larger than {why} ({limit} bytes); refusing to read it", fmt="input", offset=limit
+    )
 
 
 def _limit_for(head: bytes, limit: int, allow_hex: bool) -> int:
@@ -131,6 +135,9 @@ def load(src: SourceLike, *, decompress: bool = True) -> Source:
         raw, base = _decode_ihex(data, name)
         return Source(raw, name, "ihex", base)
     if len(data) > MAX_INPUT:
-        raise LimitError(f"{name}: input is larger than {MAX_INPUT} bytes, the largest supported flash",
-                         fmt="input", offset=MAX_INPUT)
+        raise LimitError(
+            f"{name}: input is larger than {MAX_INPUT} bytes, the largest supported flash",
+            fmt="input",
+            offset=MAX_INPUT,
+        )
     return Source(data, name)

@@ -41,18 +41,34 @@ FMT = kv.FMT
 
 #: (key, field) pairs whose string values are secrets; field None means the whole value. Kept for
 #: compatibility: the policy itself is :mod:`obkimg.secrets` (names at any depth, e.g. wf_pt.ap_item[].pwsd)
-SECRET_FIELDS: frozenset[tuple[str, str | None]] = frozenset({
-    ("gw_wsm", "ssid"), ("gw_wsm", "passwd"), ("gw_wsm", "token"),
-    ("gw_bi", "uuid"), ("gw_bi", "auth_key"), ("gw_bi", "psk_key"), ("gw_bi", "ap_passwd"),
-    ("gw_di", "id"),
-    ("gw_ai", "key"), ("gw_ai", "lckey"), ("gw_ai", "psk21_key"),
-    ("ssid", None), ("passwd", None),
-})
+SECRET_FIELDS: frozenset[tuple[str, str | None]] = frozenset(
+    {
+        ("gw_wsm", "ssid"),
+        ("gw_wsm", "passwd"),
+        ("gw_wsm", "token"),
+        ("gw_bi", "uuid"),
+        ("gw_bi", "auth_key"),
+        ("gw_bi", "psk_key"),
+        ("gw_bi", "ap_passwd"),
+        ("gw_di", "id"),
+        ("gw_ai", "key"),
+        ("gw_ai", "lckey"),
+        ("gw_ai", "psk21_key"),
+        ("ssid", None),
+        ("passwd", None),
+    }
+)
 
 #: ``em_sys_env`` / module-name facts live in :mod:`obkimg.chipid` (one evidence model for every chip)
 
-_CLOUD_REGIONS = {"tuyaeu": "EU", "tuyaus": "US", "tuyacn": "CN", "tuyain": "IN", "tuyaweu": "WEU",
-                  "tuyaeus": "EUS"}
+_CLOUD_REGIONS = {
+    "tuyaeu": "EU",
+    "tuyaus": "US",
+    "tuyacn": "CN",
+    "tuyain": "IN",
+    "tuyaweu": "WEU",
+    "tuyaeus": "EUS",
+}
 
 
 class Fields(dict):  # type: ignore[type-arg]
@@ -92,8 +108,10 @@ class TuyaKeys:
     source_name: str = field(default="<bytes>", compare=False)
 
     def __repr__(self) -> str:  # values hold user secrets (SSIDs, tokens...): never in a repr
-        return (f"TuyaKeys({len(self.values)} keys, key block at {self.storage.location.key_offset:#x}, "
-                f"chip={self.chip!r}, {len(self.problems)} problems)")
+        return (
+            f"TuyaKeys({len(self.values)} keys, key block at {self.storage.location.key_offset:#x}, "
+            f"chip={self.chip!r}, {len(self.problems)} problems)"
+        )
 
     @property
     def chip_candidates(self) -> list[str]:
@@ -127,35 +145,45 @@ class TuyaKeys:
     def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
         """Short, flat summary for ``obkimg info`` (secrets masked unless ``show_secrets``)."""
         loc = self.storage.location
-        doc: dict[str, Any] = jsonable({
-            "ssid": self.wifi.get("ssid"),
-            "password": self.wifi.get("password"),
-            "device_id": self.device.get("device_id"),
-            "local_key": self.device.get("local_key"),
-            "module": self.device.get("module"),
-            "key_count": len(self.values),
-            "storage_offset": loc.key_offset,
-            "key_variant": loc.key_variant,
-            "errors": sum(1 for p in self.problems if p.severity == "error"),
-        }, show_secrets=show_secrets)
+        doc: dict[str, Any] = jsonable(
+            {
+                "ssid": self.wifi.get("ssid"),
+                "password": self.wifi.get("password"),
+                "device_id": self.device.get("device_id"),
+                "local_key": self.device.get("local_key"),
+                "module": self.device.get("module"),
+                "key_count": len(self.values),
+                "storage_offset": loc.key_offset,
+                "key_variant": loc.key_variant,
+                "errors": sum(1 for p in self.problems if p.severity == "error"),
+            },
+            show_secrets=show_secrets,
+        )
         return doc
 
     def describe(self, *, show_secrets: bool = True) -> list[str]:
         """Human-readable lines (what ``obkimg tuya-keys`` prints)."""
         d = self.to_dict(show_secrets=show_secrets)
         st = d["storage"]
-        lines = [f"storage:   key block at {st['key_offset']:#x} ({st['key_variant']}), "
-                 f"{st['live_block_count']} live blocks, {st['swap_copies']} older copies, "
-                 f"{len(self.values)} keys" + (f", protected block at "
-                                              f"{', '.join(hex(o) for o in st['protected_offsets'])}"
-                                              if st["protected_offsets"] else "")]
+        lines = [
+            f"storage:   key block at {st['key_offset']:#x} ({st['key_variant']}), "
+            f"{st['live_block_count']} live blocks, {st['swap_copies']} older copies, "
+            f"{len(self.values)} keys"
+            + (
+                f", protected block at {', '.join(hex(o) for o in st['protected_offsets'])}"
+                if st["protected_offsets"]
+                else ""
+            )
+        ]
         if self.chip:
             lines.append(f"chip:      {self.chip}")
         elif self.chip_candidates:
             lines.append(f"chip:      cannot tell: {', '.join(self.chip_candidates)}")
         w = d["wifi"]
-        lines.append(f"wifi:      ssid={w['ssid']!r} password={w['password']!r}"
-                     + (" (base64 in storage)" if w.get("base64") else ""))
+        lines.append(
+            f"wifi:      ssid={w['ssid']!r} password={w['password']!r}"
+            + (" (base64 in storage)" if w.get("base64") else "")
+        )
         dev = {k: v for k, v in d["device"].items() if v not in (None, "")}
         if dev:
             lines.append("device:")
@@ -200,28 +228,50 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     src = load(source)
     found = kv.locate(src.data)
     if not found:
-        raise NotFoundError("no Tuya KV storage found (no key block, protected block or key-block search "
-                            "magic)", fmt=FMT, hint="the storage lives near the end of the flash, e.g. "
-                            "0x1EE000 on BK7231T/N")
+        raise NotFoundError(
+            "no Tuya KV storage found (no key block, protected block or key-block search magic)",
+            fmt=FMT,
+            hint="the storage lives near the end of the flash, e.g. 0x1EE000 on BK7231T/N",
+        )
     loc = found[0]
     if chip and len(found) > 1:
-        usual = [f for f in found if chip.upper() in kv.USUAL_KEY_OFFSETS.get(f.key_offset, ())
-                 and len(f.block_offsets) == len(found[0].block_offsets)]
+        usual = [
+            f
+            for f in found
+            if chip.upper() in kv.USUAL_KEY_OFFSETS.get(f.key_offset, ())
+            and len(f.block_offsets) == len(found[0].block_offsets)
+        ]
         loc = usual[0] if usual else loc
     storage = kv.read_storage(src.data, loc)
     problems = list(storage.problems)
     for other in found:
         if other is not loc and other.block_offsets:
-            problems.append(Problem("info", f"another Tuya storage (key block at {other.key_offset:#x}, "
-                                    f"{len(other.block_offsets)} blocks) was not read", other.key_offset,
-                                    FMT))
+            problems.append(
+                Problem(
+                    "info",
+                    f"another Tuya storage (key block at {other.key_offset:#x}, "
+                    f"{len(other.block_offsets)} blocks) was not read",
+                    other.key_offset,
+                    FMT,
+                )
+            )
     values, encodings = _decode_all(storage, problems)
     upk = _upk(values, problems)
     wifi = _wifi(values, problems)
     device = _device(values, upk)
     pins = _pins(upk)
-    return TuyaKeys(values, encodings, Fields(wifi), Fields(device), pins, upk, storage, tuple(problems),
-                    chip or _guess_chip(values, upk, loc.key_offset), src.name)
+    return TuyaKeys(
+        values,
+        encodings,
+        Fields(wifi),
+        Fields(device),
+        pins,
+        upk,
+        storage,
+        tuple(problems),
+        chip or _guess_chip(values, upk, loc.key_offset),
+        src.name,
+    )
 
 
 def _decode_all(storage: kv.TuyaStorage, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -234,8 +284,11 @@ def _decode_all(storage: kv.TuyaStorage, problems: list[Problem]) -> tuple[dict[
     for name, data in raw.items():
         value, enc = kv.decode_value(name, data)
         if name == "user_param_key" and enc == "text":
-            problems.append(Problem("warning", "user_param_key is neither JSON nor Tuya pseudo-JSON; kept "
-                                    "as text", None, FMT))
+            problems.append(
+                Problem(
+                    "warning", "user_param_key is neither JSON nor Tuya pseudo-JSON; kept as text", None, FMT
+                )
+            )
         values[name] = _mark_secrets(name, value)
         encodings[name] = enc
     return values, encodings
@@ -265,22 +318,38 @@ def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
     try:
         out = base64.b64decode(str(text), validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        problems.append(Problem("warning", f"gw_wsm.{what} is not valid base64 although wfb64 is 1; kept as "
-                                "stored", None, FMT))
+        problems.append(
+            Problem(
+                "warning", f"gw_wsm.{what} is not valid base64 although wfb64 is 1; kept as stored", None, FMT
+            )
+        )
         return text
     return Secret(out) if isinstance(text, Secret) else out
 
 
 def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     wsm = values.get("gw_wsm")
-    out: dict[str, Any] = {"ssid": None, "password": None, "base64": False, "source": None,
-                           "configured": False, "nc_tp": None, "stat": None, "region": None}
+    out: dict[str, Any] = {
+        "ssid": None,
+        "password": None,
+        "base64": False,
+        "source": None,
+        "configured": False,
+        "nc_tp": None,
+        "stat": None,
+        "region": None,
+    }
     if isinstance(wsm, dict):
         b64 = wsm.get("wfb64") == 1
-        out.update(ssid=_b64(wsm.get("ssid"), "ssid", problems) if b64 else wsm.get("ssid"),
-                   password=_b64(wsm.get("passwd"), "passwd", problems) if b64 else wsm.get("passwd"),
-                   base64=b64, source="gw_wsm", nc_tp=wsm.get("nc_tp"), stat=wsm.get("stat"),
-                   region=wsm.get("region"))
+        out.update(
+            ssid=_b64(wsm.get("ssid"), "ssid", problems) if b64 else wsm.get("ssid"),
+            password=_b64(wsm.get("passwd"), "passwd", problems) if b64 else wsm.get("passwd"),
+            base64=b64,
+            source="gw_wsm",
+            nc_tp=wsm.get("nc_tp"),
+            stat=wsm.get("stat"),
+            region=wsm.get("region"),
+        )
     elif isinstance(values.get("ssid"), str):
         # newer TuyaOS keeps the station credentials in their own keys
         out.update(ssid=values.get("ssid"), password=values.get("passwd"), source="ssid/passwd")

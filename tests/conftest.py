@@ -44,7 +44,9 @@ def real_files(pattern: str = "*") -> list[Path]:
     """Real files matching a glob under real/ (empty list when the folder is absent)."""
     if not REAL.exists():
         return []
-    return sorted(p for p in REAL.rglob(pattern) if p.is_file() and not p.name.endswith((".json", ".txt", ".md")))
+    return sorted(
+        p for p in REAL.rglob(pattern) if p.is_file() and not p.name.endswith((".json", ".txt", ".md"))
+    )
 
 
 def _registry():  # type: ignore[no-untyped-def]

@@ -73,8 +73,10 @@ def cli_words(text: str) -> str:
 
 def _both_json_and_stdout() -> None:
     if STATE.json and STATE.binary_stdout:
-        raise click.UsageError("--json cannot be combined with an output on stdout (-o -, --svg -): stdout "
-                               "carries that output alone; write it to a file instead")
+        raise click.UsageError(
+            "--json cannot be combined with an output on stdout (-o -, --svg -): stdout "
+            "carries that output alone; write it to a file instead"
+        )
 
 
 def _mark_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
@@ -93,15 +95,28 @@ def mark_stdout_output(ctx: click.Context, param: click.Parameter, value: str | 
 
 
 def json_option(f: F) -> F:
-    return click.option("--json", "as_json", is_flag=True, callback=_mark_json,
-                        help="Print one JSON document on stdout (schemas/ has its schema).")(f)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        callback=_mark_json,
+        help="Print one JSON document on stdout (schemas/ has its schema).",
+    )(f)
 
 
 def output_option(required: bool = True, help: str = "Output file ('-' for stdout).") -> Callable[[F], F]:
     def deco(f: F) -> F:
         f = click.option("--force", "-f", is_flag=True, help="Overwrite an existing output.")(f)
-        return click.option("-o", "--output", "output", required=required, type=click.Path(dir_okay=False,
-                            allow_dash=True), callback=mark_stdout_output, help=help)(f)
+        return click.option(
+            "-o",
+            "--output",
+            "output",
+            required=required,
+            type=click.Path(dir_okay=False, allow_dash=True),
+            callback=mark_stdout_output,
+            help=help,
+        )(f)
+
     return deco
 
 
@@ -144,8 +159,14 @@ def _earlier_outputs() -> list[str]:
     return written
 
 
-def write_output(path: str, data: bytes | str, *, force: bool = False, inputs: tuple[str, ...] = (),
-                 mode: int | None = None) -> None:
+def write_output(
+    path: str,
+    data: bytes | str,
+    *,
+    force: bool = False,
+    inputs: tuple[str, ...] = (),
+    mode: int | None = None,
+) -> None:
     """Write a result: '-' means stdout (binary data refused on a terminal); files are atomic
     (``mode=0o600`` for outputs holding secrets).
 

@@ -16,11 +16,19 @@ def bk() -> None:
 @bk.command("crypt")
 @input_argument()
 @output_option()
-@click.option("--key", default="tuya", show_default=True,
-              help="32 hex digits or 4 words ('510fb093 a3cbeadc 5993a17e c7adeb03'), or tuya, uascent, "
-                   "zero.")
-@click.option("--address", type=INT, default=0x10000, show_default=True,
-              help="Logical address of the first byte: 0x10000 for an app, 0 for a bootloader.")
+@click.option(
+    "--key",
+    default="tuya",
+    show_default=True,
+    help="32 hex digits or 4 words ('510fb093 a3cbeadc 5993a17e c7adeb03'), or tuya, uascent, zero.",
+)
+@click.option(
+    "--address",
+    type=INT,
+    default=0x10000,
+    show_default=True,
+    help="Logical address of the first byte: 0x10000 for an app, 0 for a bootloader.",
+)
 def crypt_cmd(file: str, output: str, force: bool, key: str, address: int) -> None:
     """Encrypt or decrypt FILE (plain, not CRC-framed) for ADDRESS: the same operation both ways."""
     from ..codecs.bkcipher import crypt, key_hex, parse_key

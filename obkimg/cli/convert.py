@@ -15,9 +15,13 @@ def convert() -> None:
 @convert.command("qio2ua")
 @input_argument()
 @output_option(help="Where to write the UA image ('-' for stdout).")
-@click.option("--trim/--no-trim", default=False, show_default=True,
-              help="--no-trim: QIO[0x11000:] up to the app trailer (what flashers write). --trim: the "
-                   "CRC-framed app blocks only (ltchiptool 'CRC/UA App').")
+@click.option(
+    "--trim/--no-trim",
+    default=False,
+    show_default=True,
+    help="--no-trim: QIO[0x11000:] up to the app trailer (what flashers write). --trim: the "
+    "CRC-framed app blocks only (ltchiptool 'CRC/UA App').",
+)
 def qio2ua(file: str, output: str, force: bool, trim: bool) -> None:
     """The UA image of FILE (a QIO image or a flash dump)."""
     from ..convert import qio_to_ua
@@ -27,12 +31,19 @@ def qio2ua(file: str, output: str, force: bool, trim: bool) -> None:
 
 @convert.command("ua2qio")
 @input_argument()
-@click.option("--bootloader-from", "boot", required=True,
-              type=click.Path(dir_okay=False, allow_dash=False, exists=True),
-              help="QIO image, flash dump or CRC-framed bootloader of the same chip and code key.")
+@click.option(
+    "--bootloader-from",
+    "boot",
+    required=True,
+    type=click.Path(dir_okay=False, allow_dash=False, exists=True),
+    help="QIO image, flash dump or CRC-framed bootloader of the same chip and code key.",
+)
 @output_option(help="Where to write the QIO image ('-' for stdout).")
-@click.option("--allow-mismatch", is_flag=True,
-              help="Combine a bootloader and an app of different chips or code keys anyway.")
+@click.option(
+    "--allow-mismatch",
+    is_flag=True,
+    help="Combine a bootloader and an app of different chips or code keys anyway.",
+)
 def ua2qio(file: str, boot: str, output: str, force: bool, allow_mismatch: bool) -> None:
     """A QIO image from the UA image FILE and the bootloader region of --bootloader-from.
 
@@ -48,8 +59,13 @@ def ua2qio(file: str, boot: str, output: str, force: bool, allow_mismatch: bool)
 @convert.command("bin2hex")
 @input_argument()
 @output_option(help="Where to write the Intel HEX text ('-' for stdout).")
-@click.option("--base", type=INT, default=0, show_default=True,
-              help="Load address of the first byte (0x11000 for a UA image, 0 for a QIO).")
+@click.option(
+    "--base",
+    type=INT,
+    default=0,
+    show_default=True,
+    help="Load address of the first byte (0x11000 for a UA image, 0 for a QIO).",
+)
 def bin2hex(file: str, output: str, force: bool, base: int) -> None:
     """Intel HEX text of the binary FILE placed at --base."""
     from ..convert import bin_to_hex

@@ -9,8 +9,14 @@ from ._common import emit_json, input_argument, json_option, note, read_input
 
 @click.command()
 @input_argument()
-@click.option("-d", "--dir", "folder", required=True, type=click.Path(file_okay=False),
-              help="Output folder (created; must be empty unless --force).")
+@click.option(
+    "-d",
+    "--dir",
+    "folder",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Output folder (created; must be empty unless --force).",
+)
 @click.option("--kind", metavar="FORMAT", help="Force the format id instead of detecting it.")
 @click.option("--no-regions", is_flag=True, help="Only decoded containers and configs, no raw region slices.")
 @click.option("--force", is_flag=True, help="Write into a non-empty folder, replacing files.")

@@ -42,8 +42,11 @@ def _open_with_configs(path: str, kind: str | None) -> tuple[Any, Any]:
 def _summary_lines(title: str, summary: dict[str, Any] | None) -> list[str]:
     if not summary:
         return []
-    parts = [f"{k}={v:#x}" if k.endswith("offset") and isinstance(v, int) else f"{k}={v}"
-             for k, v in summary.items() if v not in (None, "", [], {}) and not isinstance(v, (dict, list))]
+    parts = [
+        f"{k}={v:#x}" if k.endswith("offset") and isinstance(v, int) else f"{k}={v}"
+        for k, v in summary.items()
+        if v not in (None, "", [], {}) and not isinstance(v, (dict, list))
+    ]
     return [f"{title}: " + ", ".join(parts)]
 
 
@@ -78,12 +81,21 @@ def render_map(img: Any, regions: list[Any], *, colour: bool) -> list[str]:
 
 
 def _kind_option(f: Any) -> Any:
-    return click.option("--kind", metavar="FORMAT", help="Force the format id instead of detecting it "
-                        "(see `obkimg formats`).")(f)
+    return click.option(
+        "--kind", metavar="FORMAT", help="Force the format id instead of detecting it (see `obkimg formats`)."
+    )(f)
 
 
-def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: str | None,
-                    html_path: str | None, show_secrets: bool, force: bool) -> None:
+def _write_pictures(
+    img: Any,
+    regions: Any,
+    configs: Any,
+    file: str,
+    svg_path: str | None,
+    html_path: str | None,
+    show_secrets: bool,
+    force: bool,
+) -> None:
     """The --svg flash map and the --html report, with the header line (kind, chip, size, verdict)."""
     from ..flashmap import header_line, html_report, svg_map
 
@@ -93,8 +105,10 @@ def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: s
     rotation = getattr(img, "rotation", 0)
     notes = []
     if rotation:
-        notes.append(f"rotated dump: file offset 0 holds flash address {rotation:#x} (read with wrap-around); "
-                     "offsets are flash addresses")
+        notes.append(
+            f"rotated dump: file offset 0 holds flash address {rotation:#x} (read with wrap-around); "
+            "offsets are flash addresses"
+        )
     if svg_path:
         svg = svg_map(regions, img.size, title=title, notes=notes)
         write_output(svg_path, svg, force=force, inputs=(file,))
@@ -112,15 +126,30 @@ def _write_pictures(img: Any, regions: Any, configs: Any, file: str, svg_path: s
 @input_argument()
 @_kind_option
 @secrets_option(shown_by_default=False)
-@click.option("--svg", "svg_path", type=click.Path(dir_okay=False, allow_dash=True),
-              callback=mark_stdout_output,
-              help="Also write the flash map as an SVG ('-': the SVG alone on stdout).")
-@click.option("--html", "html_path", type=click.Path(dir_okay=False),
-              help="Also write an HTML report: the flash map and the tables.")
+@click.option(
+    "--svg",
+    "svg_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    callback=mark_stdout_output,
+    help="Also write the flash map as an SVG ('-': the SVG alone on stdout).",
+)
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False),
+    help="Also write an HTML report: the flash map and the tables.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing --svg / --html file.")
 @json_option
-def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, html_path: str | None,
-         force: bool, as_json: bool) -> None:
+def info(
+    file: str,
+    kind: str | None,
+    show_secrets: bool,
+    svg_path: str | None,
+    html_path: str | None,
+    force: bool,
+    as_json: bool,
+) -> None:
     """What FILE is: kind, chip, and its flash map (regions with offsets, sizes, validity).
 
     Secrets (Wi-Fi passwords, Tuya keys) are masked unless --show-secrets.
@@ -162,8 +191,10 @@ def info(file: str, kind: str | None, show_secrets: bool, svg_path: str | None, 
         for line in _summary_lines(title, summ[key]):
             click.echo(line)
     if (configs.tuya is not None or configs.obk is not None) and not show_secrets:
-        click.echo("(secrets masked; --show-secrets shows them, `obkimg tuya-keys` / "
-                   "`obkimg obk-config show` decode everything)")
+        click.echo(
+            "(secrets masked; --show-secrets shows them, `obkimg tuya-keys` / "
+            "`obkimg obk-config show` decode everything)"
+        )
     for p in list(img.problems()) + configs.problems:
         click.echo(f"problem: {p}")
 
@@ -177,8 +208,15 @@ def verify(file: str, kind: str | None, as_json: bool) -> None:
     img = _open(file, kind)
     problems = img.verify()
     if as_json:
-        emit_json({"schema": "obkimg.verify/1", "kind": img.kind, "chip": img.chip, "ok": not problems,
-                   "problems": [p.to_dict() for p in problems]})
+        emit_json(
+            {
+                "schema": "obkimg.verify/1",
+                "kind": img.kind,
+                "chip": img.chip,
+                "ok": not problems,
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
     else:
         for p in problems:
             click.echo(str(p))

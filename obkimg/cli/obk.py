@@ -234,9 +234,7 @@ def new(
         say(f"names:     {doc['names']['short_name']!r} / {doc['names']['long_name']!r}")
         for p in doc["pins"]:
             lvl = "" if p["level"] is None else f" ({p['level_key']}={p['level']})"
-            say(
-                f"pin P{p['gpio']:<3}   {p['role_name']:<24} channel {p['channel']:<3} <- {p['key']}{lvl}"
-            )
+            say(f"pin P{p['gpio']:<3}   {p['role_name']:<24} channel {p['channel']:<3} <- {p['key']}{lvl}")
         for p in doc["uncertain"]:
             sug = f"; suggestion: {p['suggestion']}" if p["suggestion"] else ""
             say(f"UNCERTAIN {p['key']} (GPIO {p['gpio']}): {p['reason']}{sug}")

@@ -101,8 +101,12 @@ def pack(
 @input_argument()
 @output_option()
 @click.option("--bare", is_flag=True, help="Write the image without its boot header (img_len bytes).")
-@click.option("--limit", type=INT, default=None,
-              help="Largest unpacked size accepted, a positive number of bytes (default 16M).")
+@click.option(
+    "--limit",
+    type=INT,
+    default=None,
+    help="Largest unpacked size accepted, a positive number of bytes (default 16M).",
+)
 @click.option(
     "--header-out",
     type=click.Path(dir_okay=False),
@@ -120,8 +124,9 @@ def unpack(
     from ..codecs.compress import DEFAULT_LIMIT
 
     if limit is not None and limit <= 0:
-        raise click.BadParameter(f"{limit} allows nothing; give a positive number of bytes (default 16M)",
-                                 param_hint="'--limit'")
+        raise click.BadParameter(
+            f"{limit} allows nothing; give a positive number of bytes (default 16M)", param_hint="'--limit'"
+        )
     res = lib.unpack(read_data(file), limit=DEFAULT_LIMIT if limit is None else limit)
     if header_out is not None:
         if res.header is None:

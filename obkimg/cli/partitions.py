@@ -47,8 +47,11 @@ def show(file: str, as_json: bool) -> None:
 @input_argument("toml")
 @output_option()
 @click.option("--sector", is_flag=True, help="Write both copies as an 8 KiB region (copy at 0 and 0x1000).")
-@click.option("--allow-overlap", is_flag=True,
-              help="Build a table whose slots overlap, end past 4 GiB or hold several type-0 (FW) entries.")
+@click.option(
+    "--allow-overlap",
+    is_flag=True,
+    help="Build a table whose slots overlap, end past 4 GiB or hold several type-0 (FW) entries.",
+)
 def build(toml: str, output: str, force: bool, sector: bool, allow_overlap: bool) -> None:
     """Build partition.bin from a vendor partition TOML (byte-identical to bflb-iot-tool).
 

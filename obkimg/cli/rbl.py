@@ -23,6 +23,7 @@ def rbl() -> None:
 def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | None) -> None:
     """Decrypt and decompress FILE (an .rbl) to the plain app, verifying every checksum."""
     from ..formats import bk7231_rbl as m
+
     app = m.unpack(read_data(file), key=key or m.DEFAULT_AES_KEY, iv=iv or m.DEFAULT_AES_IV)
     write_output(output, app, force=force, inputs=(file,))
 
@@ -36,13 +37,32 @@ def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | N
 @click.option("--encryption", type=click.Choice(["aes256", "none"]), default="aes256", show_default=True)
 @click.option("--key", default=None, help=_KEY_HELP)
 @click.option("--iv", default=None, help=_IV_HELP)
-@click.option("--timestamp", type=INT, default=None,
-              help="Header timestamp, seconds since 1970 (default: $SOURCE_DATE_EPOCH, else now).")
-@click.option("--style", type=click.Choice(["rtota", "ltchiptool"]), default="rtota", show_default=True,
-              help="rtota always PKCS#7-pads (RT-Thread tool, Tuya/OBK builds); ltchiptool pads only with "
-                   "AES.")
-def pack_cmd(app: str, output: str, force: bool, version: str, name: str, compression: str, encryption: str,
-             key: str | None, iv: str | None, timestamp: int | None, style: str) -> None:
+@click.option(
+    "--timestamp",
+    type=INT,
+    default=None,
+    help="Header timestamp, seconds since 1970 (default: $SOURCE_DATE_EPOCH, else now).",
+)
+@click.option(
+    "--style",
+    type=click.Choice(["rtota", "ltchiptool"]),
+    default="rtota",
+    show_default=True,
+    help="rtota always PKCS#7-pads (RT-Thread tool, Tuya/OBK builds); ltchiptool pads only with AES.",
+)
+def pack_cmd(
+    app: str,
+    output: str,
+    force: bool,
+    version: str,
+    name: str,
+    compression: str,
+    encryption: str,
+    key: str | None,
+    iv: str | None,
+    timestamp: int | None,
+    style: str,
+) -> None:
     """Pack the plain app APP into an RBL OTA file, as rt_ota_packaging_tool_cli / ltchiptool do.
 
     The output depends only on the inputs and the timestamp: give --timestamp or set SOURCE_DATE_EPOCH
@@ -52,7 +72,16 @@ def pack_cmd(app: str, output: str, force: bool, version: str, name: str, compre
     from ..source import read_bytes
 
     data, _ = read_bytes(read_input(app))
-    out = m.pack(data, name=name, version=version, compression=compression, encryption=encryption,
-                 key=key or m.DEFAULT_AES_KEY, iv=iv or m.DEFAULT_AES_IV, timestamp=timestamp, style=style)
+    out = m.pack(
+        data,
+        name=name,
+        version=version,
+        compression=compression,
+        encryption=encryption,
+        key=key or m.DEFAULT_AES_KEY,
+        iv=iv or m.DEFAULT_AES_IV,
+        timestamp=timestamp,
+        style=style,
+    )
     write_output(output, out, force=force, inputs=(app,))
     note(f"{name} {version}: {len(data)} -> {len(out)} bytes ({compression}+{encryption}, {style})")

@@ -12,8 +12,13 @@ from ._common import STATE, emit_json, json_option
 
 @click.command()
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes (default: CPU cores; at most one per file and four per core).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: CPU cores; at most one per file and four per core).",
+)
 @click.option("--all-files", is_flag=True, help="Also scan .json/.txt/.md/... files.")
 @click.option("--jsonl", is_flag=True, help="One JSON object per file, as each completes (JSON lines).")
 @json_option
@@ -34,8 +39,9 @@ def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: b
             click.echo(json.dumps(row.to_dict()))
     from ._safe_text import unescaped
 
-    with click.progressbar(length=len(paths), file=unescaped(sys.stderr), label="scanning",
-                           hidden=not show_bar) as bar:
+    with click.progressbar(
+        length=len(paths), file=unescaped(sys.stderr), label="scanning", hidden=not show_bar
+    ) as bar:
         for row in run_scan(paths, workers=jobs, progress=lambda _r: bar.update(1)):
             if jsonl:
                 click.echo(json.dumps(row.to_dict()))
@@ -44,8 +50,14 @@ def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: b
     if jsonl:
         return
     if as_json:
-        emit_json({"schema": "obkimg.scan/1", "folder": folder, "count": len(rows),
-                   "files": [r.to_dict() for r in rows]})
+        emit_json(
+            {
+                "schema": "obkimg.scan/1",
+                "folder": folder,
+                "count": len(rows),
+                "files": [r.to_dict() for r in rows],
+            }
+        )
         return
     for r in rows:
         if r.error:

@@ -10,8 +10,12 @@ from ._secrets import policed, secrets_option
 
 @click.command("tuya-keys")
 @input_argument()
-@click.option("--chip", metavar="CHIP", help="Chip of the dump (BK7231N, BK7231T, BK7238...): breaks ties "
-              "between several storages; otherwise guessed.")
+@click.option(
+    "--chip",
+    metavar="CHIP",
+    help="Chip of the dump (BK7231N, BK7231T, BK7238...): breaks ties "
+    "between several storages; otherwise guessed.",
+)
 @secrets_option(shown_by_default=True)
 @json_option
 def tuya_keys(file: str, chip: str | None, show_secrets: bool, as_json: bool) -> None:

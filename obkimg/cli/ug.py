@@ -15,8 +15,12 @@ def ug() -> None:
 @ug.command("unpack")
 @input_argument()
 @output_option(help="Where to write the wrapped .rbl ('-' for stdout).")
-@click.option("--app", "app_path", type=click.Path(dir_okay=False, allow_dash=True),
-              help="Also write the plain app (decrypted, decompressed, hash checked) here.")
+@click.option(
+    "--app",
+    "app_path",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Also write the plain app (decrypted, decompressed, hash checked) here.",
+)
 def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> None:
     """Check both sums of FILE and write the RBL inside it (and with --app the plain app)."""
     from ..errors import OutputError

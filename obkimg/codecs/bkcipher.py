@@ -55,14 +55,16 @@ def parse_key(text: str | bytes | Key) -> Key:
     if isinstance(text, bytes):
         if len(text) != 16:
             raise BuildError(f"a key is 16 bytes, got {len(text)}", fmt="bk7231-key")
-        return tuple(int.from_bytes(text[i:i + 4], "big") for i in range(0, 16, 4))  # type: ignore[return-value]
+        return tuple(int.from_bytes(text[i : i + 4], "big") for i in range(0, 16, 4))  # type: ignore[return-value]
     named = _NAMED.get(text.strip().lower())
     if named is not None:
         return named
     digits = "".join(text.replace(",", " ").split()).lower().removeprefix("0x")
     if len(digits) != 32 or any(ch not in "0123456789abcdef" for ch in digits):
-        raise BuildError(f"cannot read key {text!r}: expected 32 hex digits (4 words) or a name "
-                         "(tuya, uascent, zero)", fmt="bk7231-key")
+        raise BuildError(
+            f"cannot read key {text!r}: expected 32 hex digits (4 words) or a name (tuya, uascent, zero)",
+            fmt="bk7231-key",
+        )
     return parse_key(bytes.fromhex(digits))
 
 
@@ -100,7 +102,7 @@ def _mask_scalar(key: Key, a: int) -> int:
     if not c3 >> 2 & 1:  # pn32
         sh = 8 * (c3 >> 11 & 3)
         x = (((a >> sh) | (a << (32 - sh))) & 0xFFFFFFFF if sh else a) ^ c0
-        result ^= ((((x << 17) | (x >> 15)) & 0xFFFFFFFF) ^ (0xE519A4F1 & ((x >> 2 & 0xF) * 0x11111111)))
+        result ^= (((x << 17) | (x >> 15)) & 0xFFFFFFFF) ^ (0xE519A4F1 & ((x >> 2 & 0xF) * 0x11111111))
     if not c3 >> 3 & 1:
         result ^= c2
     return result & 0xFFFFFFFF
@@ -129,7 +131,9 @@ def _window(key: Key) -> int:
     for i in range(2, _WINDOW_BITS):
         words = len(table) // 4
         step = (_mask_scalar(key, 1 << i) ^ m0).to_bytes(4, "little") * words
-        table += (int.from_bytes(table, "little") ^ int.from_bytes(step, "little")).to_bytes(len(table), "little")
+        table += (int.from_bytes(table, "little") ^ int.from_bytes(step, "little")).to_bytes(
+            len(table), "little"
+        )
     return int.from_bytes(table, "little")
 
 
@@ -153,7 +157,7 @@ def keystream(key: Key, address: int, length: int) -> bytes:
         chunks.append((linear ^ int.from_bytes(offset, "little")).to_bytes(_WINDOW, "little"))
         pos += _WINDOW
     start = address - base
-    return b"".join(chunks)[start:start + length]
+    return b"".join(chunks)[start : start + length]
 
 
 def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0) -> bytes:
@@ -183,8 +187,8 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
         offset_words = _mask_scalar(k, base).to_bytes(4, "little") * (_WINDOW // 4)
         ks_int = linear ^ int.from_bytes(offset_words, "little")
         if off or take != _WINDOW:
-            ks_int = int.from_bytes(ks_int.to_bytes(_WINDOW, "little")[off:off + take], "little")
-        out[i:i + take] = (int.from_bytes(raw[i:i + take], "little") ^ ks_int).to_bytes(take, "little")
+            ks_int = int.from_bytes(ks_int.to_bytes(_WINDOW, "little")[off : off + take], "little")
+        out[i : i + take] = (int.from_bytes(raw[i : i + take], "little") ^ ks_int).to_bytes(take, "little")
         i += take
     return bytes(out)
 
@@ -214,14 +218,18 @@ def beken_encrypt_v031(raw: bytes | bytearray | memoryview, key: Key | str, star
     encrypted with the address *without* ``start`` (as encrypt v0.3.1 does).
     """
     if start == 0:
-        raise BuildError("encrypt v0.3.1 with start 0 fills with uninitialised memory: not reproducible",
-                         fmt="bk7231-cipher")
+        raise BuildError(
+            "encrypt v0.3.1 with start 0 fills with uninitialised memory: not reproducible",
+            fmt="bk7231-cipher",
+        )
     k = parse_key(key) if not isinstance(key, tuple) else key
     plain, w = _v031_plain(bytes(raw), start)
     return crypt(plain[:w], k, start) + crypt(plain[w:], k, w)
 
 
-def recover_v031_length(enc: bytes | bytearray | memoryview, key: Key | str, start: int = 0x10000) -> int | None:
+def recover_v031_length(
+    enc: bytes | bytearray | memoryview, key: Key | str, start: int = 0x10000
+) -> int | None:
     """Original ``.bin`` length of an app encrypted by Beken encrypt v0.3.1, or None if the tail does
     not follow that tool's output model.
 
@@ -264,7 +272,7 @@ def recover_v031_length(enc: bytes | bytearray | memoryview, key: Key | str, sta
     for n in range(max(lo, 1), out_len - 16 + 1):
         w = n - n % 4
         # plaintext tail bytes [w, n) as the tool saw them, recovered with the tail address rule
-        real_tail = crypt(enc[w:n + (-n % 4)], k, w)[: n - w]
+        real_tail = crypt(enc[w : n + (-n % 4)], k, w)[: n - w]
         head = correct[region_start:w]
         # rebuild the fill: stale copy of raw[i - start] where i - start < n
         fill = bytearray(b"\xff" * (out_len - n))

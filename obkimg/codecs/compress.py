@@ -35,12 +35,22 @@ def gzip_member(data: bytes | bytearray | memoryview) -> bytes:
     raw = bytes(data)
     co = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS, 8)
     body = co.compress(raw) + co.flush()
-    return (_GZIP_HEADER + body + (zlib.crc32(raw) & 0xFFFFFFFF).to_bytes(4, "little")
-            + (len(raw) & 0xFFFFFFFF).to_bytes(4, "little"))
+    return (
+        _GZIP_HEADER
+        + body
+        + (zlib.crc32(raw) & 0xFFFFFFFF).to_bytes(4, "little")
+        + (len(raw) & 0xFFFFFFFF).to_bytes(4, "little")
+    )
 
 
-def gunzip(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "gzip",
-           base: int = 0, allow_trailing: bool = True) -> bytes:
+def gunzip(
+    data: bytes | bytearray | memoryview,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    fmt: str = "gzip",
+    base: int = 0,
+    allow_trailing: bool = True,
+) -> bytes:
     """Decompress one gzip member, producing at most ``limit`` bytes.
 
     Raises LimitError past the limit, TruncatedError when the stream ends early, FormatError when the
@@ -54,14 +64,23 @@ def gunzip(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, 
     except zlib.error as e:
         raise FormatError(f"corrupt gzip stream: {e}", fmt=fmt, offset=base) from e
     if len(out) > limit:
-        raise LimitError(f"gzip output exceeds the limit of {limit} bytes (decompression bomb?)", fmt=fmt,
-                         offset=base)
+        raise LimitError(
+            f"gzip output exceeds the limit of {limit} bytes (decompression bomb?)", fmt=fmt, offset=base
+        )
     if not d.eof:
-        raise TruncatedError(fmt, len(data) + 1, len(data), offset=base + len(data),
-                             hint="gzip stream ends before its end marker")
+        raise TruncatedError(
+            fmt,
+            len(data) + 1,
+            len(data),
+            offset=base + len(data),
+            hint="gzip stream ends before its end marker",
+        )
     if d.unused_data and not allow_trailing:
-        raise FormatError(f"{len(d.unused_data)} bytes after the gzip stream", fmt=fmt,
-                          offset=base + len(data) - len(d.unused_data))
+        raise FormatError(
+            f"{len(d.unused_data)} bytes after the gzip stream",
+            fmt=fmt,
+            offset=base + len(data) - len(d.unused_data),
+        )
     return out
 
 
@@ -76,16 +95,19 @@ def _xz(data: bytes | bytearray | memoryview, limit: int, fmt: str, base: int) -
     except lzma.LZMAError as e:
         raise FormatError(f"corrupt XZ stream: {e}", fmt=fmt, offset=base) from e
     if len(out) > limit:
-        raise LimitError(f"XZ output exceeds the limit of {limit} bytes (decompression bomb?)", fmt=fmt,
-                         offset=base)
+        raise LimitError(
+            f"XZ output exceeds the limit of {limit} bytes (decompression bomb?)", fmt=fmt, offset=base
+        )
     if not d.eof:
-        raise TruncatedError(fmt, len(raw) + 1, len(raw), offset=base + len(raw),
-                             hint="XZ stream ends before its footer")
+        raise TruncatedError(
+            fmt, len(raw) + 1, len(raw), offset=base + len(raw), hint="XZ stream ends before its footer"
+        )
     return out, len(raw) - len(d.unused_data)
 
 
-def xz_decompress(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz",
-                  base: int = 0) -> bytes:
+def xz_decompress(
+    data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz", base: int = 0
+) -> bytes:
     """Decompress one XZ stream, producing at most ``limit`` bytes.
 
     On a truncated stream the error offset is where the compressed input ends.
@@ -93,8 +115,9 @@ def xz_decompress(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_
     return _xz(data, limit, fmt, base)[0]
 
 
-def xz_stream_size(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz",
-                   base: int = 0) -> int:
+def xz_stream_size(
+    data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT, fmt: str = "xz", base: int = 0
+) -> int:
     """Bytes taken by the XZ stream at the start of ``data`` (it is decompressed, within ``limit``, to
     find its end). Raises like :func:`xz_decompress`."""
     return _xz(data, limit, fmt, base)[1]

@@ -109,7 +109,7 @@ def frame(data: bytes | bytearray | memoryview, pad: int = 0xFF) -> bytes:
     for j in range(DATA):
         out[j::BLOCK] = raw[j::DATA]
     out[DATA::BLOCK] = hi
-    out[DATA + 1::BLOCK] = lo
+    out[DATA + 1 :: BLOCK] = lo
     return bytes(out)
 
 
@@ -132,9 +132,14 @@ class FrameReport:
 
     def to_dict(self) -> dict[str, object]:
         """The report as JSON."""
-        return {"blocks": self.blocks, "valid": self.valid, "empty": self.empty,
-                "bad": len(self.bad_offsets), "bad_offsets": self.bad_offsets[:64],
-                "trailing": self.trailing}
+        return {
+            "blocks": self.blocks,
+            "valid": self.valid,
+            "empty": self.empty,
+            "bad": len(self.bad_offsets),
+            "bad_offsets": self.bad_offsets[:64],
+            "trailing": self.trailing,
+        }
 
 
 def _analyse(data: bytes | bytearray | memoryview) -> tuple[bytes, int, bytes, bytes, int]:
@@ -147,7 +152,7 @@ def _analyse(data: bytes | bytearray | memoryview) -> tuple[bytes, int, bytes, b
     n = len(buf) // BLOCK
     end = n * BLOCK
     hi, lo, data_ff = _crcs(buf, n, BLOCK, want_ff=True)
-    s_hi, s_lo = buf[DATA:end:BLOCK], buf[DATA + 1:end:BLOCK]
+    s_hi, s_lo = buf[DATA:end:BLOCK], buf[DATA + 1 : end : BLOCK]
     mismatch_int = (_int(hi) ^ _int(s_hi)) | (_int(lo) ^ _int(s_lo))
     erased = (data_ff & _int(s_hi) & _int(s_lo)).to_bytes(n, "little")  # 0xFF where all 34 bytes are
     bad = (mismatch_int & _int(erased.translate(_NOT_FF))).to_bytes(n, "little")
@@ -166,8 +171,9 @@ def verify(data: bytes | bytearray | memoryview, *, base: int = 0) -> FrameRepor
     )
 
 
-def unframe(data: bytes | bytearray | memoryview, *, strict: bool = False, base: int = 0,
-            fmt: str = "bk7231-crc") -> bytes:
+def unframe(
+    data: bytes | bytearray | memoryview, *, strict: bool = False, base: int = 0, fmt: str = "bk7231-crc"
+) -> bytes:
     """Drop the CRC bytes. With ``strict``, raise ChecksumError at the first bad non-empty block.
 
     A trailing partial block (fewer than 34 bytes) is copied as data up to 32 bytes.
@@ -181,17 +187,23 @@ def unframe(data: bytes | bytearray | memoryview, *, strict: bool = False, base:
             from ..errors import ChecksumError
 
             i = first.start()
-            blk = buf[i * BLOCK:(i + 1) * BLOCK]
+            blk = buf[i * BLOCK : (i + 1) * BLOCK]
             hi, lo = block_crcs(blk, 1, BLOCK)
             total = sum(1 for _ in _NONZERO.finditer(bad))
-            raise ChecksumError(fmt, "CRC-16 of 34-byte block", blk[DATA] << 8 | blk[DATA + 1], hi[0] << 8 | lo[0],
-                                offset=base + i * BLOCK, hint=f"{total} bad block(s) in total")
+            raise ChecksumError(
+                fmt,
+                "CRC-16 of 34-byte block",
+                blk[DATA] << 8 | blk[DATA + 1],
+                hi[0] << 8 | lo[0],
+                offset=base + i * BLOCK,
+                hint=f"{total} bad block(s) in total",
+            )
     out = bytearray(n * DATA)
     for j in range(DATA):
-        out[j::DATA] = buf[j:n * BLOCK:BLOCK]
+        out[j::DATA] = buf[j : n * BLOCK : BLOCK]
     trailing = len(buf) - n * BLOCK
     if trailing:
-        out += buf[n * BLOCK:][:DATA]
+        out += buf[n * BLOCK :][:DATA]
     return bytes(out)
 
 

@@ -18,8 +18,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
 
-__all__ = ["FormatInfo", "Detection", "MODULES", "MAY_DETECT", "modules", "iter_modules", "iter_candidates",
-           "module_for", "SURE"]
+__all__ = [
+    "FormatInfo",
+    "Detection",
+    "MODULES",
+    "MAY_DETECT",
+    "modules",
+    "iter_modules",
+    "iter_candidates",
+    "module_for",
+    "SURE",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,9 +46,15 @@ class FormatInfo:
 
     def to_dict(self) -> dict[str, object]:
         """The format as JSON-ready data (an entry of ``obkimg formats --json``); tuples become lists."""
-        return {"id": self.id, "name": self.name, "family": self.family, "description": self.description,
-                "references": list(self.references), "limitations": list(self.limitations),
-                "aliases": list(self.aliases)}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "family": self.family,
+            "description": self.description,
+            "references": list(self.references),
+            "limitations": list(self.limitations),
+            "aliases": list(self.aliases),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +74,14 @@ class Detection:
     def to_dict(self) -> dict[str, object]:
         """The detection as JSON-ready data: ``kind``, ``confidence``, ``reason``, ``chip``, ``offset`` and
         ``length`` (bytes); ``module`` is left out."""
-        return {"kind": self.kind, "confidence": self.confidence, "reason": self.reason, "chip": self.chip,
-                "offset": self.offset, "length": self.length}
+        return {
+            "kind": self.kind,
+            "confidence": self.confidence,
+            "reason": self.reason,
+            "chip": self.chip,
+            "offset": self.offset,
+            "length": self.length,
+        }
 
 
 #: a detection this confident ends :func:`obkimg.open`'s probing (``obkimg.detect`` still runs them all)
@@ -83,8 +104,17 @@ MODULES = (
 
 
 #: bl602_bootheader.BL602_MARKERS: bare BL602 code is recognised only with one of them in its first MiB
-_BL602_MARKERS = (b"bl602", b"BL602", b"BL60X", b"BLSP", b"bflb", b"BFLB", b"Bouffalo", b"bl_iot_sdk",
-                  b"Boot2")
+_BL602_MARKERS = (
+    b"bl602",
+    b"BL602",
+    b"BL60X",
+    b"BLSP",
+    b"bflb",
+    b"BFLB",
+    b"Bouffalo",
+    b"bl_iot_sdk",
+    b"Boot2",
+)
 
 
 def _bl602_code_marker(data: bytes) -> bool:

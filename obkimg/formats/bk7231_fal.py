@@ -124,18 +124,30 @@ class FalEntry:
         contains a NUL, or a number is out of range for a u32.
         """
         old = self.raw
-        return build_with(FAL_ENTRY, FMT, {
-            "name": _field(self.name, old[4:28] if old else None, "name"),
-            "flash_name": _field(self.flash_name, old[28:52] if old else None, "flash_name"),
-            "offset": self.offset, "length": self.length, "reserved": self.reserved,
-        })
+        return build_with(
+            FAL_ENTRY,
+            FMT,
+            {
+                "name": _field(self.name, old[4:28] if old else None, "name"),
+                "flash_name": _field(self.flash_name, old[28:52] if old else None, "flash_name"),
+                "offset": self.offset,
+                "length": self.length,
+                "reserved": self.reserved,
+            },
+        )
 
     def to_dict(self) -> dict[str, object]:
         """The entry as JSON: its fields (no raw bytes), ``crc_framed`` and the physical start and end."""
-        return {"name": self.name, "flash_name": self.flash_name, "offset": self.offset,
-                "length": self.length,
-                "reserved": self.reserved, "crc_framed": self.crc_framed,
-                "physical_offset": self.physical_offset, "physical_end": self.physical_end}
+        return {
+            "name": self.name,
+            "flash_name": self.flash_name,
+            "offset": self.offset,
+            "length": self.length,
+            "reserved": self.reserved,
+            "crc_framed": self.crc_framed,
+            "physical_offset": self.physical_offset,
+            "physical_end": self.physical_end,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +166,8 @@ class FalTable:
             raise MagicError(FMT, FAL_MAGIC, buf[:4], offset=base)
         entries: list[FalEntry] = []
         pos = 0
-        while pos + 4 <= len(buf) and buf[pos:pos + 4] == FAL_MAGIC and len(entries) < MAX_ENTRIES:
-            entries.append(FalEntry.parse(buf[pos:pos + FAL_ENTRY_SIZE], base=base + pos))
+        while pos + 4 <= len(buf) and buf[pos : pos + 4] == FAL_MAGIC and len(entries) < MAX_ENTRIES:
+            entries.append(FalEntry.parse(buf[pos : pos + FAL_ENTRY_SIZE], base=base + pos))
             pos += FAL_ENTRY_SIZE
         return cls(tuple(entries))
 
@@ -196,7 +208,9 @@ def find_fal(logical: bytes | bytearray | memoryview, *, base: int = 0) -> tuple
     while pos >= 0:
         start = pos
         # walk back over preceding entries of the same run
-        while start >= FAL_ENTRY_SIZE and buf[start - FAL_ENTRY_SIZE:start - FAL_ENTRY_SIZE + 4] == FAL_MAGIC:
+        while (
+            start >= FAL_ENTRY_SIZE and buf[start - FAL_ENTRY_SIZE : start - FAL_ENTRY_SIZE + 4] == FAL_MAGIC
+        ):
             start -= FAL_ENTRY_SIZE
         try:
             table = FalTable.parse(buf[start:], base=base + start)
@@ -209,5 +223,9 @@ def find_fal(logical: bytes | bytearray | memoryview, *, base: int = 0) -> tuple
 
 
 def _sane(e: FalEntry) -> bool:
-    return (e.flash_name.startswith("beken") and e.name.isprintable() and 0 < e.length <= 0x1000000
-            and e.offset < 0x1000000)
+    return (
+        e.flash_name.startswith("beken")
+        and e.name.isprintable()
+        and 0 < e.length <= 0x1000000
+        and e.offset < 0x1000000
+    )

@@ -158,20 +158,24 @@ def _erased(data: bytes, a: int, b: int) -> bool:
 def _bad_problems(bad: list[int] | tuple[int, ...], fmt: str, what: str) -> tuple[Problem, ...]:
     out = [Problem("error", f"{what}: bad CRC-16 in 34-byte block", off, fmt) for off in bad[:MAX_LISTED]]
     if len(bad) > MAX_LISTED:
-        out.append(Problem("error", f"{what}: {len(bad) - MAX_LISTED} more bad CRC-16 blocks (of {len(bad)})",
-                           bad[MAX_LISTED], fmt))
+        out.append(
+            Problem(
+                "error",
+                f"{what}: {len(bad) - MAX_LISTED} more bad CRC-16 blocks (of {len(bad)})",
+                bad[MAX_LISTED],
+                fmt,
+            )
+        )
     return tuple(out)
 
 
 def _frames_ok(data: bytes, off: int, blocks: int = 8) -> bool:
     """The first ``blocks`` 34-byte blocks at ``off`` all carry valid CRCs (none erased)."""
-    chunk = data[off:off + blocks * BLOCK]
+    chunk = data[off : off + blocks * BLOCK]
     if len(chunk) < blocks * BLOCK:
         return False
     rep = crcframe.verify(chunk)
     return rep.valid == blocks
-
-
 
 
 # ------------------------------------------------------------------------------------ trailers
@@ -197,16 +201,22 @@ class Trailer:
         if self.error:
             out.append(Problem("error", f"{what}: {self.error}", self.offset, fmt))
         elif self.header is not None and not self.header.header_valid:
-            out.append(Problem("error", f"{what}: bad header CRC-32 (stored {self.header.info_crc32:#010x}, "
-                               f"computed {self.header.computed_info_crc32:#010x})",
-                               self.offset + crcframe.logical_to_physical(0x5C), fmt))
+            out.append(
+                Problem(
+                    "error",
+                    f"{what}: bad header CRC-32 (stored {self.header.info_crc32:#010x}, "
+                    f"computed {self.header.computed_info_crc32:#010x})",
+                    self.offset + crcframe.logical_to_physical(0x5C),
+                    fmt,
+                )
+            )
         return tuple(out)
 
 
 def _read_trailer(data: bytes, off: int) -> Trailer | None:
-    if off < 0 or off + 4 > len(data) or data[off:off + 4] != RBL_MAGIC:
+    if off < 0 or off + 4 > len(data) or data[off : off + 4] != RBL_MAGIC:
         return None
-    chunk = data[off:off + RBL_FRAMED_SIZE]
+    chunk = data[off : off + RBL_FRAMED_SIZE]
     if len(chunk) < RBL_FRAMED_SIZE:
         return Trailer(off, None, (), f"truncated: {len(chunk)} of {RBL_FRAMED_SIZE} bytes")
     rep = crcframe.verify(chunk, base=off)
@@ -220,7 +230,7 @@ def _read_trailer(data: bytes, off: int) -> Trailer | None:
 def _trailer_payload_crc(hdr: RblHeader, image: bytes) -> int:
     """CRC-32 of the image padded PKCS-style up to size_package (spec §4.3 step 2)."""
     pad = hdr.size_package - hdr.size_raw
-    body = image[:hdr.size_raw]
+    body = image[: hdr.size_raw]
     if 0 < pad < 256:
         body += bytes([pad]) * pad
     return crc32(body)
@@ -260,8 +270,11 @@ class CodePart:
     def plain(self) -> bytes:
         """The image decrypted with the detected key (DecryptError when no key fits)."""
         if self.key is None:
-            raise DecryptError(f"{self.name}: no known code key turns its first words into an ARM vector "
-                               "(unknown key)", fmt=FMT_QIO, offset=self.offset)
+            raise DecryptError(
+                f"{self.name}: no known code key turns its first words into an ARM vector (unknown key)",
+                fmt=FMT_QIO,
+                offset=self.offset,
+            )
         return bkcipher.crypt(self.image, self.key, self.address)
 
 
@@ -269,16 +282,24 @@ def _classify(image: bytes, address: int) -> tuple[str, Key | None]:
     return classify_key(image[:8], address)
 
 
-def _code_from_framed(data: bytes, name: str, start: int, limit: int, address: int,
-                      trailer: Trailer | None, images: dict[int, bytes] | None = None) -> CodePart:
+def _code_from_framed(
+    data: bytes,
+    name: str,
+    start: int,
+    limit: int,
+    address: int,
+    trailer: Trailer | None,
+    images: dict[int, bytes] | None = None,
+) -> CodePart:
     """A CRC-framed code part at file offset ``start``; ``limit`` = where its partition ends in the file.
     ``images``: images already unframed by :func:`_pick_trailer` (by trailer offset), not redone."""
     limit = min(limit, len(data))
     img_len: int | None = None
     if trailer is not None and trailer.header is not None:
         h = trailer.header
-        if 0 < h.size_raw <= h.size_package and start + _framed_size(h.size_raw) <= min(trailer.offset,
-                                                                                        limit):
+        if 0 < h.size_raw <= h.size_package and start + _framed_size(h.size_raw) <= min(
+            trailer.offset, limit
+        ):
             img_len = h.size_raw
     if img_len is None:
         # the last non-empty 34-byte block before the trailer / end of the partition
@@ -287,14 +308,14 @@ def _code_from_framed(data: bytes, name: str, start: int, limit: int, address: i
         img_len = 0
         if n:
             # everything after the last non-0xFF byte is erased, so its block is the last one used
-            used = len(data[start:start + n * BLOCK].rstrip(b"\xff"))
+            used = len(data[start : start + n * BLOCK].rstrip(b"\xff"))
             if used:
                 img_len = ((used - 1) // BLOCK + 1) * DATA
         tail = end - start - n * BLOCK
         if tail and not _erased(data, start + n * BLOCK, end) and end == len(data):
             img_len = n * DATA + min(tail, DATA)
     phys = min(_framed_size(img_len), len(data) - start)
-    raw = data[start:start + phys]
+    raw = data[start : start + phys]
     frame = crcframe.verify(raw, base=start)
     known = images.get(trailer.offset) if images and trailer is not None else None
     if known is not None and len(known) == img_len and phys == _framed_size(img_len):
@@ -342,17 +363,18 @@ def decrypt_bootloader(enc: bytes | bytearray | memoryview, key: Key | str = bkc
             while n > body_end - (DATA - 1) and body[n - 1] == 0xFF:
                 n -= 1
             return body[:n] + img[off:]
-    out = bytearray(bkcipher.crypt(img[: len(img) - len(img) % 4], k, 0) + img[len(img) - len(img) % 4:])
-    if img[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] == N_MARKER:
-        out[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] = N_MARKER
+    out = bytearray(bkcipher.crypt(img[: len(img) - len(img) % 4], k, 0) + img[len(img) - len(img) % 4 :])
+    if img[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] == N_MARKER:
+        out[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] = N_MARKER
     if fal is not None:
         off, table = fal
-        out[off:off + table.size] = img[off:off + table.size]
+        out[off : off + table.size] = img[off : off + table.size]
     return bytes(out)
 
 
-def encrypt_bootloader(plain: bytes | bytearray | memoryview, key: Key | str = bkcipher.KEY_TUYA, *,
-                       style: str | None = None) -> bytes:
+def encrypt_bootloader(
+    plain: bytes | bytearray | memoryview, key: Key | str = bkcipher.KEY_TUYA, *, style: str | None = None
+) -> bytes:
     """The ``_enc`` bootloader image the vendor tools make from a plain bootloader (spec §3.5).
 
     ``style`` ``"n"``: E(plain, address 0) except the marker at 0x100..0x107 and the trailing FAL table
@@ -367,12 +389,13 @@ def encrypt_bootloader(plain: bytes | bytearray | memoryview, key: Key | str = b
     if bkcipher.is_bypass(k):
         return img
     if style is None:
-        style = "n" if img[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] == N_MARKER else "t"
+        style = "n" if img[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] == N_MARKER else "t"
     fal = find_fal(img)
     if style == "t":
         if fal is None:
-            raise BuildError("T-style bootloader encryption needs the FAL table at the end",
-                             fmt=FMT_BOOTLOADER)
+            raise BuildError(
+                "T-style bootloader encryption needs the FAL table at the end", fmt=FMT_BOOTLOADER
+            )
         off, _ = fal
         body = img[:off] + b"\xff" * (-off % DATA)
         return bkcipher.crypt(body, k, 0) + b"\xff" * 16 + img[off:]
@@ -380,11 +403,11 @@ def encrypt_bootloader(plain: bytes | bytearray | memoryview, key: Key | str = b
         raise BuildError(f"unknown bootloader style {style!r} (n or t)", fmt=FMT_BOOTLOADER)
     w = len(img) - len(img) % 4
     out = bytearray(bkcipher.crypt(img[:w], k, 0) + img[w:])
-    if img[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] == N_MARKER:
-        out[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] = N_MARKER
+    if img[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] == N_MARKER:
+        out[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] = N_MARKER
     if fal is not None:
         off, table = fal
-        out[off:off + table.size] = img[off:off + table.size]
+        out[off : off + table.size] = img[off : off + table.size]
     return bytes(out)
 
 
@@ -410,7 +433,7 @@ class BootInfo:
 
 def _boot_info(part: CodePart, physical_head: bytes) -> BootInfo:
     img = part.image
-    marker = img[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] == N_MARKER
+    marker = img[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] == N_MARKER
     fp = fingerprint(physical_head)
     version = _find_version_in(img, part.key)
     fal = find_fal(img)
@@ -450,7 +473,6 @@ class Bk7231Image(BytesImage):
         if self.chip_id is not None:
             return list(self.chip_id.candidates)
         return [self.chip_name] if self.chip_name else []
-
 
     def regions(self) -> list[Region]:
         return list(self.region_list)
@@ -507,11 +529,16 @@ class Bk7231Image(BytesImage):
             return None
         info = self.boot
         return {
-            "offset": b.offset, "size": b.size, "framed": b.framed, "image_size": b.image_size,
-            "key_class": b.key_class, "encrypted": None if b.key is None else not bkcipher.is_bypass(b.key),
+            "offset": b.offset,
+            "size": b.size,
+            "framed": b.framed,
+            "image_size": b.image_size,
+            "key_class": b.key_class,
+            "encrypted": None if b.key is None else not bkcipher.is_bypass(b.key),
             "marker": info.marker if info else False,
-            "fingerprint": (f"{info.fingerprint.crc:#010x} {info.fingerprint.name}"
-                            if info and info.fingerprint else None),
+            "fingerprint": (
+                f"{info.fingerprint.crc:#010x} {info.fingerprint.name}" if info and info.fingerprint else None
+            ),
             "version": info.version if info else None,
             "fal": info.fal.to_dict()["entries"] if info and info.fal else None,
             "crc_bad_blocks": len(b.frame.bad_offsets) if b.frame else 0,
@@ -523,8 +550,12 @@ class Bk7231Image(BytesImage):
         if a is None:
             return None
         return {
-            "offset": a.offset, "size": a.size, "framed": a.framed, "image_size": a.image_size,
-            "key_class": a.key_class, "decrypt_ok": a.decrypt_ok,
+            "offset": a.offset,
+            "size": a.size,
+            "framed": a.framed,
+            "image_size": a.image_size,
+            "key_class": a.key_class,
+            "decrypt_ok": a.decrypt_ok,
             "original_length": self.original_app_length(),
             "identity": self.app_identity(),
             "crc_bad_blocks": len(a.frame.bad_offsets) if a.frame else 0,
@@ -536,8 +567,10 @@ class Bk7231Image(BytesImage):
         if self.layout:
             lines.append(f"layout: {self.layout.name} ({self.layout.description})")
         if self.rotation:
-            lines.append(f"rotated dump: file offset 0 is flash {self.rotation:#x} (read with wrap-around); "
-                         "offsets shown are flash addresses")
+            lines.append(
+                f"rotated dump: file offset 0 is flash {self.rotation:#x} (read with wrap-around); "
+                "offsets shown are flash addresses"
+            )
         if self.chip_id is not None and self.chip_name is None and self.chip_id.candidates:
             lines.append(f"chip: cannot tell, {self.chip_id.label}")
         key = f" ({bkcipher.key_hex(self._key)})" if self._key else ""
@@ -562,7 +595,7 @@ class Bk7231Image(BytesImage):
     # --------------------------------------------------------------------------------- build
     def flash(self) -> bytes:
         """The input in flash order (a rotated dump rotated back; otherwise the input itself)."""
-        return self.data[-self.rotation:] + self.data[:-self.rotation] if self.rotation else self.data
+        return self.data[-self.rotation :] + self.data[: -self.rotation] if self.rotation else self.data
 
     def build(self) -> bytes:
         """The file rebuilt from the parsed parts: code images re-framed (CRC-16 recomputed), FAL table
@@ -575,22 +608,26 @@ class Bk7231Image(BytesImage):
             if part is None:
                 continue
             image = bytearray(part.image)
-            if part is self.bootloader and self.boot is not None and self.boot.fal is not None \
-                    and self.boot.fal_offset is not None:
+            if (
+                part is self.bootloader
+                and self.boot is not None
+                and self.boot.fal is not None
+                and self.boot.fal_offset is not None
+            ):
                 off = self.boot.fal_offset
-                image[off:off + self.boot.fal.size] = self.boot.fal.build()
+                image[off : off + self.boot.fal.size] = self.boot.fal.build()
             if not part.framed:
-                out[part.offset:part.offset + len(image)] = image
+                out[part.offset : part.offset + len(image)] = image
                 continue
-            framed = crcframe.frame(bytes(image))[:part.size]
-            out[part.offset:part.offset + len(framed)] = framed
+            framed = crcframe.frame(bytes(image))[: part.size]
+            out[part.offset : part.offset + len(framed)] = framed
             t = part.trailer
             if t is not None and t.header is not None:
                 raw = crcframe.frame(t.header.build(keep_info_crc=True))
                 end = min(len(out), t.offset + RBL_FRAMED_SIZE)
-                out[t.offset:end] = raw[:end - t.offset]
+                out[t.offset : end] = raw[: end - t.offset]
         flash = bytes(out)
-        return flash[self.rotation:] + flash[:self.rotation] if self.rotation else flash
+        return flash[self.rotation :] + flash[: self.rotation] if self.rotation else flash
 
     # --------------------------------------------------------------------------------- verify
     def verify(self) -> list[Problem]:
@@ -600,46 +637,108 @@ class Bk7231Image(BytesImage):
                 continue
             h = part.trailer.header
             if len(part.image) >= h.size_raw:
-                got = fnv1a32(part.image[:h.size_raw])
+                got = fnv1a32(part.image[: h.size_raw])
                 if got != h.hash:
-                    found.append(Problem("error",
-                                         f"{part.name} RBL: FNV-1a hash mismatch (stored {h.hash:#010x}, "
-                                         f"computed {got:#010x})", part.trailer.offset, self.kind))
+                    found.append(
+                        Problem(
+                            "error",
+                            f"{part.name} RBL: FNV-1a hash mismatch (stored {h.hash:#010x}, "
+                            f"computed {got:#010x})",
+                            part.trailer.offset,
+                            self.kind,
+                        )
+                    )
         return found
 
     def artifacts(self) -> list[Artifact]:
         out: list[Artifact] = []
         if self.bootloader is not None:
             b = self.bootloader
-            out.append(Artifact("bootloader_image.bin", b.image, "bootloader", "bootloader",
-                                "bootloader image as stored (CRC stripped)"))
+            out.append(
+                Artifact(
+                    "bootloader_image.bin",
+                    b.image,
+                    "bootloader",
+                    "bootloader",
+                    "bootloader image as stored (CRC stripped)",
+                )
+            )
             if b.key is not None and not bkcipher.is_bypass(b.key):
-                out.append(Artifact("bootloader_plain.bin", decrypt_bootloader(b.image, b.key), "bootloader",
-                                    "bootloader", "bootloader decrypted (marker and FAL kept)"))
+                out.append(
+                    Artifact(
+                        "bootloader_plain.bin",
+                        decrypt_bootloader(b.image, b.key),
+                        "bootloader",
+                        "bootloader",
+                        "bootloader decrypted (marker and FAL kept)",
+                    )
+                )
         if self.app is not None:
             a = self.app
-            out.append(Artifact("app_image.bin", a.image,
-                                "app-encrypted" if a.key_class != "zero" else "app-plain",
-                                "app", "app image as stored (CRC stripped)"))
+            out.append(
+                Artifact(
+                    "app_image.bin",
+                    a.image,
+                    "app-encrypted" if a.key_class != "zero" else "app-plain",
+                    "app",
+                    "app image as stored (CRC stripped)",
+                )
+            )
             if a.key is not None and not bkcipher.is_bypass(a.key):
-                out.append(Artifact("app_plain.bin", decrypt_app(self), "app-plain", "app",
-                                    "app decrypted to a plain ARM binary (original length when recoverable)"))
+                out.append(
+                    Artifact(
+                        "app_plain.bin",
+                        decrypt_app(self),
+                        "app-plain",
+                        "app",
+                        "app decrypted to a plain ARM binary (original length when recoverable)",
+                    )
+                )
         return out
 
 
-def _mk(kind: str, data: bytes, cid: ChipId, layout: FlashLayout | None, key_class: str,
-        bootloader: CodePart | None, boot: BootInfo | None, app: CodePart | None, rotation: int,
-        regions: tuple[Region, ...], problems: tuple[Problem, ...], extra: dict[str, Any]) -> Bk7231Image:
-    return Bk7231Image(data=data, chip_name=cid.chip, chip_reason=cid.reason, layout=layout,
-                       key_class=key_class, bootloader=bootloader, boot=boot, app=app, rotation=rotation,
-                       region_list=regions, problem_list=problems, extra=extra, kind=kind, chip_id=cid)
+def _mk(
+    kind: str,
+    data: bytes,
+    cid: ChipId,
+    layout: FlashLayout | None,
+    key_class: str,
+    bootloader: CodePart | None,
+    boot: BootInfo | None,
+    app: CodePart | None,
+    rotation: int,
+    regions: tuple[Region, ...],
+    problems: tuple[Problem, ...],
+    extra: dict[str, Any],
+) -> Bk7231Image:
+    return Bk7231Image(
+        data=data,
+        chip_name=cid.chip,
+        chip_reason=cid.reason,
+        layout=layout,
+        key_class=key_class,
+        bootloader=bootloader,
+        boot=boot,
+        app=app,
+        rotation=rotation,
+        region_list=regions,
+        problem_list=problems,
+        extra=extra,
+        kind=kind,
+        chip_id=cid,
+    )
 
 
 def _boot_evidence(info: BootInfo) -> dict[str, Any]:
     """The bootloader facts :func:`obkimg.chipid.for_code` takes."""
     app = info.fal.get("app") if info.fal is not None else None
-    return {"fingerprint": info.fingerprint, "marker": info.marker, "version": info.version,
-            "fal_download": info.fal_download, "fal_app_length": app.length if app is not None else None}
+    return {
+        "fingerprint": info.fingerprint,
+        "marker": info.marker,
+        "version": info.version,
+        "fal_download": info.fal_download,
+        "fal_app_length": app.length if app is not None else None,
+    }
 
 
 def _rbl_evidence(*parts: CodePart | None) -> tuple[chipid.Evidence | None, ...]:
@@ -712,8 +811,16 @@ class _Map:
             hi = min(b, _align(a + last + 1, 0x1000))
             if lo > a:
                 self.top.append(Region("erased", a, lo - a, "erased", "erased"))
-            self.top.append(Region("data", lo, hi - lo, "data", "unknown",
-                                   detail={"non_ff_bytes": len(seg) - seg.count(0xFF)}))
+            self.top.append(
+                Region(
+                    "data",
+                    lo,
+                    hi - lo,
+                    "data",
+                    "unknown",
+                    detail={"non_ff_bytes": len(seg) - seg.count(0xFF)},
+                )
+            )
             if hi < b:
                 self.top.append(Region("erased", hi, b - hi, "erased", "erased"))
 
@@ -731,33 +838,53 @@ def _code_region(part: CodePart, fmt: str, region_name: str, detail: dict[str, A
             state = "bad-crc"
         if part.frame.trailing:
             at = part.offset + part.size - part.frame.trailing
-            probs.append(Problem("error", f"{region_name}: file ends inside a 34-byte block "
-                                 f"({part.frame.trailing} bytes)", at, fmt))
+            probs.append(
+                Problem(
+                    "error",
+                    f"{region_name}: file ends inside a 34-byte block ({part.frame.trailing} bytes)",
+                    at,
+                    fmt,
+                )
+            )
             state = "invalid" if state == "valid" else state
         detail = {**detail, "crc_blocks": part.frame.blocks, "crc_empty_blocks": part.frame.empty}
     if part.key is None:
-        probs.append(Problem("warning", f"{region_name}: no known code key decrypts it (unknown key)",
-                             part.offset, fmt))
+        probs.append(
+            Problem(
+                "warning", f"{region_name}: no known code key decrypts it (unknown key)", part.offset, fmt
+            )
+        )
         if state == "valid":
             state = "unknown"
-    return Region(region_name, part.offset, part.size, "bootloader" if part.name == "bootloader" else "app",
-                  state, tuple(probs), detail)
+    return Region(
+        region_name,
+        part.offset,
+        part.size,
+        "bootloader" if part.name == "bootloader" else "app",
+        state,
+        tuple(probs),
+        detail,
+    )
 
 
 def _trailer_region(t: Trailer, part: CodePart | None, fmt: str, name: str, total: int) -> Region:
     probs = list(t.problems(fmt, name))
     state = "valid" if t.header_ok else ("bad-crc" if t.bad_blocks else "invalid")
     if part is not None and part.payload_crc_ok is False:
-        probs.append(Problem("error", f"{name}: CRC-32 of the {part.name} image does not match the trailer",
-                             t.offset, fmt))
+        probs.append(
+            Problem(
+                "error", f"{name}: CRC-32 of the {part.name} image does not match the trailer", t.offset, fmt
+            )
+        )
         state = "invalid" if state == "valid" else state
     if part is None and t.header is not None and state == "valid":
         state = "unknown"
     full = _trailer_dict(t, part.payload_crc_ok if part else None) or {}
     first = ("name", "version", "size_raw", "payload_crc_ok")
     detail = {k: full[k] for k in first if k in full}
-    detail.update({k: v for k, v in full.items() if k not in first and k not in ("offset", "frame_ok",
-                                                                                 "error")})
+    detail.update(
+        {k: v for k, v in full.items() if k not in first and k not in ("offset", "frame_ok", "error")}
+    )
     return Region(name, t.offset, min(RBL_FRAMED_SIZE, total - t.offset), "rbl", state, tuple(probs), detail)
 
 
@@ -773,17 +900,21 @@ def _rotation(data: bytes) -> int:
         return 0
     if classify_key(crcframe.unframe(data[:BLOCK])[:8], APP_LOGICAL)[0] == "unknown":
         return 0
-    boot8 = crcframe.unframe(data[b:b + BLOCK])[:8]
-    if classify_key(boot8, 0)[0] == "unknown" and fingerprint(data[b:b + 257]) is None:
+    boot8 = crcframe.unframe(data[b : b + BLOCK])[:8]
+    if classify_key(boot8, 0)[0] == "unknown" and fingerprint(data[b : b + 257]) is None:
         return 0
-    if classify_key(boot8, 0)[0] == "zero" and classify_key(boot8, APP_LOGICAL)[0] == "zero" \
-            and not any(data[b + o:b + o + 4] == RBL_MAGIC for o in BOOT_TRAILERS):
+    if (
+        classify_key(boot8, 0)[0] == "zero"
+        and classify_key(boot8, APP_LOGICAL)[0] == "zero"
+        and not any(data[b + o : b + o + 4] == RBL_MAGIC for o in BOOT_TRAILERS)
+    ):
         return 0
     return BOOT_PARTITION_END
 
 
-def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | None,
-                  size: int) -> FlashLayout | None:
+def _guess_layout(
+    chip: str | None, info: BootInfo | None, app_trailer: int | None, size: int
+) -> FlashLayout | None:
     fal_dl = info.fal_download if info else None
     fal_app = info.fal.get("app") if info and info.fal else None
     if fal_dl is not None:
@@ -811,8 +942,9 @@ def _guess_layout(chip: str | None, info: BootInfo | None, app_trailer: int | No
     return None
 
 
-def _pick_trailer(data: bytes, candidates: list[int], start: int,
-                  images: dict[int, bytes] | None = None) -> tuple[Trailer | None, list[Trailer]]:
+def _pick_trailer(
+    data: bytes, candidates: list[int], start: int, images: dict[int, bytes] | None = None
+) -> tuple[Trailer | None, list[Trailer]]:
     """The app trailer among ``candidates`` (file offsets): the first valid one whose CRC-32 matches the
     framed image before it, else the first valid, else the first found. Also returns the others found.
     The images unframed on the way are left in ``images`` (by trailer offset) for reuse."""
@@ -834,7 +966,7 @@ def _pick_trailer(data: bytes, candidates: list[int], start: int,
         h = t.header
         phys = _framed_size(h.size_raw)
         if 0 < h.size_raw <= h.size_package and start + phys <= t.offset:
-            img = crcframe.unframe(data[start:start + phys])[:h.size_raw]
+            img = crcframe.unframe(data[start : start + phys])[: h.size_raw]
             if images is not None:
                 images[t.offset] = img
             if _trailer_payload_crc(h, img) == h.crc32:
@@ -891,19 +1023,28 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         if app.image_size == 0:
             app = None
     key_class = app.key_class if app is not None else boot.key_class
-    plain_u = (bt is not None and bt.offset == 0xFE9A and key_class == "zero" and not binfo.marker)
+    plain_u = bt is not None and bt.offset == 0xFE9A and key_class == "zero" and not binfo.marker
     ident = None
     if app is not None and app.key is not None:
         ident = app_identity(app.plain())
-    cid = chipid.for_code(**_boot_evidence(binfo), key_class=key_class, app_ident=ident,
-                          freertos_layout=plain_u, extra=_rbl_evidence(boot, app))
+    cid = chipid.for_code(
+        **_boot_evidence(binfo),
+        key_class=key_class,
+        app_ident=ident,
+        freertos_layout=plain_u,
+        extra=_rbl_evidence(boot, app),
+    )
     layout = _guess_layout(_layout_chip(cid), binfo, app.trailer.offset if app and app.trailer else None, n)
     kind = fmt_hint or _flash_kind(flash, layout, app)
 
     m = _Map(flash, kind)
     # bootloader + trailer + FAL
-    bdetail = {"key_class": boot.key_class, "marker": binfo.marker, "version": binfo.version,
-               "fingerprint": binfo.fingerprint.name if binfo.fingerprint else None}
+    bdetail = {
+        "key_class": boot.key_class,
+        "marker": binfo.marker,
+        "version": binfo.version,
+        "fingerprint": binfo.fingerprint.name if binfo.fingerprint else None,
+    }
     m.add(_code_region(boot, kind, "bootloader", bdetail))
     if bt is not None:
         m.add(_trailer_region(bt, boot, kind, "bootloader-rbl", len(flash)))
@@ -912,9 +1053,20 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
     if binfo.fal is not None and binfo.fal_offset is not None:
         lo = crcframe.logical_to_physical(binfo.fal_offset)
         hi = crcframe.logical_to_physical(binfo.fal_offset + binfo.fal.size)
-        m.add(Region("fal", lo, hi - lo, "partition-table", "valid",
-                     detail={"entries": len(binfo.fal.entries), **{e.name: f"{e.offset:#x}+{e.length:#x}"
-                                                                  for e in binfo.fal.entries}}), nested=True)
+        m.add(
+            Region(
+                "fal",
+                lo,
+                hi - lo,
+                "partition-table",
+                "valid",
+                detail={
+                    "entries": len(binfo.fal.entries),
+                    **{e.name: f"{e.offset:#x}+{e.length:#x}" for e in binfo.fal.entries},
+                },
+            ),
+            nested=True,
+        )
     if n < BOOT_PARTITION_END:
         problems.append(Problem("error", f"file ends at {n:#x}, inside the bootloader partition", n, kind))
     # app
@@ -932,8 +1084,9 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
             problems.append(Problem(sev, f"no app RBL trailer{where}", exp, kind))
         for t in others:
             m.add(_trailer_region(t, None, kind, "stale-app-rbl", len(flash)))
-            problems.append(Problem("info", "a second app RBL trailer (stale, from an earlier firmware)",
-                                    t.offset, kind))
+            problems.append(
+                Problem("info", "a second app RBL trailer (stale, from an earlier firmware)", t.offset, kind)
+            )
     elif n > APP_START:
         problems.append(Problem("warning", "no app at 0x11000 (erased)", APP_START, kind))
 
@@ -946,19 +1099,38 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         _data_regions(flash, layout, binfo, m, extra, kind)
     m.fill_gaps(0, n)
     if rotation:
-        problems.insert(0, Problem("info", f"dump is rotated: file offset 0 is flash {rotation:#x} (read "
-                                   f"from {rotation:#x} with wrap-around); offsets are flash addresses "
-                                   f"(file offset = (flash - {rotation:#x}) mod {n:#x})", rotation, kind))
+        problems.insert(
+            0,
+            Problem(
+                "info",
+                f"dump is rotated: file offset 0 is flash {rotation:#x} (read "
+                f"from {rotation:#x} with wrap-around); offsets are flash addresses "
+                f"(file offset = (flash - {rotation:#x}) mod {n:#x})",
+                rotation,
+                kind,
+            ),
+        )
     regions = m.regions()
     if rotation:
         # one convention everywhere (text, JSON, SVG): flash addresses; the file offset is in the detail
         regions = tuple(_rotate(r, rotation, n) for r in regions)
-    if boot.key_class != "unknown" and app is not None and app.key_class != "unknown" \
-            and boot.key_class != app.key_class:
-        problems.append(Problem("warning", f"bootloader key ({boot.key_class}) and app key ({app.key_class}) "
-                                "differ", APP_START, kind))
-    return _mk(kind, data, cid, layout, key_class, boot, binfo, app, rotation, regions,
-               tuple(problems), extra)
+    if (
+        boot.key_class != "unknown"
+        and app is not None
+        and app.key_class != "unknown"
+        and boot.key_class != app.key_class
+    ):
+        problems.append(
+            Problem(
+                "warning",
+                f"bootloader key ({boot.key_class}) and app key ({app.key_class}) differ",
+                APP_START,
+                kind,
+            )
+        )
+    return _mk(
+        kind, data, cid, layout, key_class, boot, binfo, app, rotation, regions, tuple(problems), extra
+    )
 
 
 def _rotate(r: Region, rot: int, n: int) -> Region:
@@ -967,8 +1139,9 @@ def _rotate(r: Region, rot: int, n: int) -> Region:
     return Region(r.name, r.offset, r.size, r.kind, r.state, r.problems, detail)
 
 
-def _data_regions(flash: bytes, layout: FlashLayout, binfo: BootInfo, m: _Map, extra: dict[str, Any],
-                  fmt: str) -> None:
+def _data_regions(
+    flash: bytes, layout: FlashLayout, binfo: BootInfo, m: _Map, extra: dict[str, Any], fmt: str
+) -> None:
     n = len(flash)
     # download / OTA partition (FAL wins over the layout table)
     dl_off, dl_size = binfo.fal_download or layout.download
@@ -977,17 +1150,28 @@ def _data_regions(flash: bytes, layout: FlashLayout, binfo: BootInfo, m: _Map, e
         _download_region(flash, dl_off, dl_end, layout, m, extra, fmt)
     # RF calibration TLV
     for off in (layout.rf, 0x1D0000, 0x1E0000):
-        if off + 8 <= n and flash[off:off + 4] == RF_MAGIC:
+        if off + 8 <= n and flash[off : off + 4] == RF_MAGIC:
             _rf_region(flash, off, m, extra, fmt)
             break
     # OpenBeken config sector
     for off in (layout.obk_config, 0x1D1000, 0x1E1000):
-        if off + 8 <= n and flash[off:off + 3] == OBK_CONFIG_MAGIC and not _covered(m, off):
-            version = int.from_bytes(flash[off + 4:off + 8], "little", signed=True)
-            extra["obk_config"] = {"offset": off, "version": version,
-                                   "summary": f"OpenBeken config at {off:#x} (version {version})"}
-            m.add(Region("obk-config", off, min(0x1000, n - off), "config", "unknown",
-                         detail={"magic": "CFG", "version": version, "decoded_by": "obk-config"}))
+        if off + 8 <= n and flash[off : off + 3] == OBK_CONFIG_MAGIC and not _covered(m, off):
+            version = int.from_bytes(flash[off + 4 : off + 8], "little", signed=True)
+            extra["obk_config"] = {
+                "offset": off,
+                "version": version,
+                "summary": f"OpenBeken config at {off:#x} (version {version})",
+            }
+            m.add(
+                Region(
+                    "obk-config",
+                    off,
+                    min(0x1000, n - off),
+                    "config",
+                    "unknown",
+                    detail={"magic": "CFG", "version": version, "decoded_by": "obk-config"},
+                )
+            )
             break
     # Tuya KV (key block: magic/crc/key then 0xFF, found by its encrypted erased tail at +32)
     pos = flash.find(TUYA_KV_FF_BLOCK, 0x100000)
@@ -997,10 +1181,21 @@ def _data_regions(flash: bytes, layout: FlashLayout, binfo: BootInfo, m: _Map, e
             end = n
             while end - 0x1000 > kb and _erased(flash, end - 0x1000, end):
                 end -= 0x1000
-            extra["tuya_kv"] = {"offset": kb, "size": end - kb,
-                                "summary": f"Tuya KV storage key block at {kb:#x}"}
-            m.add(Region("tuya-kv", kb, end - kb, "tuya-kv", "unknown",
-                         detail={"key_block": kb, "decoded_by": "tuya-keys"}))
+            extra["tuya_kv"] = {
+                "offset": kb,
+                "size": end - kb,
+                "summary": f"Tuya KV storage key block at {kb:#x}",
+            }
+            m.add(
+                Region(
+                    "tuya-kv",
+                    kb,
+                    end - kb,
+                    "tuya-kv",
+                    "unknown",
+                    detail={"key_block": kb, "decoded_by": "tuya-keys"},
+                )
+            )
             break
         pos = flash.find(TUYA_KV_FF_BLOCK, pos + 1)
 
@@ -1009,33 +1204,54 @@ def _covered(m: _Map, off: int) -> bool:
     return any(r.offset <= off < r.end for r in m.top)
 
 
-def _download_region(flash: bytes, a: int, b: int, layout: FlashLayout, m: _Map, extra: dict[str, Any],
-                     fmt: str) -> None:
+def _download_region(
+    flash: bytes, a: int, b: int, layout: FlashLayout, m: _Map, extra: dict[str, Any], fmt: str
+) -> None:
     info: dict[str, Any] = {"offset": a, "size": b - a}
-    if flash[a:a + 4] == RBL_MAGIC:
+    if flash[a : a + 4] == RBL_MAGIC:
         probs: list[Problem] = []
         try:
-            hdr = RblHeader.parse(flash[a:a + RBL_HEADER_SIZE], base=a, strict=False)
+            hdr = RblHeader.parse(flash[a : a + RBL_HEADER_SIZE], base=a, strict=False)
         except ObkImgError as e:
             hdr = None
             probs.append(Problem("error", f"download RBL: {e.message}", a, fmt))
         if hdr is not None:
             end = a + RBL_HEADER_SIZE + hdr.size_package
-            crc_ok = end <= b and crc32(flash[a + RBL_HEADER_SIZE:end]) == hdr.crc32
+            crc_ok = end <= b and crc32(flash[a + RBL_HEADER_SIZE : end]) == hdr.crc32
             state = "valid" if hdr.header_valid and crc_ok else "invalid"
             if not hdr.header_valid:
                 probs.append(Problem("error", "download RBL: bad header CRC-32", a + 0x5C, fmt))
             if not crc_ok:
-                probs.append(Problem("error", "download RBL: payload CRC-32 mismatch or payload truncated",
-                                     a, fmt))
-            info.update({"ota": hdr.to_dict(), "payload_crc_ok": crc_ok,
-                         "summary": f"OTA image {hdr.name} {hdr.version!r} "
-                                    f"({hdr.compression}+{hdr.encryption}, "
-                                    f"{hdr.size_package} bytes) at {a:#x}"})
+                probs.append(
+                    Problem("error", "download RBL: payload CRC-32 mismatch or payload truncated", a, fmt)
+                )
+            info.update(
+                {
+                    "ota": hdr.to_dict(),
+                    "payload_crc_ok": crc_ok,
+                    "summary": f"OTA image {hdr.name} {hdr.version!r} "
+                    f"({hdr.compression}+{hdr.encryption}, "
+                    f"{hdr.size_package} bytes) at {a:#x}",
+                }
+            )
             extra["download"] = info
-            m.add(Region("download", a, min(end, b) - a, "download", state, tuple(probs),
-                         detail={"name": hdr.name, "version": hdr.version, "size_package": hdr.size_package,
-                                 "compression": hdr.compression, "encryption": hdr.encryption}))
+            m.add(
+                Region(
+                    "download",
+                    a,
+                    min(end, b) - a,
+                    "download",
+                    state,
+                    tuple(probs),
+                    detail={
+                        "name": hdr.name,
+                        "version": hdr.version,
+                        "size_package": hdr.size_package,
+                        "compression": hdr.compression,
+                        "encryption": hdr.encryption,
+                    },
+                )
+            )
             return
     lfs = _find_littlefs(flash, a, b)
     if _erased(flash, a, b):
@@ -1047,11 +1263,15 @@ def _download_region(flash: bytes, a: int, b: int, layout: FlashLayout, m: _Map,
         lfs_end = b
         if layout.littlefs and layout.littlefs[0] <= lfs < layout.littlefs[1]:
             lfs_end = min(b, layout.littlefs[1])
-        extra["littlefs"] = {"offset": lfs, "size": lfs_end - lfs,
-                             "summary": f"LittleFS superblock at {lfs:#x}"}
+        extra["littlefs"] = {
+            "offset": lfs,
+            "size": lfs_end - lfs,
+            "summary": f"LittleFS superblock at {lfs:#x}",
+        }
         if lfs > a:
-            m.add(Region("download", a, lfs - a, "download", "erased" if _erased(flash, a,
-                                                                                 lfs) else "unknown"))
+            m.add(
+                Region("download", a, lfs - a, "download", "erased" if _erased(flash, a, lfs) else "unknown")
+            )
         m.add(Region("littlefs", lfs, lfs_end - lfs, "littlefs", "unknown", detail={"superblock": lfs}))
         info["summary"] = f"no OTA image; OpenBeken LittleFS at {lfs:#x}"
         extra["download"] = info
@@ -1071,7 +1291,7 @@ def _find_littlefs(flash: bytes, a: int, b: int) -> int | None:
 
 
 def _rf_region(flash: bytes, off: int, m: _Map, extra: dict[str, Any], fmt: str) -> None:
-    total = int.from_bytes(flash[off + 4:off + 8], "little")
+    total = int.from_bytes(flash[off + 4 : off + 8], "little")
     probs: list[Problem] = []
     mac = None
     entries = 0
@@ -1082,7 +1302,7 @@ def _rf_region(flash: bytes, off: int, m: _Map, extra: dict[str, Any], fmt: str)
     else:
         pos, end = off + 8, off + 8 + total
         while pos + 8 <= end:
-            ln = int.from_bytes(flash[pos + 4:pos + 8], "little")
+            ln = int.from_bytes(flash[pos + 4 : pos + 8], "little")
             if pos + 8 + ln > end:
                 state = "invalid"
                 probs.append(Problem("error", "RF TLV: entry runs past the end", pos, fmt))
@@ -1091,17 +1311,30 @@ def _rf_region(flash: bytes, off: int, m: _Map, extra: dict[str, Any], fmt: str)
             # group entries (tag xx 11 11 11 / xx 22 22 22 ...) contain sub-entries
             sub, send = pos + 8, pos + 8 + ln
             while sub + 8 <= send:
-                sl = int.from_bytes(flash[sub + 4:sub + 8], "little")
-                if flash[sub:sub + 4] == b"\x02\x11\x11\x11" and sl == 6:
-                    mac = flash[sub + 8:sub + 14].hex(":")
+                sl = int.from_bytes(flash[sub + 4 : sub + 8], "little")
+                if flash[sub : sub + 4] == b"\x02\x11\x11\x11" and sl == 6:
+                    mac = flash[sub + 8 : sub + 14].hex(":")
                 if sl > send - sub - 8:
                     break
                 sub += 8 + sl
             pos += 8 + ln
-    extra["rf"] = {"offset": off, "length": total, "mac": mac,
-                   "summary": f"RF calibration TLV at {off:#x}" + (f", MAC {mac}" if mac else "")}
-    m.add(Region("rf", off, min(0x1000, len(flash) - off), "rf", state, tuple(probs),
-                 detail={"length": total, "groups": entries, "mac": mac}))
+    extra["rf"] = {
+        "offset": off,
+        "length": total,
+        "mac": mac,
+        "summary": f"RF calibration TLV at {off:#x}" + (f", MAC {mac}" if mac else ""),
+    }
+    m.add(
+        Region(
+            "rf",
+            off,
+            min(0x1000, len(flash) - off),
+            "rf",
+            state,
+            tuple(probs),
+            detail={"length": total, "groups": entries, "mac": mac},
+        )
+    )
 
 
 def _analyze_ua(data: bytes) -> Bk7231Image:
@@ -1133,8 +1366,20 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
             if lay.app_rbl == flash_off and (lchip is None or _layout_fits_chip(lay, lchip)):
                 layout = lay
                 break
-    return _mk(FMT_UA, data, cid, layout, app.key_class, None, None, app, 0, m.regions(),
-               tuple(problems), {"app_identity": ident})
+    return _mk(
+        FMT_UA,
+        data,
+        cid,
+        layout,
+        app.key_class,
+        None,
+        None,
+        app,
+        0,
+        m.regions(),
+        tuple(problems),
+        {"app_identity": ident},
+    )
 
 
 def _layout_fits_chip(lay: FlashLayout, chip: str) -> bool:
@@ -1145,7 +1390,7 @@ def _layout_fits_chip(lay: FlashLayout, chip: str) -> bool:
 
 
 def chip_family(chip: str | None) -> str | None:
-    """"N" for the N family (BK7231N, BK7231M, BL2028N), "T" for BK7231T, else the chip itself."""
+    """ "N" for the N family (BK7231N, BK7231M, BL2028N), "T" for BK7231T, else the chip itself."""
     if chip in ("BK7231N", "BK7231M", "BL2028N"):
         return "N"
     if chip == "BK7231T":
@@ -1156,13 +1401,19 @@ def chip_family(chip: str | None) -> str | None:
 #: flash offsets of app trailers and the chips whose layouts put it there
 _APP_TRAILER_CHIPS = {
     0xFFF9A: ("app trailer at flash 0xFFF9A (OpenBeken BK7231T layout)", frozenset({"BK7231T"})),
-    0x131F9A: ("app trailer at flash 0x131F9A (app partition to 0x132000: Beken SDK layout)",
-               chipid.U_CLASS | chipid.N_FAMILY | {"BK7231Q"}),
+    0x131F9A: (
+        "app trailer at flash 0x131F9A (app partition to 0x132000: Beken SDK layout)",
+        chipid.U_CLASS | chipid.N_FAMILY | {"BK7231Q"},
+    ),
 }
 
 
-def _app_chip(key_class: str | None, ident: dict[str, str] | None, trailer_flash: int | None,
-              extra: tuple[chipid.Evidence | None, ...] = ()) -> ChipId:
+def _app_chip(
+    key_class: str | None,
+    ident: dict[str, str] | None,
+    trailer_flash: int | None,
+    extra: tuple[chipid.Evidence | None, ...] = (),
+) -> ChipId:
     """Chip of a bare app / UA from its build strings, key and trailer position (no bootloader)."""
     ev = list(extra)
     if trailer_flash in _APP_TRAILER_CHIPS:
@@ -1186,8 +1437,9 @@ def _rtthread_boot_evidence(image: bytes) -> chipid.Evidence | None:
     bootloaders both print them)."""
     if not _rtthread_boot(image):
         return None
-    return chipid.Evidence("strings", "RT-Thread OTA bootloader strings ('[I/OTA] bootloader build', "
-                           "'beken_onchip_crc')")
+    return chipid.Evidence(
+        "strings", "RT-Thread OTA bootloader strings ('[I/OTA] bootloader build', 'beken_onchip_crc')"
+    )
 
 
 def _analyze_bootloader(data: bytes) -> Bk7231Image:
@@ -1212,8 +1464,12 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
     rtt = _rtthread_boot_evidence(part.image if part.key is not None else b"")
     cid = chipid.for_code(**_boot_evidence(info), key_class=key_for_chip, extra=(rtt,))
     m = _Map(data, FMT_BOOTLOADER)
-    bdetail = {"key_class": part.key_class, "marker": info.marker, "version": info.version,
-               "fingerprint": info.fingerprint.name if info.fingerprint else None}
+    bdetail = {
+        "key_class": part.key_class,
+        "marker": info.marker,
+        "version": info.version,
+        "fingerprint": info.fingerprint.name if info.fingerprint else None,
+    }
     reg = _code_region(part, FMT_BOOTLOADER, "bootloader", bdetail)
     if not framed and part.key is not None and part.key_class == "zero":
         reg = Region(reg.name, reg.offset, reg.size, reg.kind, "valid", reg.problems, reg.detail)
@@ -1223,24 +1479,58 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
     if info.fal is not None and info.fal_offset is not None:
         lo = crcframe.logical_to_physical(info.fal_offset) if framed else info.fal_offset
         hi = crcframe.logical_to_physical(info.fal_offset + info.fal.size) if framed else lo + info.fal.size
-        m.add(Region("fal", lo, hi - lo, "partition-table", "valid",
-                      detail={"entries": len(info.fal.entries)}), nested=True)
+        m.add(
+            Region("fal", lo, hi - lo, "partition-table", "valid", detail={"entries": len(info.fal.entries)}),
+            nested=True,
+        )
     m.fill_gaps(0, len(data))
     key_class = part.key_class if (framed or part.key_class != "zero") else "plain"
-    return _mk(FMT_BOOTLOADER, data, cid, None, key_class, part, info, None, 0, m.regions(),
-               (), {"app_identity": None})
+    return _mk(
+        FMT_BOOTLOADER,
+        data,
+        cid,
+        None,
+        key_class,
+        part,
+        info,
+        None,
+        0,
+        m.regions(),
+        (),
+        {"app_identity": None},
+    )
 
 
 def _analyze_app(data: bytes) -> Bk7231Image:
     part = _code_from_raw(data, "app", APP_LOGICAL)
     ident = app_identity(part.plain()) if part.key is not None else None
     cid = _app_chip(part.key_class if part.key_class != "zero" else "plain", ident, None)
-    reg = _code_region(part, FMT_APP, "app", {"key_class": part.key_class, "decrypt_ok": part.decrypt_ok,
-                                              **({"identity": ident["text"]} if ident else {})})
+    reg = _code_region(
+        part,
+        FMT_APP,
+        "app",
+        {
+            "key_class": part.key_class,
+            "decrypt_ok": part.decrypt_ok,
+            **({"identity": ident["text"]} if ident else {}),
+        },
+    )
     problems: list[Problem] = []
     key_class = "plain" if part.key_class == "zero" else part.key_class
-    return _mk(FMT_APP, data, cid, None, key_class, None, None, part, 0, (reg,),
-               tuple(problems), {"app_identity": ident})
+    return _mk(
+        FMT_APP,
+        data,
+        cid,
+        None,
+        key_class,
+        None,
+        None,
+        part,
+        0,
+        (reg,),
+        tuple(problems),
+        {"app_identity": ident},
+    )
 
 
 # ------------------------------------------------------------------------------------ detection
@@ -1261,7 +1551,7 @@ def _app_at_zero(data: bytes) -> bool:
     phys = _framed_size(h.size_raw)
     if not 0 < h.size_raw <= h.size_package or phys > t.offset:
         return False
-    return _trailer_payload_crc(h, crcframe.unframe(data[:phys])[:h.size_raw]) == h.crc32
+    return _trailer_payload_crc(h, crcframe.unframe(data[:phys])[: h.size_raw]) == h.crc32
 
 
 def _probe(data: bytes) -> list[Detection]:
@@ -1270,11 +1560,20 @@ def _probe(data: bytes) -> list[Detection]:
         return []
     out: list[Detection] = []
     if _rotation(data):
-        return [Detection(FMT_DUMP, 92,
-                          f"{n:#x}-byte flash dump read from 0x11000 with wrap-around: CRC-framed "
-                          f"app at 0, bootloader at {n - BOOT_PARTITION_END:#x}", None, 0, n),
-                Detection(FMT_UA, 30, "CRC-framed app at 0 (but the end of the file holds the bootloader)",
-                          None, 0, n)]
+        return [
+            Detection(
+                FMT_DUMP,
+                92,
+                f"{n:#x}-byte flash dump read from 0x11000 with wrap-around: CRC-framed "
+                f"app at 0, bootloader at {n - BOOT_PARTITION_END:#x}",
+                None,
+                0,
+                n,
+            ),
+            Detection(
+                FMT_UA, 30, "CRC-framed app at 0 (but the end of the file holds the bootloader)", None, 0, n
+            ),
+        ]
     framed = _frames_ok(data, 0, min(8, n // BLOCK)) and n >= 8 * BLOCK
     if framed:
         first8 = crcframe.unframe(data[:BLOCK])[:8]
@@ -1283,64 +1582,124 @@ def _probe(data: bytes) -> list[Detection]:
         fp = fingerprint(data[:257])
         # a plaintext vector is a bootloader's or an app's: N-family apps carry the "BK7231\0\0" marker at
         # logical 0x100 too, so an app written from 0 (a trailer whose CRC covers the file from 0) wins
-        boot_like = fp is not None or boot_class not in ("unknown", "zero") or (
-            boot_class == "zero" and (data[0x110:0x118] == N_MARKER
-                                      or any(data[o:o + 4] == RBL_MAGIC for o in BOOT_TRAILERS)
-                                      or (n > APP_START + 8 * BLOCK and _frames_ok(data, APP_START)
-                                          and _boot_gap(data)))
-            and not _app_at_zero(data))
+        boot_like = (
+            fp is not None
+            or boot_class not in ("unknown", "zero")
+            or (
+                boot_class == "zero"
+                and (
+                    data[0x110:0x118] == N_MARKER
+                    or any(data[o : o + 4] == RBL_MAGIC for o in BOOT_TRAILERS)
+                    or (n > APP_START + 8 * BLOCK and _frames_ok(data, APP_START) and _boot_gap(data))
+                )
+                and not _app_at_zero(data)
+            )
+        )
         if boot_like:
-            why = (f"fingerprint {fp.name}" if fp else f"{boot_class}-key ARM vector at 0") + \
-                  (", N marker at 0x110" if data[0x110:0x118] == N_MARKER else "")
+            why = (f"fingerprint {fp.name}" if fp else f"{boot_class}-key ARM vector at 0") + (
+                ", N marker at 0x110" if data[0x110:0x118] == N_MARKER else ""
+            )
             if n <= BOOT_PARTITION_END:
-                return [Detection(FMT_BOOTLOADER, 85, f"CRC-framed bootloader ({why})",
-                                  fp.chip if fp else None,
-                                  0, n)]
+                return [
+                    Detection(
+                        FMT_BOOTLOADER, 85, f"CRC-framed bootloader ({why})", fp.chip if fp else None, 0, n
+                    )
+                ]
             has_app = _frames_ok(data, APP_START, min(8, (n - APP_START) // BLOCK))
             app_note = "CRC-framed app at 0x11000" if has_app else "no app at 0x11000"
             if n >= min(QIO_CONFIG_SIZES):
-                return [Detection(FMT_DUMP, 93,
-                                  f"{n:#x}-byte flash dump: CRC-framed bootloader at 0 ({why}), "
-                                  f"{app_note}", fp.chip if fp else None, 0, n),
-                        Detection(FMT_QIO, 40, "starts like a QIO image but extends past the app partition",
-                                  None, 0, n)]
-            tail = n >= RBL_FRAMED_SIZE and data[n - RBL_FRAMED_SIZE:n - RBL_FRAMED_SIZE + 4] == RBL_MAGIC
+                return [
+                    Detection(
+                        FMT_DUMP,
+                        93,
+                        f"{n:#x}-byte flash dump: CRC-framed bootloader at 0 ({why}), {app_note}",
+                        fp.chip if fp else None,
+                        0,
+                        n,
+                    ),
+                    Detection(
+                        FMT_QIO, 40, "starts like a QIO image but extends past the app partition", None, 0, n
+                    ),
+                ]
+            tail = n >= RBL_FRAMED_SIZE and data[n - RBL_FRAMED_SIZE : n - RBL_FRAMED_SIZE + 4] == RBL_MAGIC
             if tail or n in (0x129F70, 0x100000, 0x132000):
-                return [Detection(FMT_QIO, 93, f"QIO image: CRC-framed bootloader at 0 ({why}), {app_note}"
-                                  + (", app RBL trailer at the end" if tail else ""), fp.chip if fp else None,
-                                  0, n)]
-            return [Detection(FMT_QIO, 80,
-                              f"QIO-like image of {n:#x} bytes: CRC-framed bootloader at 0 ({why}), "
-                              f"{app_note}", fp.chip if fp else None, 0, n),
-                    Detection(FMT_DUMP, 70, "partial flash dump (bootloader at 0)", None, 0, n)]
+                return [
+                    Detection(
+                        FMT_QIO,
+                        93,
+                        f"QIO image: CRC-framed bootloader at 0 ({why}), {app_note}"
+                        + (", app RBL trailer at the end" if tail else ""),
+                        fp.chip if fp else None,
+                        0,
+                        n,
+                    )
+                ]
+            return [
+                Detection(
+                    FMT_QIO,
+                    80,
+                    f"QIO-like image of {n:#x} bytes: CRC-framed bootloader at 0 ({why}), {app_note}",
+                    fp.chip if fp else None,
+                    0,
+                    n,
+                ),
+                Detection(FMT_DUMP, 70, "partial flash dump (bootloader at 0)", None, 0, n),
+            ]
         if app_class != "unknown":
-            return [Detection(FMT_UA, 85, f"UA image: CRC-framed app at 0 ({app_class}-key ARM vector at "
-                              "logical 0x10000)", None, 0, n)]
+            return [
+                Detection(
+                    FMT_UA,
+                    85,
+                    f"UA image: CRC-framed app at 0 ({app_class}-key ARM vector at logical 0x10000)",
+                    None,
+                    0,
+                    n,
+                )
+            ]
         if n <= 2 * BOOT_PARTITION_END and _rtthread_boot(crcframe.unframe(data[:BOOT_PARTITION_END])):
-            return [Detection(FMT_BOOTLOADER, 75, "CRC-framed RT-Thread OTA bootloader (its strings)", None,
-                              0, n)]
+            return [
+                Detection(FMT_BOOTLOADER, 75, "CRC-framed RT-Thread OTA bootloader (its strings)", None, 0, n)
+            ]
         return []
     # not framed: bare bootloader or app
     boot_class, _ = classify_key(data[:8], 0)
     app_class, _ = classify_key(data[:8], APP_LOGICAL)
     if boot_class == "zero":
         fal = find_fal(data[-0x400:]) if n <= 0x11000 else None
-        marker = data[N_MARKER_OFFSET:N_MARKER_OFFSET + 8] == N_MARKER
+        marker = data[N_MARKER_OFFSET : N_MARKER_OFFSET + 8] == N_MARKER
         version = find_bootloader_version(data[:0x10000]) if n <= 0x11000 else None
         if n <= 0x11000 and (fal is not None or marker or version):
-            ev = ", ".join(x for x in ("FAL table" if fal else "", "N marker at 0x100" if marker else "",
-                                       f"version {version}" if version else "") if x)
+            ev = ", ".join(
+                x
+                for x in (
+                    "FAL table" if fal else "",
+                    "N marker at 0x100" if marker else "",
+                    f"version {version}" if version else "",
+                )
+                if x
+            )
             return [Detection(FMT_BOOTLOADER, 82, f"plain bootloader: ARM vector at 0, {ev}", None, 0, n)]
-        out.append(Detection(FMT_APP, 50, "plain ARM binary (Beken vector B/LDR PC at 0), no framing", None,
-                             0, n))
+        out.append(
+            Detection(FMT_APP, 50, "plain ARM binary (Beken vector B/LDR PC at 0), no framing", None, 0, n)
+        )
         return out
     if boot_class != "unknown" and n <= 0x11000:
-        return [Detection(FMT_BOOTLOADER, 82,
-                          f"encrypted bootloader: {boot_class}-key ARM vector at address 0",
-                          None, 0, n)]
+        return [
+            Detection(
+                FMT_BOOTLOADER,
+                82,
+                f"encrypted bootloader: {boot_class}-key ARM vector at address 0",
+                None,
+                0,
+                n,
+            )
+        ]
     if app_class != "unknown":
-        return [Detection(FMT_APP, 78, f"encrypted app: {app_class}-key ARM vector at address 0x10000",
-                          None, 0, n)]
+        return [
+            Detection(
+                FMT_APP, 78, f"encrypted app: {app_class}-key ARM vector at address 0x10000", None, 0, n
+            )
+        ]
     if n <= 2 * BOOT_PARTITION_END and _rtthread_boot(data):
         return [Detection(FMT_BOOTLOADER, 75, "plain RT-Thread OTA bootloader (its strings)", None, 0, n)]
     return []
@@ -1361,9 +1720,11 @@ def analyze(data: bytes | bytearray | memoryview, *, kind: str | None = None) ->
     if kind is None:
         found = _probe(raw)
         if not found:
-            raise FormatError("not a BK7231 image: no CRC-framed bootloader or app, no ARM vector for a "
-                              "known key",
-                              fmt=FMT_QIO, offset=0)
+            raise FormatError(
+                "not a BK7231 image: no CRC-framed bootloader or app, no ARM vector for a known key",
+                fmt=FMT_QIO,
+                offset=0,
+            )
         kind = found[0].kind
     if kind in (FMT_QIO, FMT_DUMP):
         return _analyze_flash(raw, kind)
@@ -1391,8 +1752,9 @@ def app_image(src: bytes | bytearray | memoryview | Bk7231Image) -> bytes:
     """The app image as stored (CRC stripped, still encrypted): the ``_enc.bin`` of the build."""
     img = _image_of(src)
     if img.app is None:
-        raise NotFoundError("no app in this image", fmt=img.kind,
-                            offset=APP_START if img.kind != FMT_UA else 0)
+        raise NotFoundError(
+            "no app in this image", fmt=img.kind, offset=APP_START if img.kind != FMT_UA else 0
+        )
     return img.app.image
 
 
@@ -1401,8 +1763,9 @@ def recover_app_length(src: bytes | bytearray | memoryview | Bk7231Image) -> int
     return _image_of(src).original_app_length()
 
 
-def decrypt_app(src: bytes | bytearray | memoryview | Bk7231Image, *, key: Key | str | None = None,
-                trim: bool = True) -> bytes:
+def decrypt_app(
+    src: bytes | bytearray | memoryview | Bk7231Image, *, key: Key | str | None = None, trim: bool = True
+) -> bytes:
     """The app as a plain ARM binary (linked at 0x10000).
 
     With ``trim`` the result is cut to the original ``.bin`` length when the encrypt v0.3.1 tail model
@@ -1413,19 +1776,27 @@ def decrypt_app(src: bytes | bytearray | memoryview | Bk7231Image, *, key: Key |
         raise NotFoundError("no app in this image", fmt=img.kind)
     k = img.app.key if key is None else (bkcipher.parse_key(key) if not isinstance(key, tuple) else key)
     if k is None:
-        raise DecryptError("unknown code key: the app's first words decrypt to no ARM vector with the Tuya, "
-                           "UASCENT or zero key; pass key=", fmt=img.kind, offset=img.app.offset)
+        raise DecryptError(
+            "unknown code key: the app's first words decrypt to no ARM vector with the Tuya, "
+            "UASCENT or zero key; pass key=",
+            fmt=img.kind,
+            offset=img.app.offset,
+        )
     plain = bkcipher.crypt(img.app.image, k, APP_LOGICAL)
     if not is_arm_vector(plain[:8]):
-        raise DecryptError("the key does not decrypt the app to an ARM vector", fmt=img.kind,
-                           offset=img.app.offset)
+        raise DecryptError(
+            "the key does not decrypt the app to an ARM vector", fmt=img.kind, offset=img.app.offset
+        )
     if trim:
-        n = bkcipher.recover_v031_length(img.app.image, k,
-                                         APP_LOGICAL) if img.app.image_size % DATA == 16 else None
+        n = (
+            bkcipher.recover_v031_length(img.app.image, k, APP_LOGICAL)
+            if img.app.image_size % DATA == 16
+            else None
+        )
         if n is not None:
             # encrypt v0.3.1 encrypted the partial last word with the address *without* 0x10000 (§3.4)
             w = n - n % 4
-            plain = plain[:w] + bkcipher.crypt(img.app.image[w:w + 4], k, w)[:n - w]
+            plain = plain[:w] + bkcipher.crypt(img.app.image[w : w + 4], k, w)[: n - w]
     return plain
 
 
@@ -1454,20 +1825,38 @@ def split_qio(data: bytes | bytearray | memoryview) -> QioParts:
     raw = bytes(data)
     img = analyze(raw, kind=FMT_QIO)
     if img.app is None and len(raw) <= APP_START + BLOCK:
-        raise TruncatedError(FMT_QIO, APP_START + BLOCK, len(raw), offset=len(raw), path="app",
-                             hint="the file ends before the app at 0x11000")
+        raise TruncatedError(
+            FMT_QIO,
+            APP_START + BLOCK,
+            len(raw),
+            offset=len(raw),
+            path="app",
+            hint="the file ends before the app at 0x11000",
+        )
     if img.bootloader is None or img.app is None:
         raise FormatError("not a QIO image: bootloader and app needed", fmt=FMT_QIO, offset=APP_START)
     at = img.app.trailer
     if at is None or at.header is None:
         exp = img.layout.app_rbl if img.layout else 0x129F0A
         if len(raw) < exp + RBL_FRAMED_SIZE:
-            raise TruncatedError(FMT_QIO, exp + RBL_FRAMED_SIZE, len(raw), offset=len(raw), path="app_rbl",
-                                 hint=f"the app RBL trailer belongs at {exp:#x}")
+            raise TruncatedError(
+                FMT_QIO,
+                exp + RBL_FRAMED_SIZE,
+                len(raw),
+                offset=len(raw),
+                path="app_rbl",
+                hint=f"the app RBL trailer belongs at {exp:#x}",
+            )
         raise FormatError("no app RBL trailer", fmt=FMT_QIO, offset=exp, path="app_rbl")
     bt = img.bootloader.trailer
-    return QioParts(img.bootloader.image, bt.header if bt else None, img.app.image, at.header,
-                    bt.offset if bt else 0x10F9A, at.offset)
+    return QioParts(
+        img.bootloader.image,
+        bt.header if bt else None,
+        img.app.image,
+        at.header,
+        bt.offset if bt else 0x10F9A,
+        at.offset,
+    )
 
 
 def build_qio(parts: QioParts) -> bytes:
@@ -1480,21 +1869,28 @@ def build_qio(parts: QioParts) -> bytes:
     fb = crcframe.frame(parts.bootloader)
     limit = parts.bootloader_rbl_offset if parts.bootloader_rbl is not None else BOOT_PARTITION_END
     if len(fb) > limit:
-        raise BuildError(f"bootloader ({len(fb)} framed bytes) does not fit before {limit:#x}", fmt=FMT_QIO,
-                         path="bootloader")
+        raise BuildError(
+            f"bootloader ({len(fb)} framed bytes) does not fit before {limit:#x}",
+            fmt=FMT_QIO,
+            path="bootloader",
+        )
     fa = crcframe.frame(parts.app)
     end = parts.app_rbl_offset + RBL_FRAMED_SIZE
     if APP_START + len(fa) > parts.app_rbl_offset:
-        raise BuildError(f"app ({len(fa)} framed bytes) does not fit before the trailer at "
-                         f"{parts.app_rbl_offset:#x}", fmt=FMT_QIO, path="app")
+        raise BuildError(
+            f"app ({len(fa)} framed bytes) does not fit before the trailer at {parts.app_rbl_offset:#x}",
+            fmt=FMT_QIO,
+            path="app",
+        )
     out = bytearray(b"\xff" * end)
-    out[:len(fb)] = fb
+    out[: len(fb)] = fb
     if parts.bootloader_rbl is not None:
-        out[parts.bootloader_rbl_offset:parts.bootloader_rbl_offset + RBL_FRAMED_SIZE] = _framed_header(
-            parts.bootloader_rbl)
-    out[APP_START:APP_START + len(fa)] = fa
+        out[parts.bootloader_rbl_offset : parts.bootloader_rbl_offset + RBL_FRAMED_SIZE] = _framed_header(
+            parts.bootloader_rbl
+        )
+    out[APP_START : APP_START + len(fa)] = fa
     if parts.app_rbl is not None:
-        out[parts.app_rbl_offset:end] = _framed_header(parts.app_rbl)
+        out[parts.app_rbl_offset : end] = _framed_header(parts.app_rbl)
     return bytes(out)
 
 
@@ -1503,10 +1899,16 @@ def _framed_header(h: RblHeader) -> bytes:
     return crcframe.frame(raw)
 
 
-def build_qio_from_app(app_plain: bytes | bytearray | memoryview,
-                       bootloader: bytes | bytearray | memoryview, *,
-                       key: Key | str = bkcipher.KEY_TUYA, version: str = "1.00", layout: str = "bk7231n",
-                       timestamp: int = 0, bootloader_version: str = "1.00") -> bytes:
+def build_qio_from_app(
+    app_plain: bytes | bytearray | memoryview,
+    bootloader: bytes | bytearray | memoryview,
+    *,
+    key: Key | str = bkcipher.KEY_TUYA,
+    version: str = "1.00",
+    layout: str = "bk7231n",
+    timestamp: int = 0,
+    bootloader_version: str = "1.00",
+) -> bytes:
     """Build a QIO image the way the Tuya/OpenBeken build does (spec §5.1):
 
     app ``.bin`` → Beken encrypt v0.3.1 for 0x10000 with ``key``; ``bootloader`` (plain: encrypted with
@@ -1524,17 +1926,21 @@ def build_qio_from_app(app_plain: bytes | bytearray | memoryview,
     if is_arm_vector(boot[:8]):
         boot = encrypt_bootloader(boot, k)
     elif classify_key(boot[:8], 0)[1] != k:
-        raise MismatchError("the bootloader is encrypted with another key than the app", fmt=FMT_QIO,
-                            path="bootloader")
+        raise MismatchError(
+            "the bootloader is encrypted with another key than the app", fmt=FMT_QIO, path="bootloader"
+        )
     if bkcipher.is_bypass(k):
         app_enc = app + b"\xff" * (_align(len(app), DATA) - len(app)) + b"\xff" * 16
     else:
         app_enc = bkcipher.beken_encrypt_v031(app, k, APP_LOGICAL)
     parts = QioParts(
-        boot, RblHeader.for_flash_image(boot, name="bootloader", version=bootloader_version,
-                                        timestamp=timestamp),
-        app_enc, RblHeader.for_flash_image(app_enc, name="app", version=version, timestamp=timestamp),
-        lay.bootloader_rbl, lay.app_rbl)
+        boot,
+        RblHeader.for_flash_image(boot, name="bootloader", version=bootloader_version, timestamp=timestamp),
+        app_enc,
+        RblHeader.for_flash_image(app_enc, name="app", version=version, timestamp=timestamp),
+        lay.bootloader_rbl,
+        lay.app_rbl,
+    )
     return build_qio(parts)
 
 
@@ -1542,13 +1948,19 @@ def bootloader_region(src: bytes | bytearray | memoryview | Bk7231Image) -> tupl
     """The first 0x11000 physical bytes (bootloader partition) of a QIO, dump or framed bootloader,
     padded with 0xFF, and the analysed source (for its chip and key)."""
     img = _image_of(src)
-    if img.kind not in (FMT_QIO, FMT_DUMP,
-                        FMT_BOOTLOADER) or img.bootloader is None or not img.bootloader.framed:
-        raise MismatchError(f"a {img.kind} has no bootloader region to take: give a QIO image, a flash dump "
-                            "or a CRC-framed bootloader", fmt=img.kind)
+    if (
+        img.kind not in (FMT_QIO, FMT_DUMP, FMT_BOOTLOADER)
+        or img.bootloader is None
+        or not img.bootloader.framed
+    ):
+        raise MismatchError(
+            f"a {img.kind} has no bootloader region to take: give a QIO image, a flash dump "
+            "or a CRC-framed bootloader",
+            fmt=img.kind,
+        )
     data = img.data
     if img.rotation:
-        data = data[-img.rotation:] + data[:-img.rotation]
+        data = data[-img.rotation :] + data[: -img.rotation]
     region = data[:BOOT_PARTITION_END]
     return region + b"\xff" * (BOOT_PARTITION_END - len(region)), img
 
@@ -1558,10 +1970,10 @@ FORMAT = FormatInfo(
     name="BK7231 QIO image / UA image / flash dump / bootloader / app",
     family="bk7231",
     description="Beken BK7231 (T/N/M/BL2028N/Q/U/BK7252) code images: QIO full images, UA app images, "
-                "2 MiB and other flash dumps (also rotated by 0x11000), bootloaders (plain, _enc, "
-                "CRC-framed) "
-                "and bare apps; bootloader/app CRC framing, RBL trailers, FAL table, key class, layout, "
-                "download partition, RF TLV (MAC), OpenBeken config and Tuya KV locations.",
+    "2 MiB and other flash dumps (also rotated by 0x11000), bootloaders (plain, _enc, "
+    "CRC-framed) "
+    "and bare apps; bootloader/app CRC framing, RBL trailers, FAL table, key class, layout, "
+    "download partition, RF TLV (MAC), OpenBeken config and Tuya KV locations.",
     references=(
         "tuya/tuya-iotos-embeded-sdk-wifi-ble-bk7231n platforms/bk7231n/bk7231n_os/build.sh",
         "openshwprojects/BK7231GUIFlashTool BK7231Flasher/Flashers/BK7231Flasher.cs",

@@ -99,27 +99,85 @@ class FlashLayout:
     def to_dict(self) -> dict[str, object]:
         """The layout as JSON-ready data: name, description and the physical offsets (``download`` split into
         ``download_offset`` and ``download_size``; ``littlefs`` and ``flash_size`` are left out)."""
-        return {"name": self.name, "description": self.description, "bootloader_rbl": self.bootloader_rbl,
-                "app_end": self.app_end, "app_rbl": self.app_rbl, "download_offset": self.download[0],
-                "download_size": self.download[1], "rf": self.rf, "obk_config": self.obk_config}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "bootloader_rbl": self.bootloader_rbl,
+            "app_end": self.app_end,
+            "app_rbl": self.app_rbl,
+            "download_offset": self.download[0],
+            "download_size": self.download[1],
+            "rf": self.rf,
+            "obk_config": self.obk_config,
+        }
 
 
 LAYOUTS: dict[str, FlashLayout] = {
     lay.name: lay
     for lay in (
-        FlashLayout("bk7231n", "Tuya/OpenBeken BK7231N (also OpenBeken BK7231M)", 0x10F9A, 0x129F70, 0x129F0A,
-                    (0x12A000, 0xA6000), 0x1D0000, 0x1D1000, (0x12B000, 0x1D0000)),
-        FlashLayout("bk7231t", "Tuya BK7231T", 0x10F9A, 0x129F70, 0x129F0A, (0x132000, 0xA6000), 0x1E0000,
-                    0x1E1000, (0x133000, 0x1B3000)),
-        FlashLayout("bk7231t-obk", "OpenBeken BK7231T (app trailer at 0xFFF9A)", 0x10F9A, 0x100000, 0xFFF9A,
-                    (0x132000, 0xA6000), 0x1E0000, 0x1E1000, (0x133000, 0x1B3000)),
-        FlashLayout("bk7231n-beken", "non-Tuya BK7231N / BL2028N (Beken FAL, app 0x110000)", 0xFE9A, 0x132000,
-                    0x131F9A, (0x132000, 0xAE000), 0x1E0000, 0x1E1000),
-        FlashLayout("bk7231q", "BK7231Q (FAL app 0x110000, download 0xCC000)", 0x10F9A, 0x132000, 0x131F9A,
-                    (0x132000, 0xCC000), 0x1E0000, 0x1E1000),
-        FlashLayout("bk7231u", "BK7231U / BK7252 OpenBeken QIO (beken_freertos_sdk)", 0xFE9A, 0x132000,
-                    0x131F9A,
-                    (0x132000, 0xAE000), 0x1E0000, 0x1E1000),
+        FlashLayout(
+            "bk7231n",
+            "Tuya/OpenBeken BK7231N (also OpenBeken BK7231M)",
+            0x10F9A,
+            0x129F70,
+            0x129F0A,
+            (0x12A000, 0xA6000),
+            0x1D0000,
+            0x1D1000,
+            (0x12B000, 0x1D0000),
+        ),
+        FlashLayout(
+            "bk7231t",
+            "Tuya BK7231T",
+            0x10F9A,
+            0x129F70,
+            0x129F0A,
+            (0x132000, 0xA6000),
+            0x1E0000,
+            0x1E1000,
+            (0x133000, 0x1B3000),
+        ),
+        FlashLayout(
+            "bk7231t-obk",
+            "OpenBeken BK7231T (app trailer at 0xFFF9A)",
+            0x10F9A,
+            0x100000,
+            0xFFF9A,
+            (0x132000, 0xA6000),
+            0x1E0000,
+            0x1E1000,
+            (0x133000, 0x1B3000),
+        ),
+        FlashLayout(
+            "bk7231n-beken",
+            "non-Tuya BK7231N / BL2028N (Beken FAL, app 0x110000)",
+            0xFE9A,
+            0x132000,
+            0x131F9A,
+            (0x132000, 0xAE000),
+            0x1E0000,
+            0x1E1000,
+        ),
+        FlashLayout(
+            "bk7231q",
+            "BK7231Q (FAL app 0x110000, download 0xCC000)",
+            0x10F9A,
+            0x132000,
+            0x131F9A,
+            (0x132000, 0xCC000),
+            0x1E0000,
+            0x1E1000,
+        ),
+        FlashLayout(
+            "bk7231u",
+            "BK7231U / BK7252 OpenBeken QIO (beken_freertos_sdk)",
+            0xFE9A,
+            0x132000,
+            0x131F9A,
+            (0x132000, 0xAE000),
+            0x1E0000,
+            0x1E1000,
+        ),
     )
 }
 
@@ -209,18 +267,39 @@ def family_of_version(version: str | None) -> str | None:
     if not version:
         return None
     head = version.split("_", 1)[0].upper()
-    return {"BK7231N": "N", "BK7231S": "T", "BK7231T": "T", "BK7231U": "U", "BK7231Q": "Q",
-            "BK7252": "7252", "BK7238": "7238"}.get(head)
+    return {
+        "BK7231N": "N",
+        "BK7231S": "T",
+        "BK7231T": "T",
+        "BK7231U": "U",
+        "BK7231Q": "Q",
+        "BK7252": "7252",
+        "BK7238": "7238",
+    }.get(head)
 
 
-def decide_chip(*, fp: Fingerprint | None, marker: bool, version: str | None, key_class: str | None,
-                fal_download: tuple[int, int] | None, plain_u_layout: bool = False,
-                fal_app_length: int | None = None) -> tuple[str | None, str]:
+def decide_chip(
+    *,
+    fp: Fingerprint | None,
+    marker: bool,
+    version: str | None,
+    key_class: str | None,
+    fal_download: tuple[int, int] | None,
+    plain_u_layout: bool = False,
+    fal_app_length: int | None = None,
+) -> tuple[str | None, str]:
     """Chip name (None unless the evidence proves one) and the evidence, by :func:`obkimg.chipid.for_code`.
 
     ``key_class`` is that of the code (the app, else the bootloader)."""
-    cid = chipid.for_code(fingerprint=fp, marker=marker, version=version, fal_download=fal_download,
-                          fal_app_length=fal_app_length, key_class=key_class, freertos_layout=plain_u_layout)
+    cid = chipid.for_code(
+        fingerprint=fp,
+        marker=marker,
+        version=version,
+        fal_download=fal_download,
+        fal_app_length=fal_app_length,
+        key_class=key_class,
+        freertos_layout=plain_u_layout,
+    )
     return cid.chip, cid.reason
 
 
@@ -236,10 +315,15 @@ def app_identity(plain: bytes | bytearray | memoryview) -> dict[str, str] | None
     m = _OBK_RE.search(data)
     if m is not None:
         platform = m.group(1).decode()
-        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N",
-               "OPENBL2028N": "N"}.get(platform.upper())
-        out = {"firmware": "OpenBeken", "platform": platform, "version": m.group(2).decode(),
-               "text": m.group(0).decode()}
+        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N", "OPENBL2028N": "N"}.get(
+            platform.upper()
+        )
+        out = {
+            "firmware": "OpenBeken",
+            "platform": platform,
+            "version": m.group(2).decode(),
+            "text": m.group(0).decode(),
+        }
         if fam:
             out["chip_family"] = fam
         return out

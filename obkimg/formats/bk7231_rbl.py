@@ -127,9 +127,17 @@ RBL_HEADER = Struct(
 
 #: field name -> (offset, size) inside the 96-byte header
 FIELDS: dict[str, tuple[int, int]] = {
-    "magic": (0x00, 4), "algo": (0x04, 4), "timestamp": (0x08, 4), "name": (0x0C, 16),
-    "version": (0x1C, 24), "sn": (0x34, 24), "crc32": (0x4C, 4), "hash": (0x50, 4),
-    "size_raw": (0x54, 4), "size_package": (0x58, 4), "info_crc32": (0x5C, 4),
+    "magic": (0x00, 4),
+    "algo": (0x04, 4),
+    "timestamp": (0x08, 4),
+    "name": (0x0C, 16),
+    "version": (0x1C, 24),
+    "sn": (0x34, 24),
+    "crc32": (0x4C, 4),
+    "hash": (0x50, 4),
+    "size_raw": (0x54, 4),
+    "size_package": (0x58, 4),
+    "info_crc32": (0x5C, 4),
 }
 _STRINGS = ("name", "version", "sn")
 
@@ -149,11 +157,17 @@ def algo_value(compression: str, encryption: str) -> int:
     comp = {v: k for k, v in COMPRESSIONS.items()}.get(compression)
     enc = {v: k for k, v in ENCRYPTIONS.items()}.get(encryption)
     if comp is None:
-        raise BuildError(f"unknown compression {compression!r} (one of {', '.join(COMPRESSIONS.values())})",
-                         fmt=FMT, path="algo")
+        raise BuildError(
+            f"unknown compression {compression!r} (one of {', '.join(COMPRESSIONS.values())})",
+            fmt=FMT,
+            path="algo",
+        )
     if enc is None:
-        raise BuildError(f"unknown encryption {encryption!r} (one of {', '.join(ENCRYPTIONS.values())})",
-                         fmt=FMT, path="algo")
+        raise BuildError(
+            f"unknown encryption {encryption!r} (one of {', '.join(ENCRYPTIONS.values())})",
+            fmt=FMT,
+            path="algo",
+        )
     return comp << 8 | enc
 
 
@@ -208,19 +222,36 @@ class RblHeader:
             raise TruncatedError(fmt, RBL_HEADER_SIZE, len(data), offset=where(len(data)), path="header")
         raw = bytes(data[:RBL_HEADER_SIZE])
         c = parse_with(RBL_HEADER, fmt, raw, base=where(0))
-        hdr = cls(algo=c.algo, timestamp=c.timestamp, name=_cstr(c.name), version=_cstr(c.version),
-                  sn=_cstr(c.sn), crc32=c.crc32, hash=c.hash, size_raw=c.size_raw,
-                  size_package=c.size_package, info_crc32=c.info_crc32, raw=raw)
+        hdr = cls(
+            algo=c.algo,
+            timestamp=c.timestamp,
+            name=_cstr(c.name),
+            version=_cstr(c.version),
+            sn=_cstr(c.sn),
+            crc32=c.crc32,
+            hash=c.hash,
+            size_raw=c.size_raw,
+            size_package=c.size_package,
+            info_crc32=c.info_crc32,
+            raw=raw,
+        )
         if strict:
             computed = crc32(raw[:0x5C])
             if computed != hdr.info_crc32:
-                raise ChecksumError(fmt, "header CRC-32", hdr.info_crc32, computed,
-                                    offset=where(FIELDS["info_crc32"][0]), path="info_crc32")
+                raise ChecksumError(
+                    fmt,
+                    "header CRC-32",
+                    hdr.info_crc32,
+                    computed,
+                    offset=where(FIELDS["info_crc32"][0]),
+                    path="info_crc32",
+                )
         return hdr
 
     @classmethod
-    def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True,
-              fmt: str = FMT) -> RblHeader:
+    def parse(
+        cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True, fmt: str = FMT
+    ) -> RblHeader:
         """Parse the header at the start of ``data``.
 
         Raises MagicError (offset ``base``) if it does not start with ``RBL\\0``, TruncatedError if
@@ -230,8 +261,9 @@ class RblHeader:
         return cls._parse(bytes(data), strict=strict, where=lambda o: base + o, fmt=fmt)
 
     @classmethod
-    def parse_framed(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True,
-                     fmt: str = FMT) -> RblHeader:
+    def parse_framed(
+        cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True, fmt: str = FMT
+    ) -> RblHeader:
         """Parse the 102-byte in-flash trailer (header CRC-framed on its own).
 
         The CRC-16 of each of the 3 blocks is checked first (with ``strict``: ChecksumError at the
@@ -259,20 +291,24 @@ class RblHeader:
         if b"\0" in text:
             raise BuildError(f"{name} must not contain NUL", fmt=FMT, path=name)
         if len(text) > size:
-            raise BuildError(f"{name} {value!r} is longer than {size} bytes", fmt=FMT, path=name,
-                             offset=off)
+            raise BuildError(f"{name} {value!r} is longer than {size} bytes", fmt=FMT, path=name, offset=off)
         if self.raw is not None:
-            old = self.raw[off:off + size]
+            old = self.raw[off : off + size]
             if old.split(b"\0", 1)[0] == text:
                 return old  # unchanged: keep the vendor garbage after the NUL
         return text.ljust(size, b"\0")
 
     def _encode(self, info_crc32: int | None = None) -> bytes:
         obj = {
-            "algo": self.algo, "timestamp": self.timestamp,
-            "name": self._string_field("name"), "version": self._string_field("version"),
-            "sn": self._string_field("sn"), "crc32": self.crc32, "hash": self.hash,
-            "size_raw": self.size_raw, "size_package": self.size_package,
+            "algo": self.algo,
+            "timestamp": self.timestamp,
+            "name": self._string_field("name"),
+            "version": self._string_field("version"),
+            "sn": self._string_field("sn"),
+            "crc32": self.crc32,
+            "hash": self.hash,
+            "size_raw": self.size_raw,
+            "size_package": self.size_package,
             "info_crc32": self.info_crc32 if info_crc32 is None else info_crc32,
         }
         return build_with(RBL_HEADER, FMT, obj)
@@ -308,11 +344,22 @@ class RblHeader:
         return dataclasses.replace(self, info_crc32=self.computed_info_crc32)
 
     @classmethod
-    def for_payload(cls, payload: bytes | bytearray | memoryview, *, name: str, version: str,
-                    app: bytes | bytearray | memoryview | None = None, compression: str = "none",
-                    encryption: str = "none", algo: int | None = None, timestamp: int = 0,
-                    sn: str = DEFAULT_SN, size_raw: int | None = None, size_package: int | None = None,
-                    crc: int | None = None) -> RblHeader:
+    def for_payload(
+        cls,
+        payload: bytes | bytearray | memoryview,
+        *,
+        name: str,
+        version: str,
+        app: bytes | bytearray | memoryview | None = None,
+        compression: str = "none",
+        encryption: str = "none",
+        algo: int | None = None,
+        timestamp: int = 0,
+        sn: str = DEFAULT_SN,
+        size_raw: int | None = None,
+        size_package: int | None = None,
+        crc: int | None = None,
+    ) -> RblHeader:
         """A header describing ``payload`` (crc32 and size_package) and ``app`` (hash and size_raw;
         defaults to ``payload``), with a valid ``info_crc32``.
 
@@ -322,7 +369,10 @@ class RblHeader:
         plain = body if app is None else bytes(app)
         hdr = cls(
             algo=algo_value(compression, encryption) if algo is None else algo,
-            timestamp=timestamp, name=name, version=version, sn=sn,
+            timestamp=timestamp,
+            name=name,
+            version=version,
+            sn=sn,
             crc32=crc32(body) if crc is None else crc,
             hash=fnv1a32(plain),
             size_raw=len(plain) if size_raw is None else size_raw,
@@ -332,8 +382,15 @@ class RblHeader:
         return hdr.replace()
 
     @classmethod
-    def for_flash_image(cls, image: bytes | bytearray | memoryview, *, name: str, version: str = "1.00",
-                        timestamp: int = 0, sn: str = DEFAULT_SN) -> RblHeader:
+    def for_flash_image(
+        cls,
+        image: bytes | bytearray | memoryview,
+        *,
+        name: str,
+        version: str = "1.00",
+        timestamp: int = 0,
+        sn: str = DEFAULT_SN,
+    ) -> RblHeader:
         """The in-flash trailer header ``beken_packager`` writes for an encrypted image.
 
         size_raw = len(image); size_package = size_raw rounded up to 32; crc32 over the image plus
@@ -343,20 +400,35 @@ class RblHeader:
         img = bytes(image)
         pkg = -(-len(img) // 32) * 32
         pad = pkg - len(img)
-        return cls.for_payload(img + bytes([pad]) * pad, name=name, version=version, app=img,
-                               timestamp=timestamp, sn=sn, size_raw=len(img), size_package=pkg)
+        return cls.for_payload(
+            img + bytes([pad]) * pad,
+            name=name,
+            version=version,
+            app=img,
+            timestamp=timestamp,
+            sn=sn,
+            size_raw=len(img),
+            size_package=pkg,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The header as JSON-ready data: every field but ``raw`` (strings up to their NUL), ``compression``
         and ``encryption``, and ``header_valid``."""
         return {
-            "name": self.name, "version": self.version, "sn": self.sn, "algo": self.algo,
-            "compression": self.compression, "encryption": self.encryption, "timestamp": self.timestamp,
-            "crc32": self.crc32, "hash": self.hash, "size_raw": self.size_raw,
-            "size_package": self.size_package, "info_crc32": self.info_crc32,
+            "name": self.name,
+            "version": self.version,
+            "sn": self.sn,
+            "algo": self.algo,
+            "compression": self.compression,
+            "encryption": self.encryption,
+            "timestamp": self.timestamp,
+            "crc32": self.crc32,
+            "hash": self.hash,
+            "size_raw": self.size_raw,
+            "size_package": self.size_package,
+            "info_crc32": self.info_crc32,
             "header_valid": self.header_valid,
         }
-
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -417,7 +489,7 @@ def app_chips(app: bytes | bytearray | memoryview) -> tuple[list[str], str | Non
         found[chip] = data[lo:hi].decode("ascii").strip()
     if len(found) != 1:
         return [], None
-    (chip, text), = found.items()
+    ((chip, text),) = found.items()
     return list(chipid.identify([chipid.from_version(chip + "_")]).candidates), text
 
 
@@ -460,13 +532,21 @@ def _secret_bytes(value: str | bytes, size: int, what: str, err: type[ObkImgErro
         try:
             raw = value.encode("ascii", "strict")
         except UnicodeEncodeError as e:
-            raise err(f"the AES-256-CBC {what} must be ASCII characters (used as they are); character "
-                      f"{e.start + 1} is not", fmt=FMT, path=what) from None
+            raise err(
+                f"the AES-256-CBC {what} must be ASCII characters (used as they are); character "
+                f"{e.start + 1} is not",
+                fmt=FMT,
+                path=what,
+            ) from None
     else:
         raw = bytes(value)
     if len(raw) != size:
-        raise err(f"the AES-256-CBC {what} must be {size} bytes (ASCII characters, used as they are), "
-                  f"got {len(raw)}", fmt=FMT, path=what)
+        raise err(
+            f"the AES-256-CBC {what} must be {size} bytes (ASCII characters, used as they are), "
+            f"got {len(raw)}",
+            fmt=FMT,
+            path=what,
+        )
     return raw
 
 
@@ -499,8 +579,14 @@ class RblFile:
         hdr = RblHeader.parse(raw, base=base, strict=strict)
         end = RBL_HEADER_SIZE + hdr.size_package
         if len(raw) < end:
-            raise TruncatedError(FMT, end, len(raw), offset=base + len(raw), path="payload",
-                                 hint=f"header size_package = {hdr.size_package}")
+            raise TruncatedError(
+                FMT,
+                end,
+                len(raw),
+                offset=base + len(raw),
+                path="payload",
+                hint=f"header size_package = {hdr.size_package}",
+            )
         f = cls(hdr, raw[RBL_HEADER_SIZE:end], raw[end:], base)
         if strict:
             f.check_crc()
@@ -529,17 +615,26 @@ class RblFile:
         """ChecksumError (path ``crc32``, offset of that field) if the payload CRC-32 does not match."""
         computed = self.computed_crc32
         if computed != self.header.crc32:
-            raise ChecksumError(FMT, "payload CRC-32", self.header.crc32, computed,
-                                offset=self.base + FIELDS["crc32"][0], path="crc32",
-                                hint=f"payload {self.base + RBL_HEADER_SIZE:#x}..{self.base + self.size:#x}")
+            raise ChecksumError(
+                FMT,
+                "payload CRC-32",
+                self.header.crc32,
+                computed,
+                offset=self.base + FIELDS["crc32"][0],
+                path="crc32",
+                hint=f"payload {self.base + RBL_HEADER_SIZE:#x}..{self.base + self.size:#x}",
+            )
 
     @property
     def pkcs7_padded(self) -> bool | None:
         """Whether the (unencrypted) payload carries PKCS#7 padding (RT-Thread style); None with AES."""
         if self.header.encryption != "none":
             return None
-        return len(self.payload) % 16 == 0 and _pkcs7_len(self.payload) > 0 and (
-            self.header.compression != "none" or len(self.payload) > self.header.size_raw)
+        return (
+            len(self.payload) % 16 == 0
+            and _pkcs7_len(self.payload) > 0
+            and (self.header.compression != "none" or len(self.payload) > self.header.size_raw)
+        )
 
     def decrypt(self, *, key: str | bytes = DEFAULT_AES_KEY, iv: str | bytes = DEFAULT_AES_IV) -> bytes:
         """The compressed stream: the payload after AES-256-CBC and PKCS#7 removal (as is without AES)."""
@@ -549,23 +644,41 @@ class RblFile:
         if enc == "none":
             return self.payload
         if enc != "aes256":
-            raise FormatError(f"{enc} encryption is not supported (its key is unknown)", fmt=FMT,
-                              path="algo", offset=self.base + FIELDS["algo"][0])
+            raise FormatError(
+                f"{enc} encryption is not supported (its key is unknown)",
+                fmt=FMT,
+                path="algo",
+                offset=self.base + FIELDS["algo"][0],
+            )
         k = _secret_bytes(key, 32, "key", DecryptError)
         i = _secret_bytes(iv, 16, "iv", DecryptError)
         if n == 0 or n % 16:
-            raise DecryptError(f"AES-256-CBC payload of {n} bytes is not a whole number of 16-byte blocks",
-                               fmt=FMT, path="payload", offset=start + n - n % 16)
+            raise DecryptError(
+                f"AES-256-CBC payload of {n} bytes is not a whole number of 16-byte blocks",
+                fmt=FMT,
+                path="payload",
+                offset=start + n - n % 16,
+            )
         dec = _aes_cipher(k, i).decryptor()
         plain = dec.update(self.payload) + dec.finalize()
         pad = _pkcs7_len(plain)
         if not pad:
-            raise DecryptError("bad PKCS#7 padding after AES-256-CBC decryption (wrong key or IV?)", fmt=FMT,
-                               path="payload", offset=start + n - 16)
+            raise DecryptError(
+                "bad PKCS#7 padding after AES-256-CBC decryption (wrong key or IV?)",
+                fmt=FMT,
+                path="payload",
+                offset=start + n - 16,
+            )
         return plain[:-pad]
 
-    def unpack(self, *, limit: int = DEFAULT_LIMIT, key: str | bytes = DEFAULT_AES_KEY,
-               iv: str | bytes = DEFAULT_AES_IV, check: bool = True) -> bytes:
+    def unpack(
+        self,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        key: str | bytes = DEFAULT_AES_KEY,
+        iv: str | bytes = DEFAULT_AES_IV,
+        check: bool = True,
+    ) -> bytes:
         """The plain app: decrypt, decompress (bounded by ``limit``) and, with ``check``, verify the
         payload CRC-32, ``size_raw`` and the FNV-1a ``hash``; each mismatch names its field and offset."""
         hdr = self.header
@@ -575,16 +688,24 @@ class RblFile:
         if hdr.size_raw > limit:
             from ..errors import LimitError
 
-            raise LimitError(f"size_raw {hdr.size_raw} exceeds the output limit of {limit} bytes", fmt=FMT,
-                             path="size_raw", offset=self.base + FIELDS["size_raw"][0])
+            raise LimitError(
+                f"size_raw {hdr.size_raw} exceeds the output limit of {limit} bytes",
+                fmt=FMT,
+                path="size_raw",
+                offset=self.base + FIELDS["size_raw"][0],
+            )
         stream = self.decrypt(key=key, iv=iv)
         comp = hdr.compression
         if comp == "gzip":
             if stream[:3] != b"\x1f\x8b\x08":
                 cls: type[ObkImgError] = DecryptError if hdr.encryption != "none" else FormatError
-                raise cls(f"payload does not start with a gzip header (found {stream[:4].hex()}"
-                          f"{', wrong AES key?' if hdr.encryption != 'none' else ''})", fmt=FMT,
-                          path="payload", offset=start)
+                raise cls(
+                    f"payload does not start with a gzip header (found {stream[:4].hex()}"
+                    f"{', wrong AES key?' if hdr.encryption != 'none' else ''})",
+                    fmt=FMT,
+                    path="payload",
+                    offset=start,
+                )
             raw = gunzip(stream, limit=limit, fmt=FMT, base=start)
         elif comp == "none":
             raw = stream
@@ -596,30 +717,59 @@ class RblFile:
 
                 raise LimitError(f"payload exceeds the output limit of {limit} bytes", fmt=FMT, offset=start)
         elif comp in ("quicklz", "fastlz"):
-            raise FormatError(f"{comp} compression is not supported (no reference decoder and "
-                              "no sample); only gzip and none are", fmt=FMT, path="algo",
-                              offset=self.base + FIELDS["algo"][0])
+            raise FormatError(
+                f"{comp} compression is not supported (no reference decoder and "
+                "no sample); only gzip and none are",
+                fmt=FMT,
+                path="algo",
+                offset=self.base + FIELDS["algo"][0],
+            )
         else:
-            raise FormatError(f"unknown compression in algo {hdr.algo:#x}", fmt=FMT, path="algo",
-                              offset=self.base + FIELDS["algo"][0])
+            raise FormatError(
+                f"unknown compression in algo {hdr.algo:#x}",
+                fmt=FMT,
+                path="algo",
+                offset=self.base + FIELDS["algo"][0],
+            )
         if check:
             if len(raw) != hdr.size_raw:
-                raise FormatError(f"unpacked app is {len(raw)} bytes, header size_raw says {hdr.size_raw}",
-                                  fmt=FMT, path="size_raw", offset=self.base + FIELDS["size_raw"][0])
+                raise FormatError(
+                    f"unpacked app is {len(raw)} bytes, header size_raw says {hdr.size_raw}",
+                    fmt=FMT,
+                    path="size_raw",
+                    offset=self.base + FIELDS["size_raw"][0],
+                )
             h = fnv1a32(raw)
             if h != hdr.hash:
-                raise ChecksumError(FMT, "FNV-1a hash of the unpacked app", hdr.hash, h, path="hash",
-                                    offset=self.base + FIELDS["hash"][0])
+                raise ChecksumError(
+                    FMT,
+                    "FNV-1a hash of the unpacked app",
+                    hdr.hash,
+                    h,
+                    path="hash",
+                    offset=self.base + FIELDS["hash"][0],
+                )
         return raw
 
-    def verify(self, *, limit: int = DEFAULT_LIMIT, key: str | bytes = DEFAULT_AES_KEY,
-               iv: str | bytes = DEFAULT_AES_IV) -> list[Problem]:
+    def verify(
+        self,
+        *,
+        limit: int = DEFAULT_LIMIT,
+        key: str | bytes = DEFAULT_AES_KEY,
+        iv: str | bytes = DEFAULT_AES_IV,
+    ) -> list[Problem]:
         """Every error of the full check (header CRC, payload CRC-32, decrypt, decompress, size, hash)."""
         found: list[Problem] = []
         hdr = self.header
         if not hdr.header_valid:
-            found.append(Problem("error", f"bad header CRC-32 (stored {hdr.info_crc32:#x}, computed "
-                                 f"{hdr.computed_info_crc32:#x})", self.base + FIELDS["info_crc32"][0], FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"bad header CRC-32 (stored {hdr.info_crc32:#x}, computed {hdr.computed_info_crc32:#x})",
+                    self.base + FIELDS["info_crc32"][0],
+                    FMT,
+                )
+            )
         try:
             self.check_crc()
         except ObkImgError as e:
@@ -630,19 +780,41 @@ class RblFile:
             found.append(Problem("error", e.render(), e.offset, FMT))
             return found
         if len(raw) != hdr.size_raw:
-            found.append(Problem("error", f"unpacked app is {len(raw)} bytes, header size_raw says "
-                                 f"{hdr.size_raw}", self.base + FIELDS["size_raw"][0], FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"unpacked app is {len(raw)} bytes, header size_raw says {hdr.size_raw}",
+                    self.base + FIELDS["size_raw"][0],
+                    FMT,
+                )
+            )
         h = fnv1a32(raw)
         if h != hdr.hash:
-            found.append(Problem("error", f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, "
-                                 f"computed {h:#x})", self.base + FIELDS["hash"][0], FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, computed {h:#x})",
+                    self.base + FIELDS["hash"][0],
+                    FMT,
+                )
+            )
         return found
 
     @classmethod
-    def pack(cls, app: bytes | bytearray | memoryview, *, name: str = "app", version: str,
-             compression: str = "gzip", encryption: str = "aes256", key: str | bytes = DEFAULT_AES_KEY,
-             iv: str | bytes = DEFAULT_AES_IV, timestamp: int | None = None, style: str = "rtota",
-             sn: str = DEFAULT_SN) -> RblFile:
+    def pack(
+        cls,
+        app: bytes | bytearray | memoryview,
+        *,
+        name: str = "app",
+        version: str,
+        compression: str = "gzip",
+        encryption: str = "aes256",
+        key: str | bytes = DEFAULT_AES_KEY,
+        iv: str | bytes = DEFAULT_AES_IV,
+        timestamp: int | None = None,
+        style: str = "rtota",
+        sn: str = DEFAULT_SN,
+    ) -> RblFile:
         """Build an OTA file from a plain app, byte for byte like the vendor tools.
 
         ``style="rtota"`` (RT-Thread ``rt_ota_packaging_tool_cli``, used by Tuya/OBK builds) always
@@ -659,8 +831,9 @@ class RblFile:
         elif compression == "none":
             body = plain
         else:
-            raise BuildError(f"{compression} compression cannot be built (only gzip and none)", fmt=FMT,
-                             path="algo")
+            raise BuildError(
+                f"{compression} compression cannot be built (only gzip and none)", fmt=FMT, path="algo"
+            )
         if encryption == "aes256":
             k = _secret_bytes(key, 32, "key", BuildError)
             i = _secret_bytes(iv, 16, "iv", BuildError)
@@ -670,14 +843,16 @@ class RblFile:
             if style == "rtota":
                 body = pkcs7_pad(body)
         else:
-            raise BuildError(f"{encryption} encryption cannot be built (only aes256 and none)", fmt=FMT,
-                             path="algo")
+            raise BuildError(
+                f"{encryption} encryption cannot be built (only aes256 and none)", fmt=FMT, path="algo"
+            )
         if timestamp is None:
             timestamp = default_timestamp()
         if not 0 <= timestamp <= 0xFFFFFFFF:
             raise BuildError(f"timestamp {timestamp} does not fit in 32 bits", fmt=FMT, path="timestamp")
-        hdr = RblHeader.for_payload(body, name=name, version=version, app=plain, algo=algo,
-                                    timestamp=timestamp, sn=sn)
+        hdr = RblHeader.for_payload(
+            body, name=name, version=version, app=plain, algo=algo, timestamp=timestamp, sn=sn
+        )
         return cls(hdr, body)
 
 
@@ -686,8 +861,13 @@ def pack(app: bytes | bytearray | memoryview, **kw: Any) -> bytes:
     return RblFile.pack(app, **kw).build()
 
 
-def unpack(data: bytes | bytearray | memoryview, *, limit: int = DEFAULT_LIMIT,
-           key: str | bytes = DEFAULT_AES_KEY, iv: str | bytes = DEFAULT_AES_IV) -> bytes:
+def unpack(
+    data: bytes | bytearray | memoryview,
+    *,
+    limit: int = DEFAULT_LIMIT,
+    key: str | bytes = DEFAULT_AES_KEY,
+    iv: str | bytes = DEFAULT_AES_IV,
+) -> bytes:
     """The plain app of an RBL OTA file, every checksum verified (ObkImgError on any mismatch)."""
     return RblFile.parse(data).unpack(limit=limit, key=key, iv=iv)
 
@@ -708,7 +888,9 @@ class RblPartition:
     base: int = field(default=0, compare=False)
 
     @classmethod
-    def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True) -> RblPartition:
+    def parse(
+        cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True
+    ) -> RblPartition:
         """Parse a whole code partition: the trailer is the last 102 bytes of ``data``. Raises
         :class:`~obkimg.errors.TruncatedError` when ``data`` is shorter than the trailer and one frame block,
         :class:`~obkimg.errors.MagicError` without ``RBL\\0``, :class:`~obkimg.errors.FormatError` (path
@@ -717,15 +899,20 @@ class RblPartition:
         CRC-16, image CRC-32 or FNV-1a hash."""
         raw = bytes(data)
         if len(raw) < RBL_FRAMED_SIZE + crcframe.BLOCK:
-            raise TruncatedError(FMT, RBL_FRAMED_SIZE + crcframe.BLOCK, len(raw), offset=base + len(raw),
-                                 path="partition")
+            raise TruncatedError(
+                FMT, RBL_FRAMED_SIZE + crcframe.BLOCK, len(raw), offset=base + len(raw), path="partition"
+            )
         t = len(raw) - RBL_FRAMED_SIZE
         hdr = RblHeader.parse_framed(raw[t:], base=base + t, strict=strict)
         p = cls(hdr, raw[:t], base)
         if p.image_physical_size > t:
-            raise FormatError(f"size_raw {hdr.size_raw} needs {p.image_physical_size} framed bytes, the "
-                              f"partition has {t} before its trailer", fmt=FMT, path="size_raw",
-                              offset=base + t + _framed_offset(FIELDS["size_raw"][0]))
+            raise FormatError(
+                f"size_raw {hdr.size_raw} needs {p.image_physical_size} framed bytes, the "
+                f"partition has {t} before its trailer",
+                fmt=FMT,
+                path="size_raw",
+                offset=base + t + _framed_offset(FIELDS["size_raw"][0]),
+            )
         if strict:
             crcframe.unframe(raw[: p.image_physical_size], strict=True, base=base, fmt=FMT)
             for err in p.image_errors():
@@ -760,12 +947,28 @@ class RblPartition:
         pad = hdr.size_package - hdr.size_raw
         c = crc32(img + (bytes([pad]) * pad if 0 < pad < 256 else b""))
         if c != hdr.crc32:
-            found.append(ChecksumError(FMT, "image CRC-32", hdr.crc32, c, path="crc32",
-                                       offset=where + _framed_offset(FIELDS["crc32"][0])))
+            found.append(
+                ChecksumError(
+                    FMT,
+                    "image CRC-32",
+                    hdr.crc32,
+                    c,
+                    path="crc32",
+                    offset=where + _framed_offset(FIELDS["crc32"][0]),
+                )
+            )
         h = fnv1a32(img) if hash else hdr.hash
         if h != hdr.hash:
-            found.append(ChecksumError(FMT, "image FNV-1a hash", hdr.hash, h, path="hash",
-                                       offset=where + _framed_offset(FIELDS["hash"][0])))
+            found.append(
+                ChecksumError(
+                    FMT,
+                    "image FNV-1a hash",
+                    hdr.hash,
+                    h,
+                    path="hash",
+                    offset=where + _framed_offset(FIELDS["hash"][0]),
+                )
+            )
         return found
 
     def image_problems(self, *, hash: bool = True) -> list[Problem]:  # noqa: A002
@@ -778,8 +981,16 @@ class RblPartition:
         return self.body + self.header.build_framed(keep_info_crc=True)
 
     @classmethod
-    def pack(cls, image: bytes | bytearray | memoryview, *, size: int, name: str = "app",
-             version: str = "1.00", timestamp: int = 0, header: RblHeader | None = None) -> RblPartition:
+    def pack(
+        cls,
+        image: bytes | bytearray | memoryview,
+        *,
+        size: int,
+        name: str = "app",
+        version: str = "1.00",
+        timestamp: int = 0,
+        header: RblHeader | None = None,
+    ) -> RblPartition:
         """beken_packager's layout: CRC-frame(image padded with 0xFF to 32) + 0xFF up to ``size - 102``
         + the framed trailer (``header`` if given, e.g. to keep vendor garbage, else a fresh one)."""
         img = bytes(image)
@@ -787,8 +998,12 @@ class RblPartition:
         framed = crcframe.frame(img)
         fill = size - RBL_FRAMED_SIZE - len(framed)
         if fill < 0:
-            raise BuildError(f"image of {len(img)} bytes ({len(framed)} framed) does not fit a partition of "
-                             f"{size} bytes with its trailer", fmt=FMT, path="size")
+            raise BuildError(
+                f"image of {len(img)} bytes ({len(framed)} framed) does not fit a partition of "
+                f"{size} bytes with its trailer",
+                fmt=FMT,
+                path="size",
+            )
         return cls(hdr, framed + b"\xff" * fill)
 
 
@@ -817,8 +1032,11 @@ class RblImage(Image):
         try:
             app: bytes | None = f.unpack(limit=limit, check=False)
         except ObkImgError as e:
-            sev = "warning" if f.header.compression in ("quicklz", "fastlz") or f.header.encryption == "xor" \
+            sev = (
+                "warning"
+                if f.header.compression in ("quicklz", "fastlz") or f.header.encryption == "xor"
                 else "error"
+            )
             return cls(f, None, (Problem(sev, e.render(), e.offset, FMT),))
         return cls(f, app, ())
 
@@ -863,36 +1081,79 @@ class RblImage(Image):
         if self.hash_valid:
             return []
         hdr, b = self.file.header, self.file.base
-        return [Problem("error", f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, "
-                                 f"computed {self.app_hash or 0:#x})", b + FIELDS["hash"][0], FMT)]
+        return [
+            Problem(
+                "error",
+                f"bad FNV-1a hash of the unpacked app (stored {hdr.hash:#x}, "
+                f"computed {self.app_hash or 0:#x})",
+                b + FIELDS["hash"][0],
+                FMT,
+            )
+        ]
 
     def problems(self) -> list[Problem]:
         f, hdr, b = self.file, self.file.header, self.file.base
         found = []
         if not hdr.header_valid:
-            found.append(Problem("error", f"bad header CRC-32 (stored {hdr.info_crc32:#x}, computed "
-                                 f"{hdr.computed_info_crc32:#x})", b + FIELDS["info_crc32"][0], FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"bad header CRC-32 (stored {hdr.info_crc32:#x}, computed {hdr.computed_info_crc32:#x})",
+                    b + FIELDS["info_crc32"][0],
+                    FMT,
+                )
+            )
         if not f.crc_valid:
-            found.append(Problem("error", f"bad payload CRC-32 (stored {hdr.crc32:#x}, computed "
-                                 f"{f.computed_crc32:#x})", b + FIELDS["crc32"][0], FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"bad payload CRC-32 (stored {hdr.crc32:#x}, computed {f.computed_crc32:#x})",
+                    b + FIELDS["crc32"][0],
+                    FMT,
+                )
+            )
         found += self.unpack_problems
         if self.app is not None:
             if len(self.app) != hdr.size_raw:
-                found.append(Problem("error", f"unpacked app is {len(self.app)} bytes, header size_raw says "
-                                     f"{hdr.size_raw}", b + FIELDS["size_raw"][0], FMT))
+                found.append(
+                    Problem(
+                        "error",
+                        f"unpacked app is {len(self.app)} bytes, header size_raw says {hdr.size_raw}",
+                        b + FIELDS["size_raw"][0],
+                        FMT,
+                    )
+                )
         if f.trailing:
-            found.append(Problem("warning", f"{len(f.trailing)} bytes after the payload", b + f.size -
-                                 len(f.trailing), FMT))
+            found.append(
+                Problem(
+                    "warning", f"{len(f.trailing)} bytes after the payload", b + f.size - len(f.trailing), FMT
+                )
+            )
         return found
 
     def regions(self) -> list[Region]:
         f, b = self.file, self.file.base
-        out = [Region("rbl-header", b, RBL_HEADER_SIZE, "rbl", _state(f.header.header_valid),
-                      detail={"name": f.header.name, "version": f.header.version})]
+        out = [
+            Region(
+                "rbl-header",
+                b,
+                RBL_HEADER_SIZE,
+                "rbl",
+                _state(f.header.header_valid),
+                detail={"name": f.header.name, "version": f.header.version},
+            )
+        ]
         payload_ok = f.crc_valid and not any(p.severity == "error" for p in self.unpack_problems)
-        out.append(Region("payload", b + RBL_HEADER_SIZE, len(f.payload), "ota",
-                          "valid" if payload_ok else ("bad-crc" if not f.crc_valid else "invalid"),
-                          detail={"compression": f.header.compression, "encryption": f.header.encryption}))
+        out.append(
+            Region(
+                "payload",
+                b + RBL_HEADER_SIZE,
+                len(f.payload),
+                "ota",
+                "valid" if payload_ok else ("bad-crc" if not f.crc_valid else "invalid"),
+                detail={"compression": f.header.compression, "encryption": f.header.encryption},
+            )
+        )
         if f.trailing:
             out.append(Region("trailing", b + RBL_HEADER_SIZE + len(f.payload), len(f.trailing), "unknown"))
         return out
@@ -913,20 +1174,24 @@ class RblImage(Image):
             "unpacked_size": None if self.app is None else len(self.app),
             "app_plain_arm": None if self.app is None else looks_like_arm_app(self.app),
             "chip_evidence": evidence,
-            "chip_note": None if evidence else "the app names no chip (no OpenBeken build string, Tuya SDK "
-                                           "banner or LibreTiny board name)",
+            "chip_note": None
+            if evidence
+            else "the app names no chip (no OpenBeken build string, Tuya SDK banner or LibreTiny board name)",
         }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         hdr = self.file.header
-        lines = [f"rbl:   name={hdr.name} version={hdr.version} {hdr.compression}+{hdr.encryption} "
-                 f"raw={hdr.size_raw} package={hdr.size_package} timestamp={hdr.timestamp}"]
+        lines = [
+            f"rbl:   name={hdr.name} version={hdr.version} {hdr.compression}+{hdr.encryption} "
+            f"raw={hdr.size_raw} package={hdr.size_package} timestamp={hdr.timestamp}"
+        ]
         if self.app is not None:
             chip, evidence = chip_evidence(self.app)
-            lines.append(f"app:   {len(self.app)} bytes, "
-                         f"{'plain ARM app' if looks_like_arm_app(self.app) else 'not a plain ARM app'}"
-                         + (f", names {chip or '/'.join(app_chips(self.app)[0])} ({evidence})"
-                            if evidence else ""))
+            lines.append(
+                f"app:   {len(self.app)} bytes, "
+                f"{'plain ARM app' if looks_like_arm_app(self.app) else 'not a plain ARM app'}"
+                + (f", names {chip or '/'.join(app_chips(self.app)[0])} ({evidence})" if evidence else "")
+            )
         return lines
 
     def verify(self) -> list[Problem]:
@@ -965,29 +1230,63 @@ class RblPartitionImage(Image):
         if len(self.frame_bad) > 16:
             found.append(Problem("error", f"{len(self.frame_bad) - 16} more bad blocks", None, FMT))
         if not p.header.header_valid:
-            found.append(Problem("error", "bad header CRC-32 of the RBL trailer",
-                                 p.base + p.trailer_offset + _framed_offset(FIELDS["info_crc32"][0]), FMT))
+            found.append(
+                Problem(
+                    "error",
+                    "bad header CRC-32 of the RBL trailer",
+                    p.base + p.trailer_offset + _framed_offset(FIELDS["info_crc32"][0]),
+                    FMT,
+                )
+            )
         return found + p.image_problems(hash=False)
 
     def verify(self) -> list[Problem]:
         """Every error of :meth:`problems`, plus the FNV-1a of the image (not computed by ``info``)."""
-        return Image.verify(self) + [Problem("error", e.message, e.offset, FMT)
-                                     for e in self.partition.image_errors() if e.path == "hash"]
+        return Image.verify(self) + [
+            Problem("error", e.message, e.offset, FMT)
+            for e in self.partition.image_errors()
+            if e.path == "hash"
+        ]
 
     def regions(self) -> list[Region]:
         p, b = self.partition, self.partition.base
-        img_ok = not p.image_problems(hash=False) and not [o for o in self.frame_bad if o < b + p.image_physical_size]
+        img_ok = not p.image_problems(hash=False) and not [
+            o for o in self.frame_bad if o < b + p.image_physical_size
+        ]
         kind = "bootloader" if p.header.name == "bootloader" else "app"
-        out = [Region(p.header.name or "image", b, p.image_physical_size, kind, "valid" if img_ok else "bad-crc",
-                      detail={"size_raw": p.header.size_raw, "key_class": key_class(p.image)})]
+        out = [
+            Region(
+                p.header.name or "image",
+                b,
+                p.image_physical_size,
+                kind,
+                "valid" if img_ok else "bad-crc",
+                detail={"size_raw": p.header.size_raw, "key_class": key_class(p.image)},
+            )
+        ]
         fill = p.trailer_offset - p.image_physical_size
         if fill:
-            gap = p.body[p.image_physical_size:]
+            gap = p.body[p.image_physical_size :]
             erased = gap.count(0xFF) == len(gap)
-            out.append(Region("fill", b + p.image_physical_size, fill, "erased" if erased else "data",
-                              "erased" if erased else "unknown"))
-        out.append(Region("rbl", b + p.trailer_offset, RBL_FRAMED_SIZE, "rbl", _state(p.header.header_valid),
-                          detail={"name": p.header.name, "version": p.header.version}))
+            out.append(
+                Region(
+                    "fill",
+                    b + p.image_physical_size,
+                    fill,
+                    "erased" if erased else "data",
+                    "erased" if erased else "unknown",
+                )
+            )
+        out.append(
+            Region(
+                "rbl",
+                b + p.trailer_offset,
+                RBL_FRAMED_SIZE,
+                "rbl",
+                _state(p.header.header_valid),
+                detail={"name": p.header.name, "version": p.header.version},
+            )
+        )
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -1005,8 +1304,10 @@ class RblPartitionImage(Image):
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         h = self.partition.header
-        return [f"rbl:   trailer at {self.partition.trailer_offset:#x}: name={h.name} version={h.version} "
-                f"raw={h.size_raw} package={h.size_package}, key class {key_class(self.partition.image)}"]
+        return [
+            f"rbl:   trailer at {self.partition.trailer_offset:#x}: name={h.name} version={h.version} "
+            f"raw={h.size_raw} package={h.size_package}, key class {key_class(self.partition.image)}"
+        ]
 
 
 # ------------------------------------------------------------------------------------ format module
@@ -1015,7 +1316,7 @@ FORMAT = FormatInfo(
     name="BK7231 RBL container (OTA .rbl file / in-flash partition trailer)",
     family="bk7231",
     description="RT-Thread OTA package: 96-byte RBL header (CRC-32, FNV-1a, sizes) + gzip / AES-256-CBC "
-                "payload; also a CRC-framed code partition with the RBL trailer in its last 102 bytes.",
+    "payload; also a CRC-framed code partition with the RBL trailer in its last 102 bytes.",
     references=(
         "RT-Thread rt_ota_packaging_tool_cli (Tuya BK7231N SDK package_tool/linux)",
         "libretiny-eu/ltchiptool ltchiptool/soc/bk72xx/util/rbl.py, binary.py",
@@ -1038,14 +1339,23 @@ def detect(data: bytes) -> Detection | None:
             hdr = RblHeader.parse(data, strict=False)
             whole = len(data) >= RBL_HEADER_SIZE + hdr.size_package
             conf = 90 if hdr.header_valid and whole else 60
-            return Detection(FMT, conf, f"RBL\\0 header at 0 ({hdr.name} {hdr.version}, {hdr.compression}+"
-                             f"{hdr.encryption}, header CRC {'ok' if hdr.header_valid else 'bad'})",
-                             length=RBL_HEADER_SIZE + hdr.size_package)
+            return Detection(
+                FMT,
+                conf,
+                f"RBL\\0 header at 0 ({hdr.name} {hdr.version}, {hdr.compression}+"
+                f"{hdr.encryption}, header CRC {'ok' if hdr.header_valid else 'bad'})",
+                length=RBL_HEADER_SIZE + hdr.size_package,
+            )
         if len(data) >= RBL_FRAMED_SIZE + crcframe.BLOCK and data[-RBL_FRAMED_SIZE:][:4] == RBL_MAGIC:
             p = RblPartition.parse(data, strict=False)
             if p.header.header_valid and not p.image_problems(hash=False):
-                return Detection(FMT, 45, f"CRC-framed {p.header.name} image from 0 described by the RBL trailer "
-                                 f"at {p.trailer_offset:#x} (in-flash partition)", length=len(data))
+                return Detection(
+                    FMT,
+                    45,
+                    f"CRC-framed {p.header.name} image from 0 described by the RBL trailer "
+                    f"at {p.trailer_offset:#x} (in-flash partition)",
+                    length=len(data),
+                )
     except ObkImgError:
         return None
     return None
@@ -1058,5 +1368,11 @@ def load(source: Source) -> Image:
         return RblImage.from_file(RblFile.parse(data, strict=False))
     if len(data) >= RBL_FRAMED_SIZE and data[-RBL_FRAMED_SIZE:][:4] == RBL_MAGIC:
         return RblPartitionImage.from_partition(RblPartition.parse(data, strict=False))
-    raise MagicError(FMT, RBL_MAGIC, data[:4], offset=0, path="magic",
-                     hint="neither an RBL OTA file nor a partition ending with an RBL trailer")
+    raise MagicError(
+        FMT,
+        RBL_MAGIC,
+        data[:4],
+        offset=0,
+        path="magic",
+        hint="neither an RBL OTA file nor a partition ending with an RBL trailer",
+    )

@@ -41,8 +41,21 @@ from .bk7231_rbl import RBL_HEADER_SIZE, RBL_MAGIC, RblFile, RblImage
 if TYPE_CHECKING:
     from ..source import Source
 
-__all__ = ["FMT", "UG_MAGIC", "UG_MAGIC_END", "UG_HEADER_SIZE", "UG_HEADER", "OTA_PARTITION_SIZE",
-           "UgFile", "UgImage", "unwrap", "wrap", "FORMAT", "detect", "load"]
+__all__ = [
+    "FMT",
+    "UG_MAGIC",
+    "UG_MAGIC_END",
+    "UG_HEADER_SIZE",
+    "UG_HEADER",
+    "OTA_PARTITION_SIZE",
+    "UgFile",
+    "UgImage",
+    "unwrap",
+    "wrap",
+    "FORMAT",
+    "detect",
+    "load",
+]
 
 FMT = "bk7231-ug"
 
@@ -95,11 +108,19 @@ class UgFile:
         c = parse_with(UG_HEADER, FMT, raw[:UG_HEADER_SIZE], base=base)
         end = UG_HEADER_SIZE + c.length
         if len(raw) < end:
-            raise TruncatedError(FMT, end, len(raw), offset=base + len(raw), path="rbl",
-                                 hint=f"header length = {c.length}")
-        ug = cls(version=c.version.split(b"\0", 1)[0].decode("latin-1"), rbl=raw[UG_HEADER_SIZE:end],
-                 length=c.length, sum=c.sum, header_sum=c.header_sum, raw=raw[:UG_HEADER_SIZE],
-                 trailing=raw[end:], base=base)
+            raise TruncatedError(
+                FMT, end, len(raw), offset=base + len(raw), path="rbl", hint=f"header length = {c.length}"
+            )
+        ug = cls(
+            version=c.version.split(b"\0", 1)[0].decode("latin-1"),
+            rbl=raw[UG_HEADER_SIZE:end],
+            length=c.length,
+            sum=c.sum,
+            header_sum=c.header_sum,
+            raw=raw[:UG_HEADER_SIZE],
+            trailing=raw[end:],
+            base=base,
+        )
         if strict:
             for err in ug.errors():
                 raise err
@@ -130,12 +151,28 @@ class UgFile:
         """The sum mismatches, each naming its field and offset (header sum first)."""
         found = []
         if not self.header_sum_valid:
-            found.append(ChecksumError(FMT, "header byte sum", self.header_sum, self.computed_header_sum,
-                                       offset=self.base + FIELDS["header_sum"], path="header_sum"))
+            found.append(
+                ChecksumError(
+                    FMT,
+                    "header byte sum",
+                    self.header_sum,
+                    self.computed_header_sum,
+                    offset=self.base + FIELDS["header_sum"],
+                    path="header_sum",
+                )
+            )
         if not self.sum_valid:
-            found.append(ChecksumError(FMT, "byte sum of the RBL file", self.sum, self.computed_sum,
-                                       offset=self.base + FIELDS["sum"], path="sum",
-                                       hint=f"RBL at {self.base + UG_HEADER_SIZE:#x}"))
+            found.append(
+                ChecksumError(
+                    FMT,
+                    "byte sum of the RBL file",
+                    self.sum,
+                    self.computed_sum,
+                    offset=self.base + FIELDS["sum"],
+                    path="sum",
+                    hint=f"RBL at {self.base + UG_HEADER_SIZE:#x}",
+                )
+            )
         return found
 
     def rbl_file(self, *, strict: bool = True) -> RblFile:
@@ -156,8 +193,14 @@ class UgFile:
         (``limit`` bounds the unpacked app, in bytes)."""
         found = [Problem("error", e.render(), e.offset, FMT) for e in self.errors()]
         if self.trailing:
-            found.append(Problem("error", f"{len(self.trailing)} bytes after the RBL file",
-                                 self.base + UG_HEADER_SIZE + self.length, FMT))
+            found.append(
+                Problem(
+                    "error",
+                    f"{len(self.trailing)} bytes after the RBL file",
+                    self.base + UG_HEADER_SIZE + self.length,
+                    FMT,
+                )
+            )
         try:
             found += self.rbl_file(strict=False).verify(limit=limit)
         except ObkImgError as e:
@@ -171,15 +214,23 @@ class UgFile:
         except UnicodeEncodeError as e:
             raise BuildError(f"version {self.version!r} is not latin-1 text", fmt=FMT, path="version") from e
         if len(text) > 12 or b"\0" in text:
-            raise BuildError(f"version {self.version!r} does not fit 12 bytes", fmt=FMT, path="version",
-                             offset=FIELDS["version"])
+            raise BuildError(
+                f"version {self.version!r} does not fit 12 bytes",
+                fmt=FMT,
+                path="version",
+                offset=FIELDS["version"],
+            )
         if self.raw is not None and self.raw[4:16].split(b"\0", 1)[0] == text:
             return self.raw[4:16]
         return text.ljust(12, b"\0")
 
     def _header(self, *, fresh: bool) -> bytes:
-        obj = {"version": self._version_bytes(), "length": len(self.rbl) if fresh else self.length,
-               "sum": sum32(self.rbl) if fresh else self.sum, "header_sum": 0}
+        obj = {
+            "version": self._version_bytes(),
+            "length": len(self.rbl) if fresh else self.length,
+            "sum": sum32(self.rbl) if fresh else self.sum,
+            "header_sum": 0,
+        }
         head = build_with(UG_HEADER, FMT, obj)
         hsum = sum32(head[:24]) if fresh else self.header_sum
         return head[:24] + hsum.to_bytes(4, "big") + UG_MAGIC_END
@@ -201,13 +252,20 @@ class UgFile:
     def to_dict(self) -> dict[str, Any]:
         """The header as JSON-ready data: version, length, stored sums, whether each is valid, and the
         number of trailing bytes."""
-        return {"version": self.version, "length": self.length, "sum": self.sum, "header_sum": self.header_sum,
-                "sum_valid": self.sum_valid, "header_sum_valid": self.header_sum_valid,
-                "trailing": len(self.trailing)}
+        return {
+            "version": self.version,
+            "length": self.length,
+            "sum": self.sum,
+            "header_sum": self.header_sum,
+            "sum_valid": self.sum_valid,
+            "header_sum_valid": self.header_sum_valid,
+            "trailing": len(self.trailing),
+        }
 
 
-def unwrap(data: bytes | bytearray | memoryview, *, app: bool = False,
-           limit: int = DEFAULT_LIMIT) -> tuple[bytes, bytes | None]:
+def unwrap(
+    data: bytes | bytearray | memoryview, *, app: bool = False, limit: int = DEFAULT_LIMIT
+) -> tuple[bytes, bytes | None]:
     """The RBL file inside a UG file and, with ``app``, the plain app too; everything verified."""
     ug = UgFile.parse(data)
     rbl = ug.rbl_file()
@@ -260,11 +318,24 @@ class UgImage(Image):
     def problems(self) -> list[Problem]:
         found = [Problem("error", e.render(), e.offset, FMT) for e in self.ug.errors()]
         if self.ug.trailing:
-            found.append(Problem("warning", f"{len(self.ug.trailing)} bytes after the RBL file",
-                                 self.ug.base + UG_HEADER_SIZE + self.ug.length, FMT))
+            found.append(
+                Problem(
+                    "warning",
+                    f"{len(self.ug.trailing)} bytes after the RBL file",
+                    self.ug.base + UG_HEADER_SIZE + self.ug.length,
+                    FMT,
+                )
+            )
         if self.size > OTA_PARTITION_SIZE:
-            found.append(Problem("warning", f"larger than the BK7231 download partition ({OTA_PARTITION_SIZE:#x} "
-                                 "bytes): Tuya build.sh refuses such files", None, FMT))
+            found.append(
+                Problem(
+                    "warning",
+                    f"larger than the BK7231 download partition ({OTA_PARTITION_SIZE:#x} "
+                    "bytes): Tuya build.sh refuses such files",
+                    None,
+                    FMT,
+                )
+            )
         if self.inner_error is not None:
             found.append(self.inner_error)
         if self.inner is not None:
@@ -274,8 +345,16 @@ class UgImage(Image):
     def regions(self) -> list[Region]:
         ug = self.ug
         head_ok = ug.header_sum_valid
-        out = [Region("ug-header", ug.base, UG_HEADER_SIZE, "header", "valid" if head_ok else "invalid",
-                      detail={"version": ug.version, "length": ug.length})]
+        out = [
+            Region(
+                "ug-header",
+                ug.base,
+                UG_HEADER_SIZE,
+                "header",
+                "valid" if head_ok else "invalid",
+                detail={"version": ug.version, "length": ug.length},
+            )
+        ]
         if self.inner is not None:
             for r in self.inner.regions():
                 state = r.state
@@ -283,21 +362,32 @@ class UgImage(Image):
                     state = "bad-crc"
                 out.append(Region(r.name, r.offset, r.size, r.kind, state, r.problems, r.detail))
         else:
-            out.append(Region("rbl", ug.base + UG_HEADER_SIZE, len(ug.rbl), "ota",
-                              "valid" if ug.sum_valid else "bad-crc"))
+            out.append(
+                Region(
+                    "rbl",
+                    ug.base + UG_HEADER_SIZE,
+                    len(ug.rbl),
+                    "ota",
+                    "valid" if ug.sum_valid else "bad-crc",
+                )
+            )
         if ug.trailing:
             out.append(Region("trailing", ug.base + UG_HEADER_SIZE + ug.length, len(ug.trailing), "unknown"))
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        return {**self.ug.to_dict(),
-                "fits_ota_partition": self.size <= OTA_PARTITION_SIZE,
-                "rbl": self.inner.details() if self.inner is not None else None}
+        return {
+            **self.ug.to_dict(),
+            "fits_ota_partition": self.size <= OTA_PARTITION_SIZE,
+            "rbl": self.inner.details() if self.inner is not None else None,
+        }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         ug = self.ug
-        lines = [f"ug:    version={ug.version} length={ug.length} sum {'ok' if ug.sum_valid else 'BAD'} "
-                 f"header sum {'ok' if ug.header_sum_valid else 'BAD'}"]
+        lines = [
+            f"ug:    version={ug.version} length={ug.length} sum {'ok' if ug.sum_valid else 'BAD'} "
+            f"header sum {'ok' if ug.header_sum_valid else 'BAD'}"
+        ]
         if self.inner is not None:
             lines += self.inner.describe()
         return lines
@@ -343,8 +433,12 @@ def detect(data: bytes) -> Detection | None:
         return Detection(FMT, 50, "UG magics at 0 and 0x1C, but the wrapped length does not fit")
     inner = ug.rbl[:4] == RBL_MAGIC and len(ug.rbl) >= RBL_HEADER_SIZE
     conf = 95 if ug.header_sum_valid and inner else 70
-    return Detection(FMT, conf, f"Tuya UG header (version {ug.version}, {ug.length} bytes"
-                     f"{', wraps RBL' if inner else ''})", length=UG_HEADER_SIZE + ug.length)
+    return Detection(
+        FMT,
+        conf,
+        f"Tuya UG header (version {ug.version}, {ug.length} bytes{', wraps RBL' if inner else ''})",
+        length=UG_HEADER_SIZE + ug.length,
+    )
 
 
 def load(source: Source) -> Image:

@@ -914,7 +914,6 @@ class BootImage(BytesImage):
     def chip(self) -> str | None:
         return CHIP
 
-
     def header_problems(self) -> list[Problem]:
         """Problems of the header (magics, CRCs), of reading the extension or segment headers, and of the
         extension blocks' CRCs."""
@@ -1111,7 +1110,6 @@ class BareFirmware(BytesImage):
     @property
     def chip(self) -> str | None:
         return CHIP
-
 
     @property
     def role(self) -> str:

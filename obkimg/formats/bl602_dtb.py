@@ -281,10 +281,17 @@ class _Names:
         if name is None:
             end = self.strings.find(b"\0", nameoff, nameoff + MAX_NAME + 1)
             if end < 0:
-                why = "has no NUL before the end of the strings block" if self.strings.find(
-                    b"\0", nameoff) < 0 else f"is longer than {MAX_NAME} characters"
-                raise FormatError(f"property name at strings offset {nameoff:#x} {why}", fmt=FMT,
-                                  offset=where, path="dt_struct.nameoff")
+                why = (
+                    "has no NUL before the end of the strings block"
+                    if self.strings.find(b"\0", nameoff) < 0
+                    else f"is longer than {MAX_NAME} characters"
+                )
+                raise FormatError(
+                    f"property name at strings offset {nameoff:#x} {why}",
+                    fmt=FMT,
+                    offset=where,
+                    path="dt_struct.nameoff",
+                )
             name = self.cache[nameoff] = self.strings[nameoff:end].decode("latin-1")
         return name
 
@@ -440,7 +447,6 @@ class DtbImage(BytesImage):
     @property
     def chip(self) -> str | None:
         return CHIP if self.fdt.root.child("wifi") is not None else None
-
 
     def problems(self) -> list[Problem]:
         out = []

@@ -297,7 +297,6 @@ class EfuseImage(BytesImage):
     def chip(self) -> str | None:
         return CHIP
 
-
     def verify(self) -> list[Problem]:
         return unique_problems(Image.verify(self))
 

@@ -388,7 +388,6 @@ class FlashDump(BytesImage):
     def chip(self) -> str | None:
         return CHIP
 
-
     def build(self) -> bytes:
         """The dump's bytes, unchanged (:func:`build_flash` lays out a new flash)."""
         return self.data
@@ -631,16 +630,20 @@ def _check_layout(table: PartitionTable, table_addresses: tuple[int, int], size:
     the flash (``size``, else the largest supported flash), before a byte is laid out."""
     flash = MAX_FLASH if size is None else size
     if not 0 < flash <= MAX_FLASH:
-        raise BuildError(f"flash size {flash:#x} is not between 1 and {MAX_FLASH:#x} bytes (16 MiB)", fmt=FMT,
-                         path="size")
+        raise BuildError(
+            f"flash size {flash:#x} is not between 1 and {MAX_FLASH:#x} bytes (16 MiB)", fmt=FMT, path="size"
+        )
     spans = [(f"pt_table.address{i}", a, 0x1000) for i, a in enumerate(table_addresses)]
     for e in table.entries:
         spans += [(f"{e.name}.address{i}", e.address[i], e.size[i]) for i in (0, 1)]
     for what, addr, length in spans:
         if addr < 0 or length < 0 or addr + length > flash:
-            raise BuildError(f"{what} {addr:#x} + size {length:#x} ends beyond the flash "
-                             f"({flash:#x} bytes{'' if size is not None else ', the largest supported'})",
-                             fmt=FMT, path=what)
+            raise BuildError(
+                f"{what} {addr:#x} + size {length:#x} ends beyond the flash "
+                f"({flash:#x} bytes{'' if size is not None else ', the largest supported'})",
+                fmt=FMT,
+                path=what,
+            )
 
 
 def build_flash(

@@ -591,7 +591,6 @@ class OtaImage(BytesImage):
     def chip(self) -> str | None:
         return CHIP
 
-
     @property
     def complete(self) -> bool:
         """True when the file holds the whole payload (as many bytes as the header's ``length``)."""
@@ -745,7 +744,6 @@ class XzImage(BytesImage):
     @property
     def chip(self) -> str | None:
         return CHIP
-
 
     def problems(self) -> list[Problem]:
         return list(self.found)

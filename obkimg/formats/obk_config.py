@@ -351,8 +351,9 @@ STRING_FIELDS = frozenset(
 )
 #: fields holding secrets (the credentials of :mod:`obkimg.secrets`: Wi-Fi SSIDs and passwords, MQTT user
 #: and password, web password)
-SECRET_FIELDS = frozenset({"wifi_ssid", "wifi_ssid2", "wifi_pass", "wifi_pass2", "mqtt_userName", "mqtt_pass",
-                           "webPassword"})
+SECRET_FIELDS = frozenset(
+    {"wifi_ssid", "wifi_ssid2", "wifi_pass", "wifi_pass2", "mqtt_userName", "mqtt_pass", "webPassword"}
+)
 #: fields that may not be edited (they define the struct or are derived)
 FIXED_FIELDS = frozenset({"ident", "crc", "version"})
 
@@ -854,6 +855,7 @@ class EfSector:
     """One EasyFlash sector: its offset in the area, its store and dirty statuses (numbers, see
     ``STORE_STATUS`` and ``DIRTY_STATUS``) and the offset after its last entry (offsets relative to the
     area)."""
+
     offset: int
     store: int
     dirty: int

@@ -154,11 +154,11 @@ MAX_JSON_CONTAINERS = 4096
 #: base-key candidates (spec A3), in the order they are tried; the names follow the GUI tool's
 #: ``VaultKeyVariant``. A 16-byte base replaces ``base[i&3] + KEY_PART_2[i]`` entirely.
 BASE_KEYS: tuple[tuple[str, bytes], ...] = (
-    ("8710+common", b"8710_2M"),                                    # BK7231T/N, BK7238, ...
-    ("common-null", bytes((2 * b) & 0xFF for b in KEY_PART_2)),     # BK7252U (GUI: KEY_NULL)
-    ("8721D+common", b"8721D"),                                     # RTL8720D
+    ("8710+common", b"8710_2M"),  # BK7231T/N, BK7238, ...
+    ("common-null", bytes((2 * b) & 0xFF for b in KEY_PART_2)),  # BK7252U (GUI: KEY_NULL)
+    ("8721D+common", b"8721D"),  # RTL8720D
     ("common", KEY_PART_2),
-    ("8711AM+common", b"8711AM_4M"),                                # WRG1
+    ("8711AM+common", b"8711AM_4M"),  # WRG1
     ("RDA5981+common", b"RDA5981_2M"),
 )
 
@@ -187,49 +187,49 @@ USUAL_KEY_OFFSETS: dict[int, tuple[str, ...]] = {
 
 KEY_BLOCK = c.Struct(
     "magic" / c.Const(KEY_MAGIC, c.Int32ul),
-    "checksum" / c.Int32ul,                  # sum32 of the 16 key bytes only
-    "device_key" / c.Bytes(16),              # K
-    "fill" / c.Bytes(SECTOR_SIZE - 24),      # 0xFF
+    "checksum" / c.Int32ul,  # sum32 of the 16 key bytes only
+    "device_key" / c.Bytes(16),  # K
+    "fill" / c.Bytes(SECTOR_SIZE - 24),  # 0xFF
 )
 
 DATA_BLOCK_HEADER = c.Struct(
-    "magic" / c.Int32ul,                     # DATA_MAGIC or DATA_MAGIC_OS3
-    "checksum" / c.Int32ul,                  # sum32 of bytes 8..4095
-    "block_id" / c.Int16ul,                  # logical id, not the position
-    "generation" / c.Int32ul,                # bk7231tools: "unknown"; +1 per rewrite
-    "map_size" / c.Int8ul,                   # always 4
-    "bitmap" / c.Bytes(c.this.map_size),     # bit p set: page p is an index page
+    "magic" / c.Int32ul,  # DATA_MAGIC or DATA_MAGIC_OS3
+    "checksum" / c.Int32ul,  # sum32 of bytes 8..4095
+    "block_id" / c.Int16ul,  # logical id, not the position
+    "generation" / c.Int32ul,  # bk7231tools: "unknown"; +1 per rewrite
+    "map_size" / c.Int8ul,  # always 4
+    "bitmap" / c.Bytes(c.this.map_size),  # bit p set: page p is an index page
 )
 
 PART = c.Struct(
     "block_id" / c.Int16ul,
     "first_page" / c.Int8ul,
-    "last_page" / c.Int8ul,                  # inclusive
+    "last_page" / c.Int8ul,  # inclusive
 )
 
 INDEX_PAGE = c.Struct(
-    "checksum" / c.Int32ul,                  # sum32 of the value's `length` bytes ("crc")
+    "checksum" / c.Int32ul,  # sum32 of the value's `length` bytes ("crc")
     "length" / c.Int32ul,
-    "block_id" / c.Int16ul,                  # the containing block's id
-    "page_id" / c.Int8ul,                    # the page's own index 1..31
-    "part_count" / c.Int16ul,                # "parts_size"
-    "element" / c.Int32ul,                   # meaning unknown, not monotonic
-    "name_len" / c.Int8ul,                   # includes the NUL
+    "block_id" / c.Int16ul,  # the containing block's id
+    "page_id" / c.Int8ul,  # the page's own index 1..31
+    "part_count" / c.Int16ul,  # "parts_size"
+    "element" / c.Int32ul,  # meaning unknown, not monotonic
+    "name_len" / c.Int8ul,  # includes the NUL
     "name" / c.Bytes(c.this.name_len),
     "parts" / c.Array(c.this.part_count, PART),
 )
 
 PROTECTED_HEADER = c.Struct(
     "magic" / c.Const(KEY_MAGIC, c.Int32ul),
-    "checksum" / c.Int32ul,                  # sum32 of bytes 8..4095 after the outer layer only
+    "checksum" / c.Int32ul,  # sum32 of bytes 8..4095 after the outer layer only
     "device_key" / c.Bytes(16),
-    "data_length" / c.Int32ul,               # bytes of records
-    "reserved" / c.Int32ul,                  # spec: 0xFFFFFFFF; small counters seen in real dumps
+    "data_length" / c.Int32ul,  # bytes of records
+    "reserved" / c.Int32ul,  # spec: 0xFFFFFFFF; small counters seen in real dumps
 )
 
-PROTECTED_RECORD = c.Struct(                 # sf_protected_data_s
+PROTECTED_RECORD = c.Struct(  # sf_protected_data_s
     "length" / c.Int32ul,
-    "name" / c.Bytes(32),                    # NUL-padded
+    "name" / c.Bytes(32),  # NUL-padded
     "value" / c.Bytes(c.this.length),
 )
 
@@ -286,7 +286,7 @@ def derive_data_key(device_key: bytes, base: bytes) -> bytes:
 
 
 def _u32(b: bytes, off: int = 0) -> int:
-    return int.from_bytes(b[off:off + 4], "little")
+    return int.from_bytes(b[off : off + 4], "little")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -311,8 +311,14 @@ class KeyBlock:
         """
         c_ = parse_with(_schema("KEY_BLOCK"), FMT, plain, base=offset)
         if c_.checksum != sum32(c_.device_key):
-            raise ChecksumError(FMT, "key block checksum (sum32 of the device key)", c_.checksum,
-                                sum32(c_.device_key), offset=offset + 4, path="key_block.checksum")
+            raise ChecksumError(
+                FMT,
+                "key block checksum (sum32 of the device key)",
+                c_.checksum,
+                sum32(c_.device_key),
+                offset=offset + 4,
+                path="key_block.checksum",
+            )
         return cls(offset, bytes(c_.device_key), bytes(c_.fill))
 
     @classmethod
@@ -327,8 +333,11 @@ class KeyBlock:
     def build(self) -> bytes:
         """The plaintext: magic, sum32 of the device key, the key, the fill (4096 bytes with a 16-byte key
         and a 4072-byte fill; the lengths are not checked)."""
-        return build_with(_schema("KEY_BLOCK"), FMT, {"checksum": sum32(self.device_key),
-                                                      "device_key": self.device_key, "fill": self.fill})
+        return build_with(
+            _schema("KEY_BLOCK"),
+            FMT,
+            {"checksum": sum32(self.device_key), "device_key": self.device_key, "fill": self.fill},
+        )
 
     def encrypt(self) -> bytes:
         """The sector as stored: :meth:`build` encrypted with :data:`MASTER_KEY` (AES-128-ECB)."""
@@ -357,9 +366,9 @@ class IndexEntry:
     block_id: int
     page_id: int
     element: int
-    name_raw: bytes                 # name_len bytes, NUL included
+    name_raw: bytes  # name_len bytes, NUL included
     parts: tuple[Part, ...]
-    fill: bytes = b""               # the rest of the 128-byte page, kept for byte-exact builds
+    fill: bytes = b""  # the rest of the 128-byte page, kept for byte-exact builds
     #: part_count as stored (equals len(parts) unless the GUI's byte-count form was met)
     part_count: int | None = None
 
@@ -390,18 +399,30 @@ class IndexEntry:
             if count % 4 == 0 and 18 + name_len + count <= PAGE_SIZE:
                 count //= 4
             else:
-                raise FormatError(f"index page does not fit 128 bytes (name_len {name_len}, "
-                                  f"part_count {count})", fmt=FMT, offset=offset + 11,
-                                  path="index.part_count")
+                raise FormatError(
+                    f"index page does not fit 128 bytes (name_len {name_len}, part_count {count})",
+                    fmt=FMT,
+                    offset=offset + 11,
+                    path="index.part_count",
+                )
         if name_len == 0:
-            raise FormatError("index page has an empty name", fmt=FMT, offset=offset + 17,
-                              path="index.name_len")
+            raise FormatError(
+                "index page has an empty name", fmt=FMT, offset=offset + 17, path="index.name_len"
+            )
         fixed = page[:11] + count.to_bytes(2, "little") + page[13:]
         c_ = parse_with(_schema("INDEX_PAGE"), FMT, fixed, base=offset)
         used = 18 + name_len + 4 * count
-        return cls(c_.checksum, c_.length, c_.block_id, c_.page_id, c_.element, bytes(c_.name),
-                   tuple(Part(p.block_id, p.first_page, p.last_page) for p in c_.parts), bytes(page[used:]),
-                   None if stored_count == count else stored_count)
+        return cls(
+            c_.checksum,
+            c_.length,
+            c_.block_id,
+            c_.page_id,
+            c_.element,
+            bytes(c_.name),
+            tuple(Part(p.block_id, p.first_page, p.last_page) for p in c_.parts),
+            bytes(page[used:]),
+            None if stored_count == count else stored_count,
+        )
 
     def build(self) -> bytes:
         """The 128-byte page: header (``part_count`` as stored), name, parts, then the kept fill (0xFF
@@ -410,17 +431,27 @@ class IndexEntry:
         Raises :class:`~obkimg.errors.BuildError` when header, name and parts need more than 128 bytes.
         """
         count = len(self.parts) if self.part_count is None else self.part_count
-        obj = {"checksum": self.checksum, "length": self.length, "block_id": self.block_id,
-               "page_id": self.page_id, "part_count": len(self.parts), "element": self.element,
-               "name_len": len(self.name_raw), "name": self.name_raw,
-               "parts": [p.to_dict() for p in self.parts]}
+        obj = {
+            "checksum": self.checksum,
+            "length": self.length,
+            "block_id": self.block_id,
+            "page_id": self.page_id,
+            "part_count": len(self.parts),
+            "element": self.element,
+            "name_len": len(self.name_raw),
+            "name": self.name_raw,
+            "parts": [p.to_dict() for p in self.parts],
+        }
         head = build_with(_schema("INDEX_PAGE"), FMT, obj)
         head = head[:11] + count.to_bytes(2, "little") + head[13:]
         fill = self.fill if len(head) + len(self.fill) == PAGE_SIZE else b"\xff" * (PAGE_SIZE - len(head))
         out = head + fill
         if len(out) != PAGE_SIZE:
-            raise BuildError(f"index page for {self.name!r} needs {len(head)} bytes, more than {PAGE_SIZE}",
-                             fmt=FMT, path="index")
+            raise BuildError(
+                f"index page for {self.name!r} needs {len(head)} bytes, more than {PAGE_SIZE}",
+                fmt=FMT,
+                path="index",
+            )
         return out
 
 
@@ -432,8 +463,8 @@ class DataBlock:
     block_id: int
     generation: int
     bitmap: bytes
-    pages: tuple[bytes, ...]          # pages 1..31, raw 128 bytes each
-    header_fill: bytes = b""          # rest of page 0 after the bitmap
+    pages: tuple[bytes, ...]  # pages 1..31, raw 128 bytes each
+    header_fill: bytes = b""  # rest of page 0 after the bitmap
     magic: int = DATA_MAGIC
 
     @property
@@ -458,28 +489,56 @@ class DataBlock:
             raise TruncatedError(FMT, SECTOR_SIZE, len(plain), offset=offset, path="data_block")
         h = parse_with(_schema("DATA_BLOCK_HEADER"), FMT, plain[:PAGE_SIZE], base=offset)
         if h.magic not in DATA_MAGICS:
-            raise MagicError(FMT, DATA_MAGIC.to_bytes(4, "little"), plain[:4], offset=offset,
-                             path="data_block.magic")
+            raise MagicError(
+                FMT, DATA_MAGIC.to_bytes(4, "little"), plain[:4], offset=offset, path="data_block.magic"
+            )
         body = sum32(plain[8:SECTOR_SIZE])
         if h.checksum != body:
-            raise ChecksumError(FMT, "data block checksum (sum32 of bytes 8..4095)", h.checksum, body,
-                                offset=offset + 4, path="data_block.checksum")
+            raise ChecksumError(
+                FMT,
+                "data block checksum (sum32 of bytes 8..4095)",
+                h.checksum,
+                body,
+                offset=offset + 4,
+                path="data_block.checksum",
+            )
         end = 15 + h.map_size
-        return cls(offset, h.block_id, h.generation, bytes(h.bitmap),
-                   tuple(plain[i:i + PAGE_SIZE] for i in range(PAGE_SIZE, SECTOR_SIZE, PAGE_SIZE)),
-                   bytes(plain[end:PAGE_SIZE]), h.magic)
+        return cls(
+            offset,
+            h.block_id,
+            h.generation,
+            bytes(h.bitmap),
+            tuple(plain[i : i + PAGE_SIZE] for i in range(PAGE_SIZE, SECTOR_SIZE, PAGE_SIZE)),
+            bytes(plain[end:PAGE_SIZE]),
+            h.magic,
+        )
 
     def build(self) -> bytes:
         """The plaintext sector; the checksum is recomputed."""
-        head = build_with(_schema("DATA_BLOCK_HEADER"), FMT, {
-            "magic": self.magic, "checksum": 0, "block_id": self.block_id, "generation": self.generation,
-            "map_size": len(self.bitmap), "bitmap": self.bitmap})
-        fill = self.header_fill if len(head) + len(self.header_fill) == PAGE_SIZE else \
-            b"\xff" * (PAGE_SIZE - len(head))
+        head = build_with(
+            _schema("DATA_BLOCK_HEADER"),
+            FMT,
+            {
+                "magic": self.magic,
+                "checksum": 0,
+                "block_id": self.block_id,
+                "generation": self.generation,
+                "map_size": len(self.bitmap),
+                "bitmap": self.bitmap,
+            },
+        )
+        fill = (
+            self.header_fill
+            if len(head) + len(self.header_fill) == PAGE_SIZE
+            else b"\xff" * (PAGE_SIZE - len(head))
+        )
         body = head[8:] + fill + b"".join(self.pages)
         if len(body) != SECTOR_SIZE - 8:
-            raise BuildError(f"data block {self.block_id} is {len(body) + 8} bytes, not {SECTOR_SIZE}",
-                             fmt=FMT, path="data_block")
+            raise BuildError(
+                f"data block {self.block_id} is {len(body) + 8} bytes, not {SECTOR_SIZE}",
+                fmt=FMT,
+                path="data_block",
+            )
         return head[:4] + sum32(body).to_bytes(4, "little") + body
 
     def encrypt(self, data_key: bytes) -> bytes:
@@ -488,8 +547,9 @@ class DataBlock:
         return encrypt(data_key, self.build())
 
 
-def build_storage(values: dict[str, bytes], *, device_key: bytes, variant: str = "8710+common",
-                  element: int = 0x410000) -> bytes:
+def build_storage(
+    values: dict[str, bytes], *, device_key: bytes, variant: str = "8710+common", element: int = 0x410000
+) -> bytes:
     """A fresh, encrypted KV area (key block + data blocks) holding ``values``, as a device writes it.
 
     Each value gets one index page followed by its value pages, in the same block (a new block is
@@ -504,7 +564,9 @@ def build_storage(values: dict[str, bytes], *, device_key: bytes, variant: str =
     for name, value in values.items():
         npages = 1 + -(-len(value) // PAGE_SIZE)
         if npages > PAGES - 1:
-            raise BuildError(f"value {name!r} ({len(value)} bytes) does not fit one block", fmt=FMT, path=name)
+            raise BuildError(
+                f"value {name!r} ({len(value)} bytes) does not fit one block", fmt=FMT, path=name
+            )
         if next_page + npages > PAGES:
             blocks.append(({}, set()))
             next_page = 1
@@ -512,11 +574,18 @@ def build_storage(values: dict[str, bytes], *, device_key: bytes, variant: str =
         block_id = len(blocks) - 1
         first = next_page + 1
         last = next_page + npages - 1 if len(value) else first
-        pages[next_page] = IndexEntry(sum32(value), len(value), block_id, next_page, element,
-                                      name.encode() + b"\x00", (Part(block_id, first, last),)).build()
+        pages[next_page] = IndexEntry(
+            sum32(value),
+            len(value),
+            block_id,
+            next_page,
+            element,
+            name.encode() + b"\x00",
+            (Part(block_id, first, last),),
+        ).build()
         index.add(next_page)
         for i in range(0, len(value), PAGE_SIZE):
-            pages[first + i // PAGE_SIZE] = value[i:i + PAGE_SIZE].ljust(PAGE_SIZE, b"\xff")
+            pages[first + i // PAGE_SIZE] = value[i : i + PAGE_SIZE].ljust(PAGE_SIZE, b"\xff")
         next_page += npages
     out = KeyBlock(0, device_key).encrypt()
     for block_id, (pages, index) in enumerate(blocks):
@@ -548,7 +617,7 @@ class ProtectedBlock:
     data_length: int
     reserved: int
     records: tuple[ProtectedRecord, ...]
-    inner_tail: bytes = b""           # inner plaintext after the records (0xFF fill)
+    inner_tail: bytes = b""  # inner plaintext after the records (0xFF fill)
 
     @classmethod
     def parse(cls, outer: bytes, *, offset: int = 0, base: bytes = BASE_KEYS[0][1]) -> ProtectedBlock:
@@ -556,16 +625,28 @@ class ProtectedBlock:
         h = parse_with(_schema("PROTECTED_HEADER"), FMT, outer[:32], base=offset)
         body = sum32(outer[8:SECTOR_SIZE])
         if h.checksum != body:
-            raise ChecksumError(FMT, "protected block checksum (sum32 of bytes 8..4095)", h.checksum, body,
-                                offset=offset + 4, path="protected.checksum")
+            raise ChecksumError(
+                FMT,
+                "protected block checksum (sum32 of bytes 8..4095)",
+                h.checksum,
+                body,
+                offset=offset + 4,
+                path="protected.checksum",
+            )
         if h.data_length > SECTOR_SIZE - 32:
-            raise FormatError(f"protected data_length {h.data_length} exceeds the block", fmt=FMT,
-                              offset=offset + 24, path="protected.data_length")
+            raise FormatError(
+                f"protected data_length {h.data_length} exceeds the block",
+                fmt=FMT,
+                offset=offset + 24,
+                path="protected.data_length",
+            )
         inner = decrypt(derive_data_key(bytes(h.device_key), base), outer[32:SECTOR_SIZE])
         records = []
         pos = 0
         while pos < h.data_length:
-            r = parse_with(_schema("PROTECTED_RECORD"), FMT, inner[pos:h.data_length], base=offset + 32 + pos)
+            r = parse_with(
+                _schema("PROTECTED_RECORD"), FMT, inner[pos : h.data_length], base=offset + 32 + pos
+            )
             name = bytes(r.name).split(b"\x00", 1)[0].decode("latin-1")
             records.append(ProtectedRecord(name, bytes(r.value), bytes(r.name)))
             pos += 36 + r.length
@@ -573,18 +654,38 @@ class ProtectedBlock:
 
     def build(self, base: bytes = BASE_KEYS[0][1]) -> bytes:
         """The plaintext after the outer layer (inner area encrypted with the data key)."""
-        inner = b"".join(build_with(_schema("PROTECTED_RECORD"), FMT, {
-            "length": len(r.value), "value": r.value,
-            "name": r.name_raw if len(r.name_raw) == 32 else r.name.encode("latin-1").ljust(32, b"\x00")})
-            for r in self.records)
-        inner += self.inner_tail if len(inner) + len(self.inner_tail) == SECTOR_SIZE - 32 else \
-            b"\xff" * (SECTOR_SIZE - 32 - len(inner))
+        inner = b"".join(
+            build_with(
+                _schema("PROTECTED_RECORD"),
+                FMT,
+                {
+                    "length": len(r.value),
+                    "value": r.value,
+                    "name": r.name_raw
+                    if len(r.name_raw) == 32
+                    else r.name.encode("latin-1").ljust(32, b"\x00"),
+                },
+            )
+            for r in self.records
+        )
+        inner += (
+            self.inner_tail
+            if len(inner) + len(self.inner_tail) == SECTOR_SIZE - 32
+            else b"\xff" * (SECTOR_SIZE - 32 - len(inner))
+        )
         if len(inner) != SECTOR_SIZE - 32:
             raise BuildError("protected records do not fit one sector", fmt=FMT, path="protected")
         cipher = encrypt(derive_data_key(self.device_key, base), inner)
-        head = build_with(_schema("PROTECTED_HEADER"), FMT, {
-            "checksum": 0, "device_key": self.device_key, "data_length": self.data_length,
-            "reserved": self.reserved})
+        head = build_with(
+            _schema("PROTECTED_HEADER"),
+            FMT,
+            {
+                "checksum": 0,
+                "device_key": self.device_key,
+                "data_length": self.data_length,
+                "reserved": self.reserved,
+            },
+        )
         body = head[8:] + cipher
         return head[:4] + sum32(body).to_bytes(4, "little") + body
 
@@ -604,9 +705,9 @@ class StorageLocation:
 
     key_offset: int
     device_key: bytes = field(repr=False)
-    key_variant: str | None           # None: no data block decrypts with any base key
+    key_variant: str | None  # None: no data block decrypts with any base key
     data_magic: int | None
-    block_offsets: tuple[int, ...]    # sectors whose first 16 bytes decrypt to a data magic
+    block_offsets: tuple[int, ...]  # sectors whose first 16 bytes decrypt to a data magic
     protected_offsets: tuple[int, ...]
     #: offset of the sector grid (0 for sector-aligned dumps)
     phase: int = 0
@@ -637,33 +738,57 @@ class StorageLocation:
 
     def regions(self) -> list[Region]:
         """Regions for a dump model: protected block(s), key block, data area."""
-        out = [Region("tuya-protected", off, SECTOR_SIZE, "tuya-kv", "valid")
-               for off in self.protected_offsets]
+        out = [
+            Region("tuya-protected", off, SECTOR_SIZE, "tuya-kv", "valid") for off in self.protected_offsets
+        ]
         if not self.key_from_protected:
-            out.append(Region("tuya-kv-key", self.key_offset, SECTOR_SIZE, "tuya-kv", "valid",
-                              detail={"key_variant": self.key_variant}))
+            out.append(
+                Region(
+                    "tuya-kv-key",
+                    self.key_offset,
+                    SECTOR_SIZE,
+                    "tuya-kv",
+                    "valid",
+                    detail={"key_variant": self.key_variant},
+                )
+            )
         if self.block_offsets:
             lo = min(self.block_offsets)
             hi = max(self.block_offsets) + SECTOR_SIZE
-            out.append(Region("tuya-kv-data", lo, hi - lo, "tuya-kv", "valid",
-                              detail={"blocks": len(self.block_offsets)}))
+            out.append(
+                Region(
+                    "tuya-kv-data",
+                    lo,
+                    hi - lo,
+                    "tuya-kv",
+                    "valid",
+                    detail={"blocks": len(self.block_offsets)},
+                )
+            )
         return sorted(out, key=lambda r: r.offset)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form: ``key_offset``, ``key_variant``, ``protected_offsets``, ``block_count``, ``start``,
         ``end`` and ``phase`` (offsets in the input); the device key is left out."""
-        return {"key_offset": self.key_offset, "key_variant": self.key_variant,
-                "protected_offsets": list(self.protected_offsets), "block_count": len(self.block_offsets),
-                "start": self.start, "end": self.end, "phase": self.phase}
+        return {
+            "key_offset": self.key_offset,
+            "key_variant": self.key_variant,
+            "protected_offsets": list(self.protected_offsets),
+            "block_count": len(self.block_offsets),
+            "start": self.start,
+            "end": self.end,
+            "phase": self.phase,
+        }
 
 
 def _grid(data: bytes, phase: int) -> tuple[list[int], bytes]:
     starts = list(range(phase, len(data) - SECTOR_SIZE + 1, SECTOR_SIZE))
-    return starts, b"".join([data[o:o + 16] for o in starts])
+    return starts, b"".join([data[o : o + 16] for o in starts])
 
 
-def _scan_grid(data: bytes, phase: int) -> tuple[list[int], bytes, list[KeyBlock], list[tuple[int, bytes]],
-                                                  list[Problem]]:
+def _scan_grid(
+    data: bytes, phase: int
+) -> tuple[list[int], bytes, list[KeyBlock], list[tuple[int, bytes]], list[Problem]]:
     """Sector scan on one grid: key blocks, protected blocks (offset, outer plaintext), damaged ones."""
     starts, heads = _grid(data, phase)
     keys: list[KeyBlock] = []
@@ -673,19 +798,26 @@ def _scan_grid(data: bytes, phase: int) -> tuple[list[int], bytes, list[KeyBlock
         return starts, heads, keys, prot, problems
     plain_heads = decrypt(MASTER_KEY, heads)
     magic = KEY_MAGIC.to_bytes(4, "little")
-    hits = [starts[i] for i in range(len(starts)) if plain_heads[16 * i:16 * i + 4] == magic]
+    hits = [starts[i] for i in range(len(starts)) if plain_heads[16 * i : 16 * i + 4] == magic]
     if hits:
-        plain = decrypt(MASTER_KEY, b"".join(data[o:o + SECTOR_SIZE] for o in hits))
+        plain = decrypt(MASTER_KEY, b"".join(data[o : o + SECTOR_SIZE] for o in hits))
         for n, off in enumerate(hits):
-            s = plain[n * SECTOR_SIZE:(n + 1) * SECTOR_SIZE]
+            s = plain[n * SECTOR_SIZE : (n + 1) * SECTOR_SIZE]
             stored = _u32(s, 4)
             if stored == sum32(s[8:24]) and s[24:32] == b"\xff" * 8:
                 keys.append(KeyBlock(off, s[8:24], s[24:]))  # magic and checksum checked above
             elif stored == sum32(s[8:]):
                 prot.append((off, s))
             else:
-                problems.append(Problem("warning", "sector has the key-block magic but neither the key-block "
-                                        "nor the protected-block checksum matches (damaged)", off, FMT))
+                problems.append(
+                    Problem(
+                        "warning",
+                        "sector has the key-block magic but neither the key-block "
+                        "nor the protected-block checksum matches (damaged)",
+                        off,
+                        FMT,
+                    )
+                )
     return starts, heads, keys, prot, problems
 
 
@@ -702,12 +834,13 @@ def locate(data: bytes) -> list[StorageLocation]:
         return []
 
 
-def _find_data_blocks(device_key: bytes, heads: bytes, starts: list[int], lo_i: int,
-                      hi_i: int) -> tuple[str | None, int | None, tuple[int, ...]]:
+def _find_data_blocks(
+    device_key: bytes, heads: bytes, starts: list[int], lo_i: int, hi_i: int
+) -> tuple[str | None, int | None, tuple[int, ...]]:
     """(base-key name, data magic, offsets) of the sectors ``lo_i..hi_i`` whose first cipher block
     decrypts to a data magic under the first base key that gives any (spec A12.2: a wrong key matches
     a 32-bit magic by chance once in 2**32 sectors)."""
-    window = heads[16 * lo_i:16 * hi_i]
+    window = heads[16 * lo_i : 16 * hi_i]
     if not window:
         return None, None, ()
     for name, base in BASE_KEYS:
@@ -756,9 +889,15 @@ def _locate(data: bytes) -> list[StorageLocation]:
             seen.add(k)
             cands.append((off, k, True))
     if len(cands) > MAX_STORAGES:
-        problems.append(Problem("warning", f"{len(cands)} key and protected blocks with distinct device "
-                                f"keys; only the first {MAX_STORAGES} were searched for data blocks",
-                                cands[MAX_STORAGES][0], FMT))
+        problems.append(
+            Problem(
+                "warning",
+                f"{len(cands)} key and protected blocks with distinct device "
+                f"keys; only the first {MAX_STORAGES} were searched for data blocks",
+                cands[MAX_STORAGES][0],
+                FMT,
+            )
+        )
         del cands[MAX_STORAGES:]
     out = []
     prot_by_key: dict[bytes, list[int]] = {}
@@ -772,12 +911,19 @@ def _locate(data: bytes) -> list[StorageLocation]:
         hi_i = min(len(starts), max(0, (off + DATA_WINDOW - phase) // SECTOR_SIZE + 1))
         name, magic, offsets = _find_data_blocks(k, heads, starts, lo_i, hi_i)
         p_offs = tuple(prot_by_key.get(k, ()))
-        probs = problems[bisect_left(where, off - DATA_WINDOW):bisect_left(where, off + DATA_WINDOW)]
+        probs = problems[bisect_left(where, off - DATA_WINDOW) : bisect_left(where, off + DATA_WINDOW)]
         if from_prot:
-            probs.append(Problem("warning", "no valid key block for this storage: the device key was taken "
-                                 "from the protected block", off, FMT))
-        out.append(StorageLocation(off, bytes(k), name, magic, offsets, p_offs, phase, from_prot,
-                                   tuple(probs)))
+            probs.append(
+                Problem(
+                    "warning",
+                    "no valid key block for this storage: the device key was taken from the protected block",
+                    off,
+                    FMT,
+                )
+            )
+        out.append(
+            StorageLocation(off, bytes(k), name, magic, offsets, p_offs, phase, from_prot, tuple(probs))
+        )
     # the storage with most data blocks first
     out.sort(key=lambda loc: -len(loc.block_offsets))
     return out
@@ -794,8 +940,8 @@ class Entry:
     name: str
     value: bytes
     index: IndexEntry
-    block_offset: int                 # absolute offset of the block holding the index page
-    page: int                         # page of the index in that block
+    block_offset: int  # absolute offset of the block holding the index page
+    page: int  # page of the index in that block
     checksum_ok: bool
 
     def __repr__(self) -> str:  # values hold user secrets: never in a repr
@@ -804,10 +950,16 @@ class Entry:
     def to_dict(self) -> dict[str, Any]:
         """JSON form without the value: name, length (bytes), block_id, page, block_offset, element, parts
         (``[block_id, first_page, last_page]``), checksum_ok."""
-        return {"name": self.name, "length": len(self.value), "block_id": self.index.block_id,
-                "page": self.page, "block_offset": self.block_offset, "element": self.index.element,
-                "parts": [[p.block_id, p.first_page, p.last_page] for p in self.index.parts],
-                "checksum_ok": self.checksum_ok}
+        return {
+            "name": self.name,
+            "length": len(self.value),
+            "block_id": self.index.block_id,
+            "page": self.page,
+            "block_offset": self.block_offset,
+            "element": self.index.element,
+            "parts": [[p.block_id, p.first_page, p.last_page] for p in self.index.parts],
+            "checksum_ok": self.checksum_ok,
+        }
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -815,17 +967,19 @@ class TuyaStorage:
     """A read storage: live blocks chosen by generation, reassembled raw values, findings."""
 
     location: StorageLocation
-    size: int                                  # size of the input it was read from
-    blocks: tuple[DataBlock, ...]              # every valid data/swap block, physical order
-    live: tuple[DataBlock, ...]                # the live copy of each block id, by id
-    entries: tuple[Entry, ...]                 # one per key name (duplicates resolved)
+    size: int  # size of the input it was read from
+    blocks: tuple[DataBlock, ...]  # every valid data/swap block, physical order
+    live: tuple[DataBlock, ...]  # the live copy of each block id, by id
+    entries: tuple[Entry, ...]  # one per key name (duplicates resolved)
     protected: tuple[ProtectedBlock, ...]
-    bad_offsets: tuple[int, ...]               # sectors with a data magic but a bad checksum
+    bad_offsets: tuple[int, ...]  # sectors with a data magic but a bad checksum
     problems: tuple[Problem, ...] = ()
 
     def __repr__(self) -> str:
-        return (f"TuyaStorage(key block at {self.location.key_offset:#x}, {len(self.blocks)} blocks, "
-                f"{len(self.entries)} values, {len(self.problems)} problems)")
+        return (
+            f"TuyaStorage(key block at {self.location.key_offset:#x}, {len(self.blocks)} blocks, "
+            f"{len(self.entries)} values, {len(self.problems)} problems)"
+        )
 
     @property
     def raw_values(self) -> dict[str, bytes]:
@@ -842,11 +996,19 @@ class TuyaStorage:
         ``state`` (``live``, ``superseded`` or ``bad-checksum``) and ``index_pages`` (a count)."""
         live = {b.offset for b in self.live}
         rows: list[dict[str, Any]] = [
-            {"offset": b.offset, "block_id": b.block_id, "generation": b.generation,
-             "state": "live" if b.offset in live else "superseded", "index_pages": len(b.index_pages)}
-            for b in self.blocks]
-        rows += [{"offset": o, "block_id": None, "generation": None, "state": "bad-checksum",
-                  "index_pages": 0} for o in self.bad_offsets]
+            {
+                "offset": b.offset,
+                "block_id": b.block_id,
+                "generation": b.generation,
+                "state": "live" if b.offset in live else "superseded",
+                "index_pages": len(b.index_pages),
+            }
+            for b in self.blocks
+        ]
+        rows += [
+            {"offset": o, "block_id": None, "generation": None, "state": "bad-checksum", "index_pages": 0}
+            for o in self.bad_offsets
+        ]
         return sorted(rows, key=lambda r: r["offset"])
 
     def to_dict(self, *, show_secrets: bool = True) -> dict[str, Any]:
@@ -857,28 +1019,38 @@ class TuyaStorage:
 
         loc = self.location
         live_ids = {b.block_id for b in self.live}
-        doc: dict[str, Any] = jsonable({
-            "key_offset": loc.key_offset,
-            "key_from_protected": loc.key_from_protected,
-            "device_key": Secret(loc.device_key.hex()),
-            "key_variant": loc.key_variant,
-            "data_magic": loc.data_magic,
-            "phase": loc.phase,
-            "protected_offsets": list(loc.protected_offsets),
-            "data_start": min((b.offset for b in self.blocks), default=None),
-            "data_end": max((b.offset + SECTOR_SIZE for b in self.blocks), default=None),
-            "start": loc.start,
-            "end": loc.end,
-            "block_count": len(self.blocks),
-            "live_block_count": len(live_ids),
-            "swap_copies": len(self.blocks) - len(self.live),
-            "bad_blocks": list(self.bad_offsets),
-            "blocks": self.block_states(),
-            "entries": [e.to_dict() for e in self.entries],
-            "protected": [{"offset": p.offset, "reserved": p.reserved, "data_length": p.data_length,
-                           "records": [r.name for r in p.records]} for p in self.protected],
-            "usual_for": list(USUAL_KEY_OFFSETS.get(loc.key_offset, ())),
-        }, show_secrets=show_secrets)
+        doc: dict[str, Any] = jsonable(
+            {
+                "key_offset": loc.key_offset,
+                "key_from_protected": loc.key_from_protected,
+                "device_key": Secret(loc.device_key.hex()),
+                "key_variant": loc.key_variant,
+                "data_magic": loc.data_magic,
+                "phase": loc.phase,
+                "protected_offsets": list(loc.protected_offsets),
+                "data_start": min((b.offset for b in self.blocks), default=None),
+                "data_end": max((b.offset + SECTOR_SIZE for b in self.blocks), default=None),
+                "start": loc.start,
+                "end": loc.end,
+                "block_count": len(self.blocks),
+                "live_block_count": len(live_ids),
+                "swap_copies": len(self.blocks) - len(self.live),
+                "bad_blocks": list(self.bad_offsets),
+                "blocks": self.block_states(),
+                "entries": [e.to_dict() for e in self.entries],
+                "protected": [
+                    {
+                        "offset": p.offset,
+                        "reserved": p.reserved,
+                        "data_length": p.data_length,
+                        "records": [r.name for r in p.records],
+                    }
+                    for p in self.protected
+                ],
+                "usual_for": list(USUAL_KEY_OFFSETS.get(loc.key_offset, ())),
+            },
+            show_secrets=show_secrets,
+        )
         return doc
 
 
@@ -892,40 +1064,64 @@ def read_storage(data: bytes, location: StorageLocation | None = None) -> TuyaSt
     if location is None:
         found = _locate(data)
         if not found:
-            raise NotFoundError("no Tuya KV storage (no key block, protected block or key-block search "
-                                "magic) in the input", fmt=FMT,
-                                hint="the storage lives near the end of the flash, e.g. 0x1EE000 on BK7231")
+            raise NotFoundError(
+                "no Tuya KV storage (no key block, protected block or key-block search magic) in the input",
+                fmt=FMT,
+                hint="the storage lives near the end of the flash, e.g. 0x1EE000 on BK7231",
+            )
         location = found[0]
     problems: list[Problem] = list(location.problems)
     dkey = location.data_key
     blocks: list[DataBlock] = []
     bad: list[int] = []
     if dkey is None:
-        problems.append(Problem("error", "no data block decrypts with the device key and any known base key "
-                                "(storage empty, erased or of an unknown variant)", location.key_offset, FMT))
+        problems.append(
+            Problem(
+                "error",
+                "no data block decrypts with the device key and any known base key "
+                "(storage empty, erased or of an unknown variant)",
+                location.key_offset,
+                FMT,
+            )
+        )
     elif location.block_offsets:
         offs = location.block_offsets
-        plain = decrypt(dkey, b"".join(data[o:o + SECTOR_SIZE] for o in offs))
+        plain = decrypt(dkey, b"".join(data[o : o + SECTOR_SIZE] for o in offs))
         for n, off in enumerate(offs):
-            s = plain[n * SECTOR_SIZE:(n + 1) * SECTOR_SIZE]
+            s = plain[n * SECTOR_SIZE : (n + 1) * SECTOR_SIZE]
             try:
                 blocks.append(DataBlock.parse(s, offset=off))
             except ObkImgError as e:
                 bad.append(off)
                 bid = int.from_bytes(s[8:10], "little")
-                problems.append(Problem("warning", f"data block (id {bid}, generation {_u32(s, 10)}) "
-                                        f"skipped: {e.message}", off, FMT))
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"data block (id {bid}, generation {_u32(s, 10)}) skipped: {e.message}",
+                        off,
+                        FMT,
+                    )
+                )
     _report_area(data, location, blocks, bad, problems)
     live = _choose_live(blocks, problems)
     entries = _walk(live, problems)
     protected = _read_protected(data, location, problems)
     _cross_check(entries, protected, problems)
-    return TuyaStorage(location, len(data), tuple(blocks), tuple(live), tuple(entries), tuple(protected),
-                       tuple(bad), tuple(problems))
+    return TuyaStorage(
+        location,
+        len(data),
+        tuple(blocks),
+        tuple(live),
+        tuple(entries),
+        tuple(protected),
+        tuple(bad),
+        tuple(problems),
+    )
 
 
-def _report_area(data: bytes, loc: StorageLocation, blocks: list[DataBlock], bad: list[int],
-                 problems: list[Problem]) -> None:
+def _report_area(
+    data: bytes, loc: StorageLocation, blocks: list[DataBlock], bad: list[int], problems: list[Problem]
+) -> None:
     """Report sectors of the data area that hold no data block (erased or foreign)."""
     if loc.key_from_protected:
         return
@@ -935,12 +1131,13 @@ def _report_area(data: bytes, loc: StorageLocation, blocks: list[DataBlock], bad
     for off in range(loc.key_offset + SECTOR_SIZE, end, SECTOR_SIZE):
         if off in used:
             continue
-        sector = data[off:off + SECTOR_SIZE]
+        sector = data[off : off + SECTOR_SIZE]
         if sector.count(0xFF) == len(sector):
             problems.append(Problem("info", "erased sector in the KV data area", off, FMT))
         else:
-            problems.append(Problem("warning", "sector in the KV data area is not a data block of this "
-                                    "storage", off, FMT))
+            problems.append(
+                Problem("warning", "sector in the KV data area is not a data block of this storage", off, FMT)
+            )
 
 
 def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataBlock]:
@@ -955,13 +1152,26 @@ def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataB
         live.append(winner)
         for other in copies[1:]:
             if other.generation == winner.generation:
-                problems.append(Problem("warning", f"two copies of block {bid} with the same generation "
-                                        f"{other.generation}; kept the one at {winner.offset:#x}",
-                                        other.offset, FMT))
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"two copies of block {bid} with the same generation "
+                        f"{other.generation}; kept the one at {winner.offset:#x}",
+                        other.offset,
+                        FMT,
+                    )
+                )
             else:
-                problems.append(Problem("info", f"older copy of block {bid} (generation {other.generation}) "
-                                        f"superseded by the copy at {winner.offset:#x} (generation "
-                                        f"{winner.generation})", other.offset, FMT))
+                problems.append(
+                    Problem(
+                        "info",
+                        f"older copy of block {bid} (generation {other.generation}) "
+                        f"superseded by the copy at {winner.offset:#x} (generation "
+                        f"{winner.generation})",
+                        other.offset,
+                        FMT,
+                    )
+                )
     return live
 
 
@@ -979,37 +1189,68 @@ def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
     found: dict[str, Entry] = {}
     for b in live:
         if b.bitmap and b.bitmap[0] & 1:
-            problems.append(Problem("warning", f"block {b.block_id}: bitmap marks the header page as an "
-                                    "index", b.offset, FMT))
+            problems.append(
+                Problem(
+                    "warning", f"block {b.block_id}: bitmap marks the header page as an index", b.offset, FMT
+                )
+            )
         for p in sorted(index_sets[b.block_id]):
             where = b.offset + p * PAGE_SIZE
             try:
                 idx = IndexEntry.parse(b.page(p), offset=where)
             except ObkImgError as e:
-                problems.append(Problem("error", f"block {b.block_id} page {p}: unreadable index page: "
-                                        f"{e.message}", where, FMT))
+                problems.append(
+                    Problem(
+                        "error",
+                        f"block {b.block_id} page {p}: unreadable index page: {e.message}",
+                        where,
+                        FMT,
+                    )
+                )
                 continue
             name = idx.name
             if idx.block_id != b.block_id or idx.page_id != p:
-                problems.append(Problem("error", f"index {name!r}: stored block/page "
-                                        f"{idx.block_id}/{idx.page_id} but found in block {b.block_id} "
-                                        f"page {p}", where, FMT))
+                problems.append(
+                    Problem(
+                        "error",
+                        f"index {name!r}: stored block/page "
+                        f"{idx.block_id}/{idx.page_id} but found in block {b.block_id} "
+                        f"page {p}",
+                        where,
+                        FMT,
+                    )
+                )
             if idx.length > area:
-                problems.append(Problem("error", f"value {name!r}: {idx.length} bytes announced, more than "
-                                        f"the {area} value bytes of the storage's {len(live)} live blocks; "
-                                        "value dropped", where, FMT))
+                problems.append(
+                    Problem(
+                        "error",
+                        f"value {name!r}: {idx.length} bytes announced, more than "
+                        f"the {area} value bytes of the storage's {len(live)} live blocks; "
+                        "value dropped",
+                        where,
+                        FMT,
+                    )
+                )
                 continue
             if idx.length > remaining:
-                raise LimitError(f"the values add up to more than {2 * area} bytes, twice the {area} value "
-                                 f"bytes of the storage's {len(live)} live blocks (pages shared between "
-                                 f"values); refusing to read further than value {name!r}", fmt=FMT,
-                                 offset=where, path="index.parts")
+                raise LimitError(
+                    f"the values add up to more than {2 * area} bytes, twice the {area} value "
+                    f"bytes of the storage's {len(live)} live blocks (pages shared between "
+                    f"values); refusing to read further than value {name!r}",
+                    fmt=FMT,
+                    offset=where,
+                    path="index.parts",
+                )
             value = _assemble(name, idx, blocks, index_sets, where, problems)
             if value is None:
                 continue
             remaining -= len(value)
-            _add_entry(found, Entry(name, value, idx, b.offset, p, sum32(value) == idx.checksum), b.block_id,
-                       problems)
+            _add_entry(
+                found,
+                Entry(name, value, idx, b.offset, p, sum32(value) == idx.checksum),
+                b.block_id,
+                problems,
+            )
     return list(found.values())
 
 
@@ -1017,45 +1258,89 @@ def _add_entry(found: dict[str, Entry], entry: Entry, block_id: int, problems: l
     """Record ``entry``; a second live index of the same name keeps the one whose checksum matches."""
     name, idx, where = entry.name, entry.index, entry.block_offset + entry.page * PAGE_SIZE
     if not entry.checksum_ok:
-        problems.append(Problem("error", f"value {name!r}: sum32 {sum32(entry.value):#x} does not match "
-                                f"the index ({idx.checksum:#x})", where, FMT))
+        problems.append(
+            Problem(
+                "error",
+                f"value {name!r}: sum32 {sum32(entry.value):#x} does not match the index ({idx.checksum:#x})",
+                where,
+                FMT,
+            )
+        )
     prev = found.get(name)
     if prev is None:
         found[name] = entry
         return
     keep = prev if prev.checksum_ok or not entry.checksum_ok else entry
     found[name] = keep
-    problems.append(Problem("warning", f"duplicate index for {name!r} in live blocks (block "
-                            f"{prev.index.block_id} page {prev.page} and block {block_id} "
-                            f"page {entry.page}); kept block {keep.index.block_id} page {keep.page}",
-                            where, FMT))
+    problems.append(
+        Problem(
+            "warning",
+            f"duplicate index for {name!r} in live blocks (block "
+            f"{prev.index.block_id} page {prev.page} and block {block_id} "
+            f"page {entry.page}); kept block {keep.index.block_id} page {keep.page}",
+            where,
+            FMT,
+        )
+    )
 
 
-def _assemble(name: str, idx: IndexEntry, blocks: dict[int, DataBlock], index_sets: dict[int, frozenset[int]],
-              where: int, problems: list[Problem]) -> bytes | None:
+def _assemble(
+    name: str,
+    idx: IndexEntry,
+    blocks: dict[int, DataBlock],
+    index_sets: dict[int, frozenset[int]],
+    where: int,
+    problems: list[Problem],
+) -> bytes | None:
     """The value of ``idx``, assembled once: pages are copied until ``idx.length`` bytes are there."""
     value = bytearray()
     for part in idx.parts:
         blk = blocks.get(part.block_id)
         if blk is None:
-            problems.append(Problem("error", f"value {name!r}: part in block {part.block_id}, which has "
-                                    "no valid copy; value dropped", where, FMT))
+            problems.append(
+                Problem(
+                    "error",
+                    f"value {name!r}: part in block {part.block_id}, which has no valid copy; value dropped",
+                    where,
+                    FMT,
+                )
+            )
             return None
         if not 1 <= part.first_page <= part.last_page < PAGES:
-            problems.append(Problem("error", f"value {name!r}: bad page range "
-                                    f"{part.first_page}..{part.last_page} in block {part.block_id}; "
-                                    "value dropped", where, FMT))
+            problems.append(
+                Problem(
+                    "error",
+                    f"value {name!r}: bad page range "
+                    f"{part.first_page}..{part.last_page} in block {part.block_id}; "
+                    "value dropped",
+                    where,
+                    FMT,
+                )
+            )
             return None
         pages = range(part.first_page, part.last_page + 1)
         if not index_sets[part.block_id].isdisjoint(pages):
-            problems.append(Problem("warning", f"value {name!r}: a part overlaps an index page of block "
-                                    f"{part.block_id}", where, FMT))
+            problems.append(
+                Problem(
+                    "warning",
+                    f"value {name!r}: a part overlaps an index page of block {part.block_id}",
+                    where,
+                    FMT,
+                )
+            )
         for pg in pages:
             if len(value) < idx.length:
-                value += blk.pages[pg - 1][:idx.length - len(value)]
+                value += blk.pages[pg - 1][: idx.length - len(value)]
     if len(value) < idx.length:
-        problems.append(Problem("error", f"value {name!r}: {idx.length} bytes announced, its parts hold only "
-                                f"{len(value)}; value dropped", where, FMT))
+        problems.append(
+            Problem(
+                "error",
+                f"value {name!r}: {idx.length} bytes announced, its parts hold only "
+                f"{len(value)}; value dropped",
+                where,
+                FMT,
+            )
+        )
         return None
     return bytes(value)
 
@@ -1065,7 +1350,7 @@ def _read_protected(data: bytes, loc: StorageLocation, problems: list[Problem]) 
     base = dict(BASE_KEYS)[loc.key_variant] if loc.key_variant else BASE_KEYS[0][1]
     for off in loc.protected_offsets:
         try:
-            outer = decrypt(MASTER_KEY, data[off:off + SECTOR_SIZE])
+            outer = decrypt(MASTER_KEY, data[off : off + SECTOR_SIZE])
             out.append(ProtectedBlock.parse(outer, offset=off, base=base))
         except ObkImgError as e:
             problems.append(Problem("warning", f"protected block unreadable: {e.message}", off, FMT))
@@ -1078,11 +1363,24 @@ def _cross_check(entries: list[Entry], protected: list[ProtectedBlock], problems
     for pb in protected:
         for r in pb.records:
             if r.name not in kv:
-                problems.append(Problem("warning", f"protected block holds {r.name!r}, which the KV storage "
-                                        "lacks; the protected copy is used", pb.offset, FMT))
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"protected block holds {r.name!r}, which the KV storage "
+                        "lacks; the protected copy is used",
+                        pb.offset,
+                        FMT,
+                    )
+                )
             elif kv[r.name] != r.value:
-                problems.append(Problem("warning", f"protected copy of {r.name!r} differs from the KV value "
-                                        "(the KV value is used)", pb.offset, FMT))
+                problems.append(
+                    Problem(
+                        "warning",
+                        f"protected copy of {r.name!r} differs from the KV value (the KV value is used)",
+                        pb.offset,
+                        FMT,
+                    )
+                )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1142,13 +1440,15 @@ def parse_upk(text: str) -> dict[str, Any]:
     try:
         obj = json.loads(s)
     except (ValueError, RecursionError) as e:
-        raise FormatError(f"user_param_key is not Tuya pseudo-JSON: {e}", fmt=FMT,
-                          path="user_param_key") from e
+        raise FormatError(
+            f"user_param_key is not Tuya pseudo-JSON: {e}", fmt=FMT, path="user_param_key"
+        ) from e
     if not isinstance(obj, dict):
         raise FormatError("user_param_key is not an object", fmt=FMT, path="user_param_key")
     if nesting_depth(obj) > MAX_DEPTH:
-        raise FormatError(f"user_param_key nests more than {MAX_DEPTH} levels deep", fmt=FMT,
-                          path="user_param_key")
+        raise FormatError(
+            f"user_param_key nests more than {MAX_DEPTH} levels deep", fmt=FMT, path="user_param_key"
+        )
     return obj
 
 
@@ -1196,7 +1496,7 @@ def flatten_upk(upk: dict[str, Any]) -> dict[str, Any]:
             k = f"{m.group(2)}{int(m.group(1)) + 1}{m.group(3) or ''}"
         for old, new in _OLD_UPK_RENAMES:
             if k == old or k.startswith(old + "_"):
-                k = new + k[len(old):]
+                k = new + k[len(old) :]
                 break
         if v is True or v == "true":
             v = 1
@@ -1214,7 +1514,7 @@ FORMAT = FormatInfo(
     name="Tuya KV storage",
     family="tuya",
     description="Encrypted key-value storage of stock Tuya firmware (Wi-Fi, uuid/auth key, local key, "
-                "pin map): a full dump, a region read or a bare storage, at any offset.",
+    "pin map): a full dump, a region read or a bare storage, at any offset.",
     references=(
         "tuya-cloudcutter/bk7231tools bk7231tools/analysis/kvstorage.py",
         "openshwprojects/BK7231GUIFlashTool BK7231Flasher/Utils/TuyaConfig.cs",
@@ -1258,13 +1558,27 @@ class TuyaKVImage(Image):
         if not st.location.key_from_protected:
             out.append(Region("tuya-kv-key", st.location.key_offset, SECTOR_SIZE, "tuya-kv", "valid"))
         for b in st.blocks:
-            out.append(Region(f"tuya-kv-block-{b.block_id}" + ("" if b.offset in live else "-old"), b.offset,
-                              SECTOR_SIZE, "tuya-kv", "valid",
-                              detail={"block_id": b.block_id, "generation": b.generation,
-                                      "live": b.offset in live}))
+            out.append(
+                Region(
+                    f"tuya-kv-block-{b.block_id}" + ("" if b.offset in live else "-old"),
+                    b.offset,
+                    SECTOR_SIZE,
+                    "tuya-kv",
+                    "valid",
+                    detail={"block_id": b.block_id, "generation": b.generation, "live": b.offset in live},
+                )
+            )
         for off in bad:
-            out.append(Region("tuya-kv-bad-block", off, SECTOR_SIZE, "tuya-kv", "bad-crc",
-                              (Problem("warning", "data block with a bad checksum", off, FMT),)))
+            out.append(
+                Region(
+                    "tuya-kv-bad-block",
+                    off,
+                    SECTOR_SIZE,
+                    "tuya-kv",
+                    "bad-crc",
+                    (Problem("warning", "data block with a bad checksum", off, FMT),),
+                )
+            )
         return sorted(out, key=lambda r: r.offset)
 
     def problems(self) -> list[Problem]:
@@ -1273,19 +1587,28 @@ class TuyaKVImage(Image):
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         st = self.keys.storage
         loc = st.location
-        return {"key_offset": loc.key_offset, "key_variant": loc.key_variant, "data_magic": loc.data_magic,
-                "phase": loc.phase, "protected_offsets": list(loc.protected_offsets),
-                "live_blocks": len(st.live), "older_copies": len(st.blocks) - len(st.live),
-                "bad_blocks": list(st.bad_offsets), "keys": list(self.keys.values),
-                "summary": self.keys.summary(show_secrets=show_secrets)}
+        return {
+            "key_offset": loc.key_offset,
+            "key_variant": loc.key_variant,
+            "data_magic": loc.data_magic,
+            "phase": loc.phase,
+            "protected_offsets": list(loc.protected_offsets),
+            "live_blocks": len(st.live),
+            "older_copies": len(st.blocks) - len(st.live),
+            "bad_blocks": list(st.bad_offsets),
+            "keys": list(self.keys.values),
+            "summary": self.keys.summary(show_secrets=show_secrets),
+        }
 
     def describe(self, *, show_secrets: bool = False) -> list[str]:
         # the Wi-Fi / key summary is printed by `obkimg info` itself (obkimg.configs); only the layout here
         st = self.keys.storage
         loc = st.location
-        return [f"tuya storage: key block at {loc.key_offset:#x} ({loc.key_variant or 'no data key'}), "
-                f"{len(st.live)} live blocks + {len(st.blocks) - len(st.live)} older copies, "
-                f"{len(st.entries)} keys"]
+        return [
+            f"tuya storage: key block at {loc.key_offset:#x} ({loc.key_variant or 'no data key'}), "
+            f"{len(st.live)} live blocks + {len(st.blocks) - len(st.live)} older copies, "
+            f"{len(st.entries)} keys"
+        ]
 
 
 def detect(data: bytes) -> Detection | None:
@@ -1299,14 +1622,24 @@ def detect(data: bytes) -> Detection | None:
         loc = found[0]
         if not loc.block_offsets:
             return None
-        outside = data[:min((loc.start, *loc.protected_offsets))] + data[loc.end:]
+        outside = data[: min((loc.start, *loc.protected_offsets))] + data[loc.end :]
         alone = outside.count(0xFF) == len(outside)
         small = len(data) <= 0x40000
         conf = 90 if (alone or small) else 30
-        why = "only a Tuya KV storage" if alone else ("a Tuya KV region read" if small else
-                                                       "contains a Tuya KV storage")
-        return Detection(FMT, conf, f"{why}: key block at {loc.key_offset:#x}, {len(loc.block_offsets)} data "
-                         f"blocks ({loc.key_variant})", None, loc.start, loc.end - loc.start)
+        why = (
+            "only a Tuya KV storage"
+            if alone
+            else ("a Tuya KV region read" if small else "contains a Tuya KV storage")
+        )
+        return Detection(
+            FMT,
+            conf,
+            f"{why}: key block at {loc.key_offset:#x}, {len(loc.block_offsets)} data "
+            f"blocks ({loc.key_variant})",
+            None,
+            loc.start,
+            loc.end - loc.start,
+        )
     except Exception:  # noqa: BLE001 - a probe never raises
         return None
 

@@ -33,12 +33,43 @@ def test_rbl_unpack_and_pack_roundtrip(tmp_path: Path) -> None:
     out = tmp_path / "x.rbl"
     _run("rbl", "pack", str(app), "-o", str(out), "--version", "1.0.0-test", "--timestamp", "1795249040")
     assert out.read_bytes() == src.read_bytes()
-    lt = _run("rbl", "pack", str(app), "-o", "-", "--version", "1.0.0-test", "--timestamp", "1700000000",
-              "--encryption", "none", "--compression", "none", "--style", "ltchiptool")
+    lt = _run(
+        "rbl",
+        "pack",
+        str(app),
+        "-o",
+        "-",
+        "--version",
+        "1.0.0-test",
+        "--timestamp",
+        "1700000000",
+        "--encryption",
+        "none",
+        "--compression",
+        "none",
+        "--style",
+        "ltchiptool",
+    )
     assert lt == fixture_path("bk7231", "lt_ota_none.rbl").read_bytes()
-    rt = _run("rbl", "pack", str(app), "-o", "-", "--version", "1.0.0-test", "--timestamp", "0x6b015390",
-              "--encryption", "none", "--compression", "none", "--key", "0123456789ABCDEF0123456789ABCDEF",
-              "--iv", "0123456789ABCDEF")
+    rt = _run(
+        "rbl",
+        "pack",
+        str(app),
+        "-o",
+        "-",
+        "--version",
+        "1.0.0-test",
+        "--timestamp",
+        "0x6b015390",
+        "--encryption",
+        "none",
+        "--compression",
+        "none",
+        "--key",
+        "0123456789ABCDEF0123456789ABCDEF",
+        "--iv",
+        "0123456789ABCDEF",
+    )
     assert rt == fixture_path("bk7231", "rtota_app_raw_none.rbl").read_bytes()
 
 
@@ -54,8 +85,17 @@ def test_ug_unpack_and_pack_roundtrip(tmp_path: Path) -> None:
 
 def test_bk_crypt(tmp_path: Path) -> None:
     raw32 = fixture_path("bk7231", "app_raw32.bin")
-    enc = _run("bk", "crypt", str(raw32), "-o", "-", "--key", "510fb093 a3cbeadc 5993a17e c7adeb03",
-               "--address", "0x10000")
+    enc = _run(
+        "bk",
+        "crypt",
+        str(raw32),
+        "-o",
+        "-",
+        "--key",
+        "510fb093 a3cbeadc 5993a17e c7adeb03",
+        "--address",
+        "0x10000",
+    )
     assert enc == fixture_path("bk7231", "app_enc_0x10000.bin").read_bytes()
     assert _run("bk", "crypt", str(raw32), "-o", "-") == enc  # defaults: tuya key, 0x10000
     uas = _run("bk", "crypt", str(raw32), "-o", "-", "--key", "uascent")
@@ -63,7 +103,10 @@ def test_bk_crypt(tmp_path: Path) -> None:
     assert _run("bk", "crypt", str(raw32), "-o", "-", "--key", "zero") == raw32.read_bytes()
     e = tmp_path / "enc.bin"
     e.write_bytes(enc)
-    assert _run("bk", "crypt", str(e), "-o", "-", "--key", "4862379A8612784B85C5E25875754528") != raw32.read_bytes()
+    assert (
+        _run("bk", "crypt", str(e), "-o", "-", "--key", "4862379A8612784B85C5E25875754528")
+        != raw32.read_bytes()
+    )
     assert _run("bk", "crypt", str(e), "-o", "-", "--key", "tuya") == raw32.read_bytes()
     # a bootloader is encrypted at address 0 (marker 0x100..0x107 and FAL table stay plain)
     plain = fixture_path("bk7231n", "bk7231n_bootloader.bin")
@@ -74,9 +117,13 @@ def test_bk_crypt(tmp_path: Path) -> None:
 def test_bk_crypt_bad_key_and_address(tmp_path: Path) -> None:
     raw32 = fixture_path("bk7231", "app_raw32.bin")
     with pytest.raises(ObkImgError):
-        CliRunner().invoke(cli, ["bk", "crypt", str(raw32), "-o", "-", "--key", "1234"], catch_exceptions=False)
+        CliRunner().invoke(
+            cli, ["bk", "crypt", str(raw32), "-o", "-", "--key", "1234"], catch_exceptions=False
+        )
     with pytest.raises(ObkImgError):
-        CliRunner().invoke(cli, ["bk", "crypt", str(raw32), "-o", "-", "--address", "2"], catch_exceptions=False)
+        CliRunner().invoke(
+            cli, ["bk", "crypt", str(raw32), "-o", "-", "--address", "2"], catch_exceptions=False
+        )
 
 
 def test_existing_output_needs_force(tmp_path: Path) -> None:
@@ -94,8 +141,11 @@ def test_corrupted_input_exits_1_with_field_and_offset(tmp_path: Path) -> None:
     data[400] ^= 1
     bad = tmp_path / "bad.rbl"
     bad.write_bytes(bytes(data))
-    r = subprocess.run([sys.executable, "-m", "obkimg", "rbl", "unpack", str(bad), "-o", str(tmp_path / "o")],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "obkimg", "rbl", "unpack", str(bad), "-o", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1
     assert "crc32" in r.stderr and "0x4c" in r.stderr
     assert not (tmp_path / "o").exists()
@@ -103,8 +153,15 @@ def test_corrupted_input_exits_1_with_field_and_offset(tmp_path: Path) -> None:
     assert v.exit_code == 1
 
 
-@pytest.mark.parametrize("name", ["tuya_package_UG_rtota_gzip_aes.bin", "lt_ota_gzip_aes.rbl",
-                                  "rtota_app_raw_none.rbl", "lt_app_container_0xC000.bin"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "tuya_package_UG_rtota_gzip_aes.bin",
+        "lt_ota_gzip_aes.rbl",
+        "rtota_app_raw_none.rbl",
+        "lt_app_container_0xC000.bin",
+    ],
+)
 def test_info_json_validates(name: str) -> None:
     kind = "bk7231-ug" if "_UG_" in name else "bk7231-rbl"
     path = str(fixture_path("bk7231", name))

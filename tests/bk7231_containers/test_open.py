@@ -8,8 +8,13 @@ import obkimg
 from obkimg.detect import detect
 from tests.conftest import fixture_path, real_files, validate_schema
 
-RBL = ["lt_ota_gzip.rbl", "lt_ota_gzip_aes.rbl", "lt_ota_none.rbl", "rtota_app_raw_gzip_aes.rbl",
-       "rtota_app_raw_none.rbl"]
+RBL = [
+    "lt_ota_gzip.rbl",
+    "lt_ota_gzip_aes.rbl",
+    "lt_ota_none.rbl",
+    "rtota_app_raw_gzip_aes.rbl",
+    "rtota_app_raw_none.rbl",
+]
 
 
 @pytest.mark.parametrize("name", RBL)

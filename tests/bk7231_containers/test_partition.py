@@ -34,7 +34,7 @@ def test_lt_container_corruptions() -> None:
     # same byte flipped with a re-computed block CRC: the trailer's image CRC-32 catches it
     from obkimg.codecs import crcframe
 
-    block = bytes(bad[340:340 + 32])
+    block = bytes(bad[340 : 340 + 32])
     bad[340:374] = crcframe.frame(block)
     with pytest.raises(ChecksumError) as e2:
         RblPartition.parse(bytes(bad))
@@ -44,8 +44,9 @@ def test_lt_container_corruptions() -> None:
         RblPartition.parse(bytes(data[:100]))
 
 
-@pytest.mark.parametrize("family,name", [("bk7231n", "OpenBK7231N_QIO_1.18.300.bin"),
-                                         ("bk7231t", "OpenBK7231T_QIO_1.18.300.bin")])
+@pytest.mark.parametrize(
+    "family,name", [("bk7231n", "OpenBK7231N_QIO_1.18.300.bin"), ("bk7231t", "OpenBK7231T_QIO_1.18.300.bin")]
+)
 def test_real_qio_partitions_rebuild(family: str, name: str) -> None:
     qio = real_path(family, name).read_bytes()
     boot = RblPartition.parse(qio[:0x11000])

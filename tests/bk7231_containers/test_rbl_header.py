@@ -17,8 +17,13 @@ from obkimg.formats.bk7231_rbl import (
 )
 from tests.conftest import fixture_path, real_files, real_path
 
-RBL_FIXTURES = ["lt_ota_gzip.rbl", "lt_ota_gzip_aes.rbl", "lt_ota_none.rbl", "rtota_app_raw_gzip_aes.rbl",
-                "rtota_app_raw_none.rbl"]
+RBL_FIXTURES = [
+    "lt_ota_gzip.rbl",
+    "lt_ota_gzip_aes.rbl",
+    "lt_ota_none.rbl",
+    "rtota_app_raw_gzip_aes.rbl",
+    "rtota_app_raw_none.rbl",
+]
 
 
 @pytest.mark.parametrize("name", RBL_FIXTURES)
@@ -30,9 +35,13 @@ def test_fixture_headers_roundtrip(name: str) -> None:
     assert h.header_valid
     assert (h.name, h.version, h.sn) == ("app", "1.0.0-test", "0" * 23)
     assert h.size_raw == 40001 and h.hash == 0x39871E1A
-    expected = {"lt_ota_gzip.rbl": ("gzip", "none"), "lt_ota_gzip_aes.rbl": ("gzip", "aes256"),
-                "lt_ota_none.rbl": ("none", "none"), "rtota_app_raw_gzip_aes.rbl": ("gzip", "aes256"),
-                "rtota_app_raw_none.rbl": ("none", "none")}[name]
+    expected = {
+        "lt_ota_gzip.rbl": ("gzip", "none"),
+        "lt_ota_gzip_aes.rbl": ("gzip", "aes256"),
+        "lt_ota_none.rbl": ("none", "none"),
+        "rtota_app_raw_gzip_aes.rbl": ("gzip", "aes256"),
+        "rtota_app_raw_none.rbl": ("none", "none"),
+    }[name]
     assert (h.compression, h.encryption) == expected
     assert h.algo == algo_value(*expected)
 
@@ -102,8 +111,7 @@ def test_for_payload_matches_fixture_fields() -> None:
     data = fixture_path("bk7231", "rtota_app_raw_none.rbl").read_bytes()
     app = fixture_path("bk7231", "app_raw.bin").read_bytes()
     h = RblHeader.parse(data)
-    built = RblHeader.for_payload(data[96:], name="app", version="1.0.0-test", app=app,
-                                  timestamp=h.timestamp)
+    built = RblHeader.for_payload(data[96:], name="app", version="1.0.0-test", app=app, timestamp=h.timestamp)
     assert built.build() == data[:96]
 
 
@@ -116,8 +124,9 @@ def test_framed_trailer_of_lt_container() -> None:
     assert h.build_framed() == data[off:]
 
 
-@pytest.mark.parametrize("name,app_off", [("OpenBK7231N_QIO_1.18.300.bin", 0x129F0A),
-                                          ("OpenBK7231T_QIO_1.18.300.bin", 0xFFF9A)])
+@pytest.mark.parametrize(
+    "name,app_off", [("OpenBK7231N_QIO_1.18.300.bin", 0x129F0A), ("OpenBK7231T_QIO_1.18.300.bin", 0xFFF9A)]
+)
 def test_framed_trailers_of_real_qio(name: str, app_off: int) -> None:
     family = "bk7231n" if "7231N" in name else "bk7231t"
     data = real_path(family, name).read_bytes()
@@ -125,7 +134,7 @@ def test_framed_trailers_of_real_qio(name: str, app_off: int) -> None:
     app = RblHeader.parse_framed(data[app_off:], base=app_off)
     assert app_off == len(data) - RBL_FRAMED_SIZE
     assert boot.name == "bootloader" and app.name == "app" and app.version == "1.00"
-    assert boot.build_framed() == data[0x10F9A:0x10F9A + 102]
+    assert boot.build_framed() == data[0x10F9A : 0x10F9A + 102]
     assert app.build_framed() == data[app_off:]
     # bad framing CRC: physical offset of the bad block; bad header CRC: physical offset of info_crc32
     bad = bytearray(data[app_off:])
@@ -139,10 +148,10 @@ def test_framed_trailers_of_real_qio(name: str, app_off: int) -> None:
         RblHeader.parse_framed(crcframe.frame(bytes(plain)), base=app_off)
     assert e2.value.path == "info_crc32" and e2.value.offset == app_off + 0x5C + 4
     with pytest.raises(MagicError) as e3:
-        RblHeader.parse_framed(data[app_off + 1:], base=app_off + 1)
+        RblHeader.parse_framed(data[app_off + 1 :], base=app_off + 1)
     assert e3.value.offset == app_off + 1
     with pytest.raises(TruncatedError):
-        RblHeader.parse_framed(data[app_off:app_off + 100], base=app_off)
+        RblHeader.parse_framed(data[app_off : app_off + 100], base=app_off)
 
 
 def test_for_flash_image_reproduces_bootloader_trailer_fields() -> None:

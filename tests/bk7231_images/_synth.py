@@ -14,9 +14,13 @@ def bootloader(n_marker: bool = True, download: int = 0x12A000, size: int = 0x18
     code = bytearray(VECTOR + bytes((i * 53 + 3) & 0xFF for i in range(size - len(VECTOR))))
     if n_marker:
         code[0x100:0x108] = b"BK7231\0\0"
-    fal = FalTable((FalEntry("bootloader", "beken_onchip_crc", 0, 0x10000),
-                    FalEntry("app", "beken_onchip_crc", 0x10000, 0x108700),
-                    FalEntry("download", "beken_onchip", download, 0xA6000)))
+    fal = FalTable(
+        (
+            FalEntry("bootloader", "beken_onchip_crc", 0, 0x10000),
+            FalEntry("app", "beken_onchip_crc", 0x10000, 0x108700),
+            FalEntry("download", "beken_onchip", download, 0xA6000),
+        )
+    )
     return bytes(code) + fal.build()
 
 
@@ -26,20 +30,26 @@ def app(size: int = 0x2345, banner: bytes = b"synthetic app\0") -> bytes:
 
 
 def qio(key: Key = KEY_TUYA, layout: str = "bk7231n", **kw: object) -> bytes:
-    return build_qio_from_app(app(**kw), bootloader(), key=key, version="9.9.9-test", layout=layout,  # type: ignore[arg-type]
-                              timestamp=1234567890)
+    return build_qio_from_app(
+        app(**kw),
+        bootloader(),
+        key=key,
+        version="9.9.9-test",
+        layout=layout,  # type: ignore[arg-type]
+        timestamp=1234567890,
+    )
 
 
 def dump(key: Key = KEY_TUYA) -> bytearray:
     """A 2 MiB N dump: QIO + OTA-free download with LittleFS, RF TLV with a MAC, OBK config."""
     q = qio(key)
     d = bytearray(b"\xff" * 0x200000)
-    d[:len(q)] = q
-    d[0x1C8000:0x1C8010] = b"\x01\x00\x00\x00\xf0\x0f\xff\xf7littlefs"   # LittleFS superblock tag + name
+    d[: len(q)] = q
+    d[0x1C8000:0x1C8010] = b"\x01\x00\x00\x00\xf0\x0f\xff\xf7littlefs"  # LittleFS superblock tag + name
     mac = bytes.fromhex("020000aabbcc")
     sub = b"\x02\x11\x11\x11" + (6).to_bytes(4, "little") + mac
     grp = b"\x00\x11\x11\x11" + len(sub).to_bytes(4, "little") + sub
-    d[0x1D0000:0x1D0000 + 8 + len(grp)] = b"TLV\0" + len(grp).to_bytes(4, "little") + grp
+    d[0x1D0000 : 0x1D0000 + 8 + len(grp)] = b"TLV\0" + len(grp).to_bytes(4, "little") + grp
     d[0x1D1000:0x1D1008] = b"CFG\x5a" + (5).to_bytes(4, "little")
     return d
 

@@ -42,14 +42,17 @@ def test_info_demo_text_and_json() -> None:
     validate_schema(doc, "info.v1")
 
 
-@pytest.mark.parametrize("maker,kind", [
-    (lambda: _synth.qio(), "bk7231-qio"),
-    (lambda: bytes(_synth.dump()), "bk7231-dump"),
-    (lambda: _synth.framed_app_only(), "bk7231-ua"),
-    (lambda: _synth.bootloader(), "bk7231-bootloader"),
-    (lambda: bi.encrypt_bootloader(_synth.bootloader()), "bk7231-bootloader"),
-    (lambda: _synth.app(), "bk7231-app"),
-])
+@pytest.mark.parametrize(
+    "maker,kind",
+    [
+        (lambda: _synth.qio(), "bk7231-qio"),
+        (lambda: bytes(_synth.dump()), "bk7231-dump"),
+        (lambda: _synth.framed_app_only(), "bk7231-ua"),
+        (lambda: _synth.bootloader(), "bk7231-bootloader"),
+        (lambda: bi.encrypt_bootloader(_synth.bootloader()), "bk7231-bootloader"),
+        (lambda: _synth.app(), "bk7231-app"),
+    ],
+)
 def test_info_json_every_kind(tmp_path: Path, maker, kind: str) -> None:  # type: ignore[no-untyped-def]
     p = tmp_path / "x.bin"
     p.write_bytes(maker())
@@ -119,25 +122,53 @@ def test_convert_stdout_and_refusals(tmp_path: Path, qio_file: Path) -> None:
     ua = tmp_path / "a.ua"
     ua.write_bytes(_synth.framed_app_only())
     out_path = tmp_path / "x.qio"
-    r = CliRunner().invoke(cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o",
-                                 str(out_path)])
+    r = CliRunner().invoke(
+        cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o", str(out_path)]
+    )
     assert r.exit_code == 1 and isinstance(r.exception, MismatchError) and not out_path.exists()
     assert "key mismatch" in str(r.exception)
     # through the real entry point: one line on stderr, exit 1
     import subprocess
     import sys
 
-    p = subprocess.run([sys.executable, "-m", "obkimg", "convert", "ua2qio", str(ua), "--bootloader-from",
-                        str(zero), "-o", str(out_path)], capture_output=True, text=True, check=False)
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "obkimg",
+            "convert",
+            "ua2qio",
+            str(ua),
+            "--bootloader-from",
+            str(zero),
+            "-o",
+            str(out_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert p.returncode == 1 and not out_path.exists()
     assert p.stderr.startswith("error: bk7231-qio: code key mismatch")
     assert "--allow-mismatch combines them" in p.stderr and "allow_mismatch=True" not in p.stderr
     # --force only allows overwriting: it does not combine a mismatched pair
-    r = CliRunner().invoke(cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o",
-                                 str(out_path), "--force"])
+    r = CliRunner().invoke(
+        cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o", str(out_path), "--force"]
+    )
     assert r.exit_code == 1 and isinstance(r.exception, MismatchError) and not out_path.exists()
-    r = CliRunner().invoke(cli, ["convert", "ua2qio", str(ua), "--bootloader-from", str(zero), "-o",
-                                 str(out_path), "--allow-mismatch"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "convert",
+            "ua2qio",
+            str(ua),
+            "--bootloader-from",
+            str(zero),
+            "-o",
+            str(out_path),
+            "--allow-mismatch",
+        ],
+    )
     assert r.exit_code == 0 and out_path.read_bytes()[:0x11000] == zero.read_bytes()[:0x11000]
     # existing output without --force is refused
     r = CliRunner().invoke(cli, ["convert", "qio2ua", str(qio_file), "-o", str(out_path)])

@@ -34,10 +34,15 @@ def read(*parts: str) -> bytes:
 
 
 # ------------------------------------------------------------------------------------ FAL
-@pytest.mark.parametrize("parts,offset,download", [
-    (N_PLAIN, 0xE95C, 0x12A000), (N_ENC, 0xE95C, 0x12A000),
-    (T_PLAIN, 0xDC24, 0x132000), (T_ENC, 0xDC50, 0x132000),
-])
+@pytest.mark.parametrize(
+    "parts,offset,download",
+    [
+        (N_PLAIN, 0xE95C, 0x12A000),
+        (N_ENC, 0xE95C, 0x12A000),
+        (T_PLAIN, 0xDC24, 0x132000),
+        (T_ENC, 0xDC50, 0x132000),
+    ],
+)
 def test_fal_found_in_bootloaders(parts: tuple[str, str], offset: int, download: int) -> None:
     data = read(*parts)
     off, table = find_fal(data)
@@ -47,14 +52,19 @@ def test_fal_found_in_bootloaders(parts: tuple[str, str], offset: int, download:
     assert (app.offset, app.length, app.crc_framed) == (0x10000, 0x108700, True)
     assert app.physical_offset == 0x11000 and app.physical_end == 0x129F70
     assert (dl.offset, dl.length, dl.crc_framed) == (download, 0xA6000, False)
-    assert table.build() == data[off:off + table.size]  # byte exact
+    assert table.build() == data[off : off + table.size]  # byte exact
     assert off + table.size == len(data)  # the table is the last 0xC0 bytes
 
 
 def test_fal_keeps_garbage_and_reserved() -> None:
-    raw = b"01PE" + b"app\0junk".ljust(24, b"\0") + b"beken_onchip_crc".ljust(24, b"\0") + \
-        (0x10000).to_bytes(4, "little") + (0x110000).to_bytes(4, "little") + (0xE48592C9).to_bytes(4,
-                                                                                                   "little")
+    raw = (
+        b"01PE"
+        + b"app\0junk".ljust(24, b"\0")
+        + b"beken_onchip_crc".ljust(24, b"\0")
+        + (0x10000).to_bytes(4, "little")
+        + (0x110000).to_bytes(4, "little")
+        + (0xE48592C9).to_bytes(4, "little")
+    )
     e = FalEntry.parse(raw)
     assert (e.name, e.reserved) == ("app", 0xE48592C9)
     assert e.build() == raw
@@ -81,7 +91,10 @@ def test_fal_zero_key_order_reversed() -> None:
     data = real_path("bk7231n", "OpenBK7231N_SDK_bk7231n_bootloader_zero_keys.bin").read_bytes()
     off, table = find_fal(crcframe.unframe(data))
     assert [(e.name, e.offset, e.length) for e in table.entries] == [
-        ("download", 0x132000, 0xAE000), ("app", 0x10000, 0x110000), ("bootloader", 0x0, 0x10000)]
+        ("download", 0x132000, 0xAE000),
+        ("app", 0x10000, 0x110000),
+        ("bootloader", 0x0, 0x10000),
+    ]
     assert table.size == FAL_ENTRY_SIZE * 3
 
 
@@ -110,11 +123,15 @@ def test_t_enc_layout() -> None:
 
 
 def test_real_sdk_bootloaders_equal_fixtures() -> None:
-    for name, fx in (("TuyaSDK_bk7231n_bootloader.bin", N_PLAIN), ("TuyaSDK_bk7231n_bootloader_enc.bin",
-                                                                   N_ENC)):
+    for name, fx in (
+        ("TuyaSDK_bk7231n_bootloader.bin", N_PLAIN),
+        ("TuyaSDK_bk7231n_bootloader_enc.bin", N_ENC),
+    ):
         assert real_path("bk7231n", name).read_bytes() == read(*fx), "mismatch"
-    for name, fx in (("TuyaSDK_bk7231t_bootloader.bin", T_PLAIN), ("TuyaSDK_bk7231t_bootloader_enc.bin",
-                                                                   T_ENC)):
+    for name, fx in (
+        ("TuyaSDK_bk7231t_bootloader.bin", T_PLAIN),
+        ("TuyaSDK_bk7231t_bootloader_enc.bin", T_ENC),
+    ):
         assert real_path("bk7231t", name).read_bytes() == read(*fx), "mismatch"
 
 
@@ -181,18 +198,21 @@ def test_versions() -> None:
 # BK7231M or BL2028N; an N version string alone is the N family; a Tuya key without the marker is T or N
 # (the marker's absence proves nothing); the Beken SDK QIO layout fits BK7231U, BK7238, BK7252(N) and
 # the N family
-@pytest.mark.parametrize("kw,chip", [
-    ({"marker": True, "key_class": "tuya"}, "BK7231N"),
-    ({"marker": True, "key_class": "zero"}, None),
-    ({"marker": True, "key_class": "uascent"}, "BL2028N"),
-    ({"marker": False, "version": "BK7231n_1.0.13", "key_class": "unknown"}, None),
-    ({"marker": False, "version": "BK7231S_1.0.5"}, None),  # the T/U silicon: only the Tuya key says T
-    ({"marker": False, "version": "BK7231S_1.0.5", "key_class": "tuya"}, "BK7231T"),
-    ({"marker": False, "key_class": "tuya"}, None),
-    ({"marker": False, "key_class": "zero", "fal_download": (0x132000, 0xCC000)}, "BK7231Q"),
-    ({"marker": False, "key_class": "zero", "plain_u_layout": True}, None),
-    ({"marker": False, "key_class": "zero"}, None),
-])
+@pytest.mark.parametrize(
+    "kw,chip",
+    [
+        ({"marker": True, "key_class": "tuya"}, "BK7231N"),
+        ({"marker": True, "key_class": "zero"}, None),
+        ({"marker": True, "key_class": "uascent"}, "BL2028N"),
+        ({"marker": False, "version": "BK7231n_1.0.13", "key_class": "unknown"}, None),
+        ({"marker": False, "version": "BK7231S_1.0.5"}, None),  # the T/U silicon: only the Tuya key says T
+        ({"marker": False, "version": "BK7231S_1.0.5", "key_class": "tuya"}, "BK7231T"),
+        ({"marker": False, "key_class": "tuya"}, None),
+        ({"marker": False, "key_class": "zero", "fal_download": (0x132000, 0xCC000)}, "BK7231Q"),
+        ({"marker": False, "key_class": "zero", "plain_u_layout": True}, None),
+        ({"marker": False, "key_class": "zero"}, None),
+    ],
+)
 def test_decide_chip(kw: dict[str, object], chip: str | None) -> None:
     args = {"fp": None, "marker": False, "version": None, "key_class": None, "fal_download": None}
     args.update(kw)

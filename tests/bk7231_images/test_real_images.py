@@ -84,10 +84,13 @@ def _qio(name: str) -> bytes:
     return real_path(fam, name).read_bytes()
 
 
-@pytest.mark.parametrize("name,length,layout,trailer", [
-    ("OpenBK7231N_QIO_1.18.300.bin", 828273, "bk7231n", 0x129F0A),
-    ("OpenBK7231T_QIO_1.18.300.bin", 794457, "bk7231t-obk", 0xFFF9A),
-])
+@pytest.mark.parametrize(
+    "name,length,layout,trailer",
+    [
+        ("OpenBK7231N_QIO_1.18.300.bin", 828273, "bk7231n", 0x129F0A),
+        ("OpenBK7231T_QIO_1.18.300.bin", 794457, "bk7231t-obk", 0xFFF9A),
+    ],
+)
 def test_obk_qio(name: str, length: int, layout: str, trailer: int) -> None:
     data = _qio(name)
     img = bi.analyze(data)
@@ -107,8 +110,12 @@ def test_obk_qio(name: str, length: int, layout: str, trailer: int) -> None:
 
     for image, hdr in ((parts.app, parts.app_rbl), (parts.bootloader, parts.bootloader_rbl)):
         fresh = RblHeader.for_flash_image(image, name=hdr.name, version=hdr.version, timestamp=hdr.timestamp)
-        assert (fresh.crc32, fresh.hash, fresh.size_raw, fresh.size_package) == \
-            (hdr.crc32, hdr.hash, hdr.size_raw, hdr.size_package)
+        assert (fresh.crc32, fresh.hash, fresh.size_raw, fresh.size_package) == (
+            hdr.crc32,
+            hdr.hash,
+            hdr.size_raw,
+            hdr.size_package,
+        )
     assert not img.verify()
 
 
@@ -118,8 +125,8 @@ def test_qio_bootloader_region_is_framed_enc_bootloader() -> None:
 
     enc = fixture_path("bk7231n", "bk7231n_bootloader_enc.bin").read_bytes()
     framed = crcframe.frame(enc)
-    assert data[:len(framed)] == framed
-    assert data[len(framed):0x10F9A] == b"\xff" * (0x10F9A - len(framed))
+    assert data[: len(framed)] == framed
+    assert data[len(framed) : 0x10F9A] == b"\xff" * (0x10F9A - len(framed))
 
 
 def test_build_qio_from_plain_parts_matches_real() -> None:
@@ -129,8 +136,9 @@ def test_build_qio_from_plain_parts_matches_real() -> None:
     data = _qio("OpenBK7231N_QIO_1.18.300.bin")
     parts = bi.split_qio(data)
     plain_boot = fixture_path("bk7231n", "bk7231n_bootloader.bin").read_bytes()
-    out = bi.build_qio_from_app(bi.decrypt_app(data), plain_boot, version="1.00",
-                                timestamp=parts.app_rbl.timestamp)
+    out = bi.build_qio_from_app(
+        bi.decrypt_app(data), plain_boot, version="1.00", timestamp=parts.app_rbl.timestamp
+    )
     assert len(out) == len(data)
     diff = [i for i in range(len(data)) if data[i] != out[i]]
     trailers = set(range(0x10F9A, 0x11000)) | set(range(0x129F0A, 0x129F70))
@@ -150,7 +158,7 @@ def test_qio_ua_qio(name: str) -> None:
     # trimmed UA: only the framed app; back to QIO differs in the app trailer bytes only
     trimmed = qio_to_ua(data, trim=True)
     img = bi.analyze(data)
-    assert trimmed == data[0x11000:0x11000 + img.app.size]
+    assert trimmed == data[0x11000 : 0x11000 + img.app.size]
     assert bi.analyze(trimmed).kind == "bk7231-ua"
     back = ua_to_qio(trimmed, data)
     assert len(back) == len(data)
@@ -206,22 +214,33 @@ def test_rotated_dump() -> None:
     assert img.kind == "bk7231-dump" and img.rotation == 0x11000 and img.chip == "BK7231T"
     # one offset convention (issue 10): flash addresses, each region's file offset in its detail
     names = {r.name: r for r in img.regions()}
-    assert names["bootloader"].offset == 0 and names["bootloader"].detail["file_offset"] == len(data) - 0x11000
+    assert (
+        names["bootloader"].offset == 0 and names["bootloader"].detail["file_offset"] == len(data) - 0x11000
+    )
     assert names["app"].offset == 0x11000 and names["app"].detail["file_offset"] == 0
-    assert names["app-rbl"].offset == 0x129F0A and names["app-rbl"].detail["file_offset"] == 0x129F0A - 0x11000
+    assert (
+        names["app-rbl"].offset == 0x129F0A and names["app-rbl"].detail["file_offset"] == 0x129F0A - 0x11000
+    )
     assert names["tuya-kv"].offset == 0x1EE000
-    assert img.problems()[0].message.startswith("dump is rotated") and "flash addresses" in img.problems()[0].message
+    assert (
+        img.problems()[0].message.startswith("dump is rotated")
+        and "flash addresses" in img.problems()[0].message
+    )
     flash = img.flash()
-    assert all(flash[r.offset:r.end] == data[r.detail["file_offset"]:r.detail["file_offset"] + r.size]
-               for r in img.regions() if r.end <= len(data) and r.detail["file_offset"] + r.size <= len(data))
+    assert all(
+        flash[r.offset : r.end] == data[r.detail["file_offset"] : r.detail["file_offset"] + r.size]
+        for r in img.regions()
+        if r.end <= len(data) and r.detail["file_offset"] + r.size <= len(data)
+    )
     assert img.flash()[:0x11000] == data[-0x11000:]
     assert img.build() == data
 
 
 def test_no_app_trailer_dump() -> None:
     """TuyaOS 3.3 dump: app written after an OTA without an in-flash trailer; still fully valid."""
-    img = bi.analyze(real_path("bk7231n",
-                               "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin").read_bytes())
+    img = bi.analyze(
+        real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin").read_bytes()
+    )
     assert img.app.trailer is None and img.ok and img.app.decrypt_ok
     assert any("no app RBL trailer" in p.message for p in img.problems())
 

@@ -38,8 +38,9 @@ def test_built_qio_roundtrip() -> None:
 
 
 # the UASCENT key proves a BL2028N; the zero key is used on BK7231M, some BL2028N and non-Tuya BK7231N
-@pytest.mark.parametrize("key,chip,cands", [("uascent", "BL2028N", ["BL2028N"]),
-                                            ("zero", None, ["BK7231N", "BK7231M", "BL2028N"])])
+@pytest.mark.parametrize(
+    "key,chip,cands", [("uascent", "BL2028N", ["BL2028N"]), ("zero", None, ["BK7231N", "BK7231M", "BL2028N"])]
+)
 def test_n_family_keys(key: str, chip: str | None, cands: list[str]) -> None:
     q = _synth.qio(bkcipher.parse_key(key))
     img = bi.analyze(q)
@@ -55,7 +56,7 @@ def test_t_layout_without_marker() -> None:
     assert img.app.trailer.offset == 0xFFF9A and img.ok  # own framing, off the 34-byte grid
     # the T-style bootloader image moved its FAL table behind 16 x 0xFF
     enc = img.bootloader.image
-    assert enc[-0xC0 - 16:-0xC0] == b"\xff" * 16 and enc[-0xC0:] == boot[-0xC0:]
+    assert enc[-0xC0 - 16 : -0xC0] == b"\xff" * 16 and enc[-0xC0:] == boot[-0xC0:]
 
 
 def test_dump_data_regions() -> None:
@@ -79,7 +80,7 @@ def test_dump_with_ota_image_and_bad_rf() -> None:
     d = _synth.dump()
     payload = bytes(range(256)) * 4
     hdr = RblHeader.for_payload(payload, name="app", version="2.0.0", timestamp=5)
-    d[0x12A000:0x12A000 + 96 + len(payload)] = hdr.build() + payload
+    d[0x12A000 : 0x12A000 + 96 + len(payload)] = hdr.build() + payload
     d[0x1D0004:0x1D0008] = (0x5000).to_bytes(4, "little")  # RF TLV length past its sector
     img = bi.analyze(bytes(d))
     regs = {r.name: r for r in img.regions()}
@@ -202,7 +203,7 @@ def test_obk_qio_plus_config_is_a_dump(size: int, cfg: int) -> None:
     """OpenBeken "QIO + config": the QIO padded with 0xFF up to the config sector plus that sector."""
     q = bytearray(_synth.qio())
     d = q + b"\xff" * (size - len(q))
-    d[cfg:cfg + 8] = b"CFG\x11" + (5).to_bytes(4, "little")
+    d[cfg : cfg + 8] = b"CFG\x11" + (5).to_bytes(4, "little")
     img = obkimg.open(bytes(d))
     assert img.kind == "bk7231-dump" and img.chip == "BK7231N" and img.ok
     regs = {r.name: r for r in img.regions()}

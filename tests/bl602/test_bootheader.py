@@ -363,4 +363,6 @@ def test_foreign_error_names_a_bk_dump_as_a_dump() -> None:
 
     data = real_path("bk7231n", "MOES_WK-US2-TC_In-Wall_Outlet.bin").read_bytes()
     err = foreign_error(data)
-    assert isinstance(err, MismatchError) and err.message == "this is a BK7231N flash dump, not BL602 firmware"
+    assert (
+        isinstance(err, MismatchError) and err.message == "this is a BK7231N flash dump, not BL602 firmware"
+    )

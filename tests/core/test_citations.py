@@ -24,7 +24,7 @@ def test_license_matches_pyproject() -> None:
     assert meta["license"] == "MIT"
     text = (ROOT / "LICENSE").read_text()
     assert text.startswith("MIT License") and "Copyright (c)" in text and "obkimg contributors" in text
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\"" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
 
 
 def test_formats_listing_cites_public_sources() -> None:
@@ -46,8 +46,11 @@ def test_module_docstrings_cite_no_absent_files() -> None:
     bad = []
     for p in sorted((ROOT / "obkimg").rglob("*.py")):
         tree = ast.parse(p.read_text())
-        docs = [ast.get_docstring(n) for n in ast.walk(tree)
-                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))]
+        docs = [
+            ast.get_docstring(n)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        ]
         for d in docs:
             if d and ABSENT.search(d.replace("README.md", "")):
                 bad.append((str(p.relative_to(ROOT)), ABSENT.search(d.replace("README.md", "")).group(0)))

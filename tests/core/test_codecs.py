@@ -61,15 +61,30 @@ def test_erased_blocks_are_empty_not_bad() -> None:
 
 
 def test_address_maps() -> None:
-    for log, phys in [(0x10000, 0x11000), (0xFFA0, 0x10F9A), (0x108700, 0x118F70), (0x118700, 0x129F70),
-                      (0x1186A0, 0x129F0A)]:
+    for log, phys in [
+        (0x10000, 0x11000),
+        (0xFFA0, 0x10F9A),
+        (0x108700, 0x118F70),
+        (0x118700, 0x129F70),
+        (0x1186A0, 0x129F0A),
+    ]:
         assert crcframe.logical_to_physical(log) == phys
         assert crcframe.physical_to_logical(phys) == log
 
 
-@pytest.mark.parametrize("addr,value", [(0x0, 0x7CB50721), (0x4, 0x7CB50F21), (0x100, 0x7CB70721),
-                                        (0x10000, 0x7EB50721), (0x10004, 0x7EB50F21), (0x10008, 0x7EB51721),
-                                        (0x11000, 0x3A950361), (0x123450, 0x9DC423F0)])
+@pytest.mark.parametrize(
+    "addr,value",
+    [
+        (0x0, 0x7CB50721),
+        (0x4, 0x7CB50F21),
+        (0x100, 0x7CB70721),
+        (0x10000, 0x7EB50721),
+        (0x10004, 0x7EB50F21),
+        (0x10008, 0x7EB51721),
+        (0x11000, 0x3A950361),
+        (0x123450, 0x9DC423F0),
+    ],
+)
 def test_default_key_mask_values(addr: int, value: int) -> None:
     assert bkcipher.mask(bkcipher.KEY_TUYA, addr) == value
 
@@ -81,7 +96,9 @@ def test_uascent_mask_values() -> None:
 
 def test_encrypt_default_and_uascent_match_vectors() -> None:
     raw32 = read("app_raw32.bin")
-    assert bkcipher.crypt(raw32, "510fb093 a3cbeadc 5993a17e c7adeb03", 0x10000) == read("app_enc_0x10000.bin")
+    assert bkcipher.crypt(raw32, "510fb093 a3cbeadc 5993a17e c7adeb03", 0x10000) == read(
+        "app_enc_0x10000.bin"
+    )
     assert bkcipher.crypt(raw32, bkcipher.KEY_UASCENT, 0x10000) == read("app_enc_uascent_0x10000.bin")
     # decrypt = encrypt
     assert bkcipher.crypt(read("app_enc_uascent_0x10000.bin"), "uascent", 0x10000) == raw32
@@ -123,7 +140,7 @@ def test_beken_encrypt_v031_model_and_length_recovery() -> None:
     assert hashlib.sha256(expected).hexdigest().startswith("18a2a53c")
     assert out == expected
     assert bkcipher.recover_v031_length(out, bkcipher.KEY_TUYA) == 40001
-    assert bkcipher.recover_v031_length(read("app_enc_0x10000.bin")[:40000 - 16], bkcipher.KEY_TUYA) is None
+    assert bkcipher.recover_v031_length(read("app_enc_0x10000.bin")[: 40000 - 16], bkcipher.KEY_TUYA) is None
 
 
 @pytest.mark.parametrize("n", [70000, 70001, 70002, 70003, 70016, 70031, 70032])
@@ -131,8 +148,9 @@ def test_v031_length_recovery_many_lengths(n: int) -> None:
     import random
 
     raw = random.Random(n).randbytes(n)
-    assert bkcipher.recover_v031_length(bkcipher.beken_encrypt_v031(raw, bkcipher.KEY_TUYA), bkcipher.KEY_TUYA) \
-        in (n, n - 1)  # n - 1 only when the last byte equals its stale copy
+    assert bkcipher.recover_v031_length(
+        bkcipher.beken_encrypt_v031(raw, bkcipher.KEY_TUYA), bkcipher.KEY_TUYA
+    ) in (n, n - 1)  # n - 1 only when the last byte equals its stale copy
 
 
 def test_parse_key_forms() -> None:

@@ -84,8 +84,9 @@ def test_cli_unknown_file_is_exit_1_one_line(tmp_path) -> None:  # type: ignore[
     assert r.returncode == 1
     assert r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
-    r = subprocess.run([sys.executable, "-m", "obkimg", "--traceback", "info", str(p)], capture_output=True,
-                       text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "obkimg", "--traceback", "info", str(p)], capture_output=True, text=True
+    )
     assert r.returncode == 1 and "Traceback" in r.stderr
 
 
@@ -94,7 +95,9 @@ def test_cli_json_error_document(tmp_path) -> None:  # type: ignore[no-untyped-d
 
     p = tmp_path / "garbage.bin"
     p.write_bytes(b"\x00" * 10)
-    r = subprocess.run([sys.executable, "-m", "obkimg", "info", "--json", str(p)], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "obkimg", "info", "--json", str(p)], capture_output=True, text=True
+    )
     assert r.returncode == 1
     validate_schema(json.loads(r.stdout), "error.v1")
 
@@ -115,8 +118,10 @@ def test_cli_version_and_formats_json() -> None:
 
 
 def test_import_is_light() -> None:
-    code = "import sys, obkimg; bad = [m for m in ('construct', 'numpy', 'cryptography', 'lzma', 'click') " \
-           "if m in sys.modules]; print(bad)"
+    code = (
+        "import sys, obkimg; bad = [m for m in ('construct', 'numpy', 'cryptography', 'lzma', 'click') "
+        "if m in sys.modules]; print(bad)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "[]"
 

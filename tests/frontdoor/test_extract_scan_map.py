@@ -24,8 +24,17 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@pytest.mark.parametrize("name", ["rtota_app_raw_gzip_aes.rbl", "rtota_app_raw_none.rbl", "lt_ota_gzip_aes.rbl",
-                                  "lt_ota_gzip.rbl", "lt_ota_none.rbl", "tuya_package_UG_rtota_gzip_aes.bin"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "rtota_app_raw_gzip_aes.rbl",
+        "rtota_app_raw_none.rbl",
+        "lt_ota_gzip_aes.rbl",
+        "lt_ota_gzip.rbl",
+        "lt_ota_none.rbl",
+        "tuya_package_UG_rtota_gzip_aes.bin",
+    ],
+)
 def test_extract_rbl_and_ug_gives_the_app(name: str, tmp_path: Path) -> None:
     res = extract(fixture_path("bk7231", name))
     apps = [a for a in res.files if a.kind == "app-plain"]
@@ -81,7 +90,7 @@ def test_extract_obk_config_vector(tmp_path: Path) -> None:
     raw = fixture_path("obk", "obk_cfg_v5_bk7231_sector.bin").read_bytes()
     res = extract(raw)
     cfg = next(a for a in res.files if a.name == "obk_config.bin")
-    assert cfg.data == raw[:len(cfg.data)] and len(cfg.data) == 3584
+    assert cfg.data == raw[: len(cfg.data)] and len(cfg.data) == 3584
 
 
 def test_scan_real_folder_all_recognised() -> None:
@@ -107,8 +116,12 @@ def test_scan_jsonl_rows(tmp_path: Path) -> None:
 
 
 def _regions() -> list[Region]:
-    return [Region("bootloader", 0, 0x11000, "bootloader", "valid"), Region("app", 0x11000, 0x119000, "app", "bad-crc"),
-            Region("rf <&>", 0x1D0000, 0x1000, "rf", "valid"), Region("free", 0x1D1000, 0x2F000, "erased", "erased")]
+    return [
+        Region("bootloader", 0, 0x11000, "bootloader", "valid"),
+        Region("app", 0x11000, 0x119000, "app", "bad-crc"),
+        Region("rf <&>", 0x1D0000, 0x1000, "rf", "valid"),
+        Region("free", 0x1D1000, 0x2F000, "erased", "erased"),
+    ]
 
 
 def test_svg_is_well_formed_and_labelled() -> None:
@@ -116,8 +129,9 @@ def test_svg_is_well_formed_and_labelled() -> None:
     root = ET.fromstring(svg.encode())
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     texts = " ".join("".join(t.itertext()) for t in root.iter("{http://www.w3.org/2000/svg}text"))
-    assert "rf <&>" in ET.tostring(root, encoding="unicode").replace("&lt;", "<").replace("&amp;", "&").replace(
-        "&gt;", ">")
+    assert "rf <&>" in ET.tostring(root, encoding="unicode").replace("&lt;", "<").replace(
+        "&amp;", "&"
+    ).replace("&gt;", ">")
     assert "0x011000" in texts and "0x200000" in texts
     rects = [r for r in root.iter("{http://www.w3.org/2000/svg}rect")]
     assert any(r.get("stroke-dasharray") for r in rects)  # the bad-crc region is outlined

@@ -14,10 +14,18 @@ import fuzzlib
 MAX_LEN = 0x13000
 #: restart interval for run_all.py (atheris leaked numpy comparison results on big inputs, see README.md)
 CHUNK = 4000
-GLOBS = ("bk7231/app_*.bin", "bk7231/beken_encrypt*.bin", "bk7231n/*.bin", "bk7231t/*.bin",
-         "real/bk7231n/OpenBK7231N_QIO_*.bin", "real/bk7231t/OpenBK7231T_QIO_*.bin",
-         "real/bk7231n/*bootloader*.bin", "real/bk7231t/*bootloader*.bin",
-         "real/bk7231n/Mirabella_Genio_I003632_Plug.bin", "real/bk7231t/BK7231T_QIO_Woox_*.bin")
+GLOBS = (
+    "bk7231/app_*.bin",
+    "bk7231/beken_encrypt*.bin",
+    "bk7231n/*.bin",
+    "bk7231t/*.bin",
+    "real/bk7231n/OpenBK7231N_QIO_*.bin",
+    "real/bk7231t/OpenBK7231T_QIO_*.bin",
+    "real/bk7231n/*bootloader*.bin",
+    "real/bk7231t/*bootloader*.bin",
+    "real/bk7231n/Mirabella_Genio_I003632_Plug.bin",
+    "real/bk7231t/BK7231T_QIO_Woox_*.bin",
+)
 KINDS = (None, "bk7231-qio", "bk7231-ua", "bk7231-dump", "bk7231-bootloader", "bk7231-app")
 
 

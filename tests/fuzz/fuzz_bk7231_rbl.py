@@ -12,8 +12,11 @@ def extra_seeds() -> list[bytes]:
     from obkimg.formats import bk7231_rbl as rbl
 
     app = bytes(range(256)) * 4
-    out = [rbl.pack(app, version="1.0", timestamp=0, compression=c, encryption=e)
-           for c in ("gzip", "none") for e in ("aes256", "none")]
+    out = [
+        rbl.pack(app, version="1.0", timestamp=0, compression=c, encryption=e)
+        for c in ("gzip", "none")
+        for e in ("aes256", "none")
+    ]
     hdr = rbl.RblHeader.for_flash_image(app, name="app", version="1.0", timestamp=0)
     out.append(hdr.build())
     out.append(rbl.RblPartition.pack(app, size=0x1000).build())

@@ -13,8 +13,10 @@ def extra_seeds() -> list[bytes]:
     from obkimg.formats import bk7231_ug as ug
 
     app = bytes(range(256)) * 2
-    return [ug.wrap(rbl.pack(app, version="1.0", timestamp=0, compression=c, encryption=e), "1.0.0")
-            for c, e in (("gzip", "aes256"), ("none", "none"), ("gzip", "none"))]
+    return [
+        ug.wrap(rbl.pack(app, version="1.0", timestamp=0, compression=c, encryption=e), "1.0.0")
+        for c, e in (("gzip", "aes256"), ("none", "none"), ("gzip", "none"))
+    ]
 
 
 def test_one_input(data: bytes) -> None:

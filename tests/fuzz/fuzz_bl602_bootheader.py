@@ -5,11 +5,22 @@ from __future__ import annotations
 
 import fuzzlib
 
-GLOBS = ("bl602/small/bootinfo*.bin", "bl602/odd/bootinfo.bin", "bl602/add16/bootinfo.bin",
-         "bl602/small/img*.bin", "bl602/small/whole_img*.bin", "bl602/small/FW_OTA.bin", "bl602/mcu/*.bin",
-         "bl602/odd/whole_img.bin", "bl602/inputs/boot2_isp_release.bin", "real/bl602/*bootheader*.bin",
-         "real/bl602/*bootinfo*.bin", "real/bl602/BL602_AppHdr*.bin", "real/bl602/*boot2*.bin",
-         "real/bl602/*eflash_loader*.bin")
+GLOBS = (
+    "bl602/small/bootinfo*.bin",
+    "bl602/odd/bootinfo.bin",
+    "bl602/add16/bootinfo.bin",
+    "bl602/small/img*.bin",
+    "bl602/small/whole_img*.bin",
+    "bl602/small/FW_OTA.bin",
+    "bl602/mcu/*.bin",
+    "bl602/odd/whole_img.bin",
+    "bl602/inputs/boot2_isp_release.bin",
+    "real/bl602/*bootheader*.bin",
+    "real/bl602/*bootinfo*.bin",
+    "real/bl602/BL602_AppHdr*.bin",
+    "real/bl602/*boot2*.bin",
+    "real/bl602/*eflash_loader*.bin",
+)
 
 
 def test_one_input(data: bytes) -> None:
@@ -20,7 +31,7 @@ def test_one_input(data: bytes) -> None:
     clean(bh.BootHeader.parse, data, strict=True)
     h = clean(bh.BootHeader.parse, data)
     if h is not None:
-        assert h.build() == data[:bh.HEADER_SIZE], "boot header rebuild differs"
+        assert h.build() == data[: bh.HEADER_SIZE], "boot header rebuild differs"
         h.check()
         h.to_dict()
         clean(h.with_checksums, data)

@@ -15,7 +15,7 @@ def test_one_input(data: bytes) -> None:
     clean = fuzzlib.clean
     e = clean(ef.Efuse.parse, data)
     if e is not None:
-        assert e.build() == data[:ef.EFUSE_SIZE], "efuse rebuild differs"
+        assert e.build() == data[: ef.EFUSE_SIZE], "efuse rebuild differs"
         e.to_dict(show_secrets=True)
         e.to_dict()
         assert e.mac is None or isinstance(e.mac, str)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import fuzzlib
 
-GLOBS = ("bl602/small/whole_flash_data.bin", "real/bl602/*whole_flash_data*.bin",
-         "real/bl602/full_binary_with_app_*.bin")
+GLOBS = (
+    "bl602/small/whole_flash_data.bin",
+    "real/bl602/*whole_flash_data*.bin",
+    "real/bl602/full_binary_with_app_*.bin",
+)
 
 
 def extra_seeds() -> list[bytes]:

@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import fuzzlib
 
-GLOBS = ("bl602/small/FW_OTA.bin*.ota", "bl602/odd/FW_OTA.bin.xz.ota", "real/bl602/*.ota",
-         "real/bl602/bl602_zengge_ota_header.bin", "real/bl602/*xz.ota_cutted")
+GLOBS = (
+    "bl602/small/FW_OTA.bin*.ota",
+    "bl602/odd/FW_OTA.bin.xz.ota",
+    "real/bl602/*.ota",
+    "real/bl602/bl602_zengge_ota_header.bin",
+    "real/bl602/*xz.ota_cutted",
+)
 LIMIT = 1 << 20
 
 
@@ -18,7 +23,7 @@ def test_one_input(data: bytes) -> None:
     clean = fuzzlib.clean
     h = clean(bo.OtaHeader.parse, data)
     if h is not None:
-        assert h.build() == data[:bo.OTA_HEADER_SIZE], "OTA header rebuild differs"
+        assert h.build() == data[: bo.OTA_HEADER_SIZE], "OTA header rebuild differs"
         h.to_dict()
     for strict in (True, False):
         img = clean(bo.OtaImage.parse, data, strict=strict, limit=LIMIT)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import fuzzlib
 
-GLOBS = ("bk7231/app_enc_crc_0x10000.bin", "bk7231n/bk7231n_bootloader.bin", "bk7231t/bk7231t_bootloader.bin",
-         "bk7231/beken_encrypt_v031_app_raw_default_0x10000.bin")
+GLOBS = (
+    "bk7231/app_enc_crc_0x10000.bin",
+    "bk7231n/bk7231n_bootloader.bin",
+    "bk7231t/bk7231t_bootloader.bin",
+    "bk7231/beken_encrypt_v031_app_raw_default_0x10000.bin",
+)
 
 
 def test_one_input(data: bytes) -> None:
@@ -20,7 +24,7 @@ def test_one_input(data: bytes) -> None:
     if len(data) % crcframe.BLOCK == 0 and rep.valid == rep.blocks:
         assert crcframe.frame(plain) == data or not data, "frame(unframe(x)) != x on a valid framing"
     framed = crcframe.frame(data)
-    assert crcframe.unframe(framed, strict=True)[:len(data)] == data, "unframe(frame(x)) != x"
+    assert crcframe.unframe(framed, strict=True)[: len(data)] == data, "unframe(frame(x)) != x"
     if data:
         addr = int.from_bytes(data[:3], "little") & ~3
         key = bkcipher.KEY_TUYA

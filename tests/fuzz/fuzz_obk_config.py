@@ -34,7 +34,7 @@ def test_one_input(data: bytes) -> None:
             cfg = clean(oc.ObkConfig.parse, data, pins=pins)
             if cfg is not None:
                 cfg.decode()
-                assert cfg.build() == data[:cfg.length], "config rebuild differs"
+                assert cfg.build() == data[: cfg.length], "config rebuild differs"
     elif mode == 1:  # EasyFlash v4 areas
         for gran in (None, 1, 8, 32):
             area = clean(oc.parse_easyflash, data, gran=gran)

@@ -5,10 +5,20 @@ from __future__ import annotations
 
 import fuzzlib
 
-GLOBS = ("bk7231/*.rbl", "bk7231/tuya_package_UG*.bin", "bk7231n/bk7231n_bootloader.bin", "bl602/small/*.bin",
-         "bl602/small/*.ota", "bl602/small/*.xz", "bl602/small/*.dtb", "bl602/efuse/efusedata_mac.bin",
-         "bl602/pt/*.bin", "obk/*.bin", "tuya/tuya_bk7231n_region_0x1ED000.bin",
-         "real/bl602/OpenBL602SDK_bootinfo_01bc637.bin")
+GLOBS = (
+    "bk7231/*.rbl",
+    "bk7231/tuya_package_UG*.bin",
+    "bk7231n/bk7231n_bootloader.bin",
+    "bl602/small/*.bin",
+    "bl602/small/*.ota",
+    "bl602/small/*.xz",
+    "bl602/small/*.dtb",
+    "bl602/efuse/efusedata_mac.bin",
+    "bl602/pt/*.bin",
+    "obk/*.bin",
+    "tuya/tuya_bk7231n_region_0x1ED000.bin",
+    "real/bl602/OpenBL602SDK_bootinfo_01bc637.bin",
+)
 
 
 def extra_seeds() -> list[bytes]:

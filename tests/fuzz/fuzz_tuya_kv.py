@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import fuzzlib
 
-GLOBS = ("tuya/tuya_bk7231n_region_0x1ED000.bin", "real/*/golden_vault-*.bin.gz",
-         "real/bk7231t/BK7231T_TuyaConfig_PC44HA.bin")
+GLOBS = (
+    "tuya/tuya_bk7231n_region_0x1ED000.bin",
+    "real/*/golden_vault-*.bin.gz",
+    "real/bk7231t/BK7231T_TuyaConfig_PC44HA.bin",
+)
 
 
 DEVICE_KEY = bytes(range(0x30, 0x40))
@@ -26,7 +29,7 @@ def storage_from_plain(plain: bytes) -> bytes:
     data_key = kv.derive_data_key(DEVICE_KEY, dict(kv.BASE_KEYS)["8710+common"])
     out = kv.KeyBlock(0, DEVICE_KEY).encrypt()
     for i in range(0, max(len(plain), 1), kv.SECTOR_SIZE):
-        blk = bytearray(plain[i:i + kv.SECTOR_SIZE].ljust(kv.SECTOR_SIZE, b"\xff"))
+        blk = bytearray(plain[i : i + kv.SECTOR_SIZE].ljust(kv.SECTOR_SIZE, b"\xff"))
         blk[0:4] = kv.DATA_MAGIC.to_bytes(4, "little")
         blk[4:8] = sum32(bytes(blk[8:])).to_bytes(4, "little")
         out += kv.encrypt(data_key, bytes(blk))
@@ -37,11 +40,19 @@ def plain_seeds() -> list[bytes]:
     """Plaintext blocks of a storage built by obkimg (odd first byte: the plaintext mode)."""
     from obkimg.formats import tuya_kv as kv
 
-    area = kv.build_storage({"gw_bi": b'{"ssid":"x","passwd":"y"}', "user_param_key": b'{"Jsonver":"1.1.8"}',
-                             "long": bytes(range(256)) * 3}, device_key=DEVICE_KEY)
+    area = kv.build_storage(
+        {
+            "gw_bi": b'{"ssid":"x","passwd":"y"}',
+            "user_param_key": b'{"Jsonver":"1.1.8"}',
+            "long": bytes(range(256)) * 3,
+        },
+        device_key=DEVICE_KEY,
+    )
     data_key = kv.derive_data_key(DEVICE_KEY, dict(kv.BASE_KEYS)["8710+common"])
-    plain = b"".join(kv.decrypt(data_key, area[i:i + kv.SECTOR_SIZE])
-                     for i in range(kv.SECTOR_SIZE, len(area), kv.SECTOR_SIZE))
+    plain = b"".join(
+        kv.decrypt(data_key, area[i : i + kv.SECTOR_SIZE])
+        for i in range(kv.SECTOR_SIZE, len(area), kv.SECTOR_SIZE)
+    )
     return [b"\x01" + plain[:0x2FFF]]
 
 
@@ -60,12 +71,12 @@ def test_one_input(data: bytes) -> None:
         if st is not None:
             st.to_dict(show_secrets=True)
             st.to_dict(show_secrets=False)
-    clean(kv.KeyBlock.parse, data[:kv.SECTOR_SIZE])
-    clean(kv.DataBlock.parse, data[:kv.SECTOR_SIZE])
-    clean(kv.IndexEntry.parse, data[:kv.PAGE_SIZE])
-    clean(kv.ProtectedBlock.parse, data[:kv.SECTOR_SIZE])
+    clean(kv.KeyBlock.parse, data[: kv.SECTOR_SIZE])
+    clean(kv.DataBlock.parse, data[: kv.SECTOR_SIZE])
+    clean(kv.IndexEntry.parse, data[: kv.PAGE_SIZE])
+    clean(kv.ProtectedBlock.parse, data[: kv.SECTOR_SIZE])
     name_len = data[0] % 24 if data else 0
-    clean(kv.decode_value, data[1:1 + name_len].decode("latin-1"), data[1 + name_len:])
+    clean(kv.decode_value, data[1 : 1 + name_len].decode("latin-1"), data[1 + name_len :])
     clean(kv.decode_value, "user_param_key", data)
     keys = clean(tuya.extract_keys, data)
     if keys is not None:

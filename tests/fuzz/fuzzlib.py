@@ -49,6 +49,7 @@ DEFAULT_FLAGS = {"-timeout": "10", "-rss_limit_mb": "2048", "-malloc_limit_mb": 
 
 def import_obkimg(instrument: bool = True) -> None:
     """Import every obkimg module (instrumented when ``instrument``) and warm the lazy heavy imports."""
+
     def load_all() -> None:
         import obkimg
 
@@ -96,7 +97,7 @@ def seeds_from(globs: Iterable[str], max_len: int, windows: Sequence[int] = (0,)
         data = read_fixture(p)
         for w in windows:
             if w == 0 or w < len(data):
-                out.append(data[w:w + max_len])
+                out.append(data[w : w + max_len])
             if len(data) <= max_len:
                 break
     return out
@@ -140,9 +141,15 @@ def prepare(argv: list[str], seeds: Iterable[bytes], max_len: int) -> list[str]:
     return [prog, *flags, *dirs]
 
 
-def main(test_one_input: Callable[[bytes], None], *, globs: Iterable[str] = (), max_len: int = 4096,
-         windows: Sequence[int] = (0,), extra_seeds: Callable[[], Iterable[bytes]] | None = None,
-         after_import: Callable[[], None] | None = None) -> None:
+def main(
+    test_one_input: Callable[[bytes], None],
+    *,
+    globs: Iterable[str] = (),
+    max_len: int = 4096,
+    windows: Sequence[int] = (0,),
+    extra_seeds: Callable[[], Iterable[bytes]] | None = None,
+    after_import: Callable[[], None] | None = None,
+) -> None:
     """Run ``test_one_input`` under atheris/libFuzzer (see the module docstring). ``after_import`` runs
     once obkimg is imported (e.g. to swap a hot, branch-free helper for an uninstrumented copy)."""
     if "--replay" in sys.argv:  # rerun saved crash inputs without atheris, with a normal traceback

@@ -68,8 +68,15 @@ def run_one(path: Path, runs: int, workdir: Path, extra: list[str], chunk: int) 
     text = ""
     while execs < runs and rc == 0:
         n = min(_chunk_of(path, chunk), runs - execs)
-        cmd = [sys.executable, str(path), f"-runs={n}", "-print_final_stats=1",
-               f"-artifact_prefix={base}/", *extra, str(corpus)]
+        cmd = [
+            sys.executable,
+            str(path),
+            f"-runs={n}",
+            "-print_final_stats=1",
+            f"-artifact_prefix={base}/",
+            *extra,
+            str(corpus),
+        ]
         with open(log, "a") as out:
             out.write(f"\n### {' '.join(cmd)}\n")
             out.flush()
@@ -90,18 +97,31 @@ def run_one(path: Path, runs: int, workdir: Path, extra: list[str], chunk: int) 
     wall = time.monotonic() - t0
     crashes = _artifacts(base)
     cov = re.findall(r"cov: (\d+) ft: (\d+)", text)
-    return {"harness": name, "rc": rc, "execs": execs, "exec_s": round(execs / wall) if wall else None,
-            "seconds": round(wall), "peak_rss_mb": peak, "cov": int(cov[-1][0]) if cov else None,
-            "corpus": len(list(corpus.iterdir())), "crashes": crashes, "log": str(log),
-            "interrupted": interrupted}
+    return {
+        "harness": name,
+        "rc": rc,
+        "execs": execs,
+        "exec_s": round(execs / wall) if wall else None,
+        "seconds": round(wall),
+        "peak_rss_mb": peak,
+        "cov": int(cov[-1][0]) if cov else None,
+        "corpus": len(list(corpus.iterdir())),
+        "crashes": crashes,
+        "log": str(log),
+        "interrupted": interrupted,
+    }
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=200_000, help="executions per harness (default 200000)")
     ap.add_argument("--only", action="append", default=[], help="substring of the harness names to run")
-    ap.add_argument("--chunk", type=int, default=25000,
-                    help="restart the harness every N executions (bounds atheris' memory growth)")
+    ap.add_argument(
+        "--chunk",
+        type=int,
+        default=25000,
+        help="restart the harness every N executions (bounds atheris' memory growth)",
+    )
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "obkimg-fuzz")
     ap.add_argument("extra", nargs="*", help="more libFuzzer flags (after --)")
     args = ap.parse_args()
@@ -110,15 +130,20 @@ def main() -> int:
         print(f"fuzzing {h.stem} for {args.runs} executions ...", file=sys.stderr, flush=True)
         r = run_one(h, args.runs, args.workdir, args.extra, args.chunk)
         rows.append(r)
-        print(f"  {r['execs']} execs, {r['exec_s']} exec/s, {r['seconds']} s, rc {r['rc']}, crashes "
-              f"{r['crashes'] or 'none'}, interruptions {r['interrupted']} ({r['log']})", file=sys.stderr,
-              flush=True)
+        print(
+            f"  {r['execs']} execs, {r['exec_s']} exec/s, {r['seconds']} s, rc {r['rc']}, crashes "
+            f"{r['crashes'] or 'none'}, interruptions {r['interrupted']} ({r['log']})",
+            file=sys.stderr,
+            flush=True,
+        )
     print("| harness | executions | exec/s | wall s | coverage | corpus | peak RSS MB | crashes |")
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
-        print(f"| {r['harness']} | {r['execs']} | {r['exec_s']} | {r['seconds']} | {r['cov']} "
-              f"| {r['corpus']} "
-              f"| {r['peak_rss_mb']} | {', '.join(r['crashes']) or 'none'} |")  # type: ignore[arg-type]
+        print(
+            f"| {r['harness']} | {r['execs']} | {r['exec_s']} | {r['seconds']} | {r['cov']} "
+            f"| {r['corpus']} "
+            f"| {r['peak_rss_mb']} | {', '.join(r['crashes']) or 'none'} |"
+        )  # type: ignore[arg-type]
     return 1 if any(r["rc"] or r["crashes"] for r in rows) else 0
 
 

@@ -257,7 +257,12 @@ def test_build_flash_addresses_checked_before_building() -> None:
 
 @pytest.mark.parametrize(
     "pt,extra",
-    [("pt_far", ()), ("pt_neg", ()), ("pt_fw_far", ("--firmware", "{fw}")), ("pt_ok", ("--size", "0x140000000"))],
+    [
+        ("pt_far", ()),
+        ("pt_neg", ()),
+        ("pt_fw_far", ("--firmware", "{fw}")),
+        ("pt_ok", ("--size", "0x140000000")),
+    ],
 )
 def test_build_flash_cli(files: dict[str, Path], tmp_path: Path, pt: str, extra: tuple[str, ...]) -> None:
     out = tmp_path / "flash.bin"

@@ -196,8 +196,14 @@ def test_conflict_and_unknown_keys() -> None:
 def test_tuya_keys_labels_come_from_the_same_table() -> None:
     upk = {"bt_pin": 14, "onoff1": 26, "ir": 8, "rl1_pin": 6, "rl1_lv": 1, "mosi": 16, "foo_pin": 3}
     labels = {p["key"]: p["role"] for p in label_pins(upk)}
-    assert labels == {"bt_pin": "button", "onoff1": "toggle-switch", "ir": "ir-receiver", "rl1_pin": "relay",
-                      "mosi": "spi-mosi", "foo_pin": None}
+    assert labels == {
+        "bt_pin": "button",
+        "onoff1": "toggle-switch",
+        "ir": "ir-receiver",
+        "rl1_pin": "relay",
+        "mosi": "spi-mosi",
+        "foo_pin": None,
+    }
     m = {p["key"] for p in map_upk(upk)["pins"]}
     assert {"bt_pin", "onoff1", "ir", "rl1_pin", "mosi"} <= m
 

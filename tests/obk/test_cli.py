@@ -80,9 +80,13 @@ def test_extract_set_diff_write(tmp_path: Path) -> None:
         "channels[10]",
         "changeCounter",
     }
-    assert "wifi_ssid: 'SynthNet-2G' -> 'CliNet'" in _run("obk-config", "diff", str(cfg), str(new),
-                                                          "--show-secrets").stdout
-    assert "wifi_ssid: '***' -> '***'" in _run("obk-config", "diff", str(cfg), str(new)).stdout, "SSIDs masked"
+    assert (
+        "wifi_ssid: 'SynthNet-2G' -> 'CliNet'"
+        in _run("obk-config", "diff", str(cfg), str(new), "--show-secrets").stdout
+    )
+    assert "wifi_ssid: '***' -> '***'" in _run("obk-config", "diff", str(cfg), str(new)).stdout, (
+        "SSIDs masked"
+    )
     assert _run("obk-config", "diff", str(cfg), str(cfg)).stdout.strip() == "identical"
     out = tmp_path / "qio.bin"
     qio = tmp_path / "app.bin"

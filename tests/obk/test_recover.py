@@ -105,7 +105,9 @@ def test_bare_config_opens_as_obk_config_image() -> None:
 def test_summary_masks_by_default() -> None:
     res = recover_config(obk_fixture(SECTOR_FIXTURE))
     s = res.summary()
-    assert s["password"] != "correct horse battery" and s["ssid"] == "***"  # SSIDs masked, as in tuya; no length
+    assert (
+        s["password"] != "correct horse battery" and s["ssid"] == "***"
+    )  # SSIDs masked, as in tuya; no length
     assert res.summary(show_secrets=True)["password"] == "correct horse battery"
     assert res.summary(show_secrets=True)["ssid"] == "SynthNet-2G"
     assert s["pins"] == ["P6=Relay/1", "P7=Button/1", "P26=LED_WIFI_n/0"]

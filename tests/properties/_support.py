@@ -30,17 +30,67 @@ from tests.conftest import FIXTURES, REAL
 
 #: signatures of the formats obkimg reads (and a few near misses)
 MAGICS: tuple[bytes, ...] = (
-    b"RBL\0", b"\x55\xaa\x55\xaa", b"\xaa\x55\xaa\x55", b"BFNP", b"BFAP", b"FCFG", b"PCFG", b"BFPT",
-    b"\xfd7zXZ\0", b"YZ", b"\x1f\x8b\x08\x00", b"BL60X_OTA_Ver1.0", b"XZ  ", b"RAW ", b"\xd0\x0d\xfe\xed",
-    b"CFG\0", b"EF40", b"EF41", b"KV40", b"01PE", b"TLV\0", b"littlefs", b"BK7231\0\0",
+    b"RBL\0",
+    b"\x55\xaa\x55\xaa",
+    b"\xaa\x55\xaa\x55",
+    b"BFNP",
+    b"BFAP",
+    b"FCFG",
+    b"PCFG",
+    b"BFPT",
+    b"\xfd7zXZ\0",
+    b"YZ",
+    b"\x1f\x8b\x08\x00",
+    b"BL60X_OTA_Ver1.0",
+    b"XZ  ",
+    b"RAW ",
+    b"\xd0\x0d\xfe\xed",
+    b"CFG\0",
+    b"EF40",
+    b"EF41",
+    b"KV40",
+    b"01PE",
+    b"TLV\0",
+    b"littlefs",
+    b"BK7231\0\0",
     *(m.to_bytes(4, "little") for m in (0x13579753, 0x98761234, 0x135726AB)),
-    bytes.fromhex("46dced0e672f3b70ae1276a3f8712e03"), b"\xff" * 34, b"\x00" * 34, b":00000001FF\n",
+    bytes.fromhex("46dced0e672f3b70ae1276a3f8712e03"),
+    b"\xff" * 34,
+    b"\x00" * 34,
+    b":00000001FF\n",
 )
 
 #: offsets where structures sit in BK7231 / BL602 dumps and containers (mutations aim near them)
-HOT_OFFSETS = (0, 4, 8, 0x10, 0x1C, 0x20, 0x5C, 0x60, 0x74, 0x80, 0xB0, 0x100, 0x200, 0x1000, 0x2000,
-               0xE000, 0xF000, 0x10000, 0x10F9A, 0x11000, 0x12000, 0x129F0A, 0x1D2000, 0x1E2000, 0x1ED000,
-               0x1EE000, 0x1EF000, 0x1FD000)
+HOT_OFFSETS = (
+    0,
+    4,
+    8,
+    0x10,
+    0x1C,
+    0x20,
+    0x5C,
+    0x60,
+    0x74,
+    0x80,
+    0xB0,
+    0x100,
+    0x200,
+    0x1000,
+    0x2000,
+    0xE000,
+    0xF000,
+    0x10000,
+    0x10F9A,
+    0x11000,
+    0x12000,
+    0x129F0A,
+    0x1D2000,
+    0x1E2000,
+    0x1ED000,
+    0x1EE000,
+    0x1EF000,
+    0x1FD000,
+)
 
 _DOC_SUFFIXES = (".json", ".txt", ".md", ".log", ".toml", ".dts", ".ini", ".py")
 
@@ -89,11 +139,13 @@ OPS = ("truncate", "flip", "byte", "run00", "runff", "magic", "header", "delete"
 @st.composite
 def _op(draw: st.DrawFn) -> tuple[Any, ...]:
     op = draw(st.sampled_from(OPS))
-    where = draw(st.one_of(
-        st.floats(0, 1, allow_nan=False),                                   # anywhere
-        st.tuples(st.sampled_from(HOT_OFFSETS), st.integers(-64, 64)),      # near a structure
-        st.tuples(st.just(-1), st.integers(1, 4096)),                       # near the end
-    ))
+    where = draw(
+        st.one_of(
+            st.floats(0, 1, allow_nan=False),  # anywhere
+            st.tuples(st.sampled_from(HOT_OFFSETS), st.integers(-64, 64)),  # near a structure
+            st.tuples(st.just(-1), st.integers(1, 4096)),  # near the end
+        )
+    )
     value = draw(st.integers(0, 0xFFFFFFFF))
     return op, where, value
 
@@ -136,21 +188,21 @@ def mutate(data: bytes, ops: list[tuple[Any, ...]]) -> bytes:
         elif op == "byte" and n:
             buf[min(pos, n - 1)] = value & 0xFF
         elif op == "word":
-            buf[pos:pos + 4] = value.to_bytes(4, "little")
+            buf[pos : pos + 4] = value.to_bytes(4, "little")
         elif op in ("run00", "runff"):
-            buf[pos:pos + size] = (b"\x00" if op == "run00" else b"\xff") * size
+            buf[pos : pos + size] = (b"\x00" if op == "run00" else b"\xff") * size
         elif op == "magic":
             m = MAGICS[value % len(MAGICS)]
-            buf[pos:pos + len(m)] = m
+            buf[pos : pos + len(m)] = m
         elif op == "header":
             if _POOL is None:
                 _POOL = header_pool() or [b"RBL\0" + bytes(92)]
             h = _POOL[value % len(_POOL)][: 16 + (value >> 8) % 497]
-            buf[pos:pos + len(h)] = h
+            buf[pos : pos + len(h)] = h
         elif op == "delete":
-            del buf[pos:pos + size]
+            del buf[pos : pos + size]
         elif op == "dup":
-            buf[pos:pos] = buf[pos:pos + size]
+            buf[pos:pos] = buf[pos : pos + size]
     return bytes(buf)
 
 
@@ -158,8 +210,12 @@ def garbage() -> st.SearchStrategy[bytes]:
     """Random bytes, and random bytes behind a known magic (so parsers get past their first check)."""
     return st.one_of(
         st.binary(max_size=2048),
-        st.builds(lambda m, pre, tail: pre + m + tail, st.sampled_from(MAGICS), st.binary(max_size=4),
-                  st.binary(max_size=2048)),
+        st.builds(
+            lambda m, pre, tail: pre + m + tail,
+            st.sampled_from(MAGICS),
+            st.binary(max_size=4),
+            st.binary(max_size=2048),
+        ),
     )
 
 
@@ -170,6 +226,7 @@ class Hang(BaseException):
 @contextlib.contextmanager
 def no_hang(seconds: float = 20.0) -> Iterator[None]:
     """Fail with :class:`Hang` if the block runs longer than ``seconds`` of wall-clock time."""
+
     def fire(signum: int, frame: Any) -> None:
         raise Hang(f"did not return within {seconds} s")
 

@@ -39,8 +39,15 @@ def text(size: int) -> st.SearchStrategy[str]:
 headers = st.builds(
     rbl.RblHeader,
     algo=st.one_of(st.builds(lambda c, e: c << 8 | e, st.integers(0, 3), st.integers(0, 2)), u32),
-    timestamp=u32, name=text(16), version=text(24), sn=text(24), crc32=u32, hash=u32, size_raw=u32,
-    size_package=u32, info_crc32=u32,
+    timestamp=u32,
+    name=text(16),
+    version=text(24),
+    sn=text(24),
+    crc32=u32,
+    hash=u32,
+    size_raw=u32,
+    size_package=u32,
+    info_crc32=u32,
 )
 
 apps = st.binary(max_size=3000)
@@ -80,11 +87,13 @@ def test_rbl_header_bit_flip_is_caught(h: rbl.RblHeader, pos: int, bit: int) -> 
 # ------------------------------------------------------------------------------------ OTA file
 @settings(max_examples=scaled(100))
 @given(apps, st.sampled_from(COMBOS), st.sampled_from(["rtota", "ltchiptool"]), text(15), text(23), u32)
-def test_rbl_pack_unpack(app: bytes, combo: tuple[str, str], style: str, name: str, version: str,
-                         ts: int) -> None:
+def test_rbl_pack_unpack(
+    app: bytes, combo: tuple[str, str], style: str, name: str, version: str, ts: int
+) -> None:
     comp, enc = combo
-    packed = rbl.pack(app, name=name, version=version, compression=comp, encryption=enc, style=style,
-                      timestamp=ts)
+    packed = rbl.pack(
+        app, name=name, version=version, compression=comp, encryption=enc, style=style, timestamp=ts
+    )
     f = rbl.RblFile.parse(packed, strict=True)
     assert f.build() == packed
     assert (f.header.name, f.header.version, f.header.timestamp) == (name, version, ts)
@@ -106,8 +115,11 @@ def test_rbl_partition_pack_parse(image: bytes, spare: int) -> None:
 
 # ------------------------------------------------------------------------------------- UG wrapper
 @settings(max_examples=scaled(60))
-@given(apps, st.sampled_from(COMBOS), st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E),
-                                              min_size=1, max_size=12))
+@given(
+    apps,
+    st.sampled_from(COMBOS),
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=12),
+)
 def test_ug_wrap_unwrap(app: bytes, combo: tuple[str, str], version: str) -> None:
     packed = rbl.pack(app, version="1.0", compression=combo[0], encryption=combo[1], timestamp=0)
     wrapped = ug.wrap(packed, version)
@@ -145,8 +157,12 @@ def test_any_bytes_only_obkimg_errors(data: bytes) -> None:
     _all_parsers(data)
 
 
-FILES = inputs(vector_files("bk7231/*.rbl") + vector_files("bk7231/tuya_package_UG*")
-               + vector_files("bk7231/lt_app_container*") + real_files("*.ug.bin"))
+FILES = inputs(
+    vector_files("bk7231/*.rbl")
+    + vector_files("bk7231/tuya_package_UG*")
+    + vector_files("bk7231/lt_app_container*")
+    + real_files("*.ug.bin")
+)
 
 
 @pytest.mark.skipif(not FILES, reason="../shared/fixtures is not present")

@@ -37,9 +37,13 @@ def boot_code(n_marker: bool, size: int = 0x1200) -> bytes:
     code = bytearray(VECTOR + bytes((i * 53 + 3) & 0xFF for i in range(size - len(VECTOR))))
     if n_marker:
         code[0x100:0x108] = b"BK7231\0\0"
-    fal = FalTable((FalEntry("bootloader", "beken_onchip_crc", 0, 0x10000),
-                    FalEntry("app", "beken_onchip_crc", 0x10000, 0x108700),
-                    FalEntry("download", "beken_onchip", 0x12A000, 0xA6000)))
+    fal = FalTable(
+        (
+            FalEntry("bootloader", "beken_onchip_crc", 0, 0x10000),
+            FalEntry("app", "beken_onchip_crc", 0x10000, 0x108700),
+            FalEntry("download", "beken_onchip", 0x12A000, 0xA6000),
+        )
+    )
     return bytes(code) + fal.build()
 
 
@@ -49,8 +53,12 @@ big_app_bodies = st.binary(min_size=1024, max_size=6000).map(lambda b: VECTOR + 
 
 
 @settings(max_examples=scaled(40))
-@given(big_app_bodies, st.sampled_from(KEYS), st.sampled_from(["bk7231n", "bk7231t"]),
-       st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20))
+@given(
+    big_app_bodies,
+    st.sampled_from(KEYS),
+    st.sampled_from(["bk7231n", "bk7231t"]),
+    st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20),
+)
 def test_qio_from_app_analyses_back(app: bytes, key: bkcipher.Key, layout: str, version: str) -> None:
     qio = bki.build_qio_from_app(app, boot_code(layout == "bk7231n"), key=key, version=version, layout=layout)
     img = bki.analyze(qio)
@@ -66,7 +74,7 @@ def test_qio_from_app_analyses_back(app: bytes, key: bkcipher.Key, layout: str, 
     parts = bki.split_qio(qio)
     assert bki.build_qio(parts) == qio
     ua = convert.qio_to_ua(qio)
-    assert ua == qio[bki.APP_START:]
+    assert ua == qio[bki.APP_START :]
     assert convert.ua_to_qio(ua, qio) == qio
     assert convert.hex_to_bin(convert.bin_to_hex(qio[:0x2000], 0x1000)) == (0x1000, qio[:0x2000])
 
@@ -104,8 +112,13 @@ def test_any_bytes_only_obkimg_errors(data: bytes) -> None:
     _analyse_all(data)
 
 
-SMALL = inputs(vector_files("bk7231/app_*") + vector_files("bk7231/beken_*") + vector_files("bk7231n/*.bin")
-               + vector_files("bk7231t/*.bin") + real_files("*bootloader*"))
+SMALL = inputs(
+    vector_files("bk7231/app_*")
+    + vector_files("bk7231/beken_*")
+    + vector_files("bk7231n/*.bin")
+    + vector_files("bk7231t/*.bin")
+    + real_files("*bootloader*")
+)
 BIG = inputs(real_files("*QIO*") + real_files("bk7231*/*.bin"))
 BIG = [b for b in BIG if b[0].stat().st_size >= 0x100000]
 

@@ -40,11 +40,20 @@ crc = st.one_of(st.none(), u32)
 clocks = st.builds(bh.ClockConfig, u8, u8, u8, u8, u8, u8, st.binary(min_size=2, max_size=2))
 boot_headers = st.builds(
     bh.BootHeader,
-    flash_cfg=st.binary(min_size=84, max_size=84), clock=clocks,
+    flash_cfg=st.binary(min_size=84, max_size=84),
+    clock=clocks,
     boot_cfg=st.builds(bh.BootCfg.from_word, u32),
-    img_len=u32, img_start=u32, hash=st.binary(min_size=32, max_size=32), boot_entry=u32, revision=u32,
-    magic=st.sampled_from([b"BFNP", b"BFAP"]), flash_magic=st.sampled_from([b"FCFG", bytes(4)]),
-    clk_magic=st.sampled_from([b"PCFG", bytes(4)]), rsvd=st.tuples(u32, u32), flash_crc=crc, clk_crc=crc,
+    img_len=u32,
+    img_start=u32,
+    hash=st.binary(min_size=32, max_size=32),
+    boot_entry=u32,
+    revision=u32,
+    magic=st.sampled_from([b"BFNP", b"BFAP"]),
+    flash_magic=st.sampled_from([b"FCFG", bytes(4)]),
+    clk_magic=st.sampled_from([b"PCFG", bytes(4)]),
+    rsvd=st.tuples(u32, u32),
+    flash_crc=crc,
+    clk_crc=crc,
     crc=crc,
 )
 
@@ -57,7 +66,8 @@ def test_boot_header_identity(h: bh.BootHeader) -> None:
     back = bh.BootHeader.parse(raw)
     assert back.build() == raw
     filled = dataclasses.replace(
-        h, flash_crc=back.flash_crc, clk_crc=back.clk_crc, crc=back.crc)  # None = computed on build
+        h, flash_crc=back.flash_crc, clk_crc=back.clk_crc, crc=back.crc
+    )  # None = computed on build
     assert back == filled
     fixed = h.with_checksums(fill_ignored=True)
     assert bh.BootHeader.parse(fixed.build(), strict=True).crc_state == "valid"
@@ -71,18 +81,31 @@ def test_fw_ota_bin_pack_unpack(image: bytes) -> None:
         res = ota.pack(image, raw=raw)
         back = ota.unpack(res.ota)
         assert back.fw_ota == res.fw_ota
-        assert back.image[:len(image)] == image
+        assert back.image[: len(image)] == image
         img = bo.OtaImage.parse(res.ota)
-        assert img.build() == res.ota and img.problems() == [] or all(
-            p.severity != "error" for p in img.problems())
+        assert (
+            img.build() == res.ota
+            and img.problems() == []
+            or all(p.severity != "error" for p in img.problems())
+        )
 
 
 # ----------------------------------------------------------------------------- partition table
 names = st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=9)
-partitions = st.builds(bp.Partition, name=names, type=u8, address=st.tuples(u32, u32),
-                       size=st.tuples(u32, u32), length=u32, age=u32, active_index=u8, device=u8)
-tables = st.builds(bp.PartitionTable, entries=st.lists(partitions, max_size=bp.MAX_ENTRIES).map(tuple),
-                   version=u16, age=u32)
+partitions = st.builds(
+    bp.Partition,
+    name=names,
+    type=u8,
+    address=st.tuples(u32, u32),
+    size=st.tuples(u32, u32),
+    length=u32,
+    age=u32,
+    active_index=u8,
+    device=u8,
+)
+tables = st.builds(
+    bp.PartitionTable, entries=st.lists(partitions, max_size=bp.MAX_ENTRIES).map(tuple), version=u16, age=u32
+)
 
 
 @given(tables)
@@ -95,14 +118,23 @@ def test_partition_table_identity(t: bp.PartitionTable) -> None:
 
 toml_partitions = st.builds(
     bp.Partition,
-    name=st.text(st.characters(max_codepoint=0xFF, exclude_categories=("Cs",)), min_size=1, max_size=7)
-    .filter(lambda n: len(n.encode()) < 8),
-    type=st.integers(0, 15), address=st.tuples(u32, u32), size=st.tuples(u32, u32), length=u32,
-    age=st.just(0), active_index=st.just(0), device=st.just(0))
+    name=st.text(
+        st.characters(max_codepoint=0xFF, exclude_categories=("Cs",)), min_size=1, max_size=7
+    ).filter(lambda n: len(n.encode()) < 8),
+    type=st.integers(0, 15),
+    address=st.tuples(u32, u32),
+    size=st.tuples(u32, u32),
+    length=u32,
+    age=st.just(0),
+    active_index=st.just(0),
+    device=st.just(0),
+)
 
 
-@given(st.lists(toml_partitions, min_size=1, max_size=bp.MAX_ENTRIES).map(tuple),
-       st.sampled_from([(0xE000, 0xF000), (0x1000, 0x2000)]))
+@given(
+    st.lists(toml_partitions, min_size=1, max_size=bp.MAX_ENTRIES).map(tuple),
+    st.sampled_from([(0xE000, 0xF000), (0x1000, 0x2000)]),
+)
 def test_partition_toml_round_trip(entries: tuple[bp.Partition, ...], addresses: tuple[int, int]) -> None:
     t = bp.PartitionTable(entries)
     text = bp.table_to_toml(t, addresses=addresses)  # names with newlines, quotes, controls: escaped
@@ -112,13 +144,22 @@ def test_partition_toml_round_trip(entries: tuple[bp.Partition, ...], addresses:
 
 
 # ---------------------------------------------------------------------------------- OTA header
-@given(st.binary(max_size=2000), st.sampled_from(["xz", "raw"]),
-       st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=16),
-       st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=16),
-       st.one_of(st.none(), u32))
+@given(
+    st.binary(max_size=2000),
+    st.sampled_from(["xz", "raw"]),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=16),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=16),
+    st.one_of(st.none(), u32),
+)
 def test_ota_header_identity(payload: bytes, comp: str, hw: str, sw: str, unpacked: int | None) -> None:
-    h = only_obkimg_errors(bo.OtaHeader.for_payload, payload, compression=comp, hw_version=hw, sw_version=sw,
-                           unpacked_len=unpacked)
+    h = only_obkimg_errors(
+        bo.OtaHeader.for_payload,
+        payload,
+        compression=comp,
+        hw_version=hw,
+        sw_version=sw,
+        unpacked_len=unpacked,
+    )
     if h is None:
         return  # a version the vendor layout cannot hold (refused with BuildError)
     raw = h.build()
@@ -147,13 +188,16 @@ node_names = st.text(st.characters(min_codepoint=0x61, max_codepoint=0x7A), min_
 
 def _nodes(depth: int) -> st.SearchStrategy[dtb.FdtNode]:
     kids = st.just(()) if depth == 0 else st.lists(_nodes(depth - 1), max_size=3).map(tuple)
-    props = st.lists(st.tuples(prop_names, st.binary(max_size=24)), max_size=4,
-                     unique_by=lambda p: p[0]).map(tuple)
+    props = st.lists(st.tuples(prop_names, st.binary(max_size=24)), max_size=4, unique_by=lambda p: p[0]).map(
+        tuple
+    )
     return st.builds(dtb.FdtNode, name=node_names, props=props, children=kids)
 
 
-@given(_nodes(3).map(lambda n: dataclasses.replace(n, name="")),
-       st.lists(st.tuples(st.integers(1, 1 << 40), st.integers(1, 1 << 40)), max_size=2).map(tuple))
+@given(
+    _nodes(3).map(lambda n: dataclasses.replace(n, name="")),
+    st.lists(st.tuples(st.integers(1, 1 << 40), st.integers(1, 1 << 40)), max_size=2).map(tuple),
+)
 def test_dtb_identity(root: dtb.FdtNode, reserved: tuple[tuple[int, int], ...]) -> None:
     fdt = dtb.Fdt(root, reserved)
     raw = fdt.build()
@@ -207,10 +251,15 @@ def test_any_toml_text(text: str) -> None:
     only_obkimg_errors(ota.table_from, text.encode())
 
 
-FILES = inputs([p for p in vector_files("bl602/*") if p.stat().st_size <= 1 << 20]
-               + [p for p in real_files("bl602/*") if p.stat().st_size <= 1 << 20])
-FLASH = inputs(vector_files("bl602/small/whole_flash_data.bin") + real_files("bl602/*whole_flash*")
-               + real_files("bl602/full_binary*"))
+FILES = inputs(
+    [p for p in vector_files("bl602/*") if p.stat().st_size <= 1 << 20]
+    + [p for p in real_files("bl602/*") if p.stat().st_size <= 1 << 20]
+)
+FLASH = inputs(
+    vector_files("bl602/small/whole_flash_data.bin")
+    + real_files("bl602/*whole_flash*")
+    + real_files("bl602/full_binary*")
+)
 
 
 @pytest.mark.skipif(not FILES, reason="../shared/fixtures is not present")

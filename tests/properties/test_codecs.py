@@ -42,7 +42,7 @@ def test_flipped_bit_is_found_at_its_block(data: bytes, d: st.DataObject) -> Non
     pos = d.draw(st.integers(0, len(framed) - 1))
     framed[pos] ^= 1 << d.draw(st.integers(0, 7))
     block = pos // crcframe.BLOCK
-    if bytes(framed[block * 34:(block + 1) * 34]) == b"\xff" * 34:
+    if bytes(framed[block * 34 : (block + 1) * 34]) == b"\xff" * 34:
         return  # turned into an erased block: not an error by definition
     base = 0x11000
     rep = crcframe.verify(bytes(framed), base=base)
@@ -76,8 +76,11 @@ def test_cipher_is_an_involution(data: bytes, key: tuple[int, int, int, int], ad
     assert bkcipher.crypt(enc, key, addr) == data
 
 
-@given(st.binary(min_size=8, max_size=256).map(lambda d: d[: len(d) - len(d) % 4]), keys,
-       st.integers(0, 0x3FFF).map(lambda a: a * 4))
+@given(
+    st.binary(min_size=8, max_size=256).map(lambda d: d[: len(d) - len(d) % 4]),
+    keys,
+    st.integers(0, 0x3FFF).map(lambda a: a * 4),
+)
 def test_cipher_is_word_local(data: bytes, key: tuple[int, int, int, int], addr: int) -> None:
     """Encrypting a slice at its own address gives the same bytes as slicing the whole encryption."""
     whole = bkcipher.crypt(data, key, addr)
@@ -97,8 +100,11 @@ def test_encrypt_v031_length_is_recovered(raw: bytes, key: tuple[int, int, int, 
     assert n is not None and len(raw) - 3 - trailing_ff <= n <= len(raw)
 
 
-@given(st.one_of(keys.map(lambda k: " ".join(f"{w:08x}" for w in k)), st.text(max_size=40),
-                 st.binary(max_size=20)))
+@given(
+    st.one_of(
+        keys.map(lambda k: " ".join(f"{w:08x}" for w in k)), st.text(max_size=40), st.binary(max_size=20)
+    )
+)
 def test_parse_key_any_text(text: str | bytes) -> None:
     k = only_obkimg_errors(bkcipher.parse_key, text)
     if k is not None:
@@ -129,8 +135,10 @@ def test_limit_is_hard(limit: int, kind: str) -> None:
 
 @given(st.binary(min_size=1, max_size=3000), st.data())
 def test_truncated_streams(data: bytes, d: st.DataObject) -> None:
-    for packed, fn in ((gzip.compress(data, mtime=0), gunzip),
-                       (lzma.compress(data, format=lzma.FORMAT_XZ), xz_decompress)):
+    for packed, fn in (
+        (gzip.compress(data, mtime=0), gunzip),
+        (lzma.compress(data, format=lzma.FORMAT_XZ), xz_decompress),
+    ):
         cut = d.draw(st.integers(0, len(packed) - 1))
         with pytest.raises((TruncatedError, FormatError)):
             fn(packed[:cut])

@@ -29,8 +29,9 @@ from tests.properties._support import (
 
 ALL = inputs(vector_files() + real_files())
 #: files up to 256 KiB (gzip files that expand to 2 MiB dumps count as big)
-SMALL = [i for i in ALL
-         if i[0].stat().st_size <= 256 * 1024 and not (i[1] and i[0].stat().st_size > 32 * 1024)]
+SMALL = [
+    i for i in ALL if i[0].stat().st_size <= 256 * 1024 and not (i[1] and i[0].stat().st_size > 32 * 1024)
+]
 BIG = [i for i in ALL if i not in SMALL]
 
 
@@ -57,12 +58,13 @@ def test_any_bytes_in_containers(data: bytes) -> None:
 
 def ihex(data: bytes, base: int = 0x11000) -> bytes:
     """Intel HEX text for ``data`` at ``base`` (extended linear address records, valid checksums)."""
+
     def rec(kind: int, addr: int, payload: bytes) -> str:
         body = bytes([len(payload), addr >> 8 & 0xFF, addr & 0xFF, kind]) + payload
         return ":" + (body + bytes([-sum(body) & 0xFF])).hex().upper()
 
     lines = [rec(4, 0, (base >> 16).to_bytes(2, "big"))]
-    lines += [rec(0, (base + i) & 0xFFFF, data[i:i + 16]) for i in range(0, len(data), 16)]
+    lines += [rec(0, (base + i) & 0xFFFF, data[i : i + 16]) for i in range(0, len(data), 16)]
     return ("\n".join([*lines, rec(1, 0, b"")]) + "\n").encode()
 
 

@@ -31,31 +31,58 @@ PINS = [32, 48, 50, 64]
 
 
 @settings(max_examples=scaled(100))
-@given(pins=st.sampled_from(PINS), variant=st.sampled_from(["signed", "unsigned"]), ssid=printable,
-       password=printable, host=printable, port=st.integers(0, 0xFFFF), flags=st.integers(0, 0xFFFFFFFF),
-       data=st.data())
-def test_config_identity(pins: int, variant: str, ssid: str, password: str, host: str, port: int, flags: int,
-                         data: st.DataObject) -> None:
+@given(
+    pins=st.sampled_from(PINS),
+    variant=st.sampled_from(["signed", "unsigned"]),
+    ssid=printable,
+    password=printable,
+    host=printable,
+    port=st.integers(0, 0xFFFF),
+    flags=st.integers(0, 0xFFFFFFFF),
+    data=st.data(),
+)
+def test_config_identity(
+    pins: int, variant: str, ssid: str, password: str, host: str, port: int, flags: int, data: st.DataObject
+) -> None:
     base = oc.default_config(pins=pins, variant=variant)
     n = len(base.get("roles"))
     roles = data.draw(st.lists(st.integers(0, 0xFF), min_size=n, max_size=n))
-    cfg = base.with_values({"wifi_ssid": ssid, "wifi_pass": password, "mqtt_host": host, "mqtt_port": port,
-                            "genericFlags": flags, "roles": roles}, variant=variant)
+    cfg = base.with_values(
+        {
+            "wifi_ssid": ssid,
+            "wifi_pass": password,
+            "mqtt_host": host,
+            "mqtt_port": port,
+            "genericFlags": flags,
+            "roles": roles,
+        },
+        variant=variant,
+    )
     raw = cfg.build()
     back = oc.ObkConfig.parse(raw, pins=pins, strict=True)
     assert back == cfg and back.build() == raw
     assert back.crc_for(variant) == back.stored_crc
-    got = (back.get("wifi_ssid"), back.get("wifi_pass"), back.get("mqtt_host"), back.get("mqtt_port"),
-           back.get("genericFlags"), list(back.get("roles")))
+    got = (
+        back.get("wifi_ssid"),
+        back.get("wifi_pass"),
+        back.get("mqtt_host"),
+        back.get("mqtt_port"),
+        back.get("genericFlags"),
+        list(back.get("roles")),
+    )
     assert got == (ssid, password, host, port, flags, roles), "mismatch"
     back.decode()
 
 
 @settings(max_examples=scaled(60))
-@given(st.sampled_from([1, 8, 32]),
-       st.dictionaries(st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1,
-                               max_size=20),
-                       st.binary(max_size=300), max_size=8))
+@given(
+    st.sampled_from([1, 8, 32]),
+    st.dictionaries(
+        st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=20),
+        st.binary(max_size=300),
+        max_size=8,
+    ),
+)
 def test_easyflash_identity(gran: int, values: dict[str, bytes]) -> None:
     area = oc.ef_format(4 * oc.SECTOR, gran=gran)
     for name, value in values.items():
@@ -73,7 +100,7 @@ def _all_parsers(data: bytes) -> None:
             cfg = only_obkimg_errors(oc.ObkConfig.parse, data, pins=pins, strict=strict)
             if cfg is not None:
                 cfg.decode()
-                assert cfg.build() == data[:cfg.length]
+                assert cfg.build() == data[: cfg.length]
     for gran in (None, 1, 8, 32):
         area = only_obkimg_errors(oc.parse_easyflash, data, gran=gran)
         if area is not None:

@@ -50,18 +50,33 @@ def test_key_block_identity(key: bytes, fill: bytes) -> None:
     assert kv.KeyBlock.decrypt(kb.encrypt(), offset=0x1EE000) == kb
 
 
-@given(st.integers(0, 0xFFFFFFFF), st.integers(0, 0xFFFFFFFF), st.integers(0, 0xFFFF), st.integers(0, 0xFF),
-       st.integers(0, 0xFFFFFFFF), st.binary(min_size=1, max_size=40),
-       st.lists(st.builds(kv.Part, st.integers(0, 0xFFFF), st.integers(0, 0xFF), st.integers(0, 0xFF)),
-                max_size=8).map(tuple))
-def test_index_entry_identity(checksum: int, length: int, block: int, page: int, element: int, name: bytes,
-                              parts: tuple[kv.Part, ...]) -> None:
+@given(
+    st.integers(0, 0xFFFFFFFF),
+    st.integers(0, 0xFFFFFFFF),
+    st.integers(0, 0xFFFF),
+    st.integers(0, 0xFF),
+    st.integers(0, 0xFFFFFFFF),
+    st.binary(min_size=1, max_size=40),
+    st.lists(
+        st.builds(kv.Part, st.integers(0, 0xFFFF), st.integers(0, 0xFF), st.integers(0, 0xFF)), max_size=8
+    ).map(tuple),
+)
+def test_index_entry_identity(
+    checksum: int, length: int, block: int, page: int, element: int, name: bytes, parts: tuple[kv.Part, ...]
+) -> None:
     e = kv.IndexEntry(checksum, length, block, page, element, name, parts)
     raw = e.build()
     assert len(raw) == kv.PAGE_SIZE
     back = kv.IndexEntry.parse(raw)
-    assert (back.checksum, back.length, back.block_id, back.page_id, back.element, back.name_raw,
-            back.parts) == (checksum, length, block, page, element, name, parts)
+    assert (
+        back.checksum,
+        back.length,
+        back.block_id,
+        back.page_id,
+        back.element,
+        back.name_raw,
+        back.parts,
+    ) == (checksum, length, block, page, element, name, parts)
     assert back.build() == raw
 
 
@@ -70,7 +85,7 @@ def test_data_blocks_rebuild_exactly(vals: dict[str, bytes], key: bytes) -> None
     area = kv.build_storage(vals, device_key=key)
     data_key = kv.derive_data_key(key, dict(kv.BASE_KEYS)["8710+common"])
     for off in range(kv.SECTOR_SIZE, len(area), kv.SECTOR_SIZE):
-        plain = kv.decrypt(data_key, area[off:off + kv.SECTOR_SIZE])
+        plain = kv.decrypt(data_key, area[off : off + kv.SECTOR_SIZE])
         blk = kv.DataBlock.parse(plain, offset=off)
         assert blk.build() == plain
 
@@ -81,11 +96,11 @@ def _all_parsers(data: bytes) -> None:
         st_ = only_obkimg_errors(kv.read_storage, data, loc, seconds=30)
         if st_ is not None:
             st_.to_dict(show_secrets=False)
-    page = data[:kv.PAGE_SIZE]
+    page = data[: kv.PAGE_SIZE]
     only_obkimg_errors(kv.IndexEntry.parse, page)
-    only_obkimg_errors(kv.DataBlock.parse, data[:kv.SECTOR_SIZE])
-    only_obkimg_errors(kv.KeyBlock.parse, data[:kv.SECTOR_SIZE])
-    only_obkimg_errors(kv.ProtectedBlock.parse, data[:kv.SECTOR_SIZE])
+    only_obkimg_errors(kv.DataBlock.parse, data[: kv.SECTOR_SIZE])
+    only_obkimg_errors(kv.KeyBlock.parse, data[: kv.SECTOR_SIZE])
+    only_obkimg_errors(kv.ProtectedBlock.parse, data[: kv.SECTOR_SIZE])
     only_obkimg_errors(kv.decode_value, "user_param_key", data[:600])
     only_obkimg_errors(kv.decode_value, "gw_bi", data[:600])
     keys = only_obkimg_errors(tuya.extract_keys, data, seconds=30)
@@ -110,8 +125,9 @@ def test_any_value_text_decodes(text: str, name: str) -> None:
 
 
 FILES = inputs(vector_files("tuya/*") + real_files("*golden_vault*") + real_files("*TuyaConfig*"))
-DUMPS = inputs(vector_files("tuya/*2MB*") + [p for p in real_files("bk7231*/*.bin")
-                                              if p.stat().st_size == 0x200000][:12])
+DUMPS = inputs(
+    vector_files("tuya/*2MB*") + [p for p in real_files("bk7231*/*.bin") if p.stat().st_size == 0x200000][:12]
+)
 
 
 @pytest.mark.skipif(not FILES, reason="../shared/fixtures is not present")

@@ -38,21 +38,40 @@ def differing(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
 DEVICE_KEY = b"TestDeviceKey-42"
 
 
-def index_page(name: str, value: bytes, block_id: int, page: int, parts: list[tuple[int, int, int]],
-               element: int = 0x410000) -> bytes:
-    return kv.IndexEntry(sum32(value), len(value), block_id, page, element, name.encode() + b"\x00",
-                         tuple(kv.Part(*p) for p in parts)).build()
+def index_page(
+    name: str,
+    value: bytes,
+    block_id: int,
+    page: int,
+    parts: list[tuple[int, int, int]],
+    element: int = 0x410000,
+) -> bytes:
+    return kv.IndexEntry(
+        sum32(value),
+        len(value),
+        block_id,
+        page,
+        element,
+        name.encode() + b"\x00",
+        tuple(kv.Part(*p) for p in parts),
+    ).build()
 
 
-def block(block_id: int, generation: int, pages: dict[int, bytes], index: set[int],
-          magic: int = kv.DATA_MAGIC) -> kv.DataBlock:
+def block(
+    block_id: int, generation: int, pages: dict[int, bytes], index: set[int], magic: int = kv.DATA_MAGIC
+) -> kv.DataBlock:
     bitmap = sum(1 << p for p in index).to_bytes(4, "little")
     raw = tuple(pages.get(p, b"\xff" * 128).ljust(128, b"\xff") for p in range(1, 32))
     return kv.DataBlock(0, block_id, generation, bitmap, raw, b"\xff" * (128 - 19), magic)
 
 
-def storage(blocks: list[kv.DataBlock | None], *, device_key: bytes = DEVICE_KEY,
-            variant: str = "8710+common", protected: kv.ProtectedBlock | None = None) -> bytes:
+def storage(
+    blocks: list[kv.DataBlock | None],
+    *,
+    device_key: bytes = DEVICE_KEY,
+    variant: str = "8710+common",
+    protected: kv.ProtectedBlock | None = None,
+) -> bytes:
     """Key block + the given data blocks (None: erased sector) [+ protected block first]."""
     dkey = kv.derive_data_key(device_key, dict(kv.BASE_KEYS)[variant])
     out = b""
@@ -65,4 +84,4 @@ def storage(blocks: list[kv.DataBlock | None], *, device_key: bytes = DEVICE_KEY
 
 
 def value_pages(value: bytes, first: int) -> dict[int, bytes]:
-    return {first + i // 128: value[i:i + 128] for i in range(0, len(value), 128)}
+    return {first + i // 128: value[i : i + 128] for i in range(0, len(value), 128)}

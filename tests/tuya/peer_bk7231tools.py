@@ -24,8 +24,10 @@ def main() -> None:
                 continue
             kvs = KVStorage.decrypt_and_unpack(found[1])
             values = kvs.read_all_values()
-            out[path] = {"offset": found[0],
-                         "keys": {k: hashlib.sha256(v).hexdigest() for k, v in values.items()}}
+            out[path] = {
+                "offset": found[0],
+                "keys": {k: hashlib.sha256(v).hexdigest() for k, v in values.items()},
+            }
         except Exception as e:  # noqa: BLE001 - report, the test decides
             out[path] = {"error": f"{type(e).__name__}"}
     json.dump(out, sys.stdout)

@@ -30,7 +30,11 @@ def test_json_document(tmp_path: Path) -> None:
     assert doc["values"]["user_param_key"]["rl1_pin"] == 6
     st = doc["storage"]
     assert (st["key_offset"], st["protected_offsets"], st["key_variant"], st["block_count"]) == (
-        0x1EE000, [0x1ED000], "8710+common", 15)
+        0x1EE000,
+        [0x1ED000],
+        "8710+common",
+        15,
+    )
     assert [b["state"] for b in st["blocks"]].count("superseded") == 1
     assert doc["encodings"]["gw_ai"] == "json"
 
@@ -56,7 +60,7 @@ def test_human_output() -> None:
 
 def test_problems_go_to_stderr() -> None:
     data = bytearray(fixture_path("tuya", "tuya_bk7231n_region_0x1ED000.bin").read_bytes())
-    data[0x3100] ^= 0xFF                          # block 1 (index of user_param_key and gw_ai)
+    data[0x3100] ^= 0xFF  # block 1 (index of user_param_key and gw_ai)
     r = CliRunner().invoke(cli, ["tuya-keys", "-"], input=bytes(data))
     assert r.exit_code == 0
     assert "problem: warning: data block" in r.stderr and "problem:" not in r.stdout

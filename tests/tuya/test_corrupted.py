@@ -71,7 +71,7 @@ def test_real_dump_with_damaged_storage() -> None:
     data = bytearray(load(real_path("bk7231t", "BK7231T_TuyaConfig_PC44HA.bin")).data)
     whole = extract_keys(bytes(data))
     victim = next(b for b in whole.storage.live if b.block_id == 5)  # an empty block
-    data[victim.offset:victim.offset + 0x1000] = b"\xff" * 0x1000
+    data[victim.offset : victim.offset + 0x1000] = b"\xff" * 0x1000
     data[0x11000:0x11100] = bytes(0x100)
     keys = extract_keys(bytes(data))
     assert sorted(keys.values) == sorted(whole.values)
@@ -88,8 +88,12 @@ def test_arbitrary_bytes(data: bytes) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.lists(st.binary(min_size=0, max_size=128), min_size=31, max_size=31),
-       st.integers(0, 2**32 - 1), st.integers(0, 20))
+@given(
+    st.integers(0, 2**32 - 1),
+    st.lists(st.binary(min_size=0, max_size=128), min_size=31, max_size=31),
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 20),
+)
 def test_random_pages_in_valid_blocks(bitmap: int, pages: list[bytes], gen: int, bid: int) -> None:
     """Blocks that decrypt and checksum correctly but hold garbage index pages."""
     b = block(bid, gen, {i + 1: p for i, p in enumerate(pages)}, set())

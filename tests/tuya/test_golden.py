@@ -81,7 +81,7 @@ def test_values_equal_gui_expected(path: Path) -> None:
         stale = [b for b in keys.storage.blocks if b.block_id == owner.block_id and b is not owner]
         assert stale and all(b.generation < owner.generation for b in stale)
         stale_idx = kv.IndexEntry.parse(stale[0].page(entry.page))
-        assert stale_idx.element > entry.index.element          # what misleads the GUI
+        assert stale_idx.element > entry.index.element  # what misleads the GUI
         assert entry.checksum_ok
         return
     if path.name == "golden_vault-8710-kvstorage-bk7238.bin.gz":
@@ -115,13 +115,13 @@ def test_storage_matches_gui_case_metadata(path: Path) -> None:
     assert loc.data_magic == int(case["PageMagic"], 16)
     if "BadCrcCount" in case:
         assert len(st.bad_offsets) == case["BadCrcCount"]
-    if case["ParserKind"] == "KVStorage":       # the GUI's "LegacyKV" parser counts swap entries too
+    if case["ParserKind"] == "KVStorage":  # the GUI's "LegacyKV" parser counts swap entries too
         assert len(st.entries) == case["EntryCount"]
         assert max(len(e.value) for e in st.entries) == case["LargestValueLength"]
         ids = [b.block_id for b in st.blocks]
         assert (len(ids) != len(set(ids))) == case["HasDuplicateBlockIds"]
     assert all(e.checksum_ok for e in st.entries)
-    validate_schema(keys.to_dict(show_secrets=False), "tuya-keys.v1")   # masked: a failure prints the doc
+    validate_schema(keys.to_dict(show_secrets=False), "tuya-keys.v1")  # masked: a failure prints the doc
 
 
 def test_badcrc_case_reports_the_bad_sector_and_returns_the_rest() -> None:
@@ -153,7 +153,7 @@ def test_gzip_input_loads_as_tuya_kv(path: Path) -> None:
     src = load(path)
     assert src.container == "gzip"
     det = kv.detect(src.data)
-    assert det is not None and det.kind == "tuya-kv" and det.confidence == 90   # nothing else in the file
+    assert det is not None and det.kind == "tuya-kv" and det.confidence == 90  # nothing else in the file
     img = kv.load(src)
     assert img.kind == "tuya-kv"
     doc = img.to_dict()

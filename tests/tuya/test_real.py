@@ -23,8 +23,11 @@ from tests.conftest import REAL, real_files
 from tests.tuya.helpers import digest
 
 DUMPS = [p for p in real_files("bk7231*/*.bin") if p.stat().st_size == 0x200000]
-OTHER = [p for p in real_files("*") if p.stat().st_size != 0x200000 and "golden" not in p.name
-         and "TuyaConfig" not in p.name]
+OTHER = [
+    p
+    for p in real_files("*")
+    if p.stat().st_size != 0x200000 and "golden" not in p.name and "TuyaConfig" not in p.name
+]
 PEER = os.environ.get("OBKIMG_PEER_PYTHON", "/tmp/peers/bin/python")
 HERE = Path(__file__).parent
 
@@ -76,21 +79,27 @@ def peer() -> dict[str, dict]:
     if not os.path.exists(PEER) or not DUMPS:
         pytest.skip("peer interpreter with bk7231tools not available")
     files = [str(p) for p in DUMPS] + [str(REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin")]
-    r = subprocess.run([PEER, str(HERE / "peer_bk7231tools.py"), *files], capture_output=True, text=True,
-                       timeout=300, check=False)
+    r = subprocess.run(
+        [PEER, str(HERE / "peer_bk7231tools.py"), *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if r.returncode != 0:
         pytest.skip("bk7231tools could not run")
     return json.loads(r.stdout)
 
 
-def _bk7231tools_view(data: bytes,
-                      loc: kv.StorageLocation) -> tuple[dict[str, bytes], dict[int, kv.DataBlock]]:
+def _bk7231tools_view(
+    data: bytes, loc: kv.StorageLocation
+) -> tuple[dict[str, bytes], dict[int, kv.DataBlock]]:
     """What bk7231tools 2.1.2 reads (spec A11), rebuilt on our models: the 32 KiB from the key
     block, blocks in physical order with the first copy of each id winning (no generations), the
     first index of each name, and a value cut short where a part's block is outside the window."""
     blocks: dict[int, kv.DataBlock] = {}
     for off in range(loc.key_offset + 0x1000, loc.key_offset + 0x8000, 0x1000):
-        b = kv.DataBlock.parse(kv.decrypt(loc.data_key, data[off:off + 0x1000]), offset=off)
+        b = kv.DataBlock.parse(kv.decrypt(loc.data_key, data[off : off + 0x1000]), offset=off)
         blocks.setdefault(b.block_id, b)
     indexes: dict[str, kv.IndexEntry] = {}
     for b in blocks.values():
@@ -104,12 +113,15 @@ def _bk7231tools_view(data: bytes,
             if part.block_id not in blocks:
                 break
             v += b"".join(blocks[part.block_id].page(q) for q in range(part.first_page, part.last_page + 1))
-        values[name] = v[:idx.length]
+        values[name] = v[: idx.length]
     return values, blocks
 
 
-@pytest.mark.parametrize("path", DUMPS + [REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin"],
-                         ids=[p.name for p in DUMPS] + ["BK7231T_TuyaConfig_PC44HA.bin"])
+@pytest.mark.parametrize(
+    "path",
+    DUMPS + [REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin"],
+    ids=[p.name for p in DUMPS] + ["BK7231T_TuyaConfig_PC44HA.bin"],
+)
 def test_superset_of_bk7231tools_with_equal_values(path: Path, peer: dict[str, dict]) -> None:
     if not path.exists():
         pytest.skip(f"real dump {path} is not present (clean clone without ../shared/fixtures/real)")
@@ -151,8 +163,11 @@ def test_we_find_keys_bk7231tools_misses() -> None:
     assert sum(beyond.values()) >= 6 and len(beyond) >= 3
 
 
-@pytest.mark.parametrize("path", DUMPS + [REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin"],
-                         ids=[p.name for p in DUMPS] + ["BK7231T_TuyaConfig_PC44HA.bin"])
+@pytest.mark.parametrize(
+    "path",
+    DUMPS + [REAL / "bk7231t" / "BK7231T_TuyaConfig_PC44HA.bin"],
+    ids=[p.name for p in DUMPS] + ["BK7231T_TuyaConfig_PC44HA.bin"],
+)
 def test_every_sector_rebuilds_byte_for_byte(path: Path) -> None:
     if not path.exists():
         pytest.skip(f"real dump {path} is not present (clean clone without ../shared/fixtures/real)")
@@ -160,17 +175,19 @@ def test_every_sector_rebuilds_byte_for_byte(path: Path) -> None:
     (loc, *_) = find_storage(data)
     st = kv.read_storage(data, loc)
     base = dict(kv.BASE_KEYS)[loc.key_variant]
-    sector = data[loc.key_offset:loc.key_offset + kv.SECTOR_SIZE]
+    sector = data[loc.key_offset : loc.key_offset + kv.SECTOR_SIZE]
     key_block = kv.KeyBlock.decrypt(sector, offset=loc.key_offset)
-    assert key_block.encrypt() == data[loc.key_offset:loc.key_offset + kv.SECTOR_SIZE]
+    assert key_block.encrypt() == data[loc.key_offset : loc.key_offset + kv.SECTOR_SIZE]
     assert key_block.device_key == loc.device_key
     dkey = loc.data_key
     for b in st.blocks:
-        assert b.encrypt(dkey) == data[b.offset:b.offset + kv.SECTOR_SIZE], f"block at {b.offset:#x}"
+        assert b.encrypt(dkey) == data[b.offset : b.offset + kv.SECTOR_SIZE], f"block at {b.offset:#x}"
         for p in b.index_pages:
             assert kv.IndexEntry.parse(b.page(p)).build() == b.page(p)
     for pb in st.protected:
-        assert pb.encrypt(base) == data[pb.offset:pb.offset + kv.SECTOR_SIZE], f"protected at {pb.offset:#x}"
+        assert pb.encrypt(base) == data[pb.offset : pb.offset + kv.SECTOR_SIZE], (
+            f"protected at {pb.offset:#x}"
+        )
 
 
 def test_protected_blocks_and_their_copies_equal_kv() -> None:
@@ -197,8 +214,10 @@ def test_protected_blocks_and_their_copies_equal_kv() -> None:
     name = next(n for n, offs in with_prot.items() if 0x1CF000 in offs)
     (loc,) = find_storage(load(REAL / name).data)
     assert (loc.start, loc.end) == (0x1ED000, 0x200000)
-    assert [(r.name, r.offset) for r in loc.regions()][:2] == [("tuya-protected", 0x1CF000),
-                                                               ("tuya-protected", 0x1ED000)]
+    assert [(r.name, r.offset) for r in loc.regions()][:2] == [
+        ("tuya-protected", 0x1CF000),
+        ("tuya-protected", 0x1ED000),
+    ]
     reserved = {pb.reserved for path in DUMPS for pb in extract_keys(path).storage.protected}
     assert 0xFFFFFFFF in reserved and len(reserved) > 1
 

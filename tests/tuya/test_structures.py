@@ -13,7 +13,7 @@ from obkimg.formats import tuya_kv as kv
 from obkimg.tuya import extract_keys
 from tests.tuya.helpers import DEVICE_KEY, block, index_page, storage, value_pages
 
-BIG = json.dumps({"k": "x" * 600}).encode()        # 5 pages
+BIG = json.dumps({"k": "x" * 600}).encode()  # 5 pages
 
 
 def _three_block_storage() -> bytes:
@@ -89,19 +89,22 @@ def test_model_errors_name_format_field_and_offset() -> None:
 
 def test_duplicate_names_bad_checksum_and_id_mismatch_are_reported() -> None:
     good = b'"ok"'
-    pages0 = {1: index_page("dup", good, 0, 1, [(0, 10, 10)]), 10: good,
-              # stored page_id 7 while the page is 2: flagged, value still read
-              2: index_page("moved", good, 0, 7, [(0, 10, 10)]),
-              # sum32 stored wrong: flagged, kept (not silently dropped)
-              3: kv.IndexEntry(1234, len(good), 0, 3, 0, b"badsum\x00", (kv.Part(0, 10, 10),)).build(),
-              # part in block 9, which does not exist: dropped with an error
-              4: index_page("lost", good, 0, 4, [(9, 1, 1)]),
-              # page range 0..0 is invalid
-              5: index_page("range", good, 0, 5, [(0, 0, 0)]),
-              # more bytes announced than the parts hold
-              6: kv.IndexEntry(sum32(good), 500, 0, 6, 0, b"short\x00", (kv.Part(0, 10, 10),)).build(),
-              # garbage index page
-              7: b"\x00" * 11 + b"\xff\x7f" + b"\x00" * 115}
+    pages0 = {
+        1: index_page("dup", good, 0, 1, [(0, 10, 10)]),
+        10: good,
+        # stored page_id 7 while the page is 2: flagged, value still read
+        2: index_page("moved", good, 0, 7, [(0, 10, 10)]),
+        # sum32 stored wrong: flagged, kept (not silently dropped)
+        3: kv.IndexEntry(1234, len(good), 0, 3, 0, b"badsum\x00", (kv.Part(0, 10, 10),)).build(),
+        # part in block 9, which does not exist: dropped with an error
+        4: index_page("lost", good, 0, 4, [(9, 1, 1)]),
+        # page range 0..0 is invalid
+        5: index_page("range", good, 0, 5, [(0, 0, 0)]),
+        # more bytes announced than the parts hold
+        6: kv.IndexEntry(sum32(good), 500, 0, 6, 0, b"short\x00", (kv.Part(0, 10, 10),)).build(),
+        # garbage index page
+        7: b"\x00" * 11 + b"\xff\x7f" + b"\x00" * 115,
+    }
     pages1 = {1: index_page("dup", b'"other"', 1, 1, [(1, 2, 2)]), 2: b'"other"'}
     keys = extract_keys(storage([block(0, 1, pages0, set(range(1, 8))), block(1, 1, pages1, {1})]))
     msgs = {p.message.split(":")[0]: p for p in keys.problems}
@@ -114,7 +117,7 @@ def test_duplicate_names_bad_checksum_and_id_mismatch_are_reported() -> None:
     for name in ("lost", "range", "short"):
         assert name not in keys.values
         assert msgs[f"value '{name}'"].severity == "error"
-    assert msgs["block 0 page 7"].offset == 0x1000 + 7 * 128     # the key block comes first
+    assert msgs["block 0 page 7"].offset == 0x1000 + 7 * 128  # the key block comes first
     assert keys.summary()["errors"] >= 5
 
 
@@ -144,12 +147,16 @@ def test_tuyaos3_magic() -> None:
 
 def test_protected_block_differences_and_extra_records() -> None:
     pages = {1: index_page("gw_bi", b'{"a":1}', 0, 1, [(0, 2, 2)]), 2: b'{"a":1}'}
-    prot = kv.ProtectedBlock(0, DEVICE_KEY, 2 * 36 + 7 + 7, 0xFFFFFFFF,
-                             (kv.ProtectedRecord("gw_bi", b'{"a":2}'),
-                              kv.ProtectedRecord("gw_wsm", b'{"b":3}')))
+    prot = kv.ProtectedBlock(
+        0,
+        DEVICE_KEY,
+        2 * 36 + 7 + 7,
+        0xFFFFFFFF,
+        (kv.ProtectedRecord("gw_bi", b'{"a":2}'), kv.ProtectedRecord("gw_wsm", b'{"b":3}')),
+    )
     keys = extract_keys(storage([block(0, 1, pages, {1})], protected=prot))
     assert keys.storage.location.protected_offsets == (0,)
-    assert keys.values == {"gw_bi": {"a": 1}, "gw_wsm": {"b": 3}}       # KV preferred; missing taken
+    assert keys.values == {"gw_bi": {"a": 1}, "gw_wsm": {"b": 3}}  # KV preferred; missing taken
     text = " ".join(p.message for p in keys.problems)
     assert "differs from the KV value" in text and "lacks" in text
 
@@ -169,10 +176,12 @@ def test_decode_value() -> None:
     assert kv.decode_value("x", b"\xff\xfe") == (b"\xff\xfe", "bytes")
     assert kv.decode_value("x", b"NaN") == ("NaN", "text")
     assert kv.decode_value("user_param_key", b"{jv:1.0.0,module:WB2S,rl1_pin:024,x:0,crc:9,}") == (
-        {"jv": "1.0.0", "module": "WB2S", "rl1_pin": "024", "x": 0, "crc": 9}, "upk")
+        {"jv": "1.0.0", "module": "WB2S", "rl1_pin": "024", "x": 0, "crc": 9},
+        "upk",
+    )
     assert kv.decode_value("user_param_key", b"{a:[1,2],b:{c:3,},}")[0] == {"a": [1, 2], "b": {"c": 3}}
     assert kv.decode_value("user_param_key", b"{{{")[1] == "text"
-    deep = b"[" * 50000 + b"]" * 50000          # too deep for json: kept as text, no RecursionError
+    deep = b"[" * 50000 + b"]" * 50000  # too deep for json: kept as text, no RecursionError
     assert kv.decode_value("user_param_key", deep)[1] == "text"
     assert kv.decode_value("user_param_key", b"{a:" * 20000)[1] == "text"
 
@@ -185,17 +194,43 @@ def test_parse_upk_errors_are_format_errors() -> None:
 
 
 def test_old_nested_upk_is_flattened() -> None:
-    old = {"sw": {"ch": [{"bt": {"pin": {"value": 15}, "lv": {"value": False}},
-                          "rl": {"pin": {"value": 0}, "lv": {"value": True}}},
-                         {"bt": {"pin": {"value": 19}, "lv": {"value": False}},
-                          "rl": {"pin": {"value": 14}, "lv": {"value": "true"}}}],
-                  "net": {"wfst": {"pin": {"value": 23}, "lv": {"value": False}}},
-                  "dltj": {"epin": {"pin": {"value": 5}}, "ivpin": {"pin": {"value": 12}},
-                           "ivcpin": {"pin": {"value": 15}, "lv": {"value": True}}}}}
+    old = {
+        "sw": {
+            "ch": [
+                {
+                    "bt": {"pin": {"value": 15}, "lv": {"value": False}},
+                    "rl": {"pin": {"value": 0}, "lv": {"value": True}},
+                },
+                {
+                    "bt": {"pin": {"value": 19}, "lv": {"value": False}},
+                    "rl": {"pin": {"value": 14}, "lv": {"value": "true"}},
+                },
+            ],
+            "net": {"wfst": {"pin": {"value": 23}, "lv": {"value": False}}},
+            "dltj": {
+                "epin": {"pin": {"value": 5}},
+                "ivpin": {"pin": {"value": 12}},
+                "ivcpin": {"pin": {"value": 15}, "lv": {"value": True}},
+            },
+        }
+    }
     flat = kv.flatten_upk(old)
-    assert flat == {"bt1_lv": 0, "bt1_pin": 15, "bt2_lv": 0, "bt2_pin": 19, "ele_pin": 5, "netled_lv": 0,
-                    "netled_pin": 23, "rl1_lv": 1, "rl1_pin": 0, "rl2_lv": 1, "rl2_pin": 14, "sel_pin_lv": 1,
-                    "sel_pin_pin": 15, "vi_pin": 12}
+    assert flat == {
+        "bt1_lv": 0,
+        "bt1_pin": 15,
+        "bt2_lv": 0,
+        "bt2_pin": 19,
+        "ele_pin": 5,
+        "netled_lv": 0,
+        "netled_pin": 23,
+        "rl1_lv": 1,
+        "rl1_pin": 0,
+        "rl2_lv": 1,
+        "rl2_pin": 14,
+        "sel_pin_lv": 1,
+        "sel_pin_pin": 15,
+        "vi_pin": 12,
+    }
     assert kv.flatten_upk({"rl1_pin": 6}) == {"rl1_pin": 6}
     # through the workflow: pins come from the flattened map, values keep the stored form
     value = json.dumps(old).encode()
@@ -204,8 +239,15 @@ def test_old_nested_upk_is_flattened() -> None:
     keys = extract_keys(storage([block(0, 1, pages, {1})]))
     assert keys.values["user_param_key"] == old and keys.upk == flat
     roles = {(p["role"], p["gpio"], p["channel"]) for p in keys.pins}
-    assert {("relay", 0, 1), ("relay", 14, 2), ("button", 15, 1), ("wifi-led", 23, None),
-            ("bl0937-cf", 5, None), ("bl0937-cf1", 12, None), ("bl0937-sel", 15, None)} <= roles
+    assert {
+        ("relay", 0, 1),
+        ("relay", 14, 2),
+        ("button", 15, 1),
+        ("wifi-led", 23, None),
+        ("bl0937-cf", 5, None),
+        ("bl0937-cf1", 12, None),
+        ("bl0937-sel", 15, None),
+    } <= roles
 
 
 def test_wifi_plaintext_and_separate_keys() -> None:
@@ -216,6 +258,6 @@ def test_wifi_plaintext_and_separate_keys() -> None:
     assert (plain.wifi["ssid"], plain.wifi["password"], plain.wifi["base64"]) == ("Net", "pw12345", False)
     sep = extract_keys(storage([one("ssid", b'"Home"', 0), one("passwd", b'"secret99"', 1)]))
     assert (sep.wifi["ssid"], sep.wifi["password"], sep.wifi["source"]) == ("Home", "secret99", "ssid/passwd")
-    assert sep.summary()["password"] == "***" and sep.summary()["ssid"] == "***"   # fixed mask
+    assert sep.summary()["password"] == "***" and sep.summary()["ssid"] == "***"  # fixed mask
     bad = extract_keys(storage([one("gw_wsm", b'{"ssid":"%%%","passwd":null,"wfb64":1}', 0)]))
     assert bad.wifi["ssid"] == "%%%" and any("not valid base64" in p.message for p in bad.problems)

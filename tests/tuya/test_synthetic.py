@@ -73,16 +73,31 @@ def test_values_and_decoded_fields(which: str, request: pytest.FixtureRequest, e
     d = expected["decoded"]
     assert keys.wifi["ssid"] == d["wifi_ssid"] and keys.wifi["password"] == d["wifi_password"]
     assert keys.wifi["base64"] is True and keys.wifi["source"] == "gw_wsm"
-    assert keys.wifi.ssid == d["wifi_ssid"] and keys.device.local_key == d["local_key"]   # attributes too
+    assert keys.wifi.ssid == d["wifi_ssid"] and keys.device.local_key == d["local_key"]  # attributes too
     dev = keys.device
-    for ours, theirs in (("uuid", "uuid"), ("auth_key", "auth_key"), ("psk_key", "psk_key"),
-                         ("device_id", "device_id"), ("local_key", "local_key"), ("sec_key", "sec_key"),
-                         ("region", "region"), ("mqtt_url", "mqtt_url")):
+    for ours, theirs in (
+        ("uuid", "uuid"),
+        ("auth_key", "auth_key"),
+        ("psk_key", "psk_key"),
+        ("device_id", "device_id"),
+        ("local_key", "local_key"),
+        ("sec_key", "sec_key"),
+        ("region", "region"),
+        ("mqtt_url", "mqtt_url"),
+    ):
         assert dev[ours] == d[theirs], ours
     assert dev["cloud_region"] == "EU" and dev["module"] == "CB2S" and dev["chip_env"] == "bk7231n"
-    assert keys.values["user_param_key"] == {"Jsonver": "1.1.0", "bt1_lv": 0, "bt1_pin": 7, "crc": 42,
-                                             "module": "CB2S", "netled1_lv": 0, "netled1_pin": 26,
-                                             "rl1_lv": 1, "rl1_pin": 6}
+    assert keys.values["user_param_key"] == {
+        "Jsonver": "1.1.0",
+        "bt1_lv": 0,
+        "bt1_pin": 7,
+        "crc": 42,
+        "module": "CB2S",
+        "netled1_lv": 0,
+        "netled1_pin": 26,
+        "rl1_lv": 1,
+        "rl1_pin": 6,
+    }
     assert keys.encodings["user_param_key"] == "upk"
     assert keys.values["wf_start_md"] == 3 and keys.values["em_sys_env"] == "bk7231n"
     # em_sys_env "bk7231n" / module CB2S name the N platform: BK7231N, BK7231M or BL2028N (issue 10)
@@ -102,7 +117,8 @@ def test_live_blocks_by_generation_and_stale_swap_copy(image: bytes, expected: d
     stale = expected["stale_swap_copy"]
     old = [b for b in st.blocks if b not in st.live]
     assert [(b.offset, b.block_id, b.generation) for b in old] == [
-        (0x1FD000, stale["block_id"], stale["generation"])]
+        (0x1FD000, stale["block_id"], stale["generation"])
+    ]
     assert any(p.offset == 0x1FD000 and "superseded" in p.message for p in extract_keys(image).problems)
     # the erased swap sectors are reported, not fatal
     erased = {p.offset for p in extract_keys(image).problems if "erased" in p.message}
@@ -138,8 +154,11 @@ def test_find_storage_regions(image: bytes) -> None:
     assert len(loc.block_offsets) == 15 and loc.key_variant == "8710+common"
     assert loc.data_magic == kv.DATA_MAGIC
     names = [(r.name, r.offset, r.size) for r in loc.regions()]
-    assert names == [("tuya-protected", 0x1ED000, 0x1000), ("tuya-kv-key", 0x1EE000, 0x1000),
-                     ("tuya-kv-data", 0x1EF000, 0xF000)]
+    assert names == [
+        ("tuya-protected", 0x1ED000, 0x1000),
+        ("tuya-kv-key", 0x1EE000, 0x1000),
+        ("tuya-kv-data", 0x1EF000, 0xF000),
+    ]
 
 
 def test_unaligned_dump_uses_the_byte_search(image: bytes) -> None:
@@ -178,7 +197,7 @@ def test_secrets_are_masked_in_summary_and_shown_by_to_dict(image: bytes) -> Non
 
 
 def test_open_as_tuya_kv_image(region: bytes, image: bytes) -> None:
-    img = kv.load(load(region))      # what obkimg.open(region, kind="tuya-kv") returns
+    img = kv.load(load(region))  # what obkimg.open(region, kind="tuya-kv") returns
     assert img.kind == "tuya-kv" and img.chip is None
     assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
     doc = img.to_dict()
