@@ -119,7 +119,7 @@ def once():
 
 OURS_UG = r"""
 import sys
-from obkimg.formats.bk7231_ug import UgFile
+from obkimg.formats.bk7231.ug import UgFile
 raw = open(sys.argv[1], "rb").read()
 def once():
     return UgFile.parse(raw).unpack()

@@ -19,7 +19,7 @@ from _bench import SHARED, args, inproc, paired, print_table, real_dump
 
 from obkimg import obk
 from obkimg.errors import NotFoundError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 
 
 def bitwise_crc(data: bytes, signed: bool) -> int:

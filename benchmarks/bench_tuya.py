@@ -50,7 +50,7 @@ def once():
 FLOOR = r"""
 import sys
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from obkimg.formats import tuya_kv
+from obkimg.formats.config import tuya_kv
 from obkimg.source import load
 data = load(sys.argv[1]).data
 loc = tuya_kv.locate(data)[0]

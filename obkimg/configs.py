@@ -65,7 +65,7 @@ def _have(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
-#: what :func:`obkimg.formats.obk_config.find_config` needs to find anything: an EasyFlash key name,
+#: what :func:`obkimg.formats.config.obk_config.find_config` needs to find anything: an EasyFlash key name,
 #: or the "CFG" ident at a 4 KiB sector start or at a platform's raw location off that grid (W800).
 #: Checked here so that a dump without any of them never imports the OpenBeken (and BL602) modules.
 OBK_KEYS = (b"ObkCfg", b"mY0bcFg")

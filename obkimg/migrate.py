@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import BuildError, ObkImgError, Problem
-from .formats.obk_config import ROLE_NAMES, ObkConfig, chip_info, default_config
+from .formats.config.obk_config import ROLE_NAMES, ObkConfig, chip_info, default_config
 from .model import Secret, jsonable
 from .source import SourceLike, load
 from .tuya import int_value

@@ -1,6 +1,6 @@
 """OpenBeken config workflows: recover, extract, edit, compare and write ``mainConfig_t`` in dumps.
 
-Built on :mod:`obkimg.formats.obk_config` (struct, CRC, EasyFlash, locations). Every function takes
+Built on :mod:`obkimg.formats.config.obk_config` (struct, CRC, EasyFlash, locations). Every function takes
 a path, bytes, a file object or a :class:`obkimg.source.Source` and returns bytes or models; nothing
 here prints or writes files (the CLI does).
 
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import BuildError, ChecksumError, DetectionError, NotFoundError, ObkImgError, Problem
-from .formats.obk_config import (
+from .formats.config.obk_config import (
     CHANNELS,
     FIXED_FIELDS,
     SECTOR,

@@ -28,9 +28,9 @@ from typing import Any
 
 from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
 from .errors import BuildError, FormatError, LimitError, MismatchError, NotFoundError, ObkImgError, Problem
-from .formats.bl602_bootheader import MAGIC as BFNP
-from .formats.bl602_bootheader import BootHeader, BootImage, foreign_error, fw_ota_bin, looks_like_bl602_code
-from .formats.bl602_ota import (
+from .formats.bl602.bootheader import MAGIC as BFNP
+from .formats.bl602.bootheader import BootHeader, BootImage, foreign_error, fw_ota_bin, looks_like_bl602_code
+from .formats.bl602.ota import (
     DEFAULT_HW_VERSION,
     DEFAULT_SW_VERSION,
     OTA_HEADER_SIZE,
@@ -41,7 +41,7 @@ from .formats.bl602_ota import (
     xz_compress,
     xz_info,
 )
-from .formats.bl602_partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
+from .formats.bl602.partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
 from .source import SourceLike, load
 
 __all__ = [
@@ -109,7 +109,7 @@ def firmware_from(data: SourceLike, *, template: BootHeader | None = None) -> Fi
             "the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0
         )
     if _is_dump(data):
-        from .formats.bl602_flash import FlashDump
+        from .formats.bl602.flash import FlashDump
 
         dump = FlashDump.parse(data)
         fw = dump.running_firmware()
@@ -233,7 +233,7 @@ def table_from(data: SourceLike | TableSource) -> TableSource:
             act,
         )
     if _is_dump(data):
-        from .formats.bl602_flash import FlashDump
+        from .formats.bl602.flash import FlashDump
 
         dump = FlashDump.parse(data)
         t = dump.table
@@ -246,7 +246,7 @@ def table_from(data: SourceLike | TableSource) -> TableSource:
         return TableSource(t, "dump", f"flash dump ({where})", dump.fw_active_slot, dump.copies, act)
     text = _as_text(data)
     if text is not None and ("[[pt_entry]]" in text or "[pt_table]" in text):
-        from .formats.bl602_partitions import table_from_toml
+        from .formats.bl602.partitions import table_from_toml
 
         t, _addrs = table_from_toml(text)
         return TableSource(t, "toml", "vendor partition TOML", t.firmware.active_slot if _has_fw(t) else None)

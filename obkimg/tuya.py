@@ -1,6 +1,6 @@
 """Tuya keys out of a backup: Wi-Fi credentials, cloud keys and the pin map from the KV storage.
 
-The workflow on top of :mod:`obkimg.formats.tuya_kv` (bk7231tools ``kvstorage.py``,
+The workflow on top of :mod:`obkimg.formats.config.tuya_kv` (bk7231tools ``kvstorage.py``,
 BK7231GUIFlashTool ``TuyaConfig.cs``):
 locate the storage in a dump, region read or bare storage (any offset, gzip inputs via
 :func:`obkimg.source.load`), read it, decode every value (JSON, Tuya pseudo-JSON UPK, text, bytes)
@@ -30,7 +30,7 @@ from typing import Any
 
 from . import chipid
 from .errors import NotFoundError, Problem
-from .formats import tuya_kv as kv
+from .formats.config import tuya_kv as kv
 from .model import Secret, jsonable
 from .secrets import is_secret
 from .source import SourceLike, load
@@ -207,7 +207,7 @@ class TuyaKeys:
 def find_storage(data: bytes) -> list[kv.StorageLocation]:
     """Cheap locator (no value decoding): every storage in ``data``, best first. Never raises.
 
-    Each :class:`~obkimg.formats.tuya_kv.StorageLocation` has ``key_offset``, ``start``/``end``,
+    Each :class:`~obkimg.formats.config.tuya_kv.StorageLocation` has ``key_offset``, ``start``/``end``,
     ``key_variant``, ``protected_offsets`` and ``regions()`` (for dump models' flash maps).
     """
     return kv.locate(data)

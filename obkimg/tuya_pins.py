@@ -2,7 +2,7 @@
 and ``migrate``.
 
 Role numbers and names are OpenBeken's ``ioRole_e`` (``src/new_pins.h``, resolved through
-:data:`obkimg.formats.obk_enums.ROLE_NAMES`); the readings are those the established public tools
+:data:`obkimg.formats.config.obk_enums.ROLE_NAMES`); the readings are those the established public tools
 agree on (the OpenBeken flasher's Tuya config reader ``BK7231GUIFlashTool/TuyaConfig.cs``, the OpenBeken
 web app's ``templateParser.js`` and ``upk2esphome``), checked against OpenBeken's drivers. Tuya's
 ``*_lv`` is the active level: 1 = active high, 0 = active low.
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .formats.obk_enums import role_number
+from .formats.config.obk_enums import role_number
 
 __all__ = [
     "PinRule",

@@ -32,7 +32,7 @@ def header() -> None:
 @json_option
 def header_show(file: str, offset: int | None, as_json: bool) -> None:
     """Every boot header in FILE (a header, an image, or boot2 and FW slots of a dump)."""
-    from ..formats.bl602_bootheader import header_report
+    from ..formats.bl602.bootheader import header_report
 
     doc = header_report(read_data(file), offset=offset)
     if as_json:
@@ -78,7 +78,7 @@ def header_show(file: str, offset: int | None, as_json: bool) -> None:
 )
 def header_rebuild(file: str, output: str, force: bool, offset: int | None, fill_ignored: bool) -> None:
     """Recompute img_len, hash and the three CRCs of FILE's boot header(s)."""
-    from ..formats.bl602_bootheader import rebuild_headers
+    from ..formats.bl602.bootheader import rebuild_headers
 
     out, changes = rebuild_headers(read_data(file), offset=offset, fill_ignored=fill_ignored)
     write_output(output, out, force=force, inputs=(file,))
@@ -111,7 +111,7 @@ def build_flash(
     force: bool,
 ) -> None:
     """Build a whole flash image (like bflb-iot-tool's whole_flash_data.bin) from its parts."""
-    from ..formats.bl602_flash import build_flash as build
+    from ..formats.bl602.flash import build_flash as build
 
     tbl = read_data(table)
     out = build(

@@ -57,7 +57,7 @@ def build(toml: str, output: str, force: bool, sector: bool, allow_overlap: bool
 
     Overlapping slots, slots past 4 GiB and more than one FW (type 0) entry are refused unless
     --allow-overlap is given (for a table a vendor really ships)."""
-    from ..formats.bl602_partitions import table_from_toml
+    from ..formats.bl602.partitions import table_from_toml
 
     table, _addrs = table_from_toml(read_data(toml), allow_overlap=allow_overlap)
     raw = table.build()
@@ -71,7 +71,7 @@ def build(toml: str, output: str, force: bool, sector: bool, allow_overlap: bool
 @output_option()
 def export(file: str, output: str, force: bool) -> None:
     """Write the (active) partition table of FILE as vendor TOML."""
-    from ..formats.bl602_partitions import table_to_toml
+    from ..formats.bl602.partitions import table_to_toml
     from ..ota import table_from
 
     ts = table_from(read_data(file))

@@ -22,7 +22,7 @@ def rbl() -> None:
 @click.option("--iv", default=None, help=_IV_HELP)
 def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | None) -> None:
     """Decrypt and decompress FILE (an .rbl) to the plain app, verifying every checksum."""
-    from ..formats import bk7231_rbl as m
+    from ..formats.bk7231 import rbl as m
 
     app = m.unpack(read_data(file), key=key or m.DEFAULT_AES_KEY, iv=iv or m.DEFAULT_AES_IV)
     write_output(output, app, force=force, inputs=(file,))
@@ -68,7 +68,7 @@ def pack_cmd(
     The output depends only on the inputs and the timestamp: give --timestamp or set SOURCE_DATE_EPOCH
     for reproducible files.
     """
-    from ..formats import bk7231_rbl as m
+    from ..formats.bk7231 import rbl as m
     from ..source import read_bytes
 
     data, _ = read_bytes(read_input(app))

@@ -25,7 +25,7 @@ def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> Non
     """Check both sums of FILE and write the RBL inside it (and with --app the plain app)."""
     from ..errors import OutputError
     from ..fileio import same_file
-    from ..formats.bk7231_ug import unwrap
+    from ..formats.bk7231.ug import unwrap
 
     rbl, app = unwrap(read_data(file), app=app_path is not None)
     if app_path is not None and app_path == "-" and output == "-":
@@ -43,7 +43,7 @@ def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> Non
 @click.option("--version", "version", required=True, help="Version string (max 12 chars).")
 def pack_cmd(rbl: str, output: str, force: bool, version: str) -> None:
     """Wrap the RBL OTA file RBL into a Tuya UG file, as Tuya `package` does."""
-    from ..formats.bk7231_ug import wrap
+    from ..formats.bk7231.ug import wrap
     from ..source import read_bytes
 
     data, _ = read_bytes(read_input(rbl))

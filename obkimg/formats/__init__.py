@@ -89,17 +89,17 @@ SURE = 90
 
 #: probing order: containers with strong magics first, whole dumps, then weak probes
 MODULES = (
-    "bk7231_ug",
-    "bk7231_rbl",
-    "bk7231_image",
-    "bl602_ota",
-    "bl602_bootheader",
-    "bl602_partitions",
-    "bl602_efuse",
-    "bl602_dtb",
-    "bl602_flash",
-    "tuya_kv",
-    "obk_config",
+    "bk7231.ug",
+    "bk7231.rbl",
+    "bk7231.image",
+    "bl602.ota",
+    "bl602.bootheader",
+    "bl602.partitions",
+    "bl602.efuse",
+    "bl602.dtb",
+    "bl602.flash",
+    "config.tuya_kv",
+    "config.obk_config",
 )
 
 
@@ -127,16 +127,18 @@ def _bl602_code_marker(data: bytes) -> bool:
 #: condition is False cannot detect ``data``, so :func:`obkimg.detect` does not even import it. A
 #: module without an entry is always probed.
 MAY_DETECT: dict[str, Callable[[bytes], bool]] = {
-    "bk7231_ug": lambda d: d[:4] == b"\x55\xaa\x55\xaa",
-    "bk7231_rbl": lambda d: d[:4] == b"RBL\0" or d[-102:][:4] == b"RBL\0",
-    "bl602_ota": lambda d: d[:16] == b"BL60X_OTA_Ver1.0" or d[:6] == b"\xfd7zXZ\x00",
-    "bl602_bootheader": lambda d: d[:4] == b"BFNP" or _bl602_code_marker(d),
-    "bl602_partitions": lambda d: d[:4] == b"BFPT",
-    "bl602_efuse": lambda d: len(d) in (128, 4224),
-    "bl602_dtb": lambda d: d[:4] == b"\xd0\x0d\xfe\xed",
-    "bl602_flash": lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT",
-    "tuya_kv": lambda d: len(d) >= 0x2000,
-    "obk_config": lambda d: d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d)),
+    "bk7231.ug": lambda d: d[:4] == b"\x55\xaa\x55\xaa",
+    "bk7231.rbl": lambda d: d[:4] == b"RBL\0" or d[-102:][:4] == b"RBL\0",
+    "bl602.ota": lambda d: d[:16] == b"BL60X_OTA_Ver1.0" or d[:6] == b"\xfd7zXZ\x00",
+    "bl602.bootheader": lambda d: d[:4] == b"BFNP" or _bl602_code_marker(d),
+    "bl602.partitions": lambda d: d[:4] == b"BFPT",
+    "bl602.efuse": lambda d: len(d) in (128, 4224),
+    "bl602.dtb": lambda d: d[:4] == b"\xd0\x0d\xfe\xed",
+    "bl602.flash": lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT",
+    "config.tuya_kv": lambda d: len(d) >= 0x2000,
+    "config.obk_config": lambda d: (
+        d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d))
+    ),
 }
 
 

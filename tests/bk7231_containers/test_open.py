@@ -88,7 +88,8 @@ def test_corrupted_rbl_opens_with_problems() -> None:
 
 def test_detect_never_raises_on_prefixes() -> None:
     data = fixture_path("bk7231", "tuya_package_UG_rtota_gzip_aes.bin").read_bytes()
-    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import ug as bk7231_ug
 
     for n in range(0, len(data), 7):
         bk7231_ug.detect(data[:n])

@@ -6,7 +6,7 @@ import pytest
 
 from obkimg.codecs import bkcipher
 from obkimg.errors import ChecksumError, TruncatedError
-from obkimg.formats.bk7231_rbl import RBL_FRAMED_SIZE, RblPartition, key_class
+from obkimg.formats.bk7231.rbl import RBL_FRAMED_SIZE, RblPartition, key_class
 from tests.conftest import fixture_path, real_path
 
 

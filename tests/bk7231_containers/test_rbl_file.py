@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from obkimg.errors import ChecksumError, DecryptError, FormatError, LimitError, MagicError, TruncatedError
-from obkimg.formats.bk7231_rbl import (
+from obkimg.formats.bk7231.rbl import (
     RblFile,
     RblHeader,
     app_chips,

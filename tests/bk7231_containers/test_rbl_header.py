@@ -9,7 +9,7 @@ import pytest
 from obkimg.codecs import crcframe
 from obkimg.codecs.checksums import crc32
 from obkimg.errors import BuildError, ChecksumError, MagicError, ObkImgError, TruncatedError
-from obkimg.formats.bk7231_rbl import (
+from obkimg.formats.bk7231.rbl import (
     RBL_FRAMED_SIZE,
     RBL_HEADER_SIZE,
     RblHeader,

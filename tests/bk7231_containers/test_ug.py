@@ -7,8 +7,8 @@ import hashlib
 import pytest
 
 from obkimg.errors import BuildError, ChecksumError, MagicError, TruncatedError
-from obkimg.formats.bk7231_rbl import RblFile, looks_like_arm_app
-from obkimg.formats.bk7231_ug import UgFile, unwrap, wrap
+from obkimg.formats.bk7231.rbl import RblFile, looks_like_arm_app
+from obkimg.formats.bk7231.ug import UgFile, unwrap, wrap
 from tests.conftest import fixture_path, real_files
 
 APP_SHA256 = "539e902d74f6fdb9e9ccbf357d041560202cb37599c5902bb9e3ac3a7533441f"

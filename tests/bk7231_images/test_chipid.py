@@ -16,7 +16,7 @@ import obkimg
 from obkimg import chipid, convert
 from obkimg.cli import cli
 from obkimg.errors import FormatError
-from obkimg.formats import bk7231_image as bi
+from obkimg.formats.bk7231 import image as bi
 from tests.bk7231_images import _chipvec as cv
 from tests.bk7231_images import _synth
 from tests.conftest import real_path, validate_schema
@@ -274,7 +274,7 @@ def test_check_pair_uses_candidates() -> None:
 
 def test_rbl_name_evidence() -> None:
     """An RBL trailer whose name names a chip narrows the candidates; a generic "app" says nothing."""
-    from obkimg.formats.bk7231_rbl import RblHeader
+    from obkimg.formats.bk7231.rbl import RblHeader
 
     assert chipid.from_rbl_name("app", "1.18.300") is None
     ev = chipid.from_rbl_name("bk7238_app", None)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from obkimg.cli import cli
 from obkimg.errors import FormatError, MismatchError, OutputError
-from obkimg.formats import bk7231_image as bi
+from obkimg.formats.bk7231 import image as bi
 from tests.bk7231_images import _synth
 from tests.conftest import real_path, validate_schema
 

@@ -11,9 +11,9 @@ import pytest
 
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.errors import BuildError, MagicError, ObkImgError, TruncatedError
-from obkimg.formats import bk7231_image as bi
-from obkimg.formats.bk7231_fal import FAL_ENTRY_SIZE, FalEntry, FalTable, find_fal
-from obkimg.formats.bk7231_layout import (
+from obkimg.formats.bk7231 import image as bi
+from obkimg.formats.bk7231.fal import FAL_ENTRY_SIZE, FalEntry, FalTable, find_fal
+from obkimg.formats.bk7231.layout import (
     KNOWN_KEYS,
     classify_key,
     decide_chip,

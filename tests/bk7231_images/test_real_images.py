@@ -14,7 +14,7 @@ import pytest
 import obkimg
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.errors import ObkImgError, TruncatedError
-from obkimg.formats import bk7231_image as bi
+from obkimg.formats.bk7231 import image as bi
 from tests.conftest import REAL, real_path
 
 MINE = set(bi.KINDS)
@@ -106,7 +106,7 @@ def test_obk_qio(name: str, length: int, layout: str, trailer: int) -> None:
     # ... and the app image is exactly what Beken encrypt v0.3.1 makes of the recovered plain app
     assert bkcipher.beken_encrypt_v031(plain, bkcipher.KEY_TUYA) == parts.app
     # the headers agree with the rules of spec §4.3 (only timestamp and version garbage are not derivable)
-    from obkimg.formats.bk7231_rbl import RblHeader
+    from obkimg.formats.bk7231.rbl import RblHeader
 
     for image, hdr in ((parts.app, parts.app_rbl), (parts.bootloader, parts.bootloader_rbl)):
         fresh = RblHeader.for_flash_image(image, name=hdr.name, version=hdr.version, timestamp=hdr.timestamp)

@@ -15,7 +15,7 @@ import obkimg
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.convert import bin_to_hex, hex_to_bin, qio_to_ua, ua_to_qio
 from obkimg.errors import BuildError, FormatError, LimitError, MismatchError, ObkImgError
-from obkimg.formats import bk7231_image as bi
+from obkimg.formats.bk7231 import image as bi
 from tests.bk7231_images import _synth
 from tests.conftest import validate_schema
 
@@ -75,7 +75,7 @@ def test_dump_data_regions() -> None:
 
 
 def test_dump_with_ota_image_and_bad_rf() -> None:
-    from obkimg.formats.bk7231_rbl import RblHeader
+    from obkimg.formats.bk7231.rbl import RblHeader
 
     d = _synth.dump()
     payload = bytes(range(256)) * 4

@@ -4,8 +4,8 @@ OpenBL602 2 MB partition table as vendor TOML, and whole-flash dumps built with 
 
 from __future__ import annotations
 
-from obkimg.formats import bl602_flash
-from obkimg.formats.bl602_partitions import KNOWN_LAYOUTS
+from obkimg.formats.bl602 import flash as bl602_flash
+from obkimg.formats.bl602.partitions import KNOWN_LAYOUTS
 
 #: the OpenBL602 2 MB layout, as the library knows it
 _ROWS = KNOWN_LAYOUTS["openbl602-2M"]

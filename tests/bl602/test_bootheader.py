@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from obkimg.codecs.checksums import crc32
 from obkimg.errors import BuildError, ChecksumError, MagicError, MismatchError, ObkImgError, TruncatedError
-from obkimg.formats import bl602_bootheader as bh
+from obkimg.formats.bl602 import bootheader as bh
 from obkimg.source import Source
 from tests.bl602._helpers import fx, real
 from tests.conftest import real_path
@@ -311,7 +311,7 @@ def test_detect_never_raises_and_ignores_noise() -> None:
 
 def test_bk_image_is_refused_with_a_plain_message() -> None:
     qio = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()
-    pytest.importorskip("obkimg.formats.bk7231_image")
+    pytest.importorskip("obkimg.formats.bk7231.image")
     with pytest.raises(MismatchError) as e:
         bh.load(Source(qio))
     assert e.value.message == "this is a BK7231N QIO image, not BL602 firmware"
@@ -358,7 +358,7 @@ def test_header_model_roundtrip(
 
 def test_foreign_error_names_a_bk_dump_as_a_dump() -> None:
     from obkimg.errors import MismatchError
-    from obkimg.formats.bl602_bootheader import foreign_error
+    from obkimg.formats.bl602.bootheader import foreign_error
     from tests.conftest import real_path
 
     data = real_path("bk7231n", "MOES_WK-US2-TC_In-Wall_Outlet.bin").read_bytes()

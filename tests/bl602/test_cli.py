@@ -226,7 +226,7 @@ def test_info_and_verify_json_for_bl602_kinds() -> None:
 
 
 def test_bk_file_gets_a_plain_error() -> None:
-    pytest.importorskip("obkimg.formats.bk7231_image")
+    pytest.importorskip("obkimg.formats.bk7231.image")
     qio = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin")
     for args in (
         ("ota", "pack", qio, "-o", "-"),
@@ -240,7 +240,7 @@ def test_bk_file_gets_a_plain_error() -> None:
 
 
 def test_bk_error_through_the_console_entry_point(tmp_path: Path) -> None:
-    pytest.importorskip("obkimg.formats.bk7231_image")
+    pytest.importorskip("obkimg.formats.bk7231.image")
     qio = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin")
     p = subprocess.run(
         [sys.executable, "-m", "obkimg", "ota", "pack", str(qio), "-o", str(tmp_path / "x.ota")],

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import obkimg
 from obkimg.errors import FormatError, MagicError, ObkImgError, TruncatedError
-from obkimg.formats import bl602_dtb as bd
-from obkimg.formats import bl602_efuse as be
+from obkimg.formats.bl602 import dtb as bd
+from obkimg.formats.bl602 import efuse as be
 from obkimg.model import Secret, jsonable
 from obkimg.source import Source
 from tests.bl602._helpers import fx, real

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from obkimg import ota
-from obkimg.formats import bl602_bootheader as bh
-from obkimg.formats import bl602_dtb as bd
-from obkimg.formats import bl602_efuse as be
-from obkimg.formats import bl602_flash as bf
-from obkimg.formats import bl602_ota as bo
-from obkimg.formats import bl602_partitions as bp
+from obkimg.formats.bl602 import bootheader as bh
+from obkimg.formats.bl602 import dtb as bd
+from obkimg.formats.bl602 import efuse as be
+from obkimg.formats.bl602 import flash as bf
+from obkimg.formats.bl602 import ota as bo
+from obkimg.formats.bl602 import partitions as bp
 from tests.bl602._helpers import fx
 from tests.conftest import FIXTURES
 

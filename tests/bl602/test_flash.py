@@ -9,8 +9,8 @@ import pytest
 
 import obkimg
 from obkimg.errors import BuildError, NotFoundError
-from obkimg.formats import bl602_flash as bf
-from obkimg.formats.bl602_ota import xz_compress
+from obkimg.formats.bl602 import flash as bf
+from obkimg.formats.bl602.ota import xz_compress
 from obkimg.model import jsonable
 from obkimg.source import Source
 from tests.bl602._helpers import fx, real, with_table_copy

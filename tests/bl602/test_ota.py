@@ -22,8 +22,8 @@ from obkimg.errors import (
     ObkImgError,
     TruncatedError,
 )
-from obkimg.formats import bl602_ota as bo
-from obkimg.formats.bl602_bootheader import BootHeader
+from obkimg.formats.bl602 import ota as bo
+from obkimg.formats.bl602.bootheader import BootHeader
 from obkimg.source import Source
 from tests.bl602._helpers import fx, real, with_table_copy
 from tests.conftest import real_path
@@ -273,7 +273,7 @@ def test_firmware_inputs() -> None:
 
 @pytest.mark.parametrize("func", ["pack", "unpack", "check", "table"])
 def test_bk_files_are_refused_plainly(func: str) -> None:
-    pytest.importorskip("obkimg.formats.bk7231_image")
+    pytest.importorskip("obkimg.formats.bk7231.image")
     qio = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()
     calls = {
         "pack": lambda: ota.pack(qio),

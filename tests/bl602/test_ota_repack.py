@@ -12,7 +12,7 @@ import pytest
 
 from obkimg import ota
 from obkimg.errors import FormatError, LimitError, ObkImgError
-from obkimg.formats import bl602_ota as bo
+from obkimg.formats.bl602 import ota as bo
 from tests.bl602._helpers import real
 from tests.bl602.test_ota import REAL_OTA
 from tests.conftest import validate_schema

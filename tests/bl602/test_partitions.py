@@ -21,7 +21,7 @@ from obkimg.errors import (
     ObkImgError,
     TruncatedError,
 )
-from obkimg.formats import bl602_partitions as bp
+from obkimg.formats.bl602 import partitions as bp
 from obkimg.source import Source
 from tests.bl602._helpers import fx, real, with_table_copy
 

@@ -112,14 +112,12 @@ def _foreign_files() -> list[Path]:
 @pytest.mark.parametrize("path", _foreign_files(), ids=lambda p: p.name)
 def test_no_bl602_claim_on_other_chips(path: Path) -> None:
     """The BL602 probes stay quiet on every real BK7231 / other file."""
-    from obkimg.formats import (
-        bl602_bootheader,
-        bl602_dtb,
-        bl602_efuse,
-        bl602_flash,
-        bl602_ota,
-        bl602_partitions,
-    )
+    from obkimg.formats.bl602 import bootheader as bl602_bootheader
+    from obkimg.formats.bl602 import dtb as bl602_dtb
+    from obkimg.formats.bl602 import efuse as bl602_efuse
+    from obkimg.formats.bl602 import flash as bl602_flash
+    from obkimg.formats.bl602 import ota as bl602_ota
+    from obkimg.formats.bl602 import partitions as bl602_partitions
     from obkimg.source import load
 
     data = load(path).data

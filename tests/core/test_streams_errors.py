@@ -249,7 +249,7 @@ def test_set_cli_error_is_one_line(tmp_path: Path, cfg: bytes) -> None:
 
 
 def test_rbl_pack_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
-    from obkimg.formats import bk7231_rbl as m
+    from obkimg.formats.bk7231 import rbl as m
 
     app = bytes(range(256)) * 64
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")

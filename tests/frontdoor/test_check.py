@@ -26,7 +26,7 @@ from obkimg.cli import cli
 from obkimg.convert import qio_to_ua
 from obkimg.errors import ObkImgError
 from obkimg.extract import extract
-from obkimg.formats.bk7231_image import Bk7231Image
+from obkimg.formats.bk7231.image import Bk7231Image
 from tests.bl602 import _synth as bl
 from tests.conftest import real_path, validate_schema
 from tests.frontdoor._check_vectors import bk_dump, bk_qio, bk_ug
@@ -187,7 +187,8 @@ def test_bl602_files_against_a_partition_table_need_the_dump_for_the_key() -> No
 def test_bk_ota_bigger_than_the_download_partition() -> None:
     import random
 
-    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import ug as bk7231_ug
     from tests.bk7231_images._synth import VECTOR
 
     app = VECTOR + b"OpenBK7231N_1.18.300\0" + random.Random(1).randbytes(700_000)
@@ -328,7 +329,7 @@ def test_real_bl602_files() -> None:
 
 def test_rbl_partition_image_is_cannot_tell() -> None:
     """A CRC-framed partition with its RBL trailer (ltchiptool 'package'): its flash address is not in it."""
-    from obkimg.formats.bk7231_rbl import RblPartition
+    from obkimg.formats.bk7231.rbl import RblPartition
 
     data = RblPartition.pack(bytes(range(256)) * 64, size=0x8000, name="data").build()
     rep = check_firmware(data, target=bk_dump("N"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from obkimg.check import CANNOT_TELL, NOT_SAFE, SAFE, check_firmware
 from obkimg.detect import open_image
-from obkimg.formats.bk7231_image import build_qio_from_app
+from obkimg.formats.bk7231.image import build_qio_from_app
 from tests.bk7231_images import _chipvec as cv
 from tests.frontdoor._check_vectors import bk_dump
 
@@ -48,7 +48,8 @@ def test_contradicting_device_needs_chip() -> None:
 
 
 def _ug(app_size: int) -> bytes:
-    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import ug as bk7231_ug
     from tests.bk7231_images import _synth as bk
 
     app = bk.app(size=app_size, banner=b"OpenBK7231N_1.18.300\0")
@@ -67,7 +68,8 @@ def test_ota_whose_app_is_one_byte_larger_than_the_app_partition_is_not_safe() -
 
 
 def _ug_named(rbl_version: str) -> bytes:
-    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import ug as bk7231_ug
     from tests.bk7231_images import _synth as bk
 
     app = bk.app(size=0x8000, banner=b"OpenBK7231N_1.18.300\0")
@@ -110,7 +112,8 @@ def test_t_build_string_and_bk7231s_bootloader_do_not_exclude_bk7231u() -> None:
 
 
 def _ug_t() -> bytes:
-    from obkimg.formats import bk7231_rbl, bk7231_ug
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import ug as bk7231_ug
     from tests.bk7231_images import _synth as bk
 
     app = bk.app(size=0x8000, banner=b"OpenBK7231T_1.18.300\0")

@@ -9,7 +9,7 @@ GLOBS = ("bk7231/*.rbl", "bk7231/lt_app_container_0xC000.bin", "bk7231/tuya_pack
 
 
 def extra_seeds() -> list[bytes]:
-    from obkimg.formats import bk7231_rbl as rbl
+    from obkimg.formats.bk7231 import rbl
 
     app = bytes(range(256)) * 4
     out = [
@@ -24,7 +24,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bk7231_rbl as rbl
+    from obkimg.formats.bk7231 import rbl
     from obkimg.source import Source
 
     clean = fuzzlib.clean

@@ -9,8 +9,7 @@ GLOBS = ("bk7231/tuya_package_UG*.bin", "real/bk7231*/*.ug.bin")
 
 
 def extra_seeds() -> list[bytes]:
-    from obkimg.formats import bk7231_rbl as rbl
-    from obkimg.formats import bk7231_ug as ug
+    from obkimg.formats.bk7231 import rbl, ug
 
     app = bytes(range(256)) * 2
     return [
@@ -20,7 +19,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bk7231_ug as ug
+    from obkimg.formats.bk7231 import ug
     from obkimg.source import Source
 
     clean = fuzzlib.clean

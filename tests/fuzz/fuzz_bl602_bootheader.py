@@ -24,7 +24,7 @@ GLOBS = (
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bl602_bootheader as bh
+    from obkimg.formats.bl602 import bootheader as bh
     from obkimg.source import Source
 
     clean = fuzzlib.clean

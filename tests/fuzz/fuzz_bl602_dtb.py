@@ -9,7 +9,7 @@ GLOBS = ("bl602/small/ro_params.dtb", "real/bl602/BL602_Dts*.bin")
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bl602_dtb as dtb
+    from obkimg.formats.bl602 import dtb
     from obkimg.source import Source
 
     clean = fuzzlib.clean

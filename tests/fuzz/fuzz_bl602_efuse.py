@@ -9,7 +9,7 @@ GLOBS = ("bl602/efuse/*.bin", "real/bl602/*efusedata*.bin")
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bl602_efuse as ef
+    from obkimg.formats.bl602 import efuse as ef
     from obkimg.source import Source
 
     clean = fuzzlib.clean

@@ -22,7 +22,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bl602_flash as bf
+    from obkimg.formats.bl602 import flash as bf
     from obkimg.source import Source
 
     clean = fuzzlib.clean

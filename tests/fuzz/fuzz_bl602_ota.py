@@ -17,7 +17,7 @@ LIMIT = 1 << 20
 
 def test_one_input(data: bytes) -> None:
     from obkimg import ota
-    from obkimg.formats import bl602_ota as bo
+    from obkimg.formats.bl602 import ota as bo
     from obkimg.source import Source
 
     clean = fuzzlib.clean

@@ -13,7 +13,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bl602_partitions as bp
+    from obkimg.formats.bl602 import partitions as bp
     from obkimg.source import Source
 
     clean = fuzzlib.clean

@@ -10,14 +10,14 @@ LIMIT = 1 << 20
 
 
 def extra_seeds() -> list[bytes]:
-    from obkimg.formats import bl602_ota as bo
+    from obkimg.formats.bl602 import ota as bo
 
     return [bo.xz_compress(b""), bo.xz_compress(bytes(4096)), bo.xz_compress(bytes(range(256)) * 8)]
 
 
 def test_one_input(data: bytes) -> None:
     from obkimg.codecs.compress import xz_decompress
-    from obkimg.formats import bl602_ota as bo
+    from obkimg.formats.bl602 import ota as bo
     from obkimg.source import Source
 
     clean = fuzzlib.clean

@@ -54,7 +54,7 @@ def toml_of(sh: Shape) -> str:
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats import bl602_flash as bf
+    from obkimg.formats.bl602 import flash as bf
 
     sh = Shape(data)
     text = toml_of(sh)

@@ -32,7 +32,7 @@ NODE_NAMES = ("wifi", "mac", "brd_rf", "region", "sta", "ap", "bluetooth", "node
 
 
 def tree(sh: Shape, depth: int):  # type: ignore[no-untyped-def]
-    from obkimg.formats.bl602_dtb import FdtNode
+    from obkimg.formats.bl602.dtb import FdtNode
 
     name = "" if depth == 0 else (sh.pick(NODE_NAMES) if sh.int(0, 3) else sh.bytes(0, 40).decode("latin-1"))
     props = []
@@ -81,7 +81,7 @@ def _edit(sh: Shape, raw: bytearray) -> bytearray:
 
 def test_one_input(data: bytes) -> None:
     from obkimg.errors import ObkImgError
-    from obkimg.formats import bl602_dtb as dtb
+    from obkimg.formats.bl602 import dtb
 
     clean = fuzzlib.clean
     sh = Shape(data)

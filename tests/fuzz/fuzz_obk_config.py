@@ -13,7 +13,7 @@ def _uninstrumented_crc() -> None:
     its own source: instrumenting it only costs speed (30x), there is no branch to cover inside."""
     import inspect
 
-    from obkimg.formats import obk_config as oc
+    from obkimg.formats.config import obk_config as oc
 
     namespace: dict = {}
     exec(compile(inspect.getsource(oc.tiny_crc8), oc.__file__, "exec"), oc.__dict__, namespace)  # noqa: S102
@@ -23,7 +23,7 @@ def _uninstrumented_crc() -> None:
 def test_one_input(data: bytes) -> None:
     """Each input takes one of three paths (by its length), to keep the speed up."""
     from obkimg import obk
-    from obkimg.formats import obk_config as oc
+    from obkimg.formats.config import obk_config as oc
     from obkimg.source import Source
 
     clean = fuzzlib.clean

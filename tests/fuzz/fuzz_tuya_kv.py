@@ -24,7 +24,7 @@ DEVICE_KEY = bytes(range(0x30, 0x40))
 def storage_from_plain(plain: bytes) -> bytes:
     """A key block + the 4 KiB blocks of ``plain``, each with the data magic and a valid checksum."""
     from obkimg.codecs.checksums import sum32
-    from obkimg.formats import tuya_kv as kv
+    from obkimg.formats.config import tuya_kv as kv
 
     data_key = kv.derive_data_key(DEVICE_KEY, dict(kv.BASE_KEYS)["8710+common"])
     out = kv.KeyBlock(0, DEVICE_KEY).encrypt()
@@ -38,7 +38,7 @@ def storage_from_plain(plain: bytes) -> bytes:
 
 def plain_seeds() -> list[bytes]:
     """Plaintext blocks of a storage built by obkimg (odd first byte: the plaintext mode)."""
-    from obkimg.formats import tuya_kv as kv
+    from obkimg.formats.config import tuya_kv as kv
 
     area = kv.build_storage(
         {
@@ -58,7 +58,7 @@ def plain_seeds() -> list[bytes]:
 
 def test_one_input(data: bytes) -> None:
     from obkimg import tuya
-    from obkimg.formats import tuya_kv as kv
+    from obkimg.formats.config import tuya_kv as kv
     from obkimg.source import Source
 
     clean = fuzzlib.clean

@@ -76,7 +76,7 @@ def _index(sh: Shape, block_id: int, page: int, nblocks: int, names: list[bytes]
 def _block(sh: Shape, nblocks: int, names: list[bytes], depth: list[int]) -> bytes:
     """The plaintext of one data block (magic, sum32, id, generation, bitmap, 31 pages)."""
     from obkimg.codecs.checksums import sum32
-    from obkimg.formats import tuya_kv as kv
+    from obkimg.formats.config import tuya_kv as kv
 
     block_id = sh.int(0, nblocks + 1)
     mode = sh.int(0, 3)  # none / all / every other / chosen
@@ -93,7 +93,7 @@ def _block(sh: Shape, nblocks: int, names: list[bytes], depth: list[int]) -> byt
 
 def storage(sh: Shape) -> bytes:
     from obkimg.errors import ObkImgError
-    from obkimg.formats import tuya_kv as kv
+    from obkimg.formats.config import tuya_kv as kv
 
     device_key = bytes(range(0x20, 0x30)) if sh.int(0, 3) else sh.raw(16).ljust(16, b"\x00")
     variant = sh.pick([name for name, _ in kv.BASE_KEYS])
@@ -121,7 +121,7 @@ def storage(sh: Shape) -> bytes:
 
 def test_one_input(data: bytes) -> None:
     from obkimg import tuya
-    from obkimg.formats import tuya_kv as kv
+    from obkimg.formats.config import tuya_kv as kv
 
     blob = storage(Shape(data))
     keys = fuzzlib.clean(tuya.extract_keys, blob)

@@ -8,7 +8,7 @@ Nothing here holds a secret: device keys and values are fixed synthetic bytes.
 from __future__ import annotations
 
 from obkimg.codecs.checksums import sum32
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 
 DEVICE_KEY = bytes(range(0x40, 0x50))
 MiB = 1 << 20
@@ -60,7 +60,7 @@ def dtb_amplification(size: int = 181 * 1024) -> bytes:
     NUL: before the fix every property name was a copy of the whole strings block."""
     import struct
 
-    from obkimg.formats.bl602_dtb import FDT_MAGIC, HEADER_SIZE
+    from obkimg.formats.bl602.dtb import FDT_MAGIC, HEADER_SIZE
 
     props = (size // 2) // 12
     strings = b"n" * (size - props * 12 - 80)
@@ -81,7 +81,7 @@ def dtb_name_suffixes(size: int = 256 * 1024) -> bytes:
     reuse taken to the extreme): quadratic name bytes without a name-length bound."""
     import struct
 
-    from obkimg.formats.bl602_dtb import FDT_MAGIC, HEADER_SIZE
+    from obkimg.formats.bl602.dtb import FDT_MAGIC, HEADER_SIZE
 
     n = (size - 80) // 13
     strings = b"s" * n + b"\0"

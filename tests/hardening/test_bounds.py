@@ -20,9 +20,9 @@ from obkimg import tuya
 from obkimg.codecs import ihex
 from obkimg.convert import bin_to_hex, hex_to_bin
 from obkimg.errors import BuildError, FormatError, LimitError
-from obkimg.formats import bl602_dtb as dtb
-from obkimg.formats import bl602_flash as bf
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.bl602 import dtb
+from obkimg.formats.bl602 import flash as bf
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import MAX_HEX_TEXT, MAX_INPUT, read_bytes
 from tests.hardening import _attacks as A
 from tests.hardening._cli import MEMORY_LIMIT, Result, run_process

@@ -169,7 +169,7 @@ def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
 
 def test_the_runner_flags_internal_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The helper used above fails a test on exit 3 (so the tests above can fail)."""
-    from obkimg.formats import bk7231_rbl
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
     from obkimg.model import Image
 
     def boom(*a: object, **k: object) -> None:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from obkimg.errors import BuildError, FormatError, LimitError, ObkImgError
-from obkimg.formats import bl602_partitions as bp
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.bl602 import partitions as bp
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import MAX_DEPTH, jsonable, nesting_depth
 from tests.conftest import ROOT, validate_schema
 from tests.hardening._cli import MEMORY_LIMIT, Result, run, run_process
@@ -124,7 +124,7 @@ def test_malformed_toml_through_the_library(name: str) -> None:
     for call in (
         lambda: bp.table_from_toml(data),
         lambda: __import__("obkimg.ota", fromlist=["check"]).check(b"\xff" * 64, data),
-        lambda: __import__("obkimg.formats.bl602_flash", fromlist=["x"]).build_flash(table=data),
+        lambda: __import__("obkimg.formats.bl602.flash", fromlist=["x"]).build_flash(table=data),
     ):
         with pytest.raises(ObkImgError) as e:
             call()

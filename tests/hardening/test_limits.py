@@ -18,9 +18,8 @@ import obkimg
 from obkimg import ota
 from obkimg.codecs.compress import DEFAULT_LIMIT, gunzip, xz_decompress
 from obkimg.errors import LimitError
-from obkimg.formats import bk7231_rbl as rbl
-from obkimg.formats import bk7231_ug as ug
-from obkimg.formats import bl602_ota as bo
+from obkimg.formats.bk7231 import rbl, ug
+from obkimg.formats.bl602 import ota as bo
 from obkimg.source import MAX_INPUT
 from tests.hardening._cli import MEMORY_LIMIT, run, run_process
 

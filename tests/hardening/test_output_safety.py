@@ -142,7 +142,7 @@ def test_write_error_midway_cleans_up(work: Path, monkeypatch: pytest.MonkeyPatc
 def test_unwritable_destination_is_a_clean_error(work: Path) -> None:
     r = run("bk", "crypt", str(work / "in.bin"), "-o", "/proc/obkimg-test.bin")
     assert r.code == 1 and "cannot write" in r.err
-    from obkimg.formats import bk7231_rbl
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
 
     rbl = work / "x.rbl"
     rbl.write_bytes(bk7231_rbl.pack(b"app" * 100, version="1.0", timestamp=0))
@@ -174,7 +174,7 @@ def _commands(d: Path) -> list[tuple[str, list[str], list[Path]]]:
     cfg = cp("obk", "obk_cfg_v5_bk7231_sector.bin")
     tuya = cp("tuya", "tuya_bk7231n_2MB.bin.gz")
     boot = cp("bk7231n", "bk7231n_bootloader.bin")
-    from obkimg.formats.bk7231_image import build_qio_from_app
+    from obkimg.formats.bk7231.image import build_qio_from_app
 
     vector = bytes.fromhex("0e0000ea14f09fe5") + bytes.fromhex("14f09fe5") * 6
     qio = d / "qio.bin"

@@ -17,8 +17,8 @@ import pytest
 from obkimg import ota
 from obkimg.errors import LimitError, OutputError
 from obkimg.fileio import write_atomic
-from obkimg.formats import bl602_partitions as bp
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.bl602 import partitions as bp
+from obkimg.formats.config import tuya_kv as kv
 from tests.conftest import FIXTURES
 from tests.hardening._cli import run, sha256
 from tests.hardening.test_errors_round_two import DEVICE_KEY, one_line_error

@@ -12,11 +12,11 @@ import pytest
 import obkimg
 from obkimg.codecs.checksums import crc32
 from obkimg.errors import BuildError, ObkImgError, TruncatedError
-from obkimg.formats import bk7231_rbl as rbl
-from obkimg.formats import bl602_flash as bf
-from obkimg.formats import bl602_ota as bo
-from obkimg.formats import bl602_partitions as bp
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.bk7231 import rbl
+from obkimg.formats.bl602 import flash as bf
+from obkimg.formats.bl602 import ota as bo
+from obkimg.formats.bl602 import partitions as bp
+from obkimg.formats.config import tuya_kv as kv
 from tests.hardening._cli import MEMORY_LIMIT, run_process
 
 

@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from obkimg.cli import cli
-from obkimg.formats import obk_config as oc
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import obk_config as oc
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.migrate import plan, render
 from tests.conftest import ROOT, validate_schema
 from tests.migrate._yaml import load_esphome

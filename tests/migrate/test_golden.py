@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.migrate import FORMS, plan, render
 from tests.conftest import ROOT, validate_schema
 from tests.migrate._yaml import load_esphome

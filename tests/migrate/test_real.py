@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from obkimg.errors import ObkImgError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.migrate import plan, render, render_config, render_template
 from tests.conftest import REAL, real_files, validate_schema
 from tests.migrate._yaml import load_esphome

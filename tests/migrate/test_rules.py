@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.tuya_pins import ALTERNATE_CW_FLAG, PIN_RULES, label_pins, map_upk
 
 # fmt: off

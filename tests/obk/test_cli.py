@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from obkimg.cli import cli
 from obkimg.errors import NotFoundError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from tests.conftest import real_path, validate_schema
 from tests.obk.helpers import EF_FIXTURE, SECTOR_FIXTURE, dump_with, obk_fixture
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 
 
 def _bitwise(data: bytes, signed: bool) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from obkimg.errors import BuildError, ChecksumError, DetectionError, NotFoundError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.obk import diff_configs, parse_assignments, recover_config, set_config, write_config
 from tests.conftest import validate_schema
 from tests.obk.helpers import EF_FIXTURE, SECTOR_FIXTURE, V3_FIXTURE, dump_with, obk_fixture

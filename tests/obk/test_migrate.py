@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from obkimg.cli import cli
 from obkimg.errors import ObkImgError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.obk import new_from_tuya, recover_config
 from obkimg.tuya_pins import match_rule
 from tests.conftest import real_files, real_path, validate_schema

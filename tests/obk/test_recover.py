@@ -8,7 +8,7 @@ import pytest
 
 import obkimg
 from obkimg.errors import NotFoundError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.obk import recover_config
 from tests.conftest import REAL, real_files, real_path, validate_schema
 from tests.obk.helpers import EF_FIXTURE, SECTOR_FIXTURE, dump_with, obk_fixture, read_any

@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from obkimg.errors import ChecksumError, FormatError, MagicError, TruncatedError
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from obkimg.obk import recover_config
 from tests.conftest import validate_schema
 from tests.obk.helpers import EF_FIXTURE, SECTOR_FIXTURE, V3_FIXTURE, expected, obk_fixture, sha

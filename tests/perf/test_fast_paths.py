@@ -89,7 +89,7 @@ def test_recover_v031_length_equals_the_whole_image_algorithm() -> None:
 
 
 def test_info_does_not_compute_fnv_but_verify_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    from obkimg.formats import bk7231_rbl
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
 
     path = fixture_path("bk7231", "tuya_package_UG_rtota_gzip_aes.bin")
     calls: list[int] = []
@@ -109,12 +109,12 @@ def test_info_does_not_compute_fnv_but_verify_does(monkeypatch: pytest.MonkeyPat
 
 
 def test_verify_still_catches_a_bad_fnv_hash() -> None:
-    from obkimg.formats.bk7231_rbl import FIELDS
+    from obkimg.formats.bk7231.rbl import FIELDS
 
     raw = bytearray(fixture_path("bk7231", "rtota_app_raw_none.rbl").read_bytes())
     off = FIELDS["hash"][0]
     raw[off] ^= 0xFF  # wrong stored hash; fix the header CRC so only the hash is wrong
-    from obkimg.formats.bk7231_rbl import RblHeader
+    from obkimg.formats.bk7231.rbl import RblHeader
 
     hdr = RblHeader.parse(bytes(raw[:96]), strict=False)
     raw[:96] = hdr.replace().build()
@@ -151,7 +151,7 @@ def test_windowed_crypt_equals_one_big_xor(key: bkcipher.Key) -> None:
 def test_analysis_unframes_and_verifies_the_app_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app image _pick_trailer unframes (to check the trailer CRC-32) is reused, not unframed again."""
     from obkimg.codecs import crcframe
-    from obkimg.formats import bk7231_image
+    from obkimg.formats.bk7231 import image as bk7231_image
     from tests.conftest import real_path
 
     data = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()  # an app with its RBL trailer

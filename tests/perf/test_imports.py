@@ -19,10 +19,10 @@ import pytest
 from obkimg import configs
 from obkimg.detect import _probe
 from obkimg.formats import MAY_DETECT, iter_modules
-from obkimg.formats import obk_config as oc
+from obkimg.formats.config import obk_config as oc
 from tests.conftest import FIXTURES, ROOT, real_path
 
-BL602_OR_OBK = ("obkimg.formats.bl602_", "obkimg.formats.obk_config", "obkimg.obk")
+BL602_OR_OBK = ("obkimg.formats.bl602.", "obkimg.formats.config.obk_config", "obkimg.obk")
 
 MODULES = r"""
 import json, runpy, sys
@@ -58,22 +58,22 @@ def _demo_dump(tmp_path: Path) -> Path:
 def test_bk7231_dump_loads_no_bl602_or_obk_module(command: str) -> None:
     dump = real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin")
     loaded = _modules(command, "--json", str(dump))
-    assert "obkimg.formats.bk7231_image" in loaded or command == "tuya-keys", loaded  # the test can fail
+    assert "obkimg.formats.bk7231.image" in loaded or command == "tuya-keys", loaded  # the test can fail
     assert [m for m in loaded if m.startswith(BL602_OR_OBK)] == []
 
 
 def test_demo_dump_loads_no_bl602_module_but_finds_its_obk_config(tmp_path: Path) -> None:
     """The synthetic demo dump holds an OpenBeken config: its modules load (and only then)."""
     loaded = _modules("info", "--json", str(_demo_dump(tmp_path)))
-    assert "obkimg.formats.obk_config" in loaded
-    assert [m for m in loaded if m.startswith("obkimg.formats.bl602_")] == []
+    assert "obkimg.formats.config.obk_config" in loaded
+    assert [m for m in loaded if m.startswith("obkimg.formats.bl602.")] == []
 
 
 def test_tuya_keys_does_not_load_the_image_parsers() -> None:
     dump = real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin")
     loaded = _modules("tuya-keys", "--json", str(dump))
-    assert "obkimg.formats.tuya_kv" in loaded
-    assert [m for m in loaded if m.startswith(("obkimg.formats.bk7231_", "lzma", "intelhex"))] == []
+    assert "obkimg.formats.config.tuya_kv" in loaded
+    assert [m for m in loaded if m.startswith(("obkimg.formats.bk7231.", "lzma", "intelhex"))] == []
 
 
 def _inputs() -> list[Path]:
@@ -102,7 +102,7 @@ def test_may_detect_never_hides_a_detection() -> None:
         full = []
         for mod in mods:
             hit = mod.detect(data)
-            name = mod.__name__.rsplit(".", 1)[1]
+            name = mod.__name__.removeprefix("obkimg.formats.")
             if name in MAY_DETECT and not MAY_DETECT[name](data):
                 skipped += 1
                 assert hit is None, (p.name, name)
@@ -142,6 +142,6 @@ def test_obk_precheck_is_exact_where_it_says_no() -> None:
 
 def test_bl602_marker_list_is_the_bootheader_one() -> None:
     from obkimg import formats
-    from obkimg.formats import bl602_bootheader
+    from obkimg.formats.bl602 import bootheader as bl602_bootheader
 
     assert formats._BL602_MARKERS == bl602_bootheader.BL602_MARKERS

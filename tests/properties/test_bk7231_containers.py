@@ -11,8 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obkimg.formats import bk7231_rbl as rbl
-from obkimg.formats import bk7231_ug as ug
+from obkimg.formats.bk7231 import rbl, ug
 from obkimg.source import Source
 from tests.properties._support import (
     exercise,

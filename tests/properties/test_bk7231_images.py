@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from obkimg import convert
 from obkimg.codecs import bkcipher, crcframe
-from obkimg.formats import bk7231_image as bki
-from obkimg.formats.bk7231_fal import FalEntry, FalTable
+from obkimg.formats.bk7231 import image as bki
+from obkimg.formats.bk7231.fal import FalEntry, FalTable
 from obkimg.source import Source
 from tests.properties._support import (
     exercise,

@@ -12,12 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obkimg import ota
-from obkimg.formats import bl602_bootheader as bh
-from obkimg.formats import bl602_dtb as dtb
-from obkimg.formats import bl602_efuse as ef
-from obkimg.formats import bl602_flash as bf
-from obkimg.formats import bl602_ota as bo
-from obkimg.formats import bl602_partitions as bp
+from obkimg.formats.bl602 import bootheader as bh
+from obkimg.formats.bl602 import dtb
+from obkimg.formats.bl602 import efuse as ef
+from obkimg.formats.bl602 import flash as bf
+from obkimg.formats.bl602 import ota as bo
+from obkimg.formats.bl602 import partitions as bp
 from obkimg.source import Source
 from tests.properties._support import (
     exercise,

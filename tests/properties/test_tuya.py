@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obkimg import tuya
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import Source
 from tests.properties._support import (
     exercise,

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from obkimg.codecs.checksums import sum32
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import jsonable
 
 

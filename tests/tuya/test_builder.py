@@ -7,7 +7,7 @@ import json
 import pytest
 
 from obkimg.errors import BuildError
-from obkimg.formats.tuya_kv import SECTOR_SIZE, build_storage
+from obkimg.formats.config.tuya_kv import SECTOR_SIZE, build_storage
 from obkimg.tuya import extract_keys
 
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obkimg.errors import NotFoundError, ObkImgError
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import load
 from obkimg.tuya import extract_keys, find_storage
 from tests.conftest import fixture_path, real_path

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import jsonable
 from obkimg.source import load
 from obkimg.tuya import extract_keys
@@ -141,7 +141,7 @@ def test_badcrc_case_reports_the_bad_sector_and_returns_the_rest() -> None:
     # the first data sector is erased: reported, not fatal
     assert any(p.offset == 0x1EF000 and "erased" in p.message for p in keys.problems)
     # the bad block shows in the image model's flash map
-    from obkimg.formats.tuya_kv import load as load_image
+    from obkimg.formats.config.tuya_kv import load as load_image
 
     img = load_image(load(path))
     assert [r.offset for r in img.regions() if r.state == "bad-crc"] == [0x1FD000]

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from obkimg.errors import NotFoundError
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import load
 from obkimg.tuya import extract_keys, find_storage
 from tests.conftest import REAL, real_files

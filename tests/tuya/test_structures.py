@@ -9,7 +9,7 @@ import pytest
 
 from obkimg.codecs.checksums import sum32
 from obkimg.errors import BuildError, ChecksumError, FormatError, MagicError
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.tuya import extract_keys
 from tests.tuya.helpers import DEVICE_KEY, block, index_page, storage, value_pages
 

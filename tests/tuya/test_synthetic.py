@@ -8,7 +8,7 @@ import json
 import pytest
 
 from obkimg.codecs.checksums import sum32
-from obkimg.formats import tuya_kv as kv
+from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import Secret, jsonable
 from obkimg.source import load
 from obkimg.tuya import extract_keys, find_storage

@@ -34,9 +34,9 @@ from dataclasses import dataclass, field
 
 from construct import Bytes, Const, Int32ul, Struct
 
-from .._construct import build_with, parse_with
-from ..codecs import crcframe
-from ..errors import BuildError, FormatError, TruncatedError
+from ..._construct import build_with, parse_with
+from ...codecs import crcframe
+from ...errors import BuildError, FormatError, TruncatedError
 
 __all__ = ["FMT", "FAL_MAGIC", "FAL_ENTRY_SIZE", "FAL_ENTRY", "FalEntry", "FalTable", "find_fal"]
 
@@ -161,7 +161,7 @@ class FalTable:
         """Parse consecutive entries from the start of ``data`` (at least one)."""
         buf = bytes(data)
         if buf[:4] != FAL_MAGIC:
-            from ..errors import MagicError
+            from ...errors import MagicError
 
             raise MagicError(FMT, FAL_MAGIC, buf[:4], offset=base)
         entries: list[FalEntry] = []

@@ -1,6 +1,6 @@
 """BK7231 flash layouts and chip identification from bootloader/app evidence.
 
-Purpose: the facts :mod:`obkimg.formats.bk7231_image` needs to name what a QIO image or a flash dump
+Purpose: the facts :mod:`obkimg.formats.bk7231.image` needs to name what a QIO image or a flash dump
 is and where its parts live: the flash layouts of the BK7231 families (physical offsets, i.e. with
 the 32+2-byte CRC framing of the code area counted), the bootloader fingerprint table, the
 "BK7231\\0\\0" marker of N-family bootloaders, the bootloader version string and the key class of an
@@ -37,9 +37,9 @@ import re
 import zlib
 from dataclasses import dataclass
 
-from .. import chipid
-from ..codecs import bkcipher
-from ..codecs.bkcipher import Key
+from ... import chipid
+from ...codecs import bkcipher
+from ...codecs.bkcipher import Key
 
 __all__ = [
     "FlashLayout",

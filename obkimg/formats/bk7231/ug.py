@@ -30,16 +30,16 @@ from typing import TYPE_CHECKING, Any
 
 from construct import Bytes, Const, Int32ub, Struct
 
-from .._construct import build_with, parse_with
-from ..codecs.checksums import sum32
-from ..codecs.compress import DEFAULT_LIMIT
-from ..errors import BuildError, ChecksumError, MagicError, ObkImgError, Problem, TruncatedError
-from ..model import Image, Region
-from . import Detection, FormatInfo
-from .bk7231_rbl import RBL_HEADER_SIZE, RBL_MAGIC, RblFile, RblImage
+from ..._construct import build_with, parse_with
+from ...codecs.checksums import sum32
+from ...codecs.compress import DEFAULT_LIMIT
+from ...errors import BuildError, ChecksumError, MagicError, ObkImgError, Problem, TruncatedError
+from ...model import Image, Region
+from .. import Detection, FormatInfo
+from .rbl import RBL_HEADER_SIZE, RBL_MAGIC, RblFile, RblImage
 
 if TYPE_CHECKING:
-    from ..source import Source
+    from ...source import Source
 
 __all__ = [
     "FMT",
@@ -397,7 +397,7 @@ class UgImage(Image):
         return errors + (self.inner.hash_problems() if self.inner is not None else [])
 
     def artifacts(self) -> list[Any]:
-        from ..model import Artifact
+        from ...model import Artifact
 
         out = [Artifact("app.rbl", self.ug.rbl, "rbl", "payload", "the RBL OTA file inside the UG wrapper")]
         if self.inner is not None:

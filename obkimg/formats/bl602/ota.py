@@ -38,14 +38,14 @@ from typing import Any
 
 from construct import Bytes, Const, Int32ul, Struct
 
-from .._construct import build_with, parse_with
-from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
-from ..errors import BuildError, ChecksumError, FormatError, MagicError, ObkImgError, Problem, TruncatedError
-from ..model import BytesImage, Image, Region
-from ..source import Source
-from . import Detection, FormatInfo
-from .bl602_bootheader import MAGIC as BFNP
-from .bl602_bootheader import BootImage, foreign_error, unique_problems
+from ..._construct import build_with, parse_with
+from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
+from ...errors import BuildError, ChecksumError, FormatError, MagicError, ObkImgError, Problem, TruncatedError
+from ...model import BytesImage, Image, Region
+from ...source import Source
+from .. import Detection, FormatInfo
+from .bootheader import MAGIC as BFNP
+from .bootheader import BootImage, foreign_error, unique_problems
 
 __all__ = [
     "FORMAT",
@@ -426,7 +426,7 @@ def _msg(e: ObkImgError) -> str:
 
 
 def _crc(data: bytes) -> int:
-    from ..codecs.checksums import crc32
+    from ...codecs.checksums import crc32
 
     return crc32(data)
 
@@ -656,7 +656,7 @@ class OtaImage(BytesImage):
         return lines
 
     def artifacts(self) -> list[Any]:
-        from ..model import Artifact
+        from ...model import Artifact
 
         out = []
         if self.firmware is not None:
@@ -787,7 +787,7 @@ class XzImage(BytesImage):
         ]
 
     def artifacts(self) -> list[Any]:
-        from ..model import Artifact
+        from ...model import Artifact
 
         if self.firmware is None:
             return []

@@ -31,11 +31,11 @@ from typing import Any
 
 from construct import Const, Int32ub, Struct
 
-from .._construct import parse_with
-from ..errors import BuildError, FormatError, MagicError, Problem, TruncatedError
-from ..model import BytesImage, Image, Region, Secret
-from ..source import Source
-from . import Detection, FormatInfo
+from ..._construct import parse_with
+from ...errors import BuildError, FormatError, MagicError, Problem, TruncatedError
+from ...model import BytesImage, Image, Region, Secret
+from ...source import Source
+from .. import Detection, FormatInfo
 
 __all__ = [
     "FORMAT",
@@ -509,7 +509,7 @@ class DtbImage(BytesImage):
         ]
 
     def artifacts(self) -> list[Any]:
-        from ..model import Artifact
+        from ...model import Artifact
 
         return [
             Artifact(

@@ -39,9 +39,9 @@ from typing import Any
 
 from construct import Array, Bytes, Const, Int8ul, Int16ul, Int32ul, Struct, this
 
-from .._construct import build_with, parse_with
-from ..codecs.checksums import crc32
-from ..errors import (
+from ..._construct import build_with, parse_with
+from ...codecs.checksums import crc32
+from ...errors import (
     BuildError,
     ChecksumError,
     FormatError,
@@ -50,13 +50,13 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import BytesImage, Image, Region
-from ..source import Source
-from ..text import escape_text
-from ..tomlio import Field, check_shape, loads, toml_string, u8, u32
-from ..tomlio import text as toml_text
-from . import Detection, FormatInfo
-from .bl602_bootheader import unique_problems
+from ...model import BytesImage, Image, Region
+from ...source import Source
+from ...text import escape_text
+from ...tomlio import Field, check_shape, loads, toml_string, u8, u32
+from ...tomlio import text as toml_text
+from .. import Detection, FormatInfo
+from .bootheader import unique_problems
 
 __all__ = [
     "FORMAT",

@@ -49,11 +49,11 @@ from typing import TYPE_CHECKING, Any
 
 from construct import Bytes, Const, Int32ul, Struct
 
-from .._construct import build_with, parse_with
-from ..codecs import crcframe
-from ..codecs.checksums import crc32, fnv1a32
-from ..codecs.compress import DEFAULT_LIMIT, gunzip, gzip_member
-from ..errors import (
+from ..._construct import build_with, parse_with
+from ...codecs import crcframe
+from ...codecs.checksums import crc32, fnv1a32
+from ...codecs.compress import DEFAULT_LIMIT, gunzip, gzip_member
+from ...errors import (
     BuildError,
     ChecksumError,
     DecryptError,
@@ -63,13 +63,13 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Image, Region
-from . import Detection, FormatInfo
+from ...model import Image, Region
+from .. import Detection, FormatInfo
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..source import Source
+    from ...source import Source
 
 __all__ = [
     "FMT",
@@ -468,8 +468,8 @@ def app_chips(app: bytes | bytearray | memoryview) -> tuple[list[str], str | Non
     """The chips an app's build string allows (through :mod:`obkimg.chipid`) and the string."""
     import re
 
-    from .. import chipid
-    from .bk7231_layout import app_identity
+    from ... import chipid
+    from .layout import app_identity
 
     data = bytes(app)
     ident = app_identity(data)
@@ -686,7 +686,7 @@ class RblFile:
         if check:
             self.check_crc()
         if hdr.size_raw > limit:
-            from ..errors import LimitError
+            from ...errors import LimitError
 
             raise LimitError(
                 f"size_raw {hdr.size_raw} exceeds the output limit of {limit} bytes",
@@ -713,7 +713,7 @@ class RblFile:
             if extra > 0 and hdr.encryption == "none" and _pkcs7_len(raw) == extra:
                 raw = raw[: hdr.size_raw]  # RT-Thread tool pads even without AES
             if len(raw) > limit:
-                from ..errors import LimitError
+                from ...errors import LimitError
 
                 raise LimitError(f"payload exceeds the output limit of {limit} bytes", fmt=FMT, offset=start)
         elif comp in ("quicklz", "fastlz"):
@@ -1046,7 +1046,7 @@ class RblImage(Image):
         RBL header's name/version (``23.08.29-bk7231n``); None when the app could not be unpacked."""
         if self.app is None:
             return None
-        from .. import chipid
+        from ... import chipid
 
         cands, text = app_chips(self.app)
         app_ev = chipid.Evidence("app", f"app build string {text!r}", frozenset(cands)) if cands else None
@@ -1198,7 +1198,7 @@ class RblImage(Image):
         return [p for p in self.problems() if p.severity == "error"] + self.hash_problems()
 
     def artifacts(self) -> list[Any]:
-        from ..model import Artifact
+        from ...model import Artifact
 
         if self.app is None:
             return []

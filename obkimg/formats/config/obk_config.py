@@ -88,8 +88,8 @@ from typing import TYPE_CHECKING, Any
 
 import construct as c
 
-from .._construct import parse_with
-from ..errors import (
+from ..._construct import parse_with
+from ...errors import (
     BuildError,
     ChecksumError,
     FormatError,
@@ -98,11 +98,11 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Image, Region, Secret, jsonable, mask_secret
-from . import Detection, FormatInfo
+from ...model import Image, Region, Secret, jsonable, mask_secret
+from .. import Detection, FormatInfo
 
 if TYPE_CHECKING:
-    from ..source import Source
+    from ...source import Source
 
 __all__ = [
     "FMT",
@@ -150,7 +150,7 @@ MAX_PLAUSIBLE_VERSION = 100
 CHANNELS = 64
 
 # --------------------------------------------------------------------------------------------------
-# enums: obkimg/formats/obk_enums.py (a data module of their own, so the Tuya pin table can use the
+# enums: obkimg/formats/config/obk_enums.py (a data module of their own, so the Tuya pin table can use the
 # role numbers without loading this module and construct)
 from .obk_enums import (  # noqa: E402
     CHANNEL_TYPE_NAMES,
@@ -1132,12 +1132,12 @@ def find_psm(
 ) -> tuple[int, int, int] | None:
     """(address, size, table_offset) of the ``PSM`` partition from the active BFPT copy, else None.
 
-    Uses :mod:`obkimg.formats.bl602_partitions` when it exists; otherwise the minimal reader here.
+    Uses :mod:`obkimg.formats.bl602.partitions` when it exists; otherwise the minimal reader here.
     """
     if not any(data[off : off + 4] == b"BFPT" for off in table_offsets):
         return None  # no table copy at all: not even worth importing the BL602 reader
     try:
-        from . import bl602_partitions as bp
+        from ..bl602 import partitions as bp
     except ImportError:  # pragma: no cover - the module is optional
         bp = None  # type: ignore[assignment]
     if bp is not None:

@@ -62,9 +62,9 @@ from typing import TYPE_CHECKING, Any
 
 import construct as c
 
-from .._construct import build_with, parse_with
-from ..codecs.checksums import sum32
-from ..errors import (
+from ..._construct import build_with, parse_with
+from ...codecs.checksums import sum32
+from ...errors import (
     BuildError,
     ChecksumError,
     FormatError,
@@ -75,12 +75,12 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import MAX_DEPTH, Image, Region, nesting_depth
-from . import Detection, FormatInfo
+from ...model import MAX_DEPTH, Image, Region, nesting_depth
+from .. import Detection, FormatInfo
 
 if TYPE_CHECKING:
-    from ..source import Source
-    from ..tuya import TuyaKeys
+    from ...source import Source
+    from ...tuya import TuyaKeys
 
 __all__ = [
     "build_storage",
@@ -1015,7 +1015,7 @@ class TuyaStorage:
         """The storage as JSON: location and key variant, block counts, :meth:`block_states`, entries
         (:meth:`Entry.to_dict`, no values) and protected record names. The device key is masked unless
         ``show_secrets`` (the default shows it)."""
-        from ..model import Secret, jsonable
+        from ...model import Secret, jsonable
 
         loc = self.location
         live_ids = {b.block_id for b in self.live}
@@ -1647,7 +1647,7 @@ def detect(data: bytes) -> Detection | None:
 def load(source: Source) -> TuyaKVImage:
     """A :class:`TuyaKVImage` read by :func:`obkimg.tuya.extract_keys`; raises what it raises
     (:class:`~obkimg.errors.NotFoundError` when the input holds no storage)."""
-    from ..tuya import extract_keys
+    from ...tuya import extract_keys
 
     keys = extract_keys(source)
     return TuyaKVImage(keys, len(source.data), source.container)

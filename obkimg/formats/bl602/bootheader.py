@@ -50,9 +50,9 @@ from construct import (
     this,
 )
 
-from .._construct import build_with, parse_with
-from ..codecs.checksums import crc32
-from ..errors import (
+from ..._construct import build_with, parse_with
+from ...codecs.checksums import crc32
+from ...errors import (
     BuildError,
     ChecksumError,
     FormatError,
@@ -62,9 +62,9 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import BytesImage, Image, Region
-from ..source import Source
-from . import Detection, FormatInfo
+from ...model import BytesImage, Image, Region
+from ...source import Source
+from .. import Detection, FormatInfo
 
 __all__ = [
     "FORMAT",
@@ -1083,7 +1083,7 @@ class BootImage(BytesImage):
         return lines
 
     def artifacts(self) -> list[Any]:
-        from ..model import Artifact
+        from ...model import Artifact
 
         if self.code_offset is None or self.segmented_image:
             return []
@@ -1257,7 +1257,7 @@ def boot2_image(code: bytes) -> bytes:
 def _header_spans(data: bytes) -> list[tuple[int, int, str | None]]:
     """(offset, end, role) of every boot header: at 0, and in FW/mfg slots of a flash dump."""
     spans: list[tuple[int, int, str | None]] = []
-    from .bl602_partitions import TABLE_ADDRESSES, read_copies, select_active
+    from .partitions import TABLE_ADDRESSES, read_copies, select_active
 
     is_dump = len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == b"BFPT" for a in TABLE_ADDRESSES)
     if data[:4] in (MAGIC, b"BFAP"):
@@ -1360,7 +1360,7 @@ def foreign_error(data: bytes, *, fmt: str = FMT, what: str = "BL602 firmware") 
     Uses :func:`obkimg.detect`, so every registered format (including BK modules added later) counts.
     """
     try:
-        from ..detect import detect as run_detect
+        from ...detect import detect as run_detect
 
         found = run_detect(bytes(data))
     except ObkImgError:

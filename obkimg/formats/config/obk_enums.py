@@ -3,12 +3,12 @@
 
 Numbers are what ``mainConfig_t`` stores; names follow OpenBeken's ``src/new_pins.h`` (roles 79..88 and
 flags 40..51 follow the names of the OpenBeken flasher's GUI, ``OBKRoles.cs``, where the indexed header
-ends). A data module without construct, shared by :mod:`obkimg.formats.obk_config` and the Tuya pin table.
+ends). A data module without construct, shared by :mod:`obkimg.formats.config.obk_config` and the Tuya pin table.
 """
 
 from __future__ import annotations
 
-from ..errors import BuildError
+from ...errors import BuildError
 
 __all__ = [
     "ROLE_NAMES",

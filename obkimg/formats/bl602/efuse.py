@@ -34,13 +34,13 @@ from typing import Any
 
 from construct import Array, Bytes, Int32ul, Struct
 
-from .._construct import build_with, parse_with
-from ..codecs.checksums import crc32
-from ..errors import FormatError, Problem, TruncatedError
-from ..model import BytesImage, Image, Region, Secret
-from ..source import Source
-from . import Detection, FormatInfo
-from .bl602_bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES, unique_problems
+from ..._construct import build_with, parse_with
+from ...codecs.checksums import crc32
+from ...errors import FormatError, Problem, TruncatedError
+from ...model import BytesImage, Image, Region, Secret
+from ...source import Source
+from .. import Detection, FormatInfo
+from .bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES, unique_problems
 
 __all__ = [
     "FORMAT",

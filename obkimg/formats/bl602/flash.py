@@ -29,16 +29,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
-from ..errors import BuildError, NotFoundError, ObkImgError, Problem
-from ..model import Artifact, BytesImage, Image, Region
-from ..source import Source
-from . import Detection, FormatInfo
-from .bl602_bootheader import MAGIC as BFNP
-from .bl602_bootheader import BootImage, boot2_image, fw_ota_bin, unique_problems
-from .bl602_dtb import FDT_MAGIC, DtbImage
-from .bl602_ota import XzImage
-from .bl602_partitions import (
+from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
+from ...errors import BuildError, NotFoundError, ObkImgError, Problem
+from ...model import Artifact, BytesImage, Image, Region
+from ...source import Source
+from .. import Detection, FormatInfo
+from .bootheader import MAGIC as BFNP
+from .bootheader import BootImage, boot2_image, fw_ota_bin, unique_problems
+from .dtb import FDT_MAGIC, DtbImage
+from .ota import XzImage
+from .partitions import (
     TABLE_ADDRESSES,
     Partition,
     PartitionTable,
@@ -343,7 +343,7 @@ class FlashDump(BytesImage):
     @property
     def layout(self) -> str:
         """The known layout the table matches
-        (:func:`~obkimg.formats.bl602_partitions.layout_name`), ``"custom"``, or ``"unknown"`` without a
+        (:func:`~obkimg.formats.bl602.partitions.layout_name`), ``"custom"``, or ``"unknown"`` without a
         readable table."""
         t = self._table(self.copies, self.active_copy)
         return t.layout if t is not None else "unknown"
@@ -739,7 +739,7 @@ def detect(data: bytes) -> Detection | None:
                 hits.append(a)
         if not hits:
             return None
-        from ..codecs.checksums import crc32
+        from ...codecs.checksums import crc32
 
         ok = [a for a in hits if crc32(data[a : a + 12]) == int.from_bytes(data[a + 12 : a + 16], "little")]
         boot = data[:4] == BFNP

@@ -51,12 +51,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from .. import chipid
-from ..chipid import ChipId
-from ..codecs import bkcipher, crcframe
-from ..codecs.bkcipher import Key
-from ..codecs.checksums import crc32, fnv1a32
-from ..errors import (
+from ... import chipid
+from ...chipid import ChipId
+from ...codecs import bkcipher, crcframe
+from ...codecs.bkcipher import Key
+from ...codecs.checksums import crc32, fnv1a32
+from ...errors import (
     BuildError,
     DecryptError,
     FormatError,
@@ -66,10 +66,10 @@ from ..errors import (
     Problem,
     TruncatedError,
 )
-from ..model import Artifact, BytesImage, Image, Region
-from . import Detection, FormatInfo
-from .bk7231_fal import FalTable, find_fal
-from .bk7231_layout import (
+from ...model import Artifact, BytesImage, Image, Region
+from .. import Detection, FormatInfo
+from .fal import FalTable, find_fal
+from .layout import (
     APP_LOGICAL,
     APP_START,
     BOOT_PARTITION_END,
@@ -84,11 +84,11 @@ from .bk7231_layout import (
     fingerprint,
     is_arm_vector,
 )
-from .bk7231_rbl import RBL_FRAMED_SIZE, RBL_HEADER_SIZE, RBL_MAGIC, RblHeader
+from .rbl import RBL_FRAMED_SIZE, RBL_HEADER_SIZE, RBL_MAGIC, RblHeader
 
 if TYPE_CHECKING:
-    from ..codecs.crcframe import FrameReport
-    from ..source import Source
+    from ...codecs.crcframe import FrameReport
+    from ...source import Source
 
 __all__ = [
     "FMT_QIO",
@@ -482,7 +482,7 @@ class Bk7231Image(BytesImage):
 
     # --------------------------------------------------------------------------------- app access
     def app_identity(self) -> dict[str, str] | None:
-        """What the plain app says it is (:func:`obkimg.formats.bk7231_layout.app_identity`): ``firmware``,
+        """What the plain app says it is (:func:`obkimg.formats.bk7231.layout.app_identity`): ``firmware``,
         ``platform``, ``version`` or ``sdk``, ``text``...; ``None`` when the app is absent, cannot be
         decrypted or names nothing."""
         return self.extra.get("app_identity")
