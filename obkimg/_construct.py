@@ -16,7 +16,7 @@ import construct as c
 
 from .errors import BuildError, ChecksumError, FormatError, MagicError, TruncatedError
 
-__all__ = ["parse_with", "build_with"]
+__all__ = ["parse_with", "build_with", "CStr", "CString0", "is_strict", "StrictCheck"]
 
 
 def _field_path(e: c.ConstructError) -> str | None:
@@ -84,3 +84,73 @@ def build_with(schema: c.Construct, fmt: str, obj: Any, **ctx: Any) -> bytes:
         msg = _last_line(e)
         path = _field_path(e) if isinstance(e, c.ConstructError) else None
         raise BuildError(msg, fmt=fmt, path=path) from e
+
+
+class CStr(str):
+    """Text read from a fixed-size C ``char[]`` field, carrying the field's exact bytes.
+
+    It compares, hashes and prints as the text before the first NUL, so models treat it as a plain
+    ``str``; :data:`CString0` builds it back from ``raw``, so the bytes after the NUL (garbage left by
+    the vendor tool, an older longer name) round-trip byte for byte.
+    """
+
+    raw: bytes
+
+    def __new__(cls, text: str, raw: bytes) -> CStr:
+        self = super().__new__(cls, text)
+        self.raw = raw
+        return self
+
+    def __reduce__(self) -> tuple[type[CStr], tuple[str, bytes]]:
+        return (CStr, (str(self), self.raw))
+
+
+class _CString0(c.Adapter):  # type: ignore[misc]
+    def __init__(self, length: int, encoding: str, errors: str) -> None:
+        super().__init__(c.Bytes(length))
+        self.length = length
+        self.encoding = encoding
+        self.errors = errors
+
+    def _decode(self, obj: bytes, context: Any, path: str) -> CStr:
+        text = obj.split(b"\0", 1)[0].decode(
+            self.encoding, "replace" if self.encoding == "utf-8" else "strict"
+        )
+        return CStr(text, bytes(obj))
+
+    def _encode(self, obj: Any, context: Any, path: str) -> bytes:
+        raw = getattr(obj, "raw", None)
+        if (
+            isinstance(raw, bytes)
+            and len(raw) == self.length
+            and str(obj) == self._decode(raw, context, path)
+        ):
+            return raw
+        data = str(obj).encode(self.encoding)
+        if len(data) > self.length or b"\0" in data:
+            raise c.ExplicitError(
+                f"{len(data)}-byte text {str(obj)!r} does not fit a {self.length}-byte C string"
+            )
+        return data + bytes(self.length - len(data))
+
+
+def CString0(length: int, encoding: str = "ascii", errors: str = "strict") -> c.Construct:  # noqa: N802
+    """A fixed-size, NUL-padded C ``char[length]``: parses to :class:`CStr` (text before the first NUL,
+    raw bytes kept); builds a :class:`CStr` from its raw bytes, and a plain ``str`` NUL-padded (a text
+    as long as the field needs no NUL, as in C). ``errors`` is the decoding policy for the text
+    (``"replace"`` where a vendor tool leaves non-text bytes before the NUL)."""
+    return _CString0(length, encoding, errors)
+
+
+def is_strict(ctx: Any) -> bool:
+    """The one meaning of ``strict`` in every schema: the ``strict`` keyword of the parse call
+    (``parse_with(schema, fmt, data, strict=False)``), true when it is not given."""
+    params = getattr(ctx, "_params", None)
+    return bool(params.get("strict", True)) if params is not None else True
+
+
+def StrictCheck(ok: Any) -> c.Construct:  # noqa: N802
+    """``Check`` that runs only when the parse is strict: ``ok(ctx)`` is the condition (a CRC or a
+    length stored before its data matching what was read). Lenient parses keep going and the model
+    reports the mismatch as a Problem."""
+    return c.Check(lambda ctx: not is_strict(ctx) or bool(ok(ctx)))
