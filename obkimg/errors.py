@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "unique_problems",
     "ObkImgError",
     "FormatError",
     "MagicError",
@@ -245,3 +246,12 @@ class Problem:
     def __str__(self) -> str:
         where = f" at {self.offset:#x}" if self.offset is not None else ""
         return f"{self.severity}: {self.message}{where}"
+
+
+def unique_problems(found: list[Problem]) -> list[Problem]:
+    """``found`` without repeats (a model problem is usually also attached to its region)."""
+    out: list[Problem] = []
+    for p in found:
+        if not any((q.severity, q.message, q.offset) == (p.severity, p.message, p.offset) for q in out):
+            out.append(p)
+    return out

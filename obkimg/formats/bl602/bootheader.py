@@ -61,6 +61,7 @@ from ...errors import (
     ObkImgError,
     Problem,
     TruncatedError,
+    unique_problems,
 )
 from ...model import BytesImage, Image, Region
 from ...source import Source
@@ -97,7 +98,6 @@ __all__ = [
     "boot2_image",
     "looks_like_bl602_code",
     "foreign_error",
-    "unique_problems",
     "find_headers",
     "header_report",
     "rebuild_headers",
@@ -711,15 +711,6 @@ class Segment:
 
 def _all_ff(data: bytes) -> bool:
     return not data.strip(b"\xff")
-
-
-def unique_problems(found: list[Problem]) -> list[Problem]:
-    """``found`` without repeats (a model problem is usually also attached to its region)."""
-    out: list[Problem] = []
-    for p in found:
-        if not any((q.severity, q.message, q.offset) == (p.severity, p.message, p.offset) for q in out):
-            out.append(p)
-    return out
 
 
 #: strings that mark boot2 code (vendor blsp_boot2 / boot2_isp / boot2_iap builds)

@@ -36,11 +36,11 @@ from construct import Array, Bytes, Int32ul, Struct
 
 from ..._construct import build_with, parse_with
 from ...codecs.checksums import crc32
-from ...errors import FormatError, Problem, TruncatedError
+from ...errors import FormatError, Problem, TruncatedError, unique_problems
 from ...model import BytesImage, Image, Region, Secret
 from ...source import Source
 from .. import Detection, FormatInfo
-from .bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES, unique_problems
+from .bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES
 
 __all__ = [
     "FORMAT",

@@ -30,12 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
-from ...errors import BuildError, NotFoundError, ObkImgError, Problem
+from ...errors import BuildError, NotFoundError, ObkImgError, Problem, unique_problems
 from ...model import Artifact, BytesImage, Image, Region
 from ...source import Source
 from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
-from .bootheader import BootImage, boot2_image, fw_ota_bin, unique_problems
+from .bootheader import BootImage, boot2_image, fw_ota_bin
 from .dtb import FDT_MAGIC, DtbImage
 from .ota import XzImage
 from .partitions import (

@@ -40,12 +40,21 @@ from construct import Bytes, Const, Int32ul, Struct
 
 from ..._construct import build_with, parse_with
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
-from ...errors import BuildError, ChecksumError, FormatError, MagicError, ObkImgError, Problem, TruncatedError
+from ...errors import (
+    BuildError,
+    ChecksumError,
+    FormatError,
+    MagicError,
+    ObkImgError,
+    Problem,
+    TruncatedError,
+    unique_problems,
+)
 from ...model import BytesImage, Image, Region
 from ...source import Source
 from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
-from .bootheader import BootImage, foreign_error, unique_problems
+from .bootheader import BootImage, foreign_error
 
 __all__ = [
     "FORMAT",

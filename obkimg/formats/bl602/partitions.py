@@ -49,6 +49,7 @@ from ...errors import (
     NotFoundError,
     Problem,
     TruncatedError,
+    unique_problems,
 )
 from ...model import BytesImage, Image, Region
 from ...source import Source
@@ -56,7 +57,6 @@ from ...text import escape_text
 from ...tomlio import Field, check_shape, loads, toml_string, u8, u32
 from ...tomlio import text as toml_text
 from .. import Detection, FormatInfo
-from .bootheader import unique_problems
 
 __all__ = [
     "FORMAT",
