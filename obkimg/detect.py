@@ -2,35 +2,35 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from .errors import DetectionError, ObkImgError
-from .formats import SURE, Detection, iter_candidates, module_for
+from .formats import REGISTRY, SURE, Detection, Format, FormatInfo, candidates, find_format
 from .model import Image
 from .source import SourceLike, load
 
-__all__ = ["detect", "open_image"]
+__all__ = ["detect", "open_image", "list_formats"]
 
 
-def _probe(data: bytes, *, stop_at: int | None = None) -> tuple[list[Detection], dict[str, ModuleType]]:
+def _probe(data: bytes, *, stop_at: int | None = None) -> tuple[list[Detection], dict[str, Format]]:
+    """Every detection of ``data``, best first, and the format of each by its ``module``; probing stops
+    after a format answers with at least ``stop_at`` confidence."""
     found: list[Detection] = []
-    mods: dict[str, ModuleType] = {}
-    for mod in iter_candidates(data):
-        mods[mod.__name__] = mod
+    formats: dict[str, Format] = {}
+    for entry in candidates(data):
+        formats[entry.module_name] = entry
         try:
-            hit = mod.detect(data)
+            hit = entry.detect(data)
         except ObkImgError:
             hit = None
         if hit is None:
             continue
         hits = hit if isinstance(hit, list) else [hit]
         for h in hits:
-            object.__setattr__(h, "module", mod.__name__)
+            object.__setattr__(h, "module", entry.module_name)
             found.append(h)
         if stop_at is not None and any(h.confidence >= stop_at for h in hits):
             break
     found.sort(key=lambda d: -d.confidence)
-    return found, mods
+    return found, formats
 
 
 def detect(source: SourceLike) -> list[Detection]:
@@ -42,16 +42,21 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
     """Detect ``source`` and return its typed model. ``kind`` forces a format id."""
     src = load(source)
     if kind is not None:
-        mod = module_for(kind)
-        if mod is None:
+        fmt = find_format(kind)
+        if fmt is None:
             raise DetectionError(f"unknown format {kind!r} (see `obkimg formats`)", fmt="detect")
-        return mod.load(src)
+        return fmt.load(src)
     # probe in order and stop at the first sure answer: formats after it are not even imported
-    candidates, mods = _probe(src.data, stop_at=SURE)
-    if not candidates:
+    found, formats = _probe(src.data, stop_at=SURE)
+    if not found:
         raise DetectionError(
             f"{src.name}: not a format obkimg knows ({len(src.data)} bytes"
             f"{', all 0xFF' if src.data and src.data.count(0xFF) == len(src.data) else ''})",
             fmt="detect",
         )
-    return mods[candidates[0].module].load(src)
+    return formats[found[0].module].load(src)
+
+
+def list_formats() -> list[FormatInfo]:
+    """Every supported format (``obkimg formats``), in probing order; imports every format module."""
+    return [entry.info for entry in REGISTRY]

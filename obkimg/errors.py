@@ -3,7 +3,7 @@
 Every error names the format id (``bk7231-qio``, ``bl602-ota``, ...), the field path where one is
 known and the byte offset in the input, so a message reads like::
 
-    bk7231-rbl: bad header CRC-32 in field header.info_crc32 at offset 0x10F9A (expected 0x1234ABCD, found 0x0)
+    bk7231-rbl: bad header CRC-32 (stored 0x1234ABCD, computed 0x0) in field header.info_crc32 at offset 0x10F9A
 
 Only subclasses of :class:`ObkImgError` are raised by the library; anything else escaping is a bug.
 Every error exposes ``fmt`` (the format id), ``field`` (alias ``path``), ``offset`` and ``hint``; the same
@@ -14,9 +14,13 @@ words (``force=True``, ``allow_mismatch=True``); the command line shows its own 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
+
+from .secrets import scrub_text
 
 __all__ = [
+    "Severity",
+    "SEVERITIES",
     "unique_problems",
     "ObkImgError",
     "FormatError",
@@ -50,9 +54,7 @@ class ObkImgError(Exception):
         path: str | None = None,
         hint: str | None = None,
     ) -> None:
-        from .secrets import scrub_text  # no error text carries a secret (`password=...` pairs masked)
-
-        self.message = scrub_text(message)
+        self.message = scrub_text(message)  # no error text carries a secret (`password=...` masked)
         self.fmt = fmt
         self.offset = offset
         self.path = path
@@ -230,11 +232,19 @@ class UnknownChipError(ObkImgError):
     code = "unknown-chip"
 
 
+#: how bad a :class:`Problem` is: ``error`` (the data is damaged or would not work: ``verify`` fails),
+#: ``warning`` (suspicious, worth a look) or ``info`` (a fact worth knowing)
+Severity = Literal["error", "warning", "info"]
+
+#: every :data:`Severity`, worst first
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """A non-fatal finding attached to a parsed model (a bad sector, a CRC mismatch in a dump...)."""
 
-    severity: str  # "error" | "warning" | "info"
+    severity: Severity
     message: str
     offset: int | None = None
     fmt: str | None = None

@@ -9,13 +9,15 @@ Every typed model that :func:`obkimg.open` can return derives from :class:`Image
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 from .errors import LimitError, Problem
+from .secrets import Secret, mask, redact
 
 __all__ = [
     "Secret",
     "Region",
+    "RegionState",
     "Artifact",
     "Image",
     "BytesImage",
@@ -30,36 +32,19 @@ __all__ = [
 #: a few levels; anything deeper is refused or kept as text, so no walk can exhaust the stack
 MAX_DEPTH = 64
 
+#: what a region's checks found: ``valid`` (its checksums/magics verified), ``bad-crc`` (a checksum
+#: failed), ``invalid`` (a structure is broken), ``erased`` (all 0xFF), ``unknown`` (nothing checked)
+RegionState = Literal["valid", "bad-crc", "invalid", "erased", "unknown"]
+
 #: region states, in the order the flash map legend shows them
-STATES = ("valid", "bad-crc", "invalid", "erased", "unknown")
-
-
-class Secret(str):
-    """A string holding user data that must not leak into logs: ``repr`` and ``masked`` hide it."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    @property
-    def masked(self) -> str:
-        """``"***"`` (``""`` stays ``""``): neither the length nor any character."""
-        from .secrets import MASK
-
-        return MASK if self else ""
-
-    def reveal(self) -> str:
-        """The secret itself, as a plain ``str``."""
-        return str(self)
+STATES: tuple[RegionState, ...] = get_args(RegionState)
 
 
 def mask_secret(value: str | None) -> str | None:
     """A secret as output: ``"***"`` whatever its length (:func:`obkimg.secrets.mask`); ``None`` and
     ``""`` stay as they are."""
-    from .secrets import mask
-
-    return mask(value)  # type: ignore[no-any-return]
+    masked: str | None = mask(value)
+    return masked
 
 
 def nesting_depth(value: Any, limit: int = MAX_DEPTH) -> int:
@@ -92,11 +77,7 @@ def jsonable(value: Any, *, show_secrets: bool = True) -> Any:
     of their own on top; the bound leaves room for them).
     """
     plain = _plain(value, show_secrets, 0)
-    if show_secrets:
-        return plain
-    from .secrets import redact
-
-    return redact(plain)
+    return plain if show_secrets else redact(plain)
 
 
 def _plain(value: Any, show_secrets: bool, depth: int) -> Any:
@@ -133,8 +114,8 @@ class Region:
     #: what the region holds: bootloader, app, rbl, partition-table, boot-header, firmware, ota,
     #: rf, config, tuya-kv, easyflash, dtb, data, erased, unknown, ...
     kind: str
-    #: one of STATES
-    state: str = "unknown"
+    #: one of :data:`STATES`
+    state: RegionState = "unknown"
     problems: tuple[Problem, ...] = ()
     #: the parsed child (header fields, container summary...) as a JSON-able dict, where one is found
     detail: dict[str, Any] | None = None

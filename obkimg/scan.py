@@ -124,16 +124,11 @@ _PRELOAD_FROM = 16
 def _preload() -> None:
     """Import every reader a scan may need in the parent: forked workers inherit them instead of each
     importing them again (a folder that large usually holds several kinds of files)."""
-    import importlib
+    from . import configs, detect, obk, source, tuya  # noqa: F401
+    from .formats import REGISTRY
 
-    from . import configs, detect, source  # noqa: F401
-    from .formats import MODULES
-
-    for name in (*(f"obkimg.formats.{m}" for m in MODULES), "obkimg.tuya", "obkimg.obk"):
-        try:
-            importlib.import_module(name)
-        except ImportError:  # an area not present in this installation
-            continue
+    for entry in REGISTRY:
+        _ = entry.module  # imports it
 
 
 def scan(

@@ -16,8 +16,11 @@ user names and passwords and the web password of an OpenBeken config, and BL602 
   (error messages, tracebacks).
 - :func:`find_secrets` lists the secret values of an unredacted document (for leak tests).
 
-Field names compare case-insensitively. :class:`obkimg.model.Secret` strings are masked wherever they
-are, whatever their name.
+Field names compare case-insensitively. :class:`Secret` strings (also importable from
+:mod:`obkimg.model`) are masked wherever they are, whatever their name.
+
+This module is part of the core layer: it imports nothing from obkimg, so :mod:`obkimg.errors` (which
+scrubs every message) and :mod:`obkimg.model` build on it without an import cycle.
 """
 
 from __future__ import annotations
@@ -27,9 +30,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from .model import Secret
-
 __all__ = [
+    "Secret",
     "MASK",
     "MAX_DEPTH",
     "SECRET_NAMES",
@@ -43,6 +45,25 @@ __all__ = [
 
 #: what every masked value becomes
 MASK = "***"
+
+
+class Secret(str):
+    """A string holding user data that must not leak into logs: ``repr`` and ``masked`` hide it."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+    @property
+    def masked(self) -> str:
+        """``"***"`` (``""`` stays ``""``): neither the length nor any character."""
+        return MASK if self else ""
+
+    def reveal(self) -> str:
+        """The secret itself, as a plain ``str``."""
+        return str(self)
+
 
 #: names secret wherever they appear
 SECRET_NAMES: frozenset[str] = frozenset(

@@ -11,9 +11,9 @@ from ._common import emit_json, json_option
 @json_option
 def formats(as_json: bool) -> None:
     """Every supported format, with references and limitations."""
-    from ..formats import modules
+    from ..detect import list_formats
 
-    infos = [m.FORMAT for m in modules()]
+    infos = list_formats()
     if as_json:
         emit_json({"schema": "obkimg.formats/1", "formats": [i.to_dict() for i in infos]})
         return

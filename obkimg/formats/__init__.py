@@ -1,33 +1,44 @@
-"""One module per on-flash format. Each module provides:
+"""One module per on-flash format, and the typed registry that finds them.
+
+Each format module provides:
 
 - schema constants (``UPPER_SNAKE`` construct structs) and a typed, frozen-dataclass model with
   ``parse()`` / ``build()``;
 - ``FORMAT``: a :class:`FormatInfo` (id, name, family, references, limitations) for ``obkimg formats``;
-- ``detect(data: bytes) -> Detection | None``: a cheap probe that never raises;
+- ``detect(data: bytes) -> Detection | list[Detection] | None``: a cheap probe that never raises;
 - ``load(source: Source) -> Image``: parse a whole input into its model (for :func:`obkimg.open`).
 
-``MODULES`` lists them in probing order. A name whose module does not exist (yet) is skipped, so
-areas can land one at a time.
+:data:`REGISTRY` lists them in probing order as :class:`FormatEntry` records: the module path and the
+cheap necessary condition of its ``detect``. An entry is a :class:`Format` (``info``, ``detect``,
+``load``) that imports its module only when one of those is used, so a BK7231 dump never imports the
+BL602 modules.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from ..model import Image
+    from ..source import Source
 
 __all__ = [
+    "Format",
+    "FormatEntry",
     "FormatInfo",
     "Detection",
+    "REGISTRY",
     "MODULES",
     "MAY_DETECT",
+    "SURE",
+    "candidates",
+    "find_format",
     "modules",
     "iter_modules",
-    "iter_candidates",
-    "module_for",
-    "SURE",
 ]
 
 
@@ -87,20 +98,22 @@ class Detection:
 #: a detection this confident ends :func:`obkimg.open`'s probing (``obkimg.detect`` still runs them all)
 SURE = 90
 
-#: probing order: containers with strong magics first, whole dumps, then weak probes
-MODULES = (
-    "bk7231.ug",
-    "bk7231.rbl",
-    "bk7231.image",
-    "bl602.ota",
-    "bl602.bootheader",
-    "bl602.partitions",
-    "bl602.efuse",
-    "bl602.dtb",
-    "bl602.flash",
-    "config.tuya_kv",
-    "config.obk_config",
-)
+
+class Format(Protocol):
+    """What the registry offers for one format: its description, its probe and its loader."""
+
+    @property
+    def info(self) -> FormatInfo:
+        """The format's id, name, family, references and limitations."""
+        ...
+
+    def detect(self, data: bytes) -> Detection | list[Detection] | None:
+        """The format's answer for ``data`` (one or several candidates, or None); never raises."""
+        ...
+
+    def load(self, source: Source) -> Image:
+        """``source`` parsed into the format's typed model."""
+        ...
 
 
 #: bl602_bootheader.BL602_MARKERS: bare BL602 code is recognised only with one of them in its first MiB
@@ -122,58 +135,97 @@ def _bl602_code_marker(data: bytes) -> bool:
     return len(data) >= 1024 and any(data.find(m, 0, 0x100000) != -1 for m in _BL602_MARKERS)
 
 
-#: Cheap necessary conditions of each module's ``detect`` (its magics, sizes or entry words,
-#: duplicated from the module and kept equal to it by tests/perf/test_imports.py): a module whose
-#: condition is False cannot detect ``data``, so :func:`obkimg.detect` does not even import it. A
-#: module without an entry is always probed.
-MAY_DETECT: dict[str, Callable[[bytes], bool]] = {
-    "bk7231.ug": lambda d: d[:4] == b"\x55\xaa\x55\xaa",
-    "bk7231.rbl": lambda d: d[:4] == b"RBL\0" or d[-102:][:4] == b"RBL\0",
-    "bl602.ota": lambda d: d[:16] == b"BL60X_OTA_Ver1.0" or d[:6] == b"\xfd7zXZ\x00",
-    "bl602.bootheader": lambda d: d[:4] == b"BFNP" or _bl602_code_marker(d),
-    "bl602.partitions": lambda d: d[:4] == b"BFPT",
-    "bl602.efuse": lambda d: len(d) in (128, 4224),
-    "bl602.dtb": lambda d: d[:4] == b"\xd0\x0d\xfe\xed",
-    "bl602.flash": lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT",
-    "config.tuya_kv": lambda d: len(d) >= 0x2000,
-    "config.obk_config": lambda d: (
-        d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d))
+@dataclass(frozen=True, slots=True)
+class FormatEntry:
+    """One format module of the registry, imported on first use (a :class:`Format`).
+
+    ``may_detect`` is a cheap necessary condition of the module's ``detect`` (its magics, sizes or
+    entry words, kept equal to the module's by tests/perf/test_imports.py): when it is False the module
+    cannot detect the data, so it is not even imported. ``None`` means always probe.
+    """
+
+    #: the module path below ``obkimg.formats`` (``"bk7231.rbl"``)
+    name: str
+    may_detect: Callable[[bytes], bool] | None = field(default=None, compare=False)
+
+    @property
+    def module_name(self) -> str:
+        """The module's full name (``obkimg.formats.bk7231.rbl``)."""
+        return f"{__name__}.{self.name}"
+
+    @property
+    def module(self) -> ModuleType:
+        """The format module, imported now if it was not yet."""
+        return importlib.import_module(self.module_name)
+
+    @property
+    def info(self) -> FormatInfo:
+        """The module's :data:`FORMAT`."""
+        info: FormatInfo = self.module.FORMAT
+        return info
+
+    def may(self, data: bytes) -> bool:
+        """False when ``detect`` certainly finds nothing in ``data`` (checked without importing)."""
+        return self.may_detect is None or self.may_detect(data)
+
+    def detect(self, data: bytes) -> Detection | list[Detection] | None:
+        """The module's ``detect(data)``."""
+        hit: Detection | list[Detection] | None = self.module.detect(data)
+        return hit
+
+    def load(self, source: Source) -> Image:
+        """The module's ``load(source)``."""
+        img: Image = self.module.load(source)
+        return img
+
+
+#: probing order: containers with strong magics first, whole dumps, then weak probes
+REGISTRY: tuple[FormatEntry, ...] = (
+    FormatEntry("bk7231.ug", lambda d: d[:4] == b"\x55\xaa\x55\xaa"),
+    FormatEntry("bk7231.rbl", lambda d: d[:4] == b"RBL\0" or d[-102:][:4] == b"RBL\0"),
+    FormatEntry("bk7231.image"),
+    FormatEntry("bl602.ota", lambda d: d[:16] == b"BL60X_OTA_Ver1.0" or d[:6] == b"\xfd7zXZ\x00"),
+    FormatEntry("bl602.bootheader", lambda d: d[:4] == b"BFNP" or _bl602_code_marker(d)),
+    FormatEntry("bl602.partitions", lambda d: d[:4] == b"BFPT"),
+    FormatEntry("bl602.efuse", lambda d: len(d) in (128, 4224)),
+    FormatEntry("bl602.dtb", lambda d: d[:4] == b"\xd0\x0d\xfe\xed"),
+    FormatEntry("bl602.flash", lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT"),
+    FormatEntry("config.tuya_kv", lambda d: len(d) >= 0x2000),
+    FormatEntry(
+        "config.obk_config",
+        lambda d: d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d)),
     ),
+)
+
+#: the module paths of :data:`REGISTRY`, in probing order
+MODULES: tuple[str, ...] = tuple(e.name for e in REGISTRY)
+
+#: each module's cheap necessary condition (see :class:`FormatEntry`), by module path
+MAY_DETECT: dict[str, Callable[[bytes], bool]] = {
+    e.name: e.may_detect for e in REGISTRY if e.may_detect is not None
 }
 
 
-def iter_candidates(data: bytes) -> Iterator[ModuleType]:
-    """Like :func:`iter_modules`, skipping (and never importing) the modules whose ``MAY_DETECT``
-    condition rules ``data`` out."""
-    for name in MODULES:
-        may = MAY_DETECT.get(name)
-        if may is not None and not may(data):
-            continue
-        full = f"{__name__}.{name}"
-        if importlib.util.find_spec(full) is None:
-            continue
-        yield importlib.import_module(full)
+def candidates(data: bytes) -> Iterator[FormatEntry]:
+    """The entries that may detect ``data``, in probing order; the others are never imported."""
+    return (e for e in REGISTRY if e.may(data))
+
+
+def find_format(kind: str) -> FormatEntry | None:
+    """The entry whose format id (or alias) is ``kind``, importing modules in order until it is found."""
+    for entry in REGISTRY:
+        info = entry.info
+        if kind == info.id or kind in info.aliases:
+            return entry
+    return None
 
 
 def iter_modules() -> Iterator[ModuleType]:
-    """The format modules that exist in this installation, in probing order, imported one by one
-    (a caller that stops early never pays for importing the rest)."""
-    for name in MODULES:
-        full = f"{__name__}.{name}"
-        if importlib.util.find_spec(full) is None:
-            continue
-        yield importlib.import_module(full)
+    """The format modules in probing order, imported one by one (a caller that stops early never pays
+    for importing the rest)."""
+    return (e.module for e in REGISTRY)
 
 
 def modules() -> list[ModuleType]:
-    """The format modules that exist in this installation, in probing order."""
+    """The format modules, in probing order."""
     return list(iter_modules())
-
-
-def module_for(kind: str) -> ModuleType | None:
-    """The module whose FORMAT id (or alias) is ``kind``."""
-    for mod in modules():
-        info: FormatInfo = mod.FORMAT
-        if kind == info.id or kind in info.aliases:
-            return mod
-    return None

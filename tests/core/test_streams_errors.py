@@ -284,7 +284,7 @@ def test_rbl_pack_cli_runs_are_identical(tmp_path: Path, monkeypatch: pytest.Mon
 def test_internal_error_with_json_gives_one_error_document() -> None:
     from tests.hardening._cli import run_process
 
-    boom = "import obkimg.formats as F\nF.modules = lambda: 1 / 0\n"
+    boom = "import sys, obkimg.detect\nD = sys.modules['obkimg.detect']\nD.list_formats = lambda: 1 / 0\n"
     r = run_process("formats", "--json", preamble=boom)
     assert r.code == 3
     err = _error_doc(r.stdout)
