@@ -8,13 +8,11 @@ every other kind (bootloaders, bare or decrypted apps, configs, partition tables
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._check_report import _QIO_AT_0, _UA_ONLY, CheckReport, Conversion, Device, WritePlan
 from .errors import ObkImgError
-
-if TYPE_CHECKING:
-    from .check import CheckReport, Conversion, Device, WritePlan
-    from .model import Image
+from .model import Image
 
 __all__ = ["Rule", "rule_for"]
 
@@ -22,14 +20,10 @@ _KEY_NEEDS = "--for DUMP to know the device's code key"
 
 
 def _plan(method: str, offset: int | None, text: str) -> WritePlan:
-    from .check import WritePlan
-
     return WritePlan(method, offset, text)
 
 
 def _conv(to: str, command: str, why: str) -> Conversion:
-    from .check import Conversion
-
     return Conversion(to, command, why)
 
 
@@ -184,8 +178,6 @@ class _BkCode(Rule):
         )
 
     def _whole_at_0(self, rep: CheckReport, tgt: Device, what: str) -> None:
-        from .check import _QIO_AT_0, _UA_ONLY
-
         names, text = _where(tgt.chip, tgt.cands)
         if names and names <= _UA_ONLY:
             rep.add(

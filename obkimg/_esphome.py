@@ -9,12 +9,10 @@ TuyaMCU (uart + tuya), IR / RF receivers, latching relays (hbridge), sensor inpu
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._migrate_plan import MigrationPlan, PinAssignment
 from .errors import DetectionError
-
-if TYPE_CHECKING:
-    from .migrate import MigrationPlan, PinAssignment
 
 __all__ = ["render", "BOARDS"]
 
@@ -287,9 +285,8 @@ def _meters(doc: dict[str, Any], p: MigrationPlan) -> None:
 
 
 def _header(p: MigrationPlan) -> list[str]:
-    lines = [
-        f"obkimg migrate: {p.source_name}, chip {p.chip_text} ({p.chip_source}), module {p.module or 'unknown'}"
-    ]
+    module = p.module or "unknown"
+    lines = [f"obkimg migrate: {p.source_name}, chip {p.chip_text} ({p.chip_source}), module {module}"]
     lines += [f"P{a.gpio:<2} {a.role_name[4:]} ch {a.channel} <- {a.source}" for a in p.pins]
     for u in p.uncertain:
         sug = f"; suggestion {u.suggestion}" if u.suggestion else ""
