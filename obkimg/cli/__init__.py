@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ._common import STATE
+from ._common import CliState
 
 __all__ = ["cli", "main"]
 
@@ -87,21 +87,22 @@ class LazyGroup(click.Group):
 @click.option("--traceback", is_flag=True, help="Show the full traceback of errors.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress or notes on stderr.")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr (repeatable).")
-def cli(traceback: bool, quiet: bool, verbose: int) -> None:
+@click.pass_context
+def cli(ctx: click.Context, traceback: bool, quiet: bool, verbose: int) -> None:
     """Inspect, convert and check BK7231 / BL602 firmware images and flash dumps.
 
     Start with `obkimg info FILE`: it tells what any supported file is.
     """
-    STATE.reset()
-    STATE.traceback = traceback
-    STATE.quiet = quiet
-    STATE.verbose = verbose
+    state = ctx.ensure_object(CliState)
+    state.traceback = state.traceback or traceback
+    state.quiet = quiet
+    state.verbose = verbose
 
 
-def _fail(code: int, message: str, exc: BaseException | None = None) -> None:
+def _fail(state: CliState, code: int, message: str, exc: BaseException | None = None) -> None:
     from ..secrets import scrub_text  # error text and tracebacks follow the secrets policy too
 
-    if STATE.traceback and exc is not None:
+    if state.traceback and exc is not None:
         import traceback
 
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
@@ -110,9 +111,9 @@ def _fail(code: int, message: str, exc: BaseException | None = None) -> None:
     sys.exit(code)
 
 
-def _json_wanted(argv: list[str] | None) -> bool:
+def _json_wanted(state: CliState, argv: list[str] | None) -> bool:
     """``--json`` was asked for, even when click stopped before reading it (a usage error)."""
-    if STATE.json:
+    if state.json:
         return True
     for arg in sys.argv[1:] if argv is None else argv:
         if arg == "--":
@@ -122,9 +123,9 @@ def _json_wanted(argv: list[str] | None) -> bool:
     return False
 
 
-def _error_doc(argv: list[str] | None, error: dict[str, Any]) -> None:
+def _error_doc(state: CliState, argv: list[str] | None, error: dict[str, Any]) -> None:
     """The one ``obkimg.error/1`` document of a failed ``--json`` run (none if a document is already out)."""
-    if not _json_wanted(argv) or STATE.emitted:
+    if not _json_wanted(state, argv) or state.emitted:
         return
     keys = ("type", "code", "message", "format", "field", "offset", "hint", "path")
     doc = {k: error.get(k) for k in keys}
@@ -132,7 +133,7 @@ def _error_doc(argv: list[str] | None, error: dict[str, Any]) -> None:
         click.echo(json.dumps({"schema": "obkimg.error/1", "error": doc}, indent=2))
     except (OSError, ValueError):  # stdout itself may be what failed
         _silence_stdout()
-    STATE.emitted = True
+    state.emitted = True
 
 
 def _click_error(e: click.ClickException) -> dict[str, Any]:
@@ -220,11 +221,11 @@ def _broken_pipe() -> None:
     sys.exit(EXIT_BROKEN_PIPE)
 
 
-def _internal(argv: list[str] | None, e: Exception) -> None:
+def _internal(state: CliState, argv: list[str] | None, e: Exception) -> None:
     message = f"internal error: {type(e).__name__}: {e}"
     hint = "this is a bug in obkimg; rerun with --traceback and report it"
-    _error_doc(argv, {"type": "InternalError", "code": "internal", "message": message, "hint": hint})
-    _fail(3, f"{message} ({hint})", e)
+    _error_doc(state, argv, {"type": "InternalError", "code": "internal", "message": message, "hint": hint})
+    _fail(state, 3, f"{message} ({hint})", e)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -244,11 +245,10 @@ def _run(argv: list[str] | None) -> None:
     from ..errors import ObkImgError
     from ._common import cli_words
 
-    STATE.reset()
-    if argv is None and "--traceback" in sys.argv[1:]:
-        STATE.traceback = True
+    # this run's state: handed to click as the root context's obj, and read here after click is done
+    state = CliState(traceback=argv is None and "--traceback" in sys.argv[1:])
     try:
-        rv: Any = cli.main(args=argv, prog_name="obkimg", standalone_mode=False)
+        rv: Any = cli.main(args=argv, prog_name="obkimg", standalone_mode=False, obj=state)
         _flush()
     except click.exceptions.Exit as e:
         sys.exit(e.exit_code)
@@ -257,27 +257,27 @@ def _run(argv: list[str] | None) -> None:
             _broken_pipe()
         raise
     except click.exceptions.Abort as e:
-        _error_doc(argv, {"type": "Aborted", "code": "interrupted", "message": "aborted"})
-        _fail(130, "Aborted.", e)
+        _error_doc(state, argv, {"type": "Aborted", "code": "interrupted", "message": "aborted"})
+        _fail(state, 130, "Aborted.", e)
     except click.ClickException as e:
-        _error_doc(argv, _click_error(e))
+        _error_doc(state, argv, _click_error(e))
         e.show()
         sys.exit(e.exit_code)
     except ObkImgError as e:
         from ..secrets import redact
 
-        _error_doc(argv, redact(_obk_error(e)))
-        _fail(1, f"error: {cli_words(str(e))}", e)
+        _error_doc(state, argv, redact(_obk_error(e)))
+        _fail(state, 1, f"error: {cli_words(str(e))}", e)
     except KeyboardInterrupt as e:
-        _error_doc(argv, {"type": "Interrupted", "code": "interrupted", "message": "interrupted"})
-        _fail(130, "Interrupted.", e)
+        _error_doc(state, argv, {"type": "Interrupted", "code": "interrupted", "message": "interrupted"})
+        _fail(state, 130, "Interrupted.", e)
     except BrokenPipeError:
         _broken_pipe()
     except OSError as e:
         if not _is_stdout_error(e):
-            _internal(argv, e)
+            _internal(state, argv, e)
         _silence_stdout()
-        _fail(1, f"error: cannot write to standard output: {e.strerror or e}", e)
+        _fail(state, 1, f"error: cannot write to standard output: {e.strerror or e}", e)
     except Exception as e:  # noqa: BLE001 - the one place where anything unexpected is caught
-        _internal(argv, e)
+        _internal(state, argv, e)
     sys.exit(rv if isinstance(rv, int) else 0)

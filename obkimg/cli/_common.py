@@ -36,7 +36,10 @@ SHORT_HELP = {
 
 
 @dataclass
-class _State:
+class CliState:
+    """What one CLI run knows about its own output; it lives on the root click context (``ctx.obj``),
+    so one run cannot leak into the next in the same process."""
+
     traceback: bool = False
     quiet: bool = False
     verbose: int = 0
@@ -46,13 +49,15 @@ class _State:
     #: ``-o -``: stdout carries a binary; text goes to stderr
     binary_stdout: bool = False
 
-    def reset(self) -> None:
-        """Back to the defaults (one CLI run in a process that may run several)."""
-        self.traceback = self.quiet = self.json = self.emitted = self.binary_stdout = False
-        self.verbose = 0
 
+def cli_state(ctx: click.Context | None = None) -> CliState:
+    """The running command's :class:`CliState` (the root context's ``obj``, created on first use);
+    a fresh default one outside any command."""
+    ctx = ctx or click.get_current_context(silent=True)
+    if ctx is None:
+        return CliState()
+    return ctx.find_root().ensure_object(CliState)
 
-STATE = _State()
 
 #: API words in library messages -> the CLI's words for the same thing
 _CLI_WORDS = (
@@ -71,8 +76,8 @@ def cli_words(text: str) -> str:
     return text
 
 
-def _both_json_and_stdout() -> None:
-    if STATE.json and STATE.binary_stdout:
+def _both_json_and_stdout(state: CliState) -> None:
+    if state.json and state.binary_stdout:
         raise click.UsageError(
             "--json cannot be combined with an output on stdout (-o -, --svg -): stdout "
             "carries that output alone; write it to a file instead"
@@ -81,16 +86,18 @@ def _both_json_and_stdout() -> None:
 
 def _mark_json(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
     if value:
-        STATE.json = True
-        _both_json_and_stdout()
+        state = cli_state(ctx)
+        state.json = True
+        _both_json_and_stdout(state)
     return value
 
 
 def mark_stdout_output(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Option callback of every output path: ``-`` means stdout carries that output alone."""
     if value == "-":
-        STATE.binary_stdout = True
-        _both_json_and_stdout()
+        state = cli_state(ctx)
+        state.binary_stdout = True
+        _both_json_and_stdout(state)
     return value
 
 
@@ -178,7 +185,7 @@ def write_output(
         out = sys.stdout.buffer
         if out.isatty() and isinstance(data, bytes):
             raise click.UsageError("refusing to write binary data to a terminal; redirect it or give -o FILE")
-        STATE.emitted = True
+        cli_state().emitted = True
         out.write(payload)
         out.flush()
         return
@@ -200,18 +207,18 @@ def emit_json(doc: Any) -> None:
     from ..text import escape_json_text
 
     text = escape_json_text(json.dumps(jsonable(doc), indent=2, ensure_ascii=False))
-    STATE.emitted = True
+    cli_state().emitted = True
     click.echo(text)
 
 
 def say(message: str) -> None:
     """A result line: stdout, or stderr when stdout carries a binary (``-o -``)."""
-    click.echo(message, err=STATE.binary_stdout)
+    click.echo(message, err=cli_state().binary_stdout)
 
 
 def note(message: str) -> None:
     """A diagnostic on stderr (silenced by -q)."""
-    if not STATE.quiet:
+    if not cli_state().quiet:
         click.echo(message, err=True)
 
 

@@ -10,7 +10,7 @@ import click
 
 from ..text import escape_text
 from ._common import (
-    STATE,
+    cli_state,
     emit_json,
     fmt_size,
     input_argument,
@@ -163,7 +163,7 @@ def info(
     regions = refine_regions(img.regions(), configs)
     if svg_path or html_path:
         _write_pictures(img, regions, configs, file, svg_path, html_path, show_secrets, force)
-        if STATE.binary_stdout:  # stdout carries the SVG alone
+        if cli_state().binary_stdout:  # stdout carries the SVG alone
             return
     doc = img.to_dict(show_secrets=show_secrets)
     doc["regions"] = [r.to_dict(show_secrets=show_secrets) for r in regions]

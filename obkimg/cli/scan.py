@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ._common import STATE, emit_json, json_option
+from ._common import cli_state, emit_json, json_option
 
 
 @click.command()
@@ -32,7 +32,7 @@ def scan(folder: str, jobs: int | None, all_files: bool, jsonl: bool, as_json: b
         raise click.UsageError("--json prints one document and --jsonl one line per file: give one of them")
     unreadable: list[ScanRow] = []
     paths = iter_files(folder, all_files=all_files, unreadable=unreadable)
-    show_bar = sys.stderr.isatty() and not STATE.quiet and not as_json and not jsonl
+    show_bar = sys.stderr.isatty() and not cli_state().quiet and not as_json and not jsonl
     rows = list(unreadable)
     if jsonl:
         for row in unreadable:

@@ -94,15 +94,15 @@ def test_data_error_document_has_format_field_offset_hint(tmp_path: Path) -> Non
     assert err["format"] == "bl602-ota" and err["field"] == "type" and err["offset"] == 16
 
 
-def test_no_second_document_after_a_result() -> None:
+def test_no_second_document_after_a_result(capsys: pytest.CaptureFixture[str]) -> None:
     """A document already on stdout is not followed by an error document."""
     from obkimg.cli import _error_doc as emit_error
-    from obkimg.cli._common import STATE
+    from obkimg.cli._common import CliState
 
-    STATE.reset()
-    STATE.json = STATE.emitted = True
-    emit_error(["--json"], {"type": "X", "code": "x", "message": "m"})  # prints nothing (emitted)
-    STATE.reset()
+    emit_error(CliState(json=True, emitted=True), ["--json"], {"type": "X", "code": "x", "message": "m"})
+    assert capsys.readouterr().out == ""  # prints nothing (emitted)
+    emit_error(CliState(json=True), ["--json"], {"type": "X", "code": "x", "message": "m"})
+    assert json.loads(capsys.readouterr().out)["schema"] == "obkimg.error/1"  # the test can fail
 
 
 def test_exception_fields_and_dict() -> None:

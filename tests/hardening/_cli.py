@@ -43,10 +43,7 @@ def run(*args: str, stdin: bytes | None = None, outputs: Iterable[str | os.PathL
     never modify an input, whatever the outcome. Exit code 3 (internal error) is never acceptable.
     """
     from obkimg.cli import main
-    from obkimg.cli._common import STATE
 
-    STATE.traceback = STATE.quiet = STATE.json = False
-    STATE.verbose = 0
     outs = {Path(o).resolve() for o in outputs}
     watched = [p for p in _files(args) if p.resolve() not in outs]
     before = {p: sha256(p) for p in watched}
