@@ -5,7 +5,9 @@ Public API (imports nothing heavy at start-up)::
     import obkimg
     img = obkimg.open("dump.bin")        # typed model; img.kind, img.chip, img.regions(), img.to_dict()
     obkimg.detect(data)                  # ranked Detection candidates
+    obkimg.list_formats()                # FormatInfo of every supported format
     obkimg.ObkImgError                   # base of every error the library raises
+    obkimg.Image, obkimg.Region, obkimg.Detection, obkimg.Problem   # the types, for annotations
 """
 
 from __future__ import annotations
@@ -16,8 +18,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    # functions
     "open",
     "detect",
+    "list_formats",
+    # the typed model every format returns, and what detection answers
+    "Image",
+    "Region",
+    "RegionState",
+    "Detection",
+    "Format",
+    "FormatInfo",
+    # non-fatal findings
+    "Problem",
+    "Severity",
+    # errors
     "ObkImgError",
     "FormatError",
     "MagicError",
@@ -31,13 +46,26 @@ __all__ = [
     "LimitError",
     "OutputError",
     "UnknownChipError",
-    "Problem",
+    # the Tuya result types (obkimg.tuya) join this list when that module exports them
 ]
 
-_ERRORS = {n for n in __all__ if n.endswith("Error")} | {"Problem"}
+#: public names resolved on first use, by the module that defines them (PEP 562 ``__getattr__``)
+_LAZY = {
+    **{n: "errors" for n in __all__ if n.endswith("Error")},
+    "Problem": "errors",
+    "Severity": "errors",
+    "Image": "model",
+    "Region": "model",
+    "RegionState": "model",
+    "Detection": "formats",
+    "Format": "formats",
+    "FormatInfo": "formats",
+    "list_formats": "detect",
+}
 
 if TYPE_CHECKING:
-    from .errors import (  # noqa: F401
+    from .detect import list_formats
+    from .errors import (
         BuildError,
         ChecksumError,
         DecryptError,
@@ -50,10 +78,12 @@ if TYPE_CHECKING:
         ObkImgError,
         OutputError,
         Problem,
+        Severity,
         TruncatedError,
         UnknownChipError,
     )
-    from .model import Image
+    from .formats import Detection, Format, FormatInfo
+    from .model import Image, Region, RegionState
     from .source import SourceLike
 
 
@@ -70,8 +100,9 @@ def open(source: SourceLike, *, kind: str | None = None) -> Image:  # noqa: A001
 
 
 def __getattr__(name: str) -> Any:
-    if name in _ERRORS:
-        from . import errors
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'obkimg' has no attribute {name!r}")
+    import importlib
 
-        return getattr(errors, name)
-    raise AttributeError(f"module 'obkimg' has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{module}", __name__), name)
