@@ -120,12 +120,11 @@ def chips_of(img: Image) -> tuple[str | None, list[str]]:
     chip = img.chip
     if chip:
         return chip.upper(), [chip.upper()]
-    cands = _candidate_names(getattr(img, "chip_candidates", None))
+    cands = _candidate_names(img.chip_candidates)
     if cands or getattr(img, "chip_id", None) is not None:
         return None, cands  # the evidence model ran: no guess from the app string alone
-    app = img.details().get("app")
-    ident = app.get("identity") if isinstance(app, dict) else None
-    if isinstance(ident, dict) and ident.get("chip_family") in ("N", "T"):
+    ident = img.app_identity()
+    if ident is not None and ident.get("chip_family") in ("N", "T"):
         name = "BK7231" + ident["chip_family"]
         return name, [name]
     return None, []

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .configs import CONFIG_KINDS, find_configs
+from .configs import CONFIG_KINDS, Configs, find_configs
 from .detect import open_image
 from .errors import OutputError
 from .model import Artifact, Image, jsonable
@@ -73,7 +73,7 @@ class Extraction:
 _MIN_SECRET = 4
 
 
-def _secret_values(img: Image, configs: Any) -> tuple[bytes, ...]:
+def _secret_values(img: Image, configs: Configs) -> tuple[bytes, ...]:
     """The secret values the dump's decoders found (Tuya storage, OBK config, BL602 factory DTB...)."""
     from .secrets import find_secrets
 
@@ -81,6 +81,65 @@ def _secret_values(img: Image, configs: Any) -> tuple[bytes, ...]:
     docs += [c.to_dict(show_secrets=True) for c in (configs.tuya, configs.obk) if c is not None]
     found = {v.encode("utf-8", "surrogateescape") for d in docs for _, v in find_secrets(d)}
     return tuple(sorted(v for v in found if len(v) >= _MIN_SECRET))
+
+
+class _Files:
+    """The files of an extraction: unique safe names, and the secret mark of every file whose bytes
+    hold a secret value the decoders found."""
+
+    def __init__(self, secret_values: tuple[bytes, ...]) -> None:
+        self.secret_values = secret_values
+        self.files: list[Artifact] = []
+        self.names: set[str] = set()
+
+    def add(self, a: Artifact) -> None:
+        name = _safe(a.name)
+        stem, dot, ext = name.rpartition(".")
+        n = 2
+        while name in self.names:
+            name = f"{stem}_{n}{dot}{ext}" if dot else f"{a.name}_{n}"
+            n += 1
+        self.names.add(name)
+        secret = a.secret or a.kind in SECRET_KINDS or any(v in a.data for v in self.secret_values)
+        self.files.append(Artifact(name, a.data, a.kind, a.region, a.description, secret))
+
+
+def _region_files(img: Image, data: bytes) -> list[Artifact]:
+    """The raw bytes of every region that is not erased or empty."""
+    # region offsets of a rotated dump are flash addresses: slice the flash-ordered bytes
+    flash = img.in_flash_order(data)
+    return [
+        Artifact(
+            f"region_{i:02d}_{r.offset:06x}_{r.name}.bin",
+            flash[r.offset : r.end],
+            "region",
+            r.name,
+            f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})",
+            secret=r.kind in CONFIG_KINDS,
+        )
+        for i, r in enumerate(img.regions())
+        if not (r.state == "erased" or r.size == 0 or r.offset >= len(flash))
+    ]
+
+
+def _json_file(name: str, doc: Any, region: str, what: str) -> Artifact:
+    data = json.dumps(jsonable(doc), indent=2).encode() + b"\n"
+    return Artifact(name, data, "json", region, f"decoded {what} (contains secrets)", secret=True)
+
+
+def _config_files(configs: Configs) -> list[Artifact]:
+    """The decoded Tuya storage (JSON) and OpenBeken config (bare config file and JSON)."""
+    out: list[Artifact] = []
+    if configs.tuya is not None:
+        doc = configs.tuya.to_dict(show_secrets=True)
+        out.append(_json_file("tuya_storage.json", doc, "tuya-kv", "Tuya key-value storage"))
+    if configs.obk is not None:
+        cfg = configs.obk.config
+        what = f"OpenBeken mainConfig_t v{cfg.version} (bare config file)"
+        out.append(Artifact("obk_config.bin", cfg.build(), "config", "obk-config", what, secret=True))
+        doc = configs.obk.to_dict(show_secrets=True)
+        out.append(_json_file("obk_config.json", doc, "obk-config", "OpenBeken config"))
+    return out
 
 
 def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True) -> Extraction:
@@ -93,74 +152,14 @@ def extract(source: SourceLike, *, kind: str | None = None, regions: bool = True
     src = load(source)
     img = open_image(src, kind=kind)
     configs = find_configs(src.data, img)
-    secret_values = _secret_values(img, configs)
-    files: list[Artifact] = []
-    names: set[str] = set()
-
-    def add(a: Artifact) -> None:
-        name = _safe(a.name)
-        stem, dot, ext = name.rpartition(".")
-        n = 2
-        while name in names:
-            name = f"{stem}_{n}{dot}{ext}" if dot else f"{a.name}_{n}"
-            n += 1
-        names.add(name)
-        secret = a.secret or a.kind in SECRET_KINDS or any(v in a.data for v in secret_values)
-        files.append(Artifact(name, a.data, a.kind, a.region, a.description, secret))
-
-    if regions:
-        # region offsets of a rotated dump are flash addresses: slice the flash-ordered bytes
-        flash = img.flash() if getattr(img, "rotation", 0) else src.data  # type: ignore[attr-defined]
-        for i, r in enumerate(img.regions()):
-            if r.state == "erased" or r.size == 0 or r.offset >= len(flash):
-                continue
-            add(
-                Artifact(
-                    f"region_{i:02d}_{r.offset:06x}_{r.name}.bin",
-                    flash[r.offset : r.end],
-                    "region",
-                    r.name,
-                    f"raw bytes {r.offset:#x}..{r.end:#x} ({r.kind}, {r.state})",
-                    secret=r.kind in CONFIG_KINDS,
-                )
-            )
-    for a in img.artifacts():
-        add(a)
-    if configs.tuya is not None:
-        doc = configs.tuya.to_dict(show_secrets=True)
-        add(
-            Artifact(
-                "tuya_storage.json",
-                json.dumps(jsonable(doc), indent=2).encode() + b"\n",
-                "json",
-                "tuya-kv",
-                "decoded Tuya key-value storage (contains secrets)",
-                secret=True,
-            )
-        )
-    if configs.obk is not None:
-        add(
-            Artifact(
-                "obk_config.bin",
-                configs.obk.config.build(),
-                "config",
-                "obk-config",
-                f"OpenBeken mainConfig_t v{configs.obk.config.version} (bare config file)",
-                secret=True,
-            )
-        )
-        doc = configs.obk.to_dict(show_secrets=True)
-        add(
-            Artifact(
-                "obk_config.json",
-                json.dumps(jsonable(doc), indent=2).encode() + b"\n",
-                "json",
-                "obk-config",
-                "decoded OpenBeken config (contains secrets)",
-                secret=True,
-            )
-        )
-    return Extraction(img, tuple(files), src.name, hashlib.sha256(src.data).hexdigest())
+    files = _Files(_secret_values(img, configs))
+    for a in (
+        *(_region_files(img, src.data) if regions else []),
+        *img.artifacts(),
+        *_config_files(configs),
+    ):
+        files.add(a)
+    return Extraction(img, tuple(files.files), src.name, hashlib.sha256(src.data).hexdigest())
 
 
 def write_extraction(

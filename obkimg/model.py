@@ -193,6 +193,46 @@ class Image:
         """The input's size in bytes."""
         return 0
 
+    @property
+    def rotation(self) -> int:
+        """The flash address that file offset 0 holds (a dump read with wrap-around); 0 when the file
+        starts at flash address 0, as almost every file does."""
+        return 0
+
+    def in_flash_order(self, data: bytes) -> bytes:
+        """``data`` (the bytes this model was read from) in flash-address order, the order region
+        offsets count in: ``data`` itself unless the file is rotated (:attr:`rotation`)."""
+        r = self.rotation
+        return data[-r:] + data[:-r] if r else data
+
+    def app_identity(self) -> dict[str, str] | None:
+        """What the application says it is (``firmware``, ``version``, ``text``, ``chip_family``), for
+        the models that decode one (BK7231 images); None otherwise."""
+        return None
+
+    @property
+    def firmware_version(self) -> str | None:
+        """The firmware version the file reports (its app's identity, or a version / OTA header field of
+        :meth:`details`), else None."""
+        # TODO(issue 11): the format models override this with their typed field; until then it is
+        # read from details(), the one place that still does
+        details = self.details()
+        ident = self.app_identity()
+        if ident and ident.get("text"):
+            return str(ident["text"])
+        app = details.get("app")
+        ident_doc = app.get("identity") if isinstance(app, dict) else None
+        if isinstance(ident_doc, dict) and ident_doc.get("text"):
+            return str(ident_doc["text"])
+        for key in ("version", "firmware_version", "app_version", "sw_version"):
+            v = details.get(key)
+            if isinstance(v, str) and v:
+                return v
+        header = details.get("header")
+        if isinstance(header, dict) and isinstance(header.get("sw_version"), str):
+            return str(header["sw_version"])
+        return None
+
     def regions(self) -> list[Region]:
         """The regions of the file, in offset order."""
         return []
@@ -237,7 +277,8 @@ class Image:
         return not any(r.state in ("bad-crc", "invalid") for r in self.regions())
 
     def to_dict(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        """The ``obkimg info --json`` document (``schemas/info.v1``); secrets masked unless ``show_secrets``."""
+        """The ``obkimg info --json`` document (``schemas/info.v1``); secrets masked unless
+        ``show_secrets``."""
         return {
             "schema": "obkimg.info/1",
             "kind": self.kind,

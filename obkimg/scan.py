@@ -68,23 +68,6 @@ def iter_files(
     return out
 
 
-def _version(details: dict[str, Any]) -> str | None:
-    """The firmware version a model reports (top level, or its app's identity / RBL / OTA header)."""
-    app = details.get("app")
-    if isinstance(app, dict):
-        ident = app.get("identity")
-        if isinstance(ident, dict) and ident.get("text"):
-            return str(ident["text"])
-    for key in ("version", "firmware_version", "app_version", "sw_version"):
-        v = details.get(key)
-        if isinstance(v, str) and v:
-            return v
-    header = details.get("header")
-    if isinstance(header, dict) and isinstance(header.get("sw_version"), str):
-        return header["sw_version"]
-    return None
-
-
 def scan_file(path: str) -> ScanRow:
     """Identify one file: kind, chip, firmware version, whether Tuya keys / an OBK config are in it."""
     from .configs import find_configs
@@ -105,7 +88,7 @@ def scan_file(path: str) -> ScanRow:
             size,
             img.kind,
             img.chip,
-            _version(img.details()),
+            img.firmware_version,
             img.ok,
             tuya,
             configs.obk is not None,

@@ -102,7 +102,7 @@ def _write_pictures(
     problems = [str(p) for p in list(img.problems()) + configs.problems]
     verdict = f"{len(problems)} problem(s)" if problems else "no problems found"
     title = header_line(img.kind, img.chip, img.size, verdict)
-    rotation = getattr(img, "rotation", 0)
+    rotation = img.rotation
     notes = []
     if rotation:
         notes.append(
