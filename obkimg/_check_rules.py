@@ -85,15 +85,34 @@ class NotFirmware(Rule):
         return [_conv(to, cmd.format(name=name), why) for to, cmd, why in self.convs]
 
 
+# ------------------------------------------------------------------- what the rules read of the models
+# TODO(issue 11): the BK7231 models (formats/bk7231/image.py, rbl.py) do not expose these on Image yet;
+# each accessor becomes a typed attribute when they do, and is the one place that reads it meanwhile.
+def _key_class(img: Image) -> str | None:
+    """The code key class of a Beken model (``plain``, ``zero``, ``tuya``...), None when it has none."""
+    kc = getattr(img, "key_class", None)
+    return None if kc is None else str(getattr(kc, "value", kc))
+
+
+def _bootloader_framed(img: Image) -> bool:
+    """Whether a Beken model's bootloader is CRC-framed (as the chip reads it)."""
+    return bool(getattr(getattr(img, "bootloader", None), "framed", False))
+
+
+def _rbl_variant(img: Image) -> str | None:
+    """``ota`` (an RBL OTA file) or ``flash`` (a code partition with its trailer) for a bk7231-rbl model."""
+    variant = img.details().get("variant")
+    return variant if isinstance(variant, str) else None
+
+
 # ------------------------------------------------------------------------------------ Beken
 def _bk_key(img: Image) -> str | None:
     """The code key class of a Beken image that is CRC-framed (the one the chip runs), else None."""
     if not img.kind.startswith("bk7231") or img.kind in ("bk7231-app", "bk7231-ug", "bk7231-rbl"):
         return None
-    boot = getattr(img, "bootloader", None)
-    if img.kind == "bk7231-bootloader" and not getattr(boot, "framed", False):
+    if img.kind == "bk7231-bootloader" and not _bootloader_framed(img):
         return None
-    kc = getattr(img, "key_class", None)
+    kc = _key_class(img)
     if not kc or kc == "unknown":
         return None
     return "zero" if kc == "plain" else str(kc)
@@ -601,7 +620,7 @@ _TO_OTA = (
 
 
 def _bk_app(fw: Image) -> NotFirmware:
-    plain = fw.details().get("key_class") in ("plain", "zero")
+    plain = _key_class(fw) in ("plain", "zero")
     what = (
         "a decrypted (or zero-key) app without CRC framing, like the app_plain.bin extract writes"
         if plain
@@ -615,7 +634,7 @@ def _bk_app(fw: Image) -> NotFirmware:
 
 
 def _bk_bootloader(fw: Image) -> NotFirmware:
-    framed = bool(getattr(getattr(fw, "bootloader", None), "framed", False))
+    framed = _bootloader_framed(fw)
     if framed:
         return NotFirmware(
             "a CRC-framed bootloader, not an app firmware: check does not approve bootloader "
@@ -682,7 +701,7 @@ def rule_for(fw: Image) -> Rule:
     if kind in simple:
         return simple[kind]
     if kind == "bk7231-rbl":
-        return BkOta("rbl") if fw.details().get("variant") == "ota" else RblPartition()
+        return BkOta("rbl") if _rbl_variant(fw) == "ota" else RblPartition()
     if kind == "bk7231-app":
         return _bk_app(fw)
     if kind == "bk7231-bootloader":

@@ -51,14 +51,14 @@ FORMS = ("config", "template", "commands", "esphome")
 
 def _image_chip(data: bytes) -> tuple[str | None, list[str]]:
     """The chip (or the candidates) the bootloader / application of a full dump tell."""
-    try:
-        import obkimg
+    from .detect import open_image
 
-        img = obkimg.open(data)
+    try:
+        img = open_image(data)
     except ObkImgError:
         return None, []
     chip = img.chip
-    return (str(chip).upper() if chip else None), list(getattr(img, "chip_candidates", []) or [])
+    return (chip.upper() if chip else None), list(img.chip_candidates)
 
 
 #: chips that run another chip's OpenBeken build, hence its config layout (BL2028N: Uascent's
