@@ -3,7 +3,7 @@
 Every error names the format id (``bk7231-qio``, ``bl602-ota``, ...), the field path where one is
 known and the byte offset in the input, so a message reads like::
 
-    bk7231-rbl: bad header CRC-32 (stored 0x1234ABCD, computed 0x0) in field header.info_crc32 at offset 0x10F9A
+    bk7231-rbl: bad header CRC-32 (stored 0x1234ABCD, computed 0x0) in field header.crc32 at offset 0x10F9A
 
 Only subclasses of :class:`ObkImgError` are raised by the library; anything else escaping is a bug.
 Every error exposes ``fmt`` (the format id), ``field`` (alias ``path``), ``offset`` and ``hint``; the same

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import errno
 import importlib
-import importlib.util
 import json
 import os
 import sys
@@ -24,7 +23,7 @@ from ._common import CliState
 
 __all__ = ["cli", "main"]
 
-#: command name -> "module:attribute" (module relative to obkimg.cli); modules not present are hidden
+#: command name -> "module:attribute" (module relative to obkimg.cli), imported when the command runs
 COMMANDS: dict[str, str] = {
     "info": "info:info",
     "verify": "info:verify",
@@ -48,29 +47,28 @@ COMMANDS: dict[str, str] = {
 
 
 def _spec(name: str) -> tuple[str, str] | None:
+    """(module, attribute) of the command ``name``, None when there is no such command."""
     target = COMMANDS.get(name)
     if target is None:
         return None
     mod, attr = target.split(":")
-    full = f"{__name__}.{mod}"
-    if importlib.util.find_spec(full) is None:
-        return None
-    return full, attr
+    return f"{__name__}.{mod}", attr
 
 
 class LazyGroup(click.Group):
     """Imports a command's module only when that command runs (or its help is shown)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """The command names whose modules are present, in README order."""
-        return [n for n in COMMANDS if _spec(n) is not None]
+        """The command names, in README order."""
+        return list(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command ``cmd_name``, importing its module now; ``None`` when unknown."""
         spec = _spec(cmd_name)
         if spec is None:
             return None
-        return getattr(importlib.import_module(spec[0]), spec[1])
+        command: click.Command = getattr(importlib.import_module(spec[0]), spec[1])
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The help's command list from the short help texts, without importing any command."""

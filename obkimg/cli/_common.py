@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import click
 
@@ -222,7 +222,13 @@ def note(message: str) -> None:
         click.echo(message, err=True)
 
 
-class IntType(click.ParamType):
+if TYPE_CHECKING:  # click 8.2+ types ParamType by its value and input types; older clicks cannot subscript it
+    _IntParam: TypeAlias = click.ParamType[int, Any]
+else:
+    _IntParam = click.ParamType
+
+
+class IntType(_IntParam):
     """An integer in decimal, 0x hex, 0o/0b, or with a K/M suffix (``0x11000``, ``2M``)."""
 
     name = "INT"
