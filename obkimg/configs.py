@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import NotFoundError, ObkImgError, Problem
-from .model import Image, Region
+from .model import Image, Region, RegionState
 
 __all__ = ["Configs", "find_configs", "refine_regions", "CONFIG_KINDS", "wants_configs"]
 
@@ -44,7 +44,7 @@ def refine_regions(regions: list[Region], configs: Configs) -> list[Region]:
     valid/invalid by its CRC, the Tuya storage region valid when it decoded without errors."""
     out = []
     for r in regions:
-        state = None
+        state: RegionState | None = None
         if r.kind in ("obk-config", "config") and configs.obk is not None:
             loc = configs.obk.location.get("offset")
             if loc is None or r.offset <= loc < r.end:

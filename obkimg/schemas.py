@@ -17,9 +17,11 @@ import importlib
 import json
 from functools import cache
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # importlib.resources.abc is Python 3.11+; importlib.abc has it on 3.10 too
+    from importlib.abc import Traversable
 
 from .errors import FormatError, NotFoundError
 
