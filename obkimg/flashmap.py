@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .model import Region
+from .model import Region, RegionState
 
 __all__ = [
     "KIND_COLOURS",
@@ -59,7 +59,7 @@ KIND_COLOURS = {
 ERASED_PATTERN = "erased-hatch"
 
 #: terminal colour per state (click.style names)
-STATE_COLOURS = {
+STATE_COLOURS: dict[RegionState, str] = {
     "valid": "green",
     "bad-crc": "red",
     "invalid": "red",
