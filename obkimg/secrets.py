@@ -177,7 +177,7 @@ MAX_DEPTH = 64
 
 
 def redact(value: Any, *, name: str | None = None, parent: str | None = None, _depth: int = 0) -> Any:
-    """``value`` with every secret masked (by field name, by :class:`~obkimg.model.Secret` type, and
+    """``value`` with every secret masked (by field name, by :class:`Secret` type, and
     inside JSON held in strings). Plain JSON types in, plain JSON types out; input not modified.
     Containers nested deeper than :data:`MAX_DEPTH` are masked whole."""
     if is_secret(name, parent) or _is_secret_value(value):
