@@ -25,7 +25,6 @@ scrubs every message) and :mod:`obkimg.model` build on it without an import cycl
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -198,6 +197,8 @@ def _load_json(text: str) -> Any:
     s = text.strip()
     if not s or s[0] not in "{[":
         return None
+    import json  # here, not at start-up: `import obkimg` loads this module (errors and model use it)
+
     try:
         doc = json.loads(s)
     except (ValueError, RecursionError):  # not JSON, or nested too deep for the parser
@@ -214,7 +215,11 @@ def _redact_json_text(text: str, name: str | None, depth: int) -> str:
     masked = redact(doc, name=name, _depth=depth + 1)
     if masked == doc:
         return text
-    return MASK if masked == MASK else json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
+    if masked == MASK:
+        return MASK
+    import json
+
+    return json.dumps(masked, ensure_ascii=False, separators=(",", ":"))
 
 
 # name, then an optional closing quote, '=' or ':', then a quoted or bare value
