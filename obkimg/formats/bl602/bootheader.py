@@ -719,8 +719,8 @@ def detect(data: bytes) -> Detection | None:
     (confidence 85; 40 otherwise) or bare BL602 code (``bl602-firmware``, 45). Never raises."""
     if data[:4] == MAGIC and len(data) >= HEADER_SIZE:
         if not _config_crcs_ok(data):
-            why = "BFNP magic but flash/clock config CRCs do not match"
-            return Detection(FMT, 40, why, CHIP, 0, HEADER_SIZE)
+            bad = "BFNP magic but flash/clock config CRCs do not match"
+            return Detection(FMT, 40, bad, CHIP, 0, HEADER_SIZE)
         what = "header only" if len(data) <= 0x1000 and _all_ff(data[HEADER_SIZE:]) else "header + image"
         return Detection(FMT, 85, f"BFNP boot header with valid FCFG/PCFG CRCs ({what})", CHIP, 0, len(data))
     why = looks_like_bl602_code(data)

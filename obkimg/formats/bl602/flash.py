@@ -170,8 +170,8 @@ def _xz_slot(
             f"XZ stream in {name} slot {slot} does not decompress within {limit} bytes "
             "(corrupt, truncated or too large)"
         )
-        probs = (Problem("error", msg, addr, FMT),)
-        return SlotContent(*args, "xz-ota", "invalid", active, {**note, "pending": active}, probs, kind="ota")
+        bad = (Problem("error", msg, addr, FMT),)
+        return SlotContent(*args, "xz-ota", "invalid", active, {**note, "pending": active}, bad, kind="ota")
     x = XzImage.parse(chunk[:end], strict=False, limit=limit, base=addr)
     probs = tuple(replace_fmt(p) for p in x.problems() if p.severity != "info")
     unpacked = len(x.firmware) if x.firmware is not None else None
@@ -206,9 +206,9 @@ def _read_slot(
     args = (part.name, slot, addr, size)
     kind = part.kind
     if not chunk:
-        note = {"note": f"beyond the end of the file ({len(data):#x})"}
-        return SlotContent(*args, "missing", "unknown", active, note, kind=kind)
-    note = {"present": len(chunk)} if len(chunk) < size else {}
+        beyond = {"note": f"beyond the end of the file ({len(data):#x})"}
+        return SlotContent(*args, "missing", "unknown", active, beyond, kind=kind)
+    note: dict[str, Any] = {"present": len(chunk)} if len(chunk) < size else {}
     if _all_ff(chunk):
         return SlotContent(*args, "erased", "erased", active, note, kind=kind)
     if kind == "firmware" and chunk[:4] == BFNP:

@@ -118,7 +118,7 @@ def _enum(subcon: Any, codes: dict[int, str]) -> Any:
 # construct schemas
 
 
-class _KeptChecksum(c.Checksum):  # type: ignore[misc]
+class _KeptChecksum(c.Checksum):  # type: ignore[type-arg]
     """``Checksum`` that keeps the stored value (see :func:`kept_crc32`)."""
 
     def __init__(self, bytesfunc: Any, placeholders: tuple[int, ...]) -> None:
@@ -245,7 +245,8 @@ class ClockConfig:
     @classmethod
     def from_container(cls, obj: Any) -> ClockConfig:
         """The model of a parsed :data:`CLK_CFG`."""
-        return cls(**{k: v if k == "rsvd" else _code(v) for k, v in _plain(obj).items()})
+        values: dict[str, Any] = {k: v if k == "rsvd" else _code(v) for k, v in _plain(obj).items()}
+        return cls(**values)
 
     def to_container(self) -> dict[str, Any]:
         """The fields for :data:`CLK_CFG`'s build."""
@@ -296,7 +297,8 @@ class BootCfg:
     @classmethod
     def from_container(cls, obj: Any) -> BootCfg:
         """The model of a parsed :data:`BOOT_CFG`."""
-        return cls(**{k: v if isinstance(v, bool) else _code(v) for k, v in _plain(obj).items()})
+        values: dict[str, Any] = {k: v if isinstance(v, bool) else _code(v) for k, v in _plain(obj).items()}
+        return cls(**values)
 
     def to_container(self) -> dict[str, Any]:
         """The fields for :data:`BOOT_CFG`'s build."""
