@@ -179,3 +179,23 @@ def test_garbage_dump_raises_nothing(t0: bytes, fw: bytes) -> None:
     d = bf.FlashDump.parse(bytes(data))
     json.dumps(jsonable(d.to_dict()))
     d.artifacts()
+
+
+def test_artifacts_of_the_vendor_whole_flash() -> None:
+    """What ``obkimg extract`` writes for a whole flash: names, kinds, regions and the bytes of each."""
+    data = fx("small", "whole_flash_data.bin")
+    arts = bf.FlashDump.parse(data).artifacts()
+    assert [(a.name, a.kind, a.region) for a in arts] == [
+        ("whole_img_boot2.bin", "bootloader", "boot2"),
+        ("partition.bin", "partition-table", "partition table"),
+        ("partition_cfg.toml", "config", "partition table"),
+        ("FW_OTA_FW0.bin", "firmware", "FW slot 0"),
+        ("FW0_bare.bin", "app-plain", "FW slot 0"),
+        ("ro_params.dtb", "dtb", "factory"),
+    ]
+    by_name = {a.name: a.data for a in arts}
+    assert by_name["whole_img_boot2.bin"] == fx("small", "whole_img_boot2.bin")
+    assert by_name["partition.bin"] == fx("small", "partition.bin")
+    assert by_name["FW_OTA_FW0.bin"] == fx("small", "FW_OTA.bin")
+    assert by_name["FW0_bare.bin"] == fx("small", "img.bin")
+    assert by_name["ro_params.dtb"] == fx("small", "ro_params.dtb")

@@ -530,7 +530,8 @@ class FlashDump(BytesImage):
         t = table_in_use(self.copies)
         if t is not None:
             what = "partition table"
-            out.append(Artifact("partition.bin", t.build(), what, what, "the active partition table"))
+            desc = "the active partition table"
+            out.append(Artifact("partition.bin", t.build(), "partition-table", what, desc))
             toml = table_to_toml(t).encode()
             desc = "the active partition table as vendor TOML"
             out.append(Artifact("partition_cfg.toml", toml, "config", what, desc))
