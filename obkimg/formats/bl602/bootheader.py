@@ -52,7 +52,9 @@ from .header import (
     IOT_CLOCK_40M,
     MAGIC,
     MAGICS,
+    OFFSETS,
     PLL_CLKS,
+    SEGMENT_BODY,
     SEGMENT_HEADER,
     SIGN_PUBKEY,
     SIGN_TYPES,
@@ -63,6 +65,7 @@ from .header import (
     ClockConfig,
     Extension,
     Segment,
+    field_offsets,
 )
 
 __all__ = [
@@ -173,6 +176,9 @@ def looks_like_bl602_code(data: bytes) -> str | None:
 # --------------------------------------------------------------------------------------------------
 # images
 
+
+#: offsets inside a segment header: the body's fields (dest_addr, len, rsvd) and its CRC
+SEGMENT_OFFSETS = {**field_offsets(SEGMENT_BODY), "crc32": field_offsets(SEGMENT_HEADER)["crc32"]}
 
 #: region state of the code for each :meth:`BootImage.hash_state`
 _HASH_REGION_STATES = {
@@ -343,7 +349,9 @@ class BootImage(BytesImage):
         state = self.hash_state()
         if state == "bad":
             found.append(
-                Problem("error", "image SHA-256 does not match the header hash", self.base + 132, FMT)
+                Problem(
+                    "error", "image SHA-256 does not match the header hash", self.base + OFFSETS["hash"], FMT
+                )
             )
         elif state == "truncated":
             found.append(
@@ -361,18 +369,18 @@ class BootImage(BytesImage):
                     Problem(
                         "error",
                         f"bad segment header CRC32 (dest {s.dest_addr:#x})",
-                        self.base + s.offset + 12,
+                        self.base + s.offset + SEGMENT_OFFSETS["crc32"],
                         FMT,
                     )
                 )
-            elif s.offset + 16 + s.length > len(self.data):
+            elif s.data_offset + s.length > len(self.data):
                 found.append(Problem("error", "segment data truncated", self.base + len(self.data), FMT))
-            elif crc32(self.data[s.offset + 16 : s.offset + 16 + s.length]) != s.rsvd:
+            elif crc32(self.data[s.data_offset : s.data_offset + s.length]) != s.rsvd:
                 found.append(
                     Problem(
                         "info",
                         "segment rsvd word is not the CRC32 of its data",
-                        self.base + s.offset + 8,
+                        self.base + s.offset + SEGMENT_OFFSETS["rsvd"],
                         FMT,
                     )
                 )
@@ -390,7 +398,7 @@ class BootImage(BytesImage):
                     "error",
                     f"header CRC32 {self.header.crc:#010x} is not filled in (computed "
                     f"{self.header.computed_crc:#010x})",
-                    self.base + 172,
+                    self.base + OFFSETS["crc"],
                     FMT,
                 )
             )

@@ -69,6 +69,8 @@ __all__ = [
     "SIGN_TYPES",
     "ENCRYPT_TYPES",
     "kept_crc32",
+    "field_offsets",
+    "OFFSETS",
     "CLK_CFG",
     "BOOT_CFG",
     "BOOT_HEADER",
@@ -205,11 +207,30 @@ BOOT_HEADER = Struct(
 HEADER_SIZE = BOOT_HEADER.sizeof()
 assert HEADER_SIZE == 176
 
+
+def field_offsets(schema: Any) -> dict[str, int]:
+    """The offset of each named field of a fixed-size ``Struct`` (the sizes of the fields before it), so
+    error offsets come from the declaration rather than from a second table."""
+    out: dict[str, int] = {}
+    at = 0
+    for sub in schema.subcons:
+        if sub.name:
+            out[sub.name] = at
+        at += sub.sizeof()
+    return out
+
+
+#: offset of every field of the header: the body's fields (through its RawCopy) and the header CRC
+OFFSETS = {**field_offsets(BOOT_HEADER.body.subcon.subcon), "crc": field_offsets(BOOT_HEADER)["crc"]}
+assert (OFFSETS["flash_crc"], OFFSETS["clk_crc"], OFFSETS["boot_cfg"], OFFSETS["crc"]) == (96, 112, 116, 172)
+
 #: public key X||Y, then its CRC-32
 SIGN_PUBKEY = Struct("key" / RawCopy(Bytes(64)), "crc32" / kept_crc32(this.key.data))
 #: signature length (64) + r||s, then the CRC-32 of both
 SIGNATURE_BODY = Struct("sig_len" / OneOf(Int32ul, list(range(0, 129))), "sig" / Bytes(this.sig_len))
 SIGNATURE = Struct("body" / RawCopy(SIGNATURE_BODY), "crc32" / kept_crc32(this.body.data))
+#: size of the signature block for the 64-byte r||s of ECDSA P-256 (72)
+_SIGNATURE_64_SIZE = len(SIGNATURE.build({"body": {"value": {"sig_len": 64, "sig": bytes(64)}}}))
 #: AES IV (16 bytes, last 4 zero from the tools), then its CRC-32
 AES_IV = Struct("iv" / RawCopy(Bytes(16)), "crc32" / kept_crc32(this.iv.data))
 #: RAM images: {destAddr, len, rsvd (tools store CRC32 of the data)}, then the CRC-32 of those 12 bytes
@@ -335,8 +356,6 @@ class BootCfg:
 
 #: fields of BOOT_HEADER.body that are RawCopy'd (a CRC follows them)
 _RAW_COPIED = ("flash_cfg", "clock")
-#: the CRC fields of the header and the offsets of the stored values
-_CRC_FIELDS = {"flash_crc": 0x60, "clk_crc": 0x70, "crc": 0xAC}
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,7 +435,7 @@ class BootHeader:
     @property
     def computed_crc(self) -> int:
         """The CRC-32 of header bytes 0x00..0xAB as this header builds them (stored at 0xAC)."""
-        return crc32(replace(self, crc=0).build()[: _CRC_FIELDS["crc"]])
+        return crc32(replace(self, crc=0).build()[: OFFSETS["crc"]])
 
     @property
     def crc_state(self) -> str:
@@ -448,7 +467,7 @@ class BootHeader:
         key, 64-byte signature) and 20 when encrypted (AES IV), else 0."""
         n = 0
         if self.boot_cfg.sign:
-            n += SIGN_PUBKEY.sizeof() + 8 + 64
+            n += SIGN_PUBKEY.sizeof() + _SIGNATURE_64_SIZE
         if self.boot_cfg.encrypt_type:
             n += AES_IV.sizeof()
         return n
@@ -462,8 +481,8 @@ class BootHeader:
         ):
             if stored is not None and stored != computed:
                 msg = f"bad {what} CRC32 (stored {stored:#010x}, computed {computed:#010x})"
-                out.append(Problem("error", msg, base + _CRC_FIELDS[name], FMT))
-        at = base + _CRC_FIELDS["crc"]
+                out.append(Problem("error", msg, base + OFFSETS[name], FMT))
+        at = base + OFFSETS["crc"]
         state = self.crc_state
         if state == "bad":
             msg = f"bad header CRC32 (stored {self.crc:#010x}, computed {self.computed_crc:#010x})"
@@ -478,7 +497,12 @@ class BootHeader:
             out.append(Problem("info", "header CRC ignored (crc_ignore=1, 0xDEADBEEF)", at, FMT))
         if self.boot_cfg.notload_in_bootrom:
             out.append(
-                Problem("warning", "notload_in_bootrom is set: boot2 refuses this image", base + 0x74, FMT)
+                Problem(
+                    "warning",
+                    "notload_in_bootrom is set: boot2 refuses this image",
+                    base + OFFSETS["boot_cfg"],
+                    FMT,
+                )
             )
         return out
 
@@ -563,7 +587,7 @@ class Extension:
         off = base + HEADER_SIZE
         if self.public_key is not None:
             if crc32(self.public_key) != self.public_key_crc:
-                out.append(Problem("error", "bad public key CRC32", off + 64, FMT))
+                out.append(Problem("error", "bad public key CRC32", off + len(self.public_key), FMT))
             off += SIGN_PUBKEY.sizeof()
         if self.signature is not None:
             body = self._signature_body()
@@ -571,7 +595,7 @@ class Extension:
                 out.append(Problem("error", "bad signature CRC32", off + len(body), FMT))
             off += len(body) + 4
         if self.iv is not None and crc32(self.iv) != self.iv_crc:
-            out.append(Problem("error", "bad AES IV CRC32", off + 16, FMT))
+            out.append(Problem("error", "bad AES IV CRC32", off + len(self.iv), FMT))
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -619,9 +643,15 @@ class Segment:
     @classmethod
     def parse(cls, data: bytes, offset: int, *, base: int = 0) -> Segment:
         """The segment header at ``offset`` of ``data`` (``base``: offset of ``data`` in the input)."""
-        sh = parse_with(SEGMENT_HEADER, FMT, data[offset : offset + 16], base=base + offset, strict=False)
+        raw = data[offset : offset + SEGMENT_HEADER.sizeof()]
+        sh = parse_with(SEGMENT_HEADER, FMT, raw, base=base + offset, strict=False)
         body = sh.body.value
         return cls(offset, body.dest_addr, body.len, body.rsvd, sh.crc32)
+
+    @property
+    def data_offset(self) -> int:
+        """Where the segment's data starts (after its header), from the header start."""
+        return self.offset + SEGMENT_HEADER.sizeof()
 
     @property
     def header_ok(self) -> bool:
