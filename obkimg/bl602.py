@@ -23,7 +23,7 @@ from .formats.bl602.bootheader import (
     foreign_error,
     looks_like_bl602_code,
 )
-from .formats.bl602.flash import build_flash, is_flash_dump, table_in_use
+from .formats.bl602.layout import is_flash_dump, table_in_use
 from .formats.bl602.partitions import PT_MAGIC, TABLE_ADDRESSES, read_copies
 
 __all__ = ["find_headers", "header_report", "rebuild_headers", "build_flash_image"]
@@ -125,5 +125,7 @@ def build_flash_image(
     ``table`` is a ``partition.bin`` (``BFPT``) or the vendor partition TOML (as bytes); the rest as
     :func:`~obkimg.formats.bl602.flash.build_flash` takes them.
     """
+    from .formats.bl602.flash import build_flash
+
     spec: bytes | str = table if table[:4] == PT_MAGIC else table.decode("utf-8", "replace")
     return build_flash(table=spec, boot2=boot2, firmware=firmware, dtb=dtb, size=size)

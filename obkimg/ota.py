@@ -82,7 +82,7 @@ def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
 
 
 def _is_dump(data: bytes) -> bool:
-    from .formats.bl602.flash import is_flash_dump
+    from .formats.bl602.layout import is_flash_dump
 
     return is_flash_dump(data)
 

@@ -37,6 +37,7 @@ from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
 from .bootheader import BootImage, boot2_image, fw_ota_bin
 from .dtb import FDT_MAGIC, DtbImage
+from .layout import BOOT2_AREA, FLASH_SIZES, is_flash_dump, table_in_use
 from .ota import XzImage
 from .partitions import (
     PT_MAGIC,
@@ -64,9 +65,6 @@ __all__ = [
 
 FMT = "bl602-dump"
 CHIP = "BL602"
-BOOT2_AREA = 0xE000
-#: flash sizes a dump is expected to have
-FLASH_SIZES = (0x100000, 0x200000, 0x400000, 0x800000, 0x1000000)
 
 
 def _all_ff(data: bytes) -> bool:
@@ -235,21 +233,6 @@ def _read_slots(data: bytes, table: PartitionTable) -> list[SlotContent]:
             other_size = other[0][2] if other else 0
             slots.append(_read_slot(data, part, slot, addr, size, active=active, other_size=other_size))
     return slots
-
-
-def is_flash_dump(data: bytes) -> bool:
-    """The one test of "is this a whole BL602 flash": the partition table magic (``BFPT``) at 0xE000 or
-    0xF000, with room for a table header after the second address."""
-    return len(data) >= TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == PT_MAGIC for a in TABLE_ADDRESSES)
-
-
-def table_in_use(copies: list[TableCopy] | tuple[TableCopy, ...]) -> PartitionTable | None:
-    """The table boot2 uses: that of the active copy (:func:`~.partitions.select_active`), else the first
-    readable copy's (damaged tables still say where the partitions are), else None."""
-    active = select_active(copies)
-    if active is not None:
-        return copies[active].table
-    return next((c.table for c in copies if c.table is not None), None)
 
 
 def _read_boot2(data: bytes) -> tuple[BootImage | None, Problem | None]:
