@@ -41,7 +41,7 @@ from .formats.bl602.ota import (
     xz_compress,
     xz_info,
 )
-from .formats.bl602.partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
+from .formats.bl602.partitions import PT_MAGIC, PartitionTable, TableCopy, TableRegion
 from .source import SourceLike, load
 
 __all__ = [
@@ -82,7 +82,9 @@ def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
 
 
 def _is_dump(data: bytes) -> bool:
-    return len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == PT_MAGIC for a in TABLE_ADDRESSES)
+    from .formats.bl602.layout import is_flash_dump
+
+    return is_flash_dump(data)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def header() -> None:
 @json_option
 def header_show(file: str, offset: int | None, as_json: bool) -> None:
     """Every boot header in FILE (a header, an image, or boot2 and FW slots of a dump)."""
-    from ..formats.bl602.bootheader import header_report
+    from ..bl602 import header_report
 
     doc = header_report(read_data(file), offset=offset)
     if as_json:
@@ -78,7 +78,7 @@ def header_show(file: str, offset: int | None, as_json: bool) -> None:
 )
 def header_rebuild(file: str, output: str, force: bool, offset: int | None, fill_ignored: bool) -> None:
     """Recompute img_len, hash and the three CRCs of FILE's boot header(s)."""
-    from ..formats.bl602.bootheader import rebuild_headers
+    from ..bl602 import rebuild_headers
 
     out, changes = rebuild_headers(read_data(file), offset=offset, fill_ignored=fill_ignored)
     write_output(output, out, force=force, inputs=(file,))
@@ -111,11 +111,10 @@ def build_flash(
     force: bool,
 ) -> None:
     """Build a whole flash image (like bflb-iot-tool's whole_flash_data.bin) from its parts."""
-    from ..formats.bl602.flash import build_flash as build
+    from ..bl602 import build_flash_image
 
-    tbl = read_data(table)
-    out = build(
-        table=tbl.decode("utf-8", "replace") if tbl[:4] != b"BFPT" else tbl,
+    out = build_flash_image(
+        read_data(table),
         boot2=read_data(boot2) if boot2 else None,
         firmware=read_data(firmware) if firmware else None,
         dtb=read_data(dtb) if dtb else None,

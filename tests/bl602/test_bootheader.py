@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from obkimg.bl602 import header_report, rebuild_headers
 from obkimg.codecs.checksums import crc32
 from obkimg.errors import BuildError, ChecksumError, MagicError, MismatchError, ObkImgError, TruncatedError
 from obkimg.formats.bl602 import bootheader as bh
@@ -224,15 +225,15 @@ def test_rebuild_recomputes_and_keeps_placeholders() -> None:
     filled = bh.BootImage.parse(boot2).rebuilt(fill_ignored=True)
     fh = bh.BootHeader.parse(filled)
     assert fh.crc == crc32(filled[:172]) and fh.hash == hashlib.sha256(boot2[0x2000:]).digest()
-    out, changes = bh.rebuild_headers(bytes(bad))
+    out, changes = rebuild_headers(bytes(bad))
     assert out == good and "hash" in changes[0] and "header CRC" in changes[0]
 
 
 def test_rebuild_headers_of_a_dump_is_identity() -> None:
     dump = real("full_binary_with_app_OpenBL602_1.18.57.bin")
-    out, changes = bh.rebuild_headers(dump)
+    out, changes = rebuild_headers(dump)
     assert out == dump and len(changes) == 2 and all("consistent" in c for c in changes)
-    offsets = [h["offset"] for h in bh.header_report(dump)["headers"]]
+    offsets = [h["offset"] for h in header_report(dump)["headers"]]
     assert offsets == [0, 0x10000]
 
 
@@ -318,16 +319,13 @@ def test_bk_image_is_refused_with_a_plain_message() -> None:
 
 
 def test_foreign_error_generic_with_a_synthetic_bk_detector(monkeypatch: pytest.MonkeyPatch) -> None:
-    import importlib
-
     from obkimg.formats import Detection
-
-    detect_mod = importlib.import_module("obkimg.detect")
 
     def fake_detect(data: object) -> list[Detection]:
         return [Detection("bk7231-qio", 90, "synthetic", "BK7231T", 0, 10)]
 
-    monkeypatch.setattr(detect_mod, "detect", fake_detect)
+    # the format asks the registry's probes (_detections), not the obkimg.detect workflow
+    monkeypatch.setattr(bh, "_detections", fake_detect)
     err = bh.foreign_error(b"whatever")
     assert isinstance(err, MismatchError) and err.message == "this is a BK7231T QIO image, not BL602 firmware"
 

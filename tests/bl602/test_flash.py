@@ -179,3 +179,44 @@ def test_garbage_dump_raises_nothing(t0: bytes, fw: bytes) -> None:
     d = bf.FlashDump.parse(bytes(data))
     json.dumps(jsonable(d.to_dict()))
     d.artifacts()
+
+
+def test_artifacts_of_the_vendor_whole_flash() -> None:
+    """What ``obkimg extract`` writes for a whole flash: names, kinds, regions and the bytes of each."""
+    data = fx("small", "whole_flash_data.bin")
+    arts = bf.FlashDump.parse(data).artifacts()
+    assert [(a.name, a.kind, a.region) for a in arts] == [
+        ("whole_img_boot2.bin", "bootloader", "boot2"),
+        ("partition.bin", "partition-table", "partition table"),
+        ("partition_cfg.toml", "config", "partition table"),
+        ("FW_OTA_FW0.bin", "firmware", "FW slot 0"),
+        ("FW0_bare.bin", "app-plain", "FW slot 0"),
+        ("ro_params.dtb", "dtb", "factory"),
+    ]
+    by_name = {a.name: a.data for a in arts}
+    assert by_name["whole_img_boot2.bin"] == fx("small", "whole_img_boot2.bin")
+    assert by_name["partition.bin"] == fx("small", "partition.bin")
+    assert by_name["FW_OTA_FW0.bin"] == fx("small", "FW_OTA.bin")
+    assert by_name["FW0_bare.bin"] == fx("small", "img.bin")
+    assert by_name["ro_params.dtb"] == fx("small", "ro_params.dtb")
+
+
+def test_one_dump_test_and_one_table_in_use() -> None:
+    """is_flash_dump is the test the format, the header workflow and the OTA workflow share; table_in_use
+    falls back to a damaged copy's table only when no copy is valid."""
+    from obkimg import ota
+    from obkimg.formats.bl602.layout import is_flash_dump, table_in_use
+    from obkimg.formats.bl602.partitions import read_copies
+
+    data = fx("small", "whole_flash_data.bin")
+    assert is_flash_dump(data) and not is_flash_dump(data[:0xF013]) and not is_flash_dump(b"\xff" * 0x20000)
+    assert ota._is_dump(data) and bf.detect(data) is not None
+    good = table_in_use(read_copies(data))
+    assert good is not None and good.build() == fx("small", "partition.bin")
+    damaged = bytearray(data)
+    for a in (0xE000, 0xF000):
+        damaged[a + 20] ^= 0xFF  # entries CRC now wrong in both copies
+    fallback = table_in_use(read_copies(bytes(damaged)))
+    assert fallback is not None and fallback.entries[0].name != good.entries[0].name
+    damaged[0xE000:0xE004] = damaged[0xF000:0xF004] = b"XXXX"
+    assert table_in_use(read_copies(bytes(damaged))) is None

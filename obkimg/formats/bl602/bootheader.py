@@ -1,82 +1,89 @@
-"""Bouffalo Lab BL602 boot header ("BFNP", 176 bytes) and the images it describes.
+"""Bouffalo Lab BL602 boot images: the boot header ("BFNP", :mod:`.header`) alone or followed by its image.
 
-The same 176-byte header (vendor ``Boot_Header_Config``) starts every BL602 flash image: boot2 at
-flash 0 (code at ``img_start`` = 0x2000), the firmware in each FW partition slot (code always at
-header + 0x1000, whatever ``img_start`` says), ``FW_OTA.bin`` / ``whole_img.bin`` files, MCU-flow
-images (code at 0x2000, no boot2) and RAM images loaded over UART by the mask ROM (eflash loaders:
-``img_start`` is a RAM address, segments follow the header). This module also identifies a bare
-BL602 firmware without a header (``bl602-firmware``: an OpenBL602 ``.bin``, a raw boot2).
+The same 176-byte header (vendor ``Boot_Header_Config``, declared once in
+:data:`~obkimg.formats.bl602.header.BOOT_HEADER`) starts every BL602 flash image: boot2 at flash 0 (code
+at ``img_start`` = 0x2000), the firmware in each FW partition slot (code always at header + 0x1000,
+whatever ``img_start`` says), ``FW_OTA.bin`` / ``whole_img.bin`` files, MCU-flow images (code at 0x2000,
+no boot2) and RAM images loaded over UART by the mask ROM (eflash loaders: ``img_start`` is a RAM
+address, segments follow the header). This module also identifies a bare BL602 firmware without a header
+(``bl602-firmware``: an OpenBL602 ``.bin``, a raw boot2), and builds FW_OTA.bin / whole_img_boot2.bin the
+way bflb-iot-tool 1.10 does.
 
-Sources: PyPI bflb-iot-tool 1.10 ``libs/bl602/bootheader_cfg_keys.py`` (offsets and bits),
-``libs/bl602/img_create_do.py`` (hash, header CRC, image padding); pine64/bl_iot_sdk
-``customer_app/bl602_boot2/bl602_boot2/blsp_bootinfo.h`` / ``blsp_boot_parser.c`` (what boot2
-checks, the 0xDEADBEEF "ignored" placeholders) and ``blsp_media_boot.c`` (FW code at +0x1000);
-spacemeowx2/blflash ``bootheader.rs``.
+Sources: PyPI bflb-iot-tool 1.10 ``libs/bl602/img_create_do.py`` (hash, header CRC, image padding);
+pine64/bl_iot_sdk ``customer_app/bl602_boot2/bl602_boot2/blsp_boot_parser.c`` (what boot2 checks) and
+``blsp_media_boot.c`` (FW code at +0x1000); spacemeowx2/blflash ``bootheader.rs``.
 
-Offsets (little-endian)::
-
-    0x00  4  magic "BFNP"              0x64  4  clk_cfg magic "PCFG"
-    0x04  4  revision (1)              0x68  8  clock config (xtal, pll, hclk/bclk div, flash clk)
-    0x08  4  flash_cfg magic "FCFG"    0x70  4  CRC32(0x68..0x6F)
-    0x0C 84  SPI flash config (opaque) 0x74  4  boot_cfg bitfield (sign, encrypt, no_segment, ...)
-    0x60  4  CRC32(0x0C..0x5F)         0x78  4  img_len   0x7C 4 boot_entry   0x80 4 img_start
-    0x84 32  SHA-256 of the image      0xA4  8  rsvd      0xAC 4 CRC32(0x00..0xAB)
-
-Signed/encrypted images carry extension blocks after the header: public key X||Y + CRC (68 B),
-signature length + r||s + CRC (72 B), AES IV + CRC (20 B).
-
-Limitations: the 84-byte flash config is kept opaque (only its CRC is checked); signatures are
-reported, not verified; encrypted code is not decrypted (the key lives in efuse); RAM images are
-described segment by segment, not executed.
+Limitations: signatures are reported, not verified; encrypted code is not decrypted (the key lives in
+efuse); RAM images are described segment by segment, not executed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import struct
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from construct import (
-    BitsInteger,
-    BitStruct,
-    Bytes,
-    ByteSwapped,
-    Flag,
-    Int8ul,
-    Int32ul,
-    OneOf,
-    Struct,
-    this,
-)
-
-from ..._construct import build_with, parse_with
 from ...codecs.checksums import crc32
 from ...errors import (
     BuildError,
-    ChecksumError,
     FormatError,
     MagicError,
     MismatchError,
     ObkImgError,
     Problem,
-    TruncatedError,
     unique_problems,
 )
-from ...model import BytesImage, Image, Region
+from ...model import Artifact, BytesImage, Image, Region
 from ...source import Source
-from .. import Detection, FormatInfo
+from .. import Detection, FormatInfo, iter_candidates
+from .header import (
+    AES_IV,
+    BOOT_CFG,
+    BOOT_HEADER,
+    CLK_CFG,
+    DEADBEEF,
+    ENCRYPT_TYPES,
+    FLASH_CLKS,
+    FMT,
+    FW_CODE_OFFSET,
+    GENERIC_FLASH_CFG,
+    HASH_PLACEHOLDER,
+    HEADER_SIZE,
+    IOT_CLOCK_40M,
+    MAGIC,
+    MAGICS,
+    OFFSETS,
+    PLL_CLKS,
+    SEGMENT_BODY,
+    SEGMENT_HEADER,
+    SIGN_PUBKEY,
+    SIGN_TYPES,
+    SIGNATURE,
+    XTAL_TYPES,
+    BootCfg,
+    BootHeader,
+    ClockConfig,
+    Extension,
+    Segment,
+    field_offsets,
+)
 
 __all__ = [
     "FORMAT",
     "FMT",
     "FMT_BARE",
     "HEADER_SIZE",
+    "MAGIC",
+    "MAGICS",
     "DEADBEEF",
     "HASH_PLACEHOLDER",
     "GENERIC_FLASH_CFG",
     "IOT_CLOCK_40M",
-    "FLASH_CFG",
+    "XTAL_TYPES",
+    "PLL_CLKS",
+    "FLASH_CLKS",
+    "SIGN_TYPES",
+    "ENCRYPT_TYPES",
     "CLK_CFG",
     "BOOT_CFG",
     "BOOT_HEADER",
@@ -98,615 +105,17 @@ __all__ = [
     "boot2_image",
     "looks_like_bl602_code",
     "foreign_error",
-    "find_headers",
-    "header_report",
-    "rebuild_headers",
     "detect",
     "load",
 ]
 
-FMT = "bl602-bootheader"
 FMT_BARE = "bl602-firmware"
 CHIP = "BL602"
-
-HEADER_SIZE = 176
-MAGIC = b"BFNP"
-#: the template value the vendor tools leave in ignored fields; boot2 honours "ignore" only with it
-DEADBEEF = 0xDEADBEEF
-HASH_PLACEHOLDER = struct.pack("<I", DEADBEEF) + bytes(28)
-#: FW code offset inside a FW partition / FW_OTA.bin (boot2 ignores img_start there)
-FW_CODE_OFFSET = 0x1000
 #: boot2 / MCU image code offset at flash 0
 BOOT2_CODE_OFFSET = 0x2000
 
-#: bytes 12..95 written by bflb-iot-tool 1.10 for the generic flash (mfg_id 0xFF), CRC 0x5726629E
-GENERIC_FLASH_CFG = bytes.fromhex(  # fromhex skips the spaces
-    "11000101 6699ff03 9f009f00 04ff0001 c72052d8 06023200 0b010b01 3b01bb00 6b01eb02 eb020250"
-    "00010001 01000201 0201ab01 05350000 01010000 38ffffff 77030240 770302f0 2c01b004 b0040500 e8801400"
-)
-assert len(GENERIC_FLASH_CFG) == 84
-
-XTAL_TYPES = {0: "none", 1: "24M", 2: "32M", 3: "38.4M", 4: "40M", 5: "26M", 6: "RC32M"}
-PLL_CLKS = {0: "RC32M", 1: "XTAL", 2: "PLL48M", 3: "PLL120M", 4: "PLL160M", 5: "PLL192M"}
-FLASH_CLKS = {0: "120M", 1: "XCLK", 2: "48M", 3: "80M", 4: "BCLK", 5: "96M"}
-SIGN_TYPES = {0: "none", 1: "ecc"}
-ENCRYPT_TYPES = {0: "none", 1: "aes128", 2: "aes256", 3: "aes192"}
-
 # --------------------------------------------------------------------------------------------------
-# construct schemas
-
-FLASH_CFG = Struct(
-    "magic" / OneOf(Bytes(4), [b"FCFG", bytes(4)]) * "flashCfg.magicCode ('if_img' tools zero it)",
-    "cfg" / Bytes(84) * "SPI_Flash_Cfg_Type (opaque)",
-    "crc32" / Int32ul * "flashCfg.crc32 over cfg",
-)
-
-CLK_CFG = Struct(
-    "magic" / OneOf(Bytes(4), [b"PCFG", bytes(4)]) * "clkCfg.magicCode",
-    "xtal_type" / Int8ul,
-    "pll_clk" / Int8ul,
-    "hclk_div" / Int8ul,
-    "bclk_div" / Int8ul,
-    "flash_clk_type" / Int8ul,
-    "flash_clk_div" / Int8ul,
-    "rsvd" / Bytes(2),
-    "crc32" / Int32ul * "clkCfg.crc32 over the 8 bytes above",
-)
-
-#: little-endian u32, fields listed from bit 31 down
-BOOT_CFG = ByteSwapped(
-    BitStruct(
-        "rsvd19" / BitsInteger(13),
-        "halt_cpu1" / Flag * "bootCfg.haltCPU1",
-        "hash_ignore" / Flag * "bootCfg.hashIgnore",
-        "crc_ignore" / Flag * "bootCfg.crcIgnore",
-        "cache_way_disable" / BitsInteger(4) * "bootCfg.cacheWayDisable",
-        "aes_region_lock" / Flag * "bootCfg.aesRegionLock",
-        "notload_in_bootrom" / Flag * "bootCfg.notLoadInBootrom",
-        "cache_enable" / Flag * "bootCfg.cacheEnable",
-        "no_segment" / Flag * "bootCfg.noSegment",
-        "rsvd6" / BitsInteger(2),
-        "key_sel" / BitsInteger(2) * "bootCfg.keySel",
-        "encrypt_type" / BitsInteger(2) * "bootCfg.encryptType",
-        "sign" / BitsInteger(2) * "bootCfg.sign",
-    )
-)
-
-BOOT_HEADER = Struct(
-    "magic" / OneOf(Bytes(4), [b"BFNP", b"BFAP"]) * "magicCode",
-    "revision" / Int32ul,
-    "flash" / FLASH_CFG,
-    "clk" / CLK_CFG,
-    "boot_cfg" / BOOT_CFG,
-    "img_len" / Int32ul * "segment count (RAM images) or image length",
-    "boot_entry" / Int32ul * "bootEntry",
-    "img_start" / Int32ul * "imgStart: RAM address or flash offset",
-    "hash" / Bytes(32) * "SHA-256 of the image",
-    "rsvd1" / Int32ul,
-    "rsvd2" / Int32ul,
-    "crc32" / Int32ul * "CRC32 over bytes 0..171",
-)
-assert BOOT_HEADER.sizeof() == HEADER_SIZE
-
-SIGN_PUBKEY = Struct("x" / Bytes(32), "y" / Bytes(32), "crc32" / Int32ul)
-SIGNATURE = Struct(
-    "sig_len" / OneOf(Int32ul, list(range(0, 129))),
-    "sig" / Bytes(this.sig_len),
-    "crc32" / Int32ul,
-)
-AES_IV = Struct("iv" / Bytes(16), "crc32" / Int32ul)
-#: RAM images: {destAddr, len, rsvd (tools store CRC32 of the data), crc32 of the 12 bytes before}
-SEGMENT_HEADER = Struct("dest_addr" / Int32ul, "len" / Int32ul, "rsvd" / Int32ul, "crc32" / Int32ul)
-
-
-# --------------------------------------------------------------------------------------------------
-# models
-
-
-@dataclass(frozen=True, slots=True)
-class ClockConfig:
-    """PLL / clock configuration (bytes 104..111)."""
-
-    xtal_type: int = 4
-    pll_clk: int = 4
-    hclk_div: int = 0
-    bclk_div: int = 1
-    flash_clk_type: int = 3
-    flash_clk_div: int = 1
-    rsvd: bytes = b"\0\0"
-
-    def payload(self) -> bytes:
-        """The 8 clock bytes as stored at 0x68..0x6F (the bytes the clock CRC covers)."""
-        return (
-            bytes(
-                [
-                    self.xtal_type,
-                    self.pll_clk,
-                    self.hclk_div,
-                    self.bclk_div,
-                    self.flash_clk_type,
-                    self.flash_clk_div,
-                ]
-            )
-            + self.rsvd
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The clock fields as JSON-ready data, each code with its name (``xtal``, ``pll``, ``flash_clk``;
-        ``"unknown"`` for other values); ``rsvd`` is left out."""
-        return {
-            "xtal_type": self.xtal_type,
-            "xtal": XTAL_TYPES.get(self.xtal_type, "unknown"),
-            "pll_clk": self.pll_clk,
-            "pll": PLL_CLKS.get(self.pll_clk, "unknown"),
-            "hclk_div": self.hclk_div,
-            "bclk_div": self.bclk_div,
-            "flash_clk_type": self.flash_clk_type,
-            "flash_clk": FLASH_CLKS.get(self.flash_clk_type, "unknown"),
-            "flash_clk_div": self.flash_clk_div,
-        }
-
-
-#: clock block of bflb-iot-tool builds with a 40 MHz crystal: 04 04 00 01 03 01 00 00
-IOT_CLOCK_40M = ClockConfig()
-
-
-@dataclass(frozen=True, slots=True)
-class BootCfg:
-    """The boot_cfg bitfield at 0x74 (names from the C struct)."""
-
-    sign: int = 0
-    encrypt_type: int = 0
-    key_sel: int = 0
-    rsvd6: int = 0
-    no_segment: bool = True
-    cache_enable: bool = True
-    notload_in_bootrom: bool = False
-    aes_region_lock: bool = False
-    cache_way_disable: int = 3
-    crc_ignore: bool = False
-    hash_ignore: bool = False
-    halt_cpu1: bool = False
-    rsvd19: int = 0
-
-    @property
-    def word(self) -> int:
-        """The little-endian u32 stored at 0x74, packed from the fields."""
-        return (
-            self.sign
-            | self.encrypt_type << 2
-            | self.key_sel << 4
-            | self.rsvd6 << 6
-            | int(self.no_segment) << 8
-            | int(self.cache_enable) << 9
-            | int(self.notload_in_bootrom) << 10
-            | int(self.aes_region_lock) << 11
-            | self.cache_way_disable << 12
-            | int(self.crc_ignore) << 16
-            | int(self.hash_ignore) << 17
-            | int(self.halt_cpu1) << 18
-            | self.rsvd19 << 19
-        )
-
-    @classmethod
-    def from_word(cls, word: int) -> BootCfg:
-        """The fields of the boot_cfg word at 0x74 (inverse of :attr:`word`)."""
-        return cls(
-            sign=word & 3,
-            encrypt_type=word >> 2 & 3,
-            key_sel=word >> 4 & 3,
-            rsvd6=word >> 6 & 3,
-            no_segment=bool(word >> 8 & 1),
-            cache_enable=bool(word >> 9 & 1),
-            notload_in_bootrom=bool(word >> 10 & 1),
-            aes_region_lock=bool(word >> 11 & 1),
-            cache_way_disable=word >> 12 & 15,
-            crc_ignore=bool(word >> 16 & 1),
-            hash_ignore=bool(word >> 17 & 1),
-            halt_cpu1=bool(word >> 18 & 1),
-            rsvd19=word >> 19,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The fields as JSON-ready data: the ``word``, ``sign`` and ``encrypt`` as names, the flags and
-        counts; the reserved bits are left out."""
-        return {
-            "word": self.word,
-            "sign": SIGN_TYPES.get(self.sign, str(self.sign)),
-            "encrypt": ENCRYPT_TYPES[self.encrypt_type],
-            "key_sel": self.key_sel,
-            "no_segment": self.no_segment,
-            "cache_enable": self.cache_enable,
-            "notload_in_bootrom": self.notload_in_bootrom,
-            "aes_region_lock": self.aes_region_lock,
-            "cache_way_disable": self.cache_way_disable,
-            "crc_ignore": self.crc_ignore,
-            "hash_ignore": self.hash_ignore,
-            "halt_cpu1": self.halt_cpu1,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class BootHeader:
-    """One 176-byte boot header.
-
-    The three stored CRCs are kept as parsed (``None`` = compute on build), so ``parse(b).build() == b``
-    even for placeholders and bad values; :meth:`with_checksums` recomputes them.
-    """
-
-    flash_cfg: bytes = GENERIC_FLASH_CFG
-    clock: ClockConfig = IOT_CLOCK_40M
-    boot_cfg: BootCfg = BootCfg()
-    img_len: int = 0
-    img_start: int = FW_CODE_OFFSET
-    hash: bytes = HASH_PLACEHOLDER
-    boot_entry: int = 0
-    revision: int = 1
-    magic: bytes = MAGIC
-    flash_magic: bytes = b"FCFG"
-    clk_magic: bytes = b"PCFG"
-    rsvd: tuple[int, int] = (0, 0)
-    flash_crc: int | None = None
-    clk_crc: int | None = None
-    crc: int | None = None
-
-    # -- parse / build -------------------------------------------------------------------------
-    @classmethod
-    def parse(cls, data: bytes, *, base: int = 0, strict: bool = False) -> BootHeader:
-        """Parse the first 176 bytes of ``data``. ``strict`` raises ChecksumError on any bad CRC
-        (the 0xDEADBEEF placeholder with crc_ignore set is accepted)."""
-        if bytes(data[:4]) not in (b"BFNP", b"BFAP", b"BFNP"[: len(data)]):
-            raise MagicError(FMT, MAGIC, bytes(data[:4]), offset=base)
-        if len(data) < HEADER_SIZE:
-            raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base + len(data), path="header")
-        c = parse_with(BOOT_HEADER, FMT, bytes(data[:HEADER_SIZE]), base=base)
-        b = c.boot_cfg
-        hdr = cls(
-            flash_cfg=c.flash.cfg,
-            clock=ClockConfig(
-                c.clk.xtal_type,
-                c.clk.pll_clk,
-                c.clk.hclk_div,
-                c.clk.bclk_div,
-                c.clk.flash_clk_type,
-                c.clk.flash_clk_div,
-                c.clk.rsvd,
-            ),
-            boot_cfg=BootCfg(
-                sign=b.sign,
-                encrypt_type=b.encrypt_type,
-                key_sel=b.key_sel,
-                rsvd6=b.rsvd6,
-                no_segment=b.no_segment,
-                cache_enable=b.cache_enable,
-                notload_in_bootrom=b.notload_in_bootrom,
-                aes_region_lock=b.aes_region_lock,
-                cache_way_disable=b.cache_way_disable,
-                crc_ignore=b.crc_ignore,
-                hash_ignore=b.hash_ignore,
-                halt_cpu1=b.halt_cpu1,
-                rsvd19=b.rsvd19,
-            ),
-            img_len=c.img_len,
-            img_start=c.img_start,
-            hash=c.hash,
-            boot_entry=c.boot_entry,
-            revision=c.revision,
-            magic=c.magic,
-            flash_magic=c.flash.magic,
-            clk_magic=c.clk.magic,
-            rsvd=(c.rsvd1, c.rsvd2),
-            flash_crc=c.flash.crc32,
-            clk_crc=c.clk.crc32,
-            crc=c.crc32,
-        )
-        if strict:
-            for p in hdr.check(base=base):
-                if p.severity == "error":
-                    raise ChecksumError(FMT, p.message.split(" (")[0], 0, 0, offset=p.offset)
-        return hdr
-
-    def _container(self) -> dict[str, Any]:
-        b = self.boot_cfg
-        return {
-            "magic": self.magic,
-            "revision": self.revision,
-            "flash": {
-                "magic": self.flash_magic,
-                "cfg": self.flash_cfg,
-                "crc32": self.computed_flash_crc if self.flash_crc is None else self.flash_crc,
-            },
-            "clk": {
-                "magic": self.clk_magic,
-                "xtal_type": self.clock.xtal_type,
-                "pll_clk": self.clock.pll_clk,
-                "hclk_div": self.clock.hclk_div,
-                "bclk_div": self.clock.bclk_div,
-                "flash_clk_type": self.clock.flash_clk_type,
-                "flash_clk_div": self.clock.flash_clk_div,
-                "rsvd": self.clock.rsvd,
-                "crc32": self.computed_clk_crc if self.clk_crc is None else self.clk_crc,
-            },
-            "boot_cfg": {
-                "rsvd19": b.rsvd19,
-                "halt_cpu1": b.halt_cpu1,
-                "hash_ignore": b.hash_ignore,
-                "crc_ignore": b.crc_ignore,
-                "cache_way_disable": b.cache_way_disable,
-                "aes_region_lock": b.aes_region_lock,
-                "notload_in_bootrom": b.notload_in_bootrom,
-                "cache_enable": b.cache_enable,
-                "no_segment": b.no_segment,
-                "rsvd6": b.rsvd6,
-                "key_sel": b.key_sel,
-                "encrypt_type": b.encrypt_type,
-                "sign": b.sign,
-            },
-            "img_len": self.img_len,
-            "boot_entry": self.boot_entry,
-            "img_start": self.img_start,
-            "hash": self.hash,
-            "rsvd1": self.rsvd[0],
-            "rsvd2": self.rsvd[1],
-            "crc32": 0,
-        }
-
-    def build(self) -> bytes:
-        """The 176 header bytes (stored CRCs as they are; missing ones computed)."""
-        if len(self.flash_cfg) != 84 or len(self.hash) != 32 or len(self.clock.rsvd) != 2:
-            raise BuildError("flash_cfg must be 84 bytes, hash 32 bytes", fmt=FMT)
-        raw = bytearray(build_with(BOOT_HEADER, FMT, self._container()))
-        crc = crc32(raw[:172]) if self.crc is None else self.crc
-        raw[172:176] = struct.pack("<I", crc)
-        return bytes(raw)
-
-    # -- checksums -----------------------------------------------------------------------------
-    @property
-    def computed_flash_crc(self) -> int:
-        """The CRC-32 of the 84-byte flash config (stored at 0x60)."""
-        return crc32(self.flash_cfg)
-
-    @property
-    def computed_clk_crc(self) -> int:
-        """The CRC-32 of the 8 clock bytes (stored at 0x70)."""
-        return crc32(self.clock.payload())
-
-    @property
-    def computed_crc(self) -> int:
-        """The CRC-32 of header bytes 0x00..0xAB as this header builds them (stored at 0xAC)."""
-        raw = replace(self, crc=0).build()
-        return crc32(raw[:172])
-
-    @property
-    def crc_state(self) -> str:
-        """valid | ignored (crc_ignore + 0xDEADBEEF) | unfilled (0 or 0xDEADBEEF without crc_ignore:
-        a template the flasher completes) | bad."""
-        if self.crc is None or self.crc == self.computed_crc:
-            return "valid"
-        if self.boot_cfg.crc_ignore and self.crc == DEADBEEF:
-            return "ignored"
-        if self.crc in (0, DEADBEEF):
-            return "unfilled"
-        return "bad"
-
-    @property
-    def hash_ignored(self) -> bool:
-        """Boot2 skips the hash only with hash_ignore=1, no signature and 0xDEADBEEF in word 0."""
-        return self.boot_cfg.hash_ignore and not self.boot_cfg.sign and self.hash[:4] == HASH_PLACEHOLDER[:4]
-
-    @property
-    def segmented(self) -> bool:
-        """A RAM image (loaded by the ROM over UART): segments after the header, not a flat flash image."""
-        return not self.boot_cfg.no_segment or (
-            0x20000000 <= self.img_start < 0x50000000 and self.img_len < 64
-        )
-
-    @property
-    def extension_size(self) -> int:
-        """Bytes of extension blocks after the header that the boot_cfg announces: 68 + 72 when signed (public
-        key, 64-byte signature) and 20 when encrypted (AES IV), else 0."""
-        n = 0
-        if self.boot_cfg.sign:
-            n += 68 + 72
-        if self.boot_cfg.encrypt_type:
-            n += 20
-        return n
-
-    def check(self, *, base: int = 0) -> list[Problem]:
-        """Problems of the header alone (magic words and the three CRCs)."""
-        out: list[Problem] = []
-        if self.flash_crc is not None and self.flash_crc != self.computed_flash_crc:
-            out.append(
-                Problem(
-                    "error",
-                    f"bad flash_cfg CRC32 (stored {self.flash_crc:#010x}, computed "
-                    f"{self.computed_flash_crc:#010x})",
-                    base + 96,
-                    FMT,
-                )
-            )
-        if self.clk_crc is not None and self.clk_crc != self.computed_clk_crc:
-            out.append(
-                Problem(
-                    "error",
-                    f"bad clk_cfg CRC32 (stored {self.clk_crc:#010x}, computed "
-                    f"{self.computed_clk_crc:#010x})",
-                    base + 112,
-                    FMT,
-                )
-            )
-        state = self.crc_state
-        if state == "bad":
-            out.append(
-                Problem(
-                    "error",
-                    f"bad header CRC32 (stored {self.crc:#010x}, computed {self.computed_crc:#010x})",
-                    base + 172,
-                    FMT,
-                )
-            )
-        elif state == "unfilled":
-            out.append(
-                Problem(
-                    "warning",
-                    f"header CRC32 is the placeholder {self.crc:#x} without crc_ignore: an "
-                    "unfilled template (a flasher fills in CRC and hash); boot2 rejects it as is",
-                    base + 172,
-                    FMT,
-                )
-            )
-        if self.boot_cfg.crc_ignore and state == "ignored":
-            out.append(Problem("info", "header CRC ignored (crc_ignore=1, 0xDEADBEEF)", base + 172, FMT))
-        if self.boot_cfg.notload_in_bootrom:
-            out.append(
-                Problem("warning", "notload_in_bootrom is set: boot2 refuses this image", base + 116, FMT)
-            )
-        return out
-
-    def with_checksums(
-        self, image: bytes | None = None, *, fill_ignored: bool = False, iv_block: bytes = b""
-    ) -> BootHeader:
-        """A copy with the CRCs (and, given the image, img_len and hash) recomputed.
-
-        Fields marked ignored that hold the 0xDEADBEEF placeholder keep it, unless ``fill_ignored``.
-        """
-        h = self
-        if image is not None:
-            keep_hash = (
-                self.boot_cfg.hash_ignore and self.hash[:4] == HASH_PLACEHOLDER[:4] and not fill_ignored
-            )
-            h = replace(
-                h,
-                img_len=len(image),
-                hash=self.hash if keep_hash else hashlib.sha256(iv_block + image).digest(),
-            )
-        keep_crc = self.boot_cfg.crc_ignore and self.crc == DEADBEEF and not fill_ignored
-        h = replace(h, flash_crc=None, clk_crc=None, crc=None)
-        h = replace(h, flash_crc=h.computed_flash_crc, clk_crc=h.computed_clk_crc)
-        return replace(h, crc=DEADBEEF if keep_crc else h.computed_crc)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The header as JSON-ready data: magics, revision, flash config (io mode, manufacturer id, CRC and
-        whether it matches), clock config, boot_cfg, image fields, hash (hex), reserved words and the header
-        CRC with its :attr:`crc_state`."""
-        return {
-            "magic": self.magic.decode("latin-1"),
-            "revision": self.revision,
-            "flash_cfg": {
-                "magic": self.flash_magic.decode("latin-1").strip("\0"),
-                "io_mode": self.flash_cfg[0],
-                "mfg_id": self.flash_cfg[13],
-                "crc32": self.flash_crc,
-                "crc_ok": self.flash_crc in (None, self.computed_flash_crc),
-            },
-            "clock": {
-                **self.clock.to_dict(),
-                "magic": self.clk_magic.decode("latin-1").strip("\0"),
-                "crc32": self.clk_crc,
-                "crc_ok": self.clk_crc in (None, self.computed_clk_crc),
-            },
-            "boot_cfg": self.boot_cfg.to_dict(),
-            "img_len": self.img_len,
-            "boot_entry": self.boot_entry,
-            "img_start": self.img_start,
-            "hash": self.hash.hex(),
-            "hash_ignored": self.hash_ignored,
-            "rsvd": list(self.rsvd),
-            "crc32": self.crc,
-            "crc_state": self.crc_state,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Extension:
-    """Signed / encrypted extension blocks after the header (bflb-iot-tool ``img_create_do.py``)."""
-
-    public_key: bytes | None = None
-    public_key_crc: int | None = None
-    signature: bytes | None = None
-    signature_crc: int | None = None
-    iv: bytes | None = None
-    iv_crc: int | None = None
-    size: int = 0
-
-    def iv_block(self) -> bytes:
-        """The 20-byte AES IV block (IV + CRC-32) the image hash covers first; empty when not encrypted."""
-        return b"" if self.iv is None else self.iv + struct.pack("<I", self.iv_crc or 0)
-
-    def problems(self, base: int) -> list[Problem]:
-        """Bad CRC-32s of the public key, signature and AES IV blocks, each at the offset of its CRC
-        (``base``: offset of the header in the input)."""
-        out = []
-        off = base + HEADER_SIZE
-        if self.public_key is not None:
-            if crc32(self.public_key) != self.public_key_crc:
-                out.append(Problem("error", "bad public key CRC32", off + 64, FMT))
-            off += 68
-        if self.signature is not None:
-            blob = struct.pack("<I", len(self.signature)) + self.signature
-            if crc32(blob) != self.signature_crc:
-                out.append(Problem("error", "bad signature CRC32", off + 4 + len(self.signature), FMT))
-            off += 8 + len(self.signature)
-        if self.iv is not None and crc32(self.iv) != self.iv_crc:
-            out.append(Problem("error", "bad AES IV CRC32", off + 16, FMT))
-        return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """The blocks as JSON-ready data: public key (hex) and its SHA-256, signature (hex), AES IV (hex) and
-        the total ``size`` in bytes."""
-        return {
-            "public_key": self.public_key.hex() if self.public_key else None,
-            "public_key_sha256": hashlib.sha256(self.public_key).hexdigest() if self.public_key else None,
-            "signature": self.signature.hex() if self.signature else None,
-            "aes_iv": self.iv.hex() if self.iv else None,
-            "size": self.size,
-        }
-
-    @classmethod
-    def parse(cls, data: bytes, header: BootHeader, *, base: int = 0) -> Extension:
-        """Read the extension blocks that ``header``'s boot_cfg announces, from offset 176 of ``data``. Raises
-        an :class:`~obkimg.errors.ObkImgError` (:class:`~obkimg.errors.TruncatedError` for short data,
-        :class:`~obkimg.errors.FormatError` for a signature length over 128) at the offset of the block."""
-        off = HEADER_SIZE
-        kw: dict[str, Any] = {}
-        if header.boot_cfg.sign:
-            pk = parse_with(SIGN_PUBKEY, FMT, data[off : off + 68], base=base + off)
-            kw.update(public_key=pk.x + pk.y, public_key_crc=pk.crc32)
-            off += 68
-            sig = parse_with(SIGNATURE, FMT, data[off : off + 4 + 128 + 4], base=base + off)
-            kw.update(signature=sig.sig, signature_crc=sig.crc32)
-            off += 8 + sig.sig_len
-        if header.boot_cfg.encrypt_type:
-            iv = parse_with(AES_IV, FMT, data[off : off + 20], base=base + off)
-            kw.update(iv=iv.iv, iv_crc=iv.crc32)
-            off += 20
-        return cls(size=off - HEADER_SIZE, **kw)
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One segment of a RAM image."""
-
-    offset: int
-    dest_addr: int
-    length: int
-    rsvd: int
-    crc: int
-
-    @property
-    def header_ok(self) -> bool:
-        """True when the CRC-32 of the segment header's first 12 bytes matches its stored ``crc``."""
-        return crc32(struct.pack("<III", self.dest_addr, self.length, self.rsvd)) == self.crc
-
-    def to_dict(self) -> dict[str, Any]:
-        """The segment as JSON-ready data: offset (from the header start), destination address, length and
-        ``header_crc_ok`` (offset and length in bytes)."""
-        return {
-            "offset": self.offset,
-            "dest_addr": self.dest_addr,
-            "length": self.length,
-            "header_crc_ok": self.header_ok,
-        }
+# bare code
 
 
 def _all_ff(data: bytes) -> bool:
@@ -768,6 +177,36 @@ def looks_like_bl602_code(data: bytes) -> str | None:
 # images
 
 
+#: offsets inside a segment header: the body's fields (dest_addr, len, rsvd) and its CRC
+SEGMENT_OFFSETS = {**field_offsets(SEGMENT_BODY), "crc32": field_offsets(SEGMENT_HEADER)["crc32"]}
+
+#: region state of the code for each :meth:`BootImage.hash_state`
+_HASH_REGION_STATES = {
+    "valid": "valid",
+    "bad": "bad-crc",
+    "ignored": "unknown",
+    "truncated": "invalid",
+    "unchecked": "unknown",
+}
+
+
+def _read_segments(
+    data: bytes, hdr: BootHeader, start: int, base: int, extra: list[Problem]
+) -> tuple[Segment, ...]:
+    """The segment headers of a RAM image from ``start`` (at most 64); a truncated one goes to ``extra``."""
+    segs: list[Segment] = []
+    off = start
+    for i in range(min(hdr.img_len, 64)):
+        if off + SEGMENT_HEADER.sizeof() > len(data):
+            if len(data) > start:
+                extra.append(Problem("error", f"segment {i} header truncated", base + len(data), FMT))
+            break
+        seg = Segment.parse(data, off, base=base)
+        segs.append(seg)
+        off += SEGMENT_HEADER.sizeof() + seg.length
+    return tuple(segs)
+
+
 @dataclass(frozen=True, slots=True)
 class BootImage(BytesImage):
     """A boot header alone or followed by its image (boot2, FW_OTA.bin, whole_img, RAM image)."""
@@ -802,17 +241,7 @@ class BootImage(BytesImage):
         body_start = HEADER_SIZE + (ext.size if ext else 0)
         segments: tuple[Segment, ...] = ()
         if hdr.segmented:
-            segs = []
-            off = body_start
-            for i in range(min(hdr.img_len, 64)):
-                if off + 16 > len(data):
-                    if len(data) > body_start:
-                        extra.append(Problem("error", f"segment {i} header truncated", base + len(data), FMT))
-                    break
-                sh = parse_with(SEGMENT_HEADER, FMT, data[off : off + 16], base=base + off)
-                segs.append(Segment(off, sh.dest_addr, sh.len, sh.rsvd, sh.crc32))
-                off += 16 + sh.len
-            segments = tuple(segs)
+            segments = _read_segments(data, hdr, body_start, base, extra)
             code: int | None = body_start if len(data) > body_start else None
             found_role = "ram-image" if code is not None else "header"
         else:
@@ -920,7 +349,9 @@ class BootImage(BytesImage):
         state = self.hash_state()
         if state == "bad":
             found.append(
-                Problem("error", "image SHA-256 does not match the header hash", self.base + 132, FMT)
+                Problem(
+                    "error", "image SHA-256 does not match the header hash", self.base + OFFSETS["hash"], FMT
+                )
             )
         elif state == "truncated":
             found.append(
@@ -938,18 +369,18 @@ class BootImage(BytesImage):
                     Problem(
                         "error",
                         f"bad segment header CRC32 (dest {s.dest_addr:#x})",
-                        self.base + s.offset + 12,
+                        self.base + s.offset + SEGMENT_OFFSETS["crc32"],
                         FMT,
                     )
                 )
-            elif s.offset + 16 + s.length > len(self.data):
+            elif s.data_offset + s.length > len(self.data):
                 found.append(Problem("error", "segment data truncated", self.base + len(self.data), FMT))
-            elif crc32(self.data[s.offset + 16 : s.offset + 16 + s.length]) != s.rsvd:
+            elif crc32(self.data[s.data_offset : s.data_offset + s.length]) != s.rsvd:
                 found.append(
                     Problem(
                         "info",
                         "segment rsvd word is not the CRC32 of its data",
-                        self.base + s.offset + 8,
+                        self.base + s.offset + SEGMENT_OFFSETS["rsvd"],
                         FMT,
                     )
                 )
@@ -967,85 +398,51 @@ class BootImage(BytesImage):
                     "error",
                     f"header CRC32 {self.header.crc:#010x} is not filled in (computed "
                     f"{self.header.computed_crc:#010x})",
-                    self.base + 172,
+                    self.base + OFFSETS["crc"],
                     FMT,
                 )
             )
         return found
 
-    def regions(self) -> list[Region]:
+    def _header_regions(self) -> list[Region]:
         hp = self.header_problems()
         bad = any(p.severity == "error" for p in hp)
         hdr_state = "bad-crc" if bad else ("unknown" if self.header.crc_state == "unfilled" else "valid")
-        regions = [
-            Region(
-                "boot header",
-                self.base,
-                HEADER_SIZE,
-                "boot-header",
-                hdr_state,
-                tuple(hp),
-                {
-                    "crc_state": self.header.crc_state,
-                    "img_len": self.header.img_len,
-                    "img_start": self.header.img_start,
-                },
-            )
-        ]
+        h = self.header
+        detail = {"crc_state": h.crc_state, "img_len": h.img_len, "img_start": h.img_start}
+        out = [Region("boot header", self.base, HEADER_SIZE, "boot-header", hdr_state, tuple(hp), detail)]
         if self.extension is not None:
-            regions.append(
-                Region(
-                    "signature/iv",
-                    self.base + HEADER_SIZE,
-                    self.extension.size,
-                    "boot-header",
-                    "valid" if not self.extension.problems(self.base) else "bad-crc",
-                )
-            )
-        if self.code_offset is None:
-            return regions
+            ext_state = "valid" if not self.extension.problems(self.base) else "bad-crc"
+            at = self.base + HEADER_SIZE
+            out.append(Region("signature/iv", at, self.extension.size, "boot-header", ext_state))
+        return out
+
+    def _code_regions(self, code: int) -> list[Region]:
+        out = []
         pad_start = HEADER_SIZE + (self.extension.size if self.extension else 0)
-        if self.code_offset > pad_start:
-            regions.append(
-                Region(
-                    "padding",
-                    self.base + pad_start,
-                    self.code_offset - pad_start,
-                    "padding",
-                    "erased" if _all_ff(self.data[pad_start : self.code_offset]) else "unknown",
-                )
-            )
-        state = {
-            "valid": "valid",
-            "bad": "bad-crc",
-            "ignored": "unknown",
-            "truncated": "invalid",
-            "unchecked": "unknown",
-        }[self.hash_state()]
+        if code > pad_start:
+            pad_state = "erased" if _all_ff(self.data[pad_start:code]) else "unknown"
+            out.append(Region("padding", self.base + pad_start, code - pad_start, "padding", pad_state))
+        hash_state = self.hash_state()
+        state = _HASH_REGION_STATES[hash_state]
         kind = {"boot2": "bootloader", "ram-image": "loader"}.get(self.role, "app")
-        regions.append(
-            Region(
-                self.role,
-                self.base + self.code_offset,
-                min(self.image_length, len(self.data) - self.code_offset),
-                kind,
-                state,
-                tuple(self.image_problems()),
-                {"hash": self.hash_state()},
-            )
-        )
+        size = min(self.image_length, len(self.data) - code)
+        probs = tuple(self.image_problems())
+        out.append(Region(self.role, self.base + code, size, kind, state, probs, {"hash": hash_state}))
         trailer = self.trailer()
         if trailer:
-            regions.append(
-                Region(
-                    f"trailer ({trailer})",
-                    self.base + self.end,
-                    len(self.data) - self.end,
-                    "padding" if trailer == "padding-ff" else "data",
-                    "erased" if trailer == "padding-ff" else "valid" if trailer == "sha256" else "unknown",
-                )
-            )
-        return regions
+            t_kind = "padding" if trailer == "padding-ff" else "data"
+            t_state = "erased" if trailer == "padding-ff" else "valid" if trailer == "sha256" else "unknown"
+            at, size = self.base + self.end, len(self.data) - self.end
+            out.append(Region(f"trailer ({trailer})", at, size, t_kind, t_state))
+        return out
+
+    def regions(self) -> list[Region]:
+        """The boot header (and extension blocks), then padding, the code and any trailer."""
+        out = self._header_regions()
+        if self.code_offset is not None:
+            out += self._code_regions(self.code_offset)
+        return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
         return {
@@ -1073,9 +470,7 @@ class BootImage(BytesImage):
         )
         return lines
 
-    def artifacts(self) -> list[Any]:
-        from ...model import Artifact
-
+    def artifacts(self) -> list[Artifact]:
         if self.code_offset is None or self.segmented_image:
             return []
         return [
@@ -1242,94 +637,6 @@ def boot2_image(code: bytes) -> bytes:
 
 
 # --------------------------------------------------------------------------------------------------
-# every header of a file (for `obkimg bl602 header show|rebuild`)
-
-
-def _header_spans(data: bytes) -> list[tuple[int, int, str | None]]:
-    """(offset, end, role) of every boot header: at 0, and in FW/mfg slots of a flash dump."""
-    spans: list[tuple[int, int, str | None]] = []
-    from .partitions import TABLE_ADDRESSES, read_copies, select_active
-
-    is_dump = len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == b"BFPT" for a in TABLE_ADDRESSES)
-    if data[:4] in (MAGIC, b"BFAP"):
-        spans.append((0, TABLE_ADDRESSES[0] if is_dump else len(data), "boot2" if is_dump else None))
-    if is_dump:
-        copies = read_copies(data)
-        act = select_active(copies)
-        table = copies[act].table if act is not None else next((c.table for c in copies if c.table), None)
-        for e in table.entries if table is not None else ():
-            for _slot, addr, size in e.slots():
-                if addr and data[addr : addr + 4] == MAGIC:
-                    spans.append((addr, min(addr + size, len(data)), "firmware"))
-    return spans
-
-
-def find_headers(data: bytes, *, offset: int | None = None) -> list[BootImage]:
-    """Every boot header in ``data`` (one at ``offset`` if given): a header file, an image, or each header
-    of a flash dump (boot2 and the FW/mfg slots)."""
-    data = bytes(data)
-    if offset is not None:
-        if data[offset : offset + 4] not in (MAGIC, b"BFAP"):
-            raise MagicError(FMT, MAGIC, data[offset : offset + 4], offset=offset)
-        spans = [s for s in _header_spans(data) if s[0] == offset] or [(offset, len(data), None)]
-    else:
-        spans = _header_spans(data)
-    if not spans:
-        err = foreign_error(data, fmt=FMT)
-        if err is not None:
-            raise err
-        hint = (
-            "a bare image without a header: `obkimg ota pack` adds one"
-            if looks_like_bl602_code(data)
-            else "no BFNP boot header at 0 (nor in the FW slots of a flash dump)"
-        )
-        raise MagicError(FMT, MAGIC, data[:4], offset=0, hint=hint)
-    return [BootImage.parse(data[a:b], base=a, role=role) for a, b, role in spans]
-
-
-def header_report(data: bytes, *, offset: int | None = None) -> dict[str, Any]:
-    """The ``obkimg bl602 header show --json`` document (schema obkimg.bl602-header/1)."""
-    out = []
-    for img in find_headers(data, offset=offset):
-        d = img.details()
-        d["offset"] = img.base
-        d["code_offset"] = img.base + img.code_offset if img.code_offset is not None else None
-        d["problems"] = [p.to_dict() for p in img.problems()]
-        out.append(d)
-    return {"schema": "obkimg.bl602-header/1", "size": len(data), "headers": out}
-
-
-def rebuild_headers(
-    data: bytes, *, offset: int | None = None, fill_ignored: bool = False
-) -> tuple[bytes, list[str]]:
-    """``data`` with the header(s) rebuilt (img_len, hash and CRCs recomputed; 0xDEADBEEF placeholders
-    of ignored fields kept unless ``fill_ignored``). Returns the bytes and one line per change."""
-    out = bytearray(data)
-    changes = []
-    for img in find_headers(data, offset=offset):
-        new = img.rebuilt(fill_ignored=fill_ignored)[:HEADER_SIZE]
-        old = bytes(out[img.base : img.base + HEADER_SIZE])
-        if new != old:
-            a, b = BootHeader.parse(old), BootHeader.parse(new)
-            diffs = [
-                name
-                for name, x, y in (
-                    ("img_len", a.img_len, b.img_len),
-                    ("hash", a.hash, b.hash),
-                    ("flash_cfg CRC", a.flash_crc, b.flash_crc),
-                    ("clk_cfg CRC", a.clk_crc, b.clk_crc),
-                    ("header CRC", a.crc, b.crc),
-                )
-                if x != y
-            ]
-            changes.append(f"header at {img.base:#x}: updated {', '.join(diffs)}")
-        else:
-            changes.append(f"header at {img.base:#x}: already consistent")
-        out[img.base : img.base + HEADER_SIZE] = new
-    return bytes(out), changes
-
-
-# --------------------------------------------------------------------------------------------------
 # BK / foreign input
 
 
@@ -1345,18 +652,27 @@ _BK_LABELS = {
 }
 
 
+def _detections(data: bytes) -> list[Detection]:
+    """What every registered format's probe says about ``data``, best first (as :func:`obkimg.detect`
+    ranks them; a format module asks the registry, it does not import that workflow)."""
+    found: list[Detection] = []
+    for mod in iter_candidates(data):
+        try:
+            hit = mod.detect(data)
+        except ObkImgError:
+            continue
+        if hit is not None:
+            found += hit if isinstance(hit, list) else [hit]
+    found.sort(key=lambda d: -d.confidence)
+    return found
+
+
 def foreign_error(data: bytes, *, fmt: str = FMT, what: str = "BL602 firmware") -> ObkImgError | None:
     """If ``data`` is recognised as another chip's file (BK7231...), the plain error to raise, else None.
 
-    Uses :func:`obkimg.detect`, so every registered format (including BK modules added later) counts.
+    Asks every registered format's ``detect`` (:func:`_detections`), so BK modules added later count too.
     """
-    try:
-        from ...detect import detect as run_detect
-
-        found = run_detect(bytes(data))
-    except ObkImgError:
-        return None
-    for d in found:
+    for d in _detections(bytes(data)):
         chip = (d.chip or "").upper()
         if chip.startswith(("BL60", "TG7100")) or d.kind.startswith("bl602"):
             return None
@@ -1397,27 +713,26 @@ FORMAT = FormatInfo(
 )
 
 
+def _config_crcs_ok(data: bytes) -> bool:
+    """The header parses (flash config magic FCFG or zero) and its flash or clock config CRC matches."""
+    try:
+        hdr = BootHeader.parse(data[:HEADER_SIZE])
+    except ObkImgError:
+        return False
+    return hdr.flash_crc == hdr.computed_flash_crc or hdr.clk_crc == hdr.computed_clk_crc
+
+
 def detect(data: bytes) -> Detection | None:
     """A ``BFNP`` header with a valid flash config magic and a matching flash or clock config CRC
     (confidence 85; 40 otherwise) or bare BL602 code (``bl602-firmware``, 45). Never raises."""
-    try:
-        if data[:4] == MAGIC and len(data) >= HEADER_SIZE:
-            fc_ok = crc32(data[12:96]) == struct.unpack_from("<I", data, 96)[0]
-            pc_ok = crc32(data[104:112]) == struct.unpack_from("<I", data, 112)[0]
-            if data[8:12] not in (b"FCFG", bytes(4)) or not (fc_ok or pc_ok):
-                return Detection(
-                    FMT, 40, "BFNP magic but flash/clock config CRCs do not match", CHIP, 0, HEADER_SIZE
-                )
-            what = "header only" if len(data) <= 0x1000 and _all_ff(data[HEADER_SIZE:]) else "header + image"
-            return Detection(
-                FMT, 85, f"BFNP boot header with valid FCFG/PCFG CRCs ({what})", CHIP, 0, len(data)
-            )
-        why = looks_like_bl602_code(data)
-        if why:
-            return Detection(FMT_BARE, 45, why, CHIP, 0, len(data))
-    except (IndexError, struct.error):
-        return None
-    return None
+    if data[:4] == MAGIC and len(data) >= HEADER_SIZE:
+        if not _config_crcs_ok(data):
+            bad = "BFNP magic but flash/clock config CRCs do not match"
+            return Detection(FMT, 40, bad, CHIP, 0, HEADER_SIZE)
+        what = "header only" if len(data) <= 0x1000 and _all_ff(data[HEADER_SIZE:]) else "header + image"
+        return Detection(FMT, 85, f"BFNP boot header with valid FCFG/PCFG CRCs ({what})", CHIP, 0, len(data))
+    why = looks_like_bl602_code(data)
+    return Detection(FMT_BARE, 45, why, CHIP, 0, len(data)) if why else None
 
 
 def load(source: Source) -> Image:
@@ -1426,7 +741,7 @@ def load(source: Source) -> Image:
     :class:`~obkimg.errors.MagicError` otherwise (:class:`~obkimg.errors.FormatError` below 4 bytes) and
     :class:`~obkimg.errors.TruncatedError` for a header shorter than 176 bytes."""
     data = source.data
-    if data[:4] in (MAGIC, b"BFAP"):
+    if data[:4] in MAGICS:
         return BootImage.parse(data)
     why = looks_like_bl602_code(data)
     if why is None:

@@ -37,8 +37,10 @@ from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
 from .bootheader import BootImage, boot2_image, fw_ota_bin
 from .dtb import FDT_MAGIC, DtbImage
+from .layout import BOOT2_AREA, FLASH_SIZES, is_flash_dump, table_in_use
 from .ota import XzImage
 from .partitions import (
+    PT_MAGIC,
     TABLE_ADDRESSES,
     Partition,
     PartitionTable,
@@ -49,13 +51,20 @@ from .partitions import (
     table_to_toml,
 )
 
-__all__ = ["FORMAT", "FMT", "FlashDump", "SlotContent", "build_flash", "detect", "load"]
+__all__ = [
+    "FORMAT",
+    "FMT",
+    "FlashDump",
+    "SlotContent",
+    "build_flash",
+    "is_flash_dump",
+    "table_in_use",
+    "detect",
+    "load",
+]
 
 FMT = "bl602-dump"
 CHIP = "BL602"
-BOOT2_AREA = 0xE000
-#: flash sizes a dump is expected to have
-FLASH_SIZES = (0x100000, 0x200000, 0x400000, 0x800000, 0x1000000)
 
 
 def _all_ff(data: bytes) -> bool:
@@ -105,127 +114,137 @@ def _xz_stream_end(data: bytes, limit: int) -> int | None:
         return None
 
 
-def _analyse_slot(
+def _slot_error(
+    args: tuple[str, int, int, int],
+    content: str,
+    active: bool,
+    note: dict[str, Any],
+    err: ObkImgError,
+    kind: str,
+) -> SlotContent:
+    problem = Problem("error", err.message, err.offset, FMT)
+    return SlotContent(*args, content, "invalid", active, note, (problem,), kind=kind)
+
+
+def _firmware_slot(
+    chunk: bytes, args: tuple[str, int, int, int], active: bool, note: dict[str, Any]
+) -> SlotContent:
+    """A FW slot holding a boot header + image."""
+    addr = args[2]
+    try:
+        img = BootImage.parse(chunk, base=addr, role="firmware")
+    except ObkImgError as e:
+        return _slot_error(args, "firmware", active, note, e, "app")
+    probs = tuple(p for p in img.problems() if p.severity != "info")
+    hs = img.hash_state()
+    if hs == "truncated":
+        state = "invalid"
+    elif any(p.severity == "error" for p in probs):
+        state = "bad-crc"
+    else:
+        state = "valid" if hs == "valid" else "unknown"
+    detail = {
+        **note,
+        "img_len": img.header.img_len,
+        "img_start": img.header.img_start,
+        "hash_state": hs,
+        "crc_state": img.header.crc_state,
+        "boot_cfg": img.header.boot_cfg.word,
+    }
+    if img.image_length and img.code_offset is not None:
+        detail["fw_ota_len"] = img.code_offset + img.image_length
+    return SlotContent(*args, "firmware", state, active, detail, probs, kind="app")
+
+
+def _xz_slot(
+    chunk: bytes, args: tuple[str, int, int, int], active: bool, note: dict[str, Any], other_size: int
+) -> SlotContent:
+    """A FW slot holding an XZ OTA stream that boot2 unpacks into the other slot (pending when active)."""
+    name, slot, addr, _ = args
+    limit = other_size or DEFAULT_LIMIT
+    end = _xz_stream_end(chunk, limit)
+    if end is None:
+        msg = (
+            f"XZ stream in {name} slot {slot} does not decompress within {limit} bytes "
+            "(corrupt, truncated or too large)"
+        )
+        bad = (Problem("error", msg, addr, FMT),)
+        return SlotContent(*args, "xz-ota", "invalid", active, {**note, "pending": active}, bad, kind="ota")
+    x = XzImage.parse(chunk[:end], strict=False, limit=limit, base=addr)
+    probs = tuple(replace_fmt(p) for p in x.problems() if p.severity != "info")
+    unpacked = len(x.firmware) if x.firmware is not None else None
+    detail = {
+        **note,
+        "pending": active,
+        "stream_len": end,
+        "unpacked_size": unpacked,
+        "fits_other_slot": (unpacked <= other_size) if unpacked is not None and other_size else None,
+    }
+    state = "invalid" if any(p.severity == "error" for p in probs) else "valid"
+    return SlotContent(*args, "xz-ota", state, active, detail, probs, kind="ota")
+
+
+def _dtb_slot(
+    chunk: bytes, args: tuple[str, int, int, int], active: bool, note: dict[str, Any]
+) -> SlotContent:
+    """The factory partition holding the device tree (MAC, RF parameters)."""
+    try:
+        dtb = DtbImage.parse(chunk, base=args[2])
+    except ObkImgError as e:
+        return _slot_error(args, "dtb", active, note, e, "dtb")
+    detail = {**note, "totalsize": dtb.totalsize, "sta_mac": dtb.params.to_dict()["sta_mac"]}
+    return SlotContent(*args, "dtb", "valid", active, detail, tuple(dtb.problems()), kind="dtb")
+
+
+def _read_slot(
     data: bytes, part: Partition, slot: int, addr: int, size: int, *, active: bool, other_size: int
 ) -> SlotContent:
+    """What slot ``slot`` of ``part`` holds: the format its partition kind and magic call for."""
     chunk = data[addr : addr + size]
     args = (part.name, slot, addr, size)
-    if not chunk:
-        return SlotContent(
-            *args,
-            "missing",
-            "unknown",
-            active,
-            {"note": f"beyond the end of the file ({len(data):#x})"},
-            kind=part.kind,
-        )
-    short = len(chunk) < size
-    note = {"present": len(chunk)} if short else {}
-    if _all_ff(chunk):
-        return SlotContent(*args, "erased", "erased", active, note, kind=part.kind)
     kind = part.kind
+    if not chunk:
+        beyond = {"note": f"beyond the end of the file ({len(data):#x})"}
+        return SlotContent(*args, "missing", "unknown", active, beyond, kind=kind)
+    note: dict[str, Any] = {"present": len(chunk)} if len(chunk) < size else {}
+    if _all_ff(chunk):
+        return SlotContent(*args, "erased", "erased", active, note, kind=kind)
     if kind == "firmware" and chunk[:4] == BFNP:
-        try:
-            img = BootImage.parse(chunk, base=addr, role="firmware")
-        except ObkImgError as e:
-            return SlotContent(
-                *args,
-                "firmware",
-                "invalid",
-                active,
-                note,
-                (Problem("error", e.message, e.offset, FMT),),
-                kind="app",
-            )
-        probs = tuple(p for p in img.problems() if p.severity != "info")
-        hs = img.hash_state()
-        state = (
-            "bad-crc"
-            if any(p.severity == "error" for p in probs) and hs != "truncated"
-            else "invalid"
-            if hs == "truncated"
-            else "valid"
-            if hs == "valid"
-            else "unknown"
-        )
-        detail = {
-            **note,
-            "img_len": img.header.img_len,
-            "img_start": img.header.img_start,
-            "hash_state": hs,
-            "crc_state": img.header.crc_state,
-            "boot_cfg": img.header.boot_cfg.word,
-        }
-        if img.image_length and img.code_offset is not None:
-            detail["fw_ota_len"] = img.code_offset + img.image_length
-        return SlotContent(*args, "firmware", state, active, detail, probs, kind="app")
+        return _firmware_slot(chunk, args, active, note)
     if kind == "firmware" and chunk[:6] == XZ_MAGIC:
-        limit = other_size or DEFAULT_LIMIT
-        end = _xz_stream_end(chunk, limit)
-        if end is None:
-            return SlotContent(
-                *args,
-                "xz-ota",
-                "invalid",
-                active,
-                {**note, "pending": active},
-                (
-                    Problem(
-                        "error",
-                        f"XZ stream in {part.name} slot {slot} does not decompress "
-                        f"within {limit} bytes (corrupt, truncated or too large)",
-                        addr,
-                        FMT,
-                    ),
-                ),
-                kind="ota",
-            )
-        x = XzImage.parse(chunk[:end], strict=False, limit=limit, base=addr)
-        probs = tuple(replace_fmt(p) for p in x.problems() if p.severity != "info")
-        detail = {
-            **note,
-            "pending": active,
-            "stream_len": end,
-            "unpacked_size": len(x.firmware) if x.firmware is not None else None,
-            "fits_other_slot": (len(x.firmware) <= other_size)
-            if x.firmware is not None and other_size
-            else None,
-        }
-        state = "invalid" if any(p.severity == "error" for p in probs) else "valid"
-        return SlotContent(*args, "xz-ota", state, active, detail, probs, kind="ota")
+        return _xz_slot(chunk, args, active, note, other_size)
     if kind == "dtb" and chunk[:4] == FDT_MAGIC:
-        try:
-            dtb = DtbImage.parse(chunk, base=addr)
-        except ObkImgError as e:
-            return SlotContent(
-                *args,
-                "dtb",
-                "invalid",
-                active,
-                note,
-                (Problem("error", e.message, e.offset, FMT),),
-                kind="dtb",
-            )
-        return SlotContent(
-            *args,
-            "dtb",
-            "valid",
-            active,
-            {**note, "totalsize": dtb.totalsize, "sta_mac": dtb.params.to_dict()["sta_mac"]},
-            tuple(dtb.problems()),
-            kind="dtb",
-        )
+        return _dtb_slot(chunk, args, active, note)
     if kind == "easyflash":
         magic = b"EF4" in chunk[:16]
-        return SlotContent(
-            *args,
-            "easyflash",
-            "valid" if magic else "unknown",
-            active,
-            {**note, "easyflash_magic": magic},
-            kind="easyflash",
-        )
+        detail = {**note, "easyflash_magic": magic}
+        return SlotContent(*args, "easyflash", "valid" if magic else "unknown", active, detail, kind=kind)
     return SlotContent(*args, "data", "unknown", active, note, kind=kind if kind != "firmware" else "data")
+
+
+def _read_slots(data: bytes, table: PartitionTable) -> list[SlotContent]:
+    """Every used slot of every partition of ``table``."""
+    slots: list[SlotContent] = []
+    for part in table.entries:
+        used = part.slots()
+        for slot, addr, size in used:
+            other = [s for s in used if s[0] != slot]
+            active = len(used) > 1 and slot == part.active_slot
+            other_size = other[0][2] if other else 0
+            slots.append(_read_slot(data, part, slot, addr, size, active=active, other_size=other_size))
+    return slots
+
+
+def _read_boot2(data: bytes) -> tuple[BootImage | None, Problem | None]:
+    """boot2 at flash 0 and, when it is damaged or missing, the problem."""
+    if data[:4] == BFNP:
+        try:
+            return BootImage.parse(data[:BOOT2_AREA], role="boot2"), None
+        except ObkImgError as e:
+            return None, Problem("error", f"boot2 header: {e.message}", e.offset, FMT)
+    if not _all_ff(data[:BOOT2_AREA]):
+        return None, Problem("error", "no boot2 header (BFNP) at 0", 0, FMT)
+    return None, None
 
 
 def replace_fmt(p: Problem) -> Problem:
@@ -257,74 +276,27 @@ class FlashDump(BytesImage):
         copies, a slot whose content does not parse (and, as info, a size that is not a flash size).
         """
         data = bytes(data)
-        boot2 = None
-        b2prob = None
-        if data[:4] == BFNP:
-            try:
-                boot2 = BootImage.parse(data[:BOOT2_AREA], role="boot2")
-            except ObkImgError as e:
-                b2prob = Problem("error", f"boot2 header: {e.message}", e.offset, FMT)
-        elif not _all_ff(data[:BOOT2_AREA]):
-            b2prob = Problem("error", "no boot2 header (BFNP) at 0", 0, FMT)
+        boot2, b2prob = _read_boot2(data)
         copies = tuple(read_copies(data, table_addresses))
         active = select_active(copies)
-        problems: list[Problem] = []
-        table = cls._table(copies, active)
-        slots: list[SlotContent] = []
+        table = table_in_use(copies)
+        where = table_addresses[0]
         if table is None:
-            problems.append(
-                Problem(
-                    "error",
-                    "no readable partition table at " + " / ".join(f"{a:#x}" for a in table_addresses),
-                    table_addresses[0],
-                    FMT,
-                )
+            at = " / ".join(f"{a:#x}" for a in table_addresses)
+            problem = Problem("error", f"no readable partition table at {at}", where, FMT)
+            return cls(data, boot2, b2prob, copies, active, (), (problem,))
+        problems: list[Problem] = []
+        if active is None:
+            msg = "no valid partition table copy; partitions taken from a damaged copy"
+            problems.append(Problem("error", msg, where, FMT))
+        if len(data) not in FLASH_SIZES:
+            msg = (
+                f"{len(data):#x} bytes is not a whole flash size (a tool image such as "
+                "whole_flash_data.bin ends after its last part)"
             )
-        else:
-            if active is None:
-                problems.append(
-                    Problem(
-                        "error",
-                        "no valid partition table copy; partitions taken from a damaged copy",
-                        table_addresses[0],
-                        FMT,
-                    )
-                )
-            for part in table.entries:
-                used = part.slots()
-                for slot, addr, size in used:
-                    other = [s for s in used if s[0] != slot]
-                    slots.append(
-                        _analyse_slot(
-                            data,
-                            part,
-                            slot,
-                            addr,
-                            size,
-                            active=len(used) > 1 and slot == part.active_slot,
-                            other_size=other[0][2] if other else 0,
-                        )
-                    )
-            if len(data) not in FLASH_SIZES:
-                problems.append(
-                    Problem(
-                        "info",
-                        f"{len(data):#x} bytes is not a whole flash size (a tool image "
-                        "such as whole_flash_data.bin ends after its last part)",
-                        len(data),
-                        FMT,
-                    )
-                )
-        return cls(data, boot2, b2prob, copies, active, tuple(slots), tuple(problems))
-
-    @staticmethod
-    def _table(copies: tuple[TableCopy, ...], active: int | None) -> PartitionTable | None:
-        if active is not None:
-            return copies[active].table
-        for c in copies:
-            if c.table is not None:
-                return c.table
-        return None
+            problems.append(Problem("info", msg, len(data), FMT))
+        slots = tuple(_read_slots(data, table))
+        return cls(data, boot2, b2prob, copies, active, slots, tuple(problems))
 
     # -- accessors -------------------------------------------------------------------------------
     @property
@@ -333,7 +305,7 @@ class FlashDump(BytesImage):
 
         Raises :class:`~obkimg.errors.NotFoundError` when no copy is readable.
         """
-        t = self._table(self.copies, self.active_copy)
+        t = table_in_use(self.copies)
         if t is None:
             raise NotFoundError(
                 "no readable partition table in this dump", fmt=FMT, offset=TABLE_ADDRESSES[0]
@@ -345,7 +317,7 @@ class FlashDump(BytesImage):
         """The known layout the table matches
         (:func:`~obkimg.formats.bl602.partitions.layout_name`), ``"custom"``, or ``"unknown"`` without a
         readable table."""
-        t = self._table(self.copies, self.active_copy)
+        t = table_in_use(self.copies)
         return t.layout if t is not None else "unknown"
 
     def slot(self, partition: str, slot: int = 0) -> SlotContent:
@@ -471,7 +443,7 @@ class FlashDump(BytesImage):
         return out
 
     def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        t = self._table(self.copies, self.active_copy)
+        t = table_in_use(self.copies)
         fw_slots = [s.to_dict() for s in self.slots if s.partition == "FW"]
         pending = next((s.to_dict() for s in self.slots if s.content == "xz-ota"), None)
         factory = None
@@ -532,90 +504,51 @@ class FlashDump(BytesImage):
         return lines
 
     def artifacts(self) -> list[Artifact]:
+        """boot2 (header + code), the table in use (binary and vendor TOML), then what each slot holds:
+        FW_OTA.bin and the bare image of a firmware, a pending XZ OTA (and unpacked), the factory DTB."""
         out: list[Artifact] = []
         if self.boot2 is not None:
-            out.append(
-                Artifact(
-                    "whole_img_boot2.bin",
-                    self.boot2.fw_ota_bin(),
-                    "bootloader",
-                    "boot2",
-                    "boot2 header + code",
-                )
-            )
-        t = self._table(self.copies, self.active_copy)
+            blob = self.boot2.fw_ota_bin()
+            out.append(Artifact("whole_img_boot2.bin", blob, "bootloader", "boot2", "boot2 header + code"))
+        t = table_in_use(self.copies)
         if t is not None:
-            out.append(
-                Artifact(
-                    "partition.bin",
-                    t.build(),
-                    "partition-table",
-                    "partition table",
-                    "the active partition table",
-                )
-            )
-            out.append(
-                Artifact(
-                    "partition_cfg.toml",
-                    table_to_toml(t).encode(),
-                    "config",
-                    "partition table",
-                    "the active partition table as vendor TOML",
-                )
-            )
+            what = "partition table"
+            desc = "the active partition table"
+            out.append(Artifact("partition.bin", t.build(), "partition-table", what, desc))
+            toml = table_to_toml(t).encode()
+            desc = "the active partition table as vendor TOML"
+            out.append(Artifact("partition_cfg.toml", toml, "config", what, desc))
         for s in self.slots:
-            chunk = self.data[s.address : s.address + s.size]
             try:
-                if s.content == "firmware":
-                    img = BootImage.parse(chunk, role="firmware")
-                    out.append(
-                        Artifact(
-                            f"FW_OTA_{s.partition}{s.slot}.bin",
-                            img.fw_ota_bin(),
-                            "firmware",
-                            s.name,
-                            "boot header + code, as FW_OTA.bin",
-                        )
-                    )
-                    if img.code_offset is not None:
-                        out.append(
-                            Artifact(
-                                f"{s.partition}{s.slot}_bare.bin",
-                                img.image,
-                                "app-plain",
-                                s.name,
-                                "the image alone (img_len bytes)",
-                            )
-                        )
-                elif s.content == "xz-ota" and s.detail.get("stream_len"):
-                    x = XzImage.parse(chunk[: s.detail["stream_len"]], strict=False)
-                    out.append(
-                        Artifact(
-                            f"FW_OTA_{s.partition}{s.slot}.bin.xz",
-                            chunk[: s.detail["stream_len"]],
-                            "xz",
-                            s.name,
-                            "pending XZ OTA stream",
-                        )
-                    )
-                    if x.firmware is not None:
-                        out.append(
-                            Artifact(
-                                f"FW_OTA_{s.partition}{s.slot}_unpacked.bin",
-                                x.firmware,
-                                "firmware",
-                                s.name,
-                                "the pending OTA, decompressed (FW_OTA.bin)",
-                            )
-                        )
-                elif s.content == "dtb" and s.state == "valid":
-                    dtb = DtbImage.parse(chunk)
-                    out.append(
-                        Artifact("ro_params.dtb", chunk[: dtb.totalsize], "dtb", s.name, "factory DTB")
-                    )
+                out += _slot_artifacts(s, self.data[s.address : s.address + s.size])
             except ObkImgError:
                 continue
         return out
+
+
+def _slot_artifacts(s: SlotContent, chunk: bytes) -> list[Artifact]:
+    """The files ``obkimg extract`` writes for one slot of a dump (``chunk``: the slot's bytes)."""
+    stem = f"{s.partition}{s.slot}"
+    if s.content == "firmware":
+        img = BootImage.parse(chunk, role="firmware")
+        desc = "boot header + code, as FW_OTA.bin"
+        out = [Artifact(f"FW_OTA_{stem}.bin", img.fw_ota_bin(), "firmware", s.name, desc)]
+        if img.code_offset is not None:
+            desc = "the image alone (img_len bytes)"
+            out.append(Artifact(f"{stem}_bare.bin", img.image, "app-plain", s.name, desc))
+        return out
+    if s.content == "xz-ota" and s.detail.get("stream_len"):
+        stream = chunk[: s.detail["stream_len"]]
+        x = XzImage.parse(stream, strict=False)
+        out = [Artifact(f"FW_OTA_{stem}.bin.xz", stream, "xz", s.name, "pending XZ OTA stream")]
+        if x.firmware is not None:
+            desc = "the pending OTA, decompressed (FW_OTA.bin)"
+            out.append(Artifact(f"FW_OTA_{stem}_unpacked.bin", x.firmware, "firmware", s.name, desc))
+        return out
+    if s.content == "dtb" and s.state == "valid":
+        dtb = DtbImage.parse(chunk)
+        return [Artifact("ro_params.dtb", chunk[: dtb.totalsize], "dtb", s.name, "factory DTB")]
+    return []
 
 
 # --------------------------------------------------------------------------------------------------
@@ -667,7 +600,7 @@ def build_flash(
         table, table_addresses = table_from_toml(table)
     elif isinstance(table, (bytes, bytearray)):
         raw = bytes(table)
-        table = table_from_toml(raw)[0] if raw[:4] != b"BFPT" else PartitionTable.parse(raw)
+        table = table_from_toml(raw)[0] if raw[:4] != PT_MAGIC else PartitionTable.parse(raw)
     _check_layout(table, table_addresses, size)
     parts: list[tuple[str, int, bytes, int]] = []
     if boot2 is not None:
@@ -727,31 +660,24 @@ FORMAT = FormatInfo(
 
 
 def detect(data: bytes) -> Detection | None:
-    """A ``BFPT`` partition table at 0xE000 or 0xF000: confidence 95 with a valid header CRC and a boot2
-    header (``BFNP``) at 0, 90 with a valid CRC only, else 50; chip BL602, the whole input. None without
-    the magic at either address or when the input is shorter than 0xF014 bytes."""
-    try:
-        if len(data) < TABLE_ADDRESSES[1] + 20:
-            return None
-        hits = []
-        for a in TABLE_ADDRESSES:
-            if data[a : a + 4] == b"BFPT":
-                hits.append(a)
-        if not hits:
-            return None
-        from ...codecs.checksums import crc32
-
-        ok = [a for a in hits if crc32(data[a : a + 12]) == int.from_bytes(data[a + 12 : a + 16], "little")]
-        boot = data[:4] == BFNP
-        conf = 95 if ok and boot else 90 if ok else 50
-        why = (
-            f"BFPT partition table at {', '.join(f'{a:#x}' for a in hits)}"
-            + (" (valid CRC)" if ok else " (bad CRC)")
-            + ("; boot2 header at 0" if boot else "; no boot2")
-        )
-        return Detection(FMT, conf, why, CHIP, 0, len(data))
-    except (IndexError, ValueError):
+    """A ``BFPT`` partition table at 0xE000 or 0xF000 (:func:`is_flash_dump`): confidence 95 with a valid
+    header CRC and a boot2 header (``BFNP``) at 0, 90 with a valid CRC only, else 50; chip BL602, the whole
+    input. None without the magic at either address or when the input is shorter than 0xF014 bytes."""
+    if not is_flash_dump(data):
         return None
+    hits = [a for a in TABLE_ADDRESSES if data[a : a + 4] == PT_MAGIC]
+    try:
+        ok = any(c.header_crc_ok for c in read_copies(data) if c.offset in hits)
+    except ObkImgError:
+        ok = False
+    boot = data[:4] == BFNP
+    conf = 95 if ok and boot else 90 if ok else 50
+    why = (
+        f"BFPT partition table at {', '.join(f'{a:#x}' for a in hits)}"
+        + (" (valid CRC)" if ok else " (bad CRC)")
+        + ("; boot2 header at 0" if boot else "; no boot2")
+    )
+    return Detection(FMT, conf, why, CHIP, 0, len(data))
 
 
 def load(source: Source) -> Image:
