@@ -35,7 +35,7 @@ from ...errors import (
 )
 from ...model import Artifact, BytesImage, Image, Region
 from ...source import Source
-from .. import Detection, FormatInfo, iter_candidates
+from .. import Detection, FormatInfo, candidates
 from .header import (
     AES_IV,
     BOOT_CFG,
@@ -656,7 +656,7 @@ def _detections(data: bytes) -> list[Detection]:
     """What every registered format's probe says about ``data``, best first (as :func:`obkimg.detect`
     ranks them; a format module asks the registry, it does not import that workflow)."""
     found: list[Detection] = []
-    for mod in iter_candidates(data):
+    for mod in candidates(data):
         try:
             hit = mod.detect(data)
         except ObkImgError:
