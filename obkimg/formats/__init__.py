@@ -7,7 +7,9 @@
 - ``load(source: Source) -> Image``: parse a whole input into its model (for :func:`obkimg.open`).
 
 ``MODULES`` lists them in probing order. A name whose module does not exist (yet) is skipped, so
-areas can land one at a time.
+areas can land one at a time. A name starting with ``obkimg.`` is a workflow module that provides the
+same four names for a file kind whose detection needs a search (``obkimg.tuya``: the Tuya KV storage at
+any offset), so this package never imports a workflow itself.
 """
 
 from __future__ import annotations
@@ -98,7 +100,7 @@ MODULES = (
     "bl602.efuse",
     "bl602.dtb",
     "bl602.flash",
-    "config.tuya_kv",
+    "obkimg.tuya",
     "config.obk_config",
 )
 
@@ -135,7 +137,7 @@ MAY_DETECT: dict[str, Callable[[bytes], bool]] = {
     "bl602.efuse": lambda d: len(d) in (128, 4224),
     "bl602.dtb": lambda d: d[:4] == b"\xd0\x0d\xfe\xed",
     "bl602.flash": lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT",
-    "config.tuya_kv": lambda d: len(d) >= 0x2000,
+    "obkimg.tuya": lambda d: len(d) >= 0x2000,
     "config.obk_config": lambda d: (
         d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d))
     ),
@@ -149,17 +151,21 @@ def iter_candidates(data: bytes) -> Iterator[ModuleType]:
         may = MAY_DETECT.get(name)
         if may is not None and not may(data):
             continue
-        full = f"{__name__}.{name}"
+        full = _full(name)
         if importlib.util.find_spec(full) is None:
             continue
         yield importlib.import_module(full)
+
+
+def _full(name: str) -> str:
+    return name if name.startswith("obkimg.") else f"{__name__}.{name}"
 
 
 def iter_modules() -> Iterator[ModuleType]:
     """The format modules that exist in this installation, in probing order, imported one by one
     (a caller that stops early never pays for importing the rest)."""
     for name in MODULES:
-        full = f"{__name__}.{name}"
+        full = _full(name)
         if importlib.util.find_spec(full) is None:
             continue
         yield importlib.import_module(full)
