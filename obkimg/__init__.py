@@ -32,9 +32,16 @@ __all__ = [
     "OutputError",
     "UnknownChipError",
     "Problem",
+    "TuyaKeys",
+    "TuyaWifi",
+    "TuyaDevice",
+    "TuyaStorage",
+    "StorageLocation",
 ]
 
 _ERRORS = {n for n in __all__ if n.endswith("Error")} | {"Problem"}
+#: the typed results of :mod:`obkimg.tuya` (imported on first use: the Tuya reader loads construct)
+_TUYA = {"TuyaKeys", "TuyaWifi", "TuyaDevice", "TuyaStorage", "StorageLocation"}
 
 if TYPE_CHECKING:
     from .errors import (  # noqa: F401
@@ -55,6 +62,7 @@ if TYPE_CHECKING:
     )
     from .model import Image
     from .source import SourceLike
+    from .tuya import StorageLocation, TuyaDevice, TuyaKeys, TuyaStorage, TuyaWifi  # noqa: F401
 
 
 # Imported eagerly (it is light: no construct, cryptography or lzma) so that the submodule
@@ -74,4 +82,8 @@ def __getattr__(name: str) -> Any:
         from . import errors
 
         return getattr(errors, name)
+    if name in _TUYA:
+        from . import tuya
+
+        return getattr(tuya, name)
     raise AttributeError(f"module 'obkimg' has no attribute {name!r}")
