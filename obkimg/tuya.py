@@ -26,10 +26,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
-from . import chipid
 from .errors import NotFoundError, Problem
 from .formats import Detection
 from .formats.config import tuya_kv as kv
@@ -48,6 +48,7 @@ from .tuya_storage import (
 )
 
 if TYPE_CHECKING:
+    from .chipid import ChipId
     from .source import Source
 
 __all__ = [
@@ -63,6 +64,7 @@ __all__ = [
     "find_storage",
     "read_storage",
     "SECRET_FIELDS",
+    "flatten_upk",
     "FORMAT",
     "detect",
     "load",
@@ -396,8 +398,62 @@ def _mark_secrets(name: str, value: Any, parent: str | None = None) -> Any:
 def _upk(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
     upk = values.get("user_param_key")
     if isinstance(upk, dict):
-        return kv.flatten_upk(upk)
+        return flatten_upk(upk)
     return None
+
+
+_OLD_UPK_RENAMES = (
+    ("dltj_ct", "chip_type"),
+    ("dltj_ivcpin_pin", "sel_pin_pin"),
+    ("dltj_ivcpin_lv", "sel_pin_lv"),
+    ("dltj_ivpin_pin", "vi_pin"),
+    ("dltj_epin_pin", "ele_pin"),
+    ("dltj_ri", "resistor"),
+    ("net_wfst", "netled"),
+)
+
+
+def flatten_upk(upk: dict[str, Any]) -> dict[str, Any]:
+    """The flat UPK: a new-style UPK as is, the old nested format (``{"sw": {...}}``) flattened.
+
+    Old format (upk2esphome ``oldfmt.py``): nested keys joined with ``_``, ``sw_`` and ``_value``
+    dropped, ``ch_<n>_bt``/``ch_<n>_rl`` renamed ``bt<n+1>``/``rl<n+1>``, ``net_wfst`` to ``netled``,
+    BL0937 ``dltj_*`` pins to their new names, ``true``/``false`` to 1/0.
+    """
+    if not isinstance(upk.get("sw"), dict):
+        return dict(upk)
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, v: Any) -> None:
+        if isinstance(v, dict):
+            for k, sub in v.items():
+                walk(f"{prefix}_{k}" if prefix else str(k), sub)
+        elif isinstance(v, list):
+            for i, sub in enumerate(v):
+                walk(f"{prefix}_{i}" if prefix else str(i), sub)
+        else:
+            flat[prefix] = v
+
+    walk("", upk)
+    out: dict[str, Any] = {}
+    for k, v in flat.items():
+        if k.startswith("sw_"):
+            k = k[3:]
+        if k.endswith("_value"):
+            k = k[:-6]
+        m = re.match(r"ch_(\d+)_(bt|rl)(_.*)?$", k)
+        if m:
+            k = f"{m.group(2)}{int(m.group(1)) + 1}{m.group(3) or ''}"
+        for old, new in _OLD_UPK_RENAMES:
+            if k == old or k.startswith(old + "_"):
+                k = new + k[len(old) :]
+                break
+        if v is True or v == "true":
+            v = 1
+        elif v is False or v == "false":
+            v = 0
+        out[k] = v
+    return dict(sorted(out.items()))
 
 
 def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
@@ -519,9 +575,11 @@ def _pins(upk: dict[str, Any] | None) -> list[dict[str, Any]]:
     return label_pins(upk)
 
 
-def chip_id(values: dict[str, Any], upk: dict[str, Any] | None) -> chipid.ChipId:
+def chip_id(values: dict[str, Any], upk: dict[str, Any] | None) -> ChipId:
     """What the storage says of the chip: ``em_sys_env``, else the module name (CB*/T34: the N family,
     WB*: BK7231T, T1: BK7238, T3: BK7236, T5: BK7258), through :func:`obkimg.chipid.from_tuya`."""
+    from . import chipid  # on first use: detection imports this module for every input
+
     env = values.get("em_sys_env")
     module = upk.get("module") if upk else None
     ev = chipid.from_tuya(env if isinstance(env, str) else None, module if isinstance(module, str) else None)

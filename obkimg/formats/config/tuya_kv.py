@@ -4,7 +4,7 @@ Stock Tuya firmware keeps its configuration (Wi-Fi credentials, uuid / auth key 
 local key, the ``user_param_key`` pin map, cloud URLs...) in a small AES-128-ECB encrypted
 key-value store near the end of the flash. This module holds the on-flash structures (one construct
 declaration each), their typed models, the key derivation and the value encodings (JSON, Tuya
-pseudo-JSON UPK, the old nested UPK). Finding a storage in a dump, choosing the live blocks,
+pseudo-JSON UPK). Finding a storage in a dump, choosing the live blocks,
 reassembling values and building a fresh storage is the workflow :mod:`obkimg.tuya_storage`; the
 convenience fields and the ``tuya-keys`` document are :mod:`obkimg.tuya`.
 
@@ -105,7 +105,6 @@ __all__ = [
     "encrypt",
     "decode_value",
     "parse_upk",
-    "flatten_upk",
 ]
 
 FMT = "tuya-kv"
@@ -743,60 +742,6 @@ def parse_upk(text: str) -> dict[str, Any]:
             f"user_param_key nests more than {MAX_DEPTH} levels deep", fmt=FMT, path="user_param_key"
         )
     return obj
-
-
-_OLD_UPK_RENAMES = (
-    ("dltj_ct", "chip_type"),
-    ("dltj_ivcpin_pin", "sel_pin_pin"),
-    ("dltj_ivcpin_lv", "sel_pin_lv"),
-    ("dltj_ivpin_pin", "vi_pin"),
-    ("dltj_epin_pin", "ele_pin"),
-    ("dltj_ri", "resistor"),
-    ("net_wfst", "netled"),
-)
-
-
-def flatten_upk(upk: dict[str, Any]) -> dict[str, Any]:
-    """The flat UPK: a new-style UPK as is, the old nested format (``{"sw": {...}}``) flattened.
-
-    Old format (upk2esphome ``oldfmt.py``): nested keys joined with ``_``, ``sw_`` and ``_value``
-    dropped, ``ch_<n>_bt``/``ch_<n>_rl`` renamed ``bt<n+1>``/``rl<n+1>``, ``net_wfst`` to ``netled``,
-    BL0937 ``dltj_*`` pins to their new names, ``true``/``false`` to 1/0.
-    """
-    if not isinstance(upk.get("sw"), dict):
-        return dict(upk)
-    flat: dict[str, Any] = {}
-
-    def walk(prefix: str, v: Any) -> None:
-        if isinstance(v, dict):
-            for k, sub in v.items():
-                walk(f"{prefix}_{k}" if prefix else str(k), sub)
-        elif isinstance(v, list):
-            for i, sub in enumerate(v):
-                walk(f"{prefix}_{i}" if prefix else str(i), sub)
-        else:
-            flat[prefix] = v
-
-    walk("", upk)
-    out: dict[str, Any] = {}
-    for k, v in flat.items():
-        if k.startswith("sw_"):
-            k = k[3:]
-        if k.endswith("_value"):
-            k = k[:-6]
-        m = re.match(r"ch_(\d+)_(bt|rl)(_.*)?$", k)
-        if m:
-            k = f"{m.group(2)}{int(m.group(1)) + 1}{m.group(3) or ''}"
-        for old, new in _OLD_UPK_RENAMES:
-            if k == old or k.startswith(old + "_"):
-                k = new + k[len(old) :]
-                break
-        if v is True or v == "true":
-            v = 1
-        elif v is False or v == "false":
-            v = 0
-        out[k] = v
-    return dict(sorted(out.items()))
 
 
 FORMAT = FormatInfo(
