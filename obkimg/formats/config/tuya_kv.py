@@ -213,8 +213,8 @@ class _Fn(c.Computed):  # type: ignore[type-arg]
 
 
 class _Fast(c.Subconstruct):  # type: ignore[type-arg]
-    """Parses with the compiled form of ``subcon``, compiled on first use (5x faster on the 17 blocks of
-    a storage; building stays interpreted)."""
+    """Parses with the compiled form of ``subcon``, compiled on first use (measured: a data block body
+    11 us instead of 93 us, an index page 40 us instead of 67 us); building stays interpreted."""
 
     def __init__(self, subcon: c.Construct[Any, Any]) -> None:
         super().__init__(subcon)
