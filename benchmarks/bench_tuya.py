@@ -50,10 +50,10 @@ def once():
 FLOOR = r"""
 import sys
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from obkimg.formats.config import tuya_kv
+from obkimg import tuya_storage
 from obkimg.source import load
 data = load(sys.argv[1]).data
-loc = tuya_kv.locate(data)[0]
+loc = tuya_storage.locate(data)[0]
 area = data[loc.start:loc.end]
 area = area[:len(area) - len(area) % 16]
 key = loc.device_key[:16]

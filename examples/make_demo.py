@@ -4,7 +4,7 @@
 - examples/bk7231n_demo_dump.bin.gz: a synthetic 2 MiB BK7231N backup of a device that ran Tuya and
   then OpenBeken: the QIO, an OpenBeken config at 0x1D1000 (generated from the Tuya storage by
   ``obkimg.obk.new_from_tuya``, i.e. the migration path) and Tuya key-value storage at 0x1EE000 with
-  made-up Wi-Fi credentials and keys (``obkimg.formats.config.tuya_kv.build_storage``).
+  made-up Wi-Fi credentials and keys (``obkimg.tuya_storage.build_storage``).
 
 
 Nothing in it comes from a real device or vendor file: the "bootloader" is made-up bytes with an ARM
@@ -25,7 +25,7 @@ from obkimg.codecs.compress import gzip_member
 from obkimg.fileio import write_atomic
 from obkimg.formats.bk7231.fal import FalEntry, FalTable
 from obkimg.formats.bk7231.image import build_qio_from_app
-from obkimg.formats.config.tuya_kv import build_storage
+from obkimg.tuya_storage import build_storage
 
 OUT = Path(__file__).with_name("bk7231n_demo_qio.bin.gz")
 OUT_DUMP = Path(__file__).with_name("bk7231n_demo_dump.bin.gz")

@@ -46,7 +46,12 @@ __all__ = [
     "LimitError",
     "OutputError",
     "UnknownChipError",
-    # the Tuya result types (obkimg.tuya) join this list when that module exports them
+    # the typed results of the Tuya reader (obkimg.tuya)
+    "TuyaKeys",
+    "TuyaWifi",
+    "TuyaDevice",
+    "TuyaStorage",
+    "StorageLocation",
 ]
 
 #: public names resolved on first use, by the module that defines them (PEP 562 ``__getattr__``)
@@ -61,6 +66,7 @@ _LAZY = {
     "Format": "formats",
     "FormatInfo": "formats",
     "list_formats": "detect",
+    **{n: "tuya" for n in ("TuyaKeys", "TuyaWifi", "TuyaDevice", "TuyaStorage", "StorageLocation")},
 }
 
 if TYPE_CHECKING:
@@ -85,6 +91,7 @@ if TYPE_CHECKING:
     from .formats import Detection, Format, FormatInfo
     from .model import Image, Region, RegionState
     from .source import SourceLike
+    from .tuya import StorageLocation, TuyaDevice, TuyaKeys, TuyaStorage, TuyaWifi  # noqa: F401
 
 
 # Imported eagerly (it is light: no construct, cryptography or lzma) so that the submodule

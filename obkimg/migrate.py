@@ -112,7 +112,7 @@ def _platform(chip: str | None, candidates: list[str], notes: list[str]) -> str 
 
 
 def _names(keys: Any, chip: str | None) -> tuple[str, str]:
-    ident = keys.device.get("uuid") or keys.device.get("device_id") or repr(sorted((keys.upk or {}).items()))
+    ident = keys.device.uuid or keys.device.device_id or repr(sorted((keys.upk or {}).items()))
     tag = f"{zlib.crc32(str(ident).encode()) & 0xFFFFFFFF:08X}"
     prefix = "OpenBeken"
     if chip:
@@ -188,11 +188,11 @@ def _mapping(upk: dict[str, Any] | None, pins: int) -> dict[str, Any]:
 
 
 def _wifi(keys: Any, problems: list[Problem], notes: list[str]) -> tuple[Secret | None, Secret | None]:
-    ssid = _fits(keys.wifi.get("ssid"), "SSID", problems)
-    password = _fits(keys.wifi.get("password"), "password", problems) if ssid else None
-    if ssid is not None and keys.wifi.get("password") and password is None:
+    ssid = _fits(keys.wifi.ssid, "SSID", problems)
+    password = _fits(keys.wifi.password, "password", problems) if ssid else None
+    if ssid is not None and keys.wifi.password and password is None:
         ssid = None  # an SSID with the wrong password would only delay OpenBeken's access point
-    if ssid is None and not keys.wifi.get("ssid"):
+    if ssid is None and not keys.wifi.ssid:
         notes.append("no Wi-Fi credentials in the Tuya storage: OpenBeken will start its access point")
     return ssid, password
 
@@ -217,7 +217,7 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
     mapping = _mapping(upk, pins)
     notes += mapping["notes"]
     s = mapping["settings"]
-    baud = keys.device.get("tuya_mcu_baud")
+    baud = keys.device.tuya_mcu_baud
     if baud:
         notes.append(
             "TuyaMCU datapoint -> channel links (linkTuyaMCUOutputToChannel) are not generated: they "
@@ -232,7 +232,7 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
         chip_source=chip_source,
         chip_candidates=tuple(candidates),
         platform=platform,
-        module=keys.device.get("module"),
+        module=keys.device.module,
         pins=pin_models,
         uncertain=unc,
         conflicts=tuple(mapping["conflicts"]),
@@ -249,7 +249,7 @@ def plan(dump: SourceLike, *, chip: str | None = None, name: str | None = None) 
         cwtype=int_value(upk.get("cwtype")) if upk else None,
         wifi_ssid=ssid,
         wifi_password=password,
-        wifi_source=keys.wifi.get("source"),
+        wifi_source=keys.wifi.source,
         short_name=name or short,
         long_name=long,
         has_upk=upk is not None,

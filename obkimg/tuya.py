@@ -25,19 +25,55 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass, field
-from typing import Any
+import json
+import re
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any
 
-from . import chipid
 from .errors import NotFoundError, Problem
+from .formats import Detection
 from .formats.config import tuya_kv as kv
-from .model import Secret, jsonable
+from .model import Image, Region, Secret, jsonable
 from .secrets import is_secret
-from .source import SourceLike, load
+from .source import SourceLike
+from .source import load as _load
+from .tuya_storage import (
+    USUAL_KEY_OFFSETS,
+    BlockState,
+    Entry,
+    StorageLocation,
+    TuyaStorage,
+    locate,
+    read_storage,
+)
 
-__all__ = ["TuyaKeys", "Fields", "extract_keys", "find_storage", "SECRET_FIELDS"]
+if TYPE_CHECKING:
+    from .chipid import ChipId
+    from .source import Source
+
+__all__ = [
+    "TuyaKeys",
+    "TuyaWifi",
+    "TuyaDevice",
+    "TuyaStorage",
+    "StorageLocation",
+    "Entry",
+    "BlockState",
+    "TuyaKVImage",
+    "extract_keys",
+    "find_storage",
+    "read_storage",
+    "SECRET_FIELDS",
+    "flatten_upk",
+    "FORMAT",
+    "detect",
+    "load",
+]
 
 FMT = kv.FMT
+#: the registry entry of the ``tuya-kv`` file kind (a region read, bare or reduced dump): its detect and
+#: load need the storage search, a workflow, so the registry names this module
+FORMAT = kv.FORMAT
 
 #: (key, field) pairs whose string values are secrets; field None means the whole value. Kept for
 #: compatibility: the policy itself is :mod:`obkimg.secrets` (names at any depth, e.g. wf_pt.ap_item[].pwsd)
@@ -71,19 +107,75 @@ _CLOUD_REGIONS = {
 }
 
 
-class Fields(dict):  # type: ignore[type-arg]
-    """A dict whose keys also read as attributes: ``keys.wifi["ssid"]`` or ``keys.wifi.ssid``."""
+class _Fields:
+    """Typed fields that also read like the dicts they replace: ``keys.wifi.ssid`` or
+    ``keys.wifi["ssid"]``; :meth:`to_dict` gives them in declaration order (the JSON document)."""
 
     __slots__ = ()
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+    def to_dict(self) -> dict[str, Any]:
+        """Every field by name, in declaration order (secrets stay :class:`~obkimg.model.Secret`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}  # type: ignore[arg-type]
 
-    def __repr__(self) -> str:  # may hold secrets
-        return f"Fields({', '.join(self)})"
+    def __getitem__(self, name: str) -> Any:
+        if name not in self.to_dict():
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """The field ``name``, ``default`` when there is no such field."""
+        return getattr(self, name) if name in self.to_dict() else default
+
+    def __repr__(self) -> str:  # may hold secrets: names only
+        return f"{type(self).__name__}({', '.join(self.to_dict())})"
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TuyaWifi(_Fields):
+    """The station Wi-Fi credentials (``gw_wsm``, or the ``ssid``/``passwd`` keys of newer TuyaOS)."""
+
+    ssid: Secret | None = None
+    #: base64-decoded when ``wfb64`` is 1
+    password: Secret | None = None
+    #: stored base64-encoded (``wfb64`` 1)
+    base64: bool = False
+    #: ``gw_wsm``, ``ssid/passwd`` or None
+    source: str | None = None
+    configured: bool = False
+    nc_tp: Any = None
+    stat: Any = None
+    region: str | None = None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class TuyaDevice(_Fields):
+    """Device identity, cloud keys and endpoints (``gw_bi``, ``gw_di``, ``gw_ai``, ``gw_wsm``, UPK)."""
+
+    uuid: str | None = None
+    auth_key: str | None = None
+    psk_key: str | None = None
+    device_id: str | None = None
+    local_key: str | None = None
+    sec_key: str | None = None
+    product_key: str | None = None
+    firmware_key: str | None = None
+    schema_id: str | None = None
+    #: the datapoint schema named by ``schema_id`` is a stored key too
+    schema_stored: bool = False
+    firmware_version: str | None = None
+    mcu_version: str | None = None
+    country_code: str | None = None
+    region: str | None = None
+    #: EU, US, CN... from the MQTT / HTTP host names
+    cloud_region: str | None = None
+    mqtt_url: str | None = None
+    mqtts_url: str | None = None
+    http_url: str | None = None
+    https_url: str | None = None
+    ap_ssid: str | None = None
+    module: str | None = None
+    chip_env: str | None = None
+    tuya_mcu_baud: int | None = None
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -95,14 +187,14 @@ class TuyaKeys:
     #: how each value was decoded: json, upk, text or bytes
     encodings: dict[str, str]
     #: ssid, password (base64-decoded), base64, source, configured, nc_tp, stat, region
-    wifi: Fields
+    wifi: TuyaWifi
     #: uuid, auth_key, psk_key, device_id, local_key, sec_key, product_key, firmware_key, schema_id, ...
-    device: Fields
+    device: TuyaDevice
     #: one entry per GPIO of the pin map: key, gpio, role, channel, active_level
     pins: list[dict[str, Any]]
     #: the flat pin map (``user_param_key``; the old nested format flattened), None if absent
     upk: dict[str, Any] | None
-    storage: kv.TuyaStorage
+    storage: TuyaStorage
     problems: tuple[Problem, ...] = ()
     chip: str | None = None
     source_name: str = field(default="<bytes>", compare=False)
@@ -134,8 +226,8 @@ class TuyaKeys:
             "chip_candidates": self.chip_candidates,
             "values": jsonable(self.values, show_secrets=show_secrets),
             "encodings": dict(self.encodings),
-            "wifi": jsonable(self.wifi, show_secrets=show_secrets),
-            "device": jsonable(self.device, show_secrets=show_secrets),
+            "wifi": jsonable(self.wifi.to_dict(), show_secrets=show_secrets),
+            "device": jsonable(self.device.to_dict(), show_secrets=show_secrets),
             "pins": jsonable(self.pins),
             "upk": jsonable(self.upk, show_secrets=show_secrets),
             "storage": self.storage.to_dict(show_secrets=show_secrets),
@@ -147,11 +239,11 @@ class TuyaKeys:
         loc = self.storage.location
         doc: dict[str, Any] = jsonable(
             {
-                "ssid": self.wifi.get("ssid"),
-                "password": self.wifi.get("password"),
-                "device_id": self.device.get("device_id"),
-                "local_key": self.device.get("local_key"),
-                "module": self.device.get("module"),
+                "ssid": self.wifi.ssid,
+                "password": self.wifi.password,
+                "device_id": self.device.device_id,
+                "local_key": self.device.local_key,
+                "module": self.device.module,
                 "key_count": len(self.values),
                 "storage_offset": loc.key_offset,
                 "key_variant": loc.key_variant,
@@ -196,21 +288,19 @@ class TuyaKeys:
                 lvl = "" if p["active_level"] is None else f" active {'high' if p['active_level'] else 'low'}"
                 lines.append(f"  P{p['gpio']:<3} {p['role'] or '?':<16} ({p['key']}){extra}{lvl}")
         lines.append("values:")
-        import json
-
         for name, value in d["values"].items():
             text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
             lines.append(f"  {name}: {text}")
         return lines
 
 
-def find_storage(data: bytes) -> list[kv.StorageLocation]:
+def find_storage(data: bytes) -> list[StorageLocation]:
     """Cheap locator (no value decoding): every storage in ``data``, best first. Never raises.
 
-    Each :class:`~obkimg.formats.config.tuya_kv.StorageLocation` has ``key_offset``, ``start``/``end``,
+    Each :class:`~obkimg.tuya_storage.StorageLocation` has ``key_offset``, ``start``/``end``,
     ``key_variant``, ``protected_offsets`` and ``regions()`` (for dump models' flash maps).
     """
-    return kv.locate(data)
+    return locate(data)
 
 
 def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
@@ -225,8 +315,8 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
         from .chipid import known_chip
 
         chip = known_chip(chip, fmt=FMT)
-    src = load(source)
-    found = kv.locate(src.data)
+    src = _load(source)
+    found = locate(src.data)
     if not found:
         raise NotFoundError(
             "no Tuya KV storage found (no key block, protected block or key-block search magic)",
@@ -238,11 +328,11 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
         usual = [
             f
             for f in found
-            if chip.upper() in kv.USUAL_KEY_OFFSETS.get(f.key_offset, ())
+            if chip.upper() in USUAL_KEY_OFFSETS.get(f.key_offset, ())
             and len(f.block_offsets) == len(found[0].block_offsets)
         ]
         loc = usual[0] if usual else loc
-    storage = kv.read_storage(src.data, loc)
+    storage = read_storage(src.data, loc)
     problems = list(storage.problems)
     for other in found:
         if other is not loc and other.block_offsets:
@@ -263,8 +353,8 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     return TuyaKeys(
         values,
         encodings,
-        Fields(wifi),
-        Fields(device),
+        wifi,
+        device,
         pins,
         upk,
         storage,
@@ -274,7 +364,7 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     )
 
 
-def _decode_all(storage: kv.TuyaStorage, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
+def _decode_all(storage: TuyaStorage, problems: list[Problem]) -> tuple[dict[str, Any], dict[str, str]]:
     values: dict[str, Any] = {}
     encodings: dict[str, str] = {}
     raw = storage.raw_values
@@ -308,8 +398,62 @@ def _mark_secrets(name: str, value: Any, parent: str | None = None) -> Any:
 def _upk(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any] | None:
     upk = values.get("user_param_key")
     if isinstance(upk, dict):
-        return kv.flatten_upk(upk)
+        return flatten_upk(upk)
     return None
+
+
+_OLD_UPK_RENAMES = (
+    ("dltj_ct", "chip_type"),
+    ("dltj_ivcpin_pin", "sel_pin_pin"),
+    ("dltj_ivcpin_lv", "sel_pin_lv"),
+    ("dltj_ivpin_pin", "vi_pin"),
+    ("dltj_epin_pin", "ele_pin"),
+    ("dltj_ri", "resistor"),
+    ("net_wfst", "netled"),
+)
+
+
+def flatten_upk(upk: dict[str, Any]) -> dict[str, Any]:
+    """The flat UPK: a new-style UPK as is, the old nested format (``{"sw": {...}}``) flattened.
+
+    Old format (upk2esphome ``oldfmt.py``): nested keys joined with ``_``, ``sw_`` and ``_value``
+    dropped, ``ch_<n>_bt``/``ch_<n>_rl`` renamed ``bt<n+1>``/``rl<n+1>``, ``net_wfst`` to ``netled``,
+    BL0937 ``dltj_*`` pins to their new names, ``true``/``false`` to 1/0.
+    """
+    if not isinstance(upk.get("sw"), dict):
+        return dict(upk)
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, v: Any) -> None:
+        if isinstance(v, dict):
+            for k, sub in v.items():
+                walk(f"{prefix}_{k}" if prefix else str(k), sub)
+        elif isinstance(v, list):
+            for i, sub in enumerate(v):
+                walk(f"{prefix}_{i}" if prefix else str(i), sub)
+        else:
+            flat[prefix] = v
+
+    walk("", upk)
+    out: dict[str, Any] = {}
+    for k, v in flat.items():
+        if k.startswith("sw_"):
+            k = k[3:]
+        if k.endswith("_value"):
+            k = k[:-6]
+        m = re.match(r"ch_(\d+)_(bt|rl)(_.*)?$", k)
+        if m:
+            k = f"{m.group(2)}{int(m.group(1)) + 1}{m.group(3) or ''}"
+        for old, new in _OLD_UPK_RENAMES:
+            if k == old or k.startswith(old + "_"):
+                k = new + k[len(old) :]
+                break
+        if v is True or v == "true":
+            v = 1
+        elif v is False or v == "false":
+            v = 0
+        out[k] = v
+    return dict(sorted(out.items()))
 
 
 def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
@@ -327,18 +471,9 @@ def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
     return Secret(out) if isinstance(text, Secret) else out
 
 
-def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
+def _wifi(values: dict[str, Any], problems: list[Problem]) -> TuyaWifi:
     wsm = values.get("gw_wsm")
-    out: dict[str, Any] = {
-        "ssid": None,
-        "password": None,
-        "base64": False,
-        "source": None,
-        "configured": False,
-        "nc_tp": None,
-        "stat": None,
-        "region": None,
-    }
+    out: dict[str, Any] = {}
     if isinstance(wsm, dict):
         b64 = wsm.get("wfb64") == 1
         out.update(
@@ -354,13 +489,12 @@ def _wifi(values: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         # newer TuyaOS keeps the station credentials in their own keys
         out.update(ssid=values.get("ssid"), password=values.get("passwd"), source="ssid/passwd")
     # the SSID is personal data too: masked wherever secrets are
-    ssid = _str(out["ssid"])
-    pw = _str(out["password"])
+    ssid = _str(out.get("ssid"))
+    pw = _str(out.get("password"))
     out["ssid"] = None if ssid is None else Secret(ssid)
     out["password"] = None if pw is None else Secret(pw)
-    out["region"] = _str(out["region"])
-    out["configured"] = bool(out["ssid"])
-    return out
+    out["region"] = _str(out.get("region"))
+    return TuyaWifi(**out, configured=bool(out["ssid"]))
 
 
 def _get(values: dict[str, Any], key: str, fld: str) -> Any:
@@ -388,38 +522,38 @@ def _str(v: Any) -> str | None:
     return str(v)
 
 
-def _device(values: dict[str, Any], upk: dict[str, Any] | None) -> dict[str, Any]:
+def _device(values: dict[str, Any], upk: dict[str, Any] | None) -> TuyaDevice:
     def g(key: str, fld: str) -> str | None:
         return _str(_get(values, key, fld))
 
     schema_id = g("gw_di", "s_id")
     mq = g("gw_ai", "mq_url")
-    return {
-        "uuid": g("gw_bi", "uuid"),
-        "auth_key": g("gw_bi", "auth_key"),
-        "psk_key": g("gw_bi", "psk_key"),
-        "device_id": g("gw_di", "id"),
-        "local_key": g("gw_ai", "lckey"),
-        "sec_key": g("gw_ai", "key"),
-        "product_key": g("gw_di", "pk"),
-        "firmware_key": g("gw_di", "firmk"),
-        "schema_id": schema_id,
-        "schema_stored": isinstance(schema_id, str) and schema_id in values,
-        "firmware_version": g("gw_di", "swv"),
-        "mcu_version": g("gw_di", "dev_swv"),
-        "country_code": g("gw_bi", "country_code"),
-        "region": g("gw_wsm", "region"),
-        "cloud_region": _host_region(mq) or _host_region(g("gw_ai", "h_url")),
-        "mqtt_url": mq,
-        "mqtts_url": g("gw_ai", "mqs_url"),
-        "http_url": g("gw_ai", "h_url"),
-        "https_url": g("gw_ai", "hs_url"),
-        "ap_ssid": g("gw_bi", "ap_ssid"),
-        "module": _str(upk.get("module")) if upk else None,
-        "chip_env": _str(values.get("em_sys_env")),
-        "tuya_mcu_baud": int_value(_get(values, "baud_cfg", "baud"))
+    return TuyaDevice(
+        uuid=g("gw_bi", "uuid"),
+        auth_key=g("gw_bi", "auth_key"),
+        psk_key=g("gw_bi", "psk_key"),
+        device_id=g("gw_di", "id"),
+        local_key=g("gw_ai", "lckey"),
+        sec_key=g("gw_ai", "key"),
+        product_key=g("gw_di", "pk"),
+        firmware_key=g("gw_di", "firmk"),
+        schema_id=schema_id,
+        schema_stored=isinstance(schema_id, str) and schema_id in values,
+        firmware_version=g("gw_di", "swv"),
+        mcu_version=g("gw_di", "dev_swv"),
+        country_code=g("gw_bi", "country_code"),
+        region=g("gw_wsm", "region"),
+        cloud_region=_host_region(mq) or _host_region(g("gw_ai", "h_url")),
+        mqtt_url=mq,
+        mqtts_url=g("gw_ai", "mqs_url"),
+        http_url=g("gw_ai", "h_url"),
+        https_url=g("gw_ai", "hs_url"),
+        ap_ssid=g("gw_bi", "ap_ssid"),
+        module=_str(upk.get("module")) if upk else None,
+        chip_env=_str(values.get("em_sys_env")),
+        tuya_mcu_baud=int_value(_get(values, "baud_cfg", "baud"))
         or int_value(_get(values, "uart_adapt_params", "uart_baud")),
-    }
+    )
 
 
 def int_value(v: Any) -> int | None:
@@ -441,9 +575,11 @@ def _pins(upk: dict[str, Any] | None) -> list[dict[str, Any]]:
     return label_pins(upk)
 
 
-def chip_id(values: dict[str, Any], upk: dict[str, Any] | None) -> chipid.ChipId:
+def chip_id(values: dict[str, Any], upk: dict[str, Any] | None) -> ChipId:
     """What the storage says of the chip: ``em_sys_env``, else the module name (CB*/T34: the N family,
     WB*: BK7231T, T1: BK7238, T3: BK7236, T5: BK7258), through :func:`obkimg.chipid.from_tuya`."""
+    from . import chipid  # on first use: detection imports this module for every input
+
     env = values.get("em_sys_env")
     module = upk.get("module") if upk else None
     ev = chipid.from_tuya(env if isinstance(env, str) else None, module if isinstance(module, str) else None)
@@ -454,5 +590,115 @@ def _guess_chip(values: dict[str, Any], upk: dict[str, Any] | None, key_offset: 
     cid = chip_id(values, upk)
     if cid.candidates:
         return cid.chip  # None when the storage names a family (BK7231N / BK7231M / BL2028N)
-    usual = kv.USUAL_KEY_OFFSETS.get(key_offset, ())
+    usual = USUAL_KEY_OFFSETS.get(key_offset, ())
     return usual[0] if len(usual) == 1 else None
+
+
+# --------------------------------------------------------------------------------------------------
+# the tuya-kv file kind: image model, detect, load (the registry's entry for region reads and bare storages)
+
+
+@dataclass(frozen=True, slots=True)
+class TuyaKVImage(Image):
+    """A file whose content is (mainly) a Tuya KV storage: a region read, a reduced golden dump..."""
+
+    keys: TuyaKeys
+    file_size: int
+    container: str = "raw"
+    kind: str = field(default=FMT, init=False)
+
+    @property
+    def chip(self) -> str | None:
+        return self.keys.chip
+
+    @property
+    def chip_candidates(self) -> list[str]:
+        return self.keys.chip_candidates
+
+    @property
+    def size(self) -> int:
+        return self.file_size
+
+    def regions(self) -> list[Region]:
+        st = self.keys.storage
+        live = {b.offset for b in st.live}
+        out = [
+            Region("tuya-protected", o, kv.SECTOR_SIZE, FMT, "valid") for o in st.location.protected_offsets
+        ]
+        if not st.location.key_from_protected:
+            out.append(Region("tuya-kv-key", st.location.key_offset, kv.SECTOR_SIZE, FMT, "valid"))
+        for b in st.blocks:
+            name = f"tuya-kv-block-{b.block_id}" + ("" if b.offset in live else "-old")
+            detail = {"block_id": b.block_id, "generation": b.generation, "live": b.offset in live}
+            out.append(Region(name, b.offset, kv.SECTOR_SIZE, FMT, "valid", detail=detail))
+        for off in set(st.bad_offsets):
+            bad = (Problem("warning", "data block with a bad checksum", off, FMT),)
+            out.append(Region("tuya-kv-bad-block", off, kv.SECTOR_SIZE, FMT, "bad-crc", bad))
+        return sorted(out, key=lambda r: r.offset)
+
+    def problems(self) -> list[Problem]:
+        return list(self.keys.problems)
+
+    def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        st = self.keys.storage
+        loc = st.location
+        return {
+            "key_offset": loc.key_offset,
+            "key_variant": loc.key_variant,
+            "data_magic": loc.data_magic,
+            "phase": loc.phase,
+            "protected_offsets": list(loc.protected_offsets),
+            "live_blocks": len(st.live),
+            "older_copies": len(st.blocks) - len(st.live),
+            "bad_blocks": list(st.bad_offsets),
+            "keys": list(self.keys.values),
+            "summary": self.keys.summary(show_secrets=show_secrets),
+        }
+
+    def describe(self, *, show_secrets: bool = False) -> list[str]:
+        # the Wi-Fi / key summary is printed by `obkimg info` itself (obkimg.configs); only the layout here
+        st = self.keys.storage
+        loc = st.location
+        return [
+            f"tuya storage: key block at {loc.key_offset:#x} ({loc.key_variant or 'no data key'}), "
+            f"{len(st.live)} live blocks + {len(st.blocks) - len(st.live)} older copies, "
+            f"{len(st.entries)} keys"
+        ]
+
+
+def detect(data: bytes) -> Detection | None:
+    """A Tuya storage found in a file that holds little else (region read, bare or reduced dump)."""
+    try:
+        if len(data) < 2 * kv.SECTOR_SIZE:
+            return None
+        found = locate(data)
+        if not found or not found[0].block_offsets:
+            return None
+        loc = found[0]
+        outside = data[: min((loc.start, *loc.protected_offsets))] + data[loc.end :]
+        alone = outside.count(0xFF) == len(outside)
+        small = len(data) <= 0x40000
+        conf = 90 if (alone or small) else 30
+        why = (
+            "only a Tuya KV storage"
+            if alone
+            else ("a Tuya KV region read" if small else "contains a Tuya KV storage")
+        )
+        return Detection(
+            FMT,
+            conf,
+            f"{why}: key block at {loc.key_offset:#x}, {len(loc.block_offsets)} data "
+            f"blocks ({loc.key_variant})",
+            None,
+            loc.start,
+            loc.end - loc.start,
+        )
+    except Exception:  # noqa: BLE001 - a probe never raises
+        return None
+
+
+def load(source: Source) -> TuyaKVImage:
+    """A :class:`TuyaKVImage` read by :func:`extract_keys`; raises what it raises
+    (:class:`~obkimg.errors.NotFoundError` when the input holds no storage)."""
+    keys = extract_keys(source)
+    return TuyaKVImage(keys, len(source.data), source.container)

@@ -144,14 +144,15 @@ class FormatEntry:
     cannot detect the data, so it is not even imported. ``None`` means always probe.
     """
 
-    #: the module path below ``obkimg.formats`` (``"bk7231.rbl"``)
+    #: the module path below ``obkimg.formats`` (``"bk7231.rbl"``), or a full ``obkimg.`` path for a
+    #: file kind whose detection is a search (``"obkimg.tuya"``)
     name: str
     may_detect: Callable[[bytes], bool] | None = field(default=None, compare=False)
 
     @property
     def module_name(self) -> str:
         """The module's full name (``obkimg.formats.bk7231.rbl``)."""
-        return f"{__name__}.{self.name}"
+        return self.name if self.name.startswith("obkimg.") else f"{__name__}.{self.name}"
 
     @property
     def module(self) -> ModuleType:
@@ -190,7 +191,9 @@ REGISTRY: tuple[FormatEntry, ...] = (
     FormatEntry("bl602.efuse", lambda d: len(d) in (128, 4224)),
     FormatEntry("bl602.dtb", lambda d: d[:4] == b"\xd0\x0d\xfe\xed"),
     FormatEntry("bl602.flash", lambda d: d[0xE000:0xE004] == b"BFPT" or d[0xF000:0xF004] == b"BFPT"),
-    FormatEntry("config.tuya_kv", lambda d: len(d) >= 0x2000),
+    # the Tuya KV storage sits anywhere in a dump: finding it is a search, so its Format is the
+    # workflow module obkimg.tuya (the one entry named by its full path)
+    FormatEntry("obkimg.tuya", lambda d: len(d) >= 0x2000),
     FormatEntry(
         "config.obk_config",
         lambda d: d[:3] == b"CFG" or (len(d) <= 0x40000 and (b"mY0bcFg" in d or b"ObkCfg" in d)),

@@ -38,9 +38,10 @@ def storage_from_plain(plain: bytes) -> bytes:
 
 def plain_seeds() -> list[bytes]:
     """Plaintext blocks of a storage built by obkimg (odd first byte: the plaintext mode)."""
+    from obkimg import tuya_storage as ts
     from obkimg.formats.config import tuya_kv as kv
 
-    area = kv.build_storage(
+    area = ts.build_storage(
         {
             "gw_bi": b'{"ssid":"x","passwd":"y"}',
             "user_param_key": b'{"Jsonver":"1.1.8"}',
@@ -58,16 +59,17 @@ def plain_seeds() -> list[bytes]:
 
 def test_one_input(data: bytes) -> None:
     from obkimg import tuya
+    from obkimg import tuya_storage as ts
     from obkimg.formats.config import tuya_kv as kv
     from obkimg.source import Source
 
     clean = fuzzlib.clean
     if data and data[0] & 1:
         data = storage_from_plain(data[1:])
-    locs = clean(kv.locate, data) or []
+    locs = clean(ts.locate, data) or []
     for loc in locs[:4]:
         loc.to_dict()
-        st = clean(kv.read_storage, data, loc)
+        st = clean(ts.read_storage, data, loc)
         if st is not None:
             st.to_dict(show_secrets=True)
             st.to_dict(show_secrets=False)
@@ -82,8 +84,8 @@ def test_one_input(data: bytes) -> None:
     if keys is not None:
         keys.to_dict(show_secrets=False)
         keys.describe(show_secrets=False)
-    kv.detect(data)
-    img = clean(kv.load, Source(data))
+    tuya.detect(data)
+    img = clean(tuya.load, Source(data))
     if img is not None:
         fuzzlib.exercise(img)
 

@@ -121,7 +121,6 @@ def storage(sh: Shape) -> bytes:
 
 def test_one_input(data: bytes) -> None:
     from obkimg import tuya
-    from obkimg.formats.config import tuya_kv as kv
 
     blob = storage(Shape(data))
     keys = fuzzlib.clean(tuya.extract_keys, blob)
@@ -134,7 +133,7 @@ def test_one_input(data: bytes) -> None:
     text = json.dumps(keys.to_dict(show_secrets=True))
     assert len(text) <= 16 * len(blob) + (1 << 16), (len(text), len(blob))
     keys.describe(show_secrets=False)
-    fuzzlib.exercise(kv.TuyaKVImage(keys, len(blob)))
+    fuzzlib.exercise(tuya.TuyaKVImage(keys, len(blob)))
 
 
 def seeds() -> list[bytes]:

@@ -17,12 +17,12 @@ import pytest
 
 import obkimg
 from obkimg import tuya
+from obkimg import tuya_storage as ts
 from obkimg.codecs import ihex
 from obkimg.convert import bin_to_hex, hex_to_bin
 from obkimg.errors import BuildError, FormatError, LimitError
 from obkimg.formats.bl602 import dtb
 from obkimg.formats.bl602 import flash as bf
-from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import MAX_HEX_TEXT, MAX_INPUT, read_bytes
 from tests.hardening import _attacks as A
 from tests.hardening._cli import MEMORY_LIMIT, Result, run_process
@@ -88,7 +88,7 @@ def test_kv_amplification_library() -> None:
     """400 KiB whose index pages name 313 MB of values: LimitError after twice the storage area."""
     data = A.kv_amplification()
     with pytest.raises(LimitError) as e:
-        timed(kv.read_storage, data)
+        timed(ts.read_storage, data)
     assert e.value.fmt == "tuya-kv" and "twice" in e.value.message and e.value.offset is not None
     with pytest.raises(LimitError):
         timed(tuya.extract_keys, data)
@@ -108,8 +108,8 @@ def test_kv_value_larger_than_the_area_is_dropped() -> None:
 def test_kv_bound_keeps_real_shaped_storages() -> None:
     """A storage as a device writes it (build_storage) is read whole: the bounds never bite."""
     values = {f"key{i}": bytes([0x61 + i % 26]) * (100 + 37 * i) for i in range(40)}
-    data = kv.build_storage(values, device_key=A.DEVICE_KEY)
-    st = kv.read_storage(data)
+    data = ts.build_storage(values, device_key=A.DEVICE_KEY)
+    st = ts.read_storage(data)
     assert st.raw_values == values
 
 
@@ -137,8 +137,8 @@ def test_many_key_blocks_linear(files: dict[str, Path]) -> None:
     """4096 valid key blocks with distinct device keys (16 MiB): the candidate search is bounded (at most
     MAX_STORAGES keys, each tried on the sectors within DATA_WINDOW) and says so."""
     data = files["keys"].read_bytes()
-    locs = timed(kv.locate, data, seconds=20)
-    assert len(locs) == kv.MAX_STORAGES
+    locs = timed(ts.locate, data, seconds=20)
+    assert len(locs) == ts.MAX_STORAGES
     assert any("only the first 64" in p.message for p in locs[0].problems)
     r = capped("tuya-keys", str(files["keys"]), seconds=60)
     assert r.code in (0, 1) and "only the first 64" in r.err

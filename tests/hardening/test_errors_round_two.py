@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from obkimg import tuya_storage as ts
 from obkimg.errors import BuildError, FormatError, LimitError, ObkImgError
 from obkimg.formats.bl602 import partitions as bp
 from obkimg.formats.config import tuya_kv as kv
@@ -48,7 +49,7 @@ DEEP = b"[" * 500 + b"]" * 500
 
 @pytest.fixture(scope="module")
 def deep_storage(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    area = kv.build_storage(
+    area = ts.build_storage(
         {"gw_bi": b'{"ssid":"x","passwd":"y"}', "deep": DEEP, "user_param_key": b'{"a":' + DEEP + b"}"},
         device_key=DEVICE_KEY,
     )

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from obkimg import ota
+from obkimg import tuya_storage as ts
 from obkimg.errors import LimitError, OutputError
 from obkimg.fileio import write_atomic
 from obkimg.formats.bl602 import partitions as bp
-from obkimg.formats.config import tuya_kv as kv
 from tests.conftest import FIXTURES
 from tests.hardening._cli import run, sha256
 from tests.hardening.test_errors_round_two import DEVICE_KEY, one_line_error
@@ -250,7 +250,7 @@ def test_scan_file_names_are_escaped(tmp_path: Path) -> None:
 
 def test_wifi_ssid_is_escaped(tmp_path: Path) -> None:
     ssid = "net\\u001b]0;pwned\\u0007\\r"
-    area = kv.build_storage({"gw_bi": f'{{"ssid":"{ssid}","passwd":"y"}}'.encode()}, device_key=DEVICE_KEY)
+    area = ts.build_storage({"gw_bi": f'{{"ssid":"{ssid}","passwd":"y"}}'.encode()}, device_key=DEVICE_KEY)
     f = tmp_path / "kv.bin"
     f.write_bytes(area)
     for args in (["tuya-keys", str(f)], ["tuya-keys", str(f), "--redact"], ["info", str(f)]):

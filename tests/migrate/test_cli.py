@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from obkimg import tuya_storage as ts
 from obkimg.cli import cli
 from obkimg.formats.config import obk_config as oc
-from obkimg.formats.config import tuya_kv as kv
 from obkimg.migrate import plan, render
 from tests.conftest import ROOT, validate_schema
 from tests.migrate._yaml import load_esphome
@@ -77,7 +77,7 @@ def test_help_lists_migrate() -> None:
 
 
 def _storage(values: dict[str, bytes]) -> bytes:
-    return kv.build_storage(values, device_key=KEY)
+    return ts.build_storage(values, device_key=KEY)
 
 
 def test_bad_base64_long_password_does_not_stop_the_migration(tmp_path: Path) -> None:

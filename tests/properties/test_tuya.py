@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obkimg import tuya
+from obkimg import tuya_storage as ts
 from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import Source
 from tests.properties._support import (
@@ -35,13 +36,13 @@ VARIANTS = [name for name, _ in kv.BASE_KEYS]
 @settings(max_examples=scaled(80))
 @given(values, device_keys, st.sampled_from(VARIANTS), st.integers(0, 6))
 def test_built_storage_reads_back(vals: dict[str, bytes], key: bytes, variant: str, sector: int) -> None:
-    area = kv.build_storage(vals, device_key=key, variant=variant)
+    area = ts.build_storage(vals, device_key=key, variant=variant)
     data = b"\xff" * (sector * kv.SECTOR_SIZE) + area + b"\xff" * kv.SECTOR_SIZE
-    locs = kv.locate(data)
+    locs = ts.locate(data)
     assert locs and locs[0].key_offset == sector * kv.SECTOR_SIZE
-    st_ = kv.read_storage(data, locs[0])
+    st_ = ts.read_storage(data, locs[0])
     assert st_.raw_values == vals, "mismatch"
-    kv.load(Source(data)).to_dict()
+    tuya.load(Source(data)).to_dict()
 
 
 @given(device_keys, st.binary(min_size=kv.SECTOR_SIZE - 24, max_size=kv.SECTOR_SIZE - 24))
@@ -82,7 +83,7 @@ def test_index_entry_identity(
 
 @given(values, device_keys)
 def test_data_blocks_rebuild_exactly(vals: dict[str, bytes], key: bytes) -> None:
-    area = kv.build_storage(vals, device_key=key)
+    area = ts.build_storage(vals, device_key=key)
     data_key = kv.derive_data_key(key, dict(kv.BASE_KEYS)["8710+common"])
     for off in range(kv.SECTOR_SIZE, len(area), kv.SECTOR_SIZE):
         plain = kv.decrypt(data_key, area[off : off + kv.SECTOR_SIZE])
@@ -91,9 +92,9 @@ def test_data_blocks_rebuild_exactly(vals: dict[str, bytes], key: bytes) -> None
 
 
 def _all_parsers(data: bytes) -> None:
-    locs = only_obkimg_errors(kv.locate, data) or []
+    locs = only_obkimg_errors(ts.locate, data) or []
     for loc in locs[:4]:
-        st_ = only_obkimg_errors(kv.read_storage, data, loc, seconds=30)
+        st_ = only_obkimg_errors(ts.read_storage, data, loc, seconds=30)
         if st_ is not None:
             st_.to_dict(show_secrets=False)
     page = data[: kv.PAGE_SIZE]
@@ -107,8 +108,8 @@ def _all_parsers(data: bytes) -> None:
     if keys is not None:
         keys.to_dict(show_secrets=False)
         keys.describe(show_secrets=False)
-    kv.detect(data)
-    img = only_obkimg_errors(kv.load, Source(data), seconds=30)
+    tuya.detect(data)
+    img = only_obkimg_errors(tuya.load, Source(data), seconds=30)
     if img is not None:
         exercise(img)
 

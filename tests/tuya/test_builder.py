@@ -7,8 +7,9 @@ import json
 import pytest
 
 from obkimg.errors import BuildError
-from obkimg.formats.config.tuya_kv import SECTOR_SIZE, build_storage
+from obkimg.formats.config.tuya_kv import SECTOR_SIZE
 from obkimg.tuya import extract_keys
+from obkimg.tuya_storage import build_storage
 
 
 def test_build_storage_round_trip_at_any_offset() -> None:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from obkimg import tuya
 from obkimg.errors import NotFoundError, ObkImgError
 from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import load
@@ -37,7 +38,7 @@ def test_byte_flips_everywhere_in_the_area(synthetic_area: bytes) -> None:
             data[rng.randrange(0xD000, len(data))] ^= 1 << rng.randrange(8)
         r = _extract_or_error(bytes(data))
         outcomes.add(type(r).__name__)
-        assert kv.detect(bytes(data)) is None or kv.detect(bytes(data)).kind == "tuya-kv"
+        assert tuya.detect(bytes(data)) is None or tuya.detect(bytes(data)).kind == "tuya-kv"
     assert "TuyaKeys" in outcomes
 
 
@@ -63,7 +64,7 @@ def test_not_found_is_clean() -> None:
         with pytest.raises(NotFoundError) as e:
             extract_keys(data)
         assert e.value.fmt == "tuya-kv"
-        assert kv.detect(data) is None and find_storage(data) == []
+        assert tuya.detect(data) is None and find_storage(data) == []
 
 
 def test_real_dump_with_damaged_storage() -> None:
@@ -82,7 +83,7 @@ def test_real_dump_with_damaged_storage() -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.binary(min_size=0, max_size=0x3000))
 def test_arbitrary_bytes(data: bytes) -> None:
-    assert kv.detect(data) is None or kv.detect(data).kind == "tuya-kv"
+    assert tuya.detect(data) is None or tuya.detect(data).kind == "tuya-kv"
     assert isinstance(find_storage(data), list)
     _extract_or_error(data)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from obkimg import tuya
 from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import jsonable
 from obkimg.source import load
@@ -141,7 +142,7 @@ def test_badcrc_case_reports_the_bad_sector_and_returns_the_rest() -> None:
     # the first data sector is erased: reported, not fatal
     assert any(p.offset == 0x1EF000 and "erased" in p.message for p in keys.problems)
     # the bad block shows in the image model's flash map
-    from obkimg.formats.config.tuya_kv import load as load_image
+    from obkimg.tuya import load as load_image
 
     img = load_image(load(path))
     assert [r.offset for r in img.regions() if r.state == "bad-crc"] == [0x1FD000]
@@ -152,9 +153,9 @@ def test_badcrc_case_reports_the_bad_sector_and_returns_the_rest() -> None:
 def test_gzip_input_loads_as_tuya_kv(path: Path) -> None:
     src = load(path)
     assert src.container == "gzip"
-    det = kv.detect(src.data)
+    det = tuya.detect(src.data)
     assert det is not None and det.kind == "tuya-kv" and det.confidence == 90  # nothing else in the file
-    img = kv.load(src)
+    img = tuya.load(src)
     assert img.kind == "tuya-kv"
     doc = img.to_dict()
     validate_schema(doc, "info.v1")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from obkimg import tuya
+from obkimg import tuya_storage as ts
 from obkimg.errors import NotFoundError
 from obkimg.formats.config import tuya_kv as kv
 from obkimg.source import load
@@ -92,7 +94,7 @@ def peer() -> dict[str, dict]:
 
 
 def _bk7231tools_view(
-    data: bytes, loc: kv.StorageLocation
+    data: bytes, loc: ts.StorageLocation
 ) -> tuple[dict[str, bytes], dict[int, kv.DataBlock]]:
     """What bk7231tools 2.1.2 reads (spec A11), rebuilt on our models: the 32 KiB from the key
     block, blocks in physical order with the first copy of each id winning (no generations), the
@@ -173,7 +175,7 @@ def test_every_sector_rebuilds_byte_for_byte(path: Path) -> None:
         pytest.skip(f"real dump {path} is not present (clean clone without ../shared/fixtures/real)")
     data = load(path).data
     (loc, *_) = find_storage(data)
-    st = kv.read_storage(data, loc)
+    st = ts.read_storage(data, loc)
     base = dict(kv.BASE_KEYS)[loc.key_variant]
     sector = data[loc.key_offset : loc.key_offset + kv.SECTOR_SIZE]
     key_block = kv.KeyBlock.decrypt(sector, offset=loc.key_offset)
@@ -239,13 +241,13 @@ def test_region_read_pc44ha() -> None:
     assert keys.storage.location.key_offset == 0 and len(keys.storage.blocks) == 17
     upk_is_dict = isinstance(keys.values.get("user_param_key"), dict)
     assert keys.chip == "BK7231T" and upk_is_dict
-    assert kv.detect(load(path).data).confidence == 90
+    assert tuya.detect(load(path).data).confidence == 90
 
 
 @pytest.mark.parametrize("path", OTHER, ids=[p.name for p in OTHER])
 def test_files_without_storage_raise_not_found(path: Path) -> None:
     data = load(path).data
-    assert kv.detect(data) is None
+    assert tuya.detect(data) is None
     assert find_storage(data) == []
     with pytest.raises(NotFoundError):
         extract_keys(data)

@@ -10,7 +10,7 @@ import pytest
 from obkimg.codecs.checksums import sum32
 from obkimg.errors import BuildError, ChecksumError, FormatError, MagicError
 from obkimg.formats.config import tuya_kv as kv
-from obkimg.tuya import extract_keys
+from obkimg.tuya import extract_keys, flatten_upk
 from tests.tuya.helpers import DEVICE_KEY, block, index_page, storage, value_pages
 
 BIG = json.dumps({"k": "x" * 600}).encode()  # 5 pages
@@ -214,7 +214,7 @@ def test_old_nested_upk_is_flattened() -> None:
             },
         }
     }
-    flat = kv.flatten_upk(old)
+    flat = flatten_upk(old)
     assert flat == {
         "bt1_lv": 0,
         "bt1_pin": 15,
@@ -231,7 +231,7 @@ def test_old_nested_upk_is_flattened() -> None:
         "sel_pin_pin": 15,
         "vi_pin": 12,
     }
-    assert kv.flatten_upk({"rl1_pin": 6}) == {"rl1_pin": 6}
+    assert flatten_upk({"rl1_pin": 6}) == {"rl1_pin": 6}
     # through the workflow: pins come from the flattened map, values keep the stored form
     value = json.dumps(old).encode()
     pages = {1: index_page("user_param_key", value, 0, 1, [(0, 2, 2 + (len(value) - 1) // 128)])}

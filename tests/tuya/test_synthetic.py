@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from obkimg import tuya
 from obkimg.codecs.checksums import sum32
 from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import Secret, jsonable
@@ -197,7 +198,7 @@ def test_secrets_are_masked_in_summary_and_shown_by_to_dict(image: bytes) -> Non
 
 
 def test_open_as_tuya_kv_image(region: bytes, image: bytes) -> None:
-    img = kv.load(load(region))  # what obkimg.open(region, kind="tuya-kv") returns
+    img = tuya.load(load(region))  # what obkimg.open(region, kind="tuya-kv") returns
     assert img.kind == "tuya-kv" and img.chip is None
     assert img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"]
     doc = img.to_dict()
@@ -206,8 +207,8 @@ def test_open_as_tuya_kv_image(region: bytes, image: bytes) -> None:
     assert doc["details"]["summary"]["local_key"] == "***"
     kinds = {(r["name"], r["state"]) for r in doc["regions"]}
     assert ("tuya-kv-key", "valid") in kinds and ("tuya-kv-block-0-old", "valid") in kinds
-    det = kv.detect(region)
+    det = tuya.detect(region)
     assert det is not None and det.confidence == 90
     # inside a full dump with code the storage is only a weak guess (a dump model should win)
     code = b"\x00" * 0x1000 + image[0x1000:]
-    assert kv.detect(code).confidence == 30
+    assert tuya.detect(code).confidence == 30
