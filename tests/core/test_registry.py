@@ -25,7 +25,8 @@ def test_every_entry_is_a_format_of_its_module() -> None:
         fmt = _as_format(entry)
         assert isinstance(fmt.info, FormatInfo)
         assert fmt.info is entry.module.FORMAT
-        assert entry.module.__name__ == entry.module_name == f"obkimg.formats.{entry.name}"
+        full = entry.name if entry.name.startswith("obkimg.") else f"obkimg.formats.{entry.name}"
+        assert entry.module.__name__ == entry.module_name == full
         assert find_format(fmt.info.id) == entry
         for alias in fmt.info.aliases:
             assert find_format(alias) == entry
