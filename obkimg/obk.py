@@ -430,7 +430,8 @@ def diff_configs(
         "identical": not diffs,
         "differences": diffs,
     }
-    return jsonable(doc, show_secrets=show_secrets)
+    out: dict[str, Any] = jsonable(doc, show_secrets=show_secrets)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -590,7 +591,8 @@ class NewConfigResult:
         }
         doc.update(self.mapping)
         doc["problems"] = [p.to_dict() for p in self.problems]
-        return jsonable(doc, show_secrets=show_secrets)
+        out: dict[str, Any] = jsonable(doc, show_secrets=show_secrets)
+        return out
 
 
 def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None = None) -> NewConfigResult:

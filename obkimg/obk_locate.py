@@ -20,7 +20,6 @@ from .errors import FormatError, NotFoundError, Problem
 from .formats.config import easyflash
 from .formats.config.obk_config import (
     CHIPS,
-    EF_KEYS,
     FMT,
     IDENT,
     RAW_CANDIDATES,
@@ -34,6 +33,7 @@ from .formats.config.obk_config import (
     from_easyflash,
     plausible_version,
 )
+from .formats.config.obk_enums import EF_KEYS
 
 __all__ = ["find_config", "find_psm", "easyflash_areas"]
 

@@ -45,13 +45,20 @@ import functools
 import zlib
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import construct as c
 
 from ..._construct import StrictCheck, build_with, parse_with
 from ...errors import BuildError, FormatError, MagicError, TruncatedError
 from .. import Detection, FormatInfo
+
+if TYPE_CHECKING:
+    Con: TypeAlias = c.Construct[Any, Any]
+    _Adapter = c.Adapter[Any, Any, Any, Any]
+else:
+    Con = c.Construct
+    _Adapter = c.Adapter
 
 __all__ = [
     "FMT",
@@ -131,7 +138,7 @@ def _align(n: int, gran: int) -> int:
     return (n + g - 1) // g * g
 
 
-class _StatusTable(c.Adapter):  # type: ignore[misc]
+class _StatusTable(_Adapter):
     """A status table (``len(enum) - 1`` statuses after the first) as its current status."""
 
     def __init__(self, enum: type[IntEnum], gran: int) -> None:
@@ -152,13 +159,13 @@ class _StatusTable(c.Adapter):  # type: ignore[misc]
         return b"".join((b"\0" if i < k else b"\xff") * _g(self.gran) for i in range(self.count - 1))
 
 
-def _ff(n: int) -> c.Construct:
+def _ff(n: int) -> Con:
     """``n`` reserved bytes, erased (0xFF) unless given."""
     return c.Default(c.Bytes(n), b"\xff" * n)
 
 
 @functools.cache
-def sector_schema(gran: int = 8, magic: bytes = b"EF40") -> c.Construct:
+def sector_schema(gran: int = 8, magic: bytes = b"EF40") -> Con:
     """The sector header for write granularity ``gran`` (1, 8, 32) and sector ``magic``."""
     store = _StatusTable(SectorStore, gran)
     magic_at = {1: 4, 8: 8, 32: 24}[gran]
@@ -172,11 +179,13 @@ def sector_schema(gran: int = 8, magic: bytes = b"EF40") -> c.Construct:
     )
 
 
-def _entry_body(gran: int) -> c.Construct:
+def _entry_body(gran: int) -> Con:
     """An entry from ``name_len`` to its end: the bytes its crc32 covers."""
 
-    def pad(field: str) -> c.Construct:
-        n = lambda ctx: _align(len(ctx[field]), gran) - len(ctx[field])  # noqa: E731
+    def pad(field: str) -> Con:
+        def n(ctx: Any) -> int:
+            return _align(len(ctx[field]), gran) - len(ctx[field])
+
         return c.Default(c.Bytes(n), lambda ctx: b"\xff" * n(ctx))
 
     return c.Struct(
@@ -191,12 +200,12 @@ def _entry_body(gran: int) -> c.Construct:
     )
 
 
-def _body_bytes(ctx: Any, body: c.Construct) -> bytes:
+def _body_bytes(ctx: Any, body: Con) -> bytes:
     return bytes(ctx.body["data"]) if "data" in ctx.body else bytes(body.build(ctx.body["value"]))
 
 
 @functools.cache
-def env_schema(gran: int = 8, kv_magic: bool = True) -> c.Construct:
+def env_schema(gran: int = 8, kv_magic: bool = True) -> Con:
     """One ENV entry for write granularity ``gran``; ``kv_magic`` False for the ECR6600/TR6260 variant."""
     status = _StatusTable(EnvStatus, gran)
     magic_at = (status.sizeof() + 3) & ~3
@@ -213,7 +222,8 @@ def env_schema(gran: int = 8, kv_magic: bool = True) -> c.Construct:
     )
 
 
-def _offset(schema: c.Construct, name: str) -> int:
+def _offset(schema: Any, name: str) -> int:
+    """Offset of field ``name`` in the Struct ``schema``: the sizes of the fields before it."""
     off = 0
     for sc in schema.subcons:
         if sc.name == name:

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import construct as c
 
@@ -67,6 +67,13 @@ from ..._construct import CStr, CString0, StrictCheck, build_with, parse_with
 from ...errors import BuildError, ChecksumError, FormatError, MagicError, Problem, TruncatedError
 from ...model import Secret
 from .obk_enums import FLAG_NAMES, CrcVariant, channel_type_name, role_name, role_of
+
+if TYPE_CHECKING:
+    Con: TypeAlias = c.Construct[Any, Any]
+    _Adapter = c.Adapter[Any, Any, Any, Any]
+else:
+    Con = c.Construct
+    _Adapter = c.Adapter
 
 __all__ = [
     "FMT",
@@ -160,7 +167,7 @@ _UNUSED_AB = {32: 99, 48: 51, 50: 43, 64: 1}
 HEADER = c.Struct("ident" / c.Const(IDENT), "crc" / c.Int8ul, "version" / c.Int32sl)
 
 
-class _RoleAdapter(c.Adapter):  # type: ignore[misc]
+class _RoleAdapter(_Adapter):
     """One ``ioRole_e`` byte as a :class:`PinRole` (a number OpenBeken does not name stays an int)."""
 
     def _decode(self, obj: int, context: Any, path: str) -> int:
@@ -174,15 +181,15 @@ ROLE = _RoleAdapter(c.Int8ul)
 _TEXT_TYPE = type(CString0(1))
 
 
-def _text(n: int) -> c.Construct:
+def _text(n: int) -> Con:
     return CString0(n, "utf-8")
 
 
-def _when(cond: bool, *fields: c.Construct) -> tuple[c.Construct, ...]:
+def _when(cond: bool, *fields: Con) -> tuple[Con, ...]:
     return fields if cond else ()
 
 
-def _pins_t(pins: int) -> tuple[c.Construct, ...]:
+def _pins_t(pins: int) -> tuple[Con, ...]:
     """``pinsState_t pins`` (a nested struct in C, flat here): role and two channels per GPIO, a type
     per channel."""
     return (
@@ -193,7 +200,7 @@ def _pins_t(pins: int) -> tuple[c.Construct, ...]:
     )
 
 
-def _v4_tail() -> tuple[c.Construct, ...]:
+def _v4_tail() -> tuple[Con, ...]:
     """The fields after ``initCommandLine`` in the 3584-byte struct (version 4 on)."""
     return (
         "wifi_ssid2" / _text(64),
@@ -259,7 +266,7 @@ def _body(version: int, pins: int) -> c.Struct:
     )
 
 
-def _rebuild_crc(ctx: Any, body: c.Construct) -> int:
+def _rebuild_crc(ctx: Any, body: Con) -> int:
     """The CRC byte on build: computed with the ``crc_variant`` build keyword when given; else the
     stored one when the object carries it (a parsed config builds back byte-exactly, even with a bad
     CRC); else computed with the signed variant."""
@@ -275,7 +282,7 @@ def _crc_matches(crc: int, data: bytes) -> bool:
 
 
 @functools.cache
-def make_schema(version: int = CURRENT_VERSION, pins: int = 32) -> c.Construct:
+def make_schema(version: int = CURRENT_VERSION, pins: int = 32) -> Con:
     """The construct schema of a version-``version`` ``mainConfig_t`` with the ``pins`` layout group.
 
     Parse keyword ``strict`` (default true) checks the CRC (either char variant; not for version 1);
@@ -293,16 +300,17 @@ def make_schema(version: int = CURRENT_VERSION, pins: int = 32) -> c.Construct:
     )
 
 
-def config_struct(pins: int = 32, length: int = SIZE_V4) -> c.Construct:
+def config_struct(pins: int = 32, length: int = SIZE_V4) -> Con:
     """The schema of a config of ``length`` bytes (2016: version 3, 3584: version 5) and ``pins``."""
     return make_schema(3 if length == SIZE_V3 else CURRENT_VERSION, pins)
 
 
 @functools.cache
-def _layout(version: int, pins: int) -> dict[str, tuple[int, c.Construct]]:
-    out: dict[str, tuple[int, c.Construct]] = {}
+def _layout(version: int, pins: int) -> dict[str, tuple[int, Con]]:
+    out: dict[str, tuple[int, Con]] = {}
     off = 0
-    for sc in make_schema(version, pins).subcons:
+    schema: Any = make_schema(version, pins)
+    for sc in schema.subcons:
         fields = sc.subcon.subcon.subcons if sc.name == "body" else ([sc] if sc.name else [])
         for f in fields:
             out[f.name] = (off, f.subcon)
@@ -310,7 +318,7 @@ def _layout(version: int, pins: int) -> dict[str, tuple[int, c.Construct]]:
     return out
 
 
-def field_offsets(pins: int = 32, length: int = SIZE_V4) -> dict[str, tuple[int, c.Construct]]:
+def field_offsets(pins: int = 32, length: int = SIZE_V4) -> dict[str, tuple[int, Con]]:
     """``{field: (offset, construct)}`` of a layout, computed from its schema."""
     return dict(_layout(3 if length == SIZE_V3 else CURRENT_VERSION, pins))
 
@@ -455,11 +463,14 @@ class ObkConfig:
         return [Problem("warning", msg, self.offset_of("crc"), FMT)]
 
     # -- fields --------------------------------------------------------------------------------
-    def fields(self) -> c.Container:
+    def fields(self) -> c.Container[Any]:
         """Every struct field, parsed by the schema (char arrays as :class:`~obkimg._construct.CStr`)."""
-        return parse_with(make_schema(self.version, self.pins), FMT, self.raw, strict=False)
+        fields: c.Container[Any] = parse_with(
+            make_schema(self.version, self.pins), FMT, self.raw, strict=False
+        )
+        return fields
 
-    def offsets(self) -> dict[str, tuple[int, c.Construct]]:
+    def offsets(self) -> dict[str, tuple[int, Con]]:
         """``{field: (offset, construct)}`` of this config's layout (pins and version)."""
         return _layout(self.version, self.pins)
 
@@ -589,7 +600,7 @@ def _version(data: bytes, base: int) -> int:
     return version
 
 
-def _encode_field(name: str, con: c.Construct, value: Any) -> bytes:
+def _encode_field(name: str, con: Con, value: Any) -> bytes:
     size = con.sizeof()
     if name in STRING_FIELDS:
         text = value.encode("utf-8") if isinstance(value, str) else bytes(value)
