@@ -244,13 +244,17 @@ def _header_size(gran: int, kv_magic: bool = True) -> int:
     return _offset(schema, "body") + _offset(_entry_body(gran), "name")
 
 
+#: (granularity, offset of the sector magic), bl_iot_sdk's granularity 8 first
+_PROBES = tuple((gran, _magic_at(gran)) for gran in (8, 1, 32))
+
+
 def sector_granularity(data: bytes, off: int = 0) -> tuple[int, bool] | None:
     """(granularity, entries carry ``KV40``) when a sector header starts at ``off``, else None.
 
     Tests the sector magic where each granularity's schema puts it (8 first: bl_iot_sdk's setting).
     """
-    for gran in (8, 1, 32):
-        at = off + _magic_at(gran)
+    for gran, magic_at in _PROBES:
+        at = off + magic_at
         if data[at : at + 4] in SECTOR_MAGICS:
             if gran != 32:
                 return gran, True

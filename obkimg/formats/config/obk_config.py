@@ -44,6 +44,7 @@ from .obk_struct import (
     FIXED_FIELDS,
     FMT,
     HEADER,
+    HEADER_SIZE,
     IDENT,
     LAYOUT_GROUPS,
     MAX_PLAUSIBLE_VERSION,
@@ -55,6 +56,7 @@ from .obk_struct import (
     config_struct,
     default_config,
     field_offsets,
+    head,
     make_schema,
     struct_length,
     tiny_crc8,
@@ -318,9 +320,9 @@ class ObkConfigImage(Image):
 
 def plausible_version(data: bytes, off: int = 0) -> int | None:
     """The version of a config header at ``off`` when it has the ident and a plausible version (1..100)."""
-    if data[off : off + len(IDENT)] != IDENT or off + HEADER.sizeof() > len(data):
+    if data[off : off + len(IDENT)] != IDENT or off + HEADER_SIZE > len(data):
         return None
-    v = int(HEADER.parse(data[off : off + HEADER.sizeof()]).version)
+    v = head(data[off : off + HEADER_SIZE])[1]
     return v if 1 <= v <= MAX_PLAUSIBLE_VERSION else None
 
 

@@ -165,6 +165,7 @@ _UNUSED_AB = {32: 99, 48: 51, 50: 43, 64: 1}
 
 #: the 8-byte prefix every version shares: its ``version`` selects the layout (:func:`make_schema`)
 HEADER = c.Struct("ident" / c.Const(IDENT), "crc" / c.Int8ul, "version" / c.Int32sl)
+HEADER_SIZE = HEADER.sizeof()
 
 
 class _RoleAdapter(_Adapter):
@@ -336,10 +337,28 @@ STRING_FIELDS = frozenset(
 )
 
 
+def head(data: bytes) -> tuple[int, int]:
+    """(crc, version) of the config header at ``data[0]``, read with :data:`HEADER`'s fields (the ident is
+    not checked here: :meth:`ObkConfig.parse` does)."""
+    return _head(bytes(data[:HEADER_SIZE]))
+
+
+@functools.lru_cache(maxsize=256)
+def _head(raw: bytes) -> tuple[int, int]:
+    h = HEADER.parse(IDENT + raw[len(IDENT) :])
+    return int(h.crc), int(h.version)
+
+
+@functools.lru_cache(maxsize=64)
+def _crc(data: bytes, signed: bool) -> int:
+    """:func:`tiny_crc8`, remembered: a config's CRC is asked for many times while it is found and judged."""
+    return tiny_crc8(data, signed=signed)
+
+
 @functools.lru_cache(maxsize=32)
 def _values(raw: bytes, pins: int) -> dict[str, Any]:
     """Every field of ``raw`` parsed by its schema (ident, crc, then the body's fields)."""
-    top = parse_with(make_schema(HEADER.parse(raw).version, pins), FMT, raw, strict=False)
+    top = parse_with(make_schema(head(raw)[1], pins), FMT, raw, strict=False)
     body = {k: v for k, v in top.body.value.items() if not k.startswith("_")}
     return {"ident": top.ident, "crc": top.crc, **body}
 
@@ -401,7 +420,7 @@ class ObkConfig:
     @property
     def version(self) -> int:
         """The config version: the signed 32-bit little-endian integer at offset 4."""
-        return int(HEADER.parse(self.raw).version)
+        return head(self.raw)[1]
 
     @property
     def length(self) -> int:
@@ -411,7 +430,7 @@ class ObkConfig:
     @property
     def stored_crc(self) -> int:
         """The stored Tiny-CRC8 byte at offset 3."""
-        return int(HEADER.parse(self.raw).crc)
+        return head(self.raw)[0]
 
     @property
     def crc_range(self) -> tuple[int, int]:
@@ -422,7 +441,7 @@ class ObkConfig:
         """The Tiny-CRC8 over :attr:`crc_range` computed with ``variant`` (``"signed"`` or ``"unsigned"``
         char); :class:`~obkimg.errors.BuildError` for another variant."""
         start, end = self.crc_range
-        return tiny_crc8(self.raw[start:end], signed=_signed(variant))
+        return _crc(self.raw[start:end], _signed(variant))
 
     @property
     def crc_variant(self) -> CrcVariant | None:
@@ -578,8 +597,8 @@ class ObkConfig:
 
 def _version(data: bytes, base: int) -> int:
     """The version of the config at ``data[0]``, read with :data:`HEADER`; checks ident and plausibility."""
-    if len(data) < HEADER.sizeof():
-        raise TruncatedError(FMT, HEADER.sizeof(), len(data), offset=base, path="version")
+    if len(data) < HEADER_SIZE:
+        raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base, path="version")
     if data[:3] != IDENT:
         raise MagicError(
             FMT,
@@ -589,7 +608,7 @@ def _version(data: bytes, base: int) -> int:
             path="ident",
             hint="not an OpenBeken config: it must start with 'CFG'",
         )
-    version = int(HEADER.parse(data).version)
+    version = head(data)[1]
     if not 1 <= version <= MAX_PLAUSIBLE_VERSION:
         raise FormatError(
             f"implausible config version {version} (expected 1..{MAX_PLAUSIBLE_VERSION})",
