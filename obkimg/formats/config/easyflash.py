@@ -6,7 +6,7 @@ Purpose: read and write the key/value area in which several OpenBeken platforms 
 Sources: armink/EasyFlash ``easyflash/src/ef_env.c`` and ``easyflash/inc/ef_def.h`` (v4.1, status enums
 ``sector_store_status``, ``sector_dirty_status``, ``env_status``); bouffalolab/bl_iot_sdk
 ``components/stage/easyflash4`` (``EF_WRITE_GRAN`` 8); BK7231GUIFlashTool ``Utils/EasyFlash.cs`` (the
-ECR6600/TR6260 variants). Spec: shared/specs/tuya_obk_config.md B4.
+ECR6600/TR6260 variants).
 
 Write granularity G (bits) sets the status-table sizes and so every later offset
 (:func:`sector_schema`, :func:`env_schema`; g = max(1, G/8) bytes)::
