@@ -156,7 +156,10 @@ def _type_range(con: Any) -> tuple[int, int] | None:
 def _range(cfg: ObkConfig, name: str) -> tuple[int, int] | None:
     if name in FIELD_LIMITS:
         return FIELD_LIMITS[name]
-    con = cfg.offsets()[name][1]
+    con: Any = cfg.offsets()[name][1]
+    if getattr(con, "item_range", None) is not None:  # a byte array
+        lo, hi = con.item_range
+        return int(lo), int(hi)
     while getattr(con, "fmtstr", None) is None and hasattr(con, "subcon"):  # Array, Adapter -> the integer
         con = con.subcon
     return _type_range(con)

@@ -30,7 +30,7 @@ def _generated(version: int, pins: int) -> dict[str, Any]:
             continue
         if isinstance(con, TEXT):
             out[name] = f"{name[: con.sizeof() - 1]}"
-        elif isinstance(con, c.Array):
+        elif isinstance(con, c.Array) or hasattr(con, "item_range"):  # Array or a byte array
             n = con.count
             out[name] = (
                 [float(k) / 2 for k in range(n)]

@@ -82,7 +82,6 @@ __all__ = [
     "SIZE_V4",
     "CURRENT_VERSION",
     "HEADER",
-    "ROLE",
     "LAYOUT_GROUPS",
     "make_schema",
     "config_struct",
@@ -168,17 +167,29 @@ HEADER = c.Struct("ident" / c.Const(IDENT), "crc" / c.Int8ul, "version" / c.Int3
 HEADER_SIZE = HEADER.sizeof()
 
 
-class _RoleAdapter(_Adapter):
-    """One ``ioRole_e`` byte as a :class:`PinRole` (a number OpenBeken does not name stays an int)."""
+class _U8Array(_Adapter):
+    """``uint8_t x[n]`` as a list of ``item(byte)``, read as one block of bytes (a per-element
+    ``Array(n, Int8ul)`` is the same layout, parsed 30 times slower)."""
 
-    def _decode(self, obj: int, context: Any, path: str) -> int:
-        return role_of(obj)
+    #: the range of one element (what an editor may store)
+    item_range = (0, 255)
 
-    def _encode(self, obj: Any, context: Any, path: str) -> int:
-        return int(obj)
+    def __init__(self, n: int, item: Any = int) -> None:
+        super().__init__(c.Bytes(n))
+        self.count, self.item = n, item
+
+    def _decode(self, obj: bytes, context: Any, path: str) -> list[Any]:
+        return [self.item(b) for b in obj]
+
+    def _encode(self, obj: Any, context: Any, path: str) -> bytes:
+        return bytes(int(x) for x in obj)
 
 
-ROLE = _RoleAdapter(c.Int8ul)
+def _roles(pins: int) -> Con:
+    """``ioRole_e roles[pins]``: a byte per GPIO, each a :class:`PinRole` (an unnamed number stays an int)."""
+    return _U8Array(pins, role_of)
+
+
 _TEXT_TYPE = type(CString0(1))
 
 
@@ -194,10 +205,10 @@ def _pins_t(pins: int) -> tuple[Con, ...]:
     """``pinsState_t pins`` (a nested struct in C, flat here): role and two channels per GPIO, a type
     per channel."""
     return (
-        "roles" / c.Array(pins, ROLE),
-        "channels" / c.Array(pins, c.Int8ul),
-        "channels2" / c.Array(pins, c.Int8ul),
-        "channelTypes" / c.Array(CHANNELS, c.Int8ul),
+        "roles" / _roles(pins),
+        "channels" / _U8Array(pins),
+        "channels2" / _U8Array(pins),
+        "channelTypes" / _U8Array(CHANNELS),
     )
 
 
@@ -253,7 +264,7 @@ def _body(version: int, pins: int) -> c.Struct:
         "loggerFlags" / c.Int32ul,
         "unusedSectorAB" / c.Bytes(_UNUSED_AB[pins]),
         "staticIP" / c.Bytes(16),
-        "ledRemap" / c.Array(5, c.Int8ul),
+        "ledRemap" / _U8Array(5),
         *_when(pins == 64, "pad_remap" / c.Bytes(2)),
         "led_corr" / c.Array(6, c.Float32l),
         "mqtt_group" / _text(64),
