@@ -7,12 +7,15 @@ problem instead of failing the whole command.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import NotFoundError, ObkImgError, Problem
 from .model import Image, Region, RegionState
+
+if TYPE_CHECKING:
+    from .formats.config.obk_config import ObkConfigResult
+    from .tuya import TuyaKeys
 
 __all__ = ["Configs", "find_configs", "refine_regions", "CONFIG_KINDS", "wants_configs"]
 
@@ -27,8 +30,8 @@ class Configs:
     """The Tuya storage and OpenBeken config found in one input (``None`` when absent), with the
     problems met while looking."""
 
-    tuya: Any = None
-    obk: Any = None
+    tuya: TuyaKeys | None = None
+    obk: ObkConfigResult | None = None
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self, *, show_secrets: bool = False) -> dict[str, Any]:
@@ -61,11 +64,7 @@ def wants_configs(img: Image) -> bool:
     return img.kind in _DUMP_KINDS or any(r.kind in CONFIG_KINDS for r in img.regions())
 
 
-def _have(module: str) -> bool:
-    return importlib.util.find_spec(module) is not None
-
-
-#: what :func:`obkimg.formats.config.obk_config.find_config` needs to find anything: an EasyFlash key name,
+#: what :func:`obkimg.obk_locate.find_config` needs to find anything: an EasyFlash key name,
 #: or the "CFG" ident at a 4 KiB sector start or at a platform's raw location off that grid (W800).
 #: Checked here so that a dump without any of them never imports the OpenBeken (and BL602) modules.
 OBK_KEYS = (b"ObkCfg", b"mY0bcFg")
@@ -91,22 +90,21 @@ def find_configs(data: bytes, img: Image | None = None) -> Configs:
     chip = img.chip if img is not None else None
     if img is not None and not wants_configs(img):
         return found
-    if _have("obkimg.tuya"):
-        from . import tuya
+    from . import tuya
+
+    try:
+        # a Tuya KV file's model has read the storage already: read (and assemble) it once
+        own = getattr(img, "keys", None)
+        found.tuya = own if isinstance(own, tuya.TuyaKeys) else tuya.extract_keys(data, chip=chip)
+    except NotFoundError:
+        pass
+    except ObkImgError as e:
+        found.problems.append(Problem("warning", f"Tuya storage: {e}", e.offset, "tuya-kv"))
+    if may_hold_obk_config(data):
+        from .obk_locate import find_config
 
         try:
-            # a Tuya KV file's model has read the storage already: read (and assemble) it once
-            own = getattr(img, "keys", None)
-            found.tuya = own if isinstance(own, tuya.TuyaKeys) else tuya.extract_keys(data, chip=chip)
-        except NotFoundError:
-            pass
-        except ObkImgError as e:
-            found.problems.append(Problem("warning", f"Tuya storage: {e}", e.offset, "tuya-kv"))
-    if may_hold_obk_config(data) and _have("obkimg.obk"):
-        from . import obk
-
-        try:
-            found.obk = obk.recover_config(data, chip=chip)
+            found.obk = find_config(data, chip=chip)
         except NotFoundError:
             pass
         except ObkImgError as e:

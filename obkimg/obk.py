@@ -1,6 +1,7 @@
 """OpenBeken config workflows: recover, extract, edit, compare and write ``mainConfig_t`` in dumps.
 
-Built on :mod:`obkimg.formats.config.obk_config` (struct, CRC, EasyFlash, locations). Every function takes
+Built on :mod:`obkimg.formats.config.obk_config` (struct, CRC), :mod:`~obkimg.formats.config.easyflash`
+and the search :mod:`obkimg.obk_locate`. Every function takes
 a path, bytes, a file object or a :class:`obkimg.source.Source` and returns bytes or models; nothing
 here prints or writes files (the CLI does).
 
@@ -25,29 +26,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import BuildError, ChecksumError, DetectionError, NotFoundError, ObkImgError, Problem
+from .formats.config.easyflash import SECTOR, EfArea, ef_format, ef_put
 from .formats.config.obk_config import (
     CHANNELS,
     FIXED_FIELDS,
-    SECTOR,
     STRING_FIELDS,
+    ChipInfo,
     ObkConfig,
     ObkConfigResult,
     channel_type_number,
     chip_info,
-    ef_format,
-    ef_put,
-    find_config,
-    find_psm,
     flag_number,
-    parse_easyflash,
     role_number,
 )
 from .model import jsonable
+from .obk_locate import find_config, find_psm
 from .source import SourceLike, load
 from .tuya_pins import PIN_RULES, PinRule, map_upk
 
 __all__ = [
     "ObkConfigResult",
+    "find_config",
     "recover_config",
     "extract_config",
     "parse_assignments",
@@ -157,8 +156,13 @@ def _type_range(con: Any) -> tuple[int, int] | None:
 def _range(cfg: ObkConfig, name: str) -> tuple[int, int] | None:
     if name in FIELD_LIMITS:
         return FIELD_LIMITS[name]
-    con = cfg.offsets()[name][1]
-    return _type_range(getattr(con, "subcon", con))
+    con: Any = cfg.offsets()[name][1]
+    if getattr(con, "item_range", None) is not None:  # a byte array
+        lo, hi = con.item_range
+        return int(lo), int(hi)
+    while getattr(con, "fmtstr", None) is None and hasattr(con, "subcon"):  # Array, Adapter -> the integer
+        con = con.subcon
+    return _type_range(con)
 
 
 def _index(text: str, limit: int, what: str) -> int:
@@ -166,6 +170,93 @@ def _index(text: str, limit: int, what: str) -> int:
     if not 0 <= n < limit:
         raise BuildError(f"{what}: index {n} out of range 0..{limit - 1}", fmt=FMT, path=what)
     return n
+
+
+class _Edits:
+    """The struct field values a list of ``key=value`` edits amounts to (see :func:`parse_assignments`)."""
+
+    def __init__(self, cfg: ObkConfig) -> None:
+        self.cfg = cfg
+        self.out: dict[str, Any] = {}
+        self.arrays: dict[str, list[Any]] = {}
+        self.flag_word: int | None = None
+
+    def array(self, name: str) -> list[Any]:
+        if name not in self.arrays:
+            self.arrays[name] = list(self.out.get(name, self.cfg.get(name)))
+        return self.arrays[name]
+
+    def pin(self, key: str, parts: list[str], value: str) -> None:
+        pin = _index(parts[1], self.cfg.pins, key)
+        attr = parts[2].lower() if len(parts) == 3 else None
+        if attr is None:
+            vals = value.split(":")
+            if len(vals) > 3:
+                raise BuildError(f"{key}: use Role[:channel[:channel2]]", fmt=FMT, path=key)
+            self.array("roles")[pin] = role_number(vals[0])
+            for name, text in zip(("channels", "channels2"), vals[1:], strict=False):
+                self.array(name)[pin] = _index(text, 256, key)
+        elif attr == "role":
+            self.array("roles")[pin] = role_number(value)
+        elif attr in ("channel", "channel2"):
+            self.array("channels" if attr == "channel" else "channels2")[pin] = _index(value, 256, key)
+        else:
+            raise BuildError(f"unknown pin attribute {attr!r} (role, channel, channel2)", fmt=FMT, path=key)
+
+    def channel(self, key: str, parts: list[str], value: str) -> None:
+        ch = _index(parts[1], CHANNELS, key)
+        attr = parts[2].lower()
+        if attr == "type":
+            self.array("channelTypes")[ch] = channel_type_number(value)
+        elif attr in ("start", "start_value"):
+            self.array("startChannelValues")[ch] = _int(value, key, -32768, 32767)
+        else:
+            raise BuildError(f"unknown channel attribute {attr!r} (type, start)", fmt=FMT, path=key)
+
+    def flag(self, key: str, parts: list[str], value: str) -> None:
+        if self.flag_word is None:
+            self.flag_word = self.cfg.get("genericFlags") | self.cfg.get("genericFlags2") << 32
+        bit = flag_number(parts[1])
+        on = value.strip().lower() in ("1", "true", "on", "yes")
+        if not on and value.strip().lower() not in ("0", "false", "off", "no"):
+            raise BuildError(f"{key}: use 0/1", fmt=FMT, path=key)
+        self.flag_word = self.flag_word | (1 << bit) if on else self.flag_word & ~(1 << bit)
+
+    def static_ip(self, key: str, parts: list[str], value: str) -> None:
+        names = ("ip", "netmask", "gateway", "dns")
+        attr = parts[1].lower()
+        if attr not in names:
+            raise BuildError(f"unknown static_ip part {attr!r} ({', '.join(names)})", fmt=FMT, path=key)
+        raw = bytearray(self.out.get("staticIP", self.cfg.get("staticIP")))
+        try:
+            packed = ipaddress.IPv4Address(value.strip()).packed if value.strip() else bytes(4)
+        except ValueError:
+            raise BuildError(f"{key}: {value!r} is not an IPv4 address", fmt=FMT, path=key) from None
+        i = names.index(attr) * 4
+        raw[i : i + 4] = packed
+        self.out["staticIP"] = bytes(raw)
+
+    def apply(self, key: str, value: str) -> None:
+        parts = key.split(".")
+        head = parts[0].lower()
+        if head == "pin" and len(parts) in (2, 3):
+            self.pin(key, parts, value)
+        elif head == "channel" and len(parts) == 3:
+            self.channel(key, parts, value)
+        elif head == "flag" and len(parts) == 2:
+            self.flag(key, parts, value)
+        elif head in ("static_ip", "staticip") and len(parts) == 2:
+            self.static_ip(key, parts, value)
+        else:
+            name = _field_name(self.cfg, key)
+            self.out[name] = _convert(self.cfg, name, value)
+
+    def values(self) -> dict[str, Any]:
+        out = {**self.out, **self.arrays}
+        if self.flag_word is not None:
+            out["genericFlags"] = self.flag_word & 0xFFFFFFFF
+            out["genericFlags2"] = self.flag_word >> 32
+        return out
 
 
 def parse_assignments(cfg: ObkConfig, assignments: list[str] | dict[str, str]) -> dict[str, Any]:
@@ -179,77 +270,10 @@ def parse_assignments(cfg: ObkConfig, assignments: list[str] | dict[str, str]) -
     ``ledRemap`` / ``led_corr`` as comma-separated lists.
     """
     items = list(assignments.items()) if isinstance(assignments, dict) else [_split(a) for a in assignments]
-    out: dict[str, Any] = {}
-    arrays: dict[str, list[Any]] = {}
-
-    def array(name: str) -> list[Any]:
-        if name not in arrays:
-            arrays[name] = list(out.get(name, cfg.get(name)))
-        return arrays[name]
-
-    flags = None
+    edits = _Edits(cfg)
     for key, value in items:
-        parts = key.split(".")
-        head = parts[0].lower()
-        if head == "pin" and len(parts) in (2, 3):
-            pin = _index(parts[1], cfg.pins, key)
-            attr = parts[2].lower() if len(parts) == 3 else None
-            if attr is None:
-                vals = value.split(":")
-                if len(vals) > 3:
-                    raise BuildError(f"{key}: use Role[:channel[:channel2]]", fmt=FMT, path=key)
-                array("roles")[pin] = role_number(vals[0])
-                if len(vals) > 1:
-                    array("channels")[pin] = _index(vals[1], 256, key)
-                if len(vals) > 2:
-                    array("channels2")[pin] = _index(vals[2], 256, key)
-            elif attr == "role":
-                array("roles")[pin] = role_number(value)
-            elif attr in ("channel", "channel2"):
-                array("channels" if attr == "channel" else "channels2")[pin] = _index(value, 256, key)
-            else:
-                raise BuildError(
-                    f"unknown pin attribute {attr!r} (role, channel, channel2)", fmt=FMT, path=key
-                )
-        elif head == "channel" and len(parts) == 3:
-            ch = _index(parts[1], CHANNELS, key)
-            attr = parts[2].lower()
-            if attr == "type":
-                array("channelTypes")[ch] = channel_type_number(value)
-            elif attr in ("start", "start_value"):
-                array("startChannelValues")[ch] = _int(value, key, -32768, 32767)
-            else:
-                raise BuildError(f"unknown channel attribute {attr!r} (type, start)", fmt=FMT, path=key)
-        elif head == "flag" and len(parts) == 2:
-            if flags is None:
-                flags = cfg.get("genericFlags") | cfg.get("genericFlags2") << 32
-            bit = flag_number(parts[1])
-            on = value.strip().lower() in ("1", "true", "on", "yes")
-            if not on and value.strip().lower() not in ("0", "false", "off", "no"):
-                raise BuildError(f"{key}: use 0/1", fmt=FMT, path=key)
-            flags = flags | (1 << bit) if on else flags & ~(1 << bit)
-        elif head in ("static_ip", "staticip") and len(parts) == 2:
-            names = ("ip", "netmask", "gateway", "dns")
-            attr = parts[1].lower()
-            if attr not in names:
-                raise BuildError(f"unknown static_ip part {attr!r} ({', '.join(names)})", fmt=FMT, path=key)
-            raw = bytearray(out.get("staticIP", cfg.get("staticIP")))
-            try:
-                packed = ipaddress.IPv4Address(value.strip()).packed if value.strip() else bytes(4)
-            except ValueError:
-                raise BuildError(f"{key}: {value!r} is not an IPv4 address", fmt=FMT, path=key) from None
-            i = names.index(attr) * 4
-            raw[i : i + 4] = packed
-            out["staticIP"] = bytes(raw)
-        else:
-            name = _field_name(cfg, key)
-            out[name] = _convert(cfg, name, value)
-    for name, arr in arrays.items():
-        out[name] = arr
-    if flags is not None:
-        out["genericFlags"] = flags & 0xFFFFFFFF
-        out["genericFlags2"] = flags >> 32
-    return out
+        edits.apply(key, value)
+    return edits.values()
 
 
 def _split(assignment: str) -> tuple[str, str]:
@@ -336,7 +360,7 @@ def set_config(
         out = data[:off] + new_cfg.build() + data[off + new_cfg.length :]
     elif loc["mechanism"] == "easyflash":
         a0, size = loc["area_offset"], loc["area_size"]
-        area = parse_easyflash(data[a0 : a0 + size], gran=loc["granularity"], base=a0)
+        area = EfArea.parse(data[a0 : a0 + size], gran=loc["granularity"], base=a0)
         new_area, compacted = ef_put(area, loc["key"], new_cfg.build())
         if compacted:
             notes.append(
@@ -409,7 +433,8 @@ def diff_configs(
         "identical": not diffs,
         "differences": diffs,
     }
-    return jsonable(doc, show_secrets=show_secrets)
+    out: dict[str, Any] = jsonable(doc, show_secrets=show_secrets)
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -418,7 +443,7 @@ def diff_configs(
 
 @dataclass(frozen=True, slots=True)
 class WriteResult:
-    """A flash image with an OpenBeken config written in: the bytes, the chip, where and how it was written."""
+    """A flash image with an OpenBeken config written in: the bytes, the chip, where and how it went in."""
 
     data: bytes
     chip: str
@@ -436,6 +461,86 @@ def _image_chip(data: bytes) -> str | None:
         return None
 
 
+def _writable(config: SourceLike | ObkConfig) -> ObkConfig:
+    cfg = config if isinstance(config, ObkConfig) else recover_config(config).config
+    if not cfg.crc_valid:
+        raise ChecksumError(
+            FMT,
+            "Tiny-CRC8",
+            cfg.stored_crc,
+            f"{cfg.crc_for('signed'):#x}/{cfg.crc_for('unsigned'):#x}",
+            offset=cfg.offset_of("crc"),
+            path="crc",
+            hint="the config's CRC is invalid; repair it with `obkimg obk-config set` first",
+        )
+    return cfg
+
+
+def _for_chip(cfg: ObkConfig, chip: str, info: ChipInfo, notes: list[Problem]) -> ObkConfig:
+    """``cfg`` signed with the chip's CRC variant (noted), with a warning when its layout differs."""
+    if cfg.crc_variant != info.variant:
+        cfg = cfg.signed_with(info.variant)
+        msg = f"config re-signed with the {info.variant}-char CRC used on {chip}"
+        notes.append(Problem("info", msg, cfg.offset_of("crc"), FMT))
+    if info.pins != cfg.pins:
+        msg = f"{chip} uses the {info.pins}-pin layout; the config was decoded with the {cfg.pins}-pin one"
+        notes.append(Problem("warning", msg, None, FMT))
+    return cfg
+
+
+def _write_raw(data: bytes, cfg: ObkConfig, off: int, notes: list[Problem]) -> bytes:
+    """``cfg`` at ``off``, the rest of its sector(s) 0xFF; a shorter image padded with 0xFF up to it."""
+    end = (off + cfg.length + SECTOR - 1) // SECTOR * SECTOR
+    buf = bytearray(data)
+    if len(buf) < off:
+        msg = f"image padded with 0xFF from {len(buf):#x} to the config sector at {off:#x}"
+        notes.append(Problem("info", msg, len(buf), FMT))
+        buf += b"\xff" * (off - len(buf))
+    if len(buf) < end:
+        buf += b"\xff" * (end - len(buf))
+    buf[off:end] = cfg.build() + b"\xff" * (end - off - cfg.length)
+    return bytes(buf)
+
+
+def _easyflash_area(data: bytes, chip: str, info: ChipInfo, notes: list[Problem]) -> EfArea:
+    """The chip's EasyFlash area in ``data`` (PSM partition or fixed area); an erased one is formatted."""
+    psm = find_psm(data, table_offsets=info.bfpt) if info.bfpt else None
+    area = (psm[0], psm[1]) if psm else info.area
+    if area is None or area[0] + SECTOR > len(data):
+        raise NotFoundError(
+            f"no EasyFlash area for the config in this {chip} image (partition table / PSM missing)", fmt=FMT
+        )
+    size = min(area[1], (len(data) - area[0]) // SECTOR * SECTOR)
+    chunk = data[area[0] : area[0] + size]
+    try:
+        return EfArea.parse(chunk, base=area[0])
+    except ObkImgError as e:
+        if chunk.count(0xFF) != len(chunk):
+            raise NotFoundError(
+                f"the {chip} EasyFlash area at {area[0]:#x} is neither EasyFlash nor erased ({e})",
+                fmt=FMT,
+                offset=area[0],
+            ) from e
+    msg = f"the erased EasyFlash area at {area[0]:#x} was formatted (granularity 8)"
+    notes.append(Problem("info", msg, area[0], "easyflash"))
+    return ef_format(size, gran=8, base=area[0])
+
+
+def _write_easyflash(
+    data: bytes, cfg: ObkConfig, chip: str, info: ChipInfo, notes: list[Problem]
+) -> WriteResult:
+    ef = _easyflash_area(data, chip, info, notes)
+    key = info.key or "ObkCfg"
+    new, compacted = ef_put(ef, key, cfg.build())
+    if compacted:
+        msg = "the EasyFlash area was compacted to make room for the config"
+        notes.append(Problem("info", msg, ef.base, "easyflash"))
+    out = data[: ef.base] + new.build() + data[ef.base + len(ef.data) :]
+    entry = new.lookup(key)
+    assert entry is not None
+    return WriteResult(out, chip, ef.base + entry.value_offset, "easyflash", tuple(notes))
+
+
 def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str | None = None) -> WriteResult:
     """Put ``config`` into ``dump`` at the chip's config location; returns the new image.
 
@@ -446,18 +551,7 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
     ``obkimg.open(dump).chip``. A config signed with the other CRC variant is re-signed for the chip.
     """
     data = load(dump).data
-    cfg = config if isinstance(config, ObkConfig) else recover_config(config).config
-    notes: list[Problem] = []
-    if not cfg.crc_valid:
-        raise ChecksumError(
-            FMT,
-            "Tiny-CRC8",
-            cfg.stored_crc,
-            f"{cfg.crc_for('signed'):#x}/{cfg.crc_for('unsigned'):#x}",
-            offset=3,
-            path="crc",
-            hint="the config's CRC is invalid; repair it with `obkimg obk-config set` first",
-        )
+    cfg = _writable(config)
     if chip is None:
         chip = _image_chip(data)
         if chip is None:
@@ -466,76 +560,12 @@ def write_config(dump: SourceLike, config: SourceLike | ObkConfig, *, chip: str 
             )
     info = chip_info(chip)
     chip = chip.upper()
-    if cfg.crc_variant != info.variant:
-        cfg = cfg.signed_with(info.variant)
-        notes.append(
-            Problem("info", f"config re-signed with the {info.variant}-char CRC used on {chip}", 3, FMT)
-        )
-    if info.pins != cfg.pins:
-        notes.append(
-            Problem(
-                "warning",
-                f"{chip} uses the {info.pins}-pin layout; the config was decoded with the {cfg.pins}-pin one",
-                None,
-                FMT,
-            )
-        )
+    notes: list[Problem] = []
+    cfg = _for_chip(cfg, chip, info, notes)
     if info.mechanism == "raw":
-        off = info.offset
-        assert off is not None
-        end = (off + cfg.length + SECTOR - 1) // SECTOR * SECTOR
-        buf = bytearray(data)
-        if len(buf) < off:
-            notes.append(
-                Problem(
-                    "info",
-                    f"image padded with 0xFF from {len(buf):#x} to the config sector at {off:#x}",
-                    len(buf),
-                    FMT,
-                )
-            )
-            buf += b"\xff" * (off - len(buf))
-        if len(buf) < end:
-            buf += b"\xff" * (end - len(buf))
-        buf[off:end] = cfg.build() + b"\xff" * (end - off - cfg.length)
-        return WriteResult(bytes(buf), chip, off, "raw", tuple(notes))
-    psm = find_psm(data, table_offsets=info.bfpt) if info.bfpt else None
-    area = (psm[0], psm[1]) if psm else info.area
-    if area is None or area[0] + SECTOR > len(data):
-        raise NotFoundError(
-            f"no EasyFlash area for the config in this {chip} image (partition table / PSM missing)", fmt=FMT
-        )
-    size = min(area[1], (len(data) - area[0]) // SECTOR * SECTOR)
-    chunk = data[area[0] : area[0] + size]
-    try:
-        ef = parse_easyflash(chunk, base=area[0])
-    except ObkImgError as e:
-        if chunk.count(0xFF) != len(chunk):
-            raise NotFoundError(
-                f"the {chip} EasyFlash area at {area[0]:#x} is neither EasyFlash nor erased ({e})",
-                fmt=FMT,
-                offset=area[0],
-            ) from e
-        ef = ef_format(size, gran=8, base=area[0])
-        notes.append(
-            Problem(
-                "info",
-                f"the erased EasyFlash area at {area[0]:#x} was formatted (granularity 8)",
-                area[0],
-                "easyflash",
-            )
-        )
-    new, compacted = ef_put(ef, info.key or "ObkCfg", cfg.build())
-    if compacted:
-        notes.append(
-            Problem(
-                "info", "the EasyFlash area was compacted to make room for the config", area[0], "easyflash"
-            )
-        )
-    out = data[: area[0]] + new.build() + data[area[0] + size :]
-    entry = new.lookup(info.key or "ObkCfg")
-    assert entry is not None
-    return WriteResult(out, chip, area[0] + entry.value_offset, "easyflash", tuple(notes))
+        assert info.offset is not None
+        return WriteResult(_write_raw(data, cfg, info.offset, notes), chip, info.offset, "raw", tuple(notes))
+    return _write_easyflash(data, cfg, chip, info, notes)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -564,7 +594,8 @@ class NewConfigResult:
         }
         doc.update(self.mapping)
         doc["problems"] = [p.to_dict() for p in self.problems]
-        return jsonable(doc, show_secrets=show_secrets)
+        out: dict[str, Any] = jsonable(doc, show_secrets=show_secrets)
+        return out
 
 
 def new_from_tuya(dump: SourceLike, *, chip: str | None = None, name: str | None = None) -> NewConfigResult:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .formats.config.obk_enums import role_number
+from .formats.config.obk_enums import PinRole
 
 __all__ = [
     "PinRule",
@@ -68,6 +68,12 @@ class PinRule:
     def settled(self) -> bool:
         """True when the key has a settled OpenBeken role (the rule does not decline it)."""
         return self.decline is None
+
+
+def _role(name: str) -> PinRole:
+    """The :class:`PinRole` a rule names (``"Relay"`` -> ``PinRole.IOR_Relay``); every name in the tables
+    below is one (tests/obk/test_roles.py)."""
+    return PinRole["IOR_" + name]
 
 
 def _r(pattern: str, label: str, what: str, high: str | None, low: str | None = None, **kw: Any) -> PinRule:
@@ -349,7 +355,8 @@ def _map_rules(upk: dict[str, Any], pins: int, out: dict[str, Any], consumed: se
             out["conflicts"].append({"key": key, "gpio": gpio, "taken_by": taken[gpio]})
             continue
         taken[gpio] = key
-        pin = {**entry, "role": role_number(role), "role_name": f"IOR_{role}", "channel": 0}
+        typed = _role(role)
+        pin = {**entry, "role": typed, "role_name": typed.name, "channel": 0}
         if rule.channel == "free":
             sensors.append((pin, int(groups["n"]) if groups.get("n") else 1))
             continue
@@ -403,8 +410,8 @@ def _led_driver(upk: dict[str, Any], pins: int, out: dict[str, Any], consumed: s
             {
                 **base,
                 "what": f"{drv[0]} LED driver (dmod {dmod})",
-                "role": role_number(role),
-                "role_name": f"IOR_{role}",
+                "role": _role(role),
+                "role_name": _role(role).name,
                 "channel": 0,
             }
         )

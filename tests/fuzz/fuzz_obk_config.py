@@ -13,16 +13,17 @@ def _uninstrumented_crc() -> None:
     its own source: instrumenting it only costs speed (30x), there is no branch to cover inside."""
     import inspect
 
-    from obkimg.formats.config import obk_config as oc
+    from obkimg.formats.config import obk_struct as st
 
     namespace: dict = {}
-    exec(compile(inspect.getsource(oc.tiny_crc8), oc.__file__, "exec"), oc.__dict__, namespace)  # noqa: S102
-    oc.tiny_crc8 = namespace["tiny_crc8"]
+    exec(compile(inspect.getsource(st.tiny_crc8), st.__file__, "exec"), st.__dict__, namespace)  # noqa: S102
+    st.tiny_crc8 = namespace["tiny_crc8"]
 
 
 def test_one_input(data: bytes) -> None:
     """Each input takes one of three paths (by its length), to keep the speed up."""
-    from obkimg import obk
+    from obkimg import obk, obk_locate
+    from obkimg.formats.config import easyflash as ef
     from obkimg.formats.config import obk_config as oc
     from obkimg.source import Source
 
@@ -37,11 +38,11 @@ def test_one_input(data: bytes) -> None:
                 assert cfg.build() == data[: cfg.length], "config rebuild differs"
     elif mode == 1:  # EasyFlash v4 areas
         for gran in (None, 1, 8, 32):
-            area = clean(oc.parse_easyflash, data, gran=gran)
+            area = clean(ef.parse_easyflash, data, gran=gran)
             if area is not None:
                 assert area.build() == area.data, "EasyFlash rebuild differs"
     else:  # the recovery search and the open() model
-        res = clean(oc.find_config, data)
+        res = clean(obk_locate.find_config, data)
         if res is not None:
             res.to_dict(show_secrets=False)
         clean(obk.recover_config, data, chip="BL602")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from obkimg import obk_locate
 from obkimg.cli import cli
 from obkimg.errors import NotFoundError
 from obkimg.formats.config import obk_config as oc
@@ -120,11 +121,13 @@ def test_real_bl602_show_json_validates() -> None:
     assert doc["chip"] == "BL602" and doc["location"]["partition"] == "PSM"
 
 
-def test_bfpt_fallback_reader_agrees() -> None:
+def test_psm_comes_from_the_partitions_module() -> None:
+    """The one BFPT reader (formats.bl602.partitions) gives the PSM partition the config search uses."""
+    from obkimg.formats.bl602 import partitions
+
+    assert obk_locate.PT_MAGIC == partitions.PT_MAGIC
     data = real_path("bl602", "full_binary_with_app_OpenBL602_1.18.57.bin").read_bytes()
-    psm = oc.find_psm(data)
-    for off in (0xE000, 0xF000):
-        found = oc._bfpt_entries(data, off)
-        assert found is not None
-        assert [(a, s) for n, _, a, s in found[1] if n == "PSM"] == [psm[:2]]
-    assert oc._bfpt_entries(data, 0x10000) is None
+    copies = partitions.read_copies(data)
+    psm = copies[partitions.select_active(copies)].table.get("PSM")
+    assert obk_locate.find_psm(data)[:2] == (psm.address[0], psm.size[0])
+    assert obk_locate.find_psm(data[:0xE000] + b"\xff" * 0x2000 + data[0x10000:]) is None

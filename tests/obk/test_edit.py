@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from obkimg.errors import BuildError, ChecksumError, DetectionError, NotFoundError
+from obkimg.formats.config import easyflash as ef
 from obkimg.formats.config import obk_config as oc
 from obkimg.obk import diff_configs, parse_assignments, recover_config, set_config, write_config
 from tests.conftest import validate_schema
@@ -139,37 +140,37 @@ def test_set_easyflash_writes_new_live_entry() -> None:
     out, res, notes = set_config(data, EDITS)
     _check_edited(res)
     assert res.crc_variant == "unsigned"
-    area = oc.parse_easyflash(out)
+    area = ef.parse_easyflash(out)
     live = area.lookup("mY0bcFg")
     assert live is not None and area.value(live) == res.config.build()
     assert area.value(area.lookup("nv_version")) == b"0.01", "other entries survive"
     assert len(notes) == 1 and "compacted" in notes[0].message  # the 2-sector fixture has no room left
     # a second edit again produces exactly one live copy
     out2, res2, _ = set_config(out, ["ssid=Second"])
-    area2 = oc.parse_easyflash(out2)
+    area2 = ef.parse_easyflash(out2)
     assert [e.name for e in area2.entries if e.status == 2].count("mY0bcFg") == 1
     assert res2.config.get("wifi_ssid") == "Second" and res2.config.get("changeCounter") == 5
 
 
 @pytest.mark.parametrize("gran", [1, 8, 32])
 def test_easyflash_writer_all_granularities(gran: int) -> None:
-    area = oc.ef_format(4 * 0x1000, gran=gran, base=0x1000)
+    area = ef.ef_format(4 * 0x1000, gran=gran, base=0x1000)
     assert area.entries == () and all(s.store == 1 and s.dirty == 1 for s in area.sectors)
     cfg = oc.ObkConfig.parse(obk_fixture(SECTOR_FIXTURE)).signed_with("unsigned")
-    a1 = oc.ef_set(area, "mY0bcFg", cfg.build())
-    a1 = oc.ef_set(a1, "nv_version", b"0.01")
+    a1 = ef.ef_set(area, "mY0bcFg", cfg.build())
+    a1 = ef.ef_set(a1, "nv_version", b"0.01")
     e1 = a1.lookup("mY0bcFg")
     assert e1.crc_ok and a1.value(e1) == cfg.build() and a1.sectors[0].store == 2
     assert e1.value_offset - e1.offset == {1: 24, 8: 28, 32: 40}[gran] + (8 if gran == 32 else 7)
     cfg2 = cfg.with_values({"wifi_ssid": "v2"})
-    a2 = oc.ef_set(a1, "mY0bcFg", cfg2.build())
+    a2 = ef.ef_set(a1, "mY0bcFg", cfg2.build())
     copies = a2.copies("mY0bcFg")
     assert [c.status_name for c in copies] == ["deleted", "write"]
     assert a2.value(a2.lookup("mY0bcFg")) == cfg2.build()
     assert a2.sectors[0].dirty == 2, "the sector holding the deleted copy is dirty"
     res = recover_config(b"\xff" * 0x1000 + a2.build())
     assert res.config.get("wifi_ssid") == "v2" and res.location["granularity"] == gran
-    compact = oc.ef_compact(a2)
+    compact = ef.ef_compact(a2)
     assert [(e.name, e.status_name) for e in compact.entries] == [
         ("nv_version", "write"),
         ("mY0bcFg", "write"),
@@ -178,16 +179,16 @@ def test_easyflash_writer_all_granularities(gran: int) -> None:
 
 
 def test_easyflash_full_area_is_refused() -> None:
-    area = oc.ef_format(2 * 0x1000)
+    area = ef.ef_format(2 * 0x1000)
     big = bytes(3000)
-    a = oc.ef_set(area, "a", big)
+    a = ef.ef_set(area, "a", big)
     with pytest.raises(BuildError) as e:
-        oc.ef_set(a, "b", big)
+        ef.ef_set(a, "b", big)
     assert "no room" in e.value.message
     with pytest.raises(BuildError):
-        oc.ef_put(a, "b", big)  # even compacted, two 3 KiB entries need two sectors + a spare
+        ef.ef_put(a, "b", big)  # even compacted, two 3 KiB entries need two sectors + a spare
     with pytest.raises(BuildError):
-        oc.ef_format(0x1000)
+        ef.ef_format(0x1000)
 
 
 def test_write_qio_plus_config_synthetic() -> None:

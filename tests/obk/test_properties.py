@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obkimg.errors import ObkImgError
+from obkimg.formats.config import easyflash as ef
 from obkimg.formats.config import obk_config as oc
 from obkimg.obk import recover_config
 
@@ -18,7 +19,7 @@ printable = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_s
 
 @given(st.binary(max_size=5000))
 def test_arbitrary_bytes_only_obkimg_errors(data: bytes) -> None:
-    for fn in (oc.ObkConfig.parse, oc.parse_easyflash, recover_config):
+    for fn in (oc.ObkConfig.parse, ef.parse_easyflash, recover_config):
         with contextlib.suppress(ObkImgError):
             fn(data)
     assert oc.detect(data) is None or oc.detect(data).kind == "obk-config"
@@ -76,12 +77,12 @@ def test_edit_roundtrip(
 @settings(max_examples=30)
 @given(gran=st.sampled_from([1, 8, 32]), values=st.lists(st.binary(max_size=600), min_size=1, max_size=12))
 def test_easyflash_sequences_read_back(gran: int, values: list[bytes]) -> None:
-    area = oc.ef_format(3 * 0x1000, gran=gran)
+    area = ef.ef_format(3 * 0x1000, gran=gran)
     expect: dict[str, bytes] = {}
     for i, v in enumerate(values):
         name = f"k{i % 3}"
-        area, _ = oc.ef_put(area, name, v)
+        area, _ = ef.ef_put(area, name, v)
         expect[name] = v
-        again = oc.parse_easyflash(area.build())
+        again = ef.parse_easyflash(area.build())
         assert {n: again.value(again.lookup(n)) for n in expect} == expect
         assert sum(1 for e in again.entries if e.status == 2) == len(expect)

@@ -8,6 +8,7 @@ import pytest
 
 import obkimg
 from obkimg.errors import NotFoundError
+from obkimg.formats.config import easyflash as ef
 from obkimg.formats.config import obk_config as oc
 from obkimg.obk import recover_config
 from tests.conftest import REAL, real_files, real_path, validate_schema
@@ -75,7 +76,7 @@ def test_easyflash_area_found_by_scan_in_a_larger_image() -> None:
     buf[0x42000:0x44000] = area
     res = recover_config(bytes(buf))
     assert res.location["mechanism"] == "easyflash" and res.location["area_offset"] == 0x42000
-    assert res.location["offset"] == 0x42000 + oc.parse_easyflash(area).lookup("mY0bcFg").value_offset
+    assert res.location["offset"] == 0x42000 + ef.parse_easyflash(area).lookup("mY0bcFg").value_offset
 
 
 def test_w800_unaligned_and_ln882h_candidates() -> None:

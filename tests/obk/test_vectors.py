@@ -7,6 +7,7 @@ import struct
 import pytest
 
 from obkimg.errors import ChecksumError, FormatError, MagicError, TruncatedError
+from obkimg.formats.config import easyflash as ef
 from obkimg.formats.config import obk_config as oc
 from obkimg.obk import recover_config
 from tests.conftest import validate_schema
@@ -122,7 +123,7 @@ def test_bl602_easyflash_vector() -> None:
 
 
 def test_easyflash_area_details() -> None:
-    area = oc.parse_easyflash(obk_fixture(EF_FIXTURE))
+    area = ef.parse_easyflash(obk_fixture(EF_FIXTURE))
     assert area.gran == 8 and [s.offset for s in area.sectors] == [0, 0x1000]
     assert [(e.name, e.status_name, e.crc_ok) for e in area.entries] == [
         ("mY0bcFg", "deleted", True),
@@ -198,10 +199,10 @@ def test_easyflash_corrupted_entry_is_not_live() -> None:
     from obkimg.errors import NotFoundError
 
     data = bytearray(obk_fixture(EF_FIXTURE))
-    area = oc.parse_easyflash(bytes(data))
+    area = ef.parse_easyflash(bytes(data))
     live = area.lookup("mY0bcFg")
     data[live.value_offset + 100] ^= 0xFF  # breaks the entry's CRC-32
-    area2 = oc.parse_easyflash(bytes(data))
+    area2 = ef.parse_easyflash(bytes(data))
     assert not area2.entries[2].crc_ok and area2.lookup("mY0bcFg") is None
     with pytest.raises(NotFoundError):
         recover_config(bytes(data))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from obkimg import configs
+from obkimg import configs, obk_locate
 from obkimg.detect import _probe
 from obkimg.formats import MAY_DETECT, iter_modules
 from obkimg.formats.config import obk_config as oc
@@ -132,12 +132,12 @@ def test_obk_precheck_is_exact_where_it_says_no() -> None:
     erased[0x1234:0x1237] = b"CFG"  # off the grid: cannot be a config
     assert not configs.may_hold_obk_config(bytes(erased))
     with pytest.raises(NotFoundError):
-        oc.find_config(bytes(erased))
+        obk_locate.find_config(bytes(erased))
     sector = FIXTURES / "obk" / "obk_cfg_v5_bk7231_sector.bin"
     if sector.exists():
         erased[0x1D1000:0x1D2000] = sector.read_bytes()
         assert configs.may_hold_obk_config(bytes(erased))
-        assert oc.find_config(bytes(erased)).location["offset"] == 0x1D1000
+        assert obk_locate.find_config(bytes(erased)).location["offset"] == 0x1D1000
 
 
 def test_bl602_marker_list_is_the_bootheader_one() -> None:

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from obkimg import obk
+from obkimg import obk, obk_locate
+from obkimg.formats.config import easyflash as ef
 from obkimg.formats.config import obk_config as oc
 from obkimg.source import Source
 from tests.properties._support import (
@@ -84,11 +85,11 @@ def test_config_identity(
     ),
 )
 def test_easyflash_identity(gran: int, values: dict[str, bytes]) -> None:
-    area = oc.ef_format(4 * oc.SECTOR, gran=gran)
+    area = ef.ef_format(4 * oc.SECTOR, gran=gran)
     for name, value in values.items():
-        area = oc.ef_set(area, name, value)
+        area = ef.ef_set(area, name, value)
     raw = area.build()
-    back = oc.parse_easyflash(raw, gran=gran)
+    back = ef.parse_easyflash(raw, gran=gran)
     assert back.build() == raw
     got = {e.name: back.value(e) for e in back.entries if e.status_name == "write"}
     assert got == values, "mismatch"
@@ -102,10 +103,10 @@ def _all_parsers(data: bytes) -> None:
                 cfg.decode()
                 assert cfg.build() == data[: cfg.length]
     for gran in (None, 1, 8, 32):
-        area = only_obkimg_errors(oc.parse_easyflash, data, gran=gran)
+        area = only_obkimg_errors(ef.parse_easyflash, data, gran=gran)
         if area is not None:
             only_obkimg_errors(area.build)
-    res = only_obkimg_errors(oc.find_config, data)
+    res = only_obkimg_errors(obk_locate.find_config, data)
     if res is not None:
         res.to_dict(show_secrets=False)
     for chip in (None, "BK7231N", "BL602"):

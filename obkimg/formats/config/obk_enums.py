@@ -1,16 +1,25 @@
-"""OpenBeken's enumerations as stored in its config: pin roles (``ioRole_e``), channel types
-(``channelType_e``) and flag bits (``OBK_FLAG_*``), with lookups by number and by name.
+"""OpenBeken's enumerations as stored in its config: pin roles (``ioRole_e``, :class:`PinRole`), channel
+types (``channelType_e``) and flag bits (``OBK_FLAG_*``), with lookups by number and by name; and the
+platform table (:data:`CHIPS`: layout group, CRC char signedness and storage of each chip, spec B3).
 
 Numbers are what ``mainConfig_t`` stores; names follow OpenBeken's ``src/new_pins.h`` (roles 79..88 and
 flags 40..51 follow the names of the OpenBeken flasher's GUI, ``OBKRoles.cs``, where the indexed header
-ends). A data module without construct, shared by :mod:`obkimg.formats.config.obk_config` and the Tuya pin table.
+ends). A data module without construct, shared by :mod:`obkimg.formats.config.obk_config`, the config
+search (:mod:`obkimg.obk_locate`) and the Tuya pin table.
 """
 
 from __future__ import annotations
 
-from ...errors import BuildError
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, Literal, TypeAlias
+
+from ...errors import BuildError, NotFoundError
 
 __all__ = [
+    "PinRole",
+    "Role",
+    "role_of",
     "ROLE_NAMES",
     "CHANNEL_TYPE_NAMES",
     "FLAG_NAMES",
@@ -19,32 +28,124 @@ __all__ = [
     "channel_type_name",
     "channel_type_number",
     "flag_number",
+    "CrcVariant",
+    "Mechanism",
+    "ChipInfo",
+    "CHIPS",
+    "RAW_CANDIDATES",
+    "EF_KEYS",
+    "chip_info",
 ]
 
 #: the format these enums belong to, named in errors
 FMT = "obk-config"
 
 
-# fmt: off
-#: ``ioRole_e``: index = stored role number. 0..78 from new_pins.h, 79..88 from the GUI's OBKRoles.cs.
-ROLE_NAMES: tuple[str, ...] = tuple("IOR_" + n for n in (
-    "None", "Relay", "Relay_n", "Button", "Button_n", "LED", "LED_n", "PWM", "LED_WIFI", "LED_WIFI_n",
-    "Button_ToggleAll", "Button_ToggleAll_n", "DigitalInput", "DigitalInput_n", "ToggleChannelOnToggle",
-    "DigitalInput_NoPup", "DigitalInput_NoPup_n", "BL0937_SEL", "BL0937_CF", "BL0937_CF1", "ADC",
-    "SM2135_DAT", "SM2135_CLK", "BP5758D_DAT", "BP5758D_CLK", "BP1658CJ_DAT", "BP1658CJ_CLK", "PWM_n",
-    "IRRecv", "IRSend", "Button_NextColor", "Button_NextColor_n", "Button_NextDimmer",
-    "Button_NextDimmer_n", "AlwaysHigh", "AlwaysLow", "UCS1912_DIN", "SM16703P_DIN",
-    "Button_NextTemperature", "Button_NextTemperature_n", "Button_ScriptOnly", "Button_ScriptOnly_n",
-    "DHT11", "DHT12", "DHT21", "DHT22", "CHT83XX_DAT", "CHT83XX_CLK", "SHT3X_DAT", "SHT3X_CLK",
-    "SOFT_SDA", "SOFT_SCL", "SM2235_DAT", "SM2235_CLK", "BridgeForward", "BridgeReverse",
-    "SmartButtonForLEDs", "SmartButtonForLEDs_n", "DoorSensorWithDeepSleep",
-    "DoorSensorWithDeepSleep_NoPup", "BAT_ADC", "BAT_Relay", "TM1637_DIO", "TM1637_CLK", "BL0937_SEL_n",
-    "DoorSensorWithDeepSleep_pd", "SGP_CLK", "SGP_DAT", "ADC_Button", "GN6932_CLK", "GN6932_DAT",
-    "GN6932_STB", "TM1638_CLK", "TM1638_DAT", "TM1638_STB", "BAT_Relay_n", "KP18058_CLK", "KP18058_DAT",
-    "DS1820_IO", "PWM_ScriptOnly", "PWM_ScriptOnly_n", "Counter_f", "Counter_r", "IRRecv_nPup",
-    "StripState", "StripState_n", "HLW8112_SCSN", "RCRecv", "RCRecv_nPup",
-))
+class PinRole(IntEnum):
+    """``ioRole_e``: the role of one GPIO, as ``mainConfig_t.pins.roles[]`` stores it (one byte).
 
+    0..78 from new_pins.h, 79..88 from the GUI's OBKRoles.cs. Member names are OpenBeken's own
+    (``IOR_Relay``); a stored number beyond them stays a plain ``int`` (see :func:`role_of`).
+    """
+
+    IOR_None = 0
+    IOR_Relay = 1
+    IOR_Relay_n = 2
+    IOR_Button = 3
+    IOR_Button_n = 4
+    IOR_LED = 5
+    IOR_LED_n = 6
+    IOR_PWM = 7
+    IOR_LED_WIFI = 8
+    IOR_LED_WIFI_n = 9
+    IOR_Button_ToggleAll = 10
+    IOR_Button_ToggleAll_n = 11
+    IOR_DigitalInput = 12
+    IOR_DigitalInput_n = 13
+    IOR_ToggleChannelOnToggle = 14
+    IOR_DigitalInput_NoPup = 15
+    IOR_DigitalInput_NoPup_n = 16
+    IOR_BL0937_SEL = 17
+    IOR_BL0937_CF = 18
+    IOR_BL0937_CF1 = 19
+    IOR_ADC = 20
+    IOR_SM2135_DAT = 21
+    IOR_SM2135_CLK = 22
+    IOR_BP5758D_DAT = 23
+    IOR_BP5758D_CLK = 24
+    IOR_BP1658CJ_DAT = 25
+    IOR_BP1658CJ_CLK = 26
+    IOR_PWM_n = 27
+    IOR_IRRecv = 28
+    IOR_IRSend = 29
+    IOR_Button_NextColor = 30
+    IOR_Button_NextColor_n = 31
+    IOR_Button_NextDimmer = 32
+    IOR_Button_NextDimmer_n = 33
+    IOR_AlwaysHigh = 34
+    IOR_AlwaysLow = 35
+    IOR_UCS1912_DIN = 36
+    IOR_SM16703P_DIN = 37
+    IOR_Button_NextTemperature = 38
+    IOR_Button_NextTemperature_n = 39
+    IOR_Button_ScriptOnly = 40
+    IOR_Button_ScriptOnly_n = 41
+    IOR_DHT11 = 42
+    IOR_DHT12 = 43
+    IOR_DHT21 = 44
+    IOR_DHT22 = 45
+    IOR_CHT83XX_DAT = 46
+    IOR_CHT83XX_CLK = 47
+    IOR_SHT3X_DAT = 48
+    IOR_SHT3X_CLK = 49
+    IOR_SOFT_SDA = 50
+    IOR_SOFT_SCL = 51
+    IOR_SM2235_DAT = 52
+    IOR_SM2235_CLK = 53
+    IOR_BridgeForward = 54
+    IOR_BridgeReverse = 55
+    IOR_SmartButtonForLEDs = 56
+    IOR_SmartButtonForLEDs_n = 57
+    IOR_DoorSensorWithDeepSleep = 58
+    IOR_DoorSensorWithDeepSleep_NoPup = 59
+    IOR_BAT_ADC = 60
+    IOR_BAT_Relay = 61
+    IOR_TM1637_DIO = 62
+    IOR_TM1637_CLK = 63
+    IOR_BL0937_SEL_n = 64
+    IOR_DoorSensorWithDeepSleep_pd = 65
+    IOR_SGP_CLK = 66
+    IOR_SGP_DAT = 67
+    IOR_ADC_Button = 68
+    IOR_GN6932_CLK = 69
+    IOR_GN6932_DAT = 70
+    IOR_GN6932_STB = 71
+    IOR_TM1638_CLK = 72
+    IOR_TM1638_DAT = 73
+    IOR_TM1638_STB = 74
+    IOR_BAT_Relay_n = 75
+    IOR_KP18058_CLK = 76
+    IOR_KP18058_DAT = 77
+    IOR_DS1820_IO = 78
+    IOR_PWM_ScriptOnly = 79
+    IOR_PWM_ScriptOnly_n = 80
+    IOR_Counter_f = 81
+    IOR_Counter_r = 82
+    IOR_IRRecv_nPup = 83
+    IOR_StripState = 84
+    IOR_StripState_n = 85
+    IOR_HLW8112_SCSN = 86
+    IOR_RCRecv = 87
+    IOR_RCRecv_nPup = 88
+
+
+#: role names by number (``ROLE_NAMES[1] == "IOR_Relay"``)
+ROLE_NAMES: tuple[str, ...] = tuple(r.name for r in PinRole)
+
+#: a stored pin role: a :class:`PinRole`, or the plain number when OpenBeken's list does not name it
+Role: TypeAlias = PinRole | int
+
+# fmt: off
 #: ``channelType_e`` (new_pins.h order)
 CHANNEL_TYPE_NAMES: tuple[str, ...] = tuple("ChType_" + n for n in (
     "Default", "Error", "Temperature", "Humidity", "Humidity_div10", "Temperature_div10", "Toggle",
@@ -78,6 +179,11 @@ FLAG_NAMES: dict[int, str] = dict(enumerate((
 # fmt: on
 
 
+def role_of(number: int) -> Role:
+    """The stored role ``number`` as a :class:`PinRole` when OpenBeken names it, else the number."""
+    return PinRole(number) if 0 <= number < len(ROLE_NAMES) else number
+
+
 def role_name(role: int) -> str:
     """``1`` -> ``"IOR_Relay"``; an unknown number -> ``"IOR_<n>"``."""
     return ROLE_NAMES[role] if 0 <= role < len(ROLE_NAMES) else f"IOR_{role}"
@@ -106,12 +212,13 @@ def _lookup(value: str | int, names: tuple[str, ...] | list[str], prefix: str, w
     raise BuildError(f"unknown {what} {value!r}", fmt=FMT, path=what.replace(" ", "_"))
 
 
-def role_number(value: str | int) -> int:
-    """``"Relay"``, ``"IOR_Relay"`` or ``"1"`` -> 1."""
+def role_number(value: str | int) -> Role:
+    """``"Relay"``, ``"IOR_Relay"`` or ``"1"`` -> ``PinRole.IOR_Relay`` (1); a number OpenBeken does not
+    name (0..255) stays an ``int``."""
     n = _lookup(value, ROLE_NAMES, "IOR_", "pin role")
     if not 0 <= n <= 255:
         raise BuildError(f"pin role {n} out of range 0..255", fmt=FMT)
-    return n
+    return role_of(n)
 
 
 def channel_type_number(value: str | int) -> int:
@@ -130,3 +237,82 @@ def flag_number(value: str | int) -> int:
     if not 0 <= n < 64:
         raise BuildError(f"flag bit {n} out of range 0..63", fmt=FMT)
     return n
+
+
+# --------------------------------------------------------------------------------------------------
+# platforms: where and how OBK stores its config (spec B3), and which schema variant decodes it
+
+#: Tiny-CRC8 ``char`` signedness of a platform's compiler (spec B2)
+CrcVariant = Literal["signed", "unsigned"]
+#: how a platform stores the struct: a raw flash sector, or an EasyFlash v4 ENV entry
+Mechanism = Literal["raw", "easyflash"]
+
+
+@dataclass(frozen=True, slots=True)
+class ChipInfo:
+    """How and where OBK stores its config on one platform (spec B3), and its pin layout group."""
+
+    mechanism: Mechanism
+    variant: CrcVariant
+    pins: int = 32
+    offset: int | None = None  # raw
+    key: str | None = None  # easyflash
+    area: tuple[int, int] | None = None  # easyflash (offset, size) when not from a partition table
+    bfpt: tuple[int, ...] = ()  # easyflash: where the BFPT copies are
+
+    def to_dict(self) -> dict[str, Any]:
+        """The storage facts as JSON-ready data: mechanism, ``crc_variant``, pins, offset, key and area (a
+        list); ``bfpt`` is left out."""
+        return {
+            "mechanism": self.mechanism,
+            "crc_variant": self.variant,
+            "pins": self.pins,
+            "offset": self.offset,
+            "key": self.key,
+            "area": list(self.area) if self.area else None,
+        }
+
+
+# fmt: off
+_BK_T = ChipInfo("raw", "signed", offset=0x1E1000)
+_BK_N = ChipInfo("raw", "signed", offset=0x1D1000)
+CHIPS: dict[str, ChipInfo] = {
+    "BK7231T": _BK_T, "BK7231U": _BK_T, "BK7238": _BK_T,
+    "BK7252": ChipInfo("raw", "signed", 48, offset=0x1E1000),
+    "BK7252N": ChipInfo("raw", "signed", 48, offset=0x1E1000),
+    "BK7231N": _BK_N, "BK7231M": _BK_N,
+    "BL602": ChipInfo("easyflash", "unsigned", key="mY0bcFg", bfpt=(0xE000, 0xF000)),
+    "BL616": ChipInfo("easyflash", "unsigned", 48, key="mY0bcFg", bfpt=(0xE000, 0xF000)),
+    "BL702": ChipInfo("easyflash", "unsigned", key="mY0bcFg", bfpt=(0x1000, 0x2000)),
+    "W600": ChipInfo("raw", "unsigned", offset=0xF0000),
+    "W800": ChipInfo("raw", "unsigned", 48, offset=0x1F0303),
+    "LN882H": ChipInfo("raw", "unsigned", offset=0x1FF000),
+    "LN8825": ChipInfo("raw", "unsigned", offset=0x1FF000),
+    "GD32VW553": ChipInfo("raw", "signed", 48, offset=0x3F1000),
+    "RTL8710B": ChipInfo("easyflash", "signed", key="ObkCfg", area=(0x195000, 0x8000)),
+    "RTL87X0C": ChipInfo("easyflash", "signed", key="ObkCfg", area=(0x1F0000, 0x10000)),
+    "RTL8720D": ChipInfo("easyflash", "unsigned", 64, key="ObkCfg", area=(0x1B0000, 0x40000)),
+    "XR809": ChipInfo("easyflash", "unsigned", key="ObkCfg", area=(0x1E0000, 0x10000)),
+    "XR806": ChipInfo("easyflash", "unsigned", key="ObkCfg", area=(0x1F0000, 0x10000)),
+    "XR872": ChipInfo("easyflash", "unsigned", 48, key="ObkCfg", area=(0xEF000, 0x8000)),
+    "RDA5981": ChipInfo("easyflash", "unsigned", key="ObkCfg", area=(0xF4000, 0xA000)),
+    "ECR6600": ChipInfo("easyflash", "signed", key="ObkCfg", area=(0x1B9000, 0x1C000)),
+    "TR6260": ChipInfo("easyflash", "signed", key="ObkCfg", area=(0xEC000, 0x12000)),
+}
+#: raw candidates tried when the chip is unknown (B6 step 2): offset -> chips it belongs to
+RAW_CANDIDATES = ((0x1D1000, "BK7231N"), (0x1E1000, "BK7231T"), (0xF0000, "W600"), (0x1F0303, "W800"),
+                  (0x1FF000, "LN882H"))
+#: the EasyFlash keys OBK stores its config under (BL602/BL616/BL702; every other EasyFlash platform)
+EF_KEYS = ("mY0bcFg", "ObkCfg")
+# fmt: on
+
+
+def chip_info(chip: str) -> ChipInfo:
+    """The storage facts of ``chip`` (case-insensitive); :class:`NotFoundError` when unknown."""
+    info = CHIPS.get(chip.upper())
+    if info is None:
+        raise NotFoundError(
+            f"no OpenBeken config location known for chip {chip!r} (known: {', '.join(sorted(CHIPS))})",
+            fmt=FMT,
+        )
+    return info
