@@ -13,12 +13,12 @@ Every input may be a path, bytes or a binary file object (read like :func:`obkim
   FW_OTA.bin), so that ``pack(unpack(X).fw_ota, template=..., ota_header=...)`` gives back ``X`` byte for
   byte, vendor data in the OTA header's tail (0x60-0x1FF) included.
 
-Size rules (OpenBL602 ``bl_sys_ota_cli.c``, bl_iot_sdk ``blsp_boot_decompress.c``): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
-that is not running (slot 1 unless the dump shows slot 1 active), so the payload must fit that slot; boot2
-unpacks an XZ payload into the other slot (slot 0), so the unpacked FW_OTA.bin must fit there. These are
-the vendor tool's "OTA XZ file len = ..., Partition len = 557056" check and OpenBeken's "Too large bin" /
-unpacked_len checks. A BK7231 file given here is refused with a plain "this is a BK7231N QIO image, not
-BL602 firmware".
+Size rules (OpenBL602 ``bl_sys_ota_cli.c``, bl_iot_sdk ``blsp_boot_decompress.c``): the device writes the
+payload (XZ stream or raw FW_OTA.bin) into the FW slot that is not running (slot 1 unless the dump shows
+slot 1 active), so the payload must fit that slot; boot2 unpacks an XZ payload into the other slot (slot
+0), so the unpacked FW_OTA.bin must fit there. These are the vendor tool's "OTA XZ file len = ...,
+Partition len = 557056" check and OpenBeken's "Too large bin" / unpacked_len checks. A BK7231 file given
+here is refused with a plain "this is a BK7231N QIO image, not BL602 firmware".
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
-from .errors import BuildError, FormatError, LimitError, MismatchError, NotFoundError, ObkImgError, Problem
+from .errors import BuildError, FormatError, LimitError, MismatchError, Problem
 from .formats.bl602.bootheader import MAGIC as BFNP
-from .formats.bl602.bootheader import BootHeader, BootImage, foreign_error, fw_ota_bin, looks_like_bl602_code
+from .formats.bl602.bootheader import BootHeader, BootImage, fw_ota_bin, looks_like_bl602_code
 from .formats.bl602.ota import (
     DEFAULT_HW_VERSION,
     DEFAULT_SW_VERSION,
@@ -41,8 +41,8 @@ from .formats.bl602.ota import (
     xz_compress,
     xz_info,
 )
-from .formats.bl602.partitions import PT_MAGIC, TABLE_ADDRESSES, PartitionTable, TableCopy, TableRegion
-from .source import SourceLike, load
+from .partitions import TableSource, is_dump, read_input, refuse_foreign, table_from
+from .source import SourceLike
 
 __all__ = [
     "FirmwareInput",
@@ -63,26 +63,11 @@ FMT = "bl602-ota"
 
 
 def _data(src: SourceLike, what: str) -> bytes:
-    """The bytes of an input given as a path, bytes or a binary file object (``.gz`` undone)."""
-    try:
-        data = load(src).data
-    except ObkImgError:
-        raise
-    except (OSError, TypeError, ValueError, AttributeError) as e:
-        raise FormatError(f"cannot read {what}: {type(e).__name__}: {e}", fmt="input") from e
-    if not isinstance(data, bytes):  # a file object opened in text mode
-        raise FormatError(f"cannot read {what}: open it in binary mode ('rb')", fmt="input")
-    return data
+    return read_input(src, what)
 
 
 def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
-    err = foreign_error(data, fmt=FMT, what=what)
-    if err is not None:
-        raise err
-
-
-def _is_dump(data: bytes) -> bool:
-    return len(data) > TABLE_ADDRESSES[1] + 20 and any(data[a : a + 4] == PT_MAGIC for a in TABLE_ADDRESSES)
+    refuse_foreign(data, what, FMT)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -108,7 +93,7 @@ def firmware_from(data: SourceLike, *, template: BootHeader | None = None) -> Fi
         raise FormatError(
             "the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0
         )
-    if _is_dump(data):
+    if is_dump(data):
         from .formats.bl602.flash import FlashDump
 
         dump = FlashDump.parse(data)
@@ -148,53 +133,13 @@ def template_from(data: SourceLike) -> BootHeader:
                 "a 512-byte OTA header holds no boot header", fmt=FMT, offset=OTA_HEADER_SIZE, path="payload"
             )
         return unpack(data).boot.header
-    if _is_dump(data):
+    if is_dump(data):
         fw = firmware_from(data).fw_ota
         return BootHeader.parse(fw)
     if data[:4] == BFNP:
         return BootHeader.parse(data)
     _refuse_foreign(data, "a BL602 boot header")
     raise FormatError("no BL602 boot header (BFNP) to use as a template", fmt=FMT, offset=0)
-
-
-@dataclass(frozen=True, slots=True)
-class TableSource:
-    """The partition table to check against, where it came from, and the running FW slot if known."""
-
-    table: PartitionTable
-    #: dump | table | toml
-    source: str
-    description: str
-    active_slot: int | None = None
-    copies: tuple[TableCopy, ...] = ()
-    active_copy: int | None = None
-
-    @property
-    def layout(self) -> str:
-        """The partition layout's name (the table's ``layout``)."""
-        return self.table.layout
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``obkimg partitions show --json`` document."""
-        try:
-            fw = self.table.firmware
-            fw_doc: dict[str, Any] | None = {
-                "name": fw.name,
-                "active_slot": fw.active_slot,
-                "slots": [{"slot": s, "address": a, "size": n} for s, a, n in fw.slots()],
-            }
-        except NotFoundError:
-            fw_doc = None
-        return {
-            "schema": "obkimg.partitions/1",
-            "source": self.source,
-            "description": self.description,
-            "layout": self.layout,
-            "copies": [c.to_dict() for c in self.copies],
-            "active_copy": self.active_copy,
-            "firmware": fw_doc,
-            "table": self.table.to_dict(),
-        }
 
 
 def templates_from(data: SourceLike) -> tuple[BootHeader | None, OtaHeader | None]:
@@ -211,62 +156,6 @@ def templates_from(data: SourceLike) -> tuple[BootHeader | None, OtaHeader | Non
             return None, hdr
         return template_from(data), hdr
     return template_from(data), None
-
-
-def table_from(data: SourceLike | TableSource) -> TableSource:
-    """The active partition table of a dump, a table file (one or two copies) or vendor TOML."""
-    if isinstance(data, TableSource):
-        return data
-    data = _data(data, "the partition table")
-    if data[:4] == PT_MAGIC:
-        region = TableRegion.parse(data)
-        t = region.table
-        act = region.active
-        where = "" if act is None else f", active copy {act}"
-        return TableSource(
-            t,
-            "table",
-            f"partition table file ({len(region.copies)} cop"
-            f"{'ies' if len(region.copies) > 1 else 'y'}{where})",
-            t.firmware.active_slot if _has_fw(t) else None,
-            region.copies,
-            act,
-        )
-    if _is_dump(data):
-        from .formats.bl602.flash import FlashDump
-
-        dump = FlashDump.parse(data)
-        t = dump.table
-        act = dump.active_copy
-        where = (
-            f"active copy {act} at {dump.copies[act].offset:#x}"
-            if act is not None
-            else "no valid copy, using a damaged one"
-        )
-        return TableSource(t, "dump", f"flash dump ({where})", dump.fw_active_slot, dump.copies, act)
-    text = _as_text(data)
-    if text is not None and ("[[pt_entry]]" in text or "[pt_table]" in text):
-        from .formats.bl602.partitions import table_from_toml
-
-        t, _addrs = table_from_toml(text)
-        return TableSource(t, "toml", "vendor partition TOML", t.firmware.active_slot if _has_fw(t) else None)
-    _refuse_foreign(data, "a BL602 dump or partition table")
-    raise FormatError(
-        "not a BL602 flash dump, partition table (BFPT) or partition TOML", fmt="bl602-partitions", offset=0
-    )
-
-
-def _has_fw(t: PartitionTable) -> bool:
-    return any(e.type == 0 for e in t.entries)
-
-
-def _as_text(data: bytes) -> str | None:
-    if len(data) > 1 << 20 or b"\0" in data[:4096]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
 
 
 # --------------------------------------------------------------------------------------------------
