@@ -38,9 +38,11 @@ from .formats.bl602.ota import (
     OtaHeader,
     OtaImage,
     XzImage,
+    build_ota,
     xz_compress,
     xz_info,
 )
+from .formats.bl602.partitions import Partition
 from .partitions import TableSource, is_dump, read_input, refuse_foreign, table_from
 from .source import SourceLike
 
@@ -216,6 +218,61 @@ class OtaCheck:
         return out
 
 
+def _fw_problems(
+    compression: str, stream: int, unpacked: int | None, fw: Partition, slots: _Slots
+) -> list[Problem]:
+    """The size rules of one FW partition: a second slot at all, the payload in the slot it is written
+    to, the unpacked FW_OTA.bin in the slot it runs from."""
+    what = "XZ stream" if compression == "xz" else "raw FW_OTA.bin"
+    target_size, run_size = fw.size[slots.target], fw.size[slots.run]
+    out = []
+    if not fw.size[1]:
+        msg = "the FW partition has no second slot (size1 = 0): this layout cannot take OTA updates"
+        out.append(Problem("error", msg, None, FMT))
+    elif stream > target_size:
+        msg = (
+            f"{what} is {stream} bytes, larger than FW slot {slots.target} ({target_size} "
+            f"bytes, {stream - target_size} too many)"
+        )
+        out.append(Problem("error", msg, None, FMT))
+    if unpacked is not None and unpacked > run_size:
+        msg = (
+            f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {slots.run} "
+            f"({run_size} bytes, {unpacked - run_size} too many)"
+        )
+        out.append(Problem("error", msg, None, FMT))
+    return out
+
+
+def _unpacked_len_problem(unpacked_len: int | None, unpacked: int | None, running_size: int) -> list[Problem]:
+    """OpenBeken refuses an upload whose unpacked_len is larger than the running slot."""
+    if unpacked_len is None or unpacked_len <= running_size or unpacked_len == unpacked:
+        return []
+    msg = (
+        f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
+        f"({running_size} bytes): OpenBeken refuses the upload"
+    )
+    return [Problem("error", msg, 96, FMT)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Slots:
+    """The FW slots an OTA touches: the running one, the one the payload is written to, the one it runs
+    from after the update."""
+
+    running: int
+    target: int
+    run: int
+
+
+def _slots(compression: str, ts: TableSource) -> _Slots:
+    running = ts.active_slot if ts.active_slot is not None else ts.table.firmware.active_slot
+    # the device writes the payload into the slot that is not running; boot2 unpacks an XZ payload back
+    # into the running slot's address, a RAW payload runs where it was written
+    target = 1 - running
+    return _Slots(running, target, running if compression == "xz" else target)
+
+
 def _sizes_check(
     compression: str,
     stream: int,
@@ -226,63 +283,18 @@ def _sizes_check(
     unpacked_len: int | None = None,
 ) -> OtaCheck:
     fw = ts.table.firmware
-    running = ts.active_slot if ts.active_slot is not None else fw.active_slot
-    # the device writes the payload into the slot that is not running; boot2 unpacks an XZ payload back
-    # into the running slot's address, a RAW payload runs where it was written
-    target = 1 - running
-    run_slot = running if compression == "xz" else target
-    target_size, run_size = fw.size[target], fw.size[run_slot]
-    probs = list(extra)
-    what = "XZ stream" if compression == "xz" else "raw FW_OTA.bin"
-    if not fw.size[1]:
-        probs.append(
-            Problem(
-                "error",
-                "the FW partition has no second slot (size1 = 0): this layout cannot take OTA updates",
-                None,
-                FMT,
-            )
-        )
-    elif stream > target_size:
-        probs.append(
-            Problem(
-                "error",
-                f"{what} is {stream} bytes, larger than FW slot {target} ({target_size} "
-                f"bytes, {stream - target_size} too many)",
-                None,
-                FMT,
-            )
-        )
-    if unpacked is not None and unpacked > run_size:
-        probs.append(
-            Problem(
-                "error",
-                f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {run_slot} "
-                f"({run_size} bytes, {unpacked - run_size} too many)",
-                None,
-                FMT,
-            )
-        )
-    if unpacked_len is not None and unpacked_len > fw.size[running] and unpacked_len != unpacked:
-        probs.append(
-            Problem(
-                "error",
-                f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
-                f"({fw.size[running]} bytes): OpenBeken refuses the upload",
-                96,
-                FMT,
-            )
-        )
-    ok = not any(p.severity == "error" for p in probs)
+    slots = _slots(compression, ts)
+    probs = list(extra) + _fw_problems(compression, stream, unpacked, fw, slots)
+    probs += _unpacked_len_problem(unpacked_len, unpacked, fw.size[slots.running])
     return OtaCheck(
-        ok,
+        not any(p.severity == "error" for p in probs),
         compression,
         stream,
         unpacked,
-        target,
-        target_size,
-        run_slot,
-        run_size,
+        slots.target,
+        fw.size[slots.target],
+        slots.run,
+        fw.size[slots.run],
         ts.layout,
         ts.description,
         problems=tuple(probs),
@@ -408,7 +420,7 @@ def pack(
         res = _with_versions(_sizes_check(hdr.compression, len(payload), len(fw), ts, []), hdr)
         if not res.ok:
             raise LimitError(_limit_message(res), fmt=FMT)
-    return PackResult(hdr.build() + payload, fw, payload, hdr.compression, fin, res)
+    return PackResult(build_ota(hdr, payload), fw, payload, hdr.compression, fin, res)
 
 
 def _like(new: OtaHeader, base: OtaHeader, unpacked: int | None, hw: str | None, sw: str | None) -> OtaHeader:
@@ -441,10 +453,13 @@ class Unpacked:
         return self.boot.image
 
 
-def unpack(data: SourceLike, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
+def unpack(data: SourceLike, *, limit: int | None = DEFAULT_LIMIT) -> Unpacked:
     """Unpack an ``.xz.ota`` / ``.ota`` / bare ``FW_OTA.bin.xz`` to FW_OTA.bin (decompression bounded by
-    ``limit``, by default 16 MB; it must be positive). Truncated or corrupt input raises. ``header`` keeps
-    the OTA header whole (versions, vendor data in its tail) for :func:`pack` to reproduce the file."""
+    ``limit``, by default (or None) 16 MB; it must be positive). Truncated or corrupt input raises.
+    ``header`` keeps the OTA header whole (versions, vendor data in its tail) for :func:`pack` to
+    reproduce the file."""
+    if limit is None:
+        limit = DEFAULT_LIMIT
     if limit <= 0:
         raise LimitError(
             f"an unpacked-size limit of {limit} bytes allows nothing; give a positive limit",
