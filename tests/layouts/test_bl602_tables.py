@@ -164,7 +164,9 @@ def test_efuse_generated_value() -> None:
     blob[0x7C:0x80] = (1 << 18 | 1 << 26).to_bytes(4, "little")  # wr_lock_wifi_mac, rd_lock_key_slot_0
     e = common(be.EFUSE, bytes(blob), size=128)
     cfg, sw, lock = e.cfg.value, e.sw_usage_0.value, e.lock.value
-    assert (cfg.sboot_en, cfg.sboot_sign_mode, cfg.dbg_jtag_dis, cfg.sf_aes_mode) == (1, 1, 3, 0)
+    assert (cfg.sboot_en, cfg.dbg_jtag_dis) == (1, 3)
+    assert (cfg.sboot_sign_mode, cfg.sf_aes_mode) == ("EF_CTRL_SIGN_RSA", "EF_CTRL_SF_AES_NONE")
+    assert cfg.dbg_mode == "EF_CTRL_DBG_OPEN" and int(cfg.sboot_sign_mode) == 1
     assert (sw.xtal_type, sw.pll_clk, sw.flash_clk_type) == ("40M", "PLL160M", "80M")
     assert lock.wr_lock_wifi_mac == 1 and lock.rd_lock_key_slot_0 == 1 and lock.rsvd_0 == 0
     assert be.EF_CFG_0.sizeof() == be.EF_SW_USAGE_0.sizeof() == be.EF_LOCK.sizeof() == 4

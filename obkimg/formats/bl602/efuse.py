@@ -24,8 +24,11 @@ listed from bit 31 down, reserved bits kept as ``rsvd_<bit>`` so every image reb
     0x1C ef_key_slot_0..5, 16 bytes each (slot 5 word 0 at 0x6C is "MAC slot 1")
     0x7C ef_if_ctrl lock word: wr_lock_* b13..b24, rd_lock_* b25..b31
 
-The clock fields of sw_usage_0 are ``Enum`` with the boot header's value names (xtal_type, pll_clk,
-flash_clk_type); the security modes stay numbers (their value names are not in the sources above).
+Coded fields are ``Enum``: sboot_sign_mode, sf_aes_mode and dbg_mode with the names of
+``EF_Ctrl_Sign_Type``, ``EF_Ctrl_SF_AES_Type`` and ``EF_Ctrl_Dbg_Mode_Type`` (bl_iot_sdk
+``bl602_ef_ctrl.h``; ``EF_Ctrl_Write_Secure_Boot`` stores them as they are), the clock fields of
+sw_usage_0 (xtal_type, pll_clk, flash_clk_type) with the boot header's value names. The model and the
+JSON report them as numbers, as before.
 
 Limitations: the security_save (4224-byte) variant is not decrypted; key material is masked in
 ``info`` unless ``--show-secrets``.
@@ -84,9 +87,19 @@ def _enum(bits: int, names: dict[int, str]) -> Any:
     return Enum(BitsInteger(bits), **{v: k for k, v in names.items()})
 
 
+#: bl602_ef_ctrl.h (bl_iot_sdk StdDriver) enums, with their C names
+EF_CTRL_SIGN_TYPE = {0: "EF_CTRL_SIGN_NONE", 1: "EF_CTRL_SIGN_RSA", 2: "EF_CTRL_SIGN_ECC"}
+EF_CTRL_SF_AES_TYPE = {
+    0: "EF_CTRL_SF_AES_NONE",
+    1: "EF_CTRL_SF_AES_128",
+    2: "EF_CTRL_SF_AES_192",
+    3: "EF_CTRL_SF_AES_256",
+}
+EF_CTRL_DBG_MODE_TYPE = {0: "EF_CTRL_DBG_OPEN", 1: "EF_CTRL_DBG_PASSWORD", 4: "EF_CTRL_DBG_CLOSE"}
+
 EF_CFG_0 = ByteSwapped(
     BitStruct(  # ef_cfg_0, bit 31 down
-        "dbg_mode" / BitsInteger(4),
+        "dbg_mode" / _enum(4, EF_CTRL_DBG_MODE_TYPE),
         "dbg_jtag_dis" / BitsInteger(2),
         "rsvd_24" / BitsInteger(2),
         _bit("efuse_dbg_dis"),
@@ -105,8 +118,8 @@ EF_CFG_0 = ByteSwapped(
         _bit("cpu_enc_en"),
         _bit("rsvd_6"),
         "sboot_en" / BitsInteger(2),
-        "sboot_sign_mode" / BitsInteger(2),
-        "sf_aes_mode" / BitsInteger(2),
+        "sboot_sign_mode" / _enum(2, EF_CTRL_SIGN_TYPE),
+        "sf_aes_mode" / _enum(2, EF_CTRL_SF_AES_TYPE),
     )
 )
 
