@@ -13,12 +13,12 @@ Every input may be a path, bytes or a binary file object (read like :func:`obkim
   FW_OTA.bin), so that ``pack(unpack(X).fw_ota, template=..., ota_header=...)`` gives back ``X`` byte for
   byte, vendor data in the OTA header's tail (0x60-0x1FF) included.
 
-Size rules (OpenBL602 ``bl_sys_ota_cli.c``, bl_iot_sdk ``blsp_boot_decompress.c``): the device writes the payload (XZ stream or raw FW_OTA.bin) into the FW slot
-that is not running (slot 1 unless the dump shows slot 1 active), so the payload must fit that slot; boot2
-unpacks an XZ payload into the other slot (slot 0), so the unpacked FW_OTA.bin must fit there. These are
-the vendor tool's "OTA XZ file len = ..., Partition len = 557056" check and OpenBeken's "Too large bin" /
-unpacked_len checks. A BK7231 file given here is refused with a plain "this is a BK7231N QIO image, not
-BL602 firmware".
+Size rules (OpenBL602 ``bl_sys_ota_cli.c``, bl_iot_sdk ``blsp_boot_decompress.c``): the device writes the
+payload (XZ stream or raw FW_OTA.bin) into the FW slot that is not running (slot 1 unless the dump shows
+slot 1 active), so the payload must fit that slot; boot2 unpacks an XZ payload into the other slot (slot
+0), so the unpacked FW_OTA.bin must fit there. These are the vendor tool's "OTA XZ file len = ...,
+Partition len = 557056" check and OpenBeken's "Too large bin" / unpacked_len checks. A BK7231 file given
+here is refused with a plain "this is a BK7231N QIO image, not BL602 firmware".
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
-from .errors import BuildError, FormatError, LimitError, MismatchError, NotFoundError, ObkImgError, Problem
+from .errors import BuildError, FormatError, LimitError, MismatchError, Problem
 from .formats.bl602.bootheader import MAGIC as BFNP
-from .formats.bl602.bootheader import BootHeader, BootImage, foreign_error, fw_ota_bin, looks_like_bl602_code
+from .formats.bl602.bootheader import BootHeader, BootImage, fw_ota_bin, looks_like_bl602_code
 from .formats.bl602.ota import (
     DEFAULT_HW_VERSION,
     DEFAULT_SW_VERSION,
@@ -38,11 +38,13 @@ from .formats.bl602.ota import (
     OtaHeader,
     OtaImage,
     XzImage,
+    build_ota,
     xz_compress,
     xz_info,
 )
-from .formats.bl602.partitions import PT_MAGIC, PartitionTable, TableCopy, TableRegion
-from .source import SourceLike, load
+from .formats.bl602.partitions import Partition
+from .partitions import TableSource, is_dump, read_input, refuse_foreign, table_from
+from .source import SourceLike
 
 __all__ = [
     "FirmwareInput",
@@ -63,28 +65,11 @@ FMT = "bl602-ota"
 
 
 def _data(src: SourceLike, what: str) -> bytes:
-    """The bytes of an input given as a path, bytes or a binary file object (``.gz`` undone)."""
-    try:
-        data = load(src).data
-    except ObkImgError:
-        raise
-    except (OSError, TypeError, ValueError, AttributeError) as e:
-        raise FormatError(f"cannot read {what}: {type(e).__name__}: {e}", fmt="input") from e
-    if not isinstance(data, bytes):  # a file object opened in text mode
-        raise FormatError(f"cannot read {what}: open it in binary mode ('rb')", fmt="input")
-    return data
+    return read_input(src, what)
 
 
 def _refuse_foreign(data: bytes, what: str = "BL602 firmware") -> None:
-    err = foreign_error(data, fmt=FMT, what=what)
-    if err is not None:
-        raise err
-
-
-def _is_dump(data: bytes) -> bool:
-    from .formats.bl602.layout import is_flash_dump
-
-    return is_flash_dump(data)
+    refuse_foreign(data, what, FMT)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -110,7 +95,7 @@ def firmware_from(data: SourceLike, *, template: BootHeader | None = None) -> Fi
         raise FormatError(
             "the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0
         )
-    if _is_dump(data):
+    if is_dump(data):
         from .formats.bl602.flash import FlashDump
 
         dump = FlashDump.parse(data)
@@ -150,53 +135,13 @@ def template_from(data: SourceLike) -> BootHeader:
                 "a 512-byte OTA header holds no boot header", fmt=FMT, offset=OTA_HEADER_SIZE, path="payload"
             )
         return unpack(data).boot.header
-    if _is_dump(data):
+    if is_dump(data):
         fw = firmware_from(data).fw_ota
         return BootHeader.parse(fw)
     if data[:4] == BFNP:
         return BootHeader.parse(data)
     _refuse_foreign(data, "a BL602 boot header")
     raise FormatError("no BL602 boot header (BFNP) to use as a template", fmt=FMT, offset=0)
-
-
-@dataclass(frozen=True, slots=True)
-class TableSource:
-    """The partition table to check against, where it came from, and the running FW slot if known."""
-
-    table: PartitionTable
-    #: dump | table | toml
-    source: str
-    description: str
-    active_slot: int | None = None
-    copies: tuple[TableCopy, ...] = ()
-    active_copy: int | None = None
-
-    @property
-    def layout(self) -> str:
-        """The partition layout's name (the table's ``layout``)."""
-        return self.table.layout
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``obkimg partitions show --json`` document."""
-        try:
-            fw = self.table.firmware
-            fw_doc: dict[str, Any] | None = {
-                "name": fw.name,
-                "active_slot": fw.active_slot,
-                "slots": [{"slot": s, "address": a, "size": n} for s, a, n in fw.slots()],
-            }
-        except NotFoundError:
-            fw_doc = None
-        return {
-            "schema": "obkimg.partitions/1",
-            "source": self.source,
-            "description": self.description,
-            "layout": self.layout,
-            "copies": [c.to_dict() for c in self.copies],
-            "active_copy": self.active_copy,
-            "firmware": fw_doc,
-            "table": self.table.to_dict(),
-        }
 
 
 def templates_from(data: SourceLike) -> tuple[BootHeader | None, OtaHeader | None]:
@@ -213,62 +158,6 @@ def templates_from(data: SourceLike) -> tuple[BootHeader | None, OtaHeader | Non
             return None, hdr
         return template_from(data), hdr
     return template_from(data), None
-
-
-def table_from(data: SourceLike | TableSource) -> TableSource:
-    """The active partition table of a dump, a table file (one or two copies) or vendor TOML."""
-    if isinstance(data, TableSource):
-        return data
-    data = _data(data, "the partition table")
-    if data[:4] == PT_MAGIC:
-        region = TableRegion.parse(data)
-        t = region.table
-        act = region.active
-        where = "" if act is None else f", active copy {act}"
-        return TableSource(
-            t,
-            "table",
-            f"partition table file ({len(region.copies)} cop"
-            f"{'ies' if len(region.copies) > 1 else 'y'}{where})",
-            t.firmware.active_slot if _has_fw(t) else None,
-            region.copies,
-            act,
-        )
-    if _is_dump(data):
-        from .formats.bl602.flash import FlashDump
-
-        dump = FlashDump.parse(data)
-        t = dump.table
-        act = dump.active_copy
-        where = (
-            f"active copy {act} at {dump.copies[act].offset:#x}"
-            if act is not None
-            else "no valid copy, using a damaged one"
-        )
-        return TableSource(t, "dump", f"flash dump ({where})", dump.fw_active_slot, dump.copies, act)
-    text = _as_text(data)
-    if text is not None and ("[[pt_entry]]" in text or "[pt_table]" in text):
-        from .formats.bl602.partitions import table_from_toml
-
-        t, _addrs = table_from_toml(text)
-        return TableSource(t, "toml", "vendor partition TOML", t.firmware.active_slot if _has_fw(t) else None)
-    _refuse_foreign(data, "a BL602 dump or partition table")
-    raise FormatError(
-        "not a BL602 flash dump, partition table (BFPT) or partition TOML", fmt="bl602-partitions", offset=0
-    )
-
-
-def _has_fw(t: PartitionTable) -> bool:
-    return any(e.type == 0 for e in t.entries)
-
-
-def _as_text(data: bytes) -> str | None:
-    if len(data) > 1 << 20 or b"\0" in data[:4096]:
-        return None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -329,6 +218,61 @@ class OtaCheck:
         return out
 
 
+def _fw_problems(
+    compression: str, stream: int, unpacked: int | None, fw: Partition, slots: _Slots
+) -> list[Problem]:
+    """The size rules of one FW partition: a second slot at all, the payload in the slot it is written
+    to, the unpacked FW_OTA.bin in the slot it runs from."""
+    what = "XZ stream" if compression == "xz" else "raw FW_OTA.bin"
+    target_size, run_size = fw.size[slots.target], fw.size[slots.run]
+    out = []
+    if not fw.size[1]:
+        msg = "the FW partition has no second slot (size1 = 0): this layout cannot take OTA updates"
+        out.append(Problem("error", msg, None, FMT))
+    elif stream > target_size:
+        msg = (
+            f"{what} is {stream} bytes, larger than FW slot {slots.target} ({target_size} "
+            f"bytes, {stream - target_size} too many)"
+        )
+        out.append(Problem("error", msg, None, FMT))
+    if unpacked is not None and unpacked > run_size:
+        msg = (
+            f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {slots.run} "
+            f"({run_size} bytes, {unpacked - run_size} too many)"
+        )
+        out.append(Problem("error", msg, None, FMT))
+    return out
+
+
+def _unpacked_len_problem(unpacked_len: int | None, unpacked: int | None, running_size: int) -> list[Problem]:
+    """OpenBeken refuses an upload whose unpacked_len is larger than the running slot."""
+    if unpacked_len is None or unpacked_len <= running_size or unpacked_len == unpacked:
+        return []
+    msg = (
+        f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
+        f"({running_size} bytes): OpenBeken refuses the upload"
+    )
+    return [Problem("error", msg, 96, FMT)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Slots:
+    """The FW slots an OTA touches: the running one, the one the payload is written to, the one it runs
+    from after the update."""
+
+    running: int
+    target: int
+    run: int
+
+
+def _slots(compression: str, ts: TableSource) -> _Slots:
+    running = ts.active_slot if ts.active_slot is not None else ts.table.firmware.active_slot
+    # the device writes the payload into the slot that is not running; boot2 unpacks an XZ payload back
+    # into the running slot's address, a RAW payload runs where it was written
+    target = 1 - running
+    return _Slots(running, target, running if compression == "xz" else target)
+
+
 def _sizes_check(
     compression: str,
     stream: int,
@@ -339,63 +283,18 @@ def _sizes_check(
     unpacked_len: int | None = None,
 ) -> OtaCheck:
     fw = ts.table.firmware
-    running = ts.active_slot if ts.active_slot is not None else fw.active_slot
-    # the device writes the payload into the slot that is not running; boot2 unpacks an XZ payload back
-    # into the running slot's address, a RAW payload runs where it was written
-    target = 1 - running
-    run_slot = running if compression == "xz" else target
-    target_size, run_size = fw.size[target], fw.size[run_slot]
-    probs = list(extra)
-    what = "XZ stream" if compression == "xz" else "raw FW_OTA.bin"
-    if not fw.size[1]:
-        probs.append(
-            Problem(
-                "error",
-                "the FW partition has no second slot (size1 = 0): this layout cannot take OTA updates",
-                None,
-                FMT,
-            )
-        )
-    elif stream > target_size:
-        probs.append(
-            Problem(
-                "error",
-                f"{what} is {stream} bytes, larger than FW slot {target} ({target_size} "
-                f"bytes, {stream - target_size} too many)",
-                None,
-                FMT,
-            )
-        )
-    if unpacked is not None and unpacked > run_size:
-        probs.append(
-            Problem(
-                "error",
-                f"unpacked FW_OTA.bin is {unpacked} bytes, larger than FW slot {run_slot} "
-                f"({run_size} bytes, {unpacked - run_size} too many)",
-                None,
-                FMT,
-            )
-        )
-    if unpacked_len is not None and unpacked_len > fw.size[running] and unpacked_len != unpacked:
-        probs.append(
-            Problem(
-                "error",
-                f"OpenBeken unpacked_len {unpacked_len} is larger than the running slot "
-                f"({fw.size[running]} bytes): OpenBeken refuses the upload",
-                96,
-                FMT,
-            )
-        )
-    ok = not any(p.severity == "error" for p in probs)
+    slots = _slots(compression, ts)
+    probs = list(extra) + _fw_problems(compression, stream, unpacked, fw, slots)
+    probs += _unpacked_len_problem(unpacked_len, unpacked, fw.size[slots.running])
     return OtaCheck(
-        ok,
+        not any(p.severity == "error" for p in probs),
         compression,
         stream,
         unpacked,
-        target,
-        target_size,
-        run_slot,
-        run_size,
+        slots.target,
+        fw.size[slots.target],
+        slots.run,
+        fw.size[slots.run],
         ts.layout,
         ts.description,
         problems=tuple(probs),
@@ -521,7 +420,7 @@ def pack(
         res = _with_versions(_sizes_check(hdr.compression, len(payload), len(fw), ts, []), hdr)
         if not res.ok:
             raise LimitError(_limit_message(res), fmt=FMT)
-    return PackResult(hdr.build() + payload, fw, payload, hdr.compression, fin, res)
+    return PackResult(build_ota(hdr, payload), fw, payload, hdr.compression, fin, res)
 
 
 def _like(new: OtaHeader, base: OtaHeader, unpacked: int | None, hw: str | None, sw: str | None) -> OtaHeader:
@@ -554,10 +453,13 @@ class Unpacked:
         return self.boot.image
 
 
-def unpack(data: SourceLike, *, limit: int = DEFAULT_LIMIT) -> Unpacked:
+def unpack(data: SourceLike, *, limit: int | None = DEFAULT_LIMIT) -> Unpacked:
     """Unpack an ``.xz.ota`` / ``.ota`` / bare ``FW_OTA.bin.xz`` to FW_OTA.bin (decompression bounded by
-    ``limit``, by default 16 MB; it must be positive). Truncated or corrupt input raises. ``header`` keeps
-    the OTA header whole (versions, vendor data in its tail) for :func:`pack` to reproduce the file."""
+    ``limit``, by default (or None) 16 MB; it must be positive). Truncated or corrupt input raises.
+    ``header`` keeps the OTA header whole (versions, vendor data in its tail) for :func:`pack` to
+    reproduce the file."""
+    if limit is None:
+        limit = DEFAULT_LIMIT
     if limit <= 0:
         raise LimitError(
             f"an unpacked-size limit of {limit} bytes allows nothing; give a positive limit",

@@ -121,13 +121,12 @@ def unpack(
     `ota pack FW_OTA.bin --header-from FILE` (or --header-from the --header-out file) gives FILE back.
     """
     from .. import ota as lib
-    from ..codecs.compress import DEFAULT_LIMIT
 
     if limit is not None and limit <= 0:
         raise click.BadParameter(
             f"{limit} allows nothing; give a positive number of bytes (default 16M)", param_hint="'--limit'"
         )
-    res = lib.unpack(read_data(file), limit=DEFAULT_LIMIT if limit is None else limit)
+    res = lib.unpack(read_data(file), limit=limit)
     if header_out is not None:
         if res.header is None:
             raise click.UsageError(f"{file} has no OTA header (it is a bare XZ stream or FW_OTA.bin)")

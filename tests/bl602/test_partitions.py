@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from obkimg import partitions as pw
 from obkimg.codecs.checksums import crc32
 from obkimg.errors import (
     BuildError,
@@ -30,7 +31,7 @@ from tests.bl602._helpers import fx, real, with_table_copy
     "toml,binary", [("partition_cfg_2M.toml", "small/partition.bin"), ("pt_test.toml", "pt/pt_test.bin")]
 )
 def test_toml_builds_fixture(toml: str, binary: str) -> None:
-    table, addrs = bp.table_from_toml(fx("inputs", toml).decode())
+    table, addrs = pw.table_from_toml(fx("inputs", toml).decode())
     assert table.build() == fx(*binary.split("/"))
     assert addrs == (0xE000, 0xF000)
 
@@ -62,11 +63,11 @@ def test_toml_reader_agrees_with_tomllib(name: str) -> None:
     import tomllib
 
     text = fx("inputs", name).decode()
-    assert bp.parse_toml(text) == tomllib.loads(text)
+    assert pw.parse_toml(text) == tomllib.loads(text)
 
 
 def test_toml_reader_subset_values() -> None:
-    doc = bp.parse_toml(
+    doc = pw.parse_toml(
         'a = 0x1_0 # c\nb = "x#y\\n"\nc = \'lit\'\nd = true\ne = [1, 0x2, "s"]\n[t]\nf = -3\n'
         "[[arr]]\ng = 0o17\n[[arr]]\ng = 0b101\n"
     )
@@ -94,7 +95,7 @@ def test_toml_reader_subset_values() -> None:
 )
 def test_toml_errors_name_line_and_offset(text: str, line: int) -> None:
     with pytest.raises(FormatError) as e:
-        bp.parse_toml(text)
+        pw.parse_toml(text)
     assert f"line {line}" in e.value.message
     lines = text.splitlines(keepends=True)
     start = len("".join(lines[: line - 1]).encode())
@@ -103,25 +104,25 @@ def test_toml_errors_name_line_and_offset(text: str, line: int) -> None:
 
 def test_toml_semantic_errors() -> None:
     with pytest.raises(FormatError):
-        bp.table_from_toml("[pt_table]\naddress0 = 0xE000\n")
+        pw.table_from_toml("[pt_table]\naddress0 = 0xE000\n")
     with pytest.raises(BuildError, match="too long"):
-        bp.table_from_toml('[[pt_entry]]\ntype = 0\nname = "TOOLONG8"\n')
+        pw.table_from_toml('[[pt_entry]]\ntype = 0\nname = "TOOLONG8"\n')
     with pytest.raises(FormatError, match="missing key"):
-        bp.table_from_toml('[[pt_entry]]\nname = "FW"\n')
+        pw.table_from_toml('[[pt_entry]]\nname = "FW"\n')
     with pytest.raises(FormatError, match="unsigned"):
-        bp.table_from_toml('[[pt_entry]]\ntype = 0\nname = "FW"\nsize0 = -1\n')
+        pw.table_from_toml('[[pt_entry]]\ntype = 0\nname = "FW"\nsize0 = -1\n')
 
 
 @pytest.mark.parametrize("toml", ["partition_cfg_2M.toml", "partition_cfg_2M_sdk.toml", "pt_test.toml"])
 def test_export_reimport_is_identity(toml: str) -> None:
-    table, _ = bp.table_from_toml(fx("inputs", toml))
-    again, _ = bp.table_from_toml(bp.table_to_toml(table, comment="round trip"))
+    table, _ = pw.table_from_toml(fx("inputs", toml))
+    again, _ = pw.table_from_toml(pw.table_to_toml(table, comment="round trip"))
     assert again.build() == table.build()
 
 
 def test_layouts() -> None:
-    assert bp.table_from_toml(fx("inputs", "partition_cfg_2M_sdk.toml"))[0].layout == "bl_iot_sdk-2M"
-    assert bp.table_from_toml(fx("inputs", "pt_test.toml"))[0].layout == "bl_iot_sdk-2M (FW slots)"
+    assert pw.table_from_toml(fx("inputs", "partition_cfg_2M_sdk.toml"))[0].layout == "bl_iot_sdk-2M"
+    assert pw.table_from_toml(fx("inputs", "pt_test.toml"))[0].layout == "bl_iot_sdk-2M (FW slots)"
     assert (
         bp.TableRegion.parse(real("BL602_Partitions_2M_GUIFlashTool.bin")).table.layout
         == "bk7231guiflashtool-2M"
@@ -147,9 +148,9 @@ def test_real_partition_bin_matches_its_published_toml() -> None:
     """The package's partition.bin is its partition_cfg_2M.toml (the .expected.txt quotes both TOMLs)."""
     text = real("bflb-iot-tool_partition_partition.bin.expected.txt").decode()
     section = text.split("## partition_cfg_2M.toml", 1)[1].split("## partition_cfg_1M.toml", 1)[0]
-    table, _ = bp.table_from_toml(section)
+    table, _ = pw.table_from_toml(section)
     assert table.build() == real("bflb-iot-tool_partition_partition.bin")
-    one_m, _ = bp.table_from_toml(text.split("## partition_cfg_1M.toml", 1)[1])
+    one_m, _ = pw.table_from_toml(text.split("## partition_cfg_1M.toml", 1)[1])
     assert one_m.layout == "bflb-iot-tool-1M" and one_m.firmware.size == (0xE7000, 0)
 
 

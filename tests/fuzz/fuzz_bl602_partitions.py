@@ -13,6 +13,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
+    from obkimg import partitions as pw
     from obkimg.formats.bl602 import partitions as bp
     from obkimg.source import Source
 
@@ -22,7 +23,7 @@ def test_one_input(data: bytes) -> None:
     if t is not None:
         t.to_dict()
         clean(t.build)
-        clean(bp.table_to_toml, t)
+        clean(pw.table_to_toml, t)
         bp.layout_name(t)
     c = clean(bp.TableCopy.parse, data)
     if c is not None:
@@ -41,10 +42,10 @@ def test_one_input(data: bytes) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return
-    clean(bp.parse_toml, text)
-    res = clean(bp.table_from_toml, text)
+    clean(pw.parse_toml, text)
+    res = clean(pw.table_from_toml, text)
     if res is not None:
-        clean(bp.table_to_toml, res[0], addresses=res[1])
+        clean(pw.table_to_toml, res[0], addresses=res[1])
 
 
 if __name__ == "__main__":

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from obkimg import partitions as pw
 from obkimg import tuya_storage as ts
 from obkimg.errors import BuildError, FormatError, LimitError, ObkImgError
-from obkimg.formats.bl602 import partitions as bp
 from obkimg.formats.config import tuya_kv as kv
 from obkimg.model import MAX_DEPTH, jsonable, nesting_depth
 from tests.conftest import ROOT, validate_schema
@@ -123,7 +123,7 @@ def test_malformed_toml_through_the_library(name: str) -> None:
     text, path = _toml_case(name)
     data = text.encode("latin-1") if name == "not-utf8" else text.encode()
     for call in (
-        lambda: bp.table_from_toml(data),
+        lambda: pw.table_from_toml(data),
         lambda: __import__("obkimg.ota", fromlist=["check"]).check(b"\xff" * 64, data),
         lambda: __import__("obkimg.formats.bl602.flash", fromlist=["x"]).build_flash(table=data),
     ):
@@ -133,7 +133,7 @@ def test_malformed_toml_through_the_library(name: str) -> None:
             assert e.value.path.startswith(path.split(".")[0]) or e.value.path == "toml"
     if path is not None:
         with pytest.raises(ObkImgError) as e:
-            bp.table_from_toml(data)
+            pw.table_from_toml(data)
         assert e.value.path == path, e.value
 
 
@@ -166,13 +166,13 @@ def test_hundred_thousand_deep_toml_is_cheap() -> None:
     assert isinstance(text, str)
     t0 = time.monotonic()
     with pytest.raises(LimitError):
-        bp.table_from_toml(text)
+        pw.table_from_toml(text)
     assert time.monotonic() - t0 < 10
 
 
 def test_toml_larger_than_any_partition_file_is_refused() -> None:
     with pytest.raises(LimitError):
-        bp.parse_toml("# x\n" * 300000)
+        pw.parse_toml("# x\n" * 300000)
 
 
 # ------------------------------------------------------------------------- rbl --key / --iv
@@ -313,4 +313,4 @@ def test_scan_reports_unreadable_folders(tmp_path: Path, monkeypatch: pytest.Mon
 
 def test_build_error_on_overlap_is_an_obkimg_error() -> None:
     with pytest.raises(BuildError):
-        bp.table_from_toml("[[pt_entry]]\ntype = 0\nname = 'FW'\naddress0 = 0xFFFFF000\nsize0 = 0xFFFFFFFF\n")
+        pw.table_from_toml("[[pt_entry]]\ntype = 0\nname = 'FW'\naddress0 = 0xFFFFF000\nsize0 = 0xFFFFFFFF\n")

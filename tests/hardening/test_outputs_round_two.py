@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from obkimg import ota
+from obkimg import partitions as pw
 from obkimg import tuya_storage as ts
 from obkimg.errors import LimitError, OutputError
 from obkimg.fileio import write_atomic
@@ -282,7 +283,7 @@ def test_export_comment_of_a_hostile_file_name_stays_a_comment(tmp_path: Path) -
     f.write_bytes(t.build())
     out = tmp_path / "pt.toml"
     assert run("partitions", "export", str(f), "-o", str(out)).code == 0
-    back, _ = bp.table_from_toml(out.read_bytes())
+    back, _ = pw.table_from_toml(out.read_bytes())
     assert back == t
 
 
@@ -312,8 +313,8 @@ def test_partitions_build_refuses_bad_layouts(tmp_path: Path, name: str) -> None
 @needs_fixtures
 def test_vendor_layouts_build_without_allow_overlap() -> None:
     for name in ("partition_cfg_2M.toml", "partition_cfg_2M_sdk.toml", "pt_test.toml"):
-        table, _ = bp.table_from_toml((FIXTURES / "bl602" / "inputs" / name).read_bytes())
-        assert bp.layout_errors(table) == []
+        table, _ = pw.table_from_toml((FIXTURES / "bl602" / "inputs" / name).read_bytes())
+        assert pw.layout_errors(table) == []
 
 
 # ---------------------------------------------------------------------------- ota --limit 0

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from obkimg import ota
+from obkimg import partitions as pw
 from obkimg.formats.bl602 import bootheader as bh
 from obkimg.formats.bl602 import dtb
 from obkimg.formats.bl602 import efuse as ef
@@ -137,8 +138,8 @@ toml_partitions = st.builds(
 )
 def test_partition_toml_round_trip(entries: tuple[bp.Partition, ...], addresses: tuple[int, int]) -> None:
     t = bp.PartitionTable(entries)
-    text = bp.table_to_toml(t, addresses=addresses)  # names with newlines, quotes, controls: escaped
-    back, addrs = bp.table_from_toml(text, allow_overlap=True)
+    text = pw.table_to_toml(t, addresses=addresses)  # names with newlines, quotes, controls: escaped
+    back, addrs = pw.table_from_toml(text, allow_overlap=True)
     assert back.build() == t.build() and addrs == addresses
     assert [e.name for e in back.entries] == [e.name for e in entries]
 
@@ -246,8 +247,8 @@ def test_any_bytes_only_obkimg_errors(data: bytes) -> None:
 
 @given(st.text(max_size=600))
 def test_any_toml_text(text: str) -> None:
-    only_obkimg_errors(bp.parse_toml, text)
-    only_obkimg_errors(bp.table_from_toml, text)
+    only_obkimg_errors(pw.parse_toml, text)
+    only_obkimg_errors(pw.table_from_toml, text)
     only_obkimg_errors(ota.table_from, text.encode())
 
 

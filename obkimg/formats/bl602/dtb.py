@@ -29,9 +29,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from construct import Const, Int32ub, Struct
+from construct import Const, Int32ub, Int64ub, Struct
 
-from ..._construct import parse_with
+from ..._construct import build_with, parse_with
 from ...errors import BuildError, FormatError, MagicError, Problem, TruncatedError
 from ...model import BytesImage, Image, Region, Secret
 from ...source import Source
@@ -59,19 +59,42 @@ MAX_DEPTH = 32
 #: longest property name (Devicetree Specification v0.4 §2.2.4.1: 1 to 31 characters)
 MAX_NAME = 31
 
-FDT_HEADER = Struct(
-    "magic" / Const(FDT_MAGIC),
-    "totalsize" / Int32ub,
-    "off_dt_struct" / Int32ub,
-    "off_dt_strings" / Int32ub,
-    "off_mem_rsvmap" / Int32ub,
+FDT_HEADER = Struct(  # struct fdt_header (Devicetree Specification v0.4 5.2), big-endian
+    "magic" / Const(FDT_MAGIC) * "0xd00dfeed",
+    "totalsize" / Int32ub * "size of the whole blob",
+    "off_dt_struct" / Int32ub * "offset of the structure block",
+    "off_dt_strings" / Int32ub * "offset of the strings block",
+    "off_mem_rsvmap" / Int32ub * "offset of the memory reservation map",
     "version" / Int32ub,
     "last_comp_version" / Int32ub,
     "boot_cpuid_phys" / Int32ub,
     "size_dt_strings" / Int32ub,
     "size_dt_struct" / Int32ub,
 )
-HEADER_SIZE = 40
+HEADER_SIZE = FDT_HEADER.sizeof()
+assert HEADER_SIZE == 40
+
+FDT_RESERVE_ENTRY = Struct(  # struct fdt_reserve_entry (5.3); the map ends with an all-zero entry
+    "address" / Int64ub,
+    "size" / Int64ub,
+)
+RESERVE_ENTRY_SIZE = FDT_RESERVE_ENTRY.sizeof()
+
+# The structure block (5.4) is a token stream: FDT_BEGIN_NODE name, FDT_PROP len nameoff value,
+# FDT_END_NODE, FDT_NOP, FDT_END, each a big-endian u32 padded to 4 bytes. It is walked with ``struct``:
+# a construct parse per token made the factory DTB 7x slower to read (12.5 ms instead of 1.7 ms,
+# compiled 8.8 ms plus 30 ms at import), and ``info`` reads it in every dump.
+
+
+def _offset_of(name: str) -> int:
+    """Offset of field ``name`` in :data:`FDT_HEADER` (the sizes of the fields before it)."""
+    pos = 0
+    for sub in FDT_HEADER.subcons:
+        if sub.name == name:
+            return pos
+        pos += sub.sizeof()
+    raise KeyError(name)
+
 
 #: property paths the SDK reads, with how to show them
 FACTORY_KEYS = {
@@ -151,7 +174,7 @@ class Fdt:
             raise FormatError(
                 f"unsupported FDT version {h.version} (last compatible {h.last_comp_version})",
                 fmt=FMT,
-                offset=base + 0x14,
+                offset=base + _offset_of("version"),
                 path="version",
             )
         if h.totalsize > len(data):
@@ -164,20 +187,11 @@ class Fdt:
                 raise FormatError(
                     f"{name} block {off:#x}+{size:#x} exceeds totalsize {h.totalsize:#x}",
                     fmt=FMT,
-                    offset=base + 8,
+                    offset=base + _offset_of("off_dt_struct"),
                     path=f"off_dt_{name}",
                 )
         strings = data[h.off_dt_strings : h.off_dt_strings + h.size_dt_strings]
-        reserved = []
-        pos = h.off_mem_rsvmap
-        while True:
-            if pos + 16 > h.totalsize:
-                raise TruncatedError(FMT, pos + 16, h.totalsize, offset=base + pos, path="mem_rsvmap")
-            addr, size = struct.unpack_from(">QQ", data, pos)
-            pos += 16
-            if addr == 0 and size == 0:
-                break
-            reserved.append((addr, size))
+        reserved = _reserve_map(data, h.off_mem_rsvmap, h.totalsize, base)
         block = data[h.off_dt_struct : h.off_dt_struct + h.size_dt_struct]
         names = _Names(strings, base + h.off_dt_strings)
         root, _ = _parse_node(block, 0, names, base + h.off_dt_struct, 0, top=True)
@@ -217,25 +231,23 @@ class Fdt:
 
         emit(self.root)
         struct_block.extend(struct.pack(">I", FDT_END))
-        rsv = b"".join(struct.pack(">QQ", a, s) for a, s in self.reserved) + bytes(16)
-        off_rsv = HEADER_SIZE
-        off_struct = off_rsv + len(rsv)
-        off_strings = off_struct + len(struct_block)
-        total = off_strings + len(strings)
-        head = struct.pack(
-            ">4s9I",
-            FDT_MAGIC,
-            total,
-            off_struct,
-            off_strings,
-            off_rsv,
-            self.version,
-            self.last_comp_version,
-            self.boot_cpuid_phys,
-            len(strings),
-            len(struct_block),
+        rsv = b"".join(
+            FDT_RESERVE_ENTRY.build({"address": a, "size": n}) for a, n in (*self.reserved, (0, 0))
         )
-        return head + rsv + bytes(struct_block) + bytes(strings)
+        off_struct = HEADER_SIZE + len(rsv)
+        off_strings = off_struct + len(struct_block)
+        head = {
+            "totalsize": off_strings + len(strings),
+            "off_dt_struct": off_struct,
+            "off_dt_strings": off_strings,
+            "off_mem_rsvmap": HEADER_SIZE,
+            "version": self.version,
+            "last_comp_version": self.last_comp_version,
+            "boot_cpuid_phys": self.boot_cpuid_phys,
+            "size_dt_strings": len(strings),
+            "size_dt_struct": len(struct_block),
+        }
+        return build_with(FDT_HEADER, FMT, head) + rsv + bytes(struct_block) + bytes(strings)
 
     def get(self, path: str) -> bytes | None:
         """Raw value of the property at ``/node/.../prop``."""
@@ -258,6 +270,21 @@ class Fdt:
     def property_count(self) -> int:
         """Number of properties in the whole tree (every node)."""
         return sum(len(n.props) for n in _iter_nodes(self.root))
+
+
+def _reserve_map(data: bytes, pos: int, totalsize: int, base: int) -> list[tuple[int, int]]:
+    """The memory reservation map at ``pos``: (address, size) pairs up to the all-zero entry."""
+    out: list[tuple[int, int]] = []
+    while True:
+        if pos + RESERVE_ENTRY_SIZE > totalsize:
+            raise TruncatedError(
+                FMT, pos + RESERVE_ENTRY_SIZE, totalsize, offset=base + pos, path="mem_rsvmap"
+            )
+        e = FDT_RESERVE_ENTRY.parse(data[pos : pos + RESERVE_ENTRY_SIZE])
+        pos += RESERVE_ENTRY_SIZE
+        if e.address == 0 and e.size == 0:
+            return out
+        out.append((e.address, e.size))
 
 
 def _cstr(block: bytes, pos: int, base: int) -> tuple[str, int]:
@@ -422,7 +449,7 @@ class DtbImage(BytesImage):
         """
         data = bytes(data)
         fdt = Fdt.parse(data, base=base)
-        total = struct.unpack_from(">I", data, 4)[0]
+        total = parse_with(FDT_HEADER, FMT, data[:HEADER_SIZE], base=base).totalsize
         return cls(fdt, data, total, base)
 
     @property
@@ -550,25 +577,17 @@ def detect(data: bytes) -> Detection | None:
     """FDT magic at 0 with BL602 factory names (``sta_mac_addr``, ``pwr_table``, ``xtal_mode``) in the
     strings block: confidence 85, chip BL602, length ``totalsize``. Another FDT: 30, no chip (the whole
     input when the header is inconsistent). None without the magic or with less than the 40-byte header."""
-    try:
-        if data[:4] != FDT_MAGIC or len(data) < HEADER_SIZE:
-            return None
-        total, _, off_str, _, _, _, _, size_str, _ = struct.unpack_from(">9I", data, 4)
-        if total > len(data) or off_str + size_str > total:
-            return Detection(FMT, 30, "FDT magic, inconsistent header", None, 0, len(data))
-        names = bytes(data[off_str : off_str + size_str])
-        if b"sta_mac_addr" in names or b"pwr_table" in names or b"xtal_mode" in names:
-            return Detection(
-                FMT,
-                85,
-                "flattened device tree with BL602 factory keys (sta_mac_addr, pwr_table)",
-                CHIP,
-                0,
-                total,
-            )
-        return Detection(FMT, 30, "flattened device tree (no BL602 factory keys)", None, 0, total)
-    except (IndexError, struct.error):
+    if data[: len(FDT_MAGIC)] != FDT_MAGIC or len(data) < HEADER_SIZE:
         return None
+    h = FDT_HEADER.parse(bytes(data[:HEADER_SIZE]))
+    total, off_str, size_str = h.totalsize, h.off_dt_strings, h.size_dt_strings
+    if total > len(data) or off_str + size_str > total:
+        return Detection(FMT, 30, "FDT magic, inconsistent header", None, 0, len(data))
+    names = bytes(data[off_str : off_str + size_str])
+    if b"sta_mac_addr" in names or b"pwr_table" in names or b"xtal_mode" in names:
+        why = "flattened device tree with BL602 factory keys (sta_mac_addr, pwr_table)"
+        return Detection(FMT, 85, why, CHIP, 0, total)
+    return Detection(FMT, 30, "flattened device tree (no BL602 factory keys)", None, 0, total)
 
 
 def load(source: Source) -> Image:

@@ -13,15 +13,20 @@ Sources: PyPI bflb-iot-tool 1.10 ``core/bflb_iot_tool.py`` (``bl60x_mfg_ota_head
 ``src/hal/bl602/hal_ota_bl602.c`` (``unpacked_len``); pine64/bl_iot_sdk
 ``blsp_boot_decompress.c``.
 
-Header (512 bytes)::
+:data:`OTA_HEADER` (512 bytes), as ``bl60x_mfg_ota_header`` writes it::
 
-    0x00 16 "BL60X_OTA_Ver1.0"      0x20 16 version_hardware (NUL padded)
-    0x10  4 "XZ  " or "RAW "        0x30 16 version_software (NUL padded)
-    0x14  4 payload length          0x40 32 SHA-256 of the payload
-    0x18  8 01 02 03 04 05 06 07 08 0x60 416 0xFF, except: u32 unpacked_len (OpenBeken) or
-                                            SHA-256 of the signing public key (bflb-iot-tool --pk);
-                                            vendor builds may put their own data after them (kept
-                                            byte for byte, reported as vendor_data)
+    0x00 16 version_header "BL60X_OTA_Ver1.0"   0x20 16 version_hardware (NUL padded)
+    0x10  4 "XZ  " or "RAW "                     0x30 16 version_software (NUL padded)
+    0x14  4 payload length                       0x40 32 SHA-256 of the payload
+    0x18  8 01 02 03 04 05 06 07 08              0x60 416 0xFF, except: u32 unpacked_len (OpenBeken)
+                                                 or SHA-256 of the signing public key (bflb-iot-tool
+                                                 --pk); vendor builds may put their own data after
+                                                 them (kept byte for byte, reported as vendor_data)
+
+:data:`OTA_IMAGE` is the header followed by the payload: ``length`` and ``sha256`` come before their
+data, so they are ``Rebuild`` on build and checked after the payload by a ``StrictCheck``. A header
+built on its own (no payload) keeps the stored length and hash. The XZ compression itself stays in the
+model layer (:mod:`obkimg.codecs.xzinfo`): the length and the hash cover the compressed bytes.
 
 XZ parameters that reproduce the vendor files byte for byte: ``check=CRC32``, one LZMA2 filter with
 ``dict_size=32768``, everything else preset 6 (liblzma 5.4; other encoder versions may differ).
@@ -32,14 +37,15 @@ Limitations: the public-key hash is reported, never verified against a key.
 from __future__ import annotations
 
 import hashlib
-import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from construct import Bytes, Const, Int32ul, Struct
+from construct import Bytes, Const, Default, Enum, Int32ul, Rebuild, Struct, this
 
-from ..._construct import build_with, parse_with
+from ..._construct import CString0, StrictCheck, build_with, parse_with
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
+from ...codecs.xzinfo import XZ_FILTERS, XzInfo, xz_compress, xz_info
 from ...errors import (
     BuildError,
     ChecksumError,
@@ -63,6 +69,7 @@ __all__ = [
     "OTA_MAGIC",
     "OTA_HEADER_SIZE",
     "OTA_HEADER",
+    "OTA_IMAGE",
     "XZ_FILTERS",
     "DEFAULT_HW_VERSION",
     "DEFAULT_SW_VERSION",
@@ -81,43 +88,89 @@ FMT_XZ = "bl602-xz"
 CHIP = "BL602"
 
 OTA_MAGIC = b"BL60X_OTA_Ver1.0"
-OTA_HEADER_SIZE = 512
 OTA_PAD = bytes(range(1, 9))
 DEFAULT_HW_VERSION = "BFL_Module_v1.1"
 DEFAULT_SW_VERSION = "EVENT_V1.1.1"
-TYPES = {b"XZ  ": "xz", b"RAW ": "raw"}
-#: the XZ filter chain boot2 can decode and the vendor tool uses
-XZ_FILTERS: tuple[dict[str, int], ...] = ({"id": 0x21, "dict_size": 32768},)  # lzma.FILTER_LZMA2 == 0x21
-BOOT2_DICT_LIMIT = 1 << 15
 
-OTA_HEADER = Struct(
+
+def _sha256(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()
+
+
+def _payload(ctx: Any) -> bytes | None:
+    """The payload beside the header being built (``OTA_IMAGE``), None for a header on its own."""
+    outer = getattr(ctx, "_", None)
+    payload = outer.get("payload") if outer is not None else None
+    return bytes(payload) if payload is not None else None
+
+
+def _rebuild_length(ctx: Any) -> int:
+    p = _payload(ctx)
+    return len(p) if p is not None else int(ctx.length)
+
+
+def _rebuild_sha256(ctx: Any) -> bytes:
+    p = _payload(ctx)
+    return _sha256(p) if p is not None else bytes(ctx.sha256)
+
+
+#: ``version_hardware`` / ``version_software``: char[16], NUL padded (bytes after the NUL kept)
+OTA_VERSION = CString0(16, "latin-1")
+#: the payload type: "XZ  " (an XZ stream of FW_OTA.bin) or "RAW " (FW_OTA.bin itself)
+OTA_TYPE: Any = Enum(Bytes(4), xz=b"XZ  ", raw=b"RAW ")  # type: ignore[arg-type]  # stubs: int values only
+
+OTA_HEADER = Struct(  # bl60x_mfg_ota_header
     "magic" / Const(OTA_MAGIC) * "version_header",
-    "type" / Bytes(4) * "'XZ  ' or 'RAW '",
-    "length" / Int32ul * "payload length",
-    "pad" / Bytes(8) * "fixed 01..08",
-    "hw_version" / Bytes(16) * "version_hardware",
-    "sw_version" / Bytes(16) * "version_software",
-    "sha256" / Bytes(32) * "SHA-256 of the payload",
-    "tail" / Bytes(416) * "0xFF, OpenBeken unpacked_len u32, or public-key hash",
+    "type" / OTA_TYPE * "'XZ  ' or 'RAW '",
+    "length" / Rebuild(Int32ul, _rebuild_length) * "payload length",
+    "pad" / Default(Bytes(8), OTA_PAD) * "fixed 01..08",
+    "hw_version" / OTA_VERSION * "version_hardware",
+    "sw_version" / OTA_VERSION * "version_software",
+    "sha256" / Rebuild(Bytes(32), _rebuild_sha256) * "SHA-256 of the payload",
+    "tail" / Default(Bytes(416), b"\xff" * 416) * "0xFF, OpenBeken unpacked_len u32, or public-key hash",
 )
-assert OTA_HEADER.sizeof() == OTA_HEADER_SIZE
+
+OTA_IMAGE = Struct(
+    "header" / OTA_HEADER,
+    "payload" / Bytes(this.header.length),
+    StrictCheck(lambda ctx: _sha256(ctx.payload) == ctx.header.sha256),
+)
+
+OTA_HEADER_SIZE = OTA_HEADER.sizeof()
+assert OTA_HEADER_SIZE == 512
 
 
-def _version(raw: bytes) -> str:
-    return raw.split(b"\0", 1)[0].decode("latin-1")
+def _offset_of(name: str) -> int:
+    """Offset of field ``name`` in :data:`OTA_HEADER` (the sizes of the fields before it)."""
+    pos = 0
+    for sub in OTA_HEADER.subcons:
+        if sub.name == name:
+            return pos
+        pos += sub.sizeof()
+    raise KeyError(name)
 
 
-def _canonical_version(text: str) -> bytes | None:
-    """The 16 bytes :func:`_version_bytes` writes for ``text`` (None where it refuses it)."""
-    raw = text.encode("ascii", "replace")
-    return raw.ljust(16, b"\0") if len(raw) <= 15 else None
+TYPE_OFFSET = _offset_of("type")
+LENGTH_OFFSET = _offset_of("length")
+PAD_OFFSET = _offset_of("pad")
+SHA256_OFFSET = _offset_of("sha256")
+TAIL_OFFSET = _offset_of("tail")
 
 
 def _version_bytes(text: str, what: str) -> bytes:
+    """The 16 bytes a version text is written as: ASCII (others become ``?``), at most 15 characters."""
     raw = text.encode("ascii", "replace")
-    if len(raw) > 15:
+    if len(raw) >= OTA_VERSION.sizeof():
         raise BuildError(f"{what} {text!r} is longer than 15 characters", fmt=FMT, path=what)
-    return raw.ljust(16, b"\0")
+    return raw.ljust(OTA_VERSION.sizeof(), b"\0")
+
+
+def _canonical(text: str) -> bytes | None:
+    """What :func:`_version_bytes` writes for ``text``, None where it refuses it."""
+    try:
+        return _version_bytes(text, "version")
+    except BuildError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,25 +196,45 @@ class OtaHeader:
         :class:`~obkimg.errors.TruncatedError` below 512 bytes and :class:`~obkimg.errors.FormatError`
         for a payload type other than ``b"XZ  "`` / ``b"RAW "``.
         """
-        if bytes(data[:16]) != OTA_MAGIC[: len(data)] or not data:
-            raise MagicError(FMT, OTA_MAGIC, bytes(data[:16]), offset=base)
+        data = bytes(data)
+        if not data or data[: len(OTA_MAGIC)] != OTA_MAGIC[: len(data)]:
+            raise MagicError(FMT, OTA_MAGIC, data[: len(OTA_MAGIC)], offset=base)
         if len(data) < OTA_HEADER_SIZE:
             raise TruncatedError(FMT, OTA_HEADER_SIZE, len(data), offset=base + len(data), path="header")
-        c = parse_with(OTA_HEADER, FMT, data[:OTA_HEADER_SIZE], base=base)
-        if c.type not in TYPES:
+        kind = data[TYPE_OFFSET : TYPE_OFFSET + OTA_TYPE.sizeof()]
+        if kind not in OTA_TYPE.decmapping:
             raise FormatError(
-                f"unknown payload type {c.type!r} (expected 'XZ  ' or 'RAW ')",
+                f"unknown payload type {kind!r} (expected 'XZ  ' or 'RAW ')",
                 fmt=FMT,
-                offset=base + 16,
+                offset=base + TYPE_OFFSET,
                 path="type",
             )
-        hw, sw = _version(c.hw_version), _version(c.sw_version)
-        raw = None
+        c = parse_with(OTA_HEADER, FMT, data[:OTA_HEADER_SIZE], base=base)
+        hw, sw = c.hw_version, c.sw_version
         # keep the raw fields whenever build() would not write them back as they are (16 characters
         # without NUL, non-ASCII text, bytes after the NUL)
-        if (c.hw_version, c.sw_version) != (_canonical_version(hw), _canonical_version(sw)):
-            raw = (bytes(c.hw_version), bytes(c.sw_version))
-        return cls(TYPES[c.type], c.length, c.sha256, hw, sw, c.tail, c.pad, raw)
+        raw = None
+        if (hw.raw, sw.raw) != (_canonical(hw), _canonical(sw)):
+            raw = (hw.raw, sw.raw)
+        return cls(str(c.type), c.length, c.sha256, str(hw), str(sw), c.tail, c.pad, raw)
+
+    def fields(self) -> dict[str, Any]:
+        """The values :data:`OTA_HEADER` builds for this header (versions as their 16 stored bytes).
+
+        Raises :class:`~obkimg.errors.BuildError` for a version longer than 15 characters."""
+        hw, sw = self.raw_versions or (
+            _version_bytes(self.hw_version, "hw_version"),
+            _version_bytes(self.sw_version, "sw_version"),
+        )
+        return {
+            "type": self.compression,
+            "length": self.length,
+            "pad": self.pad,
+            "hw_version": OTA_VERSION.parse(hw),
+            "sw_version": OTA_VERSION.parse(sw),
+            "sha256": self.sha256,
+            "tail": self.tail,
+        }
 
     def build(self) -> bytes:
         """The 512 header bytes; versions are written ASCII, NUL padded (``raw_versions`` when kept).
@@ -170,28 +243,11 @@ class OtaHeader:
         ``pad`` or ``sha256`` has the wrong size (416, 8, 32), a version is longer than 15 characters or
         ``length`` is out of range for a u32.
         """
-        typ = {v: k for k, v in TYPES.items()}.get(self.compression)
-        if typ is None:
+        if self.compression not in OTA_TYPE.encmapping:
             raise BuildError(f"compression must be xz or raw, not {self.compression!r}", fmt=FMT, path="type")
         if len(self.tail) != 416 or len(self.pad) != 8 or len(self.sha256) != 32:
             raise BuildError("tail must be 416 bytes, pad 8, sha256 32", fmt=FMT)
-        hw, sw = self.raw_versions or (
-            _version_bytes(self.hw_version, "hw_version"),
-            _version_bytes(self.sw_version, "sw_version"),
-        )
-        return build_with(
-            OTA_HEADER,
-            FMT,
-            {
-                "type": typ,
-                "length": self.length,
-                "pad": self.pad,
-                "hw_version": hw,
-                "sw_version": sw,
-                "sha256": self.sha256,
-                "tail": self.tail,
-            },
-        )
+        return build_with(OTA_HEADER, FMT, self.fields())
 
     @classmethod
     def for_payload(
@@ -209,18 +265,18 @@ class OtaHeader:
             raise BuildError("unpacked_len and the public-key hash share offset 96; give one", fmt=FMT)
         tail = b"\xff" * 416
         if unpacked_len is not None:
-            tail = struct.pack("<I", unpacked_len) + tail[4:]
+            tail = build_with(Int32ul, FMT, unpacked_len) + tail[4:]
         if pubkey_hash is not None:
             tail = bytes(pubkey_hash) + tail[32:]
         _version_bytes(hw_version, "hw_version")
         _version_bytes(sw_version, "sw_version")
-        return cls(compression, len(payload), hashlib.sha256(payload).digest(), hw_version, sw_version, tail)
+        return cls(compression, len(payload), _sha256(payload), hw_version, sw_version, tail)
 
     @property
     def unpacked_len(self) -> int | None:
         """OpenBeken's u32 at 96 (len of FW_OTA.bin), when present (not the start of a public-key hash)."""
         if self.tail[:4] != b"\xff" * 4 and not self.tail[4:32].strip(b"\xff"):
-            return int(struct.unpack_from("<I", self.tail)[0])
+            return int(Int32ul.parse(self.tail[:4]))
         return None
 
     @property
@@ -232,7 +288,7 @@ class OtaHeader:
         if not stripped:
             return None
         first = len(rest) - len(rest.lstrip(b"\xff"))
-        return 0x60 + start + first, len(stripped)
+        return TAIL_OFFSET + start + first, len(stripped)
 
     @property
     def pubkey_hash(self) -> bytes | None:
@@ -241,19 +297,20 @@ class OtaHeader:
             return self.tail[:32]
         return None
 
+    def _tail_state(self) -> str:
+        if not self.tail.strip(b"\xff"):
+            return "erased"
+        if self.vendor_data is None:
+            if self.unpacked_len is not None:
+                return "unpacked_len"
+            if self.pubkey_hash is not None:
+                return "pubkey_hash"
+        return "data"
+
     def to_dict(self) -> dict[str, Any]:
         """The header as JSON: fields (hashes as hex), ``tail`` (``erased``, ``unpacked_len``,
         ``pubkey_hash`` or ``data``), ``vendor_data`` as ``{offset, size}`` and ``pad_ok``."""
         vd = self.vendor_data
-        tail_state = (
-            "erased"
-            if not self.tail.strip(b"\xff")
-            else "unpacked_len"
-            if self.unpacked_len is not None and vd is None
-            else "pubkey_hash"
-            if self.pubkey_hash is not None and vd is None
-            else "data"
-        )
         return {
             "compression": self.compression,
             "length": self.length,
@@ -262,171 +319,10 @@ class OtaHeader:
             "sha256": self.sha256.hex(),
             "unpacked_len": self.unpacked_len,
             "pubkey_hash": self.pubkey_hash.hex() if self.pubkey_hash else None,
-            "tail": tail_state,
+            "tail": self._tail_state(),
             "vendor_data": None if vd is None else {"offset": vd[0], "size": vd[1]},
             "pad_ok": self.pad == OTA_PAD,
         }
-
-
-# --------------------------------------------------------------------------------------------------
-# XZ stream facts (without decompressing)
-
-
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    for i in range(9):
-        if pos + i >= len(data):
-            raise IndexError("varint runs past the end")
-        b = data[pos + i]
-        value |= (b & 0x7F) << shift
-        if not b & 0x80:
-            return value, pos + i + 1
-        shift += 7
-    raise ValueError("varint too long")
-
-
-CHECKS = {0: "none", 1: "crc32", 4: "crc64", 10: "sha256"}
-FILTER_NAMES = {
-    0x21: "lzma2",
-    0x03: "delta",
-    0x04: "x86",
-    0x05: "powerpc",
-    0x06: "ia64",
-    0x07: "arm",
-    0x08: "armthumb",
-    0x09: "sparc",
-    0x0A: "arm64",
-    0x0B: "riscv",
-}
-
-
-def _lzma2_dict(prop: int) -> int:
-    bits = prop & 0x3F
-    if bits > 40:
-        raise ValueError(f"bad LZMA2 dictionary property {prop:#x}")
-    if bits == 40:
-        return 0xFFFFFFFF
-    return (2 | (bits & 1)) << (bits // 2 + 11)
-
-
-@dataclass(frozen=True, slots=True)
-class XzInfo:
-    """What the headers and index of one XZ stream say."""
-
-    check: str
-    filters: tuple[str, ...]
-    dict_size: int | None
-    blocks: int
-    uncompressed_size: int
-    stream_size: int
-
-    @property
-    def boot2_compatible(self) -> bool:
-        """Decodable by boot2's xz-embedded: LZMA2 only, dictionary <= 32 KiB, CRC32/none check."""
-        return (
-            self.filters == ("lzma2",)
-            and self.dict_size is not None
-            and self.dict_size <= BOOT2_DICT_LIMIT
-            and self.check in ("crc32", "none")
-        )
-
-    @property
-    def vendor_settings(self) -> bool:
-        """Exactly what bflb-iot-tool writes: one block, LZMA2 with 32 KiB dictionary, CRC32."""
-        return (
-            self.boot2_compatible and self.check == "crc32" and self.dict_size == 32768 and self.blocks == 1
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The stream facts as JSON, with ``boot2_compatible`` and ``vendor_settings``."""
-        return {
-            "check": self.check,
-            "filters": list(self.filters),
-            "dict_size": self.dict_size,
-            "blocks": self.blocks,
-            "uncompressed_size": self.uncompressed_size,
-            "stream_size": self.stream_size,
-            "boot2_compatible": self.boot2_compatible,
-            "vendor_settings": self.vendor_settings,
-        }
-
-
-def xz_info(data: bytes, *, fmt: str = FMT_XZ, base: int = 0) -> XzInfo:
-    """Stream flags, the first block's filters and the index of an XZ stream (no decompression).
-
-    A stream that ends early raises TruncatedError at the offset where the data stops.
-    """
-    data = bytes(data)
-    if data[:6] != XZ_MAGIC:
-        raise MagicError(fmt, XZ_MAGIC, data[:6], offset=base, path="xz.magic")
-    try:
-        if len(data) < 12:
-            raise TruncatedError(fmt, 12, len(data), offset=base + len(data), path="xz.stream_header")
-        flags = data[6:8]
-        if struct.unpack_from("<I", data, 8)[0] != _crc(flags):
-            raise ChecksumError(
-                fmt,
-                "XZ stream header CRC32",
-                struct.unpack_from("<I", data, 8)[0],
-                _crc(flags),
-                offset=base + 8,
-                path="xz.stream_header",
-            )
-        check = CHECKS.get(flags[1], f"id{flags[1]}")
-        pos = 12
-        if len(data) < pos + 1:
-            raise TruncatedError(fmt, pos + 1, len(data), offset=base + len(data), path="xz.block_header")
-        hsize = (data[pos] + 1) * 4
-        if data[pos] == 0:
-            raise FormatError("XZ stream has no block", fmt=fmt, offset=base + pos, path="xz.block_header")
-        bflags = data[pos + 1]
-        q = pos + 2
-        if bflags & 0x40:
-            _, q = _varint(data, q)
-        if bflags & 0x80:
-            _, q = _varint(data, q)
-        filters = []
-        dict_size = None
-        for _ in range((bflags & 3) + 1):
-            fid, q = _varint(data, q)
-            psize, q = _varint(data, q)
-            props = data[q : q + psize]
-            q += psize
-            filters.append(FILTER_NAMES.get(fid, f"{fid:#x}"))
-            if fid == 0x21 and props:
-                dict_size = _lzma2_dict(props[0])
-        if q > pos + hsize:
-            raise FormatError(
-                "XZ block header overflows its size", fmt=fmt, offset=base + pos, path="xz.block_header"
-            )
-        # stream footer and index
-        if data[-2:] != b"YZ" or len(data) < 12 + hsize + 12:
-            raise TruncatedError(
-                fmt,
-                len(data) + 1,
-                len(data),
-                offset=base + len(data),
-                path="xz.stream_footer",
-                hint="the XZ stream ends before its footer ('YZ')",
-            )
-        backward = (struct.unpack_from("<I", data, len(data) - 8)[0] + 1) * 4
-        idx = len(data) - 12 - backward
-        if idx < 12 or data[idx] != 0:
-            raise FormatError(
-                "XZ index not found where the footer says",
-                fmt=fmt,
-                offset=base + max(idx, 0),
-                path="xz.index",
-            )
-        count, r = _varint(data, idx + 1)
-        total = 0
-        for _ in range(min(count, 1 << 16)):
-            _, r = _varint(data, r)
-            usize, r = _varint(data, r)
-            total += usize
-        return XzInfo(check, tuple(filters), dict_size, count, total, len(data))
-    except (IndexError, ValueError) as e:
-        raise FormatError(f"malformed XZ stream: {e}", fmt=fmt, offset=base, path="xz") from None
 
 
 def _msg(e: ObkImgError) -> str:
@@ -434,35 +330,101 @@ def _msg(e: ObkImgError) -> str:
     return e.message + (f" in field {e.path}" if e.path else "") + (f" ({e.hint})" if e.hint else "")
 
 
-def _crc(data: bytes) -> int:
-    from ...codecs.checksums import crc32
+def build_ota(header: OtaHeader, payload: bytes) -> bytes:
+    """:data:`OTA_IMAGE` of ``header`` and ``payload``: the header's length and SHA-256 are rebuilt from
+    the payload (its other fields, versions, pad and tail, are written as they are)."""
+    return build_with(OTA_IMAGE, FMT, {"header": header.fields(), "payload": payload})
 
-    return crc32(data)
+
+# --------------------------------------------------------------------------------------------------
+# models
 
 
-def xz_compress(data: bytes) -> bytes:
-    """XZ exactly as bflb-iot-tool / boot2 want it: CRC32 check, one LZMA2 block, 32 KiB dictionary,
-    preset-6 defaults otherwise."""
-    import lzma
+def _frame_problems(hdr: OtaHeader, data: bytes, payload: bytes, strict: bool) -> list[Problem]:
+    """The pad, and whether the file holds exactly the payload the header announces (a truncated payload
+    raises when ``strict``)."""
+    probs: list[Problem] = []
+    end = OTA_HEADER_SIZE + hdr.length
+    if hdr.pad != OTA_PAD:
+        msg = f"bytes 24..31 are {hdr.pad.hex()}, not 0102030405060708"
+        probs.append(Problem("warning", msg, PAD_OFFSET, FMT))
+    if len(payload) < hdr.length:
+        where = "the XZ stream ends" if hdr.compression == "xz" else "the payload ends"
+        if strict:
+            raise TruncatedError(
+                FMT,
+                end,
+                len(data),
+                offset=len(data),
+                path="payload",
+                hint=f"header says {hdr.length} payload bytes, file has {len(payload)}; "
+                f"{where} at offset {len(data):#x}",
+            )
+        msg = (
+            f"payload truncated: header says {hdr.length} bytes after the 512-byte header, the file has "
+            f"{len(payload)}; {where} at offset {len(data):#x}"
+        )
+        probs.append(Problem("error", msg, len(data), FMT))
+    elif len(data) > end:
+        probs.append(Problem("warning", f"{len(data) - end} bytes after the payload", end, FMT))
+    return probs
 
-    return lzma.compress(
-        data,
-        format=lzma.FORMAT_XZ,
-        check=lzma.CHECK_CRC32,
-        filters=[{"id": lzma.FILTER_LZMA2, "dict_size": 32768}],
+
+def _check_sha(hdr: OtaHeader, payload: bytes, strict: bool, probs: list[Problem]) -> None:
+    """The header's SHA-256 against the payload: a mismatch raises when ``strict``, else a problem."""
+    computed = _sha256(payload)
+    if computed == hdr.sha256:
+        return
+    if strict:
+        raise ChecksumError(FMT, "payload SHA-256", hdr.sha256, computed, offset=SHA256_OFFSET, path="sha256")
+    probs.append(Problem("error", "payload SHA-256 does not match the header", SHA256_OFFSET, FMT))
+
+
+def _unxz(
+    stream: bytes,
+    fmt: str,
+    base: int,
+    limit: int,
+    strict: bool,
+    probs: list[Problem],
+    why: Callable[[XzInfo], str],
+) -> tuple[XzInfo | None, bytes | None]:
+    """The stream's facts and its content (at most ``limit`` bytes); errors raise when ``strict``, else
+    become problems. A stream boot2 cannot decode is a problem (``why`` says it)."""
+    try:
+        xz = xz_info(stream, fmt=fmt, base=base)
+    except ObkImgError as e:
+        if strict:
+            raise
+        probs.append(Problem("error", _msg(e), e.offset, fmt))
+        return None, None
+    if not xz.boot2_compatible:
+        probs.append(Problem("error", why(xz), base, fmt))
+    try:
+        return xz, xz_decompress(stream, limit=limit, fmt=fmt, base=base)
+    except ObkImgError as e:
+        if strict:
+            raise
+        probs.append(Problem("error", _msg(e), e.offset, fmt))
+        return xz, None
+
+
+def _ota_xz_why(xz: XzInfo) -> str:
+    return (
+        f"boot2 cannot decompress this XZ stream (filters {'+'.join(xz.filters)}, dictionary "
+        f"{xz.dict_size}, check {xz.check}; needs LZMA2 only, <= 32 KiB, CRC32)"
     )
 
 
+def _bare_xz_why(xz: XzInfo) -> str:
+    return "boot2 cannot decompress this XZ stream (needs LZMA2 only, dictionary <= 32 KiB, CRC32)"
+
+
 def _inner(fw: bytes, base_fmt: str) -> tuple[BootImage | None, list[Problem]]:
-    if fw[:4] != BFNP:
-        return None, [
-            Problem(
-                "error",
-                f"unpacked payload does not start with a BFNP boot header ({fw[:4].hex()})",
-                None,
-                base_fmt,
-            )
-        ]
+    """The boot image at the start of an unpacked FW_OTA.bin, and its problems (as FW_OTA.bin's)."""
+    if fw[: len(BFNP)] != BFNP:
+        msg = f"unpacked payload does not start with a BFNP boot header ({fw[:4].hex()})"
+        return None, [Problem("error", msg, None, base_fmt)]
     try:
         img = BootImage.parse(fw, role="firmware")
     except ObkImgError as e:
@@ -475,8 +437,16 @@ def _inner(fw: bytes, base_fmt: str) -> tuple[BootImage | None, list[Problem]]:
     return img, probs
 
 
-# --------------------------------------------------------------------------------------------------
-# models
+def _firmware(hdr: OtaHeader, fw: bytes, strict: bool, probs: list[Problem]) -> BootImage | None:
+    """The boot image inside FW_OTA.bin, checked against OpenBeken's unpacked_len."""
+    inner, p = _inner(fw, FMT)
+    probs += p
+    if hdr.unpacked_len is not None and hdr.unpacked_len != len(fw):
+        msg = f"unpacked_len {hdr.unpacked_len} at 96 differs from the unpacked size {len(fw)}"
+        probs.append(Problem("error", msg, TAIL_OFFSET, FMT))
+    if strict and inner is None:
+        raise FormatError(p[0].message, fmt=FMT, offset=OTA_HEADER_SIZE, path="payload")
+    return inner
 
 
 @dataclass(frozen=True, slots=True)
@@ -500,96 +470,16 @@ class OtaImage(BytesImage):
         data = bytes(data)
         hdr = OtaHeader.parse(data)
         payload = data[OTA_HEADER_SIZE : OTA_HEADER_SIZE + hdr.length]
-        probs: list[Problem] = []
-        if hdr.pad != OTA_PAD:
-            probs.append(
-                Problem("warning", f"bytes 24..31 are {hdr.pad.hex()}, not 0102030405060708", 24, FMT)
-            )
-        if len(payload) < hdr.length:
-            where = "the XZ stream ends" if hdr.compression == "xz" else "the payload ends"
-            err = TruncatedError(
-                FMT,
-                OTA_HEADER_SIZE + hdr.length,
-                len(data),
-                offset=len(data),
-                path="payload",
-                hint=f"header says {hdr.length} payload bytes, file has {len(payload)}; "
-                f"{where} at offset {len(data):#x}",
-            )
-            if strict:
-                raise err
-            probs.append(
-                Problem(
-                    "error",
-                    f"payload truncated: header says {hdr.length} bytes after the 512-byte "
-                    f"header, the file has {len(payload)}; {where} at offset {len(data):#x}",
-                    len(data),
-                    FMT,
-                )
-            )
-        elif len(data) > OTA_HEADER_SIZE + hdr.length:
-            probs.append(
-                Problem(
-                    "warning",
-                    f"{len(data) - OTA_HEADER_SIZE - hdr.length} bytes after the payload",
-                    OTA_HEADER_SIZE + hdr.length,
-                    FMT,
-                )
-            )
-        if len(payload) == hdr.length and hashlib.sha256(payload).digest() != hdr.sha256:
-            if strict:
-                raise ChecksumError(
-                    FMT,
-                    "payload SHA-256",
-                    hdr.sha256,
-                    hashlib.sha256(payload).digest(),
-                    offset=64,
-                    path="sha256",
-                )
-            probs.append(Problem("error", "payload SHA-256 does not match the header", 64, FMT))
-        xz = fw = None
-        inner = None
-        if hdr.compression == "xz" and payload and len(payload) == hdr.length:
-            try:
-                xz = xz_info(payload, fmt=FMT, base=OTA_HEADER_SIZE)
-            except ObkImgError as e:
-                if strict:
-                    raise
-                probs.append(Problem("error", _msg(e), e.offset, FMT))
-            if xz is not None:
-                if not xz.boot2_compatible:
-                    probs.append(
-                        Problem(
-                            "error",
-                            f"boot2 cannot decompress this XZ stream (filters "
-                            f"{'+'.join(xz.filters)}, dictionary {xz.dict_size}, check {xz.check}; "
-                            "needs LZMA2 only, <= 32 KiB, CRC32)",
-                            OTA_HEADER_SIZE,
-                            FMT,
-                        )
-                    )
-                try:
-                    fw = xz_decompress(payload, limit=limit, fmt=FMT, base=OTA_HEADER_SIZE)
-                except ObkImgError as e:
-                    if strict:
-                        raise
-                    probs.append(Problem("error", _msg(e), e.offset, FMT))
-        elif hdr.compression == "raw" and len(payload) == hdr.length:
-            fw = payload
+        probs = _frame_problems(hdr, data, payload, strict)
+        xz = fw = inner = None
+        if len(payload) == hdr.length:
+            _check_sha(hdr, payload, strict, probs)
+            if hdr.compression == "raw":
+                fw = payload
+            elif payload:
+                xz, fw = _unxz(payload, FMT, OTA_HEADER_SIZE, limit, strict, probs, _ota_xz_why)
         if fw is not None:
-            inner, p = _inner(fw, FMT)
-            probs += p
-            if hdr.unpacked_len is not None and hdr.unpacked_len != len(fw):
-                probs.append(
-                    Problem(
-                        "error",
-                        f"unpacked_len {hdr.unpacked_len} at 96 differs from the unpacked size {len(fw)}",
-                        96,
-                        FMT,
-                    )
-                )
-            if strict and inner is None:
-                raise FormatError(p[0].message, fmt=FMT, offset=OTA_HEADER_SIZE, path="payload")
+            inner = _firmware(hdr, fw, strict, probs)
         return cls(hdr, payload, data, xz, fw, inner, tuple(probs))
 
     def build(self) -> bytes:
@@ -720,31 +610,8 @@ class XzImage(BytesImage):
         trailer = False
         if len(data) > 44 and data[-34:-32] == b"YZ" and hashlib.sha256(data[:-32]).digest() == data[-32:]:
             stream, trailer = data[:-32], True
-        xz = fw = None
+        xz, fw = _unxz(stream, FMT_XZ, base, limit, strict, probs, _bare_xz_why)
         inner = None
-        try:
-            xz = xz_info(stream, base=base)
-        except ObkImgError as e:
-            if strict:
-                raise
-            probs.append(Problem("error", _msg(e), e.offset, FMT_XZ))
-        if xz is not None:
-            if not xz.boot2_compatible:
-                probs.append(
-                    Problem(
-                        "error",
-                        "boot2 cannot decompress this XZ stream (needs LZMA2 only, "
-                        "dictionary <= 32 KiB, CRC32)",
-                        base,
-                        FMT_XZ,
-                    )
-                )
-            try:
-                fw = xz_decompress(stream, limit=limit, fmt=FMT_XZ, base=base)
-            except ObkImgError as e:
-                if strict:
-                    raise
-                probs.append(Problem("error", _msg(e), e.offset, FMT_XZ))
         if fw is not None:
             inner, p = _inner(fw, FMT_XZ)
             probs += p
@@ -825,31 +692,27 @@ FORMAT = FormatInfo(
 def detect(data: bytes) -> Detection | None:
     """``BL60X_OTA_Ver1.0`` at 0 (confidence 95, length 512 + payload length), or an XZ stream whose
     first unpacked bytes are a BFNP boot header (``bl602-xz``, 75). None otherwise; never raises."""
-    try:
-        if data[:16] == OTA_MAGIC:
-            typ = TYPES.get(bytes(data[16:20]), "?")
-            n = struct.unpack_from("<I", data, 20)[0] if len(data) >= 24 else 0
-            have = max(len(data) - OTA_HEADER_SIZE, 0)
-            note = "" if have >= n else f", payload truncated ({have} of {n} bytes)"
-            return Detection(
-                FMT, 95, f"BL60X_OTA_Ver1.0 header, {typ.upper()} payload{note}", CHIP, 0, OTA_HEADER_SIZE + n
-            )
-        if data[:6] == XZ_MAGIC:
-            try:
-                head = xz_head(data[:4096], 4, fmt=FMT_XZ)
-            except ObkImgError:
-                return None
-            if head == BFNP:
-                return Detection(
-                    FMT_XZ,
-                    75,
-                    "XZ stream whose content starts with a BFNP boot header (FW_OTA.bin.xz)",
-                    CHIP,
-                    0,
-                    len(data),
-                )
-    except (IndexError, struct.error):
-        return None
+    if data[: len(OTA_MAGIC)] == OTA_MAGIC:
+        kind = bytes(data[TYPE_OFFSET : TYPE_OFFSET + OTA_TYPE.sizeof()])
+        typ = str(OTA_TYPE.decmapping.get(kind, "?"))
+        n = (
+            int(Int32ul.parse(data[LENGTH_OFFSET : LENGTH_OFFSET + 4]))
+            if len(data) >= LENGTH_OFFSET + 4
+            else 0
+        )
+        have = max(len(data) - OTA_HEADER_SIZE, 0)
+        note = "" if have >= n else f", payload truncated ({have} of {n} bytes)"
+        return Detection(
+            FMT, 95, f"BL60X_OTA_Ver1.0 header, {typ.upper()} payload{note}", CHIP, 0, OTA_HEADER_SIZE + n
+        )
+    if data[: len(XZ_MAGIC)] == XZ_MAGIC:
+        try:
+            head = xz_head(data[:4096], len(BFNP), fmt=FMT_XZ)
+        except ObkImgError:
+            return None
+        if head == BFNP:
+            why = "XZ stream whose content starts with a BFNP boot header (FW_OTA.bin.xz)"
+            return Detection(FMT_XZ, 75, why, CHIP, 0, len(data))
     return None
 
 

@@ -1,4 +1,4 @@
-"""Bouffalo Lab BL602 partition table ("BFPT"), its two flash copies, and the vendor TOML source.
+"""Bouffalo Lab BL602 partition table ("BFPT") and its two flash copies.
 
 Boot2 and the SDK find every partition through this table, stored twice in flash (0xE000 and
 0xF000 on BL602). Boot2 runs the entry of **type 0** (FW) from ``address[activeIndex]``; the SDK
@@ -7,24 +7,25 @@ the tools; an OTA update writes the other copy with ``age + 1``, so the active c
 with the larger age (tie: 0xE000). A device-written copy is 596 bytes long (the whole RAM struct);
 only ``16 + 36*n + 4`` bytes belong to the table.
 
-Sources: PyPI bflb-iot-tool 1.10 ``libs/bflb_pt_creater.py`` (TOML -> binary),
-``libs/bl602/partition_cfg_do.py``; openshwprojects/OpenBL602
-``components/platform/soc/bl602/bl602_std/bl602_std/Common/partition/partition.h`` (C structs),
-``components/platform/hosal/bl602_hal/hal_boot2.c`` (update rule).
+Sources: openshwprojects/OpenBL602
+``components/platform/soc/bl602/bl602_std/bl602_std/Common/partition/partition.h`` (C structs
+``PtTable_Config``, ``PtTable_Entry_Config``, ``PtTable_Stuff_Config``),
+``components/platform/hosal/bl602_hal/hal_boot2.c`` (update rule); PyPI bflb-iot-tool 1.10
+``libs/bflb_pt_creater.py`` (TOML -> binary), ``libs/bl602/partition_cfg_do.py``.
 
-Layout (little-endian)::
+:data:`PT_TABLE` is ``PtTable_Stuff_Config`` field for field (little-endian)::
 
-    header  0x00 4 magic "BFPT"   0x04 2 version   0x06 2 entry count n (<= 16)   0x08 4 age
-            0x0C 4 CRC32(header[0:12])
-    entry   (36 bytes each, from 0x10) 0 type, 1 device, 2 activeIndex, 3 name[9] (NUL padded),
-            12 address[2], 20 maxLen[2], 28 len, 32 age
-    trailer CRC32(entries) at 0x10 + 36*n
+    PtTable_Config  0x00 4 magicCode "BFPT"   0x04 2 version   0x06 2 entryCnt n (<= 16)
+                    0x08 4 age                0x0C 4 crc32 = CRC32(bytes 0..11)
+    PtTable_Entry_Config (36 bytes each, from 0x10)
+                    0 type, 1 device, 2 activeIndex, 3 name[9] (NUL padded), 12 Address[2],
+                    20 maxLen[2], 28 len, 32 age
+    crc32           CRC32(the 36*n entry bytes), at 0x10 + 36*n
 
-TOML: ``[pt_table]`` with ``address0/1`` (where the copies go, not stored in the table) and one
-``[[pt_entry]]`` per entry (``type``, ``name``, ``device`` (ignored by the tool), ``address0/1``,
-``size0/1``, ``len``, optional ``activeindex``, ``age``). It is read with tomllib (tomli on 3.10) and
-checked against that shape; names are written escaped and every export is read back before it is
-returned.
+``entryCnt`` and both CRCs are derived on build (``Rebuild``); on parse a strict parse checks them
+(``StrictCheck``), a lenient one keeps going and the model reports the mismatch. Names keep the bytes
+after their NUL (``CString0``), so a table rebuilds byte for byte. The vendor TOML source of a table
+is read and written by the workflow :mod:`obkimg.partitions`.
 
 Limitations: type numbers are not global (mfg is 1 or 2): only type 0 = FW is relied upon, other
 partitions are identified by name.
@@ -32,14 +33,13 @@ partitions are identified by name.
 
 from __future__ import annotations
 
-import dataclasses
-import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from construct import Array, Bytes, Const, Int8ul, Int16ul, Int32ul, Struct, this
+import construct as cs
+from construct import Array, Const, Int8ul, Int16ul, Int32ul, RawCopy, Rebuild, Struct, this
 
-from ..._construct import build_with, parse_with
+from ..._construct import CString0, StrictCheck, build_with, parse_with
 from ...codecs.checksums import crc32
 from ...errors import (
     BuildError,
@@ -53,9 +53,6 @@ from ...errors import (
 )
 from ...model import BytesImage, Image, Region
 from ...source import Source
-from ...text import escape_text
-from ...tomlio import Field, check_shape, loads, toml_string, u8, u32
-from ...tomlio import text as toml_text
 from .. import Detection, FormatInfo
 
 __all__ = [
@@ -75,10 +72,6 @@ __all__ = [
     "layout_name",
     "select_active",
     "read_copies",
-    "parse_toml",
-    "layout_errors",
-    "table_from_toml",
-    "table_to_toml",
     "detect",
     "load",
 ]
@@ -86,37 +79,86 @@ __all__ = [
 FMT = "bl602-partitions"
 CHIP = "BL602"
 PT_MAGIC = b"BFPT"
+#: PT_ENTRY_MAX: entries boot2 reads
 MAX_ENTRIES = 16
 #: flash offsets of the two copies on BL602 (BL702 uses 0x1000/0x2000)
 TABLE_ADDRESSES = (0xE000, 0xF000)
 #: bytes an update writes: the whole RAM struct (16 + 16*36 + 4)
 DEVICE_COPY_SIZE = 596
 
-PT_HEADER = Struct(
-    "magic" / Const(PT_MAGIC) * "PtTable_Config.magicCode",
-    "version" / Int16ul,
-    "count" / Int16ul * "entryCnt",
-    "age" / Int32ul,
-    "crc32" / Int32ul * "CRC32 of the 12 bytes above",
-)
+# --------------------------------------------------------------------------------------------------
+# schema: PtTable_Stuff_Config
 
-PT_ENTRY = Struct(
+
+def _header_crc(ctx: Any) -> int:
+    return crc32(ctx.body.data)
+
+
+def _entries_crc(ctx: Any) -> int:
+    return crc32(ctx.entries.data)
+
+
+#: ``char name[9]``; names are read as latin-1 (any byte), the bytes after the NUL are kept
+PT_NAME = CString0(9, "latin-1")
+
+PT_ENTRY = Struct(  # PtTable_Entry_Config
     "type" / Int8ul,
     "device" / Int8ul,
     "active_index" / Int8ul * "activeIndex (0/1 select the slot; >= 2 asks boot2 to copy)",
-    "name" / Bytes(9) * "name[9], NUL padded",
+    "name" / PT_NAME * "name[9], NUL padded",
     "address" / Array(2, Int32ul) * "Address[2]",
     "max_len" / Array(2, Int32ul) * "maxLen[2] (TOML size0/size1)",
     "len" / Int32ul * "len (set for compressed images)",
     "age" / Int32ul,
 )
-assert PT_ENTRY.sizeof() == 36
 
-PT_TABLE = Struct(
-    "header" / PT_HEADER,
-    "entries" / Array(this.header.count, PT_ENTRY),
-    "entries_crc32" / Int32ul * "CRC32 of the entries",
+_PT_CONFIG_BODY = Struct(
+    "magic" / Const(PT_MAGIC) * "magicCode",
+    "version" / Int16ul,
+    # RawCopy adds no context level: this._._ is PT_TABLE, whose entries read {"value": [...]}
+    "count" / Rebuild(Int16ul, lambda ctx: len(ctx._._.entries["value"])) * "entryCnt",
+    "age" / Int32ul,
 )
+
+PT_HEADER = Struct(  # PtTable_Config
+    "body" / RawCopy(_PT_CONFIG_BODY),
+    "crc32" / Rebuild(Int32ul, _header_crc) * "CRC32 of the 12 bytes above",
+    StrictCheck(lambda ctx: ctx.crc32 == _header_crc(ctx)),
+    StrictCheck(lambda ctx: ctx.body.value.count <= MAX_ENTRIES),
+)
+
+PT_TABLE = Struct(  # PtTable_Stuff_Config (entries: only the entryCnt stored ones)
+    "header" / PT_HEADER,
+    "entries" / RawCopy(Array(this.header.body.value.count, PT_ENTRY)),
+    "entries_crc32" / Rebuild(Int32ul, _entries_crc) * "CRC32 of the entries",
+    StrictCheck(lambda ctx: ctx.entries_crc32 == _entries_crc(ctx)),
+)
+
+
+def _offset_of(schema: Any, name: str) -> int:
+    """Offset of field ``name`` in a fixed-size Struct: the sizes of the fields before it."""
+    pos = 0
+    for sub in schema.subcons:
+        if sub.name == name:
+            return pos
+        pos += sub.sizeof()
+    raise KeyError(name)
+
+
+HEADER_SIZE = PT_HEADER.sizeof()
+ENTRY_SIZE = PT_ENTRY.sizeof()
+HEADER_CRC_OFFSET = _offset_of(PT_HEADER, "crc32")
+COUNT_OFFSET = _offset_of(_PT_CONFIG_BODY, "count")
+assert (HEADER_SIZE, ENTRY_SIZE) == (16, 36)
+
+
+def table_size(count: int) -> int:
+    """Bytes of a table with ``count`` entries: header, entries and the entries CRC32."""
+    return HEADER_SIZE + ENTRY_SIZE * count + 4
+
+
+# --------------------------------------------------------------------------------------------------
+# model
 
 PARTITION_KINDS = {
     "FW": "firmware",
@@ -193,9 +235,42 @@ class Partition:
             raw = self.name.encode("latin-1")  # the inverse of parse (names are read as latin-1)
         except UnicodeEncodeError as e:
             raise BuildError(f"partition name {self.name!r} is not latin-1 text", fmt=FMT, path="name") from e
-        if len(raw) > 9:
+        if len(raw) > PT_NAME.sizeof():
             raise BuildError(f"partition name {self.name!r} is longer than 9 bytes", fmt=FMT, path="name")
-        return raw.ljust(9, b"\0")
+        return raw.ljust(PT_NAME.sizeof(), b"\0")
+
+    @classmethod
+    def from_entry(cls, e: Any) -> Partition:
+        """The model of one parsed :data:`PT_ENTRY`; ``raw_name`` only when the name bytes are not what
+        :data:`PT_NAME` writes for the text."""
+        raw: bytes = e.name.raw
+        name = str(e.name)
+        keep = None if raw == PT_NAME.build(name) else raw
+        return cls(
+            name,
+            e.type,
+            (e.address[0], e.address[1]),
+            (e.max_len[0], e.max_len[1]),
+            e.len,
+            e.age,
+            e.active_index,
+            e.device,
+            keep,
+        )
+
+    def to_entry(self) -> dict[str, Any]:
+        """The values :data:`PT_ENTRY` builds (the name as the :class:`~obkimg._construct.CStr` of its
+        :meth:`name_bytes`, so they are written as they are)."""
+        return {
+            "type": self.type,
+            "device": self.device,
+            "active_index": self.active_index,
+            "name": PT_NAME.parse(self.name_bytes()),
+            "address": list(self.address),
+            "max_len": list(self.size),
+            "len": self.length,
+            "age": self.age,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The entry as JSON: its fields (``len`` is ``length``), ``address`` and ``size`` as 2-item lists."""
@@ -222,7 +297,7 @@ class PartitionTable:
     @property
     def size(self) -> int:
         """The table's size in bytes: 16 (header) + 36 per entry + 4 (entries CRC32)."""
-        return 16 + 36 * len(self.entries) + 4
+        return table_size(len(self.entries))
 
     @classmethod
     def parse(cls, data: bytes, *, base: int = 0, strict: bool = True) -> PartitionTable:
@@ -242,28 +317,9 @@ class PartitionTable:
             raise BuildError(
                 f"{len(self.entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT, path="entries"
             )
-        head = build_with(
-            PT_HEADER, FMT, {"version": self.version, "count": len(self.entries), "age": self.age, "crc32": 0}
-        )
-        head = head[:12] + struct.pack("<I", crc32(head[:12]))
-        ents = b"".join(
-            build_with(
-                PT_ENTRY,
-                FMT,
-                {
-                    "type": e.type,
-                    "device": e.device,
-                    "active_index": e.active_index,
-                    "name": e.name_bytes(),
-                    "address": list(e.address),
-                    "max_len": list(e.size),
-                    "len": e.length,
-                    "age": e.age,
-                },
-            )
-            for e in self.entries
-        )
-        return head + ents + struct.pack("<I", crc32(ents))
+        head = {"body": {"value": {"version": self.version, "age": self.age}}}
+        entries = {"value": [e.to_entry() for e in self.entries]}
+        return build_with(PT_TABLE, FMT, {"header": head, "entries": entries})
 
     def find(self, name: str) -> Partition:
         """The entry called ``name`` (case-insensitive); NotFoundError otherwise."""
@@ -304,6 +360,58 @@ class PartitionTable:
         }
 
 
+def _no_table(base: int, data: bytes, strict: bool) -> TableCopy:
+    """The copy at ``base`` without the BFPT magic: erased (all 0xFF) or not a table."""
+    if strict:
+        raise MagicError(FMT, PT_MAGIC, data[:4], offset=base)
+    if not data[:HEADER_SIZE].strip(b"\xff"):
+        return TableCopy(base, None, (Problem("info", "erased (all 0xFF)", base, FMT),))
+    return TableCopy(base, None, (Problem("error", f"no BFPT magic (found {data[:4].hex()})", base, FMT),))
+
+
+def _check_header(head: Any, base: int, strict: bool, problems: list[Problem]) -> bool:
+    """Whether the header CRC32 holds; a mismatch raises (strict) or becomes a problem. A count above
+    16 raises when strict or behind a bad header CRC, else becomes a problem (and no table is read)."""
+    stored, computed = head.crc32, _header_crc(head)
+    ok = bool(stored == computed)
+    if not ok:
+        if strict:
+            raise ChecksumError(
+                FMT, "header CRC32", stored, computed, offset=base + HEADER_CRC_OFFSET, path="header.crc32"
+            )
+        msg = f"bad header CRC32 (stored {stored:#010x}, computed {computed:#010x})"
+        problems.append(Problem("error", msg, base + HEADER_CRC_OFFSET, FMT))
+    count = head.body.value.count
+    if count > MAX_ENTRIES:
+        msg = f"entry count {count} exceeds {MAX_ENTRIES}"
+        if strict or not ok:
+            raise FormatError(msg, fmt=FMT, offset=base + COUNT_OFFSET, path="header.count")
+        problems.append(Problem("error", msg, base + COUNT_OFFSET, FMT))
+    return ok
+
+
+def _check_entries(c: Any, base: int, strict: bool, problems: list[Problem]) -> bool:
+    """Whether the entries CRC32 holds; a mismatch raises (strict) or becomes a problem."""
+    stored, computed = c.entries_crc32, _entries_crc(c)
+    if stored == computed:
+        return True
+    where = base + table_size(len(c.entries.value)) - 4
+    if strict:
+        raise ChecksumError(FMT, "entries CRC32", stored, computed, offset=where, path="entries_crc32")
+    msg = f"bad entries CRC32 (stored {stored:#010x}, computed {computed:#010x})"
+    problems.append(Problem("error", msg, where, FMT))
+    return False
+
+
+def _tail_state(data: bytes, end: int, base: int, problems: list[Problem]) -> str:
+    """``erased`` when the bytes after the table up to 596 are 0xFF, else ``data`` (with an info)."""
+    if not data[end:DEVICE_COPY_SIZE].strip(b"\xff"):
+        return "erased"
+    msg = "bytes after the table (up to 596) are not 0xFF: a device-written copy carries stale RAM there"
+    problems.append(Problem("info", msg, base + end, FMT))
+    return "data"
+
+
 @dataclass(frozen=True, slots=True)
 class TableCopy:
     """One stored copy: where it is, whether it is valid, and the table it holds (None if unreadable)."""
@@ -338,91 +446,26 @@ class TableCopy:
         than 16 entries behind a bad header CRC.
         """
         data = bytes(data)
-        if data[:4] != PT_MAGIC:
-            if strict:
-                raise MagicError(FMT, PT_MAGIC, data[:4], offset=base)
-            if not data[:16].strip(b"\xff"):
-                return cls(base, None, (Problem("info", "erased (all 0xFF)", base, FMT),))
-            return cls(base, None, (Problem("error", f"no BFPT magic (found {data[:4].hex()})", base, FMT),))
-        if len(data) < 16:
-            raise TruncatedError(FMT, 16, len(data), offset=base + len(data), path="header")
-        head = parse_with(PT_HEADER, FMT, data[:16], base=base)
+        if data[: len(PT_MAGIC)] != PT_MAGIC:
+            return _no_table(base, data, strict)
+        if len(data) < HEADER_SIZE:
+            raise TruncatedError(FMT, HEADER_SIZE, len(data), offset=base + len(data), path="header")
         problems: list[Problem] = []
-        hdr_ok = crc32(data[:12]) == head.crc32
-        if not hdr_ok:
-            msg = f"bad header CRC32 (stored {head.crc32:#010x}, computed {crc32(data[:12]):#010x})"
-            if strict:
-                raise ChecksumError(
-                    FMT, "header CRC32", head.crc32, crc32(data[:12]), offset=base + 12, path="header.crc32"
-                )
-            problems.append(Problem("error", msg, base + 12, FMT))
-        if head.count > MAX_ENTRIES:
-            if strict or not hdr_ok:
-                raise FormatError(
-                    f"entry count {head.count} exceeds {MAX_ENTRIES}",
-                    fmt=FMT,
-                    offset=base + 6,
-                    path="header.count",
-                )
-            problems.append(
-                Problem("error", f"entry count {head.count} exceeds {MAX_ENTRIES}", base + 6, FMT)
-            )
+        head = parse_with(PT_HEADER, FMT, data[:HEADER_SIZE], base=base, strict=False)
+        hdr_ok = _check_header(head, base, strict, problems)
+        count = head.body.value.count
+        if count > MAX_ENTRIES:
             return cls(base, None, tuple(problems), hdr_ok, False)
-        end = 16 + 36 * head.count
-        if len(data) < end + 4:
-            raise TruncatedError(FMT, end + 4, len(data), offset=base + len(data), path="entries")
-        c = parse_with(PT_TABLE, FMT, data[: end + 4], base=base)
-        ents_ok = crc32(data[16:end]) == c.entries_crc32
-        if not ents_ok:
-            if strict:
-                raise ChecksumError(
-                    FMT,
-                    "entries CRC32",
-                    c.entries_crc32,
-                    crc32(data[16:end]),
-                    offset=base + end,
-                    path="entries_crc32",
-                )
-            problems.append(
-                Problem(
-                    "error",
-                    f"bad entries CRC32 (stored {c.entries_crc32:#010x}, computed "
-                    f"{crc32(data[16:end]):#010x})",
-                    base + end,
-                    FMT,
-                )
-            )
-        parts = []
-        for e in c.entries:
-            name = e.name.split(b"\0", 1)[0].decode("latin-1")
-            raw = None if e.name == name.encode("latin-1").ljust(9, b"\0") else bytes(e.name)
-            parts.append(
-                Partition(
-                    name,
-                    e.type,
-                    (e.address[0], e.address[1]),
-                    (e.max_len[0], e.max_len[1]),
-                    e.len,
-                    e.age,
-                    e.active_index,
-                    e.device,
-                    raw,
-                )
-            )
-        tail = data[end + 4 : DEVICE_COPY_SIZE]
-        tail_state = "erased" if not tail.strip(b"\xff") else "data"
-        if tail_state == "data":
-            problems.append(
-                Problem(
-                    "info",
-                    "bytes after the table (up to 596) are not 0xFF: a device-written "
-                    "copy carries stale RAM there",
-                    base + end + 4,
-                    FMT,
-                )
-            )
-        table = PartitionTable(tuple(parts), c.header.version, c.header.age)
-        return cls(base, table, tuple(problems), hdr_ok, ents_ok, tail_state)
+        end = table_size(count)
+        if len(data) < end:
+            raise TruncatedError(FMT, end, len(data), offset=base + len(data), path="entries")
+        c = parse_with(PT_TABLE, FMT, data[:end], base=base, strict=False)
+        ents_ok = _check_entries(c, base, strict, problems)
+        tail = _tail_state(data, end, base, problems)
+        body = c.header.body.value
+        parts = tuple(Partition.from_entry(e) for e in c.entries.value)
+        table = PartitionTable(parts, body.version, body.age)
+        return cls(base, table, tuple(problems), hdr_ok, ents_ok, tail)
 
     def to_dict(self) -> dict[str, Any]:
         """The copy as JSON: offset, valid/erased, table age and entry count (None without a table),
@@ -441,19 +484,17 @@ class TableCopy:
 
 def select_active(copies: list[TableCopy] | tuple[TableCopy, ...]) -> int | None:
     """Index of the copy boot2 uses: the valid one with the larger age; tie -> the first (0xE000)."""
-    valid = [i for i, c in enumerate(copies) if c.valid]
-    if not valid:
-        return None
-    best = valid[0]
-    for i in valid[1:]:
-        assert copies[i].table is not None and copies[best].table is not None
-        if copies[i].table.age > copies[best].table.age:  # type: ignore[union-attr]
-            best = i
+    best: int | None = None
+    best_age = -1
+    for i, c in enumerate(copies):
+        if c.valid and c.table is not None and c.table.age > best_age:
+            best, best_age = i, c.table.age
     return best
 
 
 def read_copies(data: bytes, offsets: tuple[int, ...] = TABLE_ADDRESSES) -> list[TableCopy]:
-    """Both copies of a flash dump (each parsed leniently; errors become problems)."""
+    """Both copies of a flash dump (each parsed leniently; errors become problems). With
+    :func:`select_active` this is how boot2 finds the active table of a whole flash dump."""
     out = []
     for off in offsets:
         chunk = data[off : off + 0x1000]
@@ -543,176 +584,6 @@ def layout_name(table: PartitionTable) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# TOML (parsed by tomllib, checked against the shape bflb_pt_creater.py reads)
-
-_TABLE_SHAPE = {"address0": Field(u32), "address1": Field(u32)}
-_ENTRY_SHAPE = {
-    "type": Field(u8, required=True),
-    "name": Field(toml_text, required=True),
-    "device": Field(u8),
-    "activeindex": Field(u8),
-    **{k: Field(u32) for k in ("address0", "address1", "size0", "size1", "len", "age")},
-}
-
-
-def parse_toml(text: str) -> dict[str, Any]:
-    """Parse TOML text (tomllib) into dicts and lists; FormatError/LimitError on anything wrong."""
-    return loads(text, fmt=FMT)
-
-
-def _entry(item: Any, where: str) -> Partition:
-    v = check_shape(item, _ENTRY_SHAPE, fmt=FMT, where=where)
-    name = v["name"]
-    if len(name.encode()) >= 8:
-        raise BuildError(
-            f"partition name {name!r} is too long (bflb-iot-tool refuses 8 or more characters)",
-            fmt=FMT,
-            path=f"{where}.name",
-        )
-    part = Partition(
-        name,
-        v["type"],
-        (v.get("address0", 0), v.get("address1", 0)),
-        (v.get("size0", 0), v.get("size1", 0)),
-        v.get("len", 0),
-        v.get("age", 0),
-        v.get("activeindex", 0),
-        0,
-    )
-    try:
-        part.name_bytes()
-    except BuildError as e:
-        raise BuildError(e.message, fmt=FMT, path=f"{where}.name") from None
-    return part
-
-
-def layout_errors(table: PartitionTable) -> list[str]:
-    """What a valid table must not have: slots past 4 GiB, overlapping slots, several type-0 entries."""
-    errors: list[str] = []
-    fws = [e.name for e in table.entries if e.type == 0]
-    if len(fws) > 1:
-        errors.append(f"{len(fws)} entries of type 0 (FW: {', '.join(fws)}); boot2 runs only the first")
-    spans: list[tuple[int, int, str]] = []
-    for e in table.entries:
-        for slot, addr, size in e.slots():
-            label = f"{e.name} slot {slot} ({addr:#x}+{size:#x})"
-            if addr + size > 1 << 32:
-                errors.append(f"{label} ends past 4 GiB")
-            elif size:
-                spans.append((addr, addr + size, label))
-    spans.sort()
-    for (_a0, end0, l0), (a1, _end1, l1) in zip(spans, spans[1:], strict=False):
-        if a1 < end0:
-            errors.append(f"{l1} overlaps {l0}")
-    return errors
-
-
-def table_from_toml(
-    text: str | bytes, *, allow_overlap: bool = False
-) -> tuple[PartitionTable, tuple[int, int]]:
-    """The table bflb-iot-tool builds from a ``partition_cfg_*.toml`` and the two copy addresses.
-
-    Like the tool: ``device`` is read but not written, names of 8 or more characters are refused. The
-    TOML is checked against the shape the tool reads (a bad key is named by its path, e.g.
-    ``pt_entry[1].size0``). Overlapping slots, slots past 4 GiB and several type-0 entries are refused
-    unless ``allow_overlap`` (for a table a vendor really ships).
-    """
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            raise FormatError(f"TOML is not UTF-8: {e}", fmt=FMT, offset=e.start) from None
-    doc = parse_toml(text)
-    pt = check_shape(doc.get("pt_table", {}), _TABLE_SHAPE, fmt=FMT, where="pt_table")
-    entries = doc.get("pt_entry")
-    if not isinstance(entries, list) or not entries:
-        raise FormatError("no [[pt_entry]] tables in the TOML", fmt=FMT, path="pt_entry")
-    if len(entries) > MAX_ENTRIES:
-        raise BuildError(
-            f"{len(entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT, path="pt_entry"
-        )
-    table = PartitionTable(tuple(_entry(item, f"pt_entry[{i}]") for i, item in enumerate(entries)))
-    bad = layout_errors(table)
-    if bad and not allow_overlap:
-        raise BuildError(
-            "; ".join(bad),
-            fmt=FMT,
-            path="pt_entry",
-            hint="`partitions build --allow-overlap` builds it anyway",
-        )
-    addrs = (pt.get("address0", TABLE_ADDRESSES[0]), pt.get("address1", TABLE_ADDRESSES[1]))
-    return table, addrs
-
-
-def _comment(text: str) -> list[str]:
-    """``text`` as TOML comment lines (control characters escaped: TOML refuses them in comments)."""
-    return [f"# {escape_text(line)}" for line in text.split("\n")]
-
-
-def table_to_toml(
-    table: PartitionTable, *, addresses: tuple[int, int] = TABLE_ADDRESSES, comment: str | None = None
-) -> str:
-    """The vendor TOML for ``table`` (reads back to the same binary with :func:`table_from_toml`).
-
-    The layout is the vendor files' (hex numbers, key order, their comments); names are written as
-    escaped TOML strings, and the text is parsed back before it is returned: an export that would not
-    read back as the same table raises BuildError instead of being written.
-    """
-    out = []
-    if comment:
-        out += [*_comment(comment), ""]
-    out += [
-        "[pt_table]",
-        "#partition table is 4K in size",
-        f"address0 = {addresses[0]:#X}".replace("0X", "0x"),
-        f"address1 = {addresses[1]:#X}".replace("0X", "0x"),
-    ]
-    if table.version or table.age:
-        out.append(
-            f"# stored table header: version {table.version}, age {table.age} (not settable from TOML)"
-        )
-    for e in table.entries:
-        if e.raw_name is not None:
-            out.append(f"# raw name bytes: {e.raw_name.hex()}")
-        out += [
-            "",
-            "[[pt_entry]]",
-            f"type = {e.type}",
-            f"name = {toml_string(e.name)}",
-            f"device = {e.device}",
-        ]
-        if e.active_index:
-            out.append(f"activeindex = {e.active_index}")
-        out += [
-            f"address0 = {_hex(e.address[0])}",
-            f"size0 = {_hex(e.size[0])}",
-            f"address1 = {_hex(e.address[1])}",
-            f"size1 = {_hex(e.size[1])}",
-            "# compressed image must set len,normal image can left it to 0",
-            f"len = {_hex(e.length)}",
-        ]
-        if e.age:
-            out.append(f"age = {e.age}")
-    doc = "\n".join(out) + "\n"
-    _check_round_trip(table, addresses, doc)
-    return doc
-
-
-def _check_round_trip(table: PartitionTable, addresses: tuple[int, int], doc: str) -> None:
-    try:
-        back, addrs = table_from_toml(doc, allow_overlap=True)
-    except FormatError as e:  # pragma: no cover - a writer bug, never the input's fault
-        raise BuildError(f"the exported TOML does not read back: {e}", fmt=FMT) from None
-    want = [dataclasses.replace(e, raw_name=None, device=0) for e in table.entries]
-    if list(back.entries) != want or addrs != addresses:
-        raise BuildError(
-            "the table cannot be written as TOML that reads back the same (name bytes TOML cannot hold)",
-            fmt=FMT,
-        )
-
-
-def _hex(v: int) -> str:
-    return "0" if v == 0 else f"0x{v:X}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -850,23 +721,24 @@ FORMAT = FormatInfo(
 def detect(data: bytes) -> Detection | None:
     """``BFPT`` at offset 0 (at least 20 bytes): confidence 90 with a valid header CRC32 (length = the
     table's size), 40 with a bad one. None otherwise; never raises."""
-    try:
-        if data[:4] != PT_MAGIC or len(data) < 20:
-            return None
-        if crc32(data[:12]) != struct.unpack_from("<I", data, 12)[0]:
-            return Detection(FMT, 40, "BFPT magic, bad header CRC", CHIP, 0, len(data))
-        n = struct.unpack_from("<H", data, 6)[0]
-        copies = 2 if len(data) >= 0x1010 and data[0x1000:0x1004] == PT_MAGIC else 1
-        return Detection(
-            FMT,
-            90,
-            f"BFPT partition table, {n} entries, valid header CRC" + (", two copies" if copies == 2 else ""),
-            CHIP,
-            0,
-            16 + 36 * n + 4,
-        )
-    except (IndexError, struct.error):
+    if data[: len(PT_MAGIC)] != PT_MAGIC or len(data) < table_size(0):
         return None
+    try:
+        head = PT_HEADER.parse(bytes(data[:HEADER_SIZE]), strict=False)
+    except cs.ConstructError:
+        return None
+    if head.crc32 != _header_crc(head):
+        return Detection(FMT, 40, "BFPT magic, bad header CRC", CHIP, 0, len(data))
+    n = head.body.value.count
+    two = len(data) >= 0x1000 + HEADER_SIZE and data[0x1000 : 0x1000 + len(PT_MAGIC)] == PT_MAGIC
+    return Detection(
+        FMT,
+        90,
+        f"BFPT partition table, {n} entries, valid header CRC" + (", two copies" if two else ""),
+        CHIP,
+        0,
+        table_size(n),
+    )
 
 
 def load(source: Source) -> Image:

@@ -1,0 +1,392 @@
+"""BL602 partition-table workflows: find the active table of any input, vendor TOML in and out, show.
+
+- :func:`table_from`: the active table of a flash dump (both copies read, the active one chosen as boot2
+  does), of a ``partition.bin`` (one copy or both) or of the vendor ``partition_cfg_*.toml``.
+- :func:`table_from_toml` / :func:`table_to_toml`: the vendor TOML (``[pt_table]`` with ``address0/1``,
+  where the copies go, and one ``[[pt_entry]]`` per entry: ``type``, ``name``, ``device`` (ignored by the
+  tool), ``address0/1``, ``size0/1``, ``len``, optional ``activeindex``, ``age``). It is read with
+  tomllib (tomli on 3.10) and checked against that shape; names are written escaped and every export is
+  read back before it is returned.
+- :func:`build_table` (``obkimg partitions build``), :func:`export_toml` (``partitions export``) and
+  :func:`show_lines` (the text of ``partitions show``).
+
+The binary layout itself is :mod:`obkimg.formats.bl602.partitions`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import BuildError, FormatError, NotFoundError, ObkImgError
+from .formats.bl602.bootheader import foreign_error
+from .formats.bl602.partitions import (
+    FMT,
+    MAX_ENTRIES,
+    PT_MAGIC,
+    TABLE_ADDRESSES,
+    Partition,
+    PartitionTable,
+    TableCopy,
+    TableRegion,
+)
+from .source import SourceLike, load
+from .text import escape_text
+from .tomlio import Field, check_shape, loads, toml_string, u8, u32
+from .tomlio import text as toml_text
+
+__all__ = [
+    "TableSource",
+    "table_from",
+    "parse_toml",
+    "layout_errors",
+    "table_from_toml",
+    "table_to_toml",
+    "build_table",
+    "export_toml",
+    "show_lines",
+]
+
+#: the copies of a sector-sized build: the table padded with 0xFF to 4 KiB, twice
+SECTOR = 0x1000
+
+
+# --------------------------------------------------------------------------------------------------
+# inputs
+
+
+def read_input(src: SourceLike, what: str) -> bytes:
+    """The bytes of an input given as a path, bytes or a binary file object (``.gz`` undone)."""
+    try:
+        data = load(src).data
+    except ObkImgError:
+        raise
+    except (OSError, TypeError, ValueError, AttributeError) as e:
+        raise FormatError(f"cannot read {what}: {type(e).__name__}: {e}", fmt="input") from e
+    if not isinstance(data, bytes):  # a file object opened in text mode
+        raise FormatError(f"cannot read {what}: open it in binary mode ('rb')", fmt="input")
+    return data
+
+
+def refuse_foreign(data: bytes, what: str, fmt: str) -> None:
+    """Raise the plain "this is a BK7231... file" error when ``data`` is another chip's file."""
+    err = foreign_error(data, fmt=fmt, what=what)
+    if err is not None:
+        raise err
+
+
+def is_dump(data: bytes) -> bool:
+    """A whole BL602 flash dump (the one test: :func:`obkimg.formats.bl602.layout.is_flash_dump`)."""
+    from .formats.bl602.layout import is_flash_dump
+
+    return is_flash_dump(data)
+
+
+# --------------------------------------------------------------------------------------------------
+# TOML (parsed by tomllib, checked against the shape bflb_pt_creater.py reads)
+
+
+_TABLE_SHAPE = {"address0": Field(u32), "address1": Field(u32)}
+_ENTRY_SHAPE = {
+    "type": Field(u8, required=True),
+    "name": Field(toml_text, required=True),
+    "device": Field(u8),
+    "activeindex": Field(u8),
+    **{k: Field(u32) for k in ("address0", "address1", "size0", "size1", "len", "age")},
+}
+
+
+def parse_toml(text: str) -> dict[str, Any]:
+    """Parse TOML text (tomllib) into dicts and lists; FormatError/LimitError on anything wrong."""
+    return loads(text, fmt=FMT)
+
+
+def _entry(item: Any, where: str) -> Partition:
+    v = check_shape(item, _ENTRY_SHAPE, fmt=FMT, where=where)
+    name = v["name"]
+    if len(name.encode()) >= 8:
+        raise BuildError(
+            f"partition name {name!r} is too long (bflb-iot-tool refuses 8 or more characters)",
+            fmt=FMT,
+            path=f"{where}.name",
+        )
+    part = Partition(
+        name,
+        v["type"],
+        (v.get("address0", 0), v.get("address1", 0)),
+        (v.get("size0", 0), v.get("size1", 0)),
+        v.get("len", 0),
+        v.get("age", 0),
+        v.get("activeindex", 0),
+        0,
+    )
+    try:
+        part.name_bytes()
+    except BuildError as e:
+        raise BuildError(e.message, fmt=FMT, path=f"{where}.name") from None
+    return part
+
+
+def layout_errors(table: PartitionTable) -> list[str]:
+    """What a valid table must not have: slots past 4 GiB, overlapping slots, several type-0 entries."""
+    errors: list[str] = []
+    fws = [e.name for e in table.entries if e.type == 0]
+    if len(fws) > 1:
+        errors.append(f"{len(fws)} entries of type 0 (FW: {', '.join(fws)}); boot2 runs only the first")
+    spans: list[tuple[int, int, str]] = []
+    for e in table.entries:
+        for slot, addr, size in e.slots():
+            label = f"{e.name} slot {slot} ({addr:#x}+{size:#x})"
+            if addr + size > 1 << 32:
+                errors.append(f"{label} ends past 4 GiB")
+            elif size:
+                spans.append((addr, addr + size, label))
+    spans.sort()
+    for (_a0, end0, l0), (a1, _end1, l1) in zip(spans, spans[1:], strict=False):
+        if a1 < end0:
+            errors.append(f"{l1} overlaps {l0}")
+    return errors
+
+
+def table_from_toml(
+    text: str | bytes, *, allow_overlap: bool = False
+) -> tuple[PartitionTable, tuple[int, int]]:
+    """The table bflb-iot-tool builds from a ``partition_cfg_*.toml`` and the two copy addresses.
+
+    Like the tool: ``device`` is read but not written, names of 8 or more characters are refused. The
+    TOML is checked against the shape the tool reads (a bad key is named by its path, e.g.
+    ``pt_entry[1].size0``). Overlapping slots, slots past 4 GiB and several type-0 entries are refused
+    unless ``allow_overlap`` (for a table a vendor really ships).
+    """
+    if isinstance(text, (bytes, bytearray)):
+        try:
+            text = bytes(text).decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise FormatError(f"TOML is not UTF-8: {e}", fmt=FMT, offset=e.start) from None
+    doc = parse_toml(text)
+    pt = check_shape(doc.get("pt_table", {}), _TABLE_SHAPE, fmt=FMT, where="pt_table")
+    entries = doc.get("pt_entry")
+    if not isinstance(entries, list) or not entries:
+        raise FormatError("no [[pt_entry]] tables in the TOML", fmt=FMT, path="pt_entry")
+    if len(entries) > MAX_ENTRIES:
+        raise BuildError(
+            f"{len(entries)} entries; boot2 reads at most {MAX_ENTRIES}", fmt=FMT, path="pt_entry"
+        )
+    table = PartitionTable(tuple(_entry(item, f"pt_entry[{i}]") for i, item in enumerate(entries)))
+    bad = layout_errors(table)
+    if bad and not allow_overlap:
+        raise BuildError(
+            "; ".join(bad),
+            fmt=FMT,
+            path="pt_entry",
+            hint="`partitions build --allow-overlap` builds it anyway",
+        )
+    addrs = (pt.get("address0", TABLE_ADDRESSES[0]), pt.get("address1", TABLE_ADDRESSES[1]))
+    return table, addrs
+
+
+def _comment(text: str) -> list[str]:
+    """``text`` as TOML comment lines (control characters escaped: TOML refuses them in comments)."""
+    return [f"# {escape_text(line)}" for line in text.split("\n")]
+
+
+def table_to_toml(
+    table: PartitionTable, *, addresses: tuple[int, int] = TABLE_ADDRESSES, comment: str | None = None
+) -> str:
+    """The vendor TOML for ``table`` (reads back to the same binary with :func:`table_from_toml`).
+
+    The layout is the vendor files' (hex numbers, key order, their comments); names are written as
+    escaped TOML strings, and the text is parsed back before it is returned: an export that would not
+    read back as the same table raises BuildError instead of being written.
+    """
+    out = []
+    if comment:
+        out += [*_comment(comment), ""]
+    out += [
+        "[pt_table]",
+        "#partition table is 4K in size",
+        f"address0 = {addresses[0]:#X}".replace("0X", "0x"),
+        f"address1 = {addresses[1]:#X}".replace("0X", "0x"),
+    ]
+    if table.version or table.age:
+        out.append(
+            f"# stored table header: version {table.version}, age {table.age} (not settable from TOML)"
+        )
+    for e in table.entries:
+        if e.raw_name is not None:
+            out.append(f"# raw name bytes: {e.raw_name.hex()}")
+        out += [
+            "",
+            "[[pt_entry]]",
+            f"type = {e.type}",
+            f"name = {toml_string(e.name)}",
+            f"device = {e.device}",
+        ]
+        if e.active_index:
+            out.append(f"activeindex = {e.active_index}")
+        out += [
+            f"address0 = {_hex(e.address[0])}",
+            f"size0 = {_hex(e.size[0])}",
+            f"address1 = {_hex(e.address[1])}",
+            f"size1 = {_hex(e.size[1])}",
+            "# compressed image must set len,normal image can left it to 0",
+            f"len = {_hex(e.length)}",
+        ]
+        if e.age:
+            out.append(f"age = {e.age}")
+    doc = "\n".join(out) + "\n"
+    _check_round_trip(table, addresses, doc)
+    return doc
+
+
+def _check_round_trip(table: PartitionTable, addresses: tuple[int, int], doc: str) -> None:
+    try:
+        back, addrs = table_from_toml(doc, allow_overlap=True)
+    except FormatError as e:  # pragma: no cover - a writer bug, never the input's fault
+        raise BuildError(f"the exported TOML does not read back: {e}", fmt=FMT) from None
+    want = [dataclasses.replace(e, raw_name=None, device=0) for e in table.entries]
+    if list(back.entries) != want or addrs != addresses:
+        raise BuildError(
+            "the table cannot be written as TOML that reads back the same (name bytes TOML cannot hold)",
+            fmt=FMT,
+        )
+
+
+def _hex(v: int) -> str:
+    return "0" if v == 0 else f"0x{v:X}"
+
+
+# --------------------------------------------------------------------------------------------------
+# the active table of any input
+
+
+@dataclass(frozen=True, slots=True)
+class TableSource:
+    """The partition table to check against, where it came from, and the running FW slot if known."""
+
+    table: PartitionTable
+    #: dump | table | toml
+    source: str
+    description: str
+    active_slot: int | None = None
+    copies: tuple[TableCopy, ...] = ()
+    active_copy: int | None = None
+
+    @property
+    def layout(self) -> str:
+        """The partition layout's name (the table's ``layout``)."""
+        return self.table.layout
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``obkimg partitions show --json`` document."""
+        try:
+            fw = self.table.firmware
+            fw_doc: dict[str, Any] | None = {
+                "name": fw.name,
+                "active_slot": fw.active_slot,
+                "slots": [{"slot": s, "address": a, "size": n} for s, a, n in fw.slots()],
+            }
+        except NotFoundError:
+            fw_doc = None
+        return {
+            "schema": "obkimg.partitions/1",
+            "source": self.source,
+            "description": self.description,
+            "layout": self.layout,
+            "copies": [c.to_dict() for c in self.copies],
+            "active_copy": self.active_copy,
+            "firmware": fw_doc,
+            "table": self.table.to_dict(),
+        }
+
+
+def table_from(data: SourceLike | TableSource) -> TableSource:
+    """The active partition table of a dump, a table file (one or two copies) or vendor TOML."""
+    if isinstance(data, TableSource):
+        return data
+    data = read_input(data, "the partition table")
+    if data[:4] == PT_MAGIC:
+        region = TableRegion.parse(data)
+        t = region.table
+        act = region.active
+        where = "" if act is None else f", active copy {act}"
+        return TableSource(
+            t,
+            "table",
+            f"partition table file ({len(region.copies)} cop"
+            f"{'ies' if len(region.copies) > 1 else 'y'}{where})",
+            t.firmware.active_slot if _has_fw(t) else None,
+            region.copies,
+            act,
+        )
+    if is_dump(data):
+        from .formats.bl602.flash import FlashDump
+
+        dump = FlashDump.parse(data)
+        t = dump.table
+        act = dump.active_copy
+        where = (
+            f"active copy {act} at {dump.copies[act].offset:#x}"
+            if act is not None
+            else "no valid copy, using a damaged one"
+        )
+        return TableSource(t, "dump", f"flash dump ({where})", dump.fw_active_slot, dump.copies, act)
+    text = _as_text(data)
+    if text is not None and ("[[pt_entry]]" in text or "[pt_table]" in text):
+        t, _addrs = table_from_toml(text)
+        return TableSource(t, "toml", "vendor partition TOML", t.firmware.active_slot if _has_fw(t) else None)
+    refuse_foreign(data, "a BL602 dump or partition table", FMT)
+    raise FormatError("not a BL602 flash dump, partition table (BFPT) or partition TOML", fmt=FMT, offset=0)
+
+
+def _has_fw(t: PartitionTable) -> bool:
+    return any(e.type == 0 for e in t.entries)
+
+
+def _as_text(data: bytes) -> str | None:
+    if len(data) > 1 << 20 or b"\0" in data[:4096]:
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
+# what the CLI does
+
+
+def build_table(toml: SourceLike, *, sector: bool = False, allow_overlap: bool = False) -> bytes:
+    """``partition.bin`` from a vendor partition TOML (byte-identical to bflb-iot-tool); ``sector`` gives
+    both copies as an 8 KiB region (the table 0xFF-padded to 4 KiB, twice). Raises what
+    :func:`table_from_toml` raises."""
+    table, _addrs = table_from_toml(read_input(toml, "the partition TOML"), allow_overlap=allow_overlap)
+    raw = table.build()
+    return raw.ljust(SECTOR, b"\xff") * 2 if sector else raw
+
+
+def export_toml(data: SourceLike | TableSource, name: str) -> str:
+    """The active table of ``data`` (:func:`table_from`) as vendor TOML, with a comment naming ``name``."""
+    ts = table_from(data)
+    return table_to_toml(ts.table, comment=f"exported by obkimg from {name}: {ts.description}")
+
+
+def show_lines(ts: TableSource) -> list[str]:
+    """The text of ``obkimg partitions show``: source, layout, the copies, then one row per entry."""
+    out = [f"source: {escape_text(ts.description)}", f"layout: {ts.layout}"]
+    for i, c in enumerate(ts.copies):
+        state = "valid" if c.valid else "erased" if c.erased else "INVALID"
+        age = c.table.age if c.table else "-"
+        active = "  (active)" if i == ts.active_copy else ""
+        out.append(f"copy {i} at {c.offset:#07x}: {state}, age {age}{active}")
+    out.append(
+        f"{'name':<8} {'type':>4} {'address0':>10} {'size0':>9} {'address1':>10} {'size1':>9} "
+        f"{'active':>6} {'len':>8} {'age':>4}"
+    )
+    for e in ts.table.entries:
+        out.append(
+            f"{escape_text(e.name):<8} {e.type:>4} {e.address[0]:#010x} {e.size[0]:#9x} {e.address[1]:#010x} "
+            f"{e.size[1]:#9x} {e.active_index:>6} {e.length:#8x} {e.age:>4}"
+        )
+    return out
