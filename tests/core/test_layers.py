@@ -19,6 +19,7 @@ CORE = (
     "obkimg.model",
     "obkimg._construct",
     "obkimg.text",
+    "obkimg.tomlio",
     "obkimg.codecs",
 )
 

@@ -1,1 +1,1 @@
-"""Bouffalo Lab BL602 formats: boot header, partition table, OTA container, efuse, factory DTB, whole flash dump."""
+"""Bouffalo Lab BL602 formats: boot header, partition table and TOML, OTA, efuse, factory DTB, flash dump."""

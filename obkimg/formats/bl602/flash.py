@@ -32,7 +32,6 @@ from typing import Any
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
 from ...errors import BuildError, NotFoundError, ObkImgError, Problem, unique_problems
 from ...model import Artifact, BytesImage, Image, Region
-from ...partitions import table_from_toml, table_to_toml  # TOML is a workflow now (obkimg.partitions)
 from ...source import Source
 from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
@@ -49,6 +48,7 @@ from .partitions import (
     read_copies,
     select_active,
 )
+from .pt_toml import table_from_toml, table_to_toml
 
 __all__ = [
     "FORMAT",
