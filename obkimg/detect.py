@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from .errors import DetectionError, ObkImgError
-from .formats import SURE, Detection, iter_candidates, module_for
+from .formats import SURE, Detection, iter_candidates, loader_of, module_for
 from .model import Image
 from .source import SourceLike, load
 
@@ -45,7 +45,7 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
         mod = module_for(kind)
         if mod is None:
             raise DetectionError(f"unknown format {kind!r} (see `obkimg formats`)", fmt="detect")
-        return mod.load(src)
+        return loader_of(mod)(src)  # type: ignore[no-any-return]
     # probe in order and stop at the first sure answer: formats after it are not even imported
     candidates, mods = _probe(src.data, stop_at=SURE)
     if not candidates:
@@ -54,4 +54,4 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
             f"{', all 0xFF' if src.data and src.data.count(0xFF) == len(src.data) else ''})",
             fmt="detect",
         )
-    return mods[candidates[0].module].load(src)
+    return loader_of(mods[candidates[0].module])(src)  # type: ignore[no-any-return]

@@ -4,7 +4,9 @@
   ``parse()`` / ``build()``;
 - ``FORMAT``: a :class:`FormatInfo` (id, name, family, references, limitations) for ``obkimg formats``;
 - ``detect(data: bytes) -> Detection | None``: a cheap probe that never raises;
-- ``load(source: Source) -> Image``: parse a whole input into its model (for :func:`obkimg.open`).
+- ``load(source: Source) -> Image``: parse a whole input into its model (for :func:`obkimg.open`);
+  or, where the model needs a workflow's analysis, ``FORMAT.loader`` names the workflow module that
+  has it (:func:`loader_of` resolves either, importing the workflow only then).
 
 ``MODULES`` lists them in probing order. A name whose module does not exist (yet) is skipped, so
 areas can land one at a time.
@@ -17,6 +19,7 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Any
 
 __all__ = [
     "FormatInfo",
@@ -27,6 +30,7 @@ __all__ = [
     "iter_modules",
     "iter_candidates",
     "module_for",
+    "loader_of",
     "SURE",
 ]
 
@@ -43,6 +47,10 @@ class FormatInfo:
     limitations: tuple[str, ...] = ()
     #: other format ids the same module detects/loads (e.g. bk7231-ua next to bk7231-qio)
     aliases: tuple[str, ...] = ()
+    #: the workflow module whose ``load(source)`` opens this format when the format module has no
+    #: ``load`` of its own (its model needs an analysis, and formats never import workflows); see
+    #: :func:`loader_of`
+    loader: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """The format as JSON-ready data (an entry of ``obkimg formats --json``); tuples become lists."""
@@ -177,3 +185,13 @@ def module_for(kind: str) -> ModuleType | None:
         if kind == info.id or kind in info.aliases:
             return mod
     return None
+
+
+def loader_of(mod: ModuleType) -> Callable[..., Any]:
+    """The ``load(source)`` that opens ``mod``'s format: the module's own, else the one of the workflow
+    module its ``FORMAT.loader`` names (imported now, lazily)."""
+    own = getattr(mod, "load", None)
+    if own is not None:
+        return own  # type: ignore[no-any-return]
+    info: FormatInfo = mod.FORMAT
+    return importlib.import_module(info.loader).load  # type: ignore[no-any-return]
