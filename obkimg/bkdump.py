@@ -28,6 +28,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from . import chipid
+from ._construct import build_with
 from .bkchip import (
     app_chip,
     boot_evidence,
@@ -57,6 +58,7 @@ from .formats.bk7231.image import (
     QioParts,
     detect,
     probe,
+    qio_schema,
     rotation_of,
     rtthread_boot,
 )
@@ -525,37 +527,41 @@ def split_qio(data: Source_) -> QioParts:
     )
 
 
-def _framed_header(h: RblHeader) -> bytes:
-    raw = h.raw if h.raw is not None else h.build()
-    return crcframe.frame(raw)
+def _header_bytes(h: RblHeader | None) -> bytes | None:
+    """The 96 bytes of a trailer's header as parsed (``raw`` kept: vendor garbage and stored CRC survive)."""
+    if h is None:
+        return None
+    return h.raw if h.raw is not None else h.build()
 
 
 def build_qio(parts: QioParts) -> bytes:
-    """A QIO image from its parts: CRC-frame(bootloader) + 0xFF + framed bootloader trailer at
-    ``bootloader_rbl_offset`` + CRC-frame(app) at 0x11000 + 0xFF + framed app trailer at ``app_rbl_offset``.
+    """A QIO image from its parts, laid out by :func:`~obkimg.formats.bk7231.image.qio_schema`:
+    CRC-frame(bootloader) + 0xFF + framed bootloader trailer at ``bootloader_rbl_offset`` +
+    CRC-frame(app) at 0x11000 + 0xFF + framed app trailer at ``app_rbl_offset``.
 
     Headers are written as parsed (``raw`` kept: vendor garbage and stored CRC survive), so an unchanged
     :func:`split_qio` result rebuilds byte for byte.
     """
-    fb = crcframe.frame(parts.bootloader)
-    limit = parts.bootloader_rbl_offset if parts.bootloader_rbl is not None else BOOT_PARTITION_END
-    if len(fb) > limit:
-        text = f"bootloader ({len(fb)} framed bytes) does not fit before {limit:#x}"
+    boot_rbl = parts.bootloader_rbl_offset if parts.bootloader_rbl is not None else None
+    fb = framed_size(len(parts.bootloader))
+    limit = BOOT_PARTITION_END if boot_rbl is None else boot_rbl
+    if fb > limit:
+        text = f"bootloader ({fb} framed bytes) does not fit before {limit:#x}"
         raise BuildError(text, fmt=FMT_QIO, path="bootloader")
-    fa = crcframe.frame(parts.app)
-    end = parts.app_rbl_offset + RBL_FRAMED_SIZE
-    if APP_START + len(fa) > parts.app_rbl_offset:
-        text = f"app ({len(fa)} framed bytes) does not fit before the trailer at {parts.app_rbl_offset:#x}"
+    if boot_rbl is not None and boot_rbl + RBL_FRAMED_SIZE > APP_START:
+        text = f"the bootloader trailer at {boot_rbl:#x} runs into the app at {APP_START:#x}"
+        raise BuildError(text, fmt=FMT_QIO, path="bootloader_rbl")
+    fa = framed_size(len(parts.app))
+    if APP_START + fa > parts.app_rbl_offset:
+        text = f"app ({fa} framed bytes) does not fit before the trailer at {parts.app_rbl_offset:#x}"
         raise BuildError(text, fmt=FMT_QIO, path="app")
-    out = bytearray(b"\xff" * end)
-    out[: len(fb)] = fb
-    if parts.bootloader_rbl is not None:
-        at = parts.bootloader_rbl_offset
-        out[at : at + RBL_FRAMED_SIZE] = _framed_header(parts.bootloader_rbl)
-    out[APP_START : APP_START + len(fa)] = fa
-    if parts.app_rbl is not None:
-        out[parts.app_rbl_offset : end] = _framed_header(parts.app_rbl)
-    return bytes(out)
+    value = {
+        "bootloader": parts.bootloader,
+        "bootloader_rbl": _header_bytes(parts.bootloader_rbl),
+        "app": parts.app,
+        "app_rbl": _header_bytes(parts.app_rbl),
+    }
+    return build_with(qio_schema(boot_rbl, parts.app_rbl_offset), FMT_QIO, value)
 
 
 def _bootloader_enc(boot: bytes, k: Key) -> bytes:

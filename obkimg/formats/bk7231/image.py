@@ -51,9 +51,13 @@ unknown code key are mapped but their app cannot be decrypted.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import construct as c
+
+from ..._construct import is_strict
 from ...codecs import bkcipher, crcframe
 from ...codecs.bkcipher import Key
 from ...codecs.checksums import fnv1a32
@@ -105,6 +109,9 @@ __all__ = [
     "DataPartitions",
     "Bk7231Image",
     "QioParts",
+    "CrcFramedArea",
+    "FramedTrailer",
+    "qio_schema",
     "rotation_of",
     "rtthread_boot",
     "FORMAT",
@@ -136,6 +143,68 @@ def rtthread_boot(image: bytes) -> bool:
     """The (plain) bootloader ``image`` holds both RT-Thread OTA bootloader strings."""
     head = image[:BOOT_PARTITION_END]
     return all(m in head for m in RTT_BOOT_STRINGS)
+
+
+# ------------------------------------------------------------------------------------ the QIO schema
+class CrcFramedArea(c.Adapter):  # type: ignore[type-arg]
+    """A code area of ``size`` physical bytes: a CRC-framed image (the codec :mod:`obkimg.codecs.crcframe`:
+    32 data bytes + big-endian CRC-16 per block, the last block 0xFF-padded), then 0xFF (erased) to the
+    end. Parses to the logical image up to its last used block; a strict parse (the ``strict`` keyword,
+    default true) refuses a bad CRC-16. Builds the framing of the image and the 0xFF fill."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(c.Bytes(size))
+        self.size = size
+
+    def _decode(self, obj: bytes, context: Any, path: str) -> bytes:
+        used = len(obj.rstrip(b"\xff"))
+        framed = obj[: -(-used // BLOCK) * BLOCK]
+        return crcframe.unframe(framed, strict=is_strict(context), fmt=FMT_QIO)
+
+    def _encode(self, obj: bytes, context: Any, path: str) -> bytes:
+        framed = crcframe.frame(obj)
+        if len(framed) > self.size:
+            raise c.ExplicitError(f"{len(framed)} framed bytes do not fit in a {self.size:#x}-byte area")
+        return framed + b"\xff" * (self.size - len(framed))
+
+
+class FramedTrailer(c.Adapter):  # type: ignore[type-arg]
+    """An in-flash RBL trailer: the 96-byte RBL header (:mod:`obkimg.formats.bk7231.rbl`) CRC-framed on its
+    own (3 blocks, 102 bytes). Parses to the 96 header bytes, or None where the 102 bytes are erased;
+    builds None as 102 x 0xFF."""
+
+    def __init__(self) -> None:
+        super().__init__(c.Bytes(RBL_FRAMED_SIZE))
+
+    def _decode(self, obj: bytes, context: Any, path: str) -> bytes | None:
+        if obj == b"\xff" * RBL_FRAMED_SIZE:
+            return None
+        return crcframe.unframe(obj, strict=is_strict(context), fmt=FMT_QIO)
+
+    def _encode(self, obj: bytes | None, context: Any, path: str) -> bytes:
+        return b"\xff" * RBL_FRAMED_SIZE if obj is None else crcframe.frame(obj)
+
+
+@functools.cache
+def qio_schema(bootloader_rbl: int | None = 0x10F9A, app_rbl: int = 0x129F0A) -> c.Construct:  # type: ignore[type-arg]
+    """The QIO image of spec §5.2 with its two trailers at physical ``bootloader_rbl`` (None: no
+    bootloader trailer, the bootloader area runs to 0x11000) and ``app_rbl`` (the file ends 102 bytes
+    later); the offsets of a layout are in :data:`~obkimg.formats.bk7231.layout.LAYOUTS`::
+
+        0x0           bootloader      CRC-framed bootloader ``_enc`` image, 0xFF to bootloader_rbl
+        boot_rbl      bootloader_rbl  framed RBL header (102 bytes)
+        +102          (0xFF)          erased up to 0x11000 (0x1100 bytes with the trailer at 0xFE9A)
+        0x11000       app             CRC-framed app ``_enc`` image, 0xFF to app_rbl
+        app_rbl       app_rbl         framed RBL header (102 bytes): end of the file
+    """
+    boot_end = BOOT_PARTITION_END if bootloader_rbl is None else bootloader_rbl
+    fields: list[Any] = ["bootloader" / CrcFramedArea(boot_end)]
+    if bootloader_rbl is not None:
+        fields.append("bootloader_rbl" / FramedTrailer())
+        fields.append(c.Const(b"\xff" * (APP_START - bootloader_rbl - RBL_FRAMED_SIZE)))
+    fields.append("app" / CrcFramedArea(app_rbl - APP_START))
+    fields.append("app_rbl" / FramedTrailer())
+    return c.Struct(*fields)
 
 
 @dataclass(frozen=True, slots=True)
