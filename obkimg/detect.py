@@ -45,7 +45,7 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
         mod = module_for(kind)
         if mod is None:
             raise DetectionError(f"unknown format {kind!r} (see `obkimg formats`)", fmt="detect")
-        return loader_of(mod)(src)  # type: ignore[no-any-return]
+        return loader_of(mod)(src)
     # probe in order and stop at the first sure answer: formats after it are not even imported
     candidates, mods = _probe(src.data, stop_at=SURE)
     if not candidates:
@@ -54,4 +54,4 @@ def open_image(source: SourceLike, *, kind: str | None = None) -> Image:
             f"{', all 0xFF' if src.data and src.data.count(0xFF) == len(src.data) else ''})",
             fmt="detect",
         )
-    return loader_of(mods[candidates[0].module])(src)  # type: ignore[no-any-return]
+    return loader_of(mods[candidates[0].module])(src)

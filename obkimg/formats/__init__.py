@@ -19,7 +19,11 @@ import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import Image
+    from ..source import Source
 
 __all__ = [
     "FormatInfo",
@@ -187,11 +191,12 @@ def module_for(kind: str) -> ModuleType | None:
     return None
 
 
-def loader_of(mod: ModuleType) -> Callable[..., Any]:
+def loader_of(mod: ModuleType) -> Callable[[Source], Image]:
     """The ``load(source)`` that opens ``mod``'s format: the module's own, else the one of the workflow
     module its ``FORMAT.loader`` names (imported now, lazily)."""
-    own = getattr(mod, "load", None)
+    own: Callable[[Source], Image] | None = getattr(mod, "load", None)
     if own is not None:
-        return own  # type: ignore[no-any-return]
+        return own
     info: FormatInfo = mod.FORMAT
-    return importlib.import_module(info.loader).load  # type: ignore[no-any-return]
+    load: Callable[[Source], Image] = importlib.import_module(info.loader).load
+    return load
