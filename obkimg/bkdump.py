@@ -310,7 +310,7 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
     app_part_end = layout.app_end if layout else 0x132000
     if app is not None and app.trailer is not None:
         app_part_end = max(app_part_end, app.trailer.offset + RBL_FRAMED_SIZE)
-    found = data_regions(flash, layout, binfo, m, kind) if layout is not None and n > app_part_end else {}
+    found = data_regions(flash, layout, binfo, m, kind) if layout is not None and n > app_part_end else None
     m.fill_gaps(0, n)
     regions = m.regions()
     if rotation:
@@ -328,7 +328,7 @@ def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
         region_list=regions,
         problem_list=_flash_problems(problems, boot, app, rotation, n, kind),
         app_ident=ident,
-        partitions=DataPartitions(**found),
+        partitions=found or DataPartitions(),
         kind=kind,
     )
 

@@ -20,7 +20,19 @@ from .codecs import crcframe
 from .codecs.checksums import crc32
 from .errors import ObkImgError, Problem
 from .formats.bk7231.layout import RF_MAC_TAG, RF_TLV_HEADER, RF_TLV_ITEM, RF_TLV_MAGIC, FlashLayout
-from .formats.bk7231.parts import BootInfo, CodePart, Trailer, align, crc_problems, is_erased
+from .formats.bk7231.parts import (
+    Area,
+    BootInfo,
+    CodePart,
+    DataPartitions,
+    DownloadArea,
+    ObkConfigArea,
+    RfArea,
+    Trailer,
+    align,
+    crc_problems,
+    is_erased,
+)
 from .formats.bk7231.rbl import RBL_FRAMED_SIZE, RBL_HEADER_SIZE, RBL_MAGIC, RblHeader
 from .model import Region
 
@@ -163,12 +175,10 @@ def rotate(r: Region, rot: int, n: int) -> Region:
 # ------------------------------------------------------------------------------------ data partitions
 def data_regions(
     flash: bytes, layout: FlashLayout, binfo: BootInfo, m: RegionMap, fmt: str
-) -> dict[str, dict[str, Any]]:
-    """Map the data partitions ``flash`` covers; returns what they hold by name (``download``, ``rf``,
-    ``obk_config``, ``tuya_kv``, ``littlefs``: the fields of
-    :class:`~obkimg.formats.bk7231.image.DataPartitions`)."""
+) -> DataPartitions:
+    """Map the data partitions ``flash`` covers; returns what they hold."""
     n = len(flash)
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, Any] = {}
     # download / OTA partition (FAL wins over the layout table)
     dl_off, dl_size = binfo.fal_download or layout.download
     if dl_off < n:
@@ -182,7 +192,7 @@ def data_regions(
             _obk_config_region(flash, off, m, found)
             break
     _tuya_kv_region(flash, m, found)
-    return found
+    return DataPartitions(**found)
 
 
 def _obk_config_version(flash: bytes, off: int) -> int | None:
@@ -195,15 +205,14 @@ def _obk_config_version(flash: bytes, off: int) -> int | None:
         return None
 
 
-def _obk_config_region(flash: bytes, off: int, m: RegionMap, found: dict[str, dict[str, Any]]) -> None:
+def _obk_config_region(flash: bytes, off: int, m: RegionMap, found: dict[str, Any]) -> None:
     version = _obk_config_version(flash, off)
-    summary = f"OpenBeken config at {off:#x} (version {version})"
-    found["obk_config"] = {"offset": off, "version": version, "summary": summary}
+    found["obk_config"] = ObkConfigArea(off, version, f"OpenBeken config at {off:#x} (version {version})")
     detail = {"magic": "CFG", "version": version, "decoded_by": "obk-config"}
     m.add(Region("obk-config", off, min(SECTOR, len(flash) - off), "config", "unknown", detail=detail))
 
 
-def _tuya_kv_region(flash: bytes, m: RegionMap, found: dict[str, dict[str, Any]]) -> None:
+def _tuya_kv_region(flash: bytes, m: RegionMap, found: dict[str, Any]) -> None:
     """The Tuya KV key block (magic/crc/key then 0xFF), found by its encrypted erased tail at +32."""
     n = len(flash)
     pos = flash.find(TUYA_KV_FF_BLOCK, 0x100000)
@@ -213,16 +222,15 @@ def _tuya_kv_region(flash: bytes, m: RegionMap, found: dict[str, dict[str, Any]]
             end = n
             while end - SECTOR > kb and is_erased(flash, end - SECTOR, end):
                 end -= SECTOR
-            summary = f"Tuya KV storage key block at {kb:#x}"
-            found["tuya_kv"] = {"offset": kb, "size": end - kb, "summary": summary}
+            found["tuya_kv"] = Area(kb, end - kb, f"Tuya KV storage key block at {kb:#x}")
             detail = {"key_block": kb, "decoded_by": "tuya-keys"}
             m.add(Region("tuya-kv", kb, end - kb, "tuya-kv", "unknown", detail=detail))
             return
         pos = flash.find(TUYA_KV_FF_BLOCK, pos + 1)
 
 
-def _ota_region(flash: bytes, a: int, b: int, fmt: str, info: dict[str, Any]) -> Region | None:
-    """The OTA image (RBL file) at the start of the download partition, or None without its magic."""
+def _ota_region(flash: bytes, a: int, b: int, fmt: str) -> tuple[Region, DownloadArea] | None:
+    """The OTA image (RBL file) at the start of the download partition [a, b), or None without one."""
     if flash[a : a + 4] != RBL_MAGIC:
         return None
     try:
@@ -238,13 +246,8 @@ def _ota_region(flash: bytes, a: int, b: int, fmt: str, info: dict[str, Any]) ->
     if not crc_ok:
         probs.append(Problem("error", "download RBL: payload CRC-32 mismatch or payload truncated", a, fmt))
     what = f"{hdr.compression}+{hdr.encryption}, {hdr.size_package} bytes"
-    info.update(
-        {
-            "ota": hdr.to_dict(),
-            "payload_crc_ok": crc_ok,
-            "summary": f"OTA image {hdr.name} {hdr.version!r} ({what}) at {a:#x}",
-        }
-    )
+    summary = f"OTA image {hdr.name} {hdr.version!r} ({what}) at {a:#x}"
+    area = DownloadArea(a, b - a, summary, hdr.to_dict(), crc_ok)
     detail = {
         "name": hdr.name,
         "version": hdr.version,
@@ -252,7 +255,7 @@ def _ota_region(flash: bytes, a: int, b: int, fmt: str, info: dict[str, Any]) ->
         "compression": hdr.compression,
         "encryption": hdr.encryption,
     }
-    return Region("download", a, min(end, b) - a, "download", state, tuple(probs), detail=detail)
+    return Region("download", a, min(end, b) - a, "download", state, tuple(probs), detail=detail), area
 
 
 def _download_region(
@@ -261,33 +264,31 @@ def _download_region(
     b: int,
     layout: FlashLayout,
     m: RegionMap,
-    found: dict[str, dict[str, Any]],
+    found: dict[str, Any],
     fmt: str,
 ) -> None:
-    info: dict[str, Any] = {"offset": a, "size": b - a}
-    found["download"] = info
-    ota = _ota_region(flash, a, b, fmt, info)
+    ota = _ota_region(flash, a, b, fmt)
     if ota is not None:
-        m.add(ota)
+        m.add(ota[0])
+        found["download"] = ota[1]
         return
     lfs = _find_littlefs(flash, a, b)
     if is_erased(flash, a, b):
-        info["summary"] = f"empty (erased) at {a:#x}"
+        found["download"] = DownloadArea(a, b - a, f"empty (erased) at {a:#x}")
         m.add(Region("download", a, b - a, "download", "erased"))
         return
     if lfs is not None:
         lfs_end = b
         if layout.littlefs and layout.littlefs[0] <= lfs < layout.littlefs[1]:
             lfs_end = min(b, layout.littlefs[1])
-        summary = f"LittleFS superblock at {lfs:#x}"
-        found["littlefs"] = {"offset": lfs, "size": lfs_end - lfs, "summary": summary}
+        found["littlefs"] = Area(lfs, lfs_end - lfs, f"LittleFS superblock at {lfs:#x}")
         if lfs > a:
             state = "erased" if is_erased(flash, a, lfs) else "unknown"
             m.add(Region("download", a, lfs - a, "download", state))
         m.add(Region("littlefs", lfs, lfs_end - lfs, "littlefs", "unknown", detail={"superblock": lfs}))
-        info["summary"] = f"no OTA image; OpenBeken LittleFS at {lfs:#x}"
+        found["download"] = DownloadArea(a, b - a, f"no OTA image; OpenBeken LittleFS at {lfs:#x}")
         return
-    info["summary"] = f"data without an RBL header at {a:#x}"
+    found["download"] = DownloadArea(a, b - a, f"data without an RBL header at {a:#x}")
     m.add(Region("download", a, b - a, "download", "unknown", detail={"rbl": False}))
 
 
@@ -333,7 +334,7 @@ def _rf_items(flash: bytes, off: int, total: int, fmt: str) -> tuple[int, str | 
     return entries, mac, probs
 
 
-def _rf_region(flash: bytes, off: int, m: RegionMap, found: dict[str, dict[str, Any]], fmt: str) -> None:
+def _rf_region(flash: bytes, off: int, m: RegionMap, found: dict[str, Any], fmt: str) -> None:
     total = RF_TLV_HEADER.parse(flash[off : off + 8]).length
     mac = None
     entries = 0
@@ -343,6 +344,6 @@ def _rf_region(flash: bytes, off: int, m: RegionMap, found: dict[str, dict[str, 
         entries, mac, probs = _rf_items(flash, off, total, fmt)
     state = "invalid" if probs else "valid"
     summary = f"RF calibration TLV at {off:#x}" + (f", MAC {mac}" if mac else "")
-    found["rf"] = {"offset": off, "length": total, "mac": mac, "summary": summary}
+    found["rf"] = RfArea(off, total, mac, summary)
     detail = {"length": total, "groups": entries, "mac": mac}
     m.add(Region("rf", off, min(SECTOR, len(flash) - off), "rf", state, tuple(probs), detail=detail))

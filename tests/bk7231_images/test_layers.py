@@ -103,3 +103,21 @@ def test_bk_crypt_cli_goes_through_the_workflow() -> None:
     out, k = crypt(b"\x0e\x00\x00\xea\x14\xf0\x9f\xe5", "tuya", 0x10000)
     assert out == bytes.fromhex("2f07b59435ff2a9b") and key_text(k) == "510fb093 a3cbeadc 5993a17e c7adeb03"
     assert crypt(out, "tuya", 0x10000)[0] == b"\x0e\x00\x00\xea\x14\xf0\x9f\xe5"
+
+
+def test_probe_pre_tests_use_the_container_constants() -> None:
+    """The image probe rejects RBL and UG files by their magics: the same constants as their schemas."""
+    from obkimg.formats.bk7231 import ug
+
+    assert image.UG_MAGIC == ug.UG_MAGIC and image.RBL_MAGIC == rbl.RBL_MAGIC
+
+
+def test_data_partitions_are_typed() -> None:
+    """The data partitions of a dump are typed areas; ``details`` shows them as before."""
+    from obkimg.formats.bk7231.parts import Area, DataPartitions, DownloadArea, RfArea
+
+    parts = DataPartitions(download=DownloadArea(0x12A000, 0xA6000, "empty"), rf=RfArea(1, 2, None, "rf"))
+    d = parts.to_dict()
+    assert d["download"] == {"offset": 0x12A000, "size": 0xA6000, "summary": "empty"}
+    assert d["rf"] == {"offset": 1, "length": 2, "mac": None, "summary": "rf"}
+    assert d["tuya_kv"] is None and Area(1, 2, "x").to_dict() == {"offset": 1, "size": 2, "summary": "x"}

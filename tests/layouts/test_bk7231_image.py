@@ -79,9 +79,9 @@ def test_rf_tlv_mapped_from_generated_sector() -> None:
     sector = RF_TLV_HEADER.build({"length": len(group)}) + group
     flash = sector + b"\xff" * (0x1000 - len(sector))
     m = RegionMap(flash, "bk7231-dump")
-    found: dict[str, dict[str, object]] = {}
+    found: dict[str, object] = {}
     _rf_region(flash, 0, m, found, "bk7231-dump")
-    assert found["rf"]["mac"] == "c8:47:8c:ab:cd:ef" and m.top[0].state == "valid"
+    assert found["rf"].mac == "c8:47:8c:ab:cd:ef" and m.top[0].state == "valid"
 
 
 # ------------------------------------------------------------------------------------ QIO

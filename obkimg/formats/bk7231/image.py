@@ -83,6 +83,7 @@ from .parts import (
     DATA,
     BootInfo,
     CodePart,
+    DataPartitions,
     Trailer,
     decrypt_bootloader,
     framed_size,
@@ -205,33 +206,6 @@ def qio_schema(bootloader_rbl: int | None = 0x10F9A, app_rbl: int = 0x129F0A) ->
     fields.append("app" / CrcFramedArea(app_rbl - APP_START))
     fields.append("app_rbl" / FramedTrailer())
     return c.Struct(*fields)
-
-
-@dataclass(frozen=True, slots=True)
-class DataPartitions:
-    """What the data partitions of a dump hold, as the ``details`` of ``info --json`` show them
-    (each ``None`` when absent or not covered by the file; found by :mod:`obkimg.bkdump`)."""
-
-    #: download / OTA partition: offset, size, ``ota`` header, ``payload_crc_ok``, summary
-    download: dict[str, Any] | None = None
-    #: RF calibration TLV: offset, length, mac, summary
-    rf: dict[str, Any] | None = None
-    #: OpenBeken config sector: offset, version, summary
-    obk_config: dict[str, Any] | None = None
-    #: Tuya KV storage: offset of the key block, size, summary
-    tuya_kv: dict[str, Any] | None = None
-    #: OpenBeken LittleFS: offset of the superblock, size, summary
-    littlefs: dict[str, Any] | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The five entries by name (the keys of ``details``)."""
-        return {
-            "download": self.download,
-            "rf": self.rf,
-            "obk_config": self.obk_config,
-            "tuya_kv": self.tuya_kv,
-            "littlefs": self.littlefs,
-        }
 
 
 # ------------------------------------------------------------------------------------ the model
@@ -422,8 +396,8 @@ class Bk7231Image(BytesImage):
                 lines.append(f"app .bin length (encrypt v0.3.1 model): {n} bytes")
         parts = self.partitions
         for v, label in ((parts.download, "download"), (parts.rf, "RF"), (parts.obk_config, "OBK config")):
-            if v and v.get("summary"):
-                lines.append(f"{label}: {v['summary']}")
+            if v is not None and v.summary:
+                lines.append(f"{label}: {v.summary}")
         return lines
 
     # --------------------------------------------------------------------------------- build

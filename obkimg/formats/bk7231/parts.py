@@ -10,7 +10,9 @@ the bytes at a known place (the dump analysis in :mod:`obkimg.bkdump` decides th
   logical image (CRC-16 framing of :mod:`obkimg.codecs.crcframe` stripped), its key class and trailer;
 - :class:`BootInfo`: N marker, fingerprint, version string and FAL table of a bootloader;
 - :func:`encrypt_bootloader` / :func:`decrypt_bootloader`: the §3.5 exceptions (the N marker at
-  0x100..0x107 and the FAL table stay plaintext; the T layout moves the table after 16 x 0xFF).
+  0x100..0x107 and the FAL table stay plaintext; the T layout moves the table after 16 x 0xFF);
+- :class:`DataPartitions`: what the data partitions of a dump hold (download/OTA, RF TLV, OpenBeken
+  config, Tuya KV, LittleFS), as the dump analysis located them.
 
 Sources: tuya/tuya-iotos-embeded-sdk-wifi-ble-bk7231n ``build.sh`` and ``beken_packager`` outputs
 (framing, trailer), the Tuya SDK ``bootloader_enc.bin`` files (§3.5).
@@ -22,7 +24,7 @@ comes from the trailer's ``size_raw`` when it fits, else from the last non-erase
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ...codecs import bkcipher, crcframe
 from ...codecs.bkcipher import Key
@@ -61,6 +63,11 @@ __all__ = [
     "crc_problems",
     "encrypt_bootloader",
     "decrypt_bootloader",
+    "DownloadArea",
+    "RfArea",
+    "ObkConfigArea",
+    "Area",
+    "DataPartitions",
 ]
 
 BLOCK = crcframe.BLOCK
@@ -382,3 +389,90 @@ def encrypt_bootloader(
         raise BuildError(f"unknown bootloader style {style!r} (n or t)", fmt=FMT_BOOTLOADER)
     w = len(img) - len(img) % 4
     return _keep_plain(bytearray(bkcipher.crypt(img[:w], k, 0) + img[w:]), img, fal)
+
+
+# ------------------------------------------------------------------------------------ data partitions
+@dataclass(frozen=True, slots=True)
+class DownloadArea:
+    """The download / OTA partition: an OTA image (RBL file), OpenBeken's LittleFS, data or erased."""
+
+    offset: int
+    size: int
+    summary: str = ""
+    #: the OTA image's RBL header fields (:meth:`~obkimg.formats.bk7231.rbl.RblHeader.to_dict`), if any
+    ota: dict[str, Any] | None = None
+    #: CRC-32 of the OTA payload matches its header (None without an OTA image)
+    payload_crc_ok: bool | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: offset, size, (ota, payload_crc_ok,) summary."""
+        d: dict[str, Any] = {"offset": self.offset, "size": self.size}
+        if self.ota is not None:
+            d.update({"ota": self.ota, "payload_crc_ok": self.payload_crc_ok})
+        d["summary"] = self.summary
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class RfArea:
+    """The RF calibration TLV sector: its items' length and the MAC address item."""
+
+    offset: int
+    length: int
+    mac: str | None
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: offset, length, mac, summary."""
+        return {"offset": self.offset, "length": self.length, "mac": self.mac, "summary": self.summary}
+
+
+@dataclass(frozen=True, slots=True)
+class ObkConfigArea:
+    """The OpenBeken config sector ("CFG"): where it is and its version (None: its parser refused it)."""
+
+    offset: int
+    version: int | None
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: offset, version, summary."""
+        return {"offset": self.offset, "version": self.version, "summary": self.summary}
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A located area (Tuya KV storage from its key block, OpenBeken LittleFS from its superblock)."""
+
+    offset: int
+    size: int
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: offset, size, summary."""
+        return {"offset": self.offset, "size": self.size, "summary": self.summary}
+
+
+@dataclass(frozen=True, slots=True)
+class DataPartitions:
+    """What the data partitions of a dump hold, as the ``details`` of ``info --json`` show them
+    (each ``None`` when absent or not covered by the file; found by :mod:`obkimg.bkmap`)."""
+
+    download: DownloadArea | None = None
+    rf: RfArea | None = None
+    obk_config: ObkConfigArea | None = None
+    #: the Tuya KV storage, from its key block to the last non-erased sector
+    tuya_kv: Area | None = None
+    #: OpenBeken's LittleFS, from its superblock
+    littlefs: Area | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The five entries by name (the keys of ``details``), each as its ``to_dict()`` or None."""
+        items = (
+            ("download", self.download),
+            ("rf", self.rf),
+            ("obk_config", self.obk_config),
+            ("tuya_kv", self.tuya_kv),
+            ("littlefs", self.littlefs),
+        )
+        return {k: v.to_dict() if v is not None else None for k, v in items}
