@@ -1,6 +1,6 @@
 """Conversions between BK7231 image kinds and file containers: QIO ⇄ UA, binary ⇄ Intel HEX.
 
-Workflows over :mod:`obkimg.formats.bk7231.image` (the QIO/UA layouts of the Tuya SDK and
+Workflows over :mod:`obkimg.bkdump` (the QIO/UA layouts of the Tuya SDK and
 BK7231GUIFlashTool). Bytes in, bytes out: writing files is the CLI's job.
 
 **UA content (not settled by any public source), decided here.** The exact bytes of beken_packager's
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Union
 
+from . import bkdump as bki
 from . import chipid
 from .codecs import crcframe
 from .errors import BuildError, FormatError, MismatchError
-from .formats.bk7231 import image as bki
 from .formats.bk7231.layout import APP_START, BOOT_PARTITION_END
 from .formats.bk7231.rbl import RBL_FRAMED_SIZE, RblHeader
 

@@ -31,11 +31,11 @@ def bk() -> None:
 )
 def crypt_cmd(file: str, output: str, force: bool, key: str, address: int) -> None:
     """Encrypt or decrypt FILE (plain, not CRC-framed) for ADDRESS: the same operation both ways."""
-    from ..codecs.bkcipher import crypt, key_hex, parse_key
+    from ..bkcrypt import crypt, key_text
     from ..source import read_bytes
 
     data, _ = read_bytes(read_input(file))
-    k = parse_key(key)
+    out, k = crypt(data, key, address)
     # a whole dump's config sectors come out keystream-XORed: anyone with the (public) key reads them back
-    write_output(output, crypt(data, k, address), force=force, inputs=(file,), mode=mode_for(data))
-    note(f"{len(data)} bytes at {address:#x} with key {key_hex(k)}")
+    write_output(output, out, force=force, inputs=(file,), mode=mode_for(data))
+    note(f"{len(data)} bytes at {address:#x} with key {key_text(k)}")

@@ -7,6 +7,8 @@ Each format module provides:
 - ``FORMAT``: a :class:`FormatInfo` (id, name, family, references, limitations) for ``obkimg formats``;
 - ``detect(data: bytes) -> Detection | list[Detection] | None``: a cheap probe that never raises;
 - ``load(source: Source) -> Image``: parse a whole input into its model (for :func:`obkimg.open`).
+  Where the model needs a workflow's analysis, ``FORMAT.loader`` names the workflow module whose
+  ``load`` opens it instead (:func:`loader_of` resolves either, importing the workflow only then).
 
 :data:`REGISTRY` lists them in probing order as :class:`FormatEntry` records: the module path and the
 cheap necessary condition of its ``detect``. An entry is a :class:`Format` (``info``, ``detect``,
@@ -39,6 +41,7 @@ __all__ = [
     "find_format",
     "modules",
     "iter_modules",
+    "loader_of",
 ]
 
 
@@ -54,6 +57,10 @@ class FormatInfo:
     limitations: tuple[str, ...] = ()
     #: other format ids the same module detects/loads (e.g. bk7231-ua next to bk7231-qio)
     aliases: tuple[str, ...] = ()
+    #: the workflow module whose ``load(source)`` opens this format when the format module has no
+    #: ``load`` of its own (its model needs an analysis, and formats never import workflows); see
+    #: :func:`loader_of`
+    loader: str = ""
 
     def to_dict(self) -> dict[str, object]:
         """The format as JSON-ready data (an entry of ``obkimg formats --json``); tuples become lists."""
@@ -175,9 +182,8 @@ class FormatEntry:
         return hit
 
     def load(self, source: Source) -> Image:
-        """The module's ``load(source)``."""
-        img: Image = self.module.load(source)
-        return img
+        """The format's ``load(source)``: the module's own, or its ``FORMAT.loader`` workflow's."""
+        return loader_of(self.module)(source)
 
 
 #: probing order: containers with strong magics first, whole dumps, then weak probes
@@ -232,3 +238,14 @@ def iter_modules() -> Iterator[ModuleType]:
 def modules() -> list[ModuleType]:
     """The format modules, in probing order."""
     return list(iter_modules())
+
+
+def loader_of(mod: ModuleType) -> Callable[[Source], Image]:
+    """The ``load(source)`` that opens ``mod``'s format: the module's own, else the one of the workflow
+    module its ``FORMAT.loader`` names (imported now, lazily)."""
+    own: Callable[[Source], Image] | None = getattr(mod, "load", None)
+    if own is not None:
+        return own
+    info: FormatInfo = mod.FORMAT
+    load: Callable[[Source], Image] = importlib.import_module(info.loader).load
+    return load

@@ -7,10 +7,10 @@ code is made-up bytes behind an ARM vector.
 
 from __future__ import annotations
 
+from obkimg.bkdump import build_qio_from_app
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.codecs.bkcipher import Key
 from obkimg.formats.bk7231.fal import FalEntry, FalTable
-from obkimg.formats.bk7231.image import build_qio_from_app
 from obkimg.formats.bk7231.rbl import RblHeader
 
 VECTOR = bytes.fromhex("0e0000ea14f09fe5") + bytes.fromhex("14f09fe5") * 6
@@ -111,7 +111,7 @@ def obk_qio(chip: str, *, app_size: int = 0x3000) -> bytes:
 def framed_bootloader(plain: bytes, key: Key | str = "zero", trailer_at: int = 0xFE9A) -> bytes:
     """A CRC-framed bootloader partition (0x11000 bytes) with its in-flash RBL trailer."""
     k = bkcipher.parse_key(key) if isinstance(key, str) else key
-    from obkimg.formats.bk7231.image import encrypt_bootloader
+    from obkimg.bkdump import encrypt_bootloader
 
     enc = encrypt_bootloader(plain, k) if plain[3] == 0xEA else plain
     out = bytearray(b"\xff" * 0x11000)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from obkimg.bkdump import build_qio_from_app
 from obkimg.codecs import crcframe
 from obkimg.codecs.bkcipher import KEY_TUYA, Key
 from obkimg.formats.bk7231.fal import FalEntry, FalTable
-from obkimg.formats.bk7231.image import build_qio_from_app
 
 VECTOR = bytes.fromhex("0e0000ea14f09fe5") + bytes.fromhex("14f09fe5") * 6
 

@@ -13,10 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 import obkimg
+from obkimg import bkdump as bi
 from obkimg import chipid, convert
 from obkimg.cli import cli
 from obkimg.errors import FormatError
-from obkimg.formats.bk7231 import image as bi
 from tests.bk7231_images import _chipvec as cv
 from tests.bk7231_images import _synth
 from tests.conftest import real_path, validate_schema

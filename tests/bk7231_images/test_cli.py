@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from obkimg import bkdump as bi
 from obkimg.cli import cli
 from obkimg.errors import FormatError, MismatchError, OutputError
-from obkimg.formats.bk7231 import image as bi
 from tests.bk7231_images import _synth
 from tests.conftest import real_path, validate_schema
 

@@ -9,14 +9,14 @@ import hashlib
 
 import pytest
 
+from obkimg import bkdump as bi
+from obkimg.bkchip import decide_chip
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.errors import BuildError, MagicError, ObkImgError, TruncatedError
-from obkimg.formats.bk7231 import image as bi
 from obkimg.formats.bk7231.fal import FAL_ENTRY_SIZE, FalEntry, FalTable, find_fal
 from obkimg.formats.bk7231.layout import (
     KNOWN_KEYS,
     classify_key,
-    decide_chip,
     family_of_version,
     find_bootloader_version,
     fingerprint,

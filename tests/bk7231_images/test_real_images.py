@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 import obkimg
+from obkimg import bkdump as bi
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.errors import ObkImgError, TruncatedError
-from obkimg.formats.bk7231 import image as bi
 from tests.conftest import REAL, real_path
 
 MINE = set(bi.KINDS)

@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import obkimg
+from obkimg import bkdump as bi
 from obkimg.codecs import bkcipher, crcframe
 from obkimg.convert import bin_to_hex, hex_to_bin, qio_to_ua, ua_to_qio
 from obkimg.errors import BuildError, FormatError, LimitError, MismatchError, ObkImgError
-from obkimg.formats.bk7231 import image as bi
 from tests.bk7231_images import _synth
 from tests.conftest import validate_schema
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from obkimg.bkdump import build_qio_from_app
 from obkimg.formats.bk7231 import rbl as bk7231_rbl
 from obkimg.formats.bk7231 import ug as bk7231_ug
-from obkimg.formats.bk7231.image import build_qio_from_app
 from tests.bk7231_images import _synth as bk
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from obkimg.bkdump import Bk7231Image
 from obkimg.check import (
     CANNOT_TELL,
     NOT_SAFE,
@@ -26,7 +27,6 @@ from obkimg.cli import cli
 from obkimg.convert import qio_to_ua
 from obkimg.errors import ObkImgError
 from obkimg.extract import extract
-from obkimg.formats.bk7231.image import Bk7231Image
 from tests.bl602 import _synth as bl
 from tests.conftest import real_path, validate_schema
 from tests.frontdoor._check_vectors import bk_dump, bk_qio, bk_ug

@@ -4,9 +4,9 @@ project's own builders)."""
 
 from __future__ import annotations
 
+from obkimg.bkdump import build_qio_from_app
 from obkimg.check import CANNOT_TELL, NOT_SAFE, SAFE, check_firmware
 from obkimg.detect import open_image
-from obkimg.formats.bk7231.image import build_qio_from_app
 from tests.bk7231_images import _chipvec as cv
 from tests.frontdoor._check_vectors import bk_dump
 

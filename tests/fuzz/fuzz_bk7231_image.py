@@ -30,7 +30,7 @@ KINDS = (None, "bk7231-qio", "bk7231-ua", "bk7231-dump", "bk7231-bootloader", "b
 
 
 def test_one_input(data: bytes) -> None:
-    from obkimg.formats.bk7231 import image as bki
+    from obkimg import bkdump as bki
 
     clean = fuzzlib.clean
     bki.detect(data)

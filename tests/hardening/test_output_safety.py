@@ -174,7 +174,7 @@ def _commands(d: Path) -> list[tuple[str, list[str], list[Path]]]:
     cfg = cp("obk", "obk_cfg_v5_bk7231_sector.bin")
     tuya = cp("tuya", "tuya_bk7231n_2MB.bin.gz")
     boot = cp("bk7231n", "bk7231n_bootloader.bin")
-    from obkimg.formats.bk7231.image import build_qio_from_app
+    from obkimg.bkdump import build_qio_from_app
 
     vector = bytes.fromhex("0e0000ea14f09fe5") + bytes.fromhex("14f09fe5") * 6
     qio = d / "qio.bin"

@@ -150,8 +150,8 @@ def test_windowed_crypt_equals_one_big_xor(key: bkcipher.Key) -> None:
 
 def test_analysis_unframes_and_verifies_the_app_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """The app image _pick_trailer unframes (to check the trailer CRC-32) is reused, not unframed again."""
+    from obkimg import bkdump as bk7231_image
     from obkimg.codecs import crcframe
-    from obkimg.formats.bk7231 import image as bk7231_image
     from tests.conftest import real_path
 
     data = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()  # an app with its RBL trailer

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from obkimg import bkdump as bki
 from obkimg import convert
 from obkimg.codecs import bkcipher, crcframe
-from obkimg.formats.bk7231 import image as bki
 from obkimg.formats.bk7231.fal import FalEntry, FalTable
 from obkimg.source import Source
 from tests.properties._support import (

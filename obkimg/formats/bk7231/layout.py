@@ -1,10 +1,28 @@
-"""BK7231 flash layouts and chip identification from bootloader/app evidence.
+"""BK7231 flash layouts, the code's first words and the code-key class: the facts every BK7231 image needs.
 
-Purpose: the facts :mod:`obkimg.formats.bk7231.image` needs to name what a QIO image or a flash dump
-is and where its parts live: the flash layouts of the BK7231 families (physical offsets, i.e. with
-the 32+2-byte CRC framing of the code area counted), the bootloader fingerprint table, the
-"BK7231\\0\\0" marker of N-family bootloaders, the bootloader version string and the key class of an
-encrypted code area (which of the known Beken code keys turns its first words into an ARM vector).
+Purpose: the facts :mod:`obkimg.formats.bk7231.image` and the dump analysis (:mod:`obkimg.bkdump`) need
+to name what a QIO image or a flash dump is and where its parts live: the flash layouts of the BK7231
+families (one data table, physical offsets, i.e. with the 32+2-byte CRC framing of the code area
+counted), the bootloader fingerprint table, the "BK7231\\0\\0" marker of N-family bootloaders, the
+bootloader version string, the ARM vector every Beken code image starts with (:data:`ARM_VECTOR`), the
+RF calibration TLV (:data:`RF_TLV_HEADER`, :data:`RF_TLV_ITEM`) and the key class of an encrypted code
+area (which of the known Beken code keys turns its first words into an ARM vector: :func:`classify_key`,
+the one place it is decided, typed :data:`KeyClass`).
+
+ARM vector (first 8 bytes of a plain bootloader or app, little-endian words)::
+
+    off  size  field          value
+    0x0  3     branch_offset  imm24 of ``B <reset handler>`` (varies: 0x0e for OpenBeken/Tuya apps)
+    0x3  1     branch_opcode  0xEA (B, condition AL)
+    0x4  4     ldr_pc         ``14 f0 9f e5`` = LDR PC, [PC, #0x14]
+
+RF calibration TLV (spec §6; BK7231GUIFlashTool ``Utils/RFPartitionUtil.cs``)::
+
+    off  size    field   notes
+    0x0  4       magic   "TLV\\0"
+    0x4  4       length  u32 LE, bytes of items that follow
+    0x8  length  items   tag[4] + u32 LE length + value; group items (tag ``xx 11 11 11``...) nest
+                         items; the MAC is item ``02 11 11 11`` of length 6
 
 Sources: the Tuya SDK bootloaders and ``beken_packager`` (QIO layout, FAL contents, 2 MiB layouts);
 bootloader fingerprints: tuya-cloudcutter/bk7231tools, ``bk7231tools/serial/base/enums.py``
@@ -22,10 +40,8 @@ Layouts (physical offsets, 2 MiB flash)::
     bk7231q        0x10F9A         0x11000-0x132000       0x131F9A   0x132000+0xCC000   0x1E0000  0x1E1000
     bk7231u        0xFE9A          0x11000-0x132000       0x131F9A   0x132000+0xAE000   0x1E0000  0x1E1000
 
-Chip identification: :func:`decide_chip` hands the facts (fingerprint, N marker, version string, FAL
-download partition, code-key class, beken_freertos_sdk layout) to the evidence model of
-:mod:`obkimg.chipid`, which names a chip only when the evidence leaves exactly one (e.g. a Tuya-key
-image with the N marker is a BK7231N; a zero-key one is BK7231N, BK7231M or BL2028N: not named).
+Chip identification is no business of this module: the dump analysis (:func:`obkimg.bkdump.decide_chip`)
+hands these facts to the evidence model of :mod:`obkimg.chipid`.
 
 Limitations: BK7231Q/U/BK7252 layouts beyond the QIO files OpenBeken publishes are not verified
 (spec Q9).
@@ -36,8 +52,10 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
+from typing import Literal
 
-from ... import chipid
+import construct as c
+
 from ...codecs import bkcipher
 from ...codecs.bkcipher import Key
 
@@ -54,11 +72,19 @@ __all__ = [
     "APP_LOGICAL",
     "FLASH_2M",
     "fingerprint",
+    "ARM_VECTOR",
     "is_arm_vector",
+    "KeyClass",
+    "KEY_CLASSES",
     "classify_key",
+    "key_class_of",
+    "RF_TLV_MAGIC",
+    "RF_TLV_HEADER",
+    "RF_TLV_ITEM",
+    "RF_MAC_TAG",
     "find_bootloader_version",
     "family_of_version",
-    "decide_chip",
+    "app_identity",
     "layout_by_name",
 ]
 
@@ -74,7 +100,10 @@ N_MARKER = b"BK7231\0\0"
 N_MARKER_OFFSET = 0x100
 
 #: the code keys tried when classifying an encrypted area (besides the all-zero key)
-KNOWN_KEYS: tuple[tuple[str, Key], ...] = (("tuya", bkcipher.KEY_TUYA), ("uascent", bkcipher.KEY_UASCENT))
+KNOWN_KEYS: tuple[tuple[Literal["tuya", "uascent"], Key], ...] = (
+    ("tuya", bkcipher.KEY_TUYA),
+    ("uascent", bkcipher.KEY_UASCENT),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +225,7 @@ class Fingerprint:
     length: int
     chip: str
     name: str
-    key_class: str
+    key_class: KeyClass
 
 
 #: bk7231tools ``BkBootloaderType`` (CRC over physical bytes, i.e. the encrypted, CRC-framed image)
@@ -228,13 +257,35 @@ def fingerprint(physical: bytes | memoryview) -> Fingerprint | None:
     return None
 
 
+#: ``B <x>`` with condition AL: the opcode byte of the first word
+ARM_BRANCH_AL = b"\xea"
+#: ``LDR PC, [PC, #0x14]``: the second word of every Beken code image
+ARM_LDR_PC = b"\x14\xf0\x9f\xe5"
+
+#: the first 8 bytes of a plain Beken bootloader or app (see the module docstring)
+ARM_VECTOR = c.Struct(
+    "branch_offset" / c.Int24ul,
+    "branch_opcode" / c.Const(ARM_BRANCH_AL),
+    "ldr_pc" / c.Const(ARM_LDR_PC),
+)
+
+
 def is_arm_vector(first8: bytes) -> bool:
-    """An ARM reset vector as Beken images start: ``B <x>`` (cond AL) then ``LDR PC, [PC, #0x14]``."""
-    return len(first8) >= 8 and first8[3] == 0xEA and first8[4:8] == b"\x14\xf0\x9f\xe5"
+    """An ARM reset vector as Beken images start (:data:`ARM_VECTOR`): ``B <x>`` (cond AL) then
+    ``LDR PC, [PC, #0x14]``; a test of the schema's two constants."""
+    return len(first8) >= 8 and first8[3:4] == ARM_BRANCH_AL and first8[4:8] == ARM_LDR_PC
 
 
-def classify_key(first8: bytes, address: int) -> tuple[str, Key | None]:
-    """Which key makes ``first8`` (stored at logical ``address``) an ARM vector.
+#: which code key a code area is encrypted with: ``zero`` (plaintext), a known key (``tuya``,
+#: ``uascent``) or ``unknown``; images add ``plain`` for a bare plain file, which says nothing of the
+#: key it will be used with
+KeyClass = Literal["zero", "tuya", "uascent", "unknown", "plain"]
+KEY_CLASSES: tuple[KeyClass, ...] = ("zero", "tuya", "uascent", "unknown", "plain")
+
+
+def classify_key(first8: bytes, address: int) -> tuple[KeyClass, Key | None]:
+    """Which key makes ``first8`` (stored at logical ``address``) an ARM vector: the one place the code
+    key class is decided.
 
     Returns ``("zero", KEY_ZERO)`` for plaintext, ``("tuya"|"uascent", key)`` for a known key, and
     ``("unknown", None)`` otherwise (an equivalent key could be searched with a known-plaintext
@@ -249,6 +300,22 @@ def classify_key(first8: bytes, address: int) -> tuple[str, Key | None]:
         if is_arm_vector(bkcipher.crypt(head, key, address)):
             return name, key
     return "unknown", None
+
+
+def key_class_of(image: bytes | bytearray | memoryview, address: int = APP_LOGICAL) -> KeyClass:
+    """The :data:`KeyClass` of a code image stored for logical ``address`` (an app by default), from
+    its first 8 bytes (:func:`classify_key`)."""
+    return classify_key(bytes(image[:8]), address)[0]
+
+
+# ------------------------------------------------------------------------------------ RF TLV
+RF_TLV_MAGIC = b"TLV\0"
+#: the MAC address item inside the RF TLV (6 bytes)
+RF_MAC_TAG = b"\x02\x11\x11\x11"
+#: the head of the RF calibration sector: magic and the length of the items after it
+RF_TLV_HEADER = c.Struct("magic" / c.Const(RF_TLV_MAGIC), "length" / c.Int32ul)
+#: one TLV item head (its ``length`` value bytes follow)
+RF_TLV_ITEM = c.Struct("tag" / c.Bytes(4), "length" / c.Int32ul)
 
 
 _VERSION_RE = re.compile(rb"(BK72\d\d[A-Za-z]?)\x00?(_\d{1,2}\.\d{1,2}\.\d{1,3})")
@@ -276,31 +343,6 @@ def family_of_version(version: str | None) -> str | None:
         "BK7252": "7252",
         "BK7238": "7238",
     }.get(head)
-
-
-def decide_chip(
-    *,
-    fp: Fingerprint | None,
-    marker: bool,
-    version: str | None,
-    key_class: str | None,
-    fal_download: tuple[int, int] | None,
-    plain_u_layout: bool = False,
-    fal_app_length: int | None = None,
-) -> tuple[str | None, str]:
-    """Chip name (None unless the evidence proves one) and the evidence, by :func:`obkimg.chipid.for_code`.
-
-    ``key_class`` is that of the code (the app, else the bootloader)."""
-    cid = chipid.for_code(
-        fingerprint=fp,
-        marker=marker,
-        version=version,
-        fal_download=fal_download,
-        fal_app_length=fal_app_length,
-        key_class=key_class,
-        freertos_layout=plain_u_layout,
-    )
-    return cid.chip, cid.reason
 
 
 # ------------------------------------------------------------------------------------ app strings

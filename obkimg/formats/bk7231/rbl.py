@@ -434,8 +434,6 @@ class RblHeader:
 # ------------------------------------------------------------------------------------------ helpers
 #: first 8 bytes of a plain BK7231 ARM app linked at 0x10000 (B +0x40; LDR PC,[PC,#0x14]), byte 0 varies
 _ARM_VECTOR_TAIL = b"\x00\x00\xea\x14\xf0\x9f\xe5"
-#: the same 8 bytes encrypted with the Tuya default key at 0x10000
-_TUYA_ENC_VECTOR = bytes.fromhex("2f07b59435ff2a9b")
 
 
 def looks_like_arm_app(app: bytes | bytearray | memoryview) -> bool:
@@ -444,12 +442,11 @@ def looks_like_arm_app(app: bytes | bytearray | memoryview) -> bool:
 
 
 def key_class(image: bytes | bytearray | memoryview) -> str:
-    """``tuya`` (default key), ``zero`` (plain vector) or ``unknown`` from the first 8 bytes of an app."""
-    if looks_like_arm_app(image):
-        return "zero"
-    if bytes(image[:8]) == _TUYA_ENC_VECTOR:
-        return "tuya"
-    return "unknown"
+    """``zero`` (plain vector), ``tuya``/``uascent`` (a known key) or ``unknown`` from the first 8 bytes of
+    an app: :func:`obkimg.formats.bk7231.layout.key_class_of`, the one key classification."""
+    from .layout import key_class_of
+
+    return key_class_of(image)
 
 
 def chip_evidence(app: bytes | bytearray | memoryview) -> tuple[str | None, str | None]:
