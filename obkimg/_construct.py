@@ -165,7 +165,7 @@ def StrictCheck(ok: Any) -> c.Construct:  # noqa: N802
     return c.Check(lambda ctx: not is_strict(ctx) or bool(ok(ctx)))
 
 
-class LenientChecksum(c.Checksum[Any, Any, Any]):
+class LenientChecksum(c.Checksum):  # type: ignore[type-arg]
     """``Checksum`` over a ``RawCopy`` (a CRC or hash AFTER its data) with the one meaning of ``strict``:
     only a strict parse enforces it, and a given value builds as is (``None`` builds the computed one),
     so a leniently parsed file with a bad checksum builds back byte for byte."""
