@@ -8,6 +8,7 @@ inside a larger file).
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from typing import Any
@@ -189,10 +190,12 @@ def _fields(schema: Any) -> list[Any] | None:
     return list(schema.subcons) if isinstance(schema, c.Struct) else None
 
 
+@functools.lru_cache(maxsize=256)
 def offset_of(struct: c.Construct[Any, Any], field_name: str) -> int:
     """Byte offset of ``field_name`` inside ``struct``, from the sizes of the fields before it
     (searched depth-first through nested Structs and RawCopy; every field before it must have a static
-    size). Error offsets come from the schema this way, never from a table of numbers."""
+    size). Error offsets come from the schema this way, never from a table of numbers (cached: schemas
+    are built once, at module level)."""
 
     def walk(schema: Any) -> int | None:
         off = 0

@@ -37,6 +37,7 @@ Chip evidence, the ``obkimg.open()`` models and the CLI workflows live in :mod:`
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -54,7 +55,7 @@ from construct import (
     this,
 )
 
-from ..._construct import CString0, LenientChecksum, build_with, offset_of, parse_with
+from ..._construct import CStr, CString0, LenientChecksum, build_with, offset_of, parse_with
 from ...codecs import crcframe, rtota
 from ...codecs.checksums import crc32, fnv1a32
 from ...codecs.compress import DEFAULT_LIMIT
@@ -182,8 +183,9 @@ RBL_TRAILER = Transformed(RBL_HEADER, crcframe.unframe, RBL_FRAMED_SIZE, crcfram
 _INFO_END = offset_of(RBL_HEADER, "info_crc32")
 
 
+@functools.lru_cache(maxsize=64)
 def _algo_fields(word: int) -> Any:
-    """The :data:`RBL_ALGO` fields of an algo word."""
+    """The :data:`RBL_ALGO` fields of an algo word (a handful of distinct words exist: cached)."""
     return RBL_ALGO.parse(Int32ul.build(word))
 
 
@@ -220,6 +222,9 @@ class RblHeader:
     size_package: int
     info_crc32: int
     raw: bytes | None = field(default=None, repr=False, compare=False)
+    #: CRC-32 of the info block of ``raw`` when this object is the parse of ``raw`` (not copied by
+    #: ``dataclasses.replace``, so a changed copy computes it from its own bytes)
+    _raw_crc: int | None = field(default=None, init=False, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------- properties
     @property
@@ -236,6 +241,8 @@ class RblHeader:
     def computed_info_crc32(self) -> int:
         """The zlib CRC-32 of the info block (header bytes before ``info_crc32``) as this header
         encodes it."""
+        if self._raw_crc is not None:
+            return self._raw_crc
         return crc32(self._encode(0)[:_INFO_END])
 
     @property
@@ -254,7 +261,7 @@ class RblHeader:
     @classmethod
     def _from_parsed(cls, c: Any, raw: bytes) -> RblHeader:
         i = c.info.value
-        return cls(
+        hdr = cls(
             algo=int(Int32ul.parse(RBL_ALGO.build(i.algo))),
             timestamp=i.timestamp,
             name=i.name,
@@ -267,6 +274,8 @@ class RblHeader:
             info_crc32=c.info_crc32,
             raw=raw,
         )
+        object.__setattr__(hdr, "_raw_crc", crc32(c.info.data))
+        return hdr
 
     @classmethod
     def _parse(cls, data: bytes, *, strict: bool, where: Callable[[int], int], fmt: str) -> RblHeader:
@@ -325,7 +334,10 @@ class RblHeader:
     def _strings(self) -> dict[str, str]:
         """name/version/sn to build: a text equal to the one in ``raw`` keeps its bytes there (the garbage
         after the NUL, as :class:`~obkimg._construct.CStr`); any other text is NUL padded."""
-        texts = {k: str(getattr(self, k)) for k in ("name", "version", "sn")}
+        names = ("name", "version", "sn")
+        if self.raw is not None and all(isinstance(getattr(self, k), CStr) for k in names):
+            return {k: getattr(self, k) for k in names}  # as parsed: each carries its own bytes
+        texts = {k: str(getattr(self, k)) for k in names}
         if self.raw is None or len(self.raw) != RBL_HEADER_SIZE:
             return texts
         old = RBL_HEADER.parse(self.raw, strict=False).info.value

@@ -102,6 +102,9 @@ class UgFile:
     #: bytes after ``length`` RBL bytes (none in tool output)
     trailing: bytes = field(default=b"", repr=False)
     base: int = field(default=0, compare=False)
+    #: byte sum of the header bytes 0..23 of ``raw`` when this object is the parse of ``raw`` (not
+    #: copied by ``dataclasses.replace``, so a changed copy computes it from its own bytes)
+    _raw_hsum: int | None = field(default=None, init=False, repr=False, compare=False)
 
     # ---------------------------------------------------------------------------------- parsing
     @classmethod
@@ -140,6 +143,7 @@ class UgFile:
             trailing=c.trailing,
             base=base,
         )
+        object.__setattr__(ug, "_raw_hsum", sum32(c.header.data))
         if strict:
             for err in ug.errors():
                 raise err
@@ -149,6 +153,8 @@ class UgFile:
     @property
     def computed_header_sum(self) -> int:
         """The byte sum (modulo 2**32) of header bytes 0x00..0x17 as stored (magic, version, length, sum)."""
+        if self._raw_hsum is not None:
+            return self._raw_hsum
         return sum32(self.build()[:_SUM_END])
 
     @property
