@@ -89,6 +89,7 @@ __all__ = [
     "RtOtaCrypt",
     "RtOtaCmprs",
     "RBL_ALGO",
+    "RBL_INFO",
     "RBL_HEADER",
     "RBL_TRAILER",
     "DEFAULT_AES_KEY",
@@ -155,27 +156,24 @@ RBL_ALGO = ByteSwapped(
     )
 )
 
+#: ``struct rt_ota_rbl_hdr`` up to ``info_crc32``: the bytes that CRC covers
+RBL_INFO = Struct(
+    "magic" / Const(RBL_MAGIC),
+    "algo" / RBL_ALGO,
+    "timestamp" / Int32ul,
+    "name" / CString0(16, "latin-1"),  # "app" / "bootloader"
+    "version" / CString0(24, "latin-1"),  # garbage after the NUL in vendor files
+    "sn" / CString0(24, "latin-1"),  # 23 x '0' + NUL
+    "crc32" / Int32ul,  # body_crc: CRC-32 of the payload / padded image
+    "hash" / Int32ul,  # FNV-1a-32 of the raw bytes
+    "size_raw" / Int32ul,
+    "size_package" / Int32ul,  # pkg_size
+)
 #: ``struct rt_ota_rbl_hdr``: the info block, then its CRC-32 (enforced by strict parses only)
 RBL_HEADER = Struct(
-    "info"
-    / RawCopy(
-        Struct(
-            "magic" / Const(RBL_MAGIC),
-            "algo" / RBL_ALGO,
-            "timestamp" / Int32ul,
-            "name" / CString0(16, "latin-1"),  # "app" / "bootloader"
-            "version" / CString0(24, "latin-1"),  # garbage after the NUL in vendor files
-            "sn" / CString0(24, "latin-1"),  # 23 x '0' + NUL
-            "crc32" / Int32ul,  # body_crc: CRC-32 of the payload / padded image
-            "hash" / Int32ul,  # FNV-1a-32 of the raw bytes
-            "size_raw" / Int32ul,
-            "size_package" / Int32ul,  # pkg_size
-        )
-    ),
+    "info" / RawCopy(RBL_INFO),
     "info_crc32" / LenientChecksum(Int32ul, crc32, this.info.data),
 )
-
-
 #: the in-flash trailer: :data:`RBL_HEADER` CRC-framed on its own (3 x (32 data bytes + CRC-16 BE))
 RBL_TRAILER = Transformed(RBL_HEADER, crcframe.unframe, RBL_FRAMED_SIZE, crcframe.frame, RBL_FRAMED_SIZE)
 
@@ -195,10 +193,8 @@ def _enum_name(value: Any) -> str:
 
 def algo_value(compression: str, encryption: str) -> int:
     """The ``algo`` word for a compression and an encryption name."""
-    for what, value, names in (
-        ("compression", compression, COMPRESSIONS),
-        ("encryption", encryption, ENCRYPTIONS),
-    ):
+    named = (("compression", compression, COMPRESSIONS), ("encryption", encryption, ENCRYPTIONS))
+    for what, value, names in named:
         if value not in names.values():
             raise BuildError(
                 f"unknown {what} {value!r} (one of {', '.join(names.values())})", fmt=FMT, path="algo"
@@ -222,8 +218,7 @@ class RblHeader:
     size_package: int
     info_crc32: int
     raw: bytes | None = field(default=None, repr=False, compare=False)
-    #: CRC-32 of the info block of ``raw`` when this object is the parse of ``raw`` (not copied by
-    #: ``dataclasses.replace``, so a changed copy computes it from its own bytes)
+    #: CRC-32 of the info block of ``raw`` when this is its parse (dataclasses.replace does not copy it)
     _raw_crc: int | None = field(default=None, init=False, repr=False, compare=False)
 
     # ----------------------------------------------------------------------------------- properties
@@ -493,8 +488,7 @@ def default_timestamp() -> int:
 
 
 def as_problems(errors: list[FormatError] | list[ChecksumError]) -> list[Problem]:
-    """Checks reported leniently: each error as an error :class:`~obkimg.errors.Problem` (its message and
-    offset)."""
+    """Checks reported leniently: each error as an error :class:`~obkimg.errors.Problem`."""
     return [Problem("error", e.message, e.offset, FMT) for e in errors]
 
 
