@@ -227,3 +227,12 @@ def test_fal_entry_generated_value() -> None:
 def test_fal_offsets_match_the_spec_table() -> None:
     expected = {"magic": 0, "name": 4, "flash_name": 0x1C, "offset": 0x34, "length": 0x38, "reserved": 0x3C}
     assert {k: offset_of(FAL_ENTRY, k) for k in expected} == expected
+
+
+def test_fal_table_of_zero_key_bootloader_keeps_nonzero_reserved() -> None:
+    # spec 5.4 says reserved is 0; the zero-key N bootloader's entries carry non-zero words (reversed order)
+    data = crcframe.unframe(fixture_path("bk7231n", "bk7231n_bootloader_zero_keys.bin").read_bytes())
+    off = data.rfind(b"01PE") - 2 * 64
+    parsed = common(FAL_TABLE, data[off : off + 3 * 64], size=-1)
+    assert [e.name for e in parsed] == ["download", "app", "bootloader"]
+    assert all(e.reserved != 0 for e in parsed)
