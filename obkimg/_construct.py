@@ -8,6 +8,7 @@ inside a larger file).
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 from typing import Any
@@ -16,7 +17,16 @@ import construct as c
 
 from .errors import BuildError, ChecksumError, FormatError, MagicError, TruncatedError
 
-__all__ = ["parse_with", "build_with", "CStr", "CString0", "is_strict", "StrictCheck"]
+__all__ = [
+    "parse_with",
+    "build_with",
+    "CStr",
+    "CString0",
+    "is_strict",
+    "StrictCheck",
+    "LenientChecksum",
+    "offset_of",
+]
 
 
 def _field_path(e: c.ConstructError) -> str | None:
@@ -154,3 +164,51 @@ def StrictCheck(ok: Any) -> c.Construct:  # noqa: N802
     length stored before its data matching what was read). Lenient parses keep going and the model
     reports the mismatch as a Problem."""
     return c.Check(lambda ctx: not is_strict(ctx) or bool(ok(ctx)))
+
+
+class LenientChecksum(c.Checksum):  # type: ignore[type-arg]
+    """``Checksum`` over a ``RawCopy`` (a CRC or hash AFTER its data) with the one meaning of ``strict``:
+    only a strict parse enforces it, and a given value builds as is (``None`` builds the computed one),
+    so a leniently parsed file with a bad checksum builds back byte for byte."""
+
+    def _parse(self, stream: Any, context: Any, path: str) -> Any:
+        if is_strict(context):
+            return super()._parse(stream, context, path)
+        return self.checksumfield._parsereport(stream, context, path)
+
+    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> Any:
+        if obj is None:
+            return super()._build(obj, stream, context, path)
+        self.checksumfield._build(obj, stream, context, path)
+        return obj
+
+
+def _fields(schema: Any) -> list[Any] | None:
+    """The subcons of the Struct ``schema`` is, or wraps through names and RawCopy (None otherwise)."""
+    while isinstance(schema, (c.Renamed, c.RawCopy)):
+        schema = schema.subcon
+    return list(schema.subcons) if isinstance(schema, c.Struct) else None
+
+
+@functools.lru_cache(maxsize=256)
+def offset_of(struct: c.Construct[Any, Any], field_name: str) -> int:
+    """Byte offset of ``field_name`` inside ``struct``, from the sizes of the fields before it
+    (searched depth-first through nested Structs and RawCopy; every field before it must have a static
+    size). Error offsets come from the schema this way, never from a table of numbers (cached: schemas
+    are built once, at module level)."""
+
+    def walk(schema: Any) -> int | None:
+        off = 0
+        for sc in _fields(schema) or ():
+            if sc.name == field_name:
+                return off
+            inner = walk(sc) if _fields(sc) is not None else None
+            if inner is not None:
+                return off + inner
+            off += sc.sizeof()
+        return None
+
+    found = walk(struct)
+    if found is None:
+        raise KeyError(f"no field {field_name!r} in the schema")
+    return found

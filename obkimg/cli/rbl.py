@@ -22,9 +22,9 @@ def rbl() -> None:
 @click.option("--iv", default=None, help=_IV_HELP)
 def unpack_cmd(file: str, output: str, force: bool, key: str | None, iv: str | None) -> None:
     """Decrypt and decompress FILE (an .rbl) to the plain app, verifying every checksum."""
-    from ..formats.bk7231 import rbl as m
+    from ..containers import rbl_unpack
 
-    app = m.unpack(read_data(file), key=key or m.DEFAULT_AES_KEY, iv=iv or m.DEFAULT_AES_IV)
+    app = rbl_unpack(read_data(file), key=key, iv=iv)
     write_output(output, app, force=force, inputs=(file,))
 
 
@@ -68,18 +68,18 @@ def pack_cmd(
     The output depends only on the inputs and the timestamp: give --timestamp or set SOURCE_DATE_EPOCH
     for reproducible files.
     """
-    from ..formats.bk7231 import rbl as m
+    from ..containers import rbl_pack
     from ..source import read_bytes
 
     data, _ = read_bytes(read_input(app))
-    out = m.pack(
+    out = rbl_pack(
         data,
         name=name,
         version=version,
         compression=compression,
         encryption=encryption,
-        key=key or m.DEFAULT_AES_KEY,
-        iv=iv or m.DEFAULT_AES_IV,
+        key=key,
+        iv=iv,
         timestamp=timestamp,
         style=style,
     )

@@ -23,11 +23,11 @@ def ug() -> None:
 )
 def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> None:
     """Check both sums of FILE and write the RBL inside it (and with --app the plain app)."""
+    from ..containers import ug_unwrap
     from ..errors import OutputError
     from ..fileio import same_file
-    from ..formats.bk7231.ug import unwrap
 
-    rbl, app = unwrap(read_data(file), app=app_path is not None)
+    rbl, app = ug_unwrap(read_data(file), app=app_path is not None)
     if app_path is not None and app_path == "-" and output == "-":
         raise click.UsageError("only one of -o and --app can be '-'")
     if app_path is not None and app_path != "-" and same_file(app_path, output):
@@ -43,8 +43,8 @@ def unpack_cmd(file: str, output: str, force: bool, app_path: str | None) -> Non
 @click.option("--version", "version", required=True, help="Version string (max 12 chars).")
 def pack_cmd(rbl: str, output: str, force: bool, version: str) -> None:
     """Wrap the RBL OTA file RBL into a Tuya UG file, as Tuya `package` does."""
-    from ..formats.bk7231.ug import wrap
+    from ..containers import ug_wrap
     from ..source import read_bytes
 
     data, _ = read_bytes(read_input(rbl))
-    write_output(output, wrap(data, version), force=force, inputs=(rbl,))
+    write_output(output, ug_wrap(data, version), force=force, inputs=(rbl,))

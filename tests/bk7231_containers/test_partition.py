@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from obkimg.codecs import bkcipher
+from obkimg.containers import key_class
 from obkimg.errors import ChecksumError, TruncatedError
-from obkimg.formats.bk7231.rbl import RBL_FRAMED_SIZE, RblPartition, key_class
+from obkimg.formats.bk7231.rbl import RBL_FRAMED_SIZE, RblPartition
 from tests.conftest import fixture_path, real_path
 
 

@@ -8,14 +8,12 @@ import sys
 
 import pytest
 
+from obkimg.containers import app_chips, chip_evidence, looks_like_arm_app
 from obkimg.errors import ChecksumError, DecryptError, FormatError, LimitError, MagicError, TruncatedError
 from obkimg.formats.bk7231.rbl import (
     RblFile,
     RblHeader,
-    app_chips,
-    chip_evidence,
     gzip_member,
-    looks_like_arm_app,
     pack,
     unpack,
 )

@@ -6,8 +6,9 @@ import hashlib
 
 import pytest
 
+from obkimg.containers import looks_like_arm_app
 from obkimg.errors import BuildError, ChecksumError, MagicError, TruncatedError
-from obkimg.formats.bk7231.rbl import RblFile, looks_like_arm_app
+from obkimg.formats.bk7231.rbl import RblFile
 from obkimg.formats.bk7231.ug import UgFile, unwrap, wrap
 from tests.conftest import fixture_path, real_files
 

@@ -109,10 +109,11 @@ def test_info_does_not_compute_fnv_but_verify_does(monkeypatch: pytest.MonkeyPat
 
 
 def test_verify_still_catches_a_bad_fnv_hash() -> None:
-    from obkimg.formats.bk7231.rbl import FIELDS
+    from obkimg._construct import offset_of
+    from obkimg.formats.bk7231.rbl import RBL_HEADER
 
     raw = bytearray(fixture_path("bk7231", "rtota_app_raw_none.rbl").read_bytes())
-    off = FIELDS["hash"][0]
+    off = offset_of(RBL_HEADER, "hash")
     raw[off] ^= 0xFF  # wrong stored hash; fix the header CRC so only the hash is wrong
     from obkimg.formats.bk7231.rbl import RblHeader
 

@@ -24,51 +24,53 @@ Observed tables: N Tuya ``bootloader 0x0+0x10000, app 0x10000+0x108700, download
 T Tuya ``... download 0x132000+0xA6000``; zero-key N (reversed order) ``download 0x132000+0xAE000, app
 0x10000+0x110000, bootloader 0x0+0x10000``.
 
+Declared once as :data:`FAL_ENTRY` (one ``struct fal_partition``) and :data:`FAL_TABLE` (a run of them).
+
 Limitations: only contiguous runs of entries are read (a table split by garbage is read up to the
-first non-entry); at most 16 entries.
+first non-entry); at most 16 entries; names are at most 23 bytes (C strings keep their NUL).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from construct import Bytes, Const, Int32ul, Struct
+from construct import Const, GreedyRange, Int32ul, Struct
 
-from ..._construct import build_with, parse_with
+from ..._construct import CString0, build_with, offset_of, parse_with
 from ...codecs import crcframe
-from ...errors import BuildError, FormatError, TruncatedError
+from ...errors import BuildError, FormatError, MagicError, TruncatedError
 
-__all__ = ["FMT", "FAL_MAGIC", "FAL_ENTRY_SIZE", "FAL_ENTRY", "FalEntry", "FalTable", "find_fal"]
+__all__ = [
+    "FMT",
+    "FAL_MAGIC",
+    "FAL_ENTRY_SIZE",
+    "FAL_ENTRY",
+    "FAL_TABLE",
+    "FalEntry",
+    "FalTable",
+    "find_fal",
+]
 
 FMT = "bk7231-fal"
 FAL_MAGIC = b"01PE"
 FAL_ENTRY_SIZE = 64
 MAX_ENTRIES = 16
 
+#: ``struct fal_partition``
 FAL_ENTRY = Struct(
     "magic" / Const(FAL_MAGIC),  # magic_word 0x45503130
-    "name" / Bytes(24),  # name[FAL_DEV_NAME_MAX]
-    "flash_name" / Bytes(24),  # flash_name[FAL_DEV_NAME_MAX]
+    "name" / CString0(24, "latin-1"),  # name[FAL_DEV_NAME_MAX]
+    "flash_name" / CString0(24, "latin-1"),  # flash_name[FAL_DEV_NAME_MAX]
     "offset" / Int32ul,
     "length" / Int32ul,  # len
     "reserved" / Int32ul,
 )
 
+#: the table: consecutive entries, up to the first bytes that are not one (no count is stored)
+FAL_TABLE = GreedyRange(FAL_ENTRY)
 
-def _cstr(raw: bytes) -> str:
-    return raw.split(b"\0", 1)[0].decode("latin-1")
-
-
-def _field(text: str, old: bytes | None, what: str) -> bytes:
-    try:
-        enc = text.encode("latin-1")
-    except UnicodeEncodeError as e:
-        raise BuildError(f"{what} {text!r} is not latin-1 text", fmt=FMT, path=what) from e
-    if len(enc) > 23 or b"\0" in enc:
-        raise BuildError(f"{what} {text!r} must be at most 23 bytes without NUL", fmt=FMT, path=what)
-    if old is not None and old.split(b"\0", 1)[0] == enc:
-        return old
-    return enc.ljust(24, b"\0")
+_NAMES = ("name", "flash_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +106,10 @@ class FalEntry:
         return crcframe.logical_to_physical(self.end) if self.crc_framed else self.end
 
     @classmethod
+    def _from_parsed(cls, c: Any, raw: bytes) -> FalEntry:
+        return cls(c.name, c.flash_name, c.offset, c.length, c.reserved, raw)
+
+    @classmethod
     def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0) -> FalEntry:
         """Parse one 64-byte entry from the start of ``data`` (names cut at their first NUL).
 
@@ -112,10 +118,26 @@ class FalEntry:
         :class:`~obkimg.errors.TruncatedError` when the entry is cut short.
         """
         raw = bytes(data[:FAL_ENTRY_SIZE])
-        if len(raw) < FAL_ENTRY_SIZE and raw[:4] == FAL_MAGIC[: len(raw[:4])]:
+        n = len(FAL_MAGIC)
+        if len(raw) < FAL_ENTRY_SIZE and raw[:n] == FAL_MAGIC[: len(raw[:n])]:
             raise TruncatedError(FMT, FAL_ENTRY_SIZE, len(raw), offset=base + len(raw), path="entry")
-        c = parse_with(FAL_ENTRY, FMT, raw, base=base)
-        return cls(_cstr(c.name), _cstr(c.flash_name), c.offset, c.length, c.reserved, raw)
+        return cls._from_parsed(parse_with(FAL_ENTRY, FMT, raw, base=base), raw)
+
+    def _names(self) -> dict[str, str]:
+        """The names to build: at most 23 bytes (C strings keep a NUL); a name equal to the one in
+        ``raw`` keeps its bytes there (garbage after the NUL)."""
+        texts = {k: str(getattr(self, k)) for k in _NAMES}
+        for k, v in texts.items():
+            try:
+                size = len(v.encode("latin-1"))
+            except UnicodeEncodeError as e:
+                raise BuildError(f"{k} {v!r} is not latin-1 text", fmt=FMT, path=k) from e
+            if size > 23 or "\0" in v:
+                raise BuildError(f"{k} {v!r} must be at most 23 bytes without NUL", fmt=FMT, path=k)
+        if self.raw is None or len(self.raw) != FAL_ENTRY_SIZE or self.raw[: len(FAL_MAGIC)] != FAL_MAGIC:
+            return texts
+        old = FAL_ENTRY.parse(self.raw)
+        return {k: old[k] if str(old[k]) == v else v for k, v in texts.items()}
 
     def build(self) -> bytes:
         """The 64 bytes of the entry; an unchanged name keeps its parsed bytes (garbage after the NUL).
@@ -123,18 +145,8 @@ class FalEntry:
         Raises :class:`~obkimg.errors.BuildError` when a name is not latin-1, longer than 23 bytes or
         contains a NUL, or a number is out of range for a u32.
         """
-        old = self.raw
-        return build_with(
-            FAL_ENTRY,
-            FMT,
-            {
-                "name": _field(self.name, old[4:28] if old else None, "name"),
-                "flash_name": _field(self.flash_name, old[28:52] if old else None, "flash_name"),
-                "offset": self.offset,
-                "length": self.length,
-                "reserved": self.reserved,
-            },
-        )
+        obj = {**self._names(), "offset": self.offset, "length": self.length, "reserved": self.reserved}
+        return build_with(FAL_ENTRY, FMT, obj)
 
     def to_dict(self) -> dict[str, object]:
         """The entry as JSON: its fields (no raw bytes), ``crc_framed`` and the physical start and end."""
@@ -158,18 +170,21 @@ class FalTable:
 
     @classmethod
     def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0) -> FalTable:
-        """Parse consecutive entries from the start of ``data`` (at least one)."""
-        buf = bytes(data)
-        if buf[:4] != FAL_MAGIC:
-            from ...errors import MagicError
-
-            raise MagicError(FMT, FAL_MAGIC, buf[:4], offset=base)
-        entries: list[FalEntry] = []
-        pos = 0
-        while pos + 4 <= len(buf) and buf[pos : pos + 4] == FAL_MAGIC and len(entries) < MAX_ENTRIES:
-            entries.append(FalEntry.parse(buf[pos : pos + FAL_ENTRY_SIZE], base=base + pos))
-            pos += FAL_ENTRY_SIZE
-        return cls(tuple(entries))
+        """Parse consecutive entries from the start of ``data`` (at least one, at most 16)."""
+        buf = bytes(data[: MAX_ENTRIES * FAL_ENTRY_SIZE])
+        n = len(FAL_MAGIC)
+        if buf[:n] != FAL_MAGIC:
+            raise MagicError(FMT, FAL_MAGIC, buf[:n], offset=base + offset_of(FAL_ENTRY, "magic"))
+        parsed = parse_with(FAL_TABLE, FMT, buf, base=base)
+        pos = len(parsed) * FAL_ENTRY_SIZE
+        if len(parsed) < MAX_ENTRIES and buf[pos : pos + n] == FAL_MAGIC:  # a cut entry ends the run
+            FalEntry.parse(buf[pos:], base=base + pos)
+        return cls(
+            tuple(
+                FalEntry._from_parsed(c, buf[i * FAL_ENTRY_SIZE : (i + 1) * FAL_ENTRY_SIZE])
+                for i, c in enumerate(parsed)
+            )
+        )
 
     def build(self) -> bytes:
         """The entries' bytes, back to back (64 per entry).

@@ -1,7 +1,8 @@
 """Tuya UG wrapper (``*_UG_*.bin``, cloudcutter ``*.ug.bin``): a 32-byte header around an RBL OTA file.
 
 Purpose: parse, verify, unwrap and wrap the file Tuya's ``package <rbl> <out> <version>`` tool
-writes; the inner file is an RBL OTA file (:mod:`.bk7231_rbl`).
+writes; the inner file is an RBL OTA file (:mod:`obkimg.formats.bk7231.rbl`). Declared once as
+:data:`UG_FILE`; the ``obkimg.open()`` model and the CLI workflows are in :mod:`obkimg.containers`.
 
 Sources: Tuya BK7231N SDK ``platforms/bk7231n/bk7231n_os/tools/generate/package_tool/linux/package``
 (its output reproduced byte for byte), ltchiptool
@@ -28,17 +29,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from construct import Bytes, Const, Int32ub, Struct
+from construct import Bytes, Const, Default, GreedyBytes, Int32ub, RawCopy, Rebuild, Struct, len_, this
 
-from ..._construct import build_with, parse_with
+from ..._construct import CString0, LenientChecksum, StrictCheck, build_with, offset_of, parse_with
 from ...codecs.checksums import sum32
 from ...codecs.compress import DEFAULT_LIMIT
 from ...errors import BuildError, ChecksumError, MagicError, ObkImgError, Problem, TruncatedError
-from ...model import Image, Region
 from .. import Detection, FormatInfo
-from .rbl import RBL_HEADER_SIZE, RBL_MAGIC, RblFile, RblImage
+from .rbl import RBL_HEADER_SIZE, RBL_MAGIC, RblFile
 
 if TYPE_CHECKING:
+    from ...model import Image
     from ...source import Source
 
 __all__ = [
@@ -47,9 +48,9 @@ __all__ = [
     "UG_MAGIC_END",
     "UG_HEADER_SIZE",
     "UG_HEADER",
+    "UG_FILE",
     "OTA_PARTITION_SIZE",
     "UgFile",
-    "UgImage",
     "unwrap",
     "wrap",
     "FORMAT",
@@ -65,16 +66,26 @@ UG_HEADER_SIZE = 32
 #: Tuya build.sh refuses UG files larger than the download partition (0xA6000 = 679936 bytes)
 OTA_PARTITION_SIZE = 0xA6000
 
+#: header bytes 0x00..0x17, covered by ``header_sum`` (RawCopy adds no context level: ``this._`` is UG_FILE)
 UG_HEADER = Struct(
     "magic" / Const(UG_MAGIC),
-    "version" / Bytes(12),  # NUL padded
-    "length" / Int32ub,  # len(RBL file)
-    "sum" / Int32ub,  # sum of the RBL file bytes mod 2**32
-    "header_sum" / Int32ub,  # sum of bytes 0..23 mod 2**32
-    "magic_end" / Const(UG_MAGIC_END),
+    "version" / CString0(12, "latin-1"),  # NUL padded
+    "length" / Rebuild(Int32ub, len_(this._.rbl)),  # len(RBL file)
+    # sum of the RBL file bytes mod 2**32: computed when not given (a lenient parse keeps a bad one)
+    "sum" / Default(Int32ub, lambda ctx: sum32(ctx._.rbl)),
 )
 
-FIELDS = {"magic": 0x00, "version": 0x04, "length": 0x10, "sum": 0x14, "header_sum": 0x18, "magic_end": 0x1C}
+#: the whole UG file: header, its byte sum, end magic, the RBL file, and anything after it
+UG_FILE = Struct(
+    "header" / RawCopy(UG_HEADER),
+    "header_sum" / LenientChecksum(Int32ub, sum32, this.header.data),  # sum of bytes 0..23 mod 2**32
+    "magic_end" / Const(UG_MAGIC_END),
+    "rbl" / Bytes(this.header.value.length),
+    StrictCheck(lambda ctx: ctx.header.value.sum == sum32(ctx.rbl)),
+    "trailing" / GreedyBytes,  # none in tool output
+)
+
+_SUM_END = offset_of(UG_FILE, "header_sum")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,36 +102,48 @@ class UgFile:
     #: bytes after ``length`` RBL bytes (none in tool output)
     trailing: bytes = field(default=b"", repr=False)
     base: int = field(default=0, compare=False)
+    #: byte sum of the header bytes 0..23 of ``raw`` when this object is the parse of ``raw`` (not
+    #: copied by ``dataclasses.replace``, so a changed copy computes it from its own bytes)
+    _raw_hsum: int | None = field(default=None, init=False, repr=False, compare=False)
 
     # ---------------------------------------------------------------------------------- parsing
+    @classmethod
+    def _precheck(cls, raw: bytes, base: int) -> None:
+        """The magics and sizes, each error at its field (the schema's own constants and offsets)."""
+        n = len(UG_MAGIC)
+        if raw[:n] != UG_MAGIC:
+            if len(raw) < n and raw == UG_MAGIC[: len(raw)]:
+                raise TruncatedError(FMT, UG_HEADER_SIZE, len(raw), offset=base + len(raw), path="header")
+            raise MagicError(FMT, UG_MAGIC, raw[:n], offset=base, path="magic")
+        if len(raw) < UG_HEADER_SIZE:
+            raise TruncatedError(FMT, UG_HEADER_SIZE, len(raw), offset=base + len(raw), path="header")
+        at = offset_of(UG_FILE, "magic_end")
+        if raw[at : at + n] != UG_MAGIC_END:
+            raise MagicError(FMT, UG_MAGIC_END, raw[at : at + n], offset=base + at, path="magic_end")
+
     @classmethod
     def parse(cls, data: bytes | bytearray | memoryview, *, base: int = 0, strict: bool = True) -> UgFile:
         """Parse a UG file. With ``strict``, both sums are checked (ChecksumError naming the field)."""
         raw = bytes(data)
-        if raw[:4] != UG_MAGIC:
-            if len(raw) < 4 and raw == UG_MAGIC[: len(raw)]:
-                raise TruncatedError(FMT, UG_HEADER_SIZE, len(raw), offset=base + len(raw), path="header")
-            raise MagicError(FMT, UG_MAGIC, raw[:4], offset=base, path="magic")
-        if len(raw) < UG_HEADER_SIZE:
-            raise TruncatedError(FMT, UG_HEADER_SIZE, len(raw), offset=base + len(raw), path="header")
-        if raw[0x1C:0x20] != UG_MAGIC_END:
-            raise MagicError(FMT, UG_MAGIC_END, raw[0x1C:0x20], offset=base + 0x1C, path="magic_end")
-        c = parse_with(UG_HEADER, FMT, raw[:UG_HEADER_SIZE], base=base)
-        end = UG_HEADER_SIZE + c.length
+        cls._precheck(raw, base)
+        head = parse_with(UG_HEADER, FMT, raw[:_SUM_END], base=base)
+        end = UG_HEADER_SIZE + head.length
         if len(raw) < end:
             raise TruncatedError(
-                FMT, end, len(raw), offset=base + len(raw), path="rbl", hint=f"header length = {c.length}"
+                FMT, end, len(raw), offset=base + len(raw), path="rbl", hint=f"header length = {head.length}"
             )
+        c = parse_with(UG_FILE, FMT, raw, base=base, strict=False)
         ug = cls(
-            version=c.version.split(b"\0", 1)[0].decode("latin-1"),
-            rbl=raw[UG_HEADER_SIZE:end],
-            length=c.length,
-            sum=c.sum,
+            version=c.header.value.version,
+            rbl=c.rbl,
+            length=c.header.value.length,
+            sum=c.header.value.sum,
             header_sum=c.header_sum,
             raw=raw[:UG_HEADER_SIZE],
-            trailing=raw[end:],
+            trailing=c.trailing,
             base=base,
         )
+        object.__setattr__(ug, "_raw_hsum", sum32(c.header.data))
         if strict:
             for err in ug.errors():
                 raise err
@@ -130,7 +153,9 @@ class UgFile:
     @property
     def computed_header_sum(self) -> int:
         """The byte sum (modulo 2**32) of header bytes 0x00..0x17 as stored (magic, version, length, sum)."""
-        return sum32(self._header(fresh=False)[:24])
+        if self._raw_hsum is not None:
+            return self._raw_hsum
+        return sum32(self.build()[:_SUM_END])
 
     @property
     def computed_sum(self) -> int:
@@ -157,7 +182,7 @@ class UgFile:
                     "header byte sum",
                     self.header_sum,
                     self.computed_header_sum,
-                    offset=self.base + FIELDS["header_sum"],
+                    offset=self.base + _SUM_END,
                     path="header_sum",
                 )
             )
@@ -168,7 +193,7 @@ class UgFile:
                     "byte sum of the RBL file",
                     self.sum,
                     self.computed_sum,
-                    offset=self.base + FIELDS["sum"],
+                    offset=self.base + offset_of(UG_FILE, "sum"),
                     path="sum",
                     hint=f"RBL at {self.base + UG_HEADER_SIZE:#x}",
                 )
@@ -208,43 +233,25 @@ class UgFile:
         return found
 
     # --------------------------------------------------------------------------------- building
-    def _version_bytes(self) -> bytes:
-        try:
-            text = self.version.encode("latin-1")
-        except UnicodeEncodeError as e:
-            raise BuildError(f"version {self.version!r} is not latin-1 text", fmt=FMT, path="version") from e
-        if len(text) > 12 or b"\0" in text:
-            raise BuildError(
-                f"version {self.version!r} does not fit 12 bytes",
-                fmt=FMT,
-                path="version",
-                offset=FIELDS["version"],
-            )
-        if self.raw is not None and self.raw[4:16].split(b"\0", 1)[0] == text:
-            return self.raw[4:16]
-        return text.ljust(12, b"\0")
-
-    def _header(self, *, fresh: bool) -> bytes:
-        obj = {
-            "version": self._version_bytes(),
-            "length": len(self.rbl) if fresh else self.length,
-            "sum": sum32(self.rbl) if fresh else self.sum,
-            "header_sum": 0,
-        }
-        head = build_with(UG_HEADER, FMT, obj)
-        hsum = sum32(head[:24]) if fresh else self.header_sum
-        return head[:24] + hsum.to_bytes(4, "big") + UG_MAGIC_END
-
     def build(self, *, fresh: bool = False) -> bytes:
         """The file bytes. By default the stored length and sums are written (identical to the parsed
         input); ``fresh=True`` recomputes them from ``rbl``."""
-        return self._header(fresh=fresh) + self.rbl + (b"" if fresh else self.trailing)
+        head = {"version": self.version if self.raw is not None else str(self.version)}
+        if not fresh:
+            head["sum"] = self.sum  # type: ignore[assignment]
+        obj = {
+            "header": {"value": head},
+            "header_sum": None if fresh else self.header_sum,
+            "rbl": self.rbl,
+            "trailing": b"" if fresh else self.trailing,
+        }
+        return build_with(UG_FILE, FMT, obj, strict=False)  # the stored sums as they are
 
     @classmethod
     def wrap(cls, rbl: bytes | bytearray | memoryview, version: str) -> UgFile:
         """Wrap an RBL file as Tuya ``package <rbl> <out> <version>`` does."""
         body = bytes(rbl)
-        if body[:4] != RBL_MAGIC:
+        if body[: len(RBL_MAGIC)] != RBL_MAGIC:
             raise BuildError("the input is not an RBL file (no RBL\\0 magic)", fmt=FMT, path="rbl")
         tmp = cls(version=version, rbl=body, length=len(body), sum=0, header_sum=0)
         return cls.parse(tmp.build(fresh=True))
@@ -277,134 +284,6 @@ def wrap(rbl: bytes | bytearray | memoryview, version: str) -> bytes:
     return UgFile.wrap(rbl, version).build()
 
 
-# ------------------------------------------------------------------------------------------ model
-@dataclass(frozen=True, slots=True)
-class UgImage(Image):
-    """``obkimg.open()`` model of a UG file (kind ``bk7231-ug``)."""
-
-    ug: UgFile
-    inner: RblImage | None = None
-    inner_error: Problem | None = None
-
-    kind = FMT
-
-    @classmethod
-    def from_ug(cls, ug: UgFile) -> UgImage:
-        """The model of a parsed UG file. An inner RBL file that does not parse is kept as the
-        ``inner_error`` problem instead of raising."""
-        try:
-            inner = RblImage.from_file(ug.rbl_file(strict=False))
-        except ObkImgError as e:
-            return cls(ug, None, Problem("error", e.render(), e.offset, FMT))
-        return cls(ug, inner)
-
-    @property
-    def chip(self) -> str | None:
-        return self.inner.chip if self.inner is not None else None
-
-    @property
-    def chip_candidates(self) -> list[str]:
-        return self.inner.chip_candidates if self.inner is not None else []
-
-    @property
-    def chip_id(self) -> Any:
-        """The inner RBL's chip evidence (:attr:`RblImage.chip_id`), None without one."""
-        return self.inner.chip_id if self.inner is not None else None
-
-    @property
-    def size(self) -> int:
-        return UG_HEADER_SIZE + len(self.ug.rbl) + len(self.ug.trailing)
-
-    def problems(self) -> list[Problem]:
-        found = [Problem("error", e.render(), e.offset, FMT) for e in self.ug.errors()]
-        if self.ug.trailing:
-            found.append(
-                Problem(
-                    "warning",
-                    f"{len(self.ug.trailing)} bytes after the RBL file",
-                    self.ug.base + UG_HEADER_SIZE + self.ug.length,
-                    FMT,
-                )
-            )
-        if self.size > OTA_PARTITION_SIZE:
-            found.append(
-                Problem(
-                    "warning",
-                    f"larger than the BK7231 download partition ({OTA_PARTITION_SIZE:#x} "
-                    "bytes): Tuya build.sh refuses such files",
-                    None,
-                    FMT,
-                )
-            )
-        if self.inner_error is not None:
-            found.append(self.inner_error)
-        if self.inner is not None:
-            found += self.inner.problems()
-        return found
-
-    def regions(self) -> list[Region]:
-        ug = self.ug
-        head_ok = ug.header_sum_valid
-        out = [
-            Region(
-                "ug-header",
-                ug.base,
-                UG_HEADER_SIZE,
-                "header",
-                "valid" if head_ok else "invalid",
-                detail={"version": ug.version, "length": ug.length},
-            )
-        ]
-        if self.inner is not None:
-            for r in self.inner.regions():
-                state = r.state
-                if r.name == "payload" and not ug.sum_valid and state == "valid":
-                    state = "bad-crc"
-                out.append(Region(r.name, r.offset, r.size, r.kind, state, r.problems, r.detail))
-        else:
-            out.append(
-                Region(
-                    "rbl",
-                    ug.base + UG_HEADER_SIZE,
-                    len(ug.rbl),
-                    "ota",
-                    "valid" if ug.sum_valid else "bad-crc",
-                )
-            )
-        if ug.trailing:
-            out.append(Region("trailing", ug.base + UG_HEADER_SIZE + ug.length, len(ug.trailing), "unknown"))
-        return out
-
-    def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-        return {
-            **self.ug.to_dict(),
-            "fits_ota_partition": self.size <= OTA_PARTITION_SIZE,
-            "rbl": self.inner.details() if self.inner is not None else None,
-        }
-
-    def describe(self, *, show_secrets: bool = False) -> list[str]:
-        ug = self.ug
-        lines = [
-            f"ug:    version={ug.version} length={ug.length} sum {'ok' if ug.sum_valid else 'BAD'} "
-            f"header sum {'ok' if ug.header_sum_valid else 'BAD'}"
-        ]
-        if self.inner is not None:
-            lines += self.inner.describe()
-        return lines
-
-    def verify(self) -> list[Problem]:
-        errors = [p for p in self.problems() if p.severity == "error"]
-        return errors + (self.inner.hash_problems() if self.inner is not None else [])
-
-    def artifacts(self) -> list[Any]:
-        from ...model import Artifact
-
-        out = [Artifact("app.rbl", self.ug.rbl, "rbl", "payload", "the RBL OTA file inside the UG wrapper")]
-        if self.inner is not None:
-            out += self.inner.artifacts()
-        return out
-
-
 # --------------------------------------------------------------------------------- format module
 FORMAT = FormatInfo(
     id=FMT,
@@ -425,13 +304,15 @@ FORMAT = FormatInfo(
 
 def detect(data: bytes) -> Detection | None:
     """55AA55AA ... AA55AA55 header followed by RBL\\0. Never raises."""
-    if len(data) < UG_HEADER_SIZE or data[:4] != UG_MAGIC or data[0x1C:0x20] != UG_MAGIC_END:
+    try:
+        UgFile._precheck(data, 0)
+    except ObkImgError:
         return None
     try:
         ug = UgFile.parse(data, strict=False)
     except ObkImgError:
         return Detection(FMT, 50, "UG magics at 0 and 0x1C, but the wrapped length does not fit")
-    inner = ug.rbl[:4] == RBL_MAGIC and len(ug.rbl) >= RBL_HEADER_SIZE
+    inner = ug.rbl[: len(RBL_MAGIC)] == RBL_MAGIC and len(ug.rbl) >= RBL_HEADER_SIZE
     conf = 95 if ug.header_sum_valid and inner else 70
     return Detection(
         FMT,
@@ -442,7 +323,9 @@ def detect(data: bytes) -> Detection | None:
 
 
 def load(source: Source) -> Image:
-    """Parse ``source`` as a UG file (sums not enforced: mismatches become problems). Raises
-    :class:`~obkimg.errors.MagicError` without the magics and :class:`~obkimg.errors.TruncatedError` when
-    the header or the wrapped length does not fit."""
-    return UgImage.from_ug(UgFile.parse(source.data, strict=False))
+    """The ``obkimg.open()`` model of a UG file (:class:`obkimg.containers.UgImage`; sums not enforced:
+    mismatches become problems). Raises :class:`~obkimg.errors.MagicError` without the magics and
+    :class:`~obkimg.errors.TruncatedError` when the header or the wrapped length does not fit."""
+    from ...containers import load_ug
+
+    return load_ug(source)
