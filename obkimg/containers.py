@@ -1,6 +1,6 @@
 """BK7231 OTA containers as a workflow: RBL files and trailers, Tuya UG wrappers.
 
-The layouts are declared in :mod:`obkimg.formats.bk7231.rbl`, :mod:`~obkimg.formats.bk7231.rbl_flash`
+The layouts are declared in :mod:`obkimg.formats.bk7231.rbl_header`, :mod:`~obkimg.formats.bk7231.rbl`
 and :mod:`~obkimg.formats.bk7231.ug`; this module adds what is not a layout:
 
 - evidence about the app inside (plain ARM vector, code-key class, the chip its build string names,
@@ -30,9 +30,9 @@ from .formats.bk7231.rbl import (
     RBL_HEADER_SIZE,
     RBL_MAGIC,
     RblFile,
+    RblPartition,
     as_problems,
 )
-from .formats.bk7231.rbl_flash import RblPartition
 from .formats.bk7231.ug import OTA_PARTITION_SIZE, UG_HEADER_SIZE, UgFile
 from .model import Image, Region
 

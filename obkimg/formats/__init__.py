@@ -57,9 +57,9 @@ class FormatInfo:
     limitations: tuple[str, ...] = ()
     #: other format ids the same module detects/loads (e.g. bk7231-ua next to bk7231-qio)
     aliases: tuple[str, ...] = ()
-    #: the workflow module whose ``load(source)`` opens this format when the format module has no
-    #: ``load`` of its own (its model needs an analysis, and formats never import workflows); see
-    #: :func:`loader_of`
+    #: the workflow that opens this format when the format module has no ``load`` of its own (its
+    #: ``open()`` model needs an analysis, and formats never import workflows): ``"module"`` (its
+    #: ``load``) or ``"module:function"``; see :func:`loader_of`
     loader: str = ""
 
     def to_dict(self) -> dict[str, object]:
@@ -241,11 +241,12 @@ def modules() -> list[ModuleType]:
 
 
 def loader_of(mod: ModuleType) -> Callable[[Source], Image]:
-    """The ``load(source)`` that opens ``mod``'s format: the module's own, else the one of the workflow
-    module its ``FORMAT.loader`` names (imported now, lazily)."""
+    """The ``load(source)`` that opens ``mod``'s format: the module's own, else the workflow function its
+    ``FORMAT.loader`` names (``"module"`` for its ``load``, or ``"module:function"``; imported now)."""
     own: Callable[[Source], Image] | None = getattr(mod, "load", None)
     if own is not None:
         return own
     info: FormatInfo = mod.FORMAT
-    load: Callable[[Source], Image] = importlib.import_module(info.loader).load
+    module, _, func = info.loader.partition(":")
+    load: Callable[[Source], Image] = getattr(importlib.import_module(module), func or "load")
     return load

@@ -89,7 +89,7 @@ def test_cli_calls_only_workflows() -> None:
         assert "..containers" in found
 
 
-@pytest.mark.parametrize("name", ["rbl.py", "rbl_flash.py", "ug.py", "fal.py"])
+@pytest.mark.parametrize("name", ["rbl.py", "rbl_header.py", "ug.py", "fal.py"])
 def test_formats_do_not_import_workflows(name: str) -> None:
     path = ROOT / "formats" / "bk7231" / name
     top = _imports(path, top_level_only=True)

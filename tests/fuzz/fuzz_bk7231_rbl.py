@@ -24,6 +24,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
+    from obkimg.formats import loader_of
     from obkimg.formats.bk7231 import rbl
     from obkimg.source import Source
 
@@ -43,7 +44,7 @@ def test_one_input(data: bytes) -> None:
         # a lenient parse re-frames the trailer on build (fresh CRC-16s); a valid one is kept exactly
         assert p is not None and p.build() == data, "RblPartition rebuild differs"
     rbl.detect(data)
-    img = clean(rbl.load, Source(data))
+    img = clean(loader_of(rbl), Source(data))
     if img is not None:
         fuzzlib.exercise(img)
 

@@ -19,6 +19,7 @@ def extra_seeds() -> list[bytes]:
 
 
 def test_one_input(data: bytes) -> None:
+    from obkimg.formats import loader_of
     from obkimg.formats.bk7231 import ug
     from obkimg.source import Source
 
@@ -32,7 +33,7 @@ def test_one_input(data: bytes) -> None:
         clean(f.build, fresh=True)
     clean(ug.unwrap, data, app=True, limit=1 << 20)
     ug.detect(data)
-    img = clean(ug.load, Source(data))
+    img = clean(loader_of(ug), Source(data))
     if img is not None:
         fuzzlib.exercise(img)
 

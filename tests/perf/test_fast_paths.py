@@ -89,7 +89,7 @@ def test_recover_v031_length_equals_the_whole_image_algorithm() -> None:
 
 
 def test_info_does_not_compute_fnv_but_verify_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import rbl_header as bk7231_rbl
 
     path = fixture_path("bk7231", "tuya_package_UG_rtota_gzip_aes.bin")
     calls: list[int] = []

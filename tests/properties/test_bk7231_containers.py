@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from obkimg.formats import loader_of
 from obkimg.formats.bk7231 import rbl, ug
 from obkimg.source import Source
 from tests.properties._support import (
@@ -146,7 +147,7 @@ def _all_parsers(data: bytes) -> None:
             only_obkimg_errors(u.unpack, limit=1 << 20)
     for mod in (rbl, ug):
         mod.detect(data)
-        img = only_obkimg_errors(mod.load, Source(data))
+        img = only_obkimg_errors(loader_of(mod), Source(data))
         if img is not None:
             exercise(img)
 

@@ -39,8 +39,7 @@ from .. import Detection, FormatInfo
 from .rbl import RBL_HEADER_SIZE, RBL_MAGIC, RblFile
 
 if TYPE_CHECKING:
-    from ...model import Image
-    from ...source import Source
+    pass
 
 __all__ = [
     "FMT",
@@ -55,7 +54,6 @@ __all__ = [
     "wrap",
     "FORMAT",
     "detect",
-    "load",
 ]
 
 FMT = "bk7231-ug"
@@ -287,6 +285,7 @@ def wrap(rbl: bytes | bytearray | memoryview, version: str) -> bytes:
 # --------------------------------------------------------------------------------- format module
 FORMAT = FormatInfo(
     id=FMT,
+    loader="obkimg.containers:load_ug",
     name="Tuya UG wrapper around an RBL OTA file (*_UG_*.bin, *.ug.bin)",
     family="bk7231",
     description="32-byte big-endian header (55AA55AA, version, length, byte sums, AA55AA55) + RBL OTA file.",
@@ -320,12 +319,3 @@ def detect(data: bytes) -> Detection | None:
         f"Tuya UG header (version {ug.version}, {ug.length} bytes{', wraps RBL' if inner else ''})",
         length=UG_HEADER_SIZE + ug.length,
     )
-
-
-def load(source: Source) -> Image:
-    """The ``obkimg.open()`` model of a UG file (:class:`obkimg.containers.UgImage`; sums not enforced:
-    mismatches become problems). Raises :class:`~obkimg.errors.MagicError` without the magics and
-    :class:`~obkimg.errors.TruncatedError` when the header or the wrapped length does not fit."""
-    from ...containers import load_ug
-
-    return load_ug(source)
