@@ -20,11 +20,11 @@ import sys
 from pathlib import Path
 
 from obkimg import obk
+from obkimg.bkdump import build_qio_from_app
 from obkimg.codecs.bkcipher import KEY_TUYA
 from obkimg.codecs.compress import gzip_member
 from obkimg.fileio import write_atomic
 from obkimg.formats.bk7231.fal import FalEntry, FalTable
-from obkimg.bkdump import build_qio_from_app
 from obkimg.tuya_storage import build_storage
 
 OUT = Path(__file__).with_name("bk7231n_demo_qio.bin.gz")

@@ -44,7 +44,12 @@ def _last_line(e: BaseException) -> str:
 
 
 def parse_with(
-    schema: c.Construct, fmt: str, data: bytes | bytearray | memoryview, *, base: int = 0, **ctx: Any
+    schema: c.Construct[Any, Any],
+    fmt: str,
+    data: bytes | bytearray | memoryview,
+    *,
+    base: int = 0,
+    **ctx: Any,
 ) -> Any:
     """Parse ``data`` with ``schema``; any construct error becomes an ``ObkImgError``.
 
@@ -78,7 +83,7 @@ def parse_with(
         raise FormatError(str(e), fmt=fmt, offset=base + stream.tell()) from e
 
 
-def build_with(schema: c.Construct, fmt: str, obj: Any, **ctx: Any) -> bytes:
+def build_with(schema: c.Construct[Any, Any], fmt: str, obj: Any, **ctx: Any) -> bytes:
     """Build ``obj`` with ``schema``; construct errors become :class:`BuildError`."""
     try:
         return bytes(schema.build(obj, **ctx))
@@ -115,7 +120,7 @@ class CStr(str):
         return (CStr, (str(self), self.raw))
 
 
-class _CString0(c.Adapter):  # type: ignore[misc]
+class _CString0(c.Adapter):  # type: ignore[type-arg]  # construct classes are not subscriptable at runtime
     def __init__(self, length: int, encoding: str, errors: str) -> None:
         super().__init__(c.Bytes(length))
         self.length = length
@@ -144,7 +149,7 @@ class _CString0(c.Adapter):  # type: ignore[misc]
         return data + bytes(self.length - len(data))
 
 
-def CString0(length: int, encoding: str = "ascii", errors: str = "strict") -> c.Construct:  # noqa: N802
+def CString0(length: int, encoding: str = "ascii", errors: str = "strict") -> c.Construct[Any, Any]:  # noqa: N802
     """A fixed-size, NUL-padded C ``char[length]``: parses to :class:`CStr` (text before the first NUL,
     raw bytes kept); builds a :class:`CStr` from its raw bytes, and a plain ``str`` NUL-padded (a text
     as long as the field needs no NUL, as in C). ``errors`` is the decoding policy for the text
@@ -159,7 +164,7 @@ def is_strict(ctx: Any) -> bool:
     return bool(params.get("strict", True)) if params is not None else True
 
 
-def StrictCheck(ok: Any) -> c.Construct:  # noqa: N802
+def StrictCheck(ok: Any) -> c.Construct[Any, Any]:  # noqa: N802
     """``Check`` that runs only when the parse is strict: ``ok(ctx)`` is the condition (a CRC or a
     length stored before its data matching what was read). Lenient parses keep going and the model
     reports the mismatch as a Problem."""

@@ -42,7 +42,7 @@ from .bkchip import (
 from .bkmap import TUYA_KV_FF_BLOCK, RegionMap, code_region, data_regions, fal_region, rotate, trailer_region
 from .codecs import bkcipher, crcframe
 from .codecs.bkcipher import Key
-from .errors import BuildError, FormatError, MismatchError, NotFoundError, Problem, TruncatedError
+from .errors import BuildError, FormatError, MismatchError, NotFoundError, Problem, Severity, TruncatedError
 from .formats.bk7231.image import (
     APP_TRAILERS,
     BOOT_TRAILERS,
@@ -247,7 +247,7 @@ def _map_app(
     elif n > APP_START:
         exp = layout.app_rbl if layout else None
         where = f" (expected at {exp:#x})" if exp is not None else ""
-        sev = "error" if exp is not None and n < exp + RBL_FRAMED_SIZE else "warning"
+        sev: Severity = "error" if exp is not None and n < exp + RBL_FRAMED_SIZE else "warning"
         problems.append(Problem(sev, f"no app RBL trailer{where}", exp, kind))
     for t in others:
         m.add(trailer_region(t, None, kind, "stale-app-rbl", n))

@@ -34,7 +34,7 @@ from .formats.bk7231.parts import (
     is_erased,
 )
 from .formats.bk7231.rbl import RBL_FRAMED_SIZE, RBL_HEADER_SIZE, RBL_MAGIC, RblHeader
-from .model import Region
+from .model import Region, RegionState
 
 __all__ = [
     "RegionMap",
@@ -113,7 +113,7 @@ class RegionMap:
 def code_region(part: CodePart, fmt: str, region_name: str, detail: dict[str, Any]) -> Region:
     """The region of a bootloader or app part: CRC-16 state of its blocks, unknown key."""
     probs: list[Problem] = []
-    state = "valid"
+    state: RegionState = "valid"
     if part.frame is not None:
         probs += crc_problems(part.frame.bad_offsets, fmt, region_name)
         if part.frame.bad_offsets:
@@ -136,7 +136,7 @@ def code_region(part: CodePart, fmt: str, region_name: str, detail: dict[str, An
 def trailer_region(t: Trailer, part: CodePart | None, fmt: str, name: str, total: int) -> Region:
     """The region of an in-flash RBL trailer; ``part``: the code it belongs to (None for a stale one)."""
     probs = list(t.problems(fmt, name))
-    state = "valid" if t.header_ok else ("bad-crc" if t.bad_blocks else "invalid")
+    state: RegionState = "valid" if t.header_ok else ("bad-crc" if t.bad_blocks else "invalid")
     if part is not None and part.payload_crc_ok is False:
         text = f"{name}: CRC-32 of the {part.name} image does not match the trailer"
         probs.append(Problem("error", text, t.offset, fmt))
@@ -240,7 +240,7 @@ def _ota_region(flash: bytes, a: int, b: int, fmt: str) -> tuple[Region, Downloa
     probs: list[Problem] = []
     end = a + RBL_HEADER_SIZE + hdr.size_package
     crc_ok = end <= b and crc32(flash[a + RBL_HEADER_SIZE : end]) == hdr.crc32
-    state = "valid" if hdr.header_valid and crc_ok else "invalid"
+    state: RegionState = "valid" if hdr.header_valid and crc_ok else "invalid"
     if not hdr.header_valid:
         probs.append(Problem("error", "download RBL: bad header CRC-32", a + 0x5C, fmt))
     if not crc_ok:
@@ -283,7 +283,7 @@ def _download_region(
             lfs_end = min(b, layout.littlefs[1])
         found["littlefs"] = Area(lfs, lfs_end - lfs, f"LittleFS superblock at {lfs:#x}")
         if lfs > a:
-            state = "erased" if is_erased(flash, a, lfs) else "unknown"
+            state: RegionState = "erased" if is_erased(flash, a, lfs) else "unknown"
             m.add(Region("download", a, lfs - a, "download", state))
         m.add(Region("littlefs", lfs, lfs_end - lfs, "littlefs", "unknown", detail={"superblock": lfs}))
         found["download"] = DownloadArea(a, b - a, f"no OTA image; OpenBeken LittleFS at {lfs:#x}")
@@ -342,7 +342,7 @@ def _rf_region(flash: bytes, off: int, m: RegionMap, found: dict[str, Any], fmt:
         probs = [Problem("error", f"RF TLV: length {total:#x} larger than the sector", off + 4, fmt)]
     else:
         entries, mac, probs = _rf_items(flash, off, total, fmt)
-    state = "invalid" if probs else "valid"
+    state: RegionState = "invalid" if probs else "valid"
     summary = f"RF calibration TLV at {off:#x}" + (f", MAC {mac}" if mac else "")
     found["rf"] = RfArea(off, total, mac, summary)
     detail = {"length": total, "groups": entries, "mac": mac}

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._construct import offset_of
 from .codecs import crcframe
 from .codecs.compress import DEFAULT_LIMIT
-from .errors import ChecksumError, MagicError, ObkImgError, Problem
+from .errors import ChecksumError, MagicError, ObkImgError, Problem, Severity
 from .formats.bk7231 import rbl as _rbl
 from .formats.bk7231 import ug as _ug
 from .formats.bk7231.rbl import (
@@ -31,10 +31,10 @@ from .formats.bk7231.rbl import (
     RBL_MAGIC,
     RblFile,
     RblPartition,
-    as_problems,
 )
+from .formats.bk7231.rbl_header import as_problems
 from .formats.bk7231.ug import OTA_PARTITION_SIZE, UG_HEADER_SIZE, UgFile
-from .model import Image, Region
+from .model import Image, Region, RegionState
 
 if TYPE_CHECKING:
     from .source import Source
@@ -114,7 +114,7 @@ def app_chips(app: bytes | bytearray | memoryview) -> tuple[list[str], str | Non
 
 
 # -------------------------------------------------------------------------------------- Image models
-def _state(ok: bool) -> str:
+def _state(ok: bool) -> RegionState:
     return "valid" if ok else "invalid"
 
 
@@ -138,7 +138,7 @@ class RblImage(Image):
         try:
             app: bytes | None = f.unpack(limit=limit, check=False)
         except ObkImgError as e:
-            sev = (
+            sev: Severity = (
                 "warning"
                 if f.header.compression in ("quicklz", "fastlz") or f.header.encryption == "xor"
                 else "error"

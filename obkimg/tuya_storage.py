@@ -26,7 +26,7 @@ from typing import Any
 
 from ._construct import parse_with
 from .codecs.checksums import sum32
-from .errors import BuildError, LimitError, NotFoundError, ObkImgError, Problem
+from .errors import BuildError, LimitError, NotFoundError, ObkImgError, Problem, Severity
 from .formats.config import tuya_kv as kv
 from .formats.config.tuya_kv import (
     BASE_KEYS,
@@ -165,7 +165,7 @@ class StorageLocation:
         }
 
 
-def _note(out: list[Problem], severity: str, message: str, offset: int | None) -> None:
+def _note(out: list[Problem], severity: Severity, message: str, offset: int | None) -> None:
     out.append(Problem(severity, message, offset, FMT))
 
 

@@ -66,8 +66,9 @@ def test_open_real_ugs() -> None:
         assert img.kind == "bk7231-ug", f.name
         assert img.verify() == [], f.name
         validate_schema(img.to_dict(), "info.v1")
-        # ESPHome (LibreTiny) apps name their board, OpenBeken apps their build string ("OpenBK7231N 1.18.130");
-        # an N build is the N platform's: BK7231N, BK7231M and BL2028N run it (issue 10), no single chip
+        # ESPHome (LibreTiny) apps name their board, OpenBeken apps their build string
+        # ("OpenBK7231N 1.18.130"); an N build is the N platform's: BK7231N, BK7231M and BL2028N run it
+        # (issue 10), no single chip
         if "bk7231n" in f.name:
             assert img.chip is None and img.chip_candidates == ["BK7231N", "BK7231M", "BL2028N"], f.name
         else:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from ..._construct import offset_of
 from ...codecs import crcframe
 from ...codecs.checksums import crc32, fnv1a32
+from ...codecs.rtota import aes_cipher as _aes_cipher  # noqa: F401  (kept importable: rbl._aes_cipher)
 from ...errors import BuildError, ChecksumError, FormatError, ObkImgError, Problem, TruncatedError
 from .. import Detection, FormatInfo
 from .rbl_header import *  # noqa: F403  (the RBL header, file and payload: this module re-exports them)
@@ -34,7 +35,6 @@ from .rbl_header import (  # noqa: F401  (callers build payloads)
     RBL_HEADER_SIZE,
     RBL_MAGIC,
     RblHeader,
-    _aes_cipher,
     as_problems,
     gzip_member,
     pkcs7_pad,

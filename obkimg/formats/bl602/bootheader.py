@@ -33,7 +33,7 @@ from ...errors import (
     Problem,
     unique_problems,
 )
-from ...model import Artifact, BytesImage, Image, Region
+from ...model import Artifact, BytesImage, Image, Region, RegionState
 from ...source import Source
 from .. import Detection, FormatInfo, candidates
 from .header import (
@@ -181,7 +181,7 @@ def looks_like_bl602_code(data: bytes) -> str | None:
 SEGMENT_OFFSETS = {**field_offsets(SEGMENT_BODY), "crc32": field_offsets(SEGMENT_HEADER)["crc32"]}
 
 #: region state of the code for each :meth:`BootImage.hash_state`
-_HASH_REGION_STATES = {
+_HASH_REGION_STATES: dict[str, RegionState] = {
     "valid": "valid",
     "bad": "bad-crc",
     "ignored": "unknown",
@@ -407,12 +407,14 @@ class BootImage(BytesImage):
     def _header_regions(self) -> list[Region]:
         hp = self.header_problems()
         bad = any(p.severity == "error" for p in hp)
-        hdr_state = "bad-crc" if bad else ("unknown" if self.header.crc_state == "unfilled" else "valid")
+        hdr_state: RegionState = (
+            "bad-crc" if bad else ("unknown" if self.header.crc_state == "unfilled" else "valid")
+        )
         h = self.header
         detail = {"crc_state": h.crc_state, "img_len": h.img_len, "img_start": h.img_start}
         out = [Region("boot header", self.base, HEADER_SIZE, "boot-header", hdr_state, tuple(hp), detail)]
         if self.extension is not None:
-            ext_state = "valid" if not self.extension.problems(self.base) else "bad-crc"
+            ext_state: RegionState = "valid" if not self.extension.problems(self.base) else "bad-crc"
             at = self.base + HEADER_SIZE
             out.append(Region("signature/iv", at, self.extension.size, "boot-header", ext_state))
         return out
@@ -421,7 +423,7 @@ class BootImage(BytesImage):
         out = []
         pad_start = HEADER_SIZE + (self.extension.size if self.extension else 0)
         if code > pad_start:
-            pad_state = "erased" if _all_ff(self.data[pad_start:code]) else "unknown"
+            pad_state: RegionState = "erased" if _all_ff(self.data[pad_start:code]) else "unknown"
             out.append(Region("padding", self.base + pad_start, code - pad_start, "padding", pad_state))
         hash_state = self.hash_state()
         state = _HASH_REGION_STATES[hash_state]
@@ -432,7 +434,9 @@ class BootImage(BytesImage):
         trailer = self.trailer()
         if trailer:
             t_kind = "padding" if trailer == "padding-ff" else "data"
-            t_state = "erased" if trailer == "padding-ff" else "valid" if trailer == "sha256" else "unknown"
+            t_state: RegionState = (
+                "erased" if trailer == "padding-ff" else "valid" if trailer == "sha256" else "unknown"
+            )
             at, size = self.base + self.end, len(self.data) - self.end
             out.append(Region(f"trailer ({trailer})", at, size, t_kind, t_state))
         return out

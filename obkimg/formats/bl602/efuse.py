@@ -56,7 +56,7 @@ from construct import (
 from ..._construct import build_with, parse_with
 from ...codecs.checksums import crc32
 from ...errors import FormatError, ObkImgError, Problem, TruncatedError, unique_problems
-from ...model import BytesImage, Image, Region, Secret
+from ...model import BytesImage, Image, Region, RegionState, Secret
 from ...source import Source
 from .. import Detection, FormatInfo
 from .bootheader import FLASH_CLKS, PLL_CLKS, XTAL_TYPES
@@ -422,7 +422,8 @@ class EfuseImage(BytesImage):
                 Region("efuse (encrypted)", ENCRYPTED_OFFSET, EFUSE_SIZE, "efuse", "unknown"),
             ]
         e = self.efuse
-        mac_state = {True: "valid", False: "bad-crc", None: "erased"}[e.mac_check_ok]
+        states: dict[bool | None, RegionState] = {True: "valid", False: "bad-crc", None: "erased"}
+        mac_state = states[e.mac_check_ok]
         return [
             Region("cfg", 0, MAC_OFFSET, "efuse", "unknown"),
             Region(

@@ -31,7 +31,7 @@ from typing import Any
 
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
 from ...errors import BuildError, NotFoundError, ObkImgError, Problem, unique_problems
-from ...model import Artifact, BytesImage, Image, Region
+from ...model import Artifact, BytesImage, Image, Region, RegionState
 from ...source import Source
 from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
@@ -80,7 +80,7 @@ class SlotContent:
     size: int
     #: firmware | xz-ota | dtb | easyflash | data | erased | missing
     content: str
-    state: str
+    state: RegionState
     active: bool = False
     detail: dict[str, Any] = field(default_factory=dict)
     problems: tuple[Problem, ...] = ()
@@ -136,6 +136,7 @@ def _firmware_slot(
         return _slot_error(args, "firmware", active, note, e, "app")
     probs = tuple(p for p in img.problems() if p.severity != "info")
     hs = img.hash_state()
+    state: RegionState
     if hs == "truncated":
         state = "invalid"
     elif any(p.severity == "error" for p in probs):
@@ -179,7 +180,7 @@ def _xz_slot(
         "unpacked_size": unpacked,
         "fits_other_slot": (unpacked <= other_size) if unpacked is not None and other_size else None,
     }
-    state = "invalid" if any(p.severity == "error" for p in probs) else "valid"
+    state: RegionState = "invalid" if any(p.severity == "error" for p in probs) else "valid"
     return SlotContent(*args, "xz-ota", state, active, detail, probs, kind="ota")
 
 
@@ -374,6 +375,7 @@ class FlashDump(BytesImage):
 
     def _boot2_region(self) -> Region:
         size = min(BOOT2_AREA, len(self.data))
+        state: RegionState
         if self.boot2 is None:
             state = "erased" if _all_ff(self.data[:size]) else "invalid"
             return Region(
@@ -404,7 +406,7 @@ class FlashDump(BytesImage):
         for i, c in enumerate(self.copies):
             if c.offset >= len(self.data):
                 continue
-            state = (
+            state: RegionState = (
                 "valid"
                 if c.valid
                 else "erased"

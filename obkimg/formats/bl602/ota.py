@@ -56,7 +56,7 @@ from ...errors import (
     TruncatedError,
     unique_problems,
 )
-from ...model import BytesImage, Image, Region
+from ...model import BytesImage, Image, Region, RegionState
 from ...source import Source
 from .. import Detection, FormatInfo
 from .bootheader import MAGIC as BFNP
@@ -502,8 +502,8 @@ class OtaImage(BytesImage):
         return unique_problems(Image.verify(self))
 
     def regions(self) -> list[Region]:
-        hstate = "valid"
-        pstate = "valid"
+        hstate: RegionState = "valid"
+        pstate: RegionState = "valid"
         errs = [p for p in self.found if p.severity == "error"]
         if not self.complete:
             pstate = "invalid"

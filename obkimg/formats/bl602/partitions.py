@@ -51,7 +51,7 @@ from ...errors import (
     TruncatedError,
     unique_problems,
 )
-from ...model import BytesImage, Image, Region
+from ...model import BytesImage, Image, Region, RegionState
 from ...source import Source
 from .. import Detection, FormatInfo
 
@@ -664,7 +664,9 @@ class TableRegion(BytesImage):
         out = []
         for i, c in enumerate(self.copies):
             size = c.table.size if c.table is not None else min(len(self.data) - c.offset, 0x1000)
-            state = "valid" if c.valid else ("erased" if c.erased else "bad-crc" if c.table else "invalid")
+            state: RegionState = (
+                "valid" if c.valid else ("erased" if c.erased else "bad-crc" if c.table else "invalid")
+            )
             out.append(
                 Region(
                     f"partition table {i}",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ...errors import FormatError, NotFoundError, Problem
-from ...model import Image, Region, jsonable, mask_secret
+from ...model import Image, Region, RegionState, jsonable, mask_secret
 from .. import Detection, FormatInfo
 from . import easyflash
 from .obk_enums import (
@@ -289,7 +289,7 @@ class ObkConfigImage(Image):
             )
         errors = tuple(p for p in self.result.problems if p.severity == "error")
         detail = {"version": cfg.version, "crc_variant": cfg.crc_variant}
-        state = "valid" if cfg.crc_valid else "bad-crc"
+        state: RegionState = "valid" if cfg.crc_valid else "bad-crc"
         out.append(Region("obk-config", loc["offset"], cfg.length, "config", state, errors, detail))
         return out
 
