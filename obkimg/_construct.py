@@ -11,19 +11,31 @@ from __future__ import annotations
 import functools
 import io
 import struct
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import construct as c
 
 from .errors import BuildError, ChecksumError, FormatError, MagicError, TruncatedError
 
+if TYPE_CHECKING:
+    #: any construct, as the construct-typing stubs spell it (they make Construct and Adapter generic)
+    Con: TypeAlias = c.Construct[Any, Any]
+    #: base class for adapters (not subscriptable at run time)
+    AdapterBase: TypeAlias = c.Adapter[Any, Any, Any, Any]
+else:
+    Con = c.Construct
+    AdapterBase = c.Adapter
+
 __all__ = [
+    "Con",
+    "AdapterBase",
     "parse_with",
     "build_with",
     "CStr",
     "CString0",
     "is_strict",
     "StrictCheck",
+    "field_offsets",
     "LenientChecksum",
     "offset_of",
 ]
@@ -35,6 +47,7 @@ def _field_path(e: c.ConstructError) -> str | None:
         return None
     parts = [p.strip() for p in path.split("->")]
     parts = [p for p in parts if p and not p.startswith("(")]
+    parts = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
     return ".".join(parts) or None
 
 
@@ -72,9 +85,10 @@ def parse_with(
             message=_last_line(e).replace("parsing expected", "expected"),
         ) from e
     except c.ChecksumError as e:
-        raise ChecksumError(
-            fmt, "checksum", "stored", "computed", offset=base + stream.tell(), path=_field_path(e)
-        ) from e
+        path = _field_path(e)
+        what = path.rsplit(".", 1)[-1] if path else "checksum"
+        stored, computed = getattr(e, "stored", "stored"), getattr(e, "computed", "computed")
+        raise ChecksumError(fmt, what, stored, computed, offset=base + stream.tell(), path=path) from e
     except c.ConstructError as e:
         raise FormatError(_last_line(e), fmt=fmt, offset=base + stream.tell(), path=_field_path(e)) from e
     except struct.error as e:  # compiled schemas (Construct.compile()) unpack with struct: a short read
@@ -171,21 +185,41 @@ def StrictCheck(ok: Any) -> c.Construct[Any, Any]:  # noqa: N802
     return c.Check(lambda ctx: not is_strict(ctx) or bool(ok(ctx)))
 
 
+class _Mismatch(c.ChecksumError):
+    """A strict LenientChecksum mismatch, carrying both values for :class:`~obkimg.errors.ChecksumError`."""
+
+    def __init__(self, stored: Any, computed: Any, path: str) -> None:
+        super().__init__(f"stored {stored!r}, computed {computed!r}", path=path)
+        self.stored, self.computed = stored, computed
+
+
 class LenientChecksum(c.Checksum):  # type: ignore[type-arg]
     """``Checksum`` over a ``RawCopy`` (a CRC or hash AFTER its data) with the one meaning of ``strict``:
     only a strict parse enforces it, and a given value builds as is (``None`` builds the computed one),
-    so a leniently parsed file with a bad checksum builds back byte for byte."""
+    so a leniently parsed file with a bad checksum builds back byte for byte.
+
+    ``placeholders`` are stored values a vendor tool writes instead of the checksum (BL602's 0 and
+    0xDEADBEEF): a strict parse accepts them. A strict mismatch raises ``ChecksumError`` with the stream
+    at the stored checksum, so the error names its offset."""
+
+    def __init__(self, checksumfield: Any, hashfunc: Any, bytesfunc: Any, placeholders: tuple[int, ...] = ()):
+        super().__init__(checksumfield, hashfunc, bytesfunc)
+        self.placeholders = placeholders
 
     def _parse(self, stream: Any, context: Any, path: str) -> Any:
-        if is_strict(context):
-            return super()._parse(stream, context, path)
-        return self.checksumfield._parsereport(stream, context, path)
+        start = stream.tell()
+        stored = self.checksumfield._parsereport(stream, context, path)
+        if is_strict(context) and stored not in self.placeholders:
+            computed = self.hashfunc(self.bytesfunc(context))
+            if stored != computed:
+                stream.seek(start)
+                raise _Mismatch(stored, computed, path)
+        return stored
 
     def _build(self, obj: Any, stream: Any, context: Any, path: str) -> Any:
-        if obj is None:
-            return super()._build(obj, stream, context, path)
-        self.checksumfield._build(obj, stream, context, path)
-        return obj
+        value = self.hashfunc(self.bytesfunc(context)) if obj is None else obj
+        self.checksumfield._build(value, stream, context, path)
+        return value
 
 
 def _fields(schema: Any) -> list[Any] | None:
@@ -193,6 +227,18 @@ def _fields(schema: Any) -> list[Any] | None:
     while isinstance(schema, (c.Renamed, c.RawCopy)):
         schema = schema.subcon
     return list(schema.subcons) if isinstance(schema, c.Struct) else None
+
+
+def field_offsets(schema: Any) -> dict[str, int]:
+    """The offset of each named top-level field of a Struct with static sizes (the sizes of the fields
+    before it): error offsets come from the declaration, never from a second table of numbers."""
+    out: dict[str, int] = {}
+    at = 0
+    for sub in _fields(schema) or ():
+        if sub.name:
+            out[sub.name] = at
+        at += sub.sizeof()
+    return out
 
 
 @functools.lru_cache(maxsize=256)

@@ -35,3 +35,49 @@ def test_strict_check_only_when_strict() -> None:
     with pytest.raises(FormatError):
         parse_with(schema, "test", b"\1\2")
     assert parse_with(schema, "test", b"\1\2", strict=False).b == 2
+
+
+def _crc_schema(placeholders: tuple[int, ...] = ()) -> c.Construct:  # type: ignore[type-arg]
+    import zlib
+
+    from obkimg._construct import LenientChecksum
+
+    return c.Struct(
+        "body" / c.RawCopy(c.Bytes(4)),
+        "crc" / LenientChecksum(c.Int32ul, zlib.crc32, c.this.body.data, placeholders),
+    )
+
+
+def test_lenient_checksum_strict_error_names_values_and_offset() -> None:
+    from obkimg.errors import ChecksumError
+
+    schema = _crc_schema()
+    good = schema.build({"body": {"value": b"abcd"}, "crc": None})
+    bad = good[:4] + b"\0\0\0\1"
+    with pytest.raises(ChecksumError) as e:
+        parse_with(schema, "test", bad, base=0x100)
+    assert (
+        e.value.offset == 0x104
+        and e.value.expected == 0x01000000
+        and e.value.actual == int.from_bytes(good[4:], "little")
+    )
+    assert "bad crc (stored 0x1000000" in str(e.value)
+    lenient = parse_with(schema, "test", bad, strict=False)
+    assert lenient.crc == 0x01000000 and schema.build(lenient) == bad  # a bad CRC builds back as it was
+
+
+def test_lenient_checksum_placeholder_is_accepted_when_strict() -> None:
+    schema = _crc_schema((0xDEADBEEF,))
+    data = b"abcd" + (0xDEADBEEF).to_bytes(4, "little")
+    assert parse_with(schema, "test", data).crc == 0xDEADBEEF
+
+
+def test_offsets_come_from_the_schema() -> None:
+    from obkimg._construct import field_offsets, offset_of
+
+    inner = c.Struct("x" / c.Int16ul, "y" / c.Int32ul)
+    s = c.Struct("a" / c.Int8ul, "b" / c.RawCopy(inner), "c" / c.Bytes(3))
+    assert field_offsets(s) == {"a": 0, "b": 1, "c": 7}
+    assert offset_of(s, "y") == 3 and offset_of(s, "c") == 7
+    with pytest.raises(KeyError):
+        offset_of(s, "nope")

@@ -31,7 +31,7 @@ from typing import Any
 
 from construct import Const, Int32ub, Int64ub, Struct
 
-from ..._construct import build_with, parse_with
+from ..._construct import build_with, offset_of, parse_with
 from ...errors import BuildError, FormatError, MagicError, Problem, TruncatedError
 from ...model import BytesImage, Image, Region, Secret
 from ...source import Source
@@ -84,16 +84,6 @@ RESERVE_ENTRY_SIZE = FDT_RESERVE_ENTRY.sizeof()
 # FDT_END_NODE, FDT_NOP, FDT_END, each a big-endian u32 padded to 4 bytes. It is walked with ``struct``:
 # a construct parse per token made the factory DTB 7x slower to read (12.5 ms instead of 1.7 ms,
 # compiled 8.8 ms plus 30 ms at import), and ``info`` reads it in every dump.
-
-
-def _offset_of(name: str) -> int:
-    """Offset of field ``name`` in :data:`FDT_HEADER` (the sizes of the fields before it)."""
-    pos = 0
-    for sub in FDT_HEADER.subcons:
-        if sub.name == name:
-            return pos
-        pos += sub.sizeof()
-    raise KeyError(name)
 
 
 #: property paths the SDK reads, with how to show them
@@ -174,7 +164,7 @@ class Fdt:
             raise FormatError(
                 f"unsupported FDT version {h.version} (last compatible {h.last_comp_version})",
                 fmt=FMT,
-                offset=base + _offset_of("version"),
+                offset=base + offset_of(FDT_HEADER, "version"),
                 path="version",
             )
         if h.totalsize > len(data):
@@ -187,7 +177,7 @@ class Fdt:
                 raise FormatError(
                     f"{name} block {off:#x}+{size:#x} exceeds totalsize {h.totalsize:#x}",
                     fmt=FMT,
-                    offset=base + _offset_of("off_dt_struct"),
+                    offset=base + offset_of(FDT_HEADER, "off_dt_struct"),
                     path=f"off_dt_{name}",
                 )
         strings = data[h.off_dt_strings : h.off_dt_strings + h.size_dt_strings]

@@ -53,7 +53,7 @@ from construct import (
     Struct,
 )
 
-from ..._construct import build_with, parse_with
+from ..._construct import build_with, offset_of, parse_with
 from ...codecs.checksums import crc32
 from ...errors import FormatError, ObkImgError, Problem, TruncatedError, unique_problems
 from ...model import BytesImage, Image, Region, RegionState, Secret
@@ -197,22 +197,12 @@ SECURE_SAVE = Struct(
 assert SECURE_SAVE.sizeof() == SECURE_SAVE_SIZE
 
 
-def _offset_of(schema: Any, name: str) -> int:
-    """Offset of field ``name`` in a fixed-size Struct: the sizes of the fields before it."""
-    pos = 0
-    for sub in schema.subcons:
-        if sub.name == name:
-            return pos
-        pos += sub.sizeof()
-    raise KeyError(name)
-
-
-MAC_OFFSET = _offset_of(EFUSE, "mac")
-MAC_CHECK_OFFSET = _offset_of(EFUSE, "mac_check")
-KEYS_OFFSET = _offset_of(EFUSE, "key_slots")
-LOCK_OFFSET = _offset_of(EFUSE, "lock")
-ZERO_OFFSET = _offset_of(SECURE_SAVE, "zero")
-ENCRYPTED_OFFSET = _offset_of(SECURE_SAVE, "encrypted")
+MAC_OFFSET = offset_of(EFUSE, "mac")
+MAC_CHECK_OFFSET = offset_of(EFUSE, "mac_check")
+KEYS_OFFSET = offset_of(EFUSE, "key_slots")
+LOCK_OFFSET = offset_of(EFUSE, "lock")
+ZERO_OFFSET = offset_of(SECURE_SAVE, "zero")
+ENCRYPTED_OFFSET = offset_of(SECURE_SAVE, "encrypted")
 
 
 def _named(bits: Any, prefix: str = "") -> dict[str, int]:

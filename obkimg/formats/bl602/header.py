@@ -34,7 +34,6 @@ import hashlib
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import construct as c
 from construct import (
     Array,
     BitsInteger,
@@ -51,7 +50,7 @@ from construct import (
     this,
 )
 
-from ..._construct import build_with, is_strict, parse_with
+from ..._construct import LenientChecksum, build_with, field_offsets, parse_with
 from ...codecs.checksums import crc32
 from ...errors import BuildError, MagicError, Problem, TruncatedError
 
@@ -120,34 +119,12 @@ def _enum(subcon: Any, codes: dict[int, str]) -> Any:
 # construct schemas
 
 
-class _KeptChecksum(c.Checksum):  # type: ignore[type-arg]
-    """``Checksum`` that keeps the stored value (see :func:`kept_crc32`)."""
-
-    def __init__(self, bytesfunc: Any, placeholders: tuple[int, ...]) -> None:
-        super().__init__(Int32ul, crc32, bytesfunc)
-        self.placeholders = placeholders
-
-    def _parse(self, stream: Any, context: Any, path: str) -> int:
-        stored: int = self.checksumfield._parsereport(stream, context, path)
-        if is_strict(context) and stored not in self.placeholders:
-            computed = self.hashfunc(self.bytesfunc(context))
-            if stored != computed:
-                stream.seek(-4, 1)  # the error names the offset of the stored CRC
-                raise c.ChecksumError(f"stored {stored:#010x}, computed {computed:#010x}", path=path)
-        return stored
-
-    def _build(self, obj: Any, stream: Any, context: Any, path: str) -> int:
-        value = self.hashfunc(self.bytesfunc(context)) if obj is None else obj
-        self.checksumfield._build(value, stream, context, path)
-        return int(value)
-
-
 def kept_crc32(data: Any, placeholders: tuple[int, ...] = ()) -> Any:
     """A CRC-32 (u32 LE) after the data ``data`` (a context lambda, e.g. ``this.body.data`` of a
     ``RawCopy``): ``Checksum`` that keeps the stored value. A strict parse raises ``ChecksumError`` at the
     CRC unless it matches or is one of ``placeholders``; a lenient parse keeps whatever is stored. Build
     writes the given value, or the CRC of the data when it is None."""
-    return _KeptChecksum(data, placeholders)
+    return LenientChecksum(Int32ul, crc32, data, placeholders)
 
 
 #: ``Boot_Sys_Clk_Config`` (bytes 0x68..0x6F)
@@ -206,18 +183,6 @@ BOOT_HEADER = Struct(
 )
 HEADER_SIZE = BOOT_HEADER.sizeof()
 assert HEADER_SIZE == 176
-
-
-def field_offsets(schema: Any) -> dict[str, int]:
-    """The offset of each named field of a fixed-size ``Struct`` (the sizes of the fields before it), so
-    error offsets come from the declaration rather than from a second table."""
-    out: dict[str, int] = {}
-    at = 0
-    for sub in schema.subcons:
-        if sub.name:
-            out[sub.name] = at
-        at += sub.sizeof()
-    return out
 
 
 #: offset of every field of the header: the body's fields (through its RawCopy) and the header CRC

@@ -43,7 +43,7 @@ from typing import Any
 
 from construct import Bytes, Const, Default, Enum, Int32ul, Rebuild, Struct, this
 
-from ..._construct import CString0, StrictCheck, build_with, parse_with
+from ..._construct import CString0, StrictCheck, build_with, offset_of, parse_with
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
 from ...codecs.xzinfo import XZ_FILTERS, XzInfo, xz_compress, xz_info
 from ...errors import (
@@ -140,21 +140,11 @@ OTA_HEADER_SIZE = OTA_HEADER.sizeof()
 assert OTA_HEADER_SIZE == 512
 
 
-def _offset_of(name: str) -> int:
-    """Offset of field ``name`` in :data:`OTA_HEADER` (the sizes of the fields before it)."""
-    pos = 0
-    for sub in OTA_HEADER.subcons:
-        if sub.name == name:
-            return pos
-        pos += sub.sizeof()
-    raise KeyError(name)
-
-
-TYPE_OFFSET = _offset_of("type")
-LENGTH_OFFSET = _offset_of("length")
-PAD_OFFSET = _offset_of("pad")
-SHA256_OFFSET = _offset_of("sha256")
-TAIL_OFFSET = _offset_of("tail")
+TYPE_OFFSET = offset_of(OTA_HEADER, "type")
+LENGTH_OFFSET = offset_of(OTA_HEADER, "length")
+PAD_OFFSET = offset_of(OTA_HEADER, "pad")
+SHA256_OFFSET = offset_of(OTA_HEADER, "sha256")
+TAIL_OFFSET = offset_of(OTA_HEADER, "tail")
 
 
 def _version_bytes(text: str, what: str) -> bytes:

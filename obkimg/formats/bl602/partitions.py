@@ -39,7 +39,7 @@ from typing import Any
 import construct as cs
 from construct import Array, Const, Int8ul, Int16ul, Int32ul, RawCopy, Rebuild, Struct, this
 
-from ..._construct import CString0, StrictCheck, build_with, parse_with
+from ..._construct import CString0, StrictCheck, build_with, offset_of, parse_with
 from ...codecs.checksums import crc32
 from ...errors import (
     BuildError,
@@ -135,20 +135,10 @@ PT_TABLE = Struct(  # PtTable_Stuff_Config (entries: only the entryCnt stored on
 )
 
 
-def _offset_of(schema: Any, name: str) -> int:
-    """Offset of field ``name`` in a fixed-size Struct: the sizes of the fields before it."""
-    pos = 0
-    for sub in schema.subcons:
-        if sub.name == name:
-            return pos
-        pos += sub.sizeof()
-    raise KeyError(name)
-
-
 HEADER_SIZE = PT_HEADER.sizeof()
 ENTRY_SIZE = PT_ENTRY.sizeof()
-HEADER_CRC_OFFSET = _offset_of(PT_HEADER, "crc32")
-COUNT_OFFSET = _offset_of(_PT_CONFIG_BODY, "count")
+HEADER_CRC_OFFSET = offset_of(PT_HEADER, "crc32")
+COUNT_OFFSET = offset_of(_PT_CONFIG_BODY, "count")
 assert (HEADER_SIZE, ENTRY_SIZE) == (16, 36)
 
 

@@ -45,20 +45,14 @@ import functools
 import zlib
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 import construct as c
 
-from ..._construct import StrictCheck, build_with, parse_with
+from ..._construct import AdapterBase as _Adapter
+from ..._construct import Con, StrictCheck, build_with, parse_with
 from ...errors import BuildError, FormatError, MagicError, TruncatedError
 from .. import Detection, FormatInfo
-
-if TYPE_CHECKING:
-    Con: TypeAlias = c.Construct[Any, Any]
-    _Adapter = c.Adapter[Any, Any, Any, Any]
-else:
-    Con = c.Construct
-    _Adapter = c.Adapter
 
 __all__ = [
     "FMT",

@@ -59,21 +59,15 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any
 
 import construct as c
 
-from ..._construct import CStr, CString0, StrictCheck, build_with, parse_with
+from ..._construct import AdapterBase as _Adapter
+from ..._construct import Con, CStr, CString0, StrictCheck, build_with, parse_with
 from ...errors import BuildError, ChecksumError, FormatError, MagicError, Problem, TruncatedError
 from ...model import Secret
 from .obk_enums import FLAG_NAMES, CrcVariant, channel_type_name, role_name, role_of
-
-if TYPE_CHECKING:
-    Con: TypeAlias = c.Construct[Any, Any]
-    _Adapter = c.Adapter[Any, Any, Any, Any]
-else:
-    Con = c.Construct
-    _Adapter = c.Adapter
 
 __all__ = [
     "FMT",

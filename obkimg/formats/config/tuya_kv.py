@@ -62,7 +62,7 @@ from typing import Any
 
 import construct as c
 
-from ..._construct import CStr, CString0, StrictCheck, build_with, parse_with
+from ..._construct import CStr, CString0, StrictCheck, build_with, offset_of, parse_with
 from ...codecs.aes import ecb_decrypt, ecb_encrypt
 from ...codecs.checksums import sum32
 from ...errors import BuildError, ChecksumError, FormatError, MagicError
@@ -179,16 +179,6 @@ def encrypted_sector(plain: c.Construct[Any, Any], size: int = SECTOR_SIZE) -> c
     """``plain`` as stored: ``size`` bytes encrypted with the ``key`` keyword
     (``parse_with(KEY_SECTOR, FMT, sector, key=MASTER_KEY)``): schemas hold no keys (S5)."""
     return c.FixedSized(size, _AesEcb(plain))
-
-
-def offset_of(struct: c.Construct[Any, Any], name: str) -> int:
-    """Offset of field ``name`` in ``struct``: the size of the fields declared before it."""
-    pos = 0
-    for sub in getattr(struct, "subcons", ()):
-        if sub.name == name:
-            return pos
-        pos += sub.sizeof()
-    raise KeyError(name)
 
 
 def _raw(sub: c.Construct[Any, Any]) -> Callable[[Any], int]:
