@@ -32,7 +32,14 @@ extensions = [
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
 myst_heading_anchors = 3
-autodoc_default_options = {"members": True, "show-inheritance": True, "member-order": "bysource"}
+# ignore-module-all: a module's page documents what the module defines, not the names it re-exports from
+# another module (those have their own page; listing them twice makes every reference to them ambiguous)
+autodoc_default_options = {
+    "members": True,
+    "show-inheritance": True,
+    "member-order": "bysource",
+    "ignore-module-all": True,
+}
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 nitpicky = False

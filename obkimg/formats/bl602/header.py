@@ -185,8 +185,11 @@ HEADER_SIZE = BOOT_HEADER.sizeof()
 assert HEADER_SIZE == 176
 
 
-#: offset of every field of the header: the body's fields (through its RawCopy) and the header CRC
-OFFSETS = {**field_offsets(BOOT_HEADER.body.subcon.subcon), "crc": field_offsets(BOOT_HEADER)["crc"]}
+#: the offset of every field of the header (the body's fields, through its RawCopy, and the header CRC)
+OFFSETS: dict[str, int] = {
+    **field_offsets(BOOT_HEADER.body.subcon.subcon),
+    "crc": field_offsets(BOOT_HEADER)["crc"],
+}
 assert (OFFSETS["flash_crc"], OFFSETS["clk_crc"], OFFSETS["boot_cfg"], OFFSETS["crc"]) == (96, 112, 116, 172)
 
 #: public key X||Y, then its CRC-32
