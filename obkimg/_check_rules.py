@@ -86,23 +86,26 @@ class NotFirmware(Rule):
 
 
 # ------------------------------------------------------------------- what the rules read of the models
-# TODO(issue 11): the BK7231 models (formats/bk7231/image.py, rbl.py) do not expose these on Image yet;
-# each accessor becomes a typed attribute when they do, and is the one place that reads it meanwhile.
+# The BK7231 models' typed fields (imported here, when a check runs, not when obkimg.check is imported)
 def _key_class(img: Image) -> str | None:
-    """The code key class of a Beken model (``plain``, ``zero``, ``tuya``...), None when it has none."""
-    kc = getattr(img, "key_class", None)
-    return None if kc is None else str(getattr(kc, "value", kc))
+    """The code key class of a Beken image model (``plain``, ``zero``, ``tuya``...), None for others."""
+    from .formats.bk7231.image import Bk7231Image
+
+    return img.key_class if isinstance(img, Bk7231Image) else None
 
 
 def _bootloader_framed(img: Image) -> bool:
-    """Whether a Beken model's bootloader is CRC-framed (as the chip reads it)."""
-    return bool(getattr(getattr(img, "bootloader", None), "framed", False))
+    """Whether a Beken image model's bootloader is CRC-framed (as the chip reads it)."""
+    from .formats.bk7231.image import Bk7231Image
+
+    return isinstance(img, Bk7231Image) and img.bootloader is not None and img.bootloader.framed
 
 
 def _rbl_variant(img: Image) -> str | None:
     """``ota`` (an RBL OTA file) or ``flash`` (a code partition with its trailer) for a bk7231-rbl model."""
-    variant = img.details().get("variant")
-    return variant if isinstance(variant, str) else None
+    from .containers import RblImage, RblPartitionImage
+
+    return img.variant if isinstance(img, (RblImage, RblPartitionImage)) else None
 
 
 # ------------------------------------------------------------------------------------ Beken

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._construct import offset_of
 from .codecs import crcframe
@@ -129,6 +129,8 @@ class RblImage(Image):
     app_hash: int | None = None
 
     kind = FMT
+    #: an RBL OTA file (``flash`` is :class:`RblPartitionImage`)
+    variant: ClassVar[str] = "ota"
 
     @classmethod
     def from_file(cls, f: RblFile, *, limit: int = DEFAULT_LIMIT) -> RblImage:
@@ -286,6 +288,8 @@ class RblPartitionImage(Image):
     frame_bad: tuple[int, ...] = ()
 
     kind = FMT
+    #: a code partition with its in-flash RBL trailer (``ota`` is :class:`RblImage`)
+    variant: ClassVar[str] = "flash"
 
     @classmethod
     def from_partition(cls, p: RblPartition) -> RblPartitionImage:

@@ -214,8 +214,8 @@ class Image:
     def firmware_version(self) -> str | None:
         """The firmware version the file reports (its app's identity, or a version / OTA header field of
         :meth:`details`), else None."""
-        # TODO(issue 11): the format models override this with their typed field; until then it is
-        # read from details(), the one place that still does
+        # the one place that still reads details(): the version field has a different name in each format
+        # (an OTA header's sw_version, an RBL version...); a model may override this with its typed field
         details = self.details()
         ident = self.app_identity()
         if ident and ident.get("text"):
