@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ..source import Source
 
 __all__ = [
+    "BL602_MARKERS",
     "Format",
     "FormatEntry",
     "FormatInfo",
@@ -123,8 +124,9 @@ class Format(Protocol):
         ...
 
 
-#: bl602_bootheader.BL602_MARKERS: bare BL602 code is recognised only with one of them in its first MiB
-_BL602_MARKERS = (
+#: strings found in BL602 application / loader code of the SDK: bare BL602 code is recognised only with
+#: one of them in its first MiB (the registry's pre-test and :mod:`.bl602.bootheader` share this tuple)
+BL602_MARKERS = (
     b"bl602",
     b"BL602",
     b"BL60X",
@@ -139,7 +141,7 @@ _BL602_MARKERS = (
 
 def _bl602_code_marker(data: bytes) -> bool:
     # looks_like_bl602_code's stable half (its entry-word test may grow): an SDK string in the first MiB
-    return len(data) >= 1024 and any(data.find(m, 0, 0x100000) != -1 for m in _BL602_MARKERS)
+    return len(data) >= 1024 and any(data.find(m, 0, 0x100000) != -1 for m in BL602_MARKERS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,4 +144,4 @@ def test_bl602_marker_list_is_the_bootheader_one() -> None:
     from obkimg import formats
     from obkimg.formats.bl602 import bootheader as bl602_bootheader
 
-    assert formats._BL602_MARKERS == bl602_bootheader.BL602_MARKERS
+    assert formats.BL602_MARKERS is bl602_bootheader.BL602_MARKERS

@@ -35,7 +35,7 @@ from ...errors import (
 )
 from ...model import Artifact, BytesImage, Image, Region, RegionState
 from ...source import Source
-from .. import Detection, FormatInfo, candidates
+from .. import BL602_MARKERS, Detection, FormatInfo, candidates
 from .header import (
     AES_IV,
     BOOT_CFG,
@@ -131,18 +131,6 @@ BOOT2_MARKERS = (
     b"Boot2 fail",
     b"Boot2 ISP",
     b"BLFBVERF",
-)
-#: strings found in BL602 application / loader code of the SDK
-BL602_MARKERS = (
-    b"bl602",
-    b"BL602",
-    b"BL60X",
-    b"BLSP",
-    b"bflb",
-    b"BFLB",
-    b"Bouffalo",
-    b"bl_iot_sdk",
-    b"Boot2",
 )
 
 
