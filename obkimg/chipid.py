@@ -346,7 +346,8 @@ _OBK_PLATFORM = re.compile(r"Open(BK72\d\d[A-Z]?|BL2028N)", re.I)
 
 
 def from_app_identity(ident: dict[str, str] | None) -> Evidence | None:
-    """The app's OpenBeken build string or Tuya SDK banner (see ``bk7231_layout.app_identity``)."""
+    """The app's OpenBeken build string or Tuya SDK banner (see
+    ``obkimg.formats.bk7231.layout.app_identity``)."""
     if not ident:
         return None
     platform = ident.get("platform", "")
@@ -414,7 +415,7 @@ def for_code(
     extra: Iterable[Evidence | None] = (),
 ) -> ChipId:
     """The chip of a BK72xx code image from the facts its parser found (``fingerprint``: an object with
-    ``crc``, ``name`` and ``chip``, e.g. ``bk7231_layout.Fingerprint``)."""
+    ``crc``, ``name`` and ``chip``, e.g. ``obkimg.formats.bk7231.layout.Fingerprint``)."""
     ev: list[Evidence | None] = []
     if fingerprint is not None:
         ev.append(from_fingerprint(fingerprint.crc, fingerprint.name, fingerprint.chip))
