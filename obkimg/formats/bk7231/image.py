@@ -40,7 +40,7 @@ QIO layout (physical offsets, BK7231N; the other layouts are the data table
 Public API: :class:`Bk7231Image` (its parts, :meth:`~Bk7231Image.build` for the byte-exact rebuild,
 :meth:`~Bk7231Image.plain_app`), :class:`QioParts`, :func:`detect`, :data:`FORMAT`. Analysis and the
 QIO/app workflows (``analyze``, ``split_qio``, ``build_qio``, ``decrypt_app``...) are in
-:mod:`obkimg.bkdump` and :mod:`obkimg.bkqio`.
+:mod:`obkimg.bkdump` (with :mod:`obkimg.bkmap` and :mod:`obkimg.bkchip`).
 
 Limitations: BK7231Q/U/BK7252 are recognised from their fingerprints and OpenBeken QIO layout only;
 dumps of 4 MiB chips are mapped up to the app only (no verified layout); BkWriter "swapped" dumps
