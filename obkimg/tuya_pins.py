@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .formats.config.obk_enums import PinRole
+if TYPE_CHECKING:
+    from .formats.config.obk_enums import PinRole
 
 __all__ = [
     "PinRule",
@@ -73,6 +74,8 @@ class PinRule:
 def _role(name: str) -> PinRole:
     """The :class:`PinRole` a rule names (``"Relay"`` -> ``PinRole.IOR_Relay``); every name in the tables
     below is one (tests/obk/test_roles.py)."""
+    from .formats.config.obk_enums import PinRole  # on first use: ``tuya-keys`` labels pins without it
+
     return PinRole["IOR_" + name]
 
 
