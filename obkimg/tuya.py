@@ -190,14 +190,25 @@ class TuyaKeys:
     wifi: TuyaWifi
     #: uuid, auth_key, psk_key, device_id, local_key, sec_key, product_key, firmware_key, schema_id, ...
     device: TuyaDevice
-    #: one entry per GPIO of the pin map: key, gpio, role, channel, active_level
-    pins: list[dict[str, Any]]
     #: the flat pin map (``user_param_key``; the old nested format flattened), None if absent
     upk: dict[str, Any] | None
     storage: TuyaStorage
     problems: tuple[Problem, ...] = ()
     chip: str | None = None
     source_name: str = field(default="<bytes>", compare=False)
+    _pins: list[dict[str, Any]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def pins(self) -> list[dict[str, Any]]:
+        """One entry per GPIO of the pin map: key, gpio, role, channel, active_level.
+
+        Labelled from :mod:`obkimg.tuya_pins` on first use (``info`` never needs it, so never loads it).
+        """
+        pins = self._pins
+        if pins is None:
+            pins = _pins(self.upk)
+            object.__setattr__(self, "_pins", pins)
+        return pins
 
     def __repr__(self) -> str:  # values hold user secrets (SSIDs, tokens...): never in a repr
         return (
@@ -349,13 +360,11 @@ def extract_keys(source: SourceLike, *, chip: str | None = None) -> TuyaKeys:
     upk = _upk(values, problems)
     wifi = _wifi(values, problems)
     device = _device(values, upk)
-    pins = _pins(upk)
     return TuyaKeys(
         values,
         encodings,
         wifi,
         device,
-        pins,
         upk,
         storage,
         tuple(problems),

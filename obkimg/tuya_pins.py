@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from .formats.config.obk_enums import PinRole
+if TYPE_CHECKING:
+    from .formats.config.obk_enums import PinRole
 
 __all__ = [
     "PinRule",
@@ -73,6 +75,8 @@ class PinRule:
 def _role(name: str) -> PinRole:
     """The :class:`PinRole` a rule names (``"Relay"`` -> ``PinRole.IOR_Relay``); every name in the tables
     below is one (tests/obk/test_roles.py)."""
+    from .formats.config.obk_enums import PinRole  # on first use: ``tuya-keys`` labels pins without it
+
     return PinRole["IOR_" + name]
 
 
@@ -171,8 +175,15 @@ _SETTING_PATTERNS = (r".*_lv", r".*_type", r"ch_(?:cd)?dpid\d+", r"ch_flag\d+", 
                      r"alarm.*", r"cntdown\d+", r"rl\d*_drvtime")
 # fmt: on
 _RULE_RES = tuple((re.compile(r.pattern), r) for r in PIN_RULES)
-_SETTING_RES = tuple(re.compile(p) for p in _SETTING_PATTERNS)
 _SETTING_LOWER = frozenset(k.lower() for k in _SETTING_KEYS)
+
+
+@cache
+def _setting_res() -> tuple[re.Pattern[str], ...]:
+    """The setting-key patterns, compiled on first use (``map_upk`` only: ``tuya-keys`` never needs them)."""
+    return tuple(re.compile(p) for p in _SETTING_PATTERNS)
+
+
 #: roles whose channel is a switching target (a sensor must not share it)
 _CHANNEL_MODES = ("n", "pwm", "relay1")
 
@@ -521,7 +532,7 @@ def map_upk(upk: dict[str, Any], *, pins: int = 32) -> dict[str, Any]:
     for key in upk:
         if key in consumed:
             continue
-        if key.lower() in _SETTING_LOWER or any(rx.fullmatch(key) for rx in _SETTING_RES):
+        if key.lower() in _SETTING_LOWER or any(rx.fullmatch(key) for rx in _setting_res()):
             not_mapped.append(key)
         elif key.endswith(("_pin", "pin", "_io")):
             out["uncertain"].append(

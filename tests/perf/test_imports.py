@@ -69,6 +69,18 @@ def test_demo_dump_loads_no_bl602_module_but_finds_its_obk_config(tmp_path: Path
     assert [m for m in loaded if m.startswith("obkimg.formats.bl602.")] == []
 
 
+def test_info_does_not_load_the_pin_table() -> None:
+    """``info`` shows the Tuya keys' summary, never their pins: the Tuya -> OpenBeken pin table and the
+    OpenBeken enums stay out; ``tuya-keys`` labels pins, without the OpenBeken enums."""
+    dump = real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin")
+    loaded = _modules("info", "--json", str(dump))
+    assert "obkimg.tuya" in loaded, loaded  # the test can fail: info did read the Tuya storage
+    assert [m for m in loaded if m in ("obkimg.tuya_pins", "obkimg.formats.config.obk_enums")] == []
+    loaded = _modules("tuya-keys", "--json", str(dump))
+    assert "obkimg.tuya_pins" in loaded
+    assert "obkimg.formats.config.obk_enums" not in loaded
+
+
 def test_tuya_keys_does_not_load_the_image_parsers() -> None:
     dump = real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin")
     loaded = _modules("tuya-keys", "--json", str(dump))
