@@ -30,6 +30,7 @@ from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
 from .errors import BuildError, FormatError, LimitError, MismatchError, Problem
 from .formats.bl602.bootheader import MAGIC as BFNP
 from .formats.bl602.bootheader import BootHeader, BootImage, fw_ota_bin, looks_like_bl602_code
+from .formats.bl602.layout import is_flash_dump
 from .formats.bl602.ota import (
     DEFAULT_HW_VERSION,
     DEFAULT_SW_VERSION,
@@ -43,7 +44,7 @@ from .formats.bl602.ota import (
     xz_info,
 )
 from .formats.bl602.partitions import Partition
-from .partitions import TableSource, is_dump, read_input, refuse_foreign, table_from
+from .partitions import TableSource, read_input, refuse_foreign, table_from
 from .source import SourceLike
 
 __all__ = [
@@ -95,7 +96,7 @@ def firmware_from(data: SourceLike, *, template: BootHeader | None = None) -> Fi
         raise FormatError(
             "the input is already a BL602 OTA file / XZ stream; unpack it first", fmt=FMT, offset=0
         )
-    if is_dump(data):
+    if is_flash_dump(data):
         from .formats.bl602.flash import FlashDump
 
         dump = FlashDump.parse(data)
@@ -135,7 +136,7 @@ def template_from(data: SourceLike) -> BootHeader:
                 "a 512-byte OTA header holds no boot header", fmt=FMT, offset=OTA_HEADER_SIZE, path="payload"
             )
         return unpack(data).boot.header
-    if is_dump(data):
+    if is_flash_dump(data):
         fw = firmware_from(data).fw_ota
         return BootHeader.parse(fw)
     if data[:4] == BFNP:

@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import FormatError, NotFoundError, ObkImgError
 from .formats.bl602.bootheader import foreign_error
+from .formats.bl602.layout import is_flash_dump
 from .formats.bl602.partitions import (
     FMT,
     PT_MAGIC,
@@ -70,13 +71,6 @@ def refuse_foreign(data: bytes, what: str, fmt: str) -> None:
     err = foreign_error(data, fmt=fmt, what=what)
     if err is not None:
         raise err
-
-
-def is_dump(data: bytes) -> bool:
-    """A whole BL602 flash dump (the one test: :func:`obkimg.formats.bl602.layout.is_flash_dump`)."""
-    from .formats.bl602.layout import is_flash_dump
-
-    return is_flash_dump(data)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -142,7 +136,7 @@ def table_from(data: SourceLike | TableSource) -> TableSource:
             region.copies,
             act,
         )
-    if is_dump(data):
+    if is_flash_dump(data):
         from .formats.bl602.flash import FlashDump
 
         dump = FlashDump.parse(data)
