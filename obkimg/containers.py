@@ -57,13 +57,13 @@ __all__ = [
 ]
 
 # ------------------------------------------------------------------------------- app evidence
-#: first 8 bytes of a plain BK7231 ARM app linked at 0x10000 (B +0x40; LDR PC,[PC,#0x14]), byte 0 varies
-_ARM_VECTOR_TAIL = b"\x00\x00\xea\x14\xf0\x9f\xe5"
-
-
 def looks_like_arm_app(app: bytes | bytearray | memoryview) -> bool:
-    """A plain (decrypted) BK7231 app starts with ``xx 00 00 ea 14 f0 9f e5``."""
-    return bytes(app[1:8]) == _ARM_VECTOR_TAIL
+    """A plain (decrypted) BK7231 app starts with ``xx 00 00 ea 14 f0 9f e5``: the ARM vector of
+    :func:`~obkimg.formats.bk7231.layout.is_arm_vector` with a short branch (high offset bytes zero)."""
+    from .formats.bk7231.layout import is_arm_vector
+
+    head = bytes(app[:8])
+    return is_arm_vector(head) and head[1:3] == b"\0\0"
 
 
 def key_class(image: bytes | bytearray | memoryview) -> str:
