@@ -56,6 +56,7 @@ __all__ = [
     "ug_wrap",
 ]
 
+
 # ------------------------------------------------------------------------------- app evidence
 def looks_like_arm_app(app: bytes | bytearray | memoryview) -> bool:
     """A plain (decrypted) BK7231 app starts with ``xx 00 00 ea 14 f0 9f e5``: the ARM vector of
