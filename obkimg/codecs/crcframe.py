@@ -59,8 +59,8 @@ def _position_tables() -> tuple[tuple[bytes, bytes], ...]:
     for _ in range(DATA):
         hi, lo = b"\0", b"\0"
         for t in basis:
-            hi += (_int(hi) ^ _int(bytes([t >> 8]) * len(hi))).to_bytes(len(hi), "little")
-            lo += (_int(lo) ^ _int(bytes([t & 0xFF]) * len(lo))).to_bytes(len(lo), "little")
+            hi += _xor(hi, bytes([t >> 8]) * len(hi))
+            lo += _xor(lo, bytes([t & 0xFF]) * len(lo))
         tables.append((hi, lo))
         basis = [((t << 8) & 0xFFFF) ^ table[t >> 8] for t in basis]  # one more zero byte after it
     tables.reverse()

@@ -118,9 +118,6 @@ class EnvStatus(IntEnum):
 
 #: an entry's status as the JSON documents and messages word it
 ENV_STATUS = {0: "unused", 1: "pre-write", 2: "write", 3: "pre-delete", 4: "deleted", 5: "error"}
-#: the words of the sector statuses
-STORE_STATUS = {0: "unused", 1: "empty", 2: "using", 3: "full"}
-DIRTY_STATUS = {0: "unused", 1: "false", 2: "true", 3: "gc"}
 
 
 def _g(gran: int) -> int:
