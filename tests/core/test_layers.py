@@ -18,6 +18,7 @@ CORE = (
     "obkimg.errors",
     "obkimg.model",
     "obkimg._construct",
+    "obkimg._record",
     "obkimg.text",
     "obkimg.tomlio",
     "obkimg.codecs",
