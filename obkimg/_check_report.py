@@ -5,9 +5,10 @@ against, and the chip tables; shared by :mod:`obkimg.check` (the workflow) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
+from ._record import dataclass
 from .model import Image
 
 __all__ = [

@@ -5,9 +5,10 @@ which both build on this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ._record import dataclass
 from .errors import Problem
 from .formats.config.obk_config import ROLE_NAMES
 from .model import Secret, jsonable

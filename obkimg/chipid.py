@@ -42,9 +42,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ._record import dataclass
 from .errors import UnknownChipError
 
 __all__ = [

@@ -7,9 +7,10 @@ problem instead of failing the whole command.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
+from ._record import dataclass
 from .errors import NotFoundError, ObkImgError, Problem
 from .model import Image, Region, RegionState
 

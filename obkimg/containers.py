@@ -14,10 +14,11 @@ and :mod:`~obkimg.formats.bk7231.ug`; this module adds what is not a layout:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._construct import offset_of
+from ._record import dataclass
 from .codecs import crcframe
 from .codecs.compress import DEFAULT_LIMIT
 from .errors import ChecksumError, MagicError, ObkImgError, Problem, Severity

@@ -13,9 +13,9 @@ words (``force=True``, ``allow_mismatch=True``); the command line shows its own 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from ._record import dataclass
 from .secrets import scrub_text
 
 __all__ = [

@@ -12,9 +12,9 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
+from ._record import dataclass
 from .configs import CONFIG_KINDS, Configs, find_configs
 from .detect import open_image
 from .errors import OutputError

@@ -8,9 +8,9 @@ Every typed model that :func:`obkimg.open` can return derives from :class:`Image
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from ._record import dataclass
 from .errors import LimitError, Problem
 from .secrets import Secret, mask, redact
 

@@ -22,9 +22,9 @@ import difflib
 import ipaddress
 import math
 import re
-from dataclasses import dataclass
 from typing import Any
 
+from ._record import dataclass
 from .errors import BuildError, ChecksumError, DetectionError, NotFoundError, ObkImgError, Problem
 from .formats.config.easyflash import SECTOR, EfArea, ef_format, ef_put
 from .formats.config.obk_config import (

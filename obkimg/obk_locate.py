@@ -13,9 +13,10 @@ The layouts are the format modules': :mod:`obkimg.formats.config.obk_config` (``
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ._record import dataclass
 from .errors import FormatError, NotFoundError, Problem
 from .formats.config import easyflash
 from .formats.config.obk_config import (

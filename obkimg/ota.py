@@ -23,9 +23,10 @@ here is refused with a plain "this is a BK7231N QIO image, not BL602 firmware".
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
+from ._record import dataclass
 from .codecs.compress import DEFAULT_LIMIT, XZ_MAGIC
 from .errors import BuildError, FormatError, LimitError, MismatchError, Problem
 from .formats.bl602.bootheader import MAGIC as BFNP

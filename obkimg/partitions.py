@@ -16,9 +16,9 @@ The binary layout itself is :mod:`obkimg.formats.bl602.partitions`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from ._record import dataclass
 from .errors import FormatError, NotFoundError, ObkImgError
 from .formats.bl602.bootheader import foreign_error
 from .formats.bl602.layout import is_flash_dump

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, field
 from typing import Any
 
+from ._record import dataclass
 from .errors import ObkImgError
 
 __all__ = ["ScanRow", "iter_files", "scan_file", "scan"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from typing import BinaryIO, Union
 
+from ._record import dataclass
 from .codecs.compress import DEFAULT_LIMIT, gunzip, is_gzip
 from .codecs.ihex import parse as parse_ihex
 from .codecs.ihex import text_limit

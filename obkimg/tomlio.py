@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from ._record import dataclass
 from .errors import FormatError, LimitError
 
 __all__ = ["MAX_TOML_SIZE", "Field", "loads", "check_shape", "toml_string", "u32", "u8", "text"]

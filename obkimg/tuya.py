@@ -27,9 +27,10 @@ import base64
 import binascii
 import json
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import TYPE_CHECKING, Any
 
+from ._record import dataclass
 from .errors import NotFoundError, Problem
 from .formats import Detection
 from .formats.config import tuya_kv as kv

@@ -18,9 +18,10 @@ web app's ``templateParser.js`` and ``upk2esphome``), checked against OpenBeken'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from ._record import dataclass
 
 if TYPE_CHECKING:
     from .formats.config.obk_enums import PinRole

@@ -21,10 +21,11 @@ pages of the live blocks, and all values together not more than twice that (:cla
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._construct import parse_with
+from ._record import dataclass
 from .codecs.checksums import sum32
 from .errors import BuildError, LimitError, NotFoundError, ObkImgError, Problem, Severity
 from .formats.config import tuya_kv as kv

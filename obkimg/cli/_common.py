@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import click
+
+from .._record import dataclass
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -9,9 +9,10 @@ big-integer XORs over all blocks at once): a 2 MiB dump is checked and stripped 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 
+from .._record import dataclass
 from .checksums import CRC16_CMS_TABLE, crc16_cms
 
 __all__ = [

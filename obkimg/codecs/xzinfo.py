@@ -17,9 +17,9 @@ Stream layout (tukaani.org "The .xz File Format" 1.0.4)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from .._record import dataclass
 from ..errors import ChecksumError, FormatError, MagicError, TruncatedError
 from .checksums import crc32
 from .compress import XZ_MAGIC

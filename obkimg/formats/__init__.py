@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
+
+from .._record import dataclass
 
 if TYPE_CHECKING:
     from ..model import Image

@@ -32,12 +32,13 @@ first non-entry); at most 16 entries; names are at most 23 bytes (C strings keep
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from construct import Const, GreedyRange, Int32ul, Struct
 
 from ..._construct import CString0, build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs import crcframe
 from ...errors import BuildError, FormatError, MagicError, TruncatedError
 

@@ -52,12 +52,13 @@ unknown code key are mapped but their app cannot be decrypted.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 import construct as c
 
 from ..._construct import is_strict
+from ..._record import dataclass
 from ...codecs import bkcipher, crcframe
 from ...codecs.bkcipher import Key
 from ...codecs.checksums import fnv1a32

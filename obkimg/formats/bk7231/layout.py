@@ -51,11 +51,11 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass
 from typing import Literal
 
 import construct as c
 
+from ..._record import dataclass
 from ...codecs import bkcipher
 from ...codecs.bkcipher import Key
 

@@ -23,9 +23,10 @@ comes from the trailer's ``size_raw`` when it fits, else from the last non-erase
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
+from ..._record import dataclass
 from ...codecs import bkcipher, crcframe
 from ...codecs.bkcipher import Key
 from ...codecs.checksums import crc32

@@ -19,9 +19,10 @@ Limitations: a trailer whose CRC-16 blocks are bad is rebuilt with good ones (th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from ..._construct import offset_of
+from ..._record import dataclass
 from ...codecs import crcframe
 from ...codecs.checksums import crc32, fnv1a32
 from ...codecs.rtota import aes_cipher as _aes_cipher  # noqa: F401  (kept importable: rbl._aes_cipher)

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,7 @@ from construct import (
 )
 
 from ..._construct import CStr, CString0, LenientChecksum, build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs import crcframe, rtota
 from ...codecs.checksums import crc32, fnv1a32
 from ...codecs.compress import DEFAULT_LIMIT

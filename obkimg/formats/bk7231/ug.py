@@ -26,12 +26,13 @@ The chip is not recorded in the wrapper; it comes from the app inside (OpenBeken
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from construct import Bytes, Const, Default, GreedyBytes, Int32ub, RawCopy, Rebuild, Struct, len_, this
 
 from ..._construct import CString0, LenientChecksum, StrictCheck, build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs.checksums import sum32
 from ...codecs.compress import DEFAULT_LIMIT
 from ...errors import BuildError, ChecksumError, MagicError, ObkImgError, Problem, TruncatedError

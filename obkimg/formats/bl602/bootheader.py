@@ -20,9 +20,10 @@ efuse); RAM images are described segment by segment, not executed.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
+from ..._record import dataclass
 from ...codecs.checksums import crc32
 from ...errors import (
     BuildError,

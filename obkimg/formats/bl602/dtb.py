@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from construct import Const, Int32ub, Int64ub, Struct
 
 from ..._construct import build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...errors import BuildError, FormatError, MagicError, Problem, TruncatedError
 from ...model import BytesImage, Image, Region, Secret
 from ...source import Source

@@ -36,7 +36,7 @@ Limitations: the security_save (4224-byte) variant is not decrypted; key materia
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import construct as cs
@@ -54,6 +54,7 @@ from construct import (
 )
 
 from ..._construct import build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs.checksums import crc32
 from ...errors import FormatError, ObkImgError, Problem, TruncatedError, unique_problems
 from ...model import BytesImage, Image, Region, RegionState, Secret

@@ -26,9 +26,10 @@ is decoded by the OpenBeken/Tuya config modules); BL702/BL616 layouts are not ha
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
+from ..._record import dataclass
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_stream_size
 from ...errors import BuildError, NotFoundError, ObkImgError, Problem, unique_problems
 from ...model import Artifact, BytesImage, Image, Region, RegionState

@@ -31,7 +31,7 @@ verified.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from typing import Any
 
 from construct import (
@@ -51,6 +51,7 @@ from construct import (
 )
 
 from ..._construct import LenientChecksum, build_with, field_offsets, parse_with
+from ..._record import dataclass
 from ...codecs.checksums import crc32
 from ...errors import BuildError, MagicError, Problem, TruncatedError
 

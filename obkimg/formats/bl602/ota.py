@@ -38,12 +38,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from construct import Bytes, Const, Default, Enum, Int32ul, Rebuild, Struct, this
 
 from ..._construct import CString0, StrictCheck, build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs.compress import DEFAULT_LIMIT, XZ_MAGIC, xz_decompress, xz_head
 from ...codecs.xzinfo import XZ_FILTERS, XzInfo, xz_compress, xz_info
 from ...errors import (

@@ -33,13 +33,14 @@ partitions are identified by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import construct as cs
 from construct import Array, Const, Int8ul, Int16ul, Int32ul, RawCopy, Rebuild, Struct, this
 
 from ..._construct import CString0, StrictCheck, build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs.checksums import crc32
 from ...errors import (
     BuildError,

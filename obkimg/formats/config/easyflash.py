@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import functools
 import zlib
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
 
@@ -51,6 +50,7 @@ import construct as c
 
 from ..._construct import AdapterBase as _Adapter
 from ..._construct import Con, StrictCheck, build_with, parse_with
+from ..._record import dataclass
 from ...errors import BuildError, FormatError, MagicError, TruncatedError
 from .. import Detection, FormatInfo
 

@@ -16,9 +16,10 @@ Limitations: see :data:`FORMAT` (version 1 checksums, ESP32 NVS, EasyFlash garba
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..._record import dataclass
 from ...errors import FormatError, NotFoundError, Problem
 from ...model import Image, Region, RegionState, jsonable, mask_secret
 from .. import Detection, FormatInfo

@@ -10,10 +10,10 @@ search (:mod:`obkimg.obk_locate`) and the Tuya pin table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, Literal, TypeAlias
 
+from ..._record import dataclass
 from ...errors import BuildError, NotFoundError
 
 __all__ = [

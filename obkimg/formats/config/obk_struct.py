@@ -58,13 +58,13 @@ numbers are shown as numbers.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 import construct as c
 
 from ..._construct import AdapterBase as _Adapter
 from ..._construct import Con, CStr, CString0, StrictCheck, build_with, parse_with
+from ..._record import dataclass
 from ...errors import BuildError, ChecksumError, FormatError, MagicError, Problem, TruncatedError
 from ...model import Secret
 from .obk_enums import FLAG_NAMES, CrcVariant, channel_type_name, role_name, role_of

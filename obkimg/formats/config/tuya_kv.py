@@ -57,12 +57,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import construct as c
 
 from ..._construct import CStr, CString0, StrictCheck, build_with, offset_of, parse_with
+from ..._record import dataclass
 from ...codecs.aes import ecb_decrypt, ecb_encrypt
 from ...codecs.checksums import sum32
 from ...errors import BuildError, ChecksumError, FormatError, MagicError
