@@ -7,6 +7,7 @@ problem instead of failing the whole command.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -77,12 +78,11 @@ def may_hold_obk_config(data: bytes) -> bool:
     """False only when no OpenBeken config can be in ``data`` (cheap: C-speed byte searches)."""
     if any(k in data for k in OBK_KEYS):
         return True
-    pos = data.find(OBK_IDENT)
-    while pos != -1:
-        if pos % 0x1000 == 0 or pos in OBK_OFF_GRID:
-            return True
-        pos = data.find(OBK_IDENT, pos + 1)
-    return False
+    # the ident only counts at a sector start or an off-grid location: look there, not everywhere
+    # (a 2 MiB search for a 3-byte needle took 4-6 ms; 512 slice compares take ~0.1 ms)
+    n = len(OBK_IDENT)
+    starts = itertools.chain(range(0, len(data), 0x1000), sorted(OBK_OFF_GRID))
+    return any(data[pos : pos + n] == OBK_IDENT for pos in starts)
 
 
 def find_configs(data: bytes, img: Image | None = None) -> Configs:

@@ -22,6 +22,7 @@ WORKFLOWS = {p.stem for p in (ROOT / "obkimg").glob("*.py")} - {
     "model",
     "source",
     "_construct",
+    "_record",
 }
 MINE = ("image.py", "layout.py", "parts.py")
 
