@@ -79,37 +79,53 @@ def _make_init(
     plan = _plan(flds)
     names = tuple(name for name, _, _, init in plan if init)
     accepted = frozenset(names)
+    all_init = len(names) == len(plan)
     qualname = f"{cls.__qualname__}.__init__()"
     setter = object.__setattr__ if frozen else setattr
     post_init = hasattr(cls, "__post_init__")
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if len(args) > len(names):
-            raise TypeError(
-                f"{qualname} takes {len(names) + 1} positional arguments but {len(args) + 1} were given"
-            )
-        given = dict(zip(names, args, strict=False))  # len(args) <= len(names), checked above
-        for key, value in kwargs.items():
-            if key in given:
+        if all_init and not kwargs and len(args) <= len(names):  # the common call: positional only
+            for name, value in zip(names, args, strict=False):
+                setter(self, name, value)
+            for name, kind, default, _ in plan[len(args) :]:
+                if kind == _DEFAULT:
+                    setter(self, name, default)
+                elif kind == _FACTORY:
+                    setter(self, name, default())
+                else:
+                    missing = [n for n, k, _, _ in plan[len(args) :] if k == _REQUIRED]
+                    raise TypeError(
+                        f"{qualname} missing required argument(s): {', '.join(map(repr, missing))}"
+                    )
+            if post_init:
+                self.__post_init__()
+            return
+        given = kwargs
+        if args:
+            if len(args) > len(names):
+                raise TypeError(
+                    f"{qualname} takes {len(names) + 1} positional arguments but {len(args) + 1} were given"
+                )
+            given = dict(zip(names, args, strict=False))  # len(args) <= len(names), checked above
+            for key in kwargs.keys() & given.keys():
                 raise TypeError(f"{qualname} got multiple values for argument {key!r}")
-            if key not in accepted:
-                raise TypeError(f"{qualname} got an unexpected keyword argument {key!r}")
-            given[key] = value
+            given.update(kwargs)
+        if not accepted.issuperset(given):
+            unexpected = sorted(given.keys() - accepted)[0]
+            raise TypeError(f"{qualname} got an unexpected keyword argument {unexpected!r}")
         for name, kind, default, init in plan:
             if init and name in given:
-                value = given[name]
+                setter(self, name, given[name])
             elif kind == _DEFAULT:
-                if not (init or slots):
-                    continue  # the class attribute holds it, as with the standard __init__
-                value = default
+                if init or slots:  # else the class attribute holds it, as with the standard __init__
+                    setter(self, name, default)
             elif kind == _FACTORY:
-                value = default()
+                setter(self, name, default())
             elif init:
                 missing = [n for n, k, _, i in plan if i and k == _REQUIRED and n not in given]
                 raise TypeError(f"{qualname} missing required argument(s): {', '.join(map(repr, missing))}")
-            else:
-                continue  # init=False without a default: left unset, as the standard __init__ does
-            setter(self, name, value)
+            # init=False without a default: left unset, as the standard __init__ does
         if post_init:
             self.__post_init__()
 

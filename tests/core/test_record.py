@@ -170,7 +170,7 @@ def test_methods_the_class_defines_are_kept_and_post_init_runs():
         def __post_init__(self) -> None:
             calls.append(self.x)
 
-    assert repr(R(5)) == "mine" and calls == [5]
+    assert repr(R(5)) == "mine" and repr(R(x=6)) == "mine" and calls == [5, 6]
 
 
 def test_recursive_repr_does_not_loop():
