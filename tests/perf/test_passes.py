@@ -232,3 +232,23 @@ def test_recover_v031_length_decrypts_two_short_pieces_and_answers_as_before(
 
 def test_no_test_here_reads_a_real_dump_into_the_repo() -> None:
     assert not any(p.suffix == ".bin" for p in Path(__file__).parent.iterdir())
+
+
+def test_a_file_is_read_at_its_size(tmp_path: Path) -> None:
+    """source.read_bytes reads a regular file at its size: read(16 MiB + 1) allocated the whole bound
+    first (the 16 MB tracemalloc peak of every info run); a file that grows is still read to the bound."""
+    import io
+
+    from obkimg import source
+
+    path = tmp_path / "two.bin"
+    path.write_bytes(bytes(range(256)) * 8192)
+    assert _peak(source.read_bytes, path) < 2 * 1024 * 1024 + 300_000
+    assert source.read_bytes(path)[0] == path.read_bytes()
+    from obkimg.errors import LimitError
+
+    # stat said 3000 bytes, the file has more by the time it is read
+    assert source._read_bounded(io.BytesIO(b"x" * 3500), 4000, "grown", False, 3000) == b"x" * 3500
+    with pytest.raises(LimitError):
+        source._read_bounded(io.BytesIO(b"x" * 5000), 4000, "grown", False, 3000)
+    assert source._read_bounded(io.BytesIO(b"y" * 3000), 4000, "same", False, 3000) == b"y" * 3000
