@@ -3,7 +3,9 @@
 Dumps and flashers see *physical* bytes (with CRCs); the CPU sees *logical* bytes.
 All-0xFF blocks are erased flash: their CRC (0x000C) never matches 0xFFFF, so they are reported as
 ``empty``, not as bad. Pure Python at C speed (strided slices, ``bytes.translate`` table steps and
-big-integer XORs over all blocks at once): a 2 MiB dump is checked and stripped in a few ms.
+big-integer XORs over all blocks of a 136 KiB segment at once): a 2 MiB dump is checked and stripped
+in a few ms. :func:`verify_unframe` checks and strips an area in one pass; inputs are read in place
+and outputs built in place, so an area costs its output and one segment of memory, no copies.
 """
 
 from __future__ import annotations
@@ -46,23 +48,22 @@ def _xor(a: bytes, b: bytes) -> bytes:
 @lru_cache(maxsize=1)
 def _position_tables() -> tuple[tuple[bytes, bytes], ...]:
     """Per byte position j of a 32-byte block: the CRC contribution of each byte value (high and low
-    byte as translate() tables), plus the CRC of 32 zero bytes from the 0xFFFF preset.
+    byte as translate() tables); the CRC of 32 zero bytes from the 0xFFFF preset is
+    :data:`_CRC_OF_ZEROS`.
 
     CRC-16/CMS is linear: crc(block) = crc0(zeros) ^ XOR_j T_j[block[j]], where T_j[v] is the
     register after feeding v at position j into a zero register and then the 31 - j remaining zeros.
-    T_j is linear in v too, so only its 8 single-bit values are computed (then 256 entries by
-    doubling: entries below 2**(b+1) = entries below 2**b, then the same XOR T_j[2**b]).
+    T_31 is the byte table itself; one more zero byte after it is one table step for all 256 entries
+    at once: ``crc' = (crc << 8) ^ table[crc >> 8]``, i.e. hi' = lo ^ T_hi[hi] and lo' = T_lo[hi]
+    (two ``translate`` calls and one XOR per position).
     """
-    table = CRC16_CMS_TABLE
-    basis = [table[1 << b] for b in range(8)]  # position 31: one byte into a zero register
-    tables = []
-    for _ in range(DATA):
-        hi, lo = b"\0", b"\0"
-        for t in basis:
-            hi += _xor(hi, bytes([t >> 8]) * len(hi))
-            lo += _xor(lo, bytes([t & 0xFF]) * len(lo))
+    t_hi = bytes(t >> 8 for t in CRC16_CMS_TABLE)
+    t_lo = bytes(t & 0xFF for t in CRC16_CMS_TABLE)
+    hi, lo = t_hi, t_lo  # position 31: one byte into a zero register
+    tables = [(hi, lo)]
+    for _ in range(DATA - 1):  # one more zero byte after it
+        hi, lo = _xor(lo, hi.translate(t_hi)), hi.translate(t_lo)
         tables.append((hi, lo))
-        basis = [((t << 8) & 0xFFFF) ^ table[t >> 8] for t in basis]  # one more zero byte after it
     tables.reverse()
     return tuple(tables)
 
