@@ -140,7 +140,10 @@ _SEG = 4096
 
 def _view(data: bytes | bytearray | memoryview) -> bytes | memoryview:
     """``data`` without a copy: bytes as they are, anything else as a flat byte view."""
-    return data if isinstance(data, bytes) else memoryview(data).cast("B")
+    if isinstance(data, bytes):
+        return data
+    view = memoryview(data)
+    return view.cast("B") if view.c_contiguous else view.tobytes()
 
 
 def _presized(n: int) -> io.BytesIO:

@@ -252,3 +252,23 @@ def test_a_file_is_read_at_its_size(tmp_path: Path) -> None:
     with pytest.raises(LimitError):
         source._read_bounded(io.BytesIO(b"x" * 5000), 4000, "grown", False, 3000)
     assert source._read_bounded(io.BytesIO(b"y" * 3000), 4000, "same", False, 3000) == b"y" * 3000
+
+
+def test_in_place_reads_give_the_answers_of_bytes() -> None:
+    """bytes, bytearray, a memoryview and a strided (non-contiguous) view of the same bytes: the same
+    report, data and ciphertext, across segment boundaries and with bad and erased blocks."""
+    rng = random.Random(5)
+    framed = bytearray(crcframe.frame(rng.randbytes(5000 * crcframe.DATA)))
+    framed[34 * 10 : 34 * 13] = b"\xff" * (3 * 34)  # erased blocks
+    for at in (5, 34 * 4100 + 3, len(framed) - 40):
+        framed[at] ^= 0x10  # bad blocks, one past the first segment
+    data = bytes(framed) + b"\x01\x02\x03"  # a trailing partial block
+    spread = bytearray(2 * len(data))
+    spread[::2] = data
+    want = (crcframe.verify(data, base=7).to_dict(), crcframe.unframe(data))
+    assert want[0]["bad"] == 3 and want[0]["empty"] == 3 and want[0]["trailing"] == 3
+    for form in (bytearray(data), memoryview(data), memoryview(spread)[::2]):
+        assert (crcframe.verify(form, base=7).to_dict(), crcframe.unframe(form)) == want
+        rep, out = crcframe.verify_unframe(form, base=7, length=1000)
+        assert rep.to_dict() == want[0] and out == want[1][:1000]
+        assert crypt(form, KEY_TUYA, 0x10000) == crypt(data, KEY_TUYA, 0x10000)
