@@ -230,10 +230,6 @@ def test_recover_v031_length_decrypts_two_short_pieces_and_answers_as_before(
         assert got == _recover_reference(image, KEY_TUYA, 0x10000)
 
 
-def test_no_test_here_reads_a_real_dump_into_the_repo() -> None:
-    assert not any(p.suffix == ".bin" for p in Path(__file__).parent.iterdir())
-
-
 def test_a_file_is_read_at_its_size(tmp_path: Path) -> None:
     """source.read_bytes reads a regular file at its size: read(16 MiB + 1) allocated the whole bound
     first (the 16 MB tracemalloc peak of every info run); a file that grows is still read to the bound."""
