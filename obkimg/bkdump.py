@@ -57,7 +57,7 @@ from .formats.bk7231.image import (
     DataPartitions,
     QioParts,
     detect,
-    probe,
+    probe_rotation,
     qio_schema,
     rotation_of,
     rtthread_boot,
@@ -69,6 +69,7 @@ from .formats.bk7231.layout import (
     LAYOUTS,
     FlashLayout,
     app_identity,
+    app_identity_of_pieces,
     classify_key,
     is_arm_vector,
 )
@@ -130,11 +131,15 @@ Source_ = bytes | bytearray | memoryview
 
 # ------------------------------------------------------------------------------------ trailers
 def pick_trailer(
-    data: bytes, candidates: list[int], start: int, images: dict[int, bytes] | None = None
+    data: bytes,
+    candidates: list[int],
+    start: int,
+    images: dict[int, tuple[crcframe.FrameReport, bytes]] | None = None,
 ) -> tuple[Trailer | None, list[Trailer]]:
     """The app trailer among ``candidates`` (file offsets): the first valid one whose CRC-32 matches the
     framed image before it, else the first valid, else the first found. Also returns the others found.
-    The images unframed on the way are left in ``images`` (by trailer offset) for reuse."""
+    The images checked and unframed on the way (with their frame reports) are left in ``images`` (by
+    trailer offset) for :func:`~obkimg.formats.bk7231.parts.code_from_framed` to reuse."""
     found: list[Trailer] = []
     for c in dict.fromkeys(candidates):
         t = read_trailer(data, c)
@@ -149,9 +154,11 @@ def pick_trailer(
         h = t.header
         phys = framed_size(h.size_raw)
         if 0 < h.size_raw <= h.size_package and start + phys <= t.offset:
-            img = crcframe.unframe(data[start : start + phys])[: h.size_raw]
+            rep, img = crcframe.verify_unframe(
+                memoryview(data)[start : start + phys], base=start, length=h.size_raw
+            )
             if images is not None:
-                images[t.offset] = img
+                images[t.offset] = (rep, img)
             if trailer_payload_crc(h, img) == h.crc32:
                 best = t
                 break
@@ -205,7 +212,7 @@ def _read_app(flash: bytes, pre_layout: FlashLayout | None) -> tuple[CodePart | 
     cands = ([pre_layout.app_rbl] if pre_layout else []) + list(APP_TRAILERS)
     if n <= 0x132000:
         cands.append(n - RBL_FRAMED_SIZE)
-    images: dict[int, bytes] = {}
+    images: dict[int, tuple[crcframe.FrameReport, bytes]] = {}
     at, others = pick_trailer(flash, cands, APP_START, images)
     limit = pre_layout.app_end if pre_layout else 0x132000
     if at is not None:
@@ -289,17 +296,19 @@ def _flash_problems(
     return tuple(out)
 
 
-def _analyze_flash(data: bytes, fmt_hint: str | None = None) -> Bk7231Image:
-    """A QIO image or dump: bootloader at physical 0 (after undoing a 0x11000 rotation)."""
-    rotation = rotation_of(data)
-    flash = data[-rotation:] + data[:-rotation] if rotation else data
+def _analyze_flash(data: bytes, fmt_hint: str | None = None, rotation: int | None = None) -> Bk7231Image:
+    """A QIO image or dump: bootloader at physical 0 (after undoing a 0x11000 rotation; ``rotation``:
+    :func:`rotation_of` when the probe has found it already)."""
+    if rotation is None:
+        rotation = rotation_of(data)
+    flash = b"".join((memoryview(data)[-rotation:], memoryview(data)[:-rotation])) if rotation else data
     n = len(flash)
     boot = code_from_framed(flash, "bootloader", 0, min(n, BOOT_PARTITION_END), 0, _boot_trailer(flash))
     binfo = boot_info(boot, flash[:257])
     # preliminary chip/layout from the bootloader alone, then the app
     pre_cid = chipid.for_code(**boot_evidence(binfo), key_class=boot.key_class)
     app, others = _read_app(flash, guess_layout(layout_chip(pre_cid), binfo, None, n))
-    ident = app_identity(app.plain()) if app is not None and app.key is not None else None
+    ident = app_identity_of_pieces(app.plain_pieces()) if app is not None and app.key is not None else None
     cid = _flash_chip(boot, binfo, app, ident)
     layout = guess_layout(layout_chip(cid), binfo, app.trailer.offset if app and app.trailer else None, n)
     kind = fmt_hint or _flash_kind(flash, layout, app)
@@ -338,11 +347,11 @@ def _analyze_ua(data: bytes) -> Bk7231Image:
     """An app for flashing at 0x11000: CRC-framed app, optionally followed by 0xFF fill and its trailer."""
     n = len(data)
     cands = [n - RBL_FRAMED_SIZE] + [c - APP_START for c in APP_TRAILERS]
-    images: dict[int, bytes] = {}
+    images: dict[int, tuple[crcframe.FrameReport, bytes]] = {}
     at, others = pick_trailer(data, cands, 0, images)
     limit = n if at is None else at.offset + RBL_FRAMED_SIZE
     app = code_from_framed(data, "app", 0, limit, APP_LOGICAL, at, images)
-    ident = app_identity(app.plain()) if app.key is not None else None
+    ident = app_identity_of_pieces(app.plain_pieces()) if app.key is not None else None
     cid = app_chip(app.key_class, ident, at.offset + APP_START if at else None, rbl_evidence(app))
     m = RegionMap(data, FMT_UA)
     m.add(code_region(app, FMT_UA, "app", _app_detail(app, ident)))
@@ -414,7 +423,7 @@ def _analyze_bootloader(data: bytes) -> Bk7231Image:
 
 def _analyze_app(data: bytes) -> Bk7231Image:
     part = code_from_raw(data, "app", APP_LOGICAL)
-    ident = app_identity(part.plain()) if part.key is not None else None
+    ident = app_identity_of_pieces(part.plain_pieces()) if part.key is not None else None
     key_class = "plain" if part.key_class == "zero" else part.key_class
     cid = app_chip(key_class, ident, None)
     reg = code_region(part, FMT_APP, "app", _app_detail(part, ident))
@@ -435,8 +444,9 @@ def _analyze_app(data: bytes) -> Bk7231Image:
 def analyze(data: Source_, *, kind: str | None = None) -> Bk7231Image:
     """Parse any BK7231 image kind into a :class:`Bk7231Image` (detected unless ``kind`` is given)."""
     raw = bytes(data)
+    rotation = None
     if kind is None:
-        found = probe(raw)
+        found, rotation = probe_rotation(raw)
         if not found:
             raise FormatError(
                 "not a BK7231 image: no CRC-framed bootloader or app, no ARM vector for a known key",
@@ -445,7 +455,7 @@ def analyze(data: Source_, *, kind: str | None = None) -> Bk7231Image:
             )
         kind = found[0].kind
     if kind in (FMT_QIO, FMT_DUMP):
-        return _analyze_flash(raw, kind)
+        return _analyze_flash(raw, kind, rotation)
     if kind == FMT_UA:
         return _analyze_ua(raw)
     if kind == FMT_BOOTLOADER:

@@ -32,6 +32,7 @@ from .formats.bk7231.parts import (
     align,
     crc_problems,
     is_erased,
+    used_span,
 )
 from .formats.bk7231.rbl import RBL_FRAMED_SIZE, RBL_HEADER_SIZE, RBL_MAGIC, RblHeader
 from .model import Region, RegionState
@@ -89,17 +90,15 @@ class RegionMap:
     def fill_gaps(self, start: int, end: int) -> None:
         """Erased / data regions between the top-level regions in [start, end)."""
         for a, b in self._gaps(start, end):
-            if is_erased(self.data, a, b):
+            span = used_span(self.data, a, b)  # read in place: a gap may be MiB long
+            if span is None:
                 self.top.append(Region("erased", a, b - a, "erased", "erased"))
                 continue
-            seg = self.data[a:b]
-            first = len(seg) - len(seg.lstrip(b"\xff"))
-            last = len(seg.rstrip(b"\xff")) - 1
-            lo = max(a, (a + first) // SECTOR * SECTOR)
-            hi = min(b, align(a + last + 1, SECTOR))
+            lo = max(a, span[0] // SECTOR * SECTOR)
+            hi = min(b, align(span[1], SECTOR))
             if lo > a:
                 self.top.append(Region("erased", a, lo - a, "erased", "erased"))
-            detail = {"non_ff_bytes": len(seg) - seg.count(0xFF)}
+            detail = {"non_ff_bytes": b - a - self.data.count(0xFF, a, b)}
             self.top.append(Region("data", lo, hi - lo, "data", "unknown", detail=detail))
             if hi < b:
                 self.top.append(Region("erased", hi, b - hi, "erased", "erased"))
@@ -239,7 +238,7 @@ def _ota_region(flash: bytes, a: int, b: int, fmt: str) -> tuple[Region, Downloa
         return None
     probs: list[Problem] = []
     end = a + RBL_HEADER_SIZE + hdr.size_package
-    crc_ok = end <= b and crc32(flash[a + RBL_HEADER_SIZE : end]) == hdr.crc32
+    crc_ok = end <= b and crc32(memoryview(flash)[a + RBL_HEADER_SIZE : end]) == hdr.crc32
     state: RegionState = "valid" if hdr.header_valid and crc_ok else "invalid"
     if not hdr.header_valid:
         probs.append(Problem("error", "download RBL: bad header CRC-32", a + 0x5C, fmt))

@@ -62,10 +62,13 @@ def _limit_for(head: bytes, limit: int, allow_hex: bool) -> int:
     return max(limit, MAX_HEX_TEXT) if allow_hex and _looks_like_ihex(head) else limit
 
 
-def _read_bounded(f: BinaryIO, limit: int, name: str, allow_hex: bool) -> bytes:
+def _read_bounded(f: BinaryIO, limit: int, name: str, allow_hex: bool, size: int | None = None) -> bytes:
     """At most ``limit`` bytes of ``f`` (``MAX_HEX_TEXT`` when it starts like Intel HEX and ``allow_hex``):
-    never more than the bound + 1 bytes are read, so /dev/zero or an endless pipe cost nothing."""
-    data = f.read(limit + 1)
+    never more than the bound + 1 bytes are read, so /dev/zero or an endless pipe cost nothing. A file
+    of known ``size`` is read at its size (``read(limit + 1)`` would allocate the whole bound first)."""
+    data = f.read(limit + 1 if size is None or size >= limit else size + 1)
+    if size is not None and size < len(data) <= limit:  # it grew while being read: on to the bound
+        data += f.read(limit + 1 - len(data))
     if len(data) > limit:
         bound = _limit_for(data[:_HEAD], limit, allow_hex)
         if bound > limit:
@@ -103,7 +106,8 @@ def read_bytes(src: SourceLike, *, limit: int = MAX_INPUT, allow_hex: bool = Fal
                     if st.st_size > bound:
                         raise _too_large(name, st.st_size, bound, head)
                     f.seek(0)
-                return _read_bounded(f, limit, name, allow_hex), name
+                size = st.st_size if stat.S_ISREG(st.st_mode) else None
+                return _read_bounded(f, limit, name, allow_hex, size), name
         except ObkImgError:
             raise
         except OSError as e:

@@ -16,6 +16,7 @@ byte, and recovery of the original app length from such an encrypted image.
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 
 from ..errors import BuildError
@@ -160,6 +161,12 @@ def keystream(key: Key, address: int, length: int) -> bytes:
     return b"".join(chunks)[start : start + length]
 
 
+def _flat(data: bytearray | memoryview) -> memoryview | bytes:
+    """``data`` as flat bytes without a copy (a copy only for a non-contiguous view)."""
+    view = memoryview(data)
+    return view.cast("B") if view.c_contiguous else view.tobytes()
+
+
 def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0) -> bytes:
     """Encrypt = decrypt ``data`` placed at byte ``address`` (a multiple of 4).
 
@@ -169,16 +176,20 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
     k = parse_key(key) if not isinstance(key, tuple) else key
     if address % 4:
         raise BuildError(f"address {address:#x} is not a multiple of 4", fmt="bk7231-cipher")
-    raw = bytes(data)
-    n = len(raw)
-    if is_bypass(k) or not raw:
-        return raw
+    n = len(data) if isinstance(data, bytes) else memoryview(data).nbytes
+    if is_bypass(k) or not n:
+        return bytes(data)
     if n <= _SMALL:
         ks = keystream(k, address, n)
-        return (int.from_bytes(raw, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
-    # one aligned 64 KiB keystream window at a time: no MiB-sized integers or keystream copies
+        return (int.from_bytes(data, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
+    # one aligned 64 KiB keystream window at a time: no MiB-sized integers or keystream copies; the
+    # input is read in place and the output written in place (BytesIO.getvalue hands its buffer over)
+    raw = data if isinstance(data, bytes) else _flat(data)
     linear = _window(k)
-    out = bytearray(n)
+    out = io.BytesIO()
+    out.seek(n - 1)
+    out.write(b"\0")
+    out.seek(0)
     i = 0
     while i < n:
         base = (address + i) & ~(_WINDOW - 1)
@@ -188,9 +199,9 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
         ks_int = linear ^ int.from_bytes(offset_words, "little")
         if off or take != _WINDOW:
             ks_int = int.from_bytes(ks_int.to_bytes(_WINDOW, "little")[off : off + take], "little")
-        out[i : i + take] = (int.from_bytes(raw[i : i + take], "little") ^ ks_int).to_bytes(take, "little")
+        out.write((int.from_bytes(raw[i : i + take], "little") ^ ks_int).to_bytes(take, "little"))
         i += take
-    return bytes(out)
+    return out.getvalue()
 
 
 def clear_cache() -> None:
@@ -239,8 +250,8 @@ def recover_v031_length(
     the information is not in the file).
     """
     k = parse_key(key) if not isinstance(key, tuple) else key
-    enc = bytes(enc)
-    out_len = len(enc)
+    view = enc if isinstance(enc, bytes) else _flat(enc)
+    out_len = len(view)
     if out_len < 48 or (out_len - 16) % 32:
         return None
     first = out_len - 16 - 31
@@ -249,13 +260,14 @@ def recover_v031_length(
     lo = max(first - start, 0)
     lo -= lo % 4
     hi = max(out_len - start, lo)
-    copy = crypt(enc[lo:hi], k, start + lo)  # plaintext of enc[lo:hi] at addresses start + i
-    tails: dict[int, bytes] = {}
+    copy = crypt(view[lo:hi], k, start + lo)  # plaintext of enc[lo:hi] at addresses start + i
+    # The tool's tail rule encrypts enc[w:] for address w: every byte at its own position, whatever
+    # the candidate's w, so one decryption from the first candidate's word serves them all.
+    w0 = max(first, 1) - max(first, 1) % 4
+    tail_all = crypt(view[w0:], k, w0)
     for n in range(max(first, 1), out_len - 16 + 1):
         w = n - n % 4
-        if w not in tails:  # plaintext of enc[w:] with the tool's tail address rule (address w)
-            tails[w] = crypt(enc[w:], k, w)
-        tail = tails[w]
+        tail = memoryview(tail_all)[w - w0 :]  # plaintext of enc[w:] with the tail address rule
         # enc[w:] re-encrypts from real_tail + fill iff the fill the tool wrote equals tail[n - w:]:
         # a stale copy of raw[i - start] where 0 <= i - start < n, else 0xFF
         for i in range(n, out_len):
@@ -264,24 +276,5 @@ def recover_v031_length(
             if tail[i - w] != want:
                 break
         else:
-            return n
-    return None
-    lo = out_len - 16 - 31
-    region_start = (lo - lo % 4) - 4 if lo >= 4 else 0
-    correct = crypt(enc[:out_len], k, start)  # plaintext assuming addresses start+i everywhere
-    for n in range(max(lo, 1), out_len - 16 + 1):
-        w = n - n % 4
-        # plaintext tail bytes [w, n) as the tool saw them, recovered with the tail address rule
-        real_tail = crypt(enc[w : n + (-n % 4)], k, w)[: n - w]
-        head = correct[region_start:w]
-        # rebuild the fill: stale copy of raw[i - start] where i - start < n
-        fill = bytearray(b"\xff" * (out_len - n))
-        for i in range(n, out_len):
-            j = i - start
-            if 0 <= j < n:
-                fill[i - n] = correct[j] if j < w else real_tail[j - w]
-        tail_plain = real_tail + bytes(fill)
-        rebuilt = crypt(head, k, start + region_start) + crypt(tail_plain, k, w)
-        if rebuilt == enc[region_start:]:
             return n
     return None

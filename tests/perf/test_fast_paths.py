@@ -150,27 +150,22 @@ def test_windowed_crypt_equals_one_big_xor(key: bkcipher.Key) -> None:
 
 
 def test_analysis_unframes_and_verifies_the_app_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The app image _pick_trailer unframes (to check the trailer CRC-32) is reused, not unframed again."""
+    """The app image pick_trailer checks and unframes (for the trailer CRC-32) is reused, not done again:
+    one pass over the app's framed bytes, CRC check and strip together (more in tests/perf/test_passes.py)."""
     from obkimg import bkdump as bk7231_image
     from obkimg.codecs import crcframe
     from tests.conftest import real_path
 
     data = real_path("bk7231n", "OpenBK7231N_QIO_1.18.300.bin").read_bytes()  # an app with its RBL trailer
-    big: list[str] = []
-    real_unframe, real_verify = crcframe.unframe, crcframe.verify
+    big: list[tuple[bool, bool]] = []
+    real_passes = crcframe._passes
 
-    def unframe(buf: bytes, **kw: object) -> bytes:
+    def passes(buf: bytes, *, check: bool, strip: bool, **kw: object) -> object:
         if len(buf) > 0x80000:
-            big.append("unframe")
-        return real_unframe(buf, **kw)  # type: ignore[arg-type]
+            big.append((check, strip))
+        return real_passes(buf, check=check, strip=strip, **kw)  # type: ignore[arg-type]
 
-    def verify(buf: bytes, **kw: object) -> crcframe.FrameReport:
-        if len(buf) > 0x80000:
-            big.append("verify")
-        return real_verify(buf, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(crcframe, "unframe", unframe)
-    monkeypatch.setattr(crcframe, "verify", verify)
+    monkeypatch.setattr(crcframe, "_passes", passes)
     img = bk7231_image.analyze(data)
     assert img.app is not None and img.app.image_size > 0x80000 and img.app.payload_crc_ok
-    assert sorted(big) == ["unframe", "verify"]
+    assert big == [(True, True)]

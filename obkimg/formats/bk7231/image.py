@@ -92,6 +92,7 @@ from .parts import (
     is_erased,
     read_trailer,
     trailer_payload_crc,
+    used_span,
 )
 from .rbl import RBL_FRAMED_SIZE, RBL_MAGIC, RblHeader
 
@@ -115,6 +116,7 @@ __all__ = [
     "FramedTrailer",
     "qio_schema",
     "rotation_of",
+    "probe_rotation",
     "rtthread_boot",
     "FORMAT",
     "detect",
@@ -159,8 +161,9 @@ class CrcFramedArea(c.Adapter):  # type: ignore[type-arg]
         self.size = size
 
     def _decode(self, obj: bytes, context: Any, path: str) -> bytes:
-        used = len(obj.rstrip(b"\xff"))
-        framed = obj[: -(-used // BLOCK) * BLOCK]
+        span = used_span(obj, 0, len(obj))  # in place: the area is up to 1.2 MiB
+        used = span[1] if span is not None else 0
+        framed = memoryview(obj)[: -(-used // BLOCK) * BLOCK]
         return crcframe.unframe(framed, strict=is_strict(context), fmt=FMT_QIO)
 
     def _encode(self, obj: bytes, context: Any, path: str) -> bytes:
@@ -500,18 +503,18 @@ class QioParts:
 
 
 # ------------------------------------------------------------------------------------ detection
-def rotation_of(data: bytes) -> int:
+def rotation_of(data: bytes, *, head_ok: bool | None = None) -> int:
     """0x11000 when ``data`` is a flash dump read from 0x11000 with wrap-around (app first, bootloader
-    at the end), else 0."""
+    at the end), else 0. ``head_ok``: :func:`frames_ok` of the first 8 blocks, when the caller has it."""
     n = len(data)
     if n < 0x100000 or n % 0x1000:
         return 0
     b = n - BOOT_PARTITION_END
-    if not frames_ok(data, 0) or not frames_ok(data, b):
+    if not (frames_ok(data, 0) if head_ok is None else head_ok) or not frames_ok(data, b):
         return 0
-    if classify_key(crcframe.unframe(data[:BLOCK])[:8], APP_LOGICAL)[0] == "unknown":
+    if classify_key(data[:8], APP_LOGICAL)[0] == "unknown":  # a block's first 8 bytes are data
         return 0
-    boot8 = crcframe.unframe(data[b : b + BLOCK])[:8]
+    boot8 = data[b : b + 8]
     boot_class = classify_key(boot8, 0)[0]
     if boot_class == "unknown" and fingerprint(data[b : b + 257]) is None:
         return 0
@@ -541,7 +544,8 @@ def _app_at_zero(data: bytes) -> bool:
     phys = framed_size(h.size_raw)
     if not 0 < h.size_raw <= h.size_package or phys > t.offset:
         return False
-    return trailer_payload_crc(h, crcframe.unframe(data[:phys])[: h.size_raw]) == h.crc32
+    image = crcframe.unframe(memoryview(data)[: crcframe.logical_to_physical(h.size_raw)])  # size_raw bytes
+    return trailer_payload_crc(h, image) == h.crc32
 
 
 def _rotated(n: int) -> list[Detection]:
@@ -616,7 +620,7 @@ def _flash_detections(data: bytes, why: str, chip: str | None) -> list[Detection
 def _probe_framed(data: bytes) -> list[Detection]:
     """A file whose first blocks are CRC-framed: a bootloader, a QIO, a dump or a UA."""
     n = len(data)
-    first8 = crcframe.unframe(data[:BLOCK])[:8]
+    first8 = data[:8]  # the first 8 data bytes of block 0 (its CRC follows byte 32)
     boot_class = classify_key(first8, 0)[0]
     fp = fingerprint(data[:257])
     if _boot_like(data, boot_class, fp is not None):
@@ -676,16 +680,24 @@ def _probe_plain(data: bytes) -> list[Detection]:
     return []
 
 
-def probe(data: bytes) -> list[Detection]:
-    """Every kind ``data`` may be, best first (empty: no BK7231 image); may raise on odd input."""
+def probe_rotation(data: bytes) -> tuple[list[Detection], int]:
+    """:func:`probe` and :func:`rotation_of` together, each block checked once (the dump analysis
+    needs both)."""
     n = len(data)
     if n < 64 or data[:4] in (RBL_MAGIC, UG_MAGIC):
-        return []
-    if rotation_of(data):
-        return _rotated(n)
-    if frames_ok(data, 0, min(8, n // BLOCK)) and n >= 8 * BLOCK:
-        return _probe_framed(data)
-    return _probe_plain(data)
+        return [], 0
+    head_ok = frames_ok(data, 0, min(8, n // BLOCK)) and n >= 8 * BLOCK
+    rotation = rotation_of(data, head_ok=head_ok)
+    if rotation:
+        return _rotated(n), rotation
+    if head_ok:
+        return _probe_framed(data), 0
+    return _probe_plain(data), 0
+
+
+def probe(data: bytes) -> list[Detection]:
+    """Every kind ``data`` may be, best first (empty: no BK7231 image); may raise on odd input."""
+    return probe_rotation(data)[0]
 
 
 def detect(data: bytes) -> list[Detection] | None:

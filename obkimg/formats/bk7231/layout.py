@@ -51,13 +51,16 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import construct as c
 
 from ..._record import dataclass
 from ...codecs import bkcipher
 from ...codecs.bkcipher import Key
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "FlashLayout",
@@ -85,6 +88,7 @@ __all__ = [
     "find_bootloader_version",
     "family_of_version",
     "app_identity",
+    "app_identity_of_pieces",
     "layout_by_name",
 ]
 
@@ -350,31 +354,68 @@ _OBK_RE = re.compile(rb"(OpenBK72\d\d[A-Z]?|OpenBL2028N)[ _](\d{1,3}\.\d{1,3}\.\
 _TUYA_RE = re.compile(rb"FOR ([\x21-\x7e]{1,48}) AT (bk72\d\d[a-z]?)\b")
 
 
+#: more than the longest match of :data:`_OBK_RE` (24 bytes) or :data:`_TUYA_RE` (63 bytes) plus the
+#: byte its ``\b`` looks at: how much of the text before a piece :func:`app_identity_of_pieces` keeps
+_IDENT_OVERLAP = 128
+
+
+def _obk_identity(m: re.Match[bytes]) -> dict[str, str]:
+    platform = m.group(1).decode()
+    fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N", "OPENBL2028N": "N"}.get(
+        platform.upper()
+    )
+    out = {
+        "firmware": "OpenBeken",
+        "platform": platform,
+        "version": m.group(2).decode(),
+        "text": m.group(0).decode(),
+    }
+    if fam:
+        out["chip_family"] = fam
+    return out
+
+
+def _tuya_identity(m: re.Match[bytes]) -> dict[str, str]:
+    chip = m.group(2).decode()
+    fam = {"bk7231n": "N", "bk7231t": "T", "bk7231s": "T", "bk7231u": "U"}.get(chip)
+    out = {"firmware": "Tuya", "platform": chip, "sdk": m.group(1).decode(), "text": m.group(0).decode()}
+    if fam:
+        out["chip_family"] = fam
+    return out
+
+
 def app_identity(plain: bytes | bytearray | memoryview) -> dict[str, str] | None:
     """What a plain app says it is: OpenBeken build string (``OpenBK7231N 1.18.300``) or the Tuya SDK
     banner (``FOR ty_iot_sdk AT bk7231n``). Returns ``firmware``, ``version``, ``chip_family`` (N/T)."""
     data = bytes(plain)
     m = _OBK_RE.search(data)
     if m is not None:
-        platform = m.group(1).decode()
-        fam = {"OPENBK7231N": "N", "OPENBK7231T": "T", "OPENBK7231M": "N", "OPENBL2028N": "N"}.get(
-            platform.upper()
-        )
-        out = {
-            "firmware": "OpenBeken",
-            "platform": platform,
-            "version": m.group(2).decode(),
-            "text": m.group(0).decode(),
-        }
-        if fam:
-            out["chip_family"] = fam
-        return out
+        return _obk_identity(m)
     m = _TUYA_RE.search(data)
-    if m is not None:
-        chip = m.group(2).decode()
-        fam = {"bk7231n": "N", "bk7231t": "T", "bk7231s": "T", "bk7231u": "U"}.get(chip)
-        out = {"firmware": "Tuya", "platform": chip, "sdk": m.group(1).decode(), "text": m.group(0).decode()}
-        if fam:
-            out["chip_family"] = fam
-        return out
-    return None
+    return _tuya_identity(m) if m is not None else None
+
+
+def app_identity_of_pieces(pieces: Iterable[bytes]) -> dict[str, str] | None:
+    """:func:`app_identity` of the concatenation of ``pieces`` (a plain app decrypted piece by piece),
+    without making it: each piece is searched together with the end of the one before, and a match is
+    taken only where the text after it is known (it starts :data:`_IDENT_OVERLAP` bytes before the end
+    of what is at hand, or the pieces are done). The first OpenBeken string wins over any Tuya banner,
+    as in :func:`app_identity`."""
+    tuya = None
+    carry = b""
+    it = iter(pieces)
+    cur = next(it, None)
+    while cur is not None:
+        nxt = next(it, None)
+        buf = carry + cur
+        limit = len(buf) if nxt is None else len(buf) - _IDENT_OVERLAP
+        m = _OBK_RE.search(buf)
+        if m is not None and m.start() < limit:
+            return _obk_identity(m)
+        if tuya is None:
+            t = _TUYA_RE.search(buf)
+            if t is not None and t.start() < limit:
+                tuya = _tuya_identity(t)
+        carry = buf[max(limit, 0) :]
+        cur = nxt
+    return tuya

@@ -23,6 +23,7 @@ comes from the trailer's ``size_raw`` when it fits, else from the last non-erase
 
 from __future__ import annotations
 
+import re
 from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +46,8 @@ from .layout import (
 from .rbl import RBL_FRAMED_SIZE, RBL_MAGIC, RblHeader
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ...codecs.crcframe import FrameReport
 
 __all__ = [
@@ -60,6 +63,7 @@ __all__ = [
     "boot_info",
     "framed_size",
     "is_erased",
+    "used_span",
     "frames_ok",
     "crc_problems",
     "encrypt_bootloader",
@@ -92,6 +96,23 @@ def framed_size(logical_len: int) -> int:
 def is_erased(data: bytes, a: int, b: int) -> bool:
     """``data[a:b]`` is all 0xFF (an empty range counts as erased)."""
     return b <= a or data.count(b"\xff", a, b) == b - a
+
+
+_NOT_FF = re.compile(rb"[^\xff]")
+
+
+def used_span(data: bytes, a: int, b: int) -> tuple[int, int] | None:
+    """``(first, end)``: where the bytes of ``data[a:b]`` that are not 0xFF start and end (None when
+    all are 0xFF). Searched in place, 4 KiB at a time from the end: no copy of the range is made."""
+    first = _NOT_FF.search(data, a, b)
+    if first is None:
+        return None
+    e = b
+    while True:
+        s = max(first.start(), e - 0x1000)
+        if data.count(0xFF, s, e) != e - s:
+            return first.start(), s + len(data[s:e].rstrip(b"\xff"))
+        e = s
 
 
 def crc_problems(bad: list[int] | tuple[int, ...], fmt: str, what: str) -> tuple[Problem, ...]:
@@ -162,9 +183,9 @@ def read_trailer(data: bytes, off: int) -> Trailer | None:
     chunk = data[off : off + RBL_FRAMED_SIZE]
     if len(chunk) < RBL_FRAMED_SIZE:
         return Trailer(off, None, (), f"truncated: {len(chunk)} of {RBL_FRAMED_SIZE} bytes")
-    rep = crcframe.verify(chunk, base=off)
+    rep, header = crcframe.verify_unframe(chunk, base=off)  # the trailer's one pass
     try:
-        hdr = RblHeader.parse_framed(chunk, base=off, strict=False)
+        hdr = RblHeader.parse(header, base=off, strict=False)
     except ObkImgError as e:
         return Trailer(off, None, tuple(rep.bad_offsets), e.message)
     return Trailer(off, hdr, tuple(rep.bad_offsets))
@@ -210,15 +231,27 @@ class CodePart:
         """True when a code key was found for the image (:meth:`plain` works)."""
         return self.key is not None
 
+    def _no_key(self) -> DecryptError:
+        return DecryptError(
+            f"{self.name}: no known code key turns its first words into an ARM vector (unknown key)",
+            fmt="bk7231-qio",
+            offset=self.offset,
+        )
+
     def plain(self) -> bytes:
         """The image decrypted with the detected key (DecryptError when no key fits)."""
         if self.key is None:
-            raise DecryptError(
-                f"{self.name}: no known code key turns its first words into an ARM vector (unknown key)",
-                fmt="bk7231-qio",
-                offset=self.offset,
-            )
+            raise self._no_key()
         return bkcipher.crypt(self.image, self.key, self.address)
+
+    def plain_pieces(self, size: int = 0x10000) -> Iterator[bytes]:
+        """:meth:`plain` as consecutive pieces of ``size`` bytes (a multiple of 4), decrypted one at a time
+        (no copy of the whole image is made; DecryptError when no key fits)."""
+        key = self.key
+        if key is None:
+            raise self._no_key()
+        view = memoryview(self.image)
+        return (bkcipher.crypt(view[i : i + size], key, self.address + i) for i in range(0, len(view), size))
 
 
 def _image_length(data: bytes, start: int, limit: int, trailer: Trailer | None) -> int:
@@ -231,11 +264,10 @@ def _image_length(data: bytes, start: int, limit: int, trailer: Trailer | None) 
     end = min(trailer.offset, limit) if trailer is not None else limit
     n = max(0, (end - start) // BLOCK)
     img_len = 0
-    if n:
+    span = used_span(data, start, start + n * BLOCK) if n else None
+    if span is not None:
         # everything after the last non-0xFF byte is erased, so its block is the last one used
-        used = len(data[start : start + n * BLOCK].rstrip(b"\xff"))
-        if used:
-            img_len = ((used - 1) // BLOCK + 1) * DATA
+        img_len = ((span[1] - start - 1) // BLOCK + 1) * DATA
     tail = end - start - n * BLOCK
     if tail and not is_erased(data, start + n * BLOCK, end) and end == len(data):
         img_len = n * DATA + min(tail, DATA)
@@ -249,20 +281,24 @@ def code_from_framed(
     limit: int,
     address: int,
     trailer: Trailer | None,
-    images: dict[int, bytes] | None = None,
+    images: dict[int, tuple[FrameReport, bytes]] | None = None,
 ) -> CodePart:
     """A CRC-framed code part at file offset ``start``; ``limit`` = where its partition ends in the file.
-    ``images``: images already unframed while choosing the trailer (by trailer offset), not redone."""
+    ``images``: the frame reports and images of the framed images before the trailers met while
+    choosing the trailer (by trailer offset, from ``start``): the one of ``trailer`` is not redone.
+
+    The part's physical bytes are checked and stripped in one pass (:func:`crcframe.verify_unframe`),
+    read in place: the region is never copied, only its logical image is made."""
     limit = min(limit, len(data))
     img_len = _image_length(data, start, limit, trailer)
     phys = min(framed_size(img_len), len(data) - start)
-    raw = data[start : start + phys]
-    frame = crcframe.verify(raw, base=start)
     known = images.get(trailer.offset) if images and trailer is not None else None
-    if known is not None and len(known) == img_len and phys == framed_size(img_len):
-        image = known  # the same bytes the trailer choice unframed to check the trailer's CRC-32
+    if known is not None and len(known[1]) == img_len and phys == framed_size(img_len):
+        frame, image = known  # the pass the trailer choice made to check the trailer's CRC-32
     else:
-        image = crcframe.unframe(raw)[:img_len]
+        frame, image = crcframe.verify_unframe(
+            memoryview(data)[start : start + phys], base=start, length=img_len
+        )
     key_class, key = classify_key(image[:8], address)
     crc_ok = None
     if trailer is not None and trailer.header is not None and len(image) >= trailer.header.size_raw:

@@ -309,11 +309,8 @@ class RblHeader:
             raise MagicError(fmt, RBL_MAGIC, raw[: len(RBL_MAGIC)], offset=base, path="magic")
         if len(raw) < RBL_FRAMED_SIZE:
             raise TruncatedError(fmt, RBL_FRAMED_SIZE, len(raw), offset=base + len(raw), path="trailer")
-        if strict:
-            crcframe.unframe(raw, strict=True, base=base, fmt=fmt)
-        hdr = cls._from_parsed(
-            parse_with(RBL_TRAILER, fmt, raw, base=base, strict=False), crcframe.unframe(raw)
-        )
+        header = crcframe.unframe(raw, strict=strict, base=base, fmt=fmt)  # checked and stripped once
+        hdr = cls._from_parsed(parse_with(RBL_HEADER, fmt, header, base=base, strict=False), header)
         if strict:
             for err in hdr.header_errors(lambda o: base + crcframe.logical_to_physical(o), fmt):
                 raise err
