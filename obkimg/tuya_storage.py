@@ -589,16 +589,23 @@ def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataB
     return live
 
 
-@dataclass(slots=True)
 class _Area:
-    """What the walk over the index pages reads from: the live blocks, and the byte budget left."""
+    """What the walk over the index pages reads from: the live blocks, and the byte budget left.
 
-    blocks: dict[int, DataBlock]
-    index_sets: dict[int, frozenset[int]]
-    #: value bytes of the live blocks (the longest a value may be)
-    size: int
-    #: bytes the values may still take (twice the area in all)
-    remaining: int
+    A plain slotted class, not a dataclass: nothing compares, copies or prints it, and a dataclass
+    costs about 0.4 ms to define at import."""
+
+    __slots__ = ("blocks", "index_sets", "size", "remaining")
+
+    def __init__(
+        self, blocks: dict[int, DataBlock], index_sets: dict[int, frozenset[int]], size: int, remaining: int
+    ) -> None:
+        self.blocks = blocks
+        self.index_sets = index_sets
+        #: value bytes of the live blocks (the longest a value may be)
+        self.size = size
+        #: bytes the values may still take (twice the area in all)
+        self.remaining = remaining
 
 
 def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
