@@ -223,6 +223,10 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_SCHEMA_NAMES, "offset_of"})
+
+
 _SCHEMAS: dict[str, Any] = {}
 
 
