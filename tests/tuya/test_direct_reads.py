@@ -234,3 +234,30 @@ def test_direct_protected_read_equals_the_schema_on_odd_blocks(n: int) -> None:
     outer = _protected_variants()[n]
     direct = _outcome(ts._protected_block, outer, 0x2000, BASE)
     assert _same(direct, _outcome(kv.ProtectedBlock.parse, outer, offset=0x2000, base=BASE))
+
+
+def _key_sector_variants() -> list[bytes]:
+    key = bytearray(kv.KeyBlock(0, DEVICE_KEY).build())
+    unerased = bytearray(key)
+    unerased[30] = 0  # key checksum still good, fill not erased: neither a key block nor (sum) protected
+    as_protected = bytearray(unerased)
+    as_protected[4:8] = sum32(as_protected[8:]).to_bytes(4, "little")  # now the protected checksum holds
+    bad = bytearray(key)
+    bad[9] ^= 1
+    protected = _protected((("gw_bi", b"{}"),))
+    return [bytes(key), bytes(unerased), bytes(as_protected), bytes(bad), bytes(protected)]
+
+
+@pytest.mark.parametrize("n", range(len(_key_sector_variants())))
+def test_sector_kind_equals_the_schemas_checksums(n: int) -> None:
+    s = _key_sector_variants()[n]
+    kb = kv.KEY_BLOCK.parse(s, strict=False)
+    pb = kv.PROTECTED_BLOCK.parse(s, strict=False)
+    want = (
+        "key"
+        if kb.checksum_ok and kb.fill.startswith(b"\xff" * 8)
+        else "protected"
+        if pb.checksum_ok
+        else None
+    )
+    assert ts._sector_kind(s) == want
