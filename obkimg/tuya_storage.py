@@ -20,11 +20,11 @@ pages of the live blocks, and all values together not more than twice that (:cla
 
 from __future__ import annotations
 
-import struct
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._construct import parse_with
 from .codecs.checksums import sum32
 from .errors import BuildError, LimitError, NotFoundError, ObkImgError, Problem, Severity
 from .formats.config import tuya_kv as kv
@@ -40,7 +40,6 @@ from .formats.config.tuya_kv import (
     KeyBlock,
     Part,
     ProtectedBlock,
-    ProtectedRecord,
     decrypt,
     derive_data_key,
 )
@@ -91,10 +90,9 @@ MAX_STORAGES = 64
 #: where SEARCH_MAGIC (the encrypted 0xFF fill) starts to repeat in a key block
 SEARCH_AT = 0x20
 
-#: the magics as stored (u32 little-endian, as the schemas build them: tests/tuya/test_structures.py), a
-#: cheap pre-test on the first cipher block of each sector
-_KEY_MAGIC = kv.KEY_MAGIC.to_bytes(4, "little")
-_DATA_MAGICS = {m.to_bytes(4, "little"): m for m in kv.DATA_MAGICS}
+#: the magics as stored, from the schemas (a cheap pre-test on the first cipher block of each sector)
+_KEY_MAGIC = kv.KEY_BLOCK.magic.build(None)
+_DATA_MAGICS = {kv.DATA_BLOCK.magic.build(m): m for m in kv.DATA_MAGICS}
 #: the start of a key block's fill (a protected block holds its data length and reserved word there)
 _ERASED = b"\xff" * 8
 
@@ -182,18 +180,6 @@ def _grid(data: bytes, phase: int) -> tuple[list[int], bytes]:
     return starts, b"".join([data[o : o + 16] for o in starts])
 
 
-def _sector_kind(plain: bytes) -> str | None:
-    """What a decrypted sector with the key-block magic is: ``key`` (KEY_BLOCK checksum good and its fill
-    starts erased), ``protected`` (PROTECTED_BLOCK checksum good), else None (damaged). The checksums
-    are read at the schemas' offsets (+4: sum32 of the device key at +8..+23, or of bytes 8..4095)."""
-    checksum = int.from_bytes(plain[4:8], "little")
-    if checksum == sum32(plain[8:24]) and plain[24:32] == _ERASED:
-        return "key"
-    if checksum == sum32(plain[8:SECTOR_SIZE]):
-        return "protected"
-    return None
-
-
 def _scan_grid(data: bytes, phase: int) -> _Scan:
     """Sector scan on one grid: key blocks, protected blocks (offset, device key), damaged ones."""
     starts, heads = _grid(data, phase)
@@ -207,11 +193,13 @@ def _scan_grid(data: bytes, phase: int) -> _Scan:
     plain = decrypt(MASTER_KEY, b"".join(data[o : o + SECTOR_SIZE] for o in hits)) if hits else b""
     for n, off in enumerate(hits):
         s = plain[n * SECTOR_SIZE : (n + 1) * SECTOR_SIZE]
-        kind = _sector_kind(s)
-        if kind == "key":
-            keys.append(KeyBlock(off, s[8:24], s[24:]))  # what KeyBlock.parse gives: checksum checked
-        elif kind == "protected":
-            prot.append((off, s[8:24]))
+        kb = parse_with(kv.KEY_BLOCK, FMT, s, base=off, strict=False)
+        if kb.checksum_ok and kb.fill.startswith(_ERASED):
+            keys.append(KeyBlock(off, bytes(kb.device_key), bytes(kb.fill)))
+            continue
+        pb = parse_with(kv.PROTECTED_BLOCK, FMT, s, base=off, strict=False)
+        if pb.checksum_ok:
+            prot.append((off, bytes(pb.body.value.device_key)))
         else:
             msg = (
                 "sector has the key-block magic but neither the key-block "
@@ -525,7 +513,7 @@ def _read_blocks(
     for n, off in enumerate(offs):
         s = plain[n * SECTOR_SIZE : (n + 1) * SECTOR_SIZE]
         try:
-            blocks.append(_data_block(s, off))
+            blocks.append(DataBlock.parse(s, offset=off))
         except ObkImgError as e:
             bad.append(off)
             problems.append(Problem("warning", f"data block ({_ident(s)}) skipped: {e.message}", off, FMT))
@@ -589,23 +577,16 @@ def _choose_live(blocks: list[DataBlock], problems: list[Problem]) -> list[DataB
     return live
 
 
+@dataclass(slots=True)
 class _Area:
-    """What the walk over the index pages reads from: the live blocks, and the byte budget left.
+    """What the walk over the index pages reads from: the live blocks, and the byte budget left."""
 
-    A plain slotted class, not a dataclass: nothing compares, copies or prints it, and a dataclass
-    costs about 0.4 ms to define at import."""
-
-    __slots__ = ("blocks", "index_sets", "size", "remaining")
-
-    def __init__(
-        self, blocks: dict[int, DataBlock], index_sets: dict[int, frozenset[int]], size: int, remaining: int
-    ) -> None:
-        self.blocks = blocks
-        self.index_sets = index_sets
-        #: value bytes of the live blocks (the longest a value may be)
-        self.size = size
-        #: bytes the values may still take (twice the area in all)
-        self.remaining = remaining
+    blocks: dict[int, DataBlock]
+    index_sets: dict[int, frozenset[int]]
+    #: value bytes of the live blocks (the longest a value may be)
+    size: int
+    #: bytes the values may still take (twice the area in all)
+    remaining: int
 
 
 def _walk(live: list[DataBlock], problems: list[Problem]) -> list[Entry]:
@@ -636,7 +617,7 @@ def _read_index(area: _Area, b: DataBlock, p: int, problems: list[Problem]) -> E
     """The value the index page ``p`` of block ``b`` describes; None (and a problem) when unreadable."""
     where = b.offset + p * PAGE_SIZE
     try:
-        idx = _index_entry(b.page(p), where)
+        idx = IndexEntry.parse(b.page(p), offset=where)
     except ObkImgError as e:
         _note(problems, "error", f"block {b.block_id} page {p}: unreadable index page: {e.message}", where)
         return None
@@ -736,7 +717,7 @@ def _read_protected(data: bytes, loc: StorageLocation, problems: list[Problem]) 
     for off in loc.protected_offsets:
         try:
             outer = decrypt(MASTER_KEY, data[off : off + SECTOR_SIZE])
-            out.append(_protected_block(outer, off, base))
+            out.append(ProtectedBlock.parse(outer, offset=off, base=base))
         except ObkImgError as e:
             problems.append(Problem("warning", f"protected block unreadable: {e.message}", off, FMT))
     return out
@@ -756,77 +737,6 @@ def _cross_check(entries: list[Entry], protected: list[ProtectedBlock], problems
             elif kv[r.name] != r.value:
                 msg = f"protected copy of {r.name!r} differs from the KV value (the KV value is used)"
                 _note(problems, "warning", msg, pb.offset)
-
-
-# --------------------------------------------------------------------------------------------------
-# direct reads: the models' layouts (the schemas of formats/config/tuya_kv.py) read with struct when a
-# sector is whole and valid, so reading a healthy storage never loads construct; anything else goes to
-# the model's parse, which reads it through the schema and raises what the schema finds.
-# tests/tuya/test_structures.py compares both on every real storage and on damaged and odd sectors.
-
-_U32 = struct.Struct("<I")
-#: DATA_BLOCK up to the bitmap: magic, checksum, block_id, generation, map_size
-_DATA_HEAD = struct.Struct("<IIHIB")
-#: INDEX_PAGE up to the name: checksum, length, block_id, page_id, part_count, element, name_len
-_INDEX_FIELDS = struct.Struct("<IIHBHIB")
-_PART = struct.Struct("<HBB")
-#: PROTECTED_BLOCK up to the inner area: magic, checksum, device key, data_length, reserved
-_PROTECTED_HEAD = struct.Struct("<II16sII")
-
-
-def _data_block(plain: bytes, offset: int) -> DataBlock:
-    """``DataBlock.parse(plain, offset=offset)``, read directly when the block is whole and valid."""
-    if len(plain) >= SECTOR_SIZE:
-        magic, checksum, block_id, generation, map_size = _DATA_HEAD.unpack_from(plain)
-        end = kv.PAGE0_HEAD + map_size
-        if magic in kv.DATA_MAGICS and end <= PAGE_SIZE and checksum == sum32(plain[8:SECTOR_SIZE]):
-            pages = tuple(plain[o : o + PAGE_SIZE] for o in range(PAGE_SIZE, SECTOR_SIZE, PAGE_SIZE))
-            bitmap, fill = plain[kv.PAGE0_HEAD : end], plain[end:PAGE_SIZE]
-            return DataBlock(offset, block_id, generation, bitmap, pages, fill, magic)
-    return DataBlock.parse(plain, offset=offset)
-
-
-def _index_entry(page: bytes, offset: int) -> IndexEntry:
-    """``IndexEntry.parse(page, offset=offset)``, read directly when the page is whole and its parts fit."""
-    if len(page) >= PAGE_SIZE:
-        checksum, length, block_id, page_id, count, element, name_len = _INDEX_FIELDS.unpack_from(page)
-        end = _INDEX_FIELDS.size + name_len
-        stop = end + 4 * count
-        if name_len and stop <= PAGE_SIZE:  # else the GUI byte-count form or an error: the schema's
-            parts = tuple(Part(*_PART.unpack_from(page, o)) for o in range(end, stop, 4))
-            name = page[_INDEX_FIELDS.size : end]
-            return IndexEntry(checksum, length, block_id, page_id, element, name, parts, page[stop:PAGE_SIZE])
-    return IndexEntry.parse(page, offset=offset)
-
-
-def _protected_block(outer: bytes, offset: int, base: bytes) -> ProtectedBlock:
-    """``ProtectedBlock.parse(outer, offset=offset, base=base)``, read directly when the block is whole and
-    valid and its records fill ``data_length`` exactly."""
-    if len(outer) >= SECTOR_SIZE:
-        magic, checksum, dkey, length, reserved = _PROTECTED_HEAD.unpack_from(outer)
-        if magic == kv.KEY_MAGIC and length <= SECTOR_SIZE - 32 and checksum == sum32(outer[8:SECTOR_SIZE]):
-            found = _records(decrypt(derive_data_key(dkey, base), outer[32:SECTOR_SIZE]), length)
-            if found is not None:
-                return ProtectedBlock(offset, dkey, length, reserved, *found)
-    return ProtectedBlock.parse(outer, offset=offset, base=base)
-
-
-def _records(plain: bytes, length: int) -> tuple[tuple[ProtectedRecord, ...], bytes] | None:
-    """(records, tail) of a protected block's inner plaintext as PROTECTED_DATA reads them; None when the
-    records do not fill ``length`` bytes exactly."""
-    out = []
-    pos = 0
-    while pos < length:
-        end = pos + kv.RECORD_HEAD
-        if end > length:
-            return None
-        size = _U32.unpack_from(plain, pos)[0]
-        if end + size > length:
-            return None
-        raw = plain[pos + 4 : end]
-        out.append(ProtectedRecord(raw.split(b"\x00", 1)[0].decode("latin-1"), plain[end : end + size], raw))
-        pos = end + size
-    return tuple(out), plain[length:]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Fast start of ``tuya-keys`` and of the Tuya part of ``info`` (issue 14): what they import and what they
-run, asserted on ``sys.modules`` of a fresh interpreter and on call counts; no timing.
+compile, asserted on ``sys.modules`` and the schemas' state in a fresh interpreter; no timing.
 
-``tuya-keys`` reads the storage only: no construct (the workflow reads healthy sectors directly), no
-BK7231 dump analysis, chip detection of the flash, OpenBeken or BL602 module. The Tuya KV schemas are
-declared on first use only, so neither ``tuya-keys`` nor ``info`` declares them for a healthy storage.
+``tuya-keys`` reads the storage only: no BK7231 dump analysis, chip detection of the flash, OpenBeken or
+BL602 module; and reading one storage compiles no construct schema (compiling costs more than the
+parses of one storage save: obkimg.formats.config.tuya_kv._Fast).
 """
 
 from __future__ import annotations
@@ -18,16 +18,10 @@ from typing import Any
 
 import pytest
 
-from obkimg import tuya_storage as ts
-from obkimg.formats.config import tuya_kv as kv
-from obkimg.tuya import extract_keys
 from tests.conftest import ROOT, real_path
-from tests.tuya.helpers import block, index_page, storage
 
 #: modules ``tuya-keys`` needs no part of
 NOT_FOR_TUYA_KEYS = (
-    "construct",
-    "obkimg._construct",
     "obkimg.bkdump",
     "obkimg.bkchip",
     "obkimg.bkmap",
@@ -52,7 +46,9 @@ with contextlib.redirect_stdout(io.StringIO()):
     except SystemExit:
         pass
 kv = sys.modules.get("obkimg.formats.config.tuya_kv")
-print(json.dumps({"modules": sorted(sys.modules), "schemas": sorted(kv._SCHEMAS) if kv else None}))
+fast = () if kv is None else (kv.DATA_BLOCK.body.subcon.subcon, kv.INDEX_PAGE.subcon)
+compiled = [f.fast is not None for f in fast]
+print(json.dumps({"modules": sorted(sys.modules), "compiled": compiled}))
 """
 
 
@@ -79,11 +75,10 @@ def _demo_dump(tmp_path: Path) -> Path:
     return out
 
 
-def test_tuya_keys_imports_no_construct_and_no_dump_analysis(tmp_path: Path) -> None:
+def test_tuya_keys_imports_no_dump_analysis_and_compiles_nothing(tmp_path: Path) -> None:
     found = _run("tuya-keys", "--json", str(_demo_dump(tmp_path)))
     assert "obkimg.tuya_storage" in found["modules"] and "obkimg.tuya_pins" in found["modules"]  # it ran
     assert _unneeded(found["modules"]) == []
-    assert found["schemas"] == []  # the storage was read without declaring a schema
 
 
 @pytest.mark.parametrize(
@@ -93,52 +88,14 @@ def test_tuya_keys_imports_no_construct_and_no_dump_analysis(tmp_path: Path) -> 
         ("bk7231t", "BK7231T_Tuya_A60_SmartBulb_RGBCWW_5ch_PWM_1000Hz.bin"),
     ],
 )
-def test_tuya_keys_on_real_bk7231_dumps_imports_no_construct(parts: tuple[str, str]) -> None:
+def test_tuya_keys_on_real_bk7231_dumps(parts: tuple[str, str]) -> None:
     found = _run("tuya-keys", "--json", str(real_path(*parts)))
     assert "obkimg.tuya_storage" in found["modules"]
     assert _unneeded(found["modules"]) == []
-    assert found["schemas"] == []
 
 
-def test_info_reads_the_tuya_storage_without_declaring_its_schemas() -> None:
-    """``info`` loads construct for the BK7231 formats, but its Tuya part reads the storage directly."""
+def test_info_reads_the_tuya_storage_without_compiling() -> None:
     found = _run(
         "info", "--json", str(real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin"))
     )
-    assert "obkimg.tuya_storage" in found["modules"] and "construct" in found["modules"]
-    assert found["schemas"] == []
-
-
-def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    calls: list[str] = []
-    real = kv._parse
-
-    def counted(name: str, *args: Any, **kw: Any) -> Any:
-        calls.append(name)
-        return real(name, *args, **kw)
-
-    monkeypatch.setattr(kv, "_parse", counted)
-    return calls
-
-
-def test_a_healthy_storage_is_read_without_one_schema_parse(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    calls = _counting(monkeypatch)
-    keys = extract_keys(_demo_dump(tmp_path))
-    assert keys.values and keys.storage.live
-    assert calls == []
-
-
-def test_a_damaged_block_goes_through_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The counter can see schema parses: a data block with a bad checksum is parsed by the schema (and
-    reported), the healthy one next to it is not."""
-    good = block(0, 1, {1: index_page("a", b"1", 0, 1, [(0, 2, 2)]), 2: b"1"}, {1})
-    data = bytearray(storage([good, block(1, 1, {}, set())]))
-    data[2 * kv.SECTOR_SIZE + 700] ^= 0xFF  # inside the second data block (after the key block)
-    calls = _counting(monkeypatch)
-    keys = extract_keys(bytes(data))
-    assert keys.values == {"a": 1}
-    assert calls and set(calls) == {"DATA_BLOCK"}
-    assert any("skipped" in p.message for p in keys.problems)
-    assert ts.DataBlock is kv.DataBlock
+    assert "obkimg.tuya_storage" in found["modules"] and "obkimg.bkdump" in found["modules"]

@@ -54,13 +54,15 @@ be decrypted; the app-image UPK search of bk7231tools is out of scope.
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import construct as c
+
+from ..._construct import CStr, CString0, StrictCheck, build_with, offset_of, parse_with
 from ...codecs.aes import ecb_decrypt, ecb_encrypt
 from ...codecs.checksums import sum32
 from ...errors import BuildError, ChecksumError, FormatError, MagicError
@@ -163,135 +165,23 @@ def derive_data_key(device_key: bytes, base: bytes) -> bytes:
     return bytes((base[i & 3] + KEY_PART_2[i] + device_key[i]) & 0xFF for i in range(16))
 
 
-# --------------------------------------------------------------------------------------------------
-# schemas (plaintext, after decryption), declared on first use
-#
-# ``construct`` is imported, and the schemas below declared, on the first access to a schema
-# (``tuya_kv.KEY_BLOCK``, ``from ... import KEY_BLOCK``) or the first parse or build of a model:
-# ``obkimg tuya-keys`` reads a healthy storage through the workflow's direct reads
-# (:mod:`obkimg.tuya_storage`, checked against these schemas in its tests) and never loads construct.
+class _AesEcb(c.Tunnel):  # type: ignore[type-arg]
+    """An AES-128-ECB layer over ``subcon``; the key comes from the parse/build keyword ``key``."""
 
-#: bytes of a data block's page 0 before the bitmap: magic, checksum, block_id, generation, map_size
-#: (equal to the offsets the schemas give: tests/layouts/test_tuya_kv.py)
-PAGE0_HEAD = 4 + 4 + 2 + 4 + 1
-#: bytes of a protected record before its value: u32 length, char[32] name (the schema's offset)
-RECORD_HEAD = 4 + 32
-#: bytes of an index page before the name (the schema's offset)
-_INDEX_HEAD = 4 + 4 + 2 + 1 + 2 + 4 + 1
-#: the schema names this module declares on first use (module ``__getattr__``)
-_SCHEMA_NAMES = frozenset(
-    {
-        "KEY_BLOCK",
-        "DATA_BODY",
-        "DATA_BLOCK",
-        "PART",
-        "INDEX_PAGE",
-        "PROTECTED_BODY",
-        "PROTECTED_BLOCK",
-        "PROTECTED_RECORD",
-        "PROTECTED_DATA",
-        "KEY_SECTOR",
-        "DATA_SECTOR",
-        "PROTECTED_SECTOR",
-    }
-)
+    def _decode(self, data: bytes, context: Any, path: str) -> bytes:
+        return decrypt(context._params.key, data)
 
-if TYPE_CHECKING:
-    from ..._construct import Con, offset_of
-
-    KEY_BLOCK: Con
-    DATA_BODY: Con
-    DATA_BLOCK: Con
-    PART: Con
-    INDEX_PAGE: Con
-    PROTECTED_BODY: Con
-    PROTECTED_BLOCK: Con
-    PROTECTED_RECORD: Con
-    PROTECTED_DATA: Con
-    KEY_SECTOR: Con
-    DATA_SECTOR: Con
-    PROTECTED_SECTOR: Con
+    def _encode(self, data: bytes, context: Any, path: str) -> bytes:
+        return encrypt(context._params.key, data)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _SCHEMA_NAMES:
-        return _schemas()[name]
-    if name == "offset_of":  # re-exported from obkimg._construct
-        from ..._construct import offset_of
-
-        return offset_of
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_SCHEMA_NAMES, "offset_of"})
-
-
-_SCHEMAS: dict[str, Any] = {}
-
-
-def _schemas() -> dict[str, Any]:
-    """Every schema by name, declared on the first call (and then set as module globals)."""
-    if not _SCHEMAS:
-        found = {**_sector_schemas(), **_index_schema()}
-        found.update(_protected_schemas(found))
-        globals().update(found)
-        _SCHEMAS.update(found)
-    return _SCHEMAS
-
-
-def _schema(name: str) -> Con:
-    return _schemas()[name]  # type: ignore[no-any-return]
-
-
-@functools.cache
-def _construct_classes() -> tuple[Any, Any, Any]:
-    """The construct subclasses the schemas use (defined when construct is first needed)."""
-    import construct as c
-
-    class _AesEcb(c.Tunnel):  # type: ignore[type-arg]
-        """An AES-128-ECB layer over ``subcon``; the key comes from the parse/build keyword ``key``."""
-
-        def _decode(self, data: bytes, context: Any, path: str) -> bytes:
-            return decrypt(context._params.key, data)
-
-        def _encode(self, data: bytes, context: Any, path: str) -> bytes:
-            return encrypt(context._params.key, data)
-
-    class _Fn(c.Computed):  # type: ignore[type-arg]
-        """``Computed`` by a Python function: a compiled schema calls it as is (construct cannot emit it)."""
-
-        def _emitparse(self, code: Any) -> str:
-            raise NotImplementedError
-
-        def _emitbuild(self, code: Any) -> str:
-            raise NotImplementedError
-
-    class _Fast(c.Subconstruct):  # type: ignore[type-arg]
-        """Parses with the compiled form of ``subcon``, compiled on first use (measured: a data block body
-        11 us instead of 93 us, an index page 40 us instead of 67 us); building stays interpreted."""
-
-        def __init__(self, subcon: Any) -> None:
-            super().__init__(subcon)
-            self.fast: Any = None
-
-        def _parse(self, stream: Any, context: Any, path: str) -> Any:
-            if self.fast is None:
-                self.fast = self.subcon.compile()
-            return self.fast._parse(stream, context, path)
-
-    return _AesEcb, _Fn, _Fast
-
-
-def encrypted_sector(plain: Con, size: int = SECTOR_SIZE) -> Con:
+def encrypted_sector(plain: c.Construct[Any, Any], size: int = SECTOR_SIZE) -> c.Construct[Any, Any]:
     """``plain`` as stored: ``size`` bytes encrypted with the ``key`` keyword
     (``parse_with(KEY_SECTOR, FMT, sector, key=MASTER_KEY)``): schemas hold no keys (S5)."""
-    import construct as c
-
-    return c.FixedSized(size, _construct_classes()[0](plain))
+    return c.FixedSized(size, _AesEcb(plain))
 
 
-def _raw(sub: Con) -> Callable[[Any], int]:
+def _raw(sub: c.Construct[Any, Any]) -> Callable[[Any], int]:
     """sum32 of the RawCopy ``body`` that follows the checksum: its bytes when parsed, built from its
     value when building (the sum is stored before its data, so it is rebuilt)."""
 
@@ -302,53 +192,77 @@ def _raw(sub: Con) -> Callable[[Any], int]:
     return total
 
 
+class _Fn(c.Computed):  # type: ignore[type-arg]
+    """``Computed`` by a Python function: a compiled schema calls it as is (construct cannot emit it)."""
+
+    def _emitparse(self, code: Any) -> str:
+        raise NotImplementedError
+
+    def _emitbuild(self, code: Any) -> str:
+        raise NotImplementedError
+
+
+class _Fast(c.Subconstruct):  # type: ignore[type-arg]
+    """Parses with the compiled form of ``subcon``, compiled on first use (measured: a data block body
+    11 us instead of 93 us, an index page 40 us instead of 67 us); building stays interpreted."""
+
+    def __init__(self, subcon: c.Construct[Any, Any]) -> None:
+        super().__init__(subcon)
+        self.fast: Any = None
+
+    def _parse(self, stream: Any, context: Any, path: str) -> Any:
+        if self.fast is None:
+            self.fast = self.subcon.compile()
+        return self.fast._parse(stream, context, path)
+
+
 def _sum_ok(ctx: Any) -> bool:
     return bool(ctx.checksum == sum32(ctx.body.data))
 
 
-def _sector_schemas() -> dict[str, Any]:
-    import construct as c
+# --------------------------------------------------------------------------------------------------
+# schemas (plaintext, after decryption)
 
-    from ..._construct import StrictCheck
+KEY_BLOCK = c.Struct(  # spec A4
+    "magic" / c.Const(KEY_MAGIC, c.Int32ul),
+    "checksum" / c.Rebuild(c.Int32ul, lambda ctx: sum32(ctx.device_key)),  # sum32 of the 16 key bytes
+    "device_key" / c.Bytes(16),  # K
+    "fill" / c.Default(c.Bytes(SECTOR_SIZE - 24), b"\xff" * (SECTOR_SIZE - 24)),
+    "checksum_ok" / c.Computed(lambda ctx: ctx.checksum == sum32(ctx.device_key)),
+    StrictCheck(c.this.checksum_ok),
+)
 
-    _fast = _construct_classes()[2]
-    key_block = c.Struct(  # spec A4
-        "magic" / c.Const(KEY_MAGIC, c.Int32ul),
-        "checksum" / c.Rebuild(c.Int32ul, lambda ctx: sum32(ctx.device_key)),  # sum32 of the 16 key bytes
-        "device_key" / c.Bytes(16),  # K
-        "fill" / c.Default(c.Bytes(SECTOR_SIZE - 24), b"\xff" * (SECTOR_SIZE - 24)),
-        "checksum_ok" / c.Computed(lambda ctx: ctx.checksum == sum32(ctx.device_key)),
-        StrictCheck(c.this.checksum_ok),
-    )
-    data_body = c.Struct(  # bytes 8..4095 of a data block: what its checksum covers
-        "block_id" / c.Int16ul,  # logical id, not the position
-        "generation" / c.Int32ul,  # bk7231tools: "unknown"; +1 per rewrite
-        "map_size" / c.Rebuild(c.Int8ul, c.len_(c.this.bitmap)),  # always 4
-        "bitmap" / c.Bytes(c.this.map_size),  # bit p set: page p is an index page
-        "header_fill" / c.Bytes(PAGE_SIZE - PAGE0_HEAD - c.this.map_size),  # 0xFF to the end of page 0
-        "pages" / c.Array(PAGES - 1, c.Bytes(PAGE_SIZE)),  # pages 1..31: index, value, stale or free
-    )
-    data_block = c.Struct(  # spec A5
-        "magic" / c.Enum(c.Int32ul, DATA_MAGIC=DATA_MAGIC, DATA_MAGIC_OS3=DATA_MAGIC_OS3),
-        "checksum" / c.Rebuild(c.Int32ul, _raw(data_body)),  # sum32 of bytes 8..4095
-        "body" / c.RawCopy(_fast(data_body)),
-        "checksum_ok" / c.Computed(_sum_ok),
-        StrictCheck(c.this.checksum_ok),
-    )
-    return {
-        "KEY_BLOCK": key_block,
-        "DATA_BODY": data_body,
-        "DATA_BLOCK": data_block,
-        "KEY_SECTOR": encrypted_sector(key_block),
-        "DATA_SECTOR": encrypted_sector(data_block),
-    }
+#: bytes of a data block's page 0 before the bitmap: magic, checksum, block_id, generation, map_size
+#: (equal to the offsets the schemas give: tests/layouts/test_tuya_kv.py)
+PAGE0_HEAD = 4 + 4 + 2 + 4 + 1
+
+DATA_BODY = c.Struct(  # bytes 8..4095 of a data block: what its checksum covers
+    "block_id" / c.Int16ul,  # logical id, not the position
+    "generation" / c.Int32ul,  # bk7231tools: "unknown"; +1 per rewrite
+    "map_size" / c.Rebuild(c.Int8ul, c.len_(c.this.bitmap)),  # always 4
+    "bitmap" / c.Bytes(c.this.map_size),  # bit p set: page p is an index page
+    "header_fill" / c.Bytes(PAGE_SIZE - PAGE0_HEAD - c.this.map_size),  # 0xFF to the end of page 0
+    "pages" / c.Array(PAGES - 1, c.Bytes(PAGE_SIZE)),  # pages 1..31: index, value, stale or free
+)
+
+DATA_BLOCK = c.Struct(  # spec A5
+    "magic" / c.Enum(c.Int32ul, DATA_MAGIC=DATA_MAGIC, DATA_MAGIC_OS3=DATA_MAGIC_OS3),
+    "checksum" / c.Rebuild(c.Int32ul, _raw(DATA_BODY)),  # sum32 of bytes 8..4095
+    "body" / c.RawCopy(_Fast(DATA_BODY)),
+    "checksum_ok" / c.Computed(_sum_ok),
+    StrictCheck(c.this.checksum_ok),
+)
+
+PART = c.Struct(
+    "block_id" / c.Int16ul,
+    "first_page" / c.Int8ul,
+    "last_page" / c.Int8ul,  # inclusive
+)
 
 
 def _part_records(ctx: Any) -> int:
     """Number of PART records: ``part_count``, or part_count / 4 when only the byte-count form the GUI
     flash tool accepts fits the page."""
-    import construct as c
-
     count, name_len = ctx.part_count, ctx.name_len
     if ctx.header_end + 4 * count > PAGE_SIZE:
         if count % 4 or ctx.header_end + count > PAGE_SIZE:
@@ -361,105 +275,78 @@ def _part_records(ctx: Any) -> int:
     return int(count)
 
 
-def _index_schema() -> dict[str, Any]:
-    import construct as c
+INDEX_PAGE = c.FixedSized(  # spec A6
+    PAGE_SIZE,
+    _Fast(
+        c.Struct(
+            "checksum" / c.Int32ul,  # sum32 of the value's `length` bytes ("crc")
+            "length" / c.Int32ul,
+            "block_id" / c.Int16ul,  # the containing block's id
+            "page_id" / c.Int8ul,  # the page's own index 1..31
+            "part_count" / c.Int16ul,  # "parts_size": records (or, GUI form, bytes)
+            "element" / c.Int32ul,  # meaning unknown, not monotonic
+            "name_len" / c.Rebuild(c.Int8ul, c.len_(c.this.name)),  # includes the NUL
+            "name" / c.Bytes(c.this.name_len),
+            "header_end" / c.Tell,
+            "part_records" / _Fn(_part_records),
+            "parts" / c.Array(c.this.part_records, PART),
+            "fill" / c.GreedyBytes,  # 0xFF (or stale bytes) to the end of the page
+        )
+    ),
+)
 
-    _, _fn, _fast = _construct_classes()
-    part = c.Struct(
-        "block_id" / c.Int16ul,
-        "first_page" / c.Int8ul,
-        "last_page" / c.Int8ul,  # inclusive
-    )
-    index_page = c.FixedSized(  # spec A6
-        PAGE_SIZE,
-        _fast(
-            c.Struct(
-                "checksum" / c.Int32ul,  # sum32 of the value's `length` bytes ("crc")
-                "length" / c.Int32ul,
-                "block_id" / c.Int16ul,  # the containing block's id
-                "page_id" / c.Int8ul,  # the page's own index 1..31
-                "part_count" / c.Int16ul,  # "parts_size": records (or, GUI form, bytes)
-                "element" / c.Int32ul,  # meaning unknown, not monotonic
-                "name_len" / c.Rebuild(c.Int8ul, c.len_(c.this.name)),  # includes the NUL
-                "name" / c.Bytes(c.this.name_len),
-                "header_end" / c.Tell,
-                "part_records" / _fn(_part_records),
-                "parts" / c.Array(c.this.part_records, part),
-                "fill" / c.GreedyBytes,  # 0xFF (or stale bytes) to the end of the page
-            )
-        ),
-    )
-    return {"PART": part, "INDEX_PAGE": index_page}
+PROTECTED_BODY = c.Struct(  # bytes 8..4095 of the protected block, after the outer layer
+    "device_key" / c.Bytes(16),
+    "data_length" / c.Int32ul,  # bytes of records
+    "reserved" / c.Int32ul,  # spec: 0xFFFFFFFF; small counters seen in real dumps
+    "inner" / c.Bytes(SECTOR_SIZE - 32),  # PROTECTED_DATA, encrypted with the data key
+)
+
+PROTECTED_BLOCK = c.Struct(  # spec A7
+    "magic" / c.Const(KEY_MAGIC, c.Int32ul),
+    "checksum" / c.Rebuild(c.Int32ul, _raw(PROTECTED_BODY)),  # sum32 of bytes 8..4095
+    "body" / c.RawCopy(PROTECTED_BODY),
+    "checksum_ok" / c.Computed(_sum_ok),
+    StrictCheck(c.this.checksum_ok),
+)
+
+PROTECTED_RECORD = c.Struct(  # sf_protected_data_s
+    "length" / c.Rebuild(c.Int32ul, c.len_(c.this.value)),
+    "name" / CString0(32, "latin-1"),  # NUL-padded
+    "value" / c.Bytes(c.this.length),
+)
+
+
+#: bytes of a protected record before its value
+RECORD_HEAD = offset_of(PROTECTED_RECORD, "value")
 
 
 def _records_done(obj: Any, records: list[Any], ctx: Any) -> bool:
     return bool(sum(RECORD_HEAD + len(r.value) for r in records) >= ctx._params.data_length)
 
 
-def _protected_schemas(found: dict[str, Any]) -> dict[str, Any]:
-    import construct as c
-
-    from ..._construct import CString0, StrictCheck
-
-    protected_body = c.Struct(  # bytes 8..4095 of the protected block, after the outer layer
-        "device_key" / c.Bytes(16),
-        "data_length" / c.Int32ul,  # bytes of records
-        "reserved" / c.Int32ul,  # spec: 0xFFFFFFFF; small counters seen in real dumps
-        "inner" / c.Bytes(SECTOR_SIZE - 32),  # PROTECTED_DATA, encrypted with the data key
-    )
-    protected_block = c.Struct(  # spec A7
-        "magic" / c.Const(KEY_MAGIC, c.Int32ul),
-        "checksum" / c.Rebuild(c.Int32ul, _raw(protected_body)),  # sum32 of bytes 8..4095
-        "body" / c.RawCopy(protected_body),
-        "checksum_ok" / c.Computed(_sum_ok),
-        StrictCheck(c.this.checksum_ok),
-    )
-    protected_record = c.Struct(  # sf_protected_data_s
-        "length" / c.Rebuild(c.Int32ul, c.len_(c.this.value)),
-        "name" / CString0(32, "latin-1"),  # NUL-padded
-        "value" / c.Bytes(c.this.length),
-    )
-    #: the inner area of the protected block: ``data_length`` (parse/build keyword) bytes of records, then
-    #: fill; encrypted with the ``key`` keyword (the data key of the block's own device key)
-    protected_data = encrypted_sector(
-        c.Struct(
-            "records"
-            / c.FixedSized(
-                c.this._params.data_length,
-                c.If(c.this._params.data_length > 0, c.RepeatUntil(_records_done, protected_record)),
-            ),
-            "tail" / c.GreedyBytes,  # 0xFF
+#: the inner area of the protected block: ``data_length`` (parse/build keyword) bytes of records, then
+#: fill; encrypted with the ``key`` keyword (the data key of the block's own device key)
+PROTECTED_DATA = encrypted_sector(
+    c.Struct(
+        "records"
+        / c.FixedSized(
+            c.this._params.data_length,
+            c.If(c.this._params.data_length > 0, c.RepeatUntil(_records_done, PROTECTED_RECORD)),
         ),
-        SECTOR_SIZE - 32,
-    )
-    return {
-        "PROTECTED_BODY": protected_body,
-        "PROTECTED_BLOCK": protected_block,
-        "PROTECTED_RECORD": protected_record,
-        "PROTECTED_DATA": protected_data,
-        "PROTECTED_SECTOR": encrypted_sector(protected_block),
-    }
+        "tail" / c.GreedyBytes,  # 0xFF
+    ),
+    SECTOR_SIZE - 32,
+)
+
+#: the sectors as stored (``key`` keyword: MASTER_KEY for key and protected blocks, the data key else)
+KEY_SECTOR = encrypted_sector(KEY_BLOCK)
+DATA_SECTOR = encrypted_sector(DATA_BLOCK)
+PROTECTED_SECTOR = encrypted_sector(PROTECTED_BLOCK)
 
 
-def _parse(name: str, data: bytes | bytearray | memoryview, *, base: int = 0, **ctx: Any) -> Any:
-    """``parse_with`` the schema ``name`` (construct errors become :mod:`obkimg.errors`)."""
-    from ..._construct import parse_with
-
-    return parse_with(_schema(name), FMT, data, base=base, **ctx)
-
-
-def _build(name: str, obj: Any, **ctx: Any) -> bytes:
-    """``build_with`` the schema ``name`` (construct errors become :class:`~obkimg.errors.BuildError`)."""
-    from ..._construct import build_with
-
-    return build_with(_schema(name), FMT, obj, **ctx)
-
-
-def _at(name: str, fld: str) -> int:
-    """Offset of field ``fld`` in the schema ``name``."""
-    from ..._construct import offset_of
-
-    return offset_of(_schema(name), fld)
+#: bytes of an index page before the name
+_INDEX_HEAD = offset_of(INDEX_PAGE.subcon.subcon, "name")  # type: ignore[attr-defined]
 
 
 def _enum_int(value: Any) -> int:
@@ -487,14 +374,14 @@ class KeyBlock:
         :class:`~obkimg.errors.TruncatedError` for a short block and, unless ``strict`` is false,
         :class:`~obkimg.errors.ChecksumError` when the stored sum32 does not match the device key.
         """
-        c_ = _parse("KEY_BLOCK", plain, base=offset, strict=False)
+        c_ = parse_with(KEY_BLOCK, FMT, plain, base=offset, strict=False)
         if strict and not c_.checksum_ok:
             raise ChecksumError(
                 FMT,
                 "key block checksum (sum32 of the device key)",
                 c_.checksum,
                 sum32(c_.device_key),
-                offset=offset + _at("KEY_BLOCK", "checksum"),
+                offset=offset + offset_of(KEY_BLOCK, "checksum"),
                 path="key_block.checksum",
             )
         return cls(offset, bytes(c_.device_key), bytes(c_.fill))
@@ -511,11 +398,11 @@ class KeyBlock:
     def build(self) -> bytes:
         """The plaintext: magic, sum32 of the device key, the key, the fill (4096 bytes with a 16-byte key
         and a 4072-byte fill)."""
-        return _build("KEY_BLOCK", {"device_key": self.device_key, "fill": self.fill})
+        return build_with(KEY_BLOCK, FMT, {"device_key": self.device_key, "fill": self.fill})
 
     def encrypt(self) -> bytes:
         """The sector as stored: :meth:`build` encrypted with :data:`MASTER_KEY` (AES-128-ECB)."""
-        return _build("KEY_SECTOR", {"device_key": self.device_key, "fill": self.fill}, key=MASTER_KEY)
+        return build_with(KEY_SECTOR, FMT, {"device_key": self.device_key, "fill": self.fill}, key=MASTER_KEY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -560,7 +447,7 @@ class IndexEntry:
         parts do not fit 128 bytes, and :class:`~obkimg.errors.TruncatedError` when the page is shorter
         than 128 bytes.
         """
-        c_ = _parse("INDEX_PAGE", page[:PAGE_SIZE], base=offset)
+        c_ = parse_with(INDEX_PAGE, FMT, page[:PAGE_SIZE], base=offset)
         return cls(
             c_.checksum,
             c_.length,
@@ -598,7 +485,7 @@ class IndexEntry:
             "parts": [p.to_dict() for p in self.parts],
             "fill": self.fill if used + len(self.fill) == PAGE_SIZE else b"\xff" * (PAGE_SIZE - used),
         }
-        return _build("INDEX_PAGE", obj)
+        return build_with(INDEX_PAGE, FMT, obj)
 
 
 @dataclass(frozen=True, slots=True)
@@ -631,7 +518,7 @@ class DataBlock:
         false, :class:`~obkimg.errors.MagicError` when the magic is neither 0x98761234 nor 0x135726AB and
         :class:`~obkimg.errors.ChecksumError` when the stored sum32 of bytes 8..4095 is wrong.
         """
-        c_ = _parse("DATA_BLOCK", plain, base=offset, strict=False)
+        c_ = parse_with(DATA_BLOCK, FMT, plain, base=offset, strict=False)
         magic = _enum_int(c_.magic)
         if strict and magic not in DATA_MAGICS:
             found = magic.to_bytes(4, "little")
@@ -644,7 +531,7 @@ class DataBlock:
                 "data block checksum (sum32 of bytes 8..4095)",
                 c_.checksum,
                 sum32(c_.body.data),
-                offset=offset + _at("DATA_BLOCK", "checksum"),
+                offset=offset + offset_of(DATA_BLOCK, "checksum"),
                 path="data_block.checksum",
             )
         b = c_.body.value
@@ -680,12 +567,12 @@ class DataBlock:
         """The plaintext sector; the checksum is recomputed.
 
         Raises :class:`~obkimg.errors.BuildError` when the pages do not make exactly 4096 bytes."""
-        return _build("DATA_BLOCK", self._obj())
+        return build_with(DATA_BLOCK, FMT, self._obj())
 
     def encrypt(self, data_key: bytes) -> bytes:
         """The sector as stored: :meth:`build` encrypted with ``data_key`` (AES-128-ECB,
         :func:`derive_data_key`)."""
-        return _build("DATA_SECTOR", self._obj(), key=data_key)
+        return build_with(DATA_SECTOR, FMT, self._obj(), key=data_key)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -720,14 +607,14 @@ class ProtectedBlock:
         Raises :class:`~obkimg.errors.ChecksumError` when the sum32 of bytes 8..4095 does not match and
         :class:`~obkimg.errors.FormatError` when the records do not fill ``data_length`` exactly.
         """
-        h = _parse("PROTECTED_BLOCK", outer[:SECTOR_SIZE], base=offset, strict=False)
+        h = parse_with(PROTECTED_BLOCK, FMT, outer[:SECTOR_SIZE], base=offset, strict=False)
         if not h.checksum_ok:
             raise ChecksumError(
                 FMT,
                 "protected block checksum (sum32 of bytes 8..4095)",
                 h.checksum,
                 sum32(h.body.data),
-                offset=offset + _at("PROTECTED_BLOCK", "checksum"),
+                offset=offset + offset_of(PROTECTED_BLOCK, "checksum"),
                 path="protected.checksum",
             )
         b = h.body.value
@@ -735,17 +622,15 @@ class ProtectedBlock:
             raise FormatError(
                 f"protected data_length {b.data_length} exceeds the block",
                 fmt=FMT,
-                offset=offset + _at("PROTECTED_BLOCK", "body") + _at("PROTECTED_BODY", "data_length"),
+                offset=offset + offset_of(PROTECTED_BLOCK, "body") + offset_of(PROTECTED_BODY, "data_length"),
                 path="protected.data_length",
             )
         key = derive_data_key(bytes(b.device_key), base)
-        inner = _parse("PROTECTED_DATA", b.inner, base=offset + 32, key=key, data_length=b.data_length)
+        inner = parse_with(PROTECTED_DATA, FMT, b.inner, base=offset + 32, key=key, data_length=b.data_length)
         records = tuple(ProtectedRecord(str(r.name), bytes(r.value), r.name.raw) for r in inner.records or ())
         return cls(offset, bytes(b.device_key), b.data_length, b.reserved, records, bytes(inner.tail))
 
     def _obj(self, base: bytes) -> dict[str, Any]:
-        from ..._construct import CStr
-
         records = [
             {"name": CStr(r.name, r.name_raw) if len(r.name_raw) == 32 else r.name, "value": r.value}
             for r in self.records
@@ -755,8 +640,9 @@ class ProtectedBlock:
         if free < 0:
             raise BuildError("protected records do not fit one sector", fmt=FMT, path="protected")
         tail = self.inner_tail if len(self.inner_tail) == free else b"\xff" * free
-        inner = _build(
-            "PROTECTED_DATA",
+        inner = build_with(
+            PROTECTED_DATA,
+            FMT,
             {"records": records or None, "tail": tail},
             key=derive_data_key(self.device_key, base),
             data_length=size,
@@ -771,12 +657,12 @@ class ProtectedBlock:
 
     def build(self, base: bytes = BASE_KEYS[0][1]) -> bytes:
         """The plaintext after the outer layer (inner area encrypted with the data key)."""
-        return _build("PROTECTED_BLOCK", self._obj(base))
+        return build_with(PROTECTED_BLOCK, FMT, self._obj(base))
 
     def encrypt(self, base: bytes = BASE_KEYS[0][1]) -> bytes:
         """The sector as stored: :meth:`build` (inner area under the data key derived with ``base``),
         encrypted again with :data:`MASTER_KEY`."""
-        return _build("PROTECTED_SECTOR", self._obj(base), key=MASTER_KEY)
+        return build_with(PROTECTED_SECTOR, FMT, self._obj(base), key=MASTER_KEY)
 
 
 # --------------------------------------------------------------------------------------------------
