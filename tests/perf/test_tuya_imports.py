@@ -79,6 +79,7 @@ def test_tuya_keys_imports_no_dump_analysis_and_compiles_nothing(tmp_path: Path)
     found = _run("tuya-keys", "--json", str(_demo_dump(tmp_path)))
     assert "obkimg.tuya_storage" in found["modules"] and "obkimg.tuya_pins" in found["modules"]  # it ran
     assert _unneeded(found["modules"]) == []
+    assert found["compiled"] == [False, False]
 
 
 @pytest.mark.parametrize(
@@ -92,6 +93,7 @@ def test_tuya_keys_on_real_bk7231_dumps(parts: tuple[str, str]) -> None:
     found = _run("tuya-keys", "--json", str(real_path(*parts)))
     assert "obkimg.tuya_storage" in found["modules"]
     assert _unneeded(found["modules"]) == []
+    assert found["compiled"] == [False, False]  # 14-17 data blocks and 20-30 index pages, read interpreted
 
 
 def test_info_reads_the_tuya_storage_without_compiling() -> None:
@@ -99,3 +101,4 @@ def test_info_reads_the_tuya_storage_without_compiling() -> None:
         "info", "--json", str(real_path("bk7231n", "BK7231N_Tuya_Arlec_Razer_RGBStrip_PWM_TuyaOS_3.3.44.bin"))
     )
     assert "obkimg.tuya_storage" in found["modules"] and "obkimg.bkdump" in found["modules"]
+    assert found["compiled"] == [False, False]
