@@ -23,7 +23,6 @@ PSK endpoints...) are :class:`obkimg.model.Secret` strings: they compare equal t
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
@@ -469,6 +468,8 @@ def flatten_upk(upk: dict[str, Any]) -> dict[str, Any]:
 def _b64(text: Any, what: str, problems: list[Problem]) -> Any:
     if not isinstance(text, str):
         return text
+    import base64  # on first use: only storages with wfb64 1 need it
+
     try:
         out = base64.b64decode(str(text), validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):

@@ -181,6 +181,18 @@ def _grid(data: bytes, phase: int) -> tuple[list[int], bytes]:
     return starts, b"".join([data[o : o + 16] for o in starts])
 
 
+def _block_starts(plain: bytes, magic: bytes) -> list[int]:
+    """Indexes of the 16-byte blocks of ``plain`` that start with ``magic``: a byte search, instead of
+    a comparison per block (the same list: a hit counts only at a block start)."""
+    found = []
+    pos = plain.find(magic)
+    while pos >= 0:
+        if pos % 16 == 0:
+            found.append(pos // 16)
+        pos = plain.find(magic, pos + 1)
+    return found
+
+
 def _scan_grid(data: bytes, phase: int) -> _Scan:
     """Sector scan on one grid: key blocks, protected blocks (offset, device key), damaged ones."""
     starts, heads = _grid(data, phase)
@@ -190,7 +202,7 @@ def _scan_grid(data: bytes, phase: int) -> _Scan:
     if not heads:
         return starts, heads, keys, prot, problems
     plain_heads = decrypt(MASTER_KEY, heads)
-    hits = [starts[i] for i in range(len(starts)) if plain_heads[16 * i : 16 * i + 4] == _KEY_MAGIC]
+    hits = [starts[i] for i in _block_starts(plain_heads, _KEY_MAGIC)]
     plain = decrypt(MASTER_KEY, b"".join(data[o : o + SECTOR_SIZE] for o in hits)) if hits else b""
     for n, off in enumerate(hits):
         s = plain[n * SECTOR_SIZE : (n + 1) * SECTOR_SIZE]
