@@ -47,7 +47,6 @@ from _bench import (
     real_dump,
 )
 
-
 #: the runtime dependencies `info` of a Tuya dump imports (click, construct, AES from cryptography), alone
 DEPS_CMD = [sys.executable, "-c", "import click, construct, cryptography.hazmat.primitives.ciphers"]
 
