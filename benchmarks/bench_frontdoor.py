@@ -8,6 +8,8 @@ Run: ``python benchmarks/bench_frontdoor.py [--rounds N] [--no-peer] [--against 
 Rows (each a fresh process every round, paired round by round with its floor and its peer, see
 ``_bench.py``):
 
+- the dependency floor: a fresh interpreter that only imports click, construct and cryptography's
+  ciphers (what ``info`` of a Tuya dump needs), in time and peak RSS, against ``python -c pass``;
 - ``obkimg info --json`` and ``obkimg tuya-keys --json`` against ``python -c pass`` (the interpreter
   floor; goals <= 8x and <= 6x);
 - ``info`` + ``tuya-keys`` (two processes) against ``bk7231tools dissect_dump -e`` (goal >= 10x
@@ -44,6 +46,9 @@ from _bench import (
     real,
     real_dump,
 )
+
+#: the runtime dependencies `info` of a Tuya dump imports (click, construct, AES from cryptography), alone
+DEPS_CMD = [sys.executable, "-c", "import click, construct, cryptography.hazmat.primitives.ciphers"]
 
 
 def tuya_key_names(stdout: bytes) -> list[str]:
@@ -156,6 +161,16 @@ def main() -> None:
         tmp = Path(t)
         rows.append(
             paired(
+                "dependency floor: `import click, construct` + AES",
+                proc(DEPS_CMD),
+                floor=floor,
+                floor_name="`python -c pass`",
+                rounds=a.rounds,
+                note="what importing the runtime dependencies `info` needs costs before obkimg runs a line",
+            )
+        )
+        rows.append(
+            paired(
                 "`info --json` (2 MiB BK7231N)",
                 proc([*obkimg_cmd(), "info", "--json", dump]),
                 floor=floor,
@@ -199,6 +214,18 @@ def main() -> None:
                     note="goal: obkimg / floor <= 5",
                 )
             )
+        rows.append(
+            paired(
+                "peak RSS of the dependency floor",
+                proc(DEPS_CMD, rss=True),
+                floor=proc(FLOOR_CMD, rss=True),
+                floor_name="`python -c pass`",
+                unit="MB",
+                rounds=max(3, a.rounds // 3),
+                note="the same imports: the memory of the interpreter, click, construct (with hashlib's "
+                "OpenSSL) and cryptography (its own OpenSSL) before obkimg reads a byte",
+            )
+        )
         rss_peer = proc([peer, "dissect_dump", dump], cwd=tmp, rss=True) if peer is not None else None
         rows.append(
             paired(
