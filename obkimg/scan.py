@@ -3,8 +3,10 @@
 :func:`scan_file` never raises: a file obkimg cannot read (or whose reading fails in any way, even through
 a bug) becomes a row with ``error``, and so does a worker process that dies. :func:`iter_files` reports
 folders it cannot list as rows too, instead of skipping them silently.
-:func:`scan` runs it in a process pool and yields rows as they complete, calling ``progress`` after
-each one (the CLI turns that into a progress bar on stderr).
+:func:`scan` runs it in worker processes (forked on Linux from a parent that has imported every reader,
+so a worker imports nothing) that the parent feeds one path at a time, biggest files first; it yields
+rows as they complete, calling ``progress`` after each one (the CLI turns that into a progress bar on
+stderr).
 """
 
 from __future__ import annotations
