@@ -82,7 +82,8 @@ class _Once:
 
     A scan asks a model for ``ok`` (problems + regions), ``firmware_version`` (details + identity) and
     whether it can hold configs (regions again); many models recompute those lists on every call (a UG
-    file sums its RBL bytes in each). Every other attribute is the model's own.
+    file sums its RBL bytes in each). A call with other arguments (``details(show_secrets=True)``) is
+    remembered apart. Every other attribute is the model's own.
     """
 
     __slots__ = ("_img", "_memo")
@@ -90,7 +91,7 @@ class _Once:
 
     def __init__(self, img: Image) -> None:
         self._img = img
-        self._memo: dict[str, Any] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     def __getattr__(self, name: str) -> Any:
         value = getattr(self._img, name)
@@ -98,10 +99,11 @@ class _Once:
             return value
         memo = self._memo
 
-        def once() -> Any:
-            if name not in memo:
-                memo[name] = value()
-            return memo[name]
+        def once(*args: Any, **kwargs: Any) -> Any:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            if key not in memo:
+                memo[key] = value(*args, **kwargs)
+            return memo[key]
 
         return once
 

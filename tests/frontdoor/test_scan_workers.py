@@ -194,3 +194,38 @@ def test_a_scan_left_early_ends_its_workers(tmp_path: Path) -> None:
     assert multiprocessing.active_children()
     rows.close()
     assert multiprocessing.active_children() == []
+
+
+def test_the_once_view_remembers_each_call_and_asks_overrides_directly() -> None:
+    from obkimg.errors import Problem
+    from obkimg.model import Image, Region
+
+    calls: list[str] = []
+
+    class Counted(Image):
+        kind = "test"
+
+        def regions(self) -> list[Region]:
+            calls.append("regions")
+            return [Region("r", 0, 4, "data", "bad-crc")]
+
+        def problems(self) -> list[Problem]:
+            calls.append("problems")
+            return []
+
+        def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
+            calls.append(f"details {show_secrets}")
+            return {"version": "1.2"}
+
+    class Overrides(Counted):
+        @property
+        def ok(self) -> bool:
+            return True
+
+    view = scan_mod._Once(Counted())
+    assert view.get("ok") is False  # the bad-crc region, through Image.ok over the view
+    assert view.get("firmware_version") == "1.2"
+    assert view.regions() == view.regions() and view.kind == "test"
+    view.details(show_secrets=True)
+    assert sorted(calls) == ["details False", "details True", "problems", "regions"]
+    assert scan_mod._Once(Overrides()).get("ok") is True  # the model's own property, not Image's
