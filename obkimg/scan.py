@@ -3,19 +3,27 @@
 :func:`scan_file` never raises: a file obkimg cannot read (or whose reading fails in any way, even through
 a bug) becomes a row with ``error``, and so does a worker process that dies. :func:`iter_files` reports
 folders it cannot list as rows too, instead of skipping them silently.
-:func:`scan` runs it in a process pool and yields rows as they complete, calling ``progress`` after
-each one (the CLI turns that into a progress bar on stderr).
+:func:`scan` runs it in worker processes (forked on Linux from a parent that has imported every reader,
+so a worker imports nothing) that the parent feeds one path at a time, biggest files first; it yields
+rows as they complete, calling ``progress`` after each one (the CLI turns that into a progress bar on
+stderr).
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import asdict, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._record import dataclass
 from .errors import ObkImgError
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from .model import Image
 
 __all__ = ["ScanRow", "iter_files", "scan_file", "scan"]
 
@@ -69,6 +77,48 @@ def iter_files(
     return out
 
 
+class _Once:
+    """A read-only view of one :class:`~obkimg.model.Image` whose ``regions()``, ``problems()``,
+    ``details()`` and ``app_identity()`` each run once.
+
+    A scan asks a model for ``ok`` (problems + regions), ``firmware_version`` (details + identity) and
+    whether it can hold configs (regions again); many models recompute those lists on every call (a UG
+    file sums its RBL bytes in each). A call with other arguments (``details(show_secrets=True)``) is
+    remembered apart. Every other attribute is the model's own.
+    """
+
+    __slots__ = ("_img", "_memo")
+    _METHODS = frozenset({"regions", "problems", "details", "app_identity"})
+
+    def __init__(self, img: Image) -> None:
+        self._img = img
+        self._memo: dict[tuple[Any, ...], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._img, name)
+        if name not in self._METHODS:
+            return value
+        memo = self._memo
+
+        def once(*args: Any, **kwargs: Any) -> Any:
+            key = (name, args, tuple(sorted(kwargs.items())))
+            if key not in memo:
+                memo[key] = value(*args, **kwargs)
+            return memo[key]
+
+        return once
+
+    def get(self, prop: str) -> Any:
+        """``img.<prop>`` computed through this view when it is :class:`Image`'s own definition (which
+        only calls the methods above); a model's override is asked directly."""
+        from .model import Image
+
+        own = getattr(type(self._img), prop)
+        if own is getattr(Image, prop):
+            return own.fget(self)
+        return getattr(self._img, prop)
+
+
 def scan_file(path: str) -> ScanRow:
     """Identify one file: kind, chip, firmware version, whether Tuya keys / an OBK config are in it."""
     from .configs import find_configs
@@ -82,15 +132,16 @@ def scan_file(path: str) -> ScanRow:
     try:
         src = load(path)
         img = open_image(src)
-        configs = find_configs(src.data, img)
+        view = _Once(img)
+        configs = find_configs(src.data, cast("Image", view))
         tuya = len(configs.tuya.values) if configs.tuya is not None else None
         return ScanRow(
             path,
             size,
             img.kind,
             img.chip,
-            img.firmware_version,
-            img.ok,
+            view.get("firmware_version"),
+            view.get("ok"),
             tuya,
             configs.obk is not None,
             chip_candidates=img.chip_candidates,
@@ -106,13 +157,119 @@ _PRELOAD_FROM = 16
 
 
 def _preload() -> None:
-    """Import every reader a scan may need in the parent: forked workers inherit them instead of each
-    importing them again (a folder that large usually holds several kinds of files)."""
-    from . import configs, detect, obk, source, tuya  # noqa: F401
-    from .formats import REGISTRY
+    """Import everything a scan may need in the parent: forked workers inherit it instead of each
+    importing it again (a folder that large usually holds several kinds of files). That is every format
+    module and the workflow that loads it, the modules those import on first use, and the AES of RBL
+    files and Tuya storage (``cryptography``, imported by :mod:`obkimg.codecs.aes` on first use)."""
+    import cryptography.hazmat.primitives.ciphers  # noqa: F401
+
+    from . import bkchip, chipid, configs, detect, obk, obk_locate, source, tuya  # noqa: F401
+    from .formats import REGISTRY, loader_of
 
     for entry in REGISTRY:
-        _ = entry.module  # imports it
+        loader_of(entry.module)  # imports the format module and its loading workflow
+
+
+def _worker(conn: Connection) -> None:
+    """A worker process: scan each path the parent sends, answer with its row; stop at None or EOF."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError):
+            return
+        if path is None:
+            return
+        conn.send(scan_file(path))
+
+
+def _context() -> Any:
+    """``fork`` where it is safe (Linux): workers inherit the parent's imports and start in about a
+    millisecond. Elsewhere the platform's default (spawn: each worker imports what it needs)."""
+    import multiprocessing
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def _biggest_first(paths: list[str]) -> list[str]:
+    """``paths`` in the order they are handed out: largest first (the size is the best cheap guess of a
+    file's cost), so the last files to finish are small ones and no worker waits long for another."""
+
+    def size(p: str) -> int:
+        try:
+            return os.path.getsize(p)
+        except OSError:
+            return 0
+
+    return sorted(paths, key=lambda p: -size(p))
+
+
+def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
+    """Rows of ``paths`` from ``workers`` processes, in completion order.
+
+    The parent only hands out paths (one at a time, the next as soon as a worker answers) and collects
+    rows: it never reads a file itself, so a file that kills its reader (a crash, the OOM killer) costs
+    one worker, whose file becomes an error row; a new worker takes over the files left.
+    """
+    from multiprocessing.connection import wait
+
+    ctx = _context()
+    todo = _biggest_first(paths)
+    todo.reverse()  # pop() from the end: biggest first
+    busy: dict[Connection, tuple[Any, str]] = {}  # parent end of the pipe -> (process, path it reads)
+    ended: list[Any] = []
+
+    def give(conn: Connection, proc: Any) -> None:
+        """Hand ``proc`` its next file, or tell it to stop when none is left."""
+        if not todo:
+            with suppress(OSError):
+                conn.send(None)
+            conn.close()
+            ended.append(proc)
+            return
+        path = todo.pop()
+        busy[conn] = (proc, path)
+        with suppress(OSError):  # a worker that just died: wait() reports its EOF like any death
+            conn.send(path)
+
+    def start() -> None:
+        ours, theirs = ctx.Pipe()
+        proc = ctx.Process(target=_worker, args=(theirs,), daemon=True)
+        proc.start()
+        theirs.close()  # the worker holds the only other end: its death is EOF here
+        give(ours, proc)
+
+    try:
+        for _ in range(min(workers, len(todo))):
+            start()
+        while busy:
+            for ready in wait(list(busy)):
+                conn = cast("Connection", ready)
+                proc, path = busy.pop(conn)
+                try:
+                    row: ScanRow = conn.recv()
+                except (EOFError, OSError):
+                    proc.join()
+                    conn.close()
+                    why = f"the process reading this file ended (exit code {proc.exitcode})"
+                    row = ScanRow(path, 0, error=f"worker failed: {why}")
+                    if todo:
+                        start()
+                else:
+                    give(conn, proc)
+                yield row
+    finally:
+        for conn, (proc, _) in busy.items():  # left early (an exception, or the caller stopped reading)
+            proc.terminate()
+            conn.close()
+            ended.append(proc)
+        for proc in ended:
+            proc.join()
 
 
 def scan(
@@ -120,29 +277,18 @@ def scan(
 ) -> Iterator[ScanRow]:
     """Scan ``paths`` in ``workers`` processes (default: CPU count); yields rows in completion order.
 
-    Never more workers than files, nor than four per core (a pool starts every worker it is given).
+    Never more workers than files, nor than four per core. One worker (or one file) runs in this process.
     """
     paths = list(paths)
     cores = os.cpu_count() or 1
     workers = min(workers or cores, len(paths), 4 * cores)
-    if workers > 1 and len(paths) >= _PRELOAD_FROM:
-        _preload()  # before the pool forks its workers
-    if workers <= 1 or len(paths) <= 1:
-        for p in paths:
-            row = scan_file(p)
-            if progress:
-                progress(row)
-            yield row
-        return
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(scan_file, p): p for p in paths}
-        for fut in as_completed(futures):
-            try:
-                row = fut.result()
-            except Exception as e:  # noqa: BLE001 - a worker that died (killed, out of memory...)
-                row = ScanRow(futures[fut], 0, error=f"worker failed: {type(e).__name__}: {e}")
-            if progress:
-                progress(row)
-            yield row
+    if workers <= 1:
+        rows: Iterator[ScanRow] = (scan_file(p) for p in paths)
+    else:
+        if len(paths) >= _PRELOAD_FROM:
+            _preload()  # before the workers fork
+        rows = _parallel(paths, workers)
+    for row in rows:
+        if progress:
+            progress(row)
+        yield row

@@ -167,26 +167,29 @@ def test_info_masks_secrets_unless_asked() -> None:
 def test_scan_never_starts_more_workers_than_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Seen: `scan -j 100000 DIR` on a folder of 2 files forked thousands of worker processes (the
     pool started every worker asked for). Workers are capped by the number of files and the cores."""
-    import concurrent.futures
     import os
 
-    from obkimg.scan import scan
+    from obkimg import scan as scan_mod
 
-    asked: list[int] = []
+    started: list[object] = []
+    real = scan_mod._context()
 
-    class Recording(concurrent.futures.ThreadPoolExecutor):  # threads: nothing is forked here
-        def __init__(self, max_workers: int | None = None) -> None:
-            asked.append(max_workers or 0)
-            super().__init__(max_workers=1)
+    class Counting:
+        def Pipe(self) -> object:  # noqa: N802 - the multiprocessing context API
+            return real.Pipe()
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recording)
+        def Process(self, **kw: object) -> object:  # noqa: N802
+            started.append(kw)
+            return real.Process(**kw)
+
+    monkeypatch.setattr(scan_mod, "_context", Counting)
     files = []
     for i in range(3):
         files.append(tmp_path / f"f{i}.bin")
         files[-1].write_bytes(bytes([i]) * 64)
-    rows = list(scan([str(f) for f in files], workers=100_000))
-    assert len(rows) == 3
-    assert asked and max(asked) <= min(3, 4 * (os.cpu_count() or 1)), asked
+    rows = list(scan_mod.scan([str(f) for f in files], workers=100_000))
+    assert len(rows) == 3 and not any("worker failed" in (r.error or "") for r in rows)
+    assert 2 <= len(started) <= min(3, 4 * (os.cpu_count() or 1)), started
 
 
 @pytest.mark.parametrize("jobs", ["-1", "0"])
