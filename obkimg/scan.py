@@ -23,7 +23,6 @@ from .errors import ObkImgError
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from .model import Image
 
 __all__ = ["ScanRow", "iter_files", "scan_file", "scan"]
 
@@ -77,48 +76,6 @@ def iter_files(
     return out
 
 
-class _Once:
-    """A read-only view of one :class:`~obkimg.model.Image` whose ``regions()``, ``problems()``,
-    ``details()`` and ``app_identity()`` each run once.
-
-    A scan asks a model for ``ok`` (problems + regions), ``firmware_version`` (details + identity) and
-    whether it can hold configs (regions again); many models recompute those lists on every call (a UG
-    file sums its RBL bytes in each). A call with other arguments (``details(show_secrets=True)``) is
-    remembered apart. Every other attribute is the model's own.
-    """
-
-    __slots__ = ("_img", "_memo")
-    _METHODS = frozenset({"regions", "problems", "details", "app_identity"})
-
-    def __init__(self, img: Image) -> None:
-        self._img = img
-        self._memo: dict[tuple[Any, ...], Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self._img, name)
-        if name not in self._METHODS:
-            return value
-        memo = self._memo
-
-        def once(*args: Any, **kwargs: Any) -> Any:
-            key = (name, args, tuple(sorted(kwargs.items())))
-            if key not in memo:
-                memo[key] = value(*args, **kwargs)
-            return memo[key]
-
-        return once
-
-    def get(self, prop: str) -> Any:
-        """``img.<prop>`` computed through this view when it is :class:`Image`'s own definition (which
-        only calls the methods above); a model's override is asked directly."""
-        from .model import Image
-
-        own = getattr(type(self._img), prop)
-        if own is getattr(Image, prop):
-            return own.fget(self)
-        return getattr(self._img, prop)
-
-
 def scan_file(path: str) -> ScanRow:
     """Identify one file: kind, chip, firmware version, whether Tuya keys / an OBK config are in it."""
     from .configs import find_configs
@@ -132,16 +89,15 @@ def scan_file(path: str) -> ScanRow:
     try:
         src = load(path)
         img = open_image(src)
-        view = _Once(img)
-        configs = find_configs(src.data, cast("Image", view))
+        configs = find_configs(src.data, img)
         tuya = len(configs.tuya.values) if configs.tuya is not None else None
         return ScanRow(
             path,
             size,
             img.kind,
             img.chip,
-            view.get("firmware_version"),
-            view.get("ok"),
+            img.firmware_version,
+            img.ok,
             tuya,
             configs.obk is not None,
             chip_candidates=img.chip_candidates,
@@ -160,7 +116,10 @@ def _preload() -> None:
     """Import everything a scan may need in the parent: forked workers inherit it instead of each
     importing it again (a folder that large usually holds several kinds of files). That is every format
     module and the workflow that loads it, the modules those import on first use, and the AES of RBL
-    files and Tuya storage (``cryptography``, imported by :mod:`obkimg.codecs.aes` on first use)."""
+    files and Tuya storage (``cryptography``, imported by :mod:`obkimg.codecs.aes` on first use) and the
+    base64 of ``wfb64`` Tuya storages (imported by :mod:`obkimg.tuya` on first use)."""
+    import base64  # noqa: F401
+
     import cryptography.hazmat.primitives.ciphers  # noqa: F401
 
     from . import bkchip, chipid, configs, detect, obk, obk_locate, source, tuya  # noqa: F401

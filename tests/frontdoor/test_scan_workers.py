@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -61,8 +60,7 @@ def test_j1_and_j2_give_the_same_documents() -> None:
 
 
 def test_rows_equal_what_the_model_api_answers() -> None:
-    """A scan row holds exactly what `obkimg.open` + `find_configs` answer for the file: asking each
-    model once (the _Once view) changes no field."""
+    """A scan row holds exactly what `obkimg.open` + `find_configs` answer for the file."""
     from obkimg.configs import find_configs
     from obkimg.detect import open_image
     from obkimg.source import load
@@ -87,33 +85,6 @@ def test_rows_equal_what_the_model_api_answers() -> None:
         if got != want or row.error is not None:
             differ.append(Path(p).name)
     assert not differ
-
-
-def test_a_scan_asks_a_model_for_each_list_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A UG file recomputed its RBL byte sum in every regions()/problems()/details() call, and a scan
-    called regions() three times (ok, firmware_version's details, find_configs), problems() once more
-    and details() once: each now runs once per file."""
-    from obkimg.containers import UgImage
-
-    calls: dict[str, int] = {}
-
-    def counting(name: str) -> Any:
-        real = getattr(UgImage, name)
-
-        def method(self: UgImage, *a: Any, **k: Any) -> Any:
-            calls[name] = calls.get(name, 0) + 1
-            return real(self, *a, **k)
-
-        return method
-
-    for name in ("regions", "problems", "details"):
-        monkeypatch.setattr(UgImage, name, counting(name))
-    f = tmp_path / "app.ug.bin"
-    f.write_bytes(_ug())
-    row = scan_mod.scan_file(str(f))
-    assert row.kind == "bk7231-ug" and row.error is None and row.ok is True
-    assert row.version == "1.18.300"
-    assert calls == {"regions": 1, "problems": 1, "details": 1}
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fork is used on Linux only")
@@ -194,38 +165,3 @@ def test_a_scan_left_early_ends_its_workers(tmp_path: Path) -> None:
     assert multiprocessing.active_children()
     rows.close()
     assert multiprocessing.active_children() == []
-
-
-def test_the_once_view_remembers_each_call_and_asks_overrides_directly() -> None:
-    from obkimg.errors import Problem
-    from obkimg.model import Image, Region
-
-    calls: list[str] = []
-
-    class Counted(Image):
-        kind = "test"
-
-        def regions(self) -> list[Region]:
-            calls.append("regions")
-            return [Region("r", 0, 4, "data", "bad-crc")]
-
-        def problems(self) -> list[Problem]:
-            calls.append("problems")
-            return []
-
-        def details(self, *, show_secrets: bool = False) -> dict[str, Any]:
-            calls.append(f"details {show_secrets}")
-            return {"version": "1.2"}
-
-    class Overrides(Counted):
-        @property
-        def ok(self) -> bool:
-            return True
-
-    view = scan_mod._Once(Counted())
-    assert view.get("ok") is False  # the bad-crc region, through Image.ok over the view
-    assert view.get("firmware_version") == "1.2"
-    assert view.regions() == view.regions() and view.kind == "test"
-    view.details(show_secrets=True)
-    assert sorted(calls) == ["details False", "details True", "problems", "regions"]
-    assert scan_mod._Once(Overrides()).get("ok") is True  # the model's own property, not Image's
