@@ -25,8 +25,11 @@ ltchiptool bflb-iot-tool``. obkimg never imports them.
 from __future__ import annotations
 
 import argparse
+import atexit
+import functools
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -213,6 +216,29 @@ def fresh(code: str, *args: str, python: str | os.PathLike[str] = sys.executable
     return run
 
 
+@functools.lru_cache(maxsize=1)
+def _neutral_cwd() -> str:
+    """An empty directory to run children in (removed at exit)."""
+    d = tempfile.mkdtemp(prefix="obkimg-bench-cwd-")
+    atexit.register(shutil.rmtree, d, ignore_errors=True)
+    return d
+
+
+@functools.cache
+def _check_tree_cached(pythonpath: str, cwd: str, tree: str) -> None:
+    env = {**ENV, "PYTHONPATH": pythonpath}
+    code = "import obkimg, sys; sys.stdout.write(obkimg.__file__)"
+    got = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True)
+    path = Path(got.stdout.strip()).resolve()
+    if got.returncode != 0 or not path.is_relative_to(Path(tree).resolve()):
+        raise SystemExit(f"a child meant to run the obkimg of {tree} imports {path or got.stderr[-300:]}")
+
+
+def _check_tree(env: dict[str, str], cwd: str, tree: Path) -> None:
+    """Stop unless a child started with ``env`` in ``cwd`` imports the obkimg of ``tree``."""
+    _check_tree_cached(env.get("PYTHONPATH", ""), cwd, str(tree))
+
+
 def proc(
     cmd: Sequence[str | os.PathLike[str]],
     *,
@@ -227,6 +253,11 @@ def proc(
     stdout into the object whose digest is compared (default: no comparison)."""
     argv = [str(c) for c in cmd]
     penv = ENV if tree is None else {**ENV, "PYTHONPATH": str(tree)}
+    # never the caller's directory: `python -c` puts it first on sys.path, so run from the repository
+    # root every "other tree" would import this tree's obkimg (and did, until this check existed)
+    where = str(cwd) if cwd is not None else _neutral_cwd()
+    if tree is not None or argv[:3] == obkimg_cmd():
+        _check_tree(penv, where, Path(tree) if tree is not None else ROOT)
 
     def run() -> tuple[float, str | None]:
         t = time.perf_counter()
@@ -235,7 +266,7 @@ def proc(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=penv,
-            cwd=None if cwd is None else str(cwd),
+            cwd=where,
         )
         stdout, stderr = p.communicate()
         dt = (time.perf_counter() - t) * 1000
@@ -262,7 +293,7 @@ def proc(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 env=penv,
-                cwd=None if cwd is None else str(cwd),
+                cwd=where,
                 check=False,
             )
             if p.returncode not in ok:
