@@ -169,3 +169,25 @@ def test_analysis_unframes_and_verifies_the_app_once(monkeypatch: pytest.MonkeyP
     img = bk7231_image.analyze(data)
     assert img.app is not None and img.app.image_size > 0x80000 and img.app.payload_crc_ok
     assert big == [(True, True)]
+
+
+def test_ug_rbl_sum_is_computed_once_per_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scan asks a UG model for regions, problems and details; each used to re-sum the whole RBL
+    (~9 ms/MiB). The sum is kept on the model; a replace() copy sums its own bytes."""
+    import dataclasses
+
+    from obkimg.formats.bk7231 import rbl as bk7231_rbl
+    from obkimg.formats.bk7231 import ug as bk7231_ug
+    from tests.bk7231_images import _synth as bk
+
+    raw = bk7231_ug.wrap(bk7231_rbl.pack(bk.app(size=0x4000), version="1.0.0"), "1.0.0")
+    calls: list[int] = []
+    real = bk7231_ug.sum32
+    monkeypatch.setattr(bk7231_ug, "sum32", lambda data: calls.append(len(data)) or real(data))
+    ug = bk7231_ug.UgFile.parse(raw)
+    n = len(ug.rbl)
+    assert ug.sum_valid and ug.sum_valid and ug.computed_sum == ug.sum
+    assert calls.count(n) == 1  # parse (strict) checked it; the later asks reuse it
+    changed = dataclasses.replace(ug, rbl=ug.rbl[:-1] + bytes([ug.rbl[-1] ^ 1]))
+    assert not changed.sum_valid and changed.computed_sum != ug.computed_sum
+    assert calls.count(n) == 2
