@@ -181,7 +181,8 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
     todo = _biggest_first(paths)
     todo.reverse()  # pop() from the end: biggest first
     busy: dict[Connection, tuple[Any, str]] = {}  # parent end of the pipe -> (process, path it reads)
-    ended: list[Any] = []
+    started: list[Any] = []
+    ended: list[Any] = []  # told to stop (or found dead): joined, never terminated
 
     def give(conn: Connection, proc: Any) -> None:
         """Hand ``proc`` its next file, or tell it to stop when none is left."""
@@ -200,6 +201,7 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
         ours, theirs = ctx.Pipe()
         proc = ctx.Process(target=_worker, args=(theirs,), daemon=True)
         proc.start()
+        started.append(proc)
         theirs.close()  # the worker holds the only other end: its death is EOF here
         give(ours, proc)
 
@@ -214,6 +216,7 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
                     row: ScanRow = conn.recv()
                 except (EOFError, OSError):
                     proc.join()
+                    ended.append(proc)
                     conn.close()
                     why = f"the process reading this file ended (exit code {proc.exitcode})"
                     row = ScanRow(path, 0, error=f"worker failed: {why}")
@@ -223,11 +226,14 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
                     give(conn, proc)
                 yield row
     finally:
-        for conn, (proc, _) in busy.items():  # left early (an exception, or the caller stopped reading)
-            proc.terminate()
+        for conn in busy:  # left early (an exception, or the caller stopped reading)
             conn.close()
-            ended.append(proc)
-        for proc in ended:
+        # every worker not told to stop is ended, including one whose row was being received when the
+        # exception (a Ctrl-C) came: it is in neither list then, and would wait for a path forever
+        for proc in started:
+            if proc not in ended:
+                proc.terminate()
+        for proc in started:
             proc.join()
 
 

@@ -165,3 +165,41 @@ def test_a_scan_left_early_ends_its_workers(tmp_path: Path) -> None:
     assert multiprocessing.active_children()
     rows.close()
     assert multiprocessing.active_children() == []
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+class _InterruptOnLoad:
+    """A row that raises KeyboardInterrupt in the parent while it is being received (unpickled)."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_interrupt, ())
+
+
+def _interrupting_worker(conn) -> None:  # type: ignore[no-untyped-def]
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        path = conn.recv()
+        if path is None:
+            return
+        conn.send(_InterruptOnLoad() if path.endswith("f0.bin") else scan_mod.scan_file(path))
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the patched worker reaches forked children only"
+)
+def test_an_interrupt_while_a_row_is_received_ends_every_worker(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C (KeyboardInterrupt) can land while the parent reads a worker's row: that worker is then
+    neither busy nor told to stop, and must still be ended (it would wait for a path forever)."""
+    import multiprocessing
+
+    for i in range(6):
+        (tmp_path / f"f{i}.bin").write_bytes(b"\xff" * (64 + 16 * i))
+    monkeypatch.setattr(scan_mod, "_worker", _interrupting_worker)
+    with pytest.raises(KeyboardInterrupt):
+        list(scan_mod.scan(scan_mod.iter_files(tmp_path), workers=2))
+    assert multiprocessing.active_children() == []
