@@ -231,6 +231,9 @@ def _process(cls: type, *, init: bool, with_repr: bool, eq: bool, frozen: bool, 
     if eq:
         methods["__eq__"] = _make_eq(flds)
     if frozen:
+        for name in ("__setattr__", "__delattr__"):
+            if name in own:  # as the standard decorator: the class's own would lose the frozenness
+                raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
         methods.update(_frozen_methods(cls, frozenset(f.name for f in flds)))
         if slots:
             methods["__getstate__"], methods["__setstate__"] = _getstate, _setstate

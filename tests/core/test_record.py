@@ -350,3 +350,12 @@ def test_a_record_without_a_docstring_gets_the_standard_one():
             y: str = "a"
 
         assert R.__doc__ == "R(x: 'int', y: 'str' = 'a')"
+
+
+@pytest.mark.parametrize("method", ["__setattr__", "__delattr__"])
+def test_a_frozen_record_may_not_define_its_own_setattr(method):
+    """The standard decorator refuses it (its frozen methods would be lost); so does this one."""
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+        body = {"__annotations__": {"x": "int"}, method: lambda self, *a: None}
+        with pytest.raises(TypeError, match=f"Cannot overwrite attribute {method}"):
+            decorator(frozen=True)(type("R", (), body))
