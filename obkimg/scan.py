@@ -129,11 +129,17 @@ def _preload() -> None:
         loader_of(entry.module)  # imports the format module and its loading workflow
 
 
-def _worker(conn: Connection) -> None:
-    """A worker process: scan each path the parent sends, answer with its row; stop at None or EOF."""
+def _worker(conn: Connection, parent_end: Connection | None = None) -> None:
+    """A worker process: scan each path the parent sends, answer with its row; stop at None or EOF.
+
+    ``parent_end`` (forked workers) is the parent's end of the pipe, inherited by the fork: closed here,
+    or a parent killed outright (no cleanup) would never be an EOF and the worker would wait forever.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
+    if parent_end is not None:
+        parent_end.close()
     while True:
         try:
             path = conn.recv()
@@ -141,7 +147,11 @@ def _worker(conn: Connection) -> None:
             return
         if path is None:
             return
-        conn.send(scan_file(path))
+        row = scan_file(path)
+        try:
+            conn.send(row)
+        except OSError:  # the parent is gone
+            return
 
 
 def _context() -> Any:
@@ -178,6 +188,7 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
     from multiprocessing.connection import wait
 
     ctx = _context()
+    forked = ctx.get_start_method() == "fork"
     todo = _biggest_first(paths)
     todo.reverse()  # pop() from the end: biggest first
     busy: dict[Connection, tuple[Any, str]] = {}  # parent end of the pipe -> (process, path it reads)
@@ -199,7 +210,8 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
 
     def start() -> None:
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(theirs,), daemon=True)
+        args = (theirs, ours) if forked else (theirs,)  # a spawned worker has only what it is given
+        proc = ctx.Process(target=_worker, args=args, daemon=True)
         proc.start()
         started.append(proc)
         theirs.close()  # the worker holds the only other end: its death is EOF here

@@ -178,10 +178,12 @@ class _InterruptOnLoad:
         return (_interrupt, ())
 
 
-def _interrupting_worker(conn) -> None:  # type: ignore[no-untyped-def]
+def _interrupting_worker(conn, parent_end=None) -> None:  # type: ignore[no-untyped-def]
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_end is not None:
+        parent_end.close()
     while True:
         path = conn.recv()
         if path is None:
@@ -203,3 +205,46 @@ def test_an_interrupt_while_a_row_is_received_ends_every_worker(tmp_path: Path, 
     with pytest.raises(KeyboardInterrupt):
         list(scan_mod.scan(scan_mod.iter_files(tmp_path), workers=2))
     assert multiprocessing.active_children() == []
+
+
+_KILLED_PARENT = """
+import multiprocessing, os, signal, sys
+import obkimg.scan as s
+rows = s.scan(s.iter_files(sys.argv[1]), workers=2)
+next(rows)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """A parent killed outright (SIGKILL, the OOM killer) runs no cleanup: each worker must see its pipe
+    close and end, not wait for a path forever (a forked worker inherited the parent's end of its own
+    pipe, so it never saw the close)."""
+    import os
+    import subprocess
+    import time
+
+    for i in range(6):
+        (tmp_path / f"f{i}.bin").write_bytes(b"\xff" * (64 + i))
+    out = tmp_path / "pids.txt"
+    with out.open("w") as f:  # a file, not a pipe: orphaned workers would hold a pipe open
+        subprocess.run([sys.executable, "-c", _KILLED_PARENT, str(tmp_path)], stdout=f, timeout=60)
+    pids = [int(p) for p in out.read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 20  # generous: they end at once
+    while any(map(_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if _running(p)]
+    for p in left:
+        os.kill(p, 9)
+    assert left == []
