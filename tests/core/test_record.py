@@ -359,3 +359,49 @@ def test_a_frozen_record_may_not_define_its_own_setattr(method):
         body = {"__annotations__": {"x": "int"}, method: lambda self, *a: None}
         with pytest.raises(TypeError, match=f"Cannot overwrite attribute {method}"):
             decorator(frozen=True)(type("R", (), body))
+
+
+_OWN_EQ_HASH = {
+    "eq only": {"__eq__": lambda self, other: True},
+    "hash only": {"__hash__": lambda self: 7},
+    "both": {"__eq__": lambda self, other: True, "__hash__": lambda self: 7},
+    "hash None": {"__hash__": None},
+}
+
+
+@pytest.mark.parametrize("own", sorted(_OWN_EQ_HASH))
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize("eq", [False, True])
+def test_a_class_s_own_eq_and_hash_are_treated_as_the_standard_decorator_does(own, frozen, eq):
+    seen = []
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+        body = {"__annotations__": {"x": "int"}, **_OWN_EQ_HASH[own]}
+        cls = decorator(frozen=frozen, eq=eq)(type("R", (), body))
+        seen.append((cls.__hash__ is None, _outcome(hash, cls(1)), cls(1) == cls(2)))
+    assert seen[0] == seen[1]
+
+
+def test_a_field_set_after_init_survives_pickle_and_copy_and_replace_refuses_it():
+    """As ``RblHeader._raw_crc`` or ``TuyaKeys._pins``: an init=False field a method fills in later."""
+    seen = []
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+
+        @decorator(frozen=True, slots=True)
+        class R:
+            """A record with a cache."""
+
+            x: int
+            cache: int | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+        _named(R)
+        r = R(1)
+        object.__setattr__(r, "cache", 5)
+        clones = [copy.copy(r), copy.deepcopy(r), pickle.loads(pickle.dumps(r))]
+        seen.append(
+            (
+                [c.cache for c in clones],
+                dataclasses.replace(r, x=2).cache,
+                _outcome(lambda r=r: dataclasses.replace(r, cache=1)),
+            )
+        )
+    assert seen[0] == seen[1] == ([5, 5, 5], None, ("raises", ValueError))
