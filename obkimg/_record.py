@@ -14,8 +14,8 @@ methods written once, here, that read the class's fields (about 0.15 ms per clas
 
 - ``__init__`` takes the init fields positionally or by keyword, fills defaults and factories,
   runs ``__post_init__``; its ``__signature__`` is the one the standard method would have;
-- ``__repr__``, ``__eq__`` and ``__hash__`` behave as the standard ones of CPython 3.11 (the same
-  text, the same tuple comparison, the same hash), and ``frozen`` raises
+- ``__repr__``, ``__eq__`` and ``__hash__`` behave as the standard ones (the same text, the same
+  hash, the same comparison: of tuples before CPython 3.13, field by field from 3.13), and ``frozen`` raises
   :class:`dataclasses.FrozenInstanceError` with the standard message;
 - frozen slotted classes pickle and copy as the standard ones do.
 
@@ -36,6 +36,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import sys
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
@@ -166,12 +167,34 @@ def _make_repr(flds: tuple[dataclasses.Field[Any], ...]) -> Callable[[Any], str]
 
 
 def _make_eq(flds: tuple[dataclasses.Field[Any], ...]) -> Callable[[Any, Any], Any]:
-    get = _getter(tuple(f.name for f in flds if f.compare))
+    names = tuple(f.name for f in flds if f.compare)
+    if sys.version_info >= (3, 13):
+        return _make_eq_by_field(names)
+    get = _getter(names)
 
     def __eq__(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
             return get(self) == get(other)
         return NotImplemented
+
+    return __eq__
+
+
+def _make_eq_by_field(names: tuple[str, ...]) -> Callable[[Any, Any], Any]:
+    """The standard ``__eq__`` of CPython 3.13+: identity first, then ``self.a == other.a and ...``
+    (a field after the first unequal one is not read; the result is that of the last comparison)."""
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if self is other:
+            return True
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        result: Any = True
+        for name in names:
+            result = getattr(self, name) == getattr(other, name)
+            if not result:
+                break
+        return result
 
     return __eq__
 

@@ -404,4 +404,5 @@ def test_a_field_set_after_init_survives_pickle_and_copy_and_replace_refuses_it(
                 _outcome(lambda r=r: dataclasses.replace(r, cache=1)),
             )
         )
-    assert seen[0] == seen[1] == ([5, 5, 5], None, ("raises", ValueError))
+    assert seen[0] == seen[1]
+    assert seen[0][:2] == ([5, 5, 5], None) and seen[0][2][0] == "raises"  # ValueError; TypeError on 3.13
