@@ -248,3 +248,27 @@ def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
     for p in left:
         os.kill(p, 9)
     assert left == []
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_started_otherwise_than_by_fork_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    """macOS and Windows start workers with spawn (a fresh interpreter that is handed its pipe end and
+    imports what it needs): same rows as one worker, and no worker left behind, read to the end or not."""
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    for i in range(4):
+        (tmp_path / f"f{i}.bin").write_bytes(b"\xff" * (64 + i))
+    paths = scan_mod.iter_files(tmp_path)
+    monkeypatch.setattr(scan_mod, "_context", lambda: multiprocessing.get_context(method))
+    rows = sorted((r.to_dict() for r in scan_mod.scan(paths, workers=2)), key=lambda d: d["path"])
+    alone = sorted((r.to_dict() for r in scan_mod.scan(paths, workers=1)), key=lambda d: d["path"])
+    assert rows == alone and len(rows) == 4
+    assert multiprocessing.active_children() == []
+    left = scan_mod.scan(paths, workers=2)
+    next(left)
+    left.close()
+    assert multiprocessing.active_children() == []
