@@ -14,16 +14,18 @@ methods written once, here, that read the class's fields (about 0.15 ms per clas
 
 - ``__init__`` takes the init fields positionally or by keyword, fills defaults and factories,
   runs ``__post_init__``; its ``__signature__`` is the one the standard method would have;
-- ``__repr__``, ``__eq__`` and ``__hash__`` behave as the standard ones of CPython 3.11 (the same
-  text, the same tuple comparison, the same hash), and ``frozen`` raises
+- ``__repr__``, ``__eq__`` and ``__hash__`` behave as the standard ones (the same text, the same
+  hash, the same comparison: of tuples before CPython 3.13, field by field from 3.13), and ``frozen`` raises
   :class:`dataclasses.FrozenInstanceError` with the standard message;
 - frozen slotted classes pickle and copy as the standard ones do.
 
 Options: ``frozen``, ``slots``, ``repr``, ``eq`` and ``init``. Anything else the standard decorator
 accepts (``order``, ``unsafe_hash``, ``kw_only``, ``InitVar`` fields) raises ``TypeError`` when the
 class is defined, so no class silently gets different behaviour. Methods a class defines itself
-are kept, as the standard decorator keeps them. ``__dataclass_params__`` describes what the
-standard decorator was asked for (no generated methods), not the options given here.
+are kept, as the standard decorator keeps them. ``__dataclass_params__`` holds the options given
+here (``init``, ``repr``, ``eq``, ``frozen``), so a record may subclass a record, and a standard
+dataclass a record, with the standard frozenness rules; a class without a docstring gets the
+standard one.
 
 To type checkers this *is* ``dataclasses.dataclass`` (see the ``TYPE_CHECKING`` branch).
 ``tests/core/test_record.py`` compares it with the standard decorator on generated classes.
@@ -31,8 +33,10 @@ To type checkers this *is* ``dataclasses.dataclass`` (see the ``TYPE_CHECKING`` 
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
+import sys
 from collections.abc import Callable
 from operator import attrgetter
 from reprlib import recursive_repr
@@ -163,12 +167,34 @@ def _make_repr(flds: tuple[dataclasses.Field[Any], ...]) -> Callable[[Any], str]
 
 
 def _make_eq(flds: tuple[dataclasses.Field[Any], ...]) -> Callable[[Any, Any], Any]:
-    get = _getter(tuple(f.name for f in flds if f.compare))
+    names = tuple(f.name for f in flds if f.compare)
+    if sys.version_info >= (3, 13):
+        return _make_eq_by_field(names)
+    get = _getter(names)
 
     def __eq__(self: Any, other: Any) -> Any:
         if other.__class__ is self.__class__:
             return get(self) == get(other)
         return NotImplemented
+
+    return __eq__
+
+
+def _make_eq_by_field(names: tuple[str, ...]) -> Callable[[Any, Any], Any]:
+    """The standard ``__eq__`` of CPython 3.13+: identity first, then ``self.a == other.a and ...``
+    (a field after the first unequal one is not read; the result is that of the last comparison)."""
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if self is other:
+            return True
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        result: Any = True
+        for name in names:
+            result = getattr(self, name) == getattr(other, name)
+            if not result:
+                break
+        return result
 
     return __eq__
 
@@ -211,7 +237,12 @@ def _process(cls: type, *, init: bool, with_repr: bool, eq: bool, frozen: bool, 
     explicit_hash = not (class_hash is dataclasses.MISSING or (class_hash is None and "__eq__" in own))
     if any("InitVar" in str(a) for a in own.get("__annotations__", {}).values()):
         raise TypeError(f"{cls.__qualname__}: InitVar fields need dataclasses.dataclass")
-    cls = dataclasses.dataclass(init=False, repr=False, eq=False, slots=slots)(cls)
+    # Over a dataclass base the standard decorator is told ``frozen`` too, so it checks the bases'
+    # frozenness as it would (its __setattr__/__delattr__ are replaced below); elsewhere that costs
+    # two compiles for nothing.
+    checked = frozen and any(hasattr(b, "__dataclass_fields__") for b in cls.__mro__[1:])
+    cls = dataclasses.dataclass(init=False, repr=False, eq=False, frozen=checked, slots=slots)(cls)
+    _declare_params(cls, init=init, repr=with_repr, eq=eq, frozen=frozen)
     flds = dataclasses.fields(cls)
     if any(f.kw_only is True for f in flds):
         raise TypeError(f"{cls.__qualname__}: kw_only fields need dataclasses.dataclass")
@@ -223,6 +254,9 @@ def _process(cls: type, *, init: bool, with_repr: bool, eq: bool, frozen: bool, 
     if eq:
         methods["__eq__"] = _make_eq(flds)
     if frozen:
+        for name in ("__setattr__", "__delattr__"):
+            if name in own:  # as the standard decorator: the class's own would lose the frozenness
+                raise TypeError(f"Cannot overwrite attribute {name} in class {cls.__name__}")
         methods.update(_frozen_methods(cls, frozenset(f.name for f in flds)))
         if slots:
             methods["__getstate__"], methods["__setstate__"] = _getstate, _setstate
@@ -233,7 +267,22 @@ def _process(cls: type, *, init: bool, with_repr: bool, eq: bool, frozen: bool, 
             setattr(cls, name, fn)
     if eq and not explicit_hash:
         cls.__hash__ = _make_hash(flds) if frozen else None  # type: ignore[assignment]
+    if not own.get("__doc__"):  # the standard one, from the signature of the __init__ set above
+        try:
+            cls.__doc__ = cls.__name__ + str(inspect.signature(cls)).replace(" -> None", "")
+        except (TypeError, ValueError):
+            cls.__doc__ = cls.__name__
     return cls
+
+
+def _declare_params(cls: type, **options: bool) -> None:
+    """``__dataclass_params__`` saying what the class was declared with (not what the standard
+    decorator was asked to generate): code outside, and the standard decorator of a subclass, read
+    it to know whether a record is frozen."""
+    params = copy.copy(cls.__dataclass_params__)  # type: ignore[attr-defined]
+    for name, value in options.items():
+        setattr(params, name, value)
+    cls.__dataclass_params__ = params  # type: ignore[attr-defined]
 
 
 if TYPE_CHECKING:

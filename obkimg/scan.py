@@ -129,11 +129,17 @@ def _preload() -> None:
         loader_of(entry.module)  # imports the format module and its loading workflow
 
 
-def _worker(conn: Connection) -> None:
-    """A worker process: scan each path the parent sends, answer with its row; stop at None or EOF."""
+def _worker(conn: Connection, parent_end: Connection | None = None) -> None:
+    """A worker process: scan each path the parent sends, answer with its row; stop at None or EOF.
+
+    ``parent_end`` (forked workers) is the parent's end of the pipe, inherited by the fork: closed here,
+    or a parent killed outright (no cleanup) would never be an EOF and the worker would wait forever.
+    """
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends us)
+    if parent_end is not None:
+        parent_end.close()
     while True:
         try:
             path = conn.recv()
@@ -141,7 +147,11 @@ def _worker(conn: Connection) -> None:
             return
         if path is None:
             return
-        conn.send(scan_file(path))
+        row = scan_file(path)
+        try:
+            conn.send(row)
+        except OSError:  # the parent is gone
+            return
 
 
 def _context() -> Any:
@@ -178,10 +188,12 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
     from multiprocessing.connection import wait
 
     ctx = _context()
+    forked = ctx.get_start_method() == "fork"
     todo = _biggest_first(paths)
     todo.reverse()  # pop() from the end: biggest first
     busy: dict[Connection, tuple[Any, str]] = {}  # parent end of the pipe -> (process, path it reads)
-    ended: list[Any] = []
+    started: list[Any] = []
+    ended: list[Any] = []  # told to stop (or found dead): joined, never terminated
 
     def give(conn: Connection, proc: Any) -> None:
         """Hand ``proc`` its next file, or tell it to stop when none is left."""
@@ -198,8 +210,10 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
 
     def start() -> None:
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=_worker, args=(theirs,), daemon=True)
+        args = (theirs, ours) if forked else (theirs,)  # a spawned worker has only what it is given
+        proc = ctx.Process(target=_worker, args=args, daemon=True)
         proc.start()
+        started.append(proc)
         theirs.close()  # the worker holds the only other end: its death is EOF here
         give(ours, proc)
 
@@ -214,6 +228,7 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
                     row: ScanRow = conn.recv()
                 except (EOFError, OSError):
                     proc.join()
+                    ended.append(proc)
                     conn.close()
                     why = f"the process reading this file ended (exit code {proc.exitcode})"
                     row = ScanRow(path, 0, error=f"worker failed: {why}")
@@ -223,11 +238,14 @@ def _parallel(paths: list[str], workers: int) -> Iterator[ScanRow]:
                     give(conn, proc)
                 yield row
     finally:
-        for conn, (proc, _) in busy.items():  # left early (an exception, or the caller stopped reading)
-            proc.terminate()
+        for conn in busy:  # left early (an exception, or the caller stopped reading)
             conn.close()
-            ended.append(proc)
-        for proc in ended:
+        # every worker not told to stop is ended, including one whose row was being received when the
+        # exception (a Ctrl-C) came: it is in neither list then, and would wait for a path forever
+        for proc in started:
+            if proc not in ended:
+                proc.terminate()
+        for proc in started:
             proc.join()
 
 

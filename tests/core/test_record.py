@@ -225,3 +225,184 @@ def test_every_record_of_the_package_uses_it():
     pkg = Path(obkimg.__file__).parent
     offenders = [p.name for p in pkg.rglob("*.py") if p.name != "_record.py" and stdlib.search(p.read_text())]
     assert offenders == []
+
+
+def _pair(options: dict[str, bool], parent_options: dict[str, bool] | None = None):
+    """(standard, ours): a parent record and a child record with fields of its own, declared with one
+    decorator each; importable for pickle."""
+    made = []
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+
+        class Parent:
+            """A parent record."""
+
+            a: int
+            b: int = 2
+
+        class Child:
+            """A child record."""
+
+            c: int = 3
+            b: int = 20  # redefined: keeps its place, takes the new default
+
+        parent = _named(decorator(**(parent_options or options))(Parent))
+        body = {k: v for k, v in Child.__dict__.items() if k not in ("__dict__", "__weakref__")}
+        child = _named(decorator(**options)(type("Child", (parent,), body)))
+        made.append((parent, child))
+    return made
+
+
+def _named(cls):
+    name = f"Generated{next(_counter)}"
+    cls.__name__ = cls.__qualname__ = name
+    cls.__module__ = __name__
+    setattr(sys.modules[__name__], name, cls)
+    return cls
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize("slots", [False, True])
+def test_a_record_subclassing_a_record_behaves_as_the_standard_one(frozen, slots):
+    (sp, sc), (rp, rc) = _pair({"frozen": frozen, "slots": slots})
+    assert str(inspect.signature(sc)) == str(inspect.signature(rc))
+    assert sc.__match_args__ == rc.__match_args__
+    s, r = sc(1), rc(1)
+    assert repr(s).replace(sc.__qualname__, "X") == repr(r).replace(rc.__qualname__, "X")
+    assert (s == sc(1), s == sp(1, 20)) == (r == rc(1), r == rp(1, 20))
+    assert _outcome(hash, s)[0] == _outcome(hash, r)[0]
+    if frozen:
+        assert hash(s) == hash(r)
+    for attr in ("a", "c", "other"):
+        e_s, e_r = _outcome(setattr, sc(1), attr, 5), _outcome(setattr, rc(1), attr, 5)
+        assert e_s[0] == e_r[0]
+    for clone in (copy.copy, copy.deepcopy, lambda o: pickle.loads(pickle.dumps(o))):
+        assert clone(s) == s and clone(r) == r
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_the_params_say_what_the_class_was_declared_with(frozen):
+    """``__dataclass_params__`` is what code outside (and the standard decorator of a subclass) reads
+    to know whether a record is frozen."""
+    (sp, _), (rp, _) = _pair({"frozen": frozen, "slots": True})
+    for name in ("init", "repr", "eq", "frozen"):
+        assert getattr(sp.__dataclass_params__, name) == getattr(rp.__dataclass_params__, name), name
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize("parent_frozen", [False, True])
+def test_a_standard_dataclass_may_subclass_a_record(frozen, parent_frozen):
+    """A user's ``dataclasses.dataclass`` subclass of an obkimg model: defined (or refused) as it would
+    be over a standard parent, and its instances made and frozen the same way."""
+    outcomes = []
+    for parent_decorator in (dataclasses.dataclass, _record.dataclass):
+
+        @parent_decorator(frozen=parent_frozen, slots=True)
+        class Parent:
+            """A parent record."""
+
+            a: int
+
+        def declare(parent=Parent):
+            @dataclasses.dataclass(frozen=frozen)
+            class Sub(parent):
+                """A user's subclass."""
+
+                d: int = 4
+
+            return Sub
+
+        defined = _outcome(declare)
+        if defined[0] == "ok":
+            sub = defined[1]
+            made = _outcome(lambda sub=sub: repr(sub(1)).split("(", 1)[1])
+            assigned = _outcome(lambda sub=sub: setattr(sub(1), "a", 9))
+            outcomes.append(("ok", made, assigned))
+        else:
+            outcomes.append(defined)
+    assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("frozen", [False, True])
+def test_a_record_subclassing_a_record_of_another_frozenness_is_refused(frozen):
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+
+        @decorator(frozen=frozen)
+        class Parent:
+            """A parent record."""
+
+            a: int
+
+        with pytest.raises(TypeError, match="cannot inherit"):
+
+            @decorator(frozen=not frozen)
+            class Child(Parent):
+                """A child record."""
+
+                b: int = 0
+
+
+def test_a_record_without_a_docstring_gets_the_standard_one():
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+
+        @decorator(frozen=True, slots=True)
+        class R:
+            x: int
+            y: str = "a"
+
+        assert R.__doc__ == "R(x: 'int', y: 'str' = 'a')"
+
+
+@pytest.mark.parametrize("method", ["__setattr__", "__delattr__"])
+def test_a_frozen_record_may_not_define_its_own_setattr(method):
+    """The standard decorator refuses it (its frozen methods would be lost); so does this one."""
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+        body = {"__annotations__": {"x": "int"}, method: lambda self, *a: None}
+        with pytest.raises(TypeError, match=f"Cannot overwrite attribute {method}"):
+            decorator(frozen=True)(type("R", (), body))
+
+
+_OWN_EQ_HASH = {
+    "eq only": {"__eq__": lambda self, other: True},
+    "hash only": {"__hash__": lambda self: 7},
+    "both": {"__eq__": lambda self, other: True, "__hash__": lambda self: 7},
+    "hash None": {"__hash__": None},
+}
+
+
+@pytest.mark.parametrize("own", sorted(_OWN_EQ_HASH))
+@pytest.mark.parametrize("frozen", [False, True])
+@pytest.mark.parametrize("eq", [False, True])
+def test_a_class_s_own_eq_and_hash_are_treated_as_the_standard_decorator_does(own, frozen, eq):
+    seen = []
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+        body = {"__annotations__": {"x": "int"}, **_OWN_EQ_HASH[own]}
+        cls = decorator(frozen=frozen, eq=eq)(type("R", (), body))
+        seen.append((cls.__hash__ is None, _outcome(hash, cls(1)), cls(1) == cls(2)))
+    assert seen[0] == seen[1]
+
+
+def test_a_field_set_after_init_survives_pickle_and_copy_and_replace_refuses_it():
+    """As ``RblHeader._raw_crc`` or ``TuyaKeys._pins``: an init=False field a method fills in later."""
+    seen = []
+    for decorator in (dataclasses.dataclass, _record.dataclass):
+
+        @decorator(frozen=True, slots=True)
+        class R:
+            """A record with a cache."""
+
+            x: int
+            cache: int | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
+
+        _named(R)
+        r = R(1)
+        object.__setattr__(r, "cache", 5)
+        clones = [copy.copy(r), copy.deepcopy(r), pickle.loads(pickle.dumps(r))]
+        seen.append(
+            (
+                [c.cache for c in clones],
+                dataclasses.replace(r, x=2).cache,
+                _outcome(lambda r=r: dataclasses.replace(r, cache=1)),
+            )
+        )
+    assert seen[0] == seen[1]
+    assert seen[0][:2] == ([5, 5, 5], None) and seen[0][2][0] == "raises"  # ValueError; TypeError on 3.13

@@ -182,6 +182,9 @@ def test_scan_never_starts_more_workers_than_files(tmp_path: Path, monkeypatch: 
             started.append(kw)
             return real.Process(**kw)
 
+        def __getattr__(self, name: str) -> object:  # the rest of the context API
+            return getattr(real, name)
+
     monkeypatch.setattr(scan_mod, "_context", Counting)
     files = []
     for i in range(3):

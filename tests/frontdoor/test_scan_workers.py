@@ -165,3 +165,110 @@ def test_a_scan_left_early_ends_its_workers(tmp_path: Path) -> None:
     assert multiprocessing.active_children()
     rows.close()
     assert multiprocessing.active_children() == []
+
+
+def _interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+class _InterruptOnLoad:
+    """A row that raises KeyboardInterrupt in the parent while it is being received (unpickled)."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_interrupt, ())
+
+
+def _interrupting_worker(conn, parent_end=None) -> None:  # type: ignore[no-untyped-def]
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_end is not None:
+        parent_end.close()
+    while True:
+        path = conn.recv()
+        if path is None:
+            return
+        conn.send(_InterruptOnLoad() if path.endswith("f0.bin") else scan_mod.scan_file(path))
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the patched worker reaches forked children only"
+)
+def test_an_interrupt_while_a_row_is_received_ends_every_worker(tmp_path: Path, monkeypatch) -> None:
+    """Ctrl-C (KeyboardInterrupt) can land while the parent reads a worker's row: that worker is then
+    neither busy nor told to stop, and must still be ended (it would wait for a path forever)."""
+    import multiprocessing
+
+    for i in range(6):
+        (tmp_path / f"f{i}.bin").write_bytes(b"\xff" * (64 + 16 * i))
+    monkeypatch.setattr(scan_mod, "_worker", _interrupting_worker)
+    with pytest.raises(KeyboardInterrupt):
+        list(scan_mod.scan(scan_mod.iter_files(tmp_path), workers=2))
+    assert multiprocessing.active_children() == []
+
+
+_KILLED_PARENT = """
+import multiprocessing, os, signal, sys
+import obkimg.scan as s
+rows = s.scan(s.iter_files(sys.argv[1]), workers=2)
+next(rows)
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_end_when_the_parent_is_killed(tmp_path: Path) -> None:
+    """A parent killed outright (SIGKILL, the OOM killer) runs no cleanup: each worker must see its pipe
+    close and end, not wait for a path forever (a forked worker inherited the parent's end of its own
+    pipe, so it never saw the close)."""
+    import os
+    import subprocess
+    import time
+
+    for i in range(6):
+        (tmp_path / f"f{i}.bin").write_bytes(b"\xff" * (64 + i))
+    out = tmp_path / "pids.txt"
+    with out.open("w") as f:  # a file, not a pipe: orphaned workers would hold a pipe open
+        subprocess.run([sys.executable, "-c", _KILLED_PARENT, str(tmp_path)], stdout=f, timeout=60)
+    pids = [int(p) for p in out.read_text().split()]
+    assert len(pids) == 2
+    deadline = time.monotonic() + 20  # generous: they end at once
+    while any(map(_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in pids if _running(p)]
+    for p in left:
+        os.kill(p, 9)
+    assert left == []
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_workers_started_otherwise_than_by_fork_give_the_same_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    """macOS and Windows start workers with spawn (a fresh interpreter that is handed its pipe end and
+    imports what it needs): same rows as one worker, and no worker left behind, read to the end or not."""
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"{method} is not available here")
+    for i in range(4):
+        (tmp_path / f"f{i}.bin").write_bytes(b"\xff" * (64 + i))
+    paths = scan_mod.iter_files(tmp_path)
+    monkeypatch.setattr(scan_mod, "_context", lambda: multiprocessing.get_context(method))
+    rows = sorted((r.to_dict() for r in scan_mod.scan(paths, workers=2)), key=lambda d: d["path"])
+    alone = sorted((r.to_dict() for r in scan_mod.scan(paths, workers=1)), key=lambda d: d["path"])
+    assert rows == alone and len(rows) == 4
+    assert multiprocessing.active_children() == []
+    left = scan_mod.scan(paths, workers=2)
+    next(left)
+    left.close()
+    assert multiprocessing.active_children() == []
