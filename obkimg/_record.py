@@ -83,28 +83,11 @@ def _make_init(
     plan = _plan(flds)
     names = tuple(name for name, _, _, init in plan if init)
     accepted = frozenset(names)
-    all_init = len(names) == len(plan)
     qualname = f"{cls.__qualname__}.__init__()"
     setter = object.__setattr__ if frozen else setattr
     post_init = hasattr(cls, "__post_init__")
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if all_init and not kwargs and len(args) <= len(names):  # the common call: positional only
-            for name, value in zip(names, args, strict=False):
-                setter(self, name, value)
-            for name, kind, default, _ in plan[len(args) :]:
-                if kind == _DEFAULT:
-                    setter(self, name, default)
-                elif kind == _FACTORY:
-                    setter(self, name, default())
-                else:
-                    missing = [n for n, k, _, _ in plan[len(args) :] if k == _REQUIRED]
-                    raise TypeError(
-                        f"{qualname} missing required argument(s): {', '.join(map(repr, missing))}"
-                    )
-            if post_init:
-                self.__post_init__()
-            return
         given = kwargs
         if args:
             if len(args) > len(names):
@@ -134,13 +117,11 @@ def _make_init(
             self.__post_init__()
 
     params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-    for name, kind, default, init in plan:
+    for (name, kind, default, init), f in zip(plan, flds, strict=True):
         if init:
             dflt = {_REQUIRED: inspect.Parameter.empty, _DEFAULT: default, _FACTORY: _FACTORY_MARK}[kind]
-            ann = next(f.type for f in flds if f.name == name)
-            params.append(
-                inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=dflt, annotation=ann)
-            )
+            kind_of_param = inspect.Parameter.POSITIONAL_OR_KEYWORD
+            params.append(inspect.Parameter(name, kind_of_param, default=dflt, annotation=f.type))
     __init__.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
     return __init__
 
