@@ -16,10 +16,10 @@ byte, and recovery of the original app length from such an encrypted image.
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 
 from ..errors import BuildError
+from ._buffers import flat, presized
 
 __all__ = [
     "Key",
@@ -161,12 +161,6 @@ def keystream(key: Key, address: int, length: int) -> bytes:
     return b"".join(chunks)[start : start + length]
 
 
-def _flat(data: bytearray | memoryview) -> memoryview | bytes:
-    """``data`` as flat bytes without a copy (a copy only for a non-contiguous view)."""
-    view = memoryview(data)
-    return view.cast("B") if view.c_contiguous else view.tobytes()
-
-
 def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0) -> bytes:
     """Encrypt = decrypt ``data`` placed at byte ``address`` (a multiple of 4).
 
@@ -184,12 +178,9 @@ def crypt(data: bytes | bytearray | memoryview, key: Key | str, address: int = 0
         return (int.from_bytes(data, "little") ^ int.from_bytes(ks, "little")).to_bytes(n, "little")
     # one aligned 64 KiB keystream window at a time: no MiB-sized integers or keystream copies; the
     # input is read in place and the output written in place (BytesIO.getvalue hands its buffer over)
-    raw = data if isinstance(data, bytes) else _flat(data)
+    raw = flat(data)
     linear = _window(k)
-    out = io.BytesIO()
-    out.seek(n - 1)
-    out.write(b"\0")
-    out.seek(0)
+    out = presized(n)
     i = 0
     while i < n:
         base = (address + i) & ~(_WINDOW - 1)
@@ -250,7 +241,7 @@ def recover_v031_length(
     the information is not in the file).
     """
     k = parse_key(key) if not isinstance(key, tuple) else key
-    view = enc if isinstance(enc, bytes) else _flat(enc)
+    view = flat(enc)
     out_len = len(view)
     if out_len < 48 or (out_len - 16) % 32:
         return None

@@ -10,12 +10,12 @@ and outputs built in place, so an area costs its output and one segment of memor
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import field
 from functools import lru_cache
 
 from .._record import dataclass
+from ._buffers import flat, presized
 from .checksums import CRC16_CMS_TABLE, crc16_cms
 
 __all__ = [
@@ -139,26 +139,6 @@ class FrameReport:
 _SEG = 4096
 
 
-def _view(data: bytes | bytearray | memoryview) -> bytes | memoryview:
-    """``data`` without a copy: bytes as they are, anything else as a flat byte view."""
-    if isinstance(data, bytes):
-        return data
-    view = memoryview(data)
-    return view.cast("B") if view.c_contiguous else view.tobytes()
-
-
-def _presized(n: int) -> io.BytesIO:
-    """A BytesIO already ``n`` bytes long (positioned at 0). Written in order, its ``getvalue()`` hands
-    over its buffer without a copy (CPython): the result costs n bytes, not 2n as ``bytes(bytearray)``
-    or ``b"".join(list)`` would."""
-    out = io.BytesIO()
-    if n:
-        out.seek(n - 1)
-        out.write(b"\0")
-        out.seek(0)
-    return out
-
-
 #: a segment with more CRC mismatches than this finds its erased blocks column by column
 _FEW = 64
 _ERASED_BLOCK = b"\xff" * BLOCK
@@ -217,11 +197,11 @@ def _passes(
     """The one pass over a framed area, a segment at a time: its report (when ``check``), the data
     bytes (when ``strip``: whole blocks, then the first up to 32 bytes of a trailing partial block; at
     most ``length`` of them) and the indexes of the bad blocks."""
-    buf = _view(data)
+    buf = flat(data)
     n = len(buf) // BLOCK
     tail = bytes(buf[n * BLOCK :][:DATA]) if strip else b""
     want = n * DATA + len(tail) if length is None else max(0, min(length, n * DATA + len(tail)))
-    out = _presized(want) if strip else None
+    out = presized(want) if strip else None
     empty = 0
     bad: list[int] = []
     for s in range(0, n, _SEG):
@@ -264,7 +244,7 @@ def unframe(
     """
     report, out, bad = _passes(data, check=strict, strip=True, base=base)
     if strict and report.bad_offsets:
-        _raise_bad(_view(data), bad, base, fmt)
+        _raise_bad(flat(data), bad, base, fmt)
     return out
 
 
