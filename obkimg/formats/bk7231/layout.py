@@ -387,12 +387,7 @@ def _tuya_identity(m: re.Match[bytes]) -> dict[str, str]:
 def app_identity(plain: bytes | bytearray | memoryview) -> dict[str, str] | None:
     """What a plain app says it is: OpenBeken build string (``OpenBK7231N 1.18.300``) or the Tuya SDK
     banner (``FOR ty_iot_sdk AT bk7231n``). Returns ``firmware``, ``version``, ``chip_family`` (N/T)."""
-    data = bytes(plain)
-    m = _OBK_RE.search(data)
-    if m is not None:
-        return _obk_identity(m)
-    m = _TUYA_RE.search(data)
-    return _tuya_identity(m) if m is not None else None
+    return app_identity_of_pieces((bytes(plain),))
 
 
 def app_identity_of_pieces(pieces: Iterable[bytes]) -> dict[str, str] | None:
